@@ -1,0 +1,84 @@
+"""Who is acting (a person in one shop, an API key, the system) and what they may do.
+
+Every action and query takes an ``Actor``; the shop it carries is the only shop whose
+rows it can reach."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from kefu.errors import Forbidden
+from kefu.models.agents import Role
+
+
+class Permission(enum.StrEnum):
+    READ_SHOP_DATA = "read_shop_data"
+    WRITE_SHOP_DATA = "write_shop_data"
+    VIEW_CONTACT = "view_contact"  # unmasked phone / e-mail
+    MANAGE_SHOP = "manage_shop"  # profile, business hours, holidays
+    MANAGE_AGENTS = "manage_agents"  # agents, teams, password resets
+    MANAGE_API_KEYS = "manage_api_keys"
+    VIEW_AUDIT = "view_audit"
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.OWNER: frozenset(Permission),
+    Role.SUPERVISOR: frozenset(
+        {
+            Permission.READ_SHOP_DATA,
+            Permission.WRITE_SHOP_DATA,
+            Permission.VIEW_CONTACT,
+            Permission.MANAGE_AGENTS,
+        }
+    ),
+    Role.AGENT: frozenset({Permission.READ_SHOP_DATA}),
+    Role.ANALYST: frozenset({Permission.READ_SHOP_DATA}),
+}
+
+API_KEY_PERMISSIONS = frozenset(
+    {Permission.READ_SHOP_DATA, Permission.WRITE_SHOP_DATA, Permission.VIEW_CONTACT}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    shop_id: int
+    kind: str  # "agent" | "api_key" | "system"
+    id: int | None
+    label: str
+    permissions: frozenset[Permission] = field(default_factory=frozenset)
+    role: Role | None = None
+    user_id: int | None = None
+
+    @classmethod
+    def agent(
+        cls,
+        shop_id: int,
+        agent_id: int,
+        label: str,
+        role: Role,
+        *,
+        can_view_contact: bool,
+        user_id: int,
+    ) -> Actor:
+        permissions = ROLE_PERMISSIONS[role]
+        if can_view_contact:
+            permissions = permissions | {Permission.VIEW_CONTACT}
+        return cls(shop_id, "agent", agent_id, label, permissions, role, user_id)
+
+    @classmethod
+    def api_key(cls, shop_id: int, key_id: int, label: str) -> Actor:
+        return cls(shop_id, "api_key", key_id, label, API_KEY_PERMISSIONS)
+
+    @classmethod
+    def system(cls, shop_id: int, label: str = "system") -> Actor:
+        return cls(shop_id, "system", None, label, frozenset(Permission))
+
+    def can(self, permission: Permission) -> bool:
+        return permission in self.permissions
+
+    def require(self, permission: Permission) -> None:
+        """Raise ``Forbidden`` unless the actor holds ``permission``."""
+        if permission not in self.permissions:
+            raise Forbidden(f"your role may not do this ({permission.value})")

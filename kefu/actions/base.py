@@ -1,0 +1,86 @@
+"""What every action shares: events published after commit, and the audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import event, inspect
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from kefu.access import Actor
+from kefu.events import Event
+from kefu.models import AuditEntry
+
+_PENDING = "kefu_pending_events"
+SECRET_FIELDS = frozenset({"password_hash", "key_hash", "token_hash", "widget_secret"})
+
+
+def publish_on_commit(session: AsyncSession, evt: Event) -> None:
+    """Queue ``evt`` to be published when (and only if) the transaction commits."""
+    session.sync_session.info.setdefault(_PENDING, []).append(evt)
+
+
+@event.listens_for(Session, "after_commit")
+def _publish_pending(session: Session) -> None:
+    pending: list[Event] = session.info.pop(_PENDING, [])
+    bus = session.info.get("bus")
+    if bus is None:
+        return
+    for evt in pending:
+        bus.publish(evt)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def snapshot(obj: Any) -> dict[str, Any]:
+    """Column values of a row for the audit log, secrets left out."""
+    mapper = inspect(obj).mapper
+    return {
+        attr.key: _jsonable(getattr(obj, attr.key))
+        for attr in mapper.column_attrs
+        if attr.key not in SECRET_FIELDS
+    }
+
+
+def record_audit(
+    session: AsyncSession,
+    actor: Actor,
+    action: str,
+    entity: str,
+    entity_id: Any,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """Add an audit row in the same transaction as the write it describes."""
+    if before is not None and after is not None:
+        changed = {k for k in after if before.get(k) != after.get(k)}
+        before = {k: before.get(k) for k in changed}
+        after = {k: after[k] for k in changed}
+    session.add(
+        AuditEntry(
+            shop_id=actor.shop_id,
+            actor_kind=actor.kind,
+            actor_id=actor.id,
+            actor_label=actor.label,
+            action=action,
+            entity=entity,
+            entity_id=None if entity_id is None else str(entity_id),
+            before=before,
+            after=after,
+        )
+    )

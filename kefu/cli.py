@@ -1,0 +1,109 @@
+"""The ``kefu`` command. Thin: parses arguments and calls services."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import sys
+
+import typer
+
+from kefu.settings import InsecureSettingsError, Settings
+
+app = typer.Typer(
+    help="Kefu (客服): self-hosted customer service for online shops.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+
+def fail(message: str, code: int = 1) -> None:
+    """Print a message a person understands and exit non-zero (no traceback)."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema to the latest version."""
+    from kefu.schema import upgrade
+
+    settings = Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.effective_database_url)
+    typer.echo("database is up to date")
+
+
+def run_server(settings: Settings) -> None:
+    """Serve the app with uvicorn on the configured host and port."""
+    import uvicorn
+
+    from kefu.app import create_app
+    from kefu.schema import upgrade
+
+    try:
+        settings.check_secure()
+    except InsecureSettingsError as exc:
+        fail(str(exc))
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.effective_database_url)
+    uvicorn.run(
+        create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level
+    )
+
+
+@app.command()
+def serve(
+    host: str = typer.Option(None, help="Address to bind (default KEFU_HOST or 127.0.0.1)."),
+    port: int = typer.Option(None, help="Port (default KEFU_PORT or 8000)."),
+) -> None:
+    """Run the web server (pages, API and WebSockets); migrates the database first."""
+    overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    run_server(Settings(**overrides))
+
+
+@app.command()
+def createadmin(
+    shop: str = typer.Option(..., help="Shop slug; the shop is created when it does not exist."),
+    email: str = typer.Option(..., help="The owner's login e-mail."),
+    name: str = typer.Option("Owner", help="Display name."),
+    shop_name: str = typer.Option(None, help="Shop name when creating the shop."),
+) -> None:
+    """Create a shop owner (and the shop). Reads the password from KEFU_ADMIN_PASSWORD or asks."""
+    import os
+
+    from kefu.actions.setup import do_create_owner
+    from kefu.errors import DomainError
+
+    password = os.environ.get("KEFU_ADMIN_PASSWORD") or getpass.getpass("Password: ")
+    settings = Settings()
+
+    async def run() -> None:
+        from kefu.db import make_engine, make_sessionmaker
+
+        engine = make_engine(settings.effective_database_url)
+        try:
+            async with make_sessionmaker(engine)() as session:
+                await do_create_owner(session, shop, shop_name or shop, email, name, password)
+                await session.commit()
+        finally:
+            await engine.dispose()
+
+    from kefu.schema import upgrade
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.effective_database_url)
+    try:
+        asyncio.run(run())
+    except DomainError as exc:
+        fail(exc.message)
+    typer.echo(f"owner {email} can now log in to shop {shop}")
+
+
+def main() -> None:
+    """Console entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,68 @@
+"""Engines and sessions for SQLite (default) and PostgreSQL.
+
+SQLite gets WAL, a busy timeout and foreign keys on every connection so that the
+embedded default behaves like a server database under concurrent readers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+
+def is_sqlite(url: str) -> bool:
+    """True for any SQLite URL, async or not."""
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """Create the async engine for ``url``, creating the SQLite directory if needed."""
+    parsed = make_url(url)
+    if is_sqlite(url):
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, **kwargs)
+        event.listen(engine.sync_engine, "connect", _set_sqlite_pragmas)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_async_engine(url, **kwargs)
+
+
+def make_sessionmaker(engine: AsyncEngine, **info: Any) -> async_sessionmaker[AsyncSession]:
+    """Sessions that keep loaded objects usable after commit (no lazy reloads in async).
+
+    ``info`` is copied into every session's ``info`` (the event bus travels this way)."""
+    return async_sessionmaker(engine, expire_on_commit=False, info=info)
+
+
+@asynccontextmanager
+async def session_scope(
+    maker: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    """A session for work outside a request (CLI, jobs); rolls back on error."""
+    async with maker() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise

@@ -1,0 +1,58 @@
+"""Domain errors. They know nothing of HTTP; the web layer maps ``status`` to a response
+with the one error body ``{"error": {"code", "message", "field"}}``."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A refusal a person can understand; ``message`` is shown to them as is."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, field: str | None = None, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        if code is not None:
+            self.code = code
+
+
+class Unauthenticated(DomainError):
+    status = 401
+    code = "unauthenticated"
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(DomainError):
+    """Also used for rows of another shop, so their existence is never revealed."""
+
+    status = 404
+    code = "not_found"
+
+    def __init__(self, what: str, *, field: str | None = None):
+        super().__init__(f"{what} not found", field=field)
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+
+
+class Invalid(DomainError):
+    status = 422
+    code = "invalid"
+
+
+class Locked(DomainError):
+    status = 423
+    code = "locked"
+
+
+class TooManyRequests(DomainError):
+    status = 429
+    code = "rate_limited"

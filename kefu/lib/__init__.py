@@ -1,0 +1,1 @@
+"""Pure functions: no database, no HTTP, nothing else of Kefu's imported."""

@@ -1,0 +1,40 @@
+"""Shops (tenants), their calendars and holidays."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kefu.models.base import Base, IdMixin, ShopOwned, TimestampMixin
+
+DEFAULT_BUSINESS_HOURS: dict[str, Any] = {
+    day: [["09:00", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")
+} | {"sat": [["10:00", "16:00"]], "sun": []}
+
+
+class Shop(IdMixin, TimestampMixin, Base):
+    __tablename__ = "shops"
+
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    locale: Mapped[str] = mapped_column(String(16), default="zh_CN")
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    # {"mon": [["09:00", "18:00"]], ...}; an empty list means closed all day.
+    business_hours: Mapped[dict[str, Any]] = mapped_column(
+        default=lambda: dict(DEFAULT_BUSINESS_HOURS)
+    )
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    # Secret the storefront uses to sign customer ids passed to the widget.
+    widget_secret: Mapped[str] = mapped_column(String(64))
+
+
+class Holiday(IdMixin, ShopOwned, Base):
+    __tablename__ = "holidays"
+    __table_args__ = (UniqueConstraint("shop_id", "day"),)
+
+    day: Mapped[date]
+    name: Mapped[str] = mapped_column(String(100))

@@ -1,0 +1,1 @@
+"""The read side: access-checked fetchers, lists with cursor pagination, exports."""

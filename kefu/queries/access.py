@@ -1,0 +1,31 @@
+"""Access-checked fetchers: the only way the web layer loads a row by id.
+
+A row of another shop answers exactly like a missing row, so ids never leak."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kefu.access import Actor, Permission
+from kefu.errors import NotFound
+
+T = TypeVar("T")
+
+
+async def fetch_owned(
+    session: AsyncSession,
+    actor: Actor,
+    model: type[T],
+    row_id: Any,
+    what: str,
+    *,
+    permission: Permission = Permission.READ_SHOP_DATA,
+) -> T:
+    """Load ``model`` by primary key if it belongs to the actor's shop, else ``NotFound``."""
+    actor.require(permission)
+    row = await session.get(model, row_id)
+    if row is None or getattr(row, "shop_id", None) != actor.shop_id:
+        raise NotFound(what)
+    return row

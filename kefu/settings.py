@@ -1,0 +1,97 @@
+"""Typed settings read from ``KEFU_*`` environment variables.
+
+Every field carries its help text because ``docs/settings.md`` is checked against this
+class by the tests. There is no import-time instance: callers build ``Settings()`` where
+they need one so tests and commands can pass their own values.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEMO_SECRET = "kefu-demo-secret-do-not-use-in-production"
+
+
+class InsecureSettingsError(RuntimeError):
+    """Raised when the server would start with a secret anyone can read in our source."""
+
+
+class Settings(BaseSettings):
+    """Kefu's configuration. Each field maps to ``KEFU_<NAME>``; secrets also accept
+    ``KEFU_<NAME>_FILE`` pointing at a file that holds the value."""
+
+    model_config = SettingsConfigDict(env_prefix="KEFU_", extra="ignore")
+
+    data_dir: Path = Field(
+        Path("kefu-data"),
+        description="Directory for the SQLite database, uploads and other local state.",
+    )
+    database_url: str = Field(
+        "",
+        description=(
+            "SQLAlchemy async URL. Empty means SQLite in the data directory; use "
+            "postgresql+asyncpg://user@host/db for PostgreSQL."
+        ),
+    )
+    redis_url: str = Field(
+        "", description="Redis URL for fan-out between processes; empty keeps it in memory."
+    )
+    secret_key: str = Field(
+        DEMO_SECRET,
+        description="Signs visitor tokens and CSRF tokens. Must be set outside demo mode.",
+    )
+    demo_mode: bool = Field(
+        False, description="Allows the built-in demo secret; set by `kefu demo`."
+    )
+    host: str = Field("127.0.0.1", description="Address `kefu serve` binds to.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `kefu serve` listens on.")
+    default_locale: str = Field(
+        "zh_CN", description="UI language for people who have not chosen one (zh_CN or en)."
+    )
+    session_hours: int = Field(
+        12, ge=1, le=24 * 30, description="How long a login session lasts without activity."
+    )
+    secure_cookies: bool = Field(
+        False, description="Mark cookies Secure; turn on when served over HTTPS."
+    )
+    login_max_failures: int = Field(
+        5, ge=1, description="Failed logins in a row before the account is locked."
+    )
+    login_lockout_minutes: int = Field(
+        15, ge=1, description="How long a locked account stays locked."
+    )
+    log_level: str = Field("info", description="Log level: debug, info, warning or error.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_secret_files(cls, data: Any) -> Any:
+        """Let ``KEFU_SECRET_KEY_FILE`` (and the like) supply a secret from a file,
+        the usual way container and systemd secrets are handed over."""
+        if not isinstance(data, dict):
+            return data
+        for name in ("secret_key", "database_url", "redis_url"):
+            path = os.environ.get(f"KEFU_{name.upper()}_FILE")
+            if path and name not in data:
+                data[name] = Path(path).read_text(encoding="utf-8").strip()
+        return data
+
+    @property
+    def effective_database_url(self) -> str:
+        """The URL actually used: the configured one, or SQLite in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'kefu.db').resolve()}"
+
+    def check_secure(self) -> None:
+        """Refuse to serve real shops with the demo secret."""
+        if not self.demo_mode and self.secret_key == DEMO_SECRET:
+            raise InsecureSettingsError(
+                "KEFU_SECRET_KEY is not set. Set it (or KEFU_SECRET_KEY_FILE) to a long random "
+                "value, e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`, "
+                "or run `kefu demo` for a demo."
+            )

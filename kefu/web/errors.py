@@ -1,0 +1,93 @@
+"""One error body everywhere: ``{"error": {"code", "message", "field"}}``.
+
+Pages get the same information as an HTML page (or a redirect to the login form);
+nothing ever shows a traceback."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from kefu.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    423: "locked",
+    429: "rate_limited",
+}
+
+
+def error_body(code: str, message: str, field: str | None = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "field": field}}
+
+
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get(
+        "accept", ""
+    )
+
+
+def _respond(request: Request, status: int, code: str, message: str, field: str | None) -> Response:
+    if _wants_html(request):
+        if status == 401:
+            return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        render = request.app.state.render_error
+        return render(request, status, message)
+    return JSONResponse(error_body(code, message, field), status_code=status)
+
+
+def _field_of(loc: tuple[Any, ...]) -> str | None:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
+    return ".".join(parts) or None
+
+
+def _validation_message(error: dict[str, Any]) -> str:
+    field = _field_of(tuple(error.get("loc", ())))
+    message = str(error.get("msg", "invalid value"))
+    return f"{field}: {message}" if field else message
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError) -> Response:
+        return _respond(request, exc.status, exc.code, exc.message, exc.field)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        first = exc.errors()[0] if exc.errors() else {}
+        return _respond(
+            request,
+            422,
+            "invalid",
+            _validation_message(first),
+            _field_of(tuple(first.get("loc", ()))),
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        code = HTTP_CODES.get(exc.status_code, "error")
+        message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
+        response = _respond(request, exc.status_code, code, message, None)
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return _respond(request, 500, "internal", "something went wrong on our side", None)
