@@ -23,6 +23,10 @@ class EventBus:
         """Call ``listener`` for every event named ``name`` ("*" for all)."""
         self._listeners[name].append(listener)
 
+    def unsubscribe(self, name: str, listener: Listener) -> None:
+        """Stop calling ``listener`` (a closed WebSocket, a test's spy)."""
+        self._listeners[name].remove(listener)
+
     def publish(self, event: Event) -> None:
         """Deliver to listeners; a failing listener is logged and never breaks the write."""
         for listener in (*self._listeners[event.name], *self._listeners["*"]):
