@@ -17,7 +17,7 @@ def listen(app):
     added = []
 
     def subscribe(name, listener):
-        listen(name, listener)
+        app.state.bus.subscribe(name, listener)
         added.append((name, listener))
 
     yield subscribe
