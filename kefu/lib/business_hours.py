@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -59,7 +60,7 @@ def _day_ranges(day: str, ranges: Any) -> list[tuple[int, int]]:
             raise HoursError(f"{day}: {pair[0]}–{pair[1]} closes before it opens", day)
         parsed.append((start, end))
     parsed.sort()
-    for (_, first_end), (second_start, _) in zip(parsed, parsed[1:], strict=False):
+    for (_, first_end), (second_start, _) in pairwise(parsed):
         if second_start < first_end:
             raise HoursError(f"{day}: opening times overlap", day)
     return parsed
