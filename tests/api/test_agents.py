@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from kefu.actions.auth import do_login
-from kefu.errors import Unauthenticated
+from kefu.errors import Locked, Unauthenticated
 
 NEW_AGENT = {
     "email": "xiaomei@acme.example",
@@ -141,9 +141,15 @@ async def test_a_weak_first_password_is_refused_naming_the_field(client, owen):
     assert response.json()["error"]["field"] == "password"
 
 
-async def test_reset_password_logs_the_person_out_and_only_the_new_password_works(
+async def test_reset_password_unlocks_logs_out_and_only_the_new_password_works(
     client, sessionmaker, settings, carol, bob
 ):
+    async with sessionmaker() as session:
+        for _ in range(settings.login_max_failures):
+            with pytest.raises(Unauthenticated):
+                await do_login(session, settings, bob.email, "wrong-guess-1")
+        with pytest.raises(Locked):
+            await do_login(session, settings, bob.email, bob.password)
     reset = await client.as_(carol).post(f"/api/v1/agents/{bob.agent_id}/reset-password")
     assert reset.status_code == 200
     temporary = reset.json()["temporary_password"]

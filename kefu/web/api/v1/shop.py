@@ -7,7 +7,9 @@ from typing import Literal
 
 from fastapi import APIRouter, Response
 from pydantic import Field
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from kefu.access import Actor
 from kefu.actions.shops import (
     do_add_holiday,
     do_remove_holiday,
@@ -81,7 +83,7 @@ async def update_shop(body: ShopPatch, session: SessionDep, actor: ActorDep) -> 
     return ShopOut.model_validate(shop)
 
 
-async def _hours_out(session: SessionDep, actor: ActorDep) -> BusinessHoursOut:
+async def _hours_out(session: AsyncSession, actor: Actor) -> BusinessHoursOut:
     calendar = await shop_calendar(session, actor)
     now = utcnow()
     try:
