@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
 from kefu.actions.base import publish_on_commit, record_audit, snapshot
-from kefu.actions.checks import check_known, choice, clean_text, replace_memberships
+from kefu.actions.checks import check_known, choice, clean_email, clean_text, replace_memberships
 from kefu.actions.setup import find_or_create_user
 from kefu.errors import Conflict, Forbidden, Invalid
 from kefu.events import AgentChanged
@@ -138,6 +138,7 @@ async def do_create_agent(
     role = choice(Role, role, "role")
     _check_may_grant(actor, role)
     name = _clean_name(name)
+    email = clean_email(email, "email")
     user = await find_or_create_user(session, email, name, password)
     taken = await session.scalar(
         select(Agent.id).where(Agent.shop_id == actor.shop_id, Agent.user_id == user.id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -14,6 +15,8 @@ from kefu.errors import Invalid, NotFound
 from kefu.models import Agent, Team, TeamMember
 
 E = TypeVar("E", bound=enum.Enum)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def choice(kind: type[E], value: Any, field: str) -> E:
@@ -33,11 +36,22 @@ def check_known(changes: Mapping[str, Any], allowed: Iterable[str]) -> None:
 
 
 def clean_text(value: Any, field: str, what: str, max_length: int = 100) -> str:
-    """``value`` stripped, refused when empty or longer than ``max_length``."""
+    """``value`` stripped, refused when empty, too long, or holding control characters
+    (a name is one line; PostgreSQL cannot store NUL at all)."""
     text = value.strip() if isinstance(value, str) else ""
     if not 1 <= len(text) <= max_length:
         raise Invalid(f"{what} must have 1 to {max_length} characters", field=field)
+    if _CONTROL.search(text):
+        raise Invalid(f"{what} must not contain control characters", field=field)
     return text
+
+
+def clean_email(value: Any, field: str) -> str:
+    """A plausible e-mail address, stripped and lower-cased (delivery is the real test)."""
+    email = clean_text(value, field, "e-mail address", 254).lower()
+    if not _EMAIL.match(email):
+        raise Invalid("e-mail address looks wrong", field=field)
+    return email
 
 
 async def replace_memberships(

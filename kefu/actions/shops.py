@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
 from kefu.actions.base import publish_on_commit, record_audit, snapshot
-from kefu.actions.checks import check_known, clean_text
+from kefu.actions.checks import check_known, clean_email, clean_text
 from kefu.errors import Conflict, Invalid
 from kefu.events import ShopSettingsChanged
 from kefu.lib.business_hours import HoursError, validate_hours, zone
@@ -52,10 +52,7 @@ def _currency(value: Any) -> str:
 def _contact_email(value: Any) -> str | None:
     if value is None or not str(value).strip():
         return None
-    value = str(value).strip()
-    if "@" not in value or len(value) > 254:
-        raise Invalid("e-mail address looks wrong", field="contact_email")
-    return value
+    return clean_email(value, "contact_email")
 
 
 PROFILE_FIELDS: dict[str, Callable[[Any], Any]] = {
