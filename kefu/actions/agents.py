@@ -106,12 +106,17 @@ def _clean_name(name: str) -> str:
     return clean_text(name, "display_name", "name")
 
 
-def _clean_chats(value: int) -> int:
-    if not 0 <= value <= MAX_CHATS:
+def _clean_chats(value: Any) -> int:
+    try:
+        chats = int(value)
+    except (TypeError, ValueError):
+        chats = -1
+    if not 0 <= chats <= MAX_CHATS:
         raise Invalid(
-            f"max concurrent chats must be 0 to {MAX_CHATS}", field="max_concurrent_chats"
+            f"max concurrent chats must be a whole number from 0 to {MAX_CHATS}",
+            field="max_concurrent_chats",
         )
-    return value
+    return chats
 
 
 def _clean_skills(skills: Iterable[Any]) -> list[str]:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kefu.access import Actor
 from kefu.errors import Invalid, NotFound
 from kefu.models import Agent, Team, TeamMember
+from kefu.models.base import MAX_ID
 
 E = TypeVar("E", bound=enum.Enum)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -54,6 +55,17 @@ def clean_email(value: Any, field: str) -> str:
     return email
 
 
+def _row_ids(ids: Iterable[Any], what: str, field: str) -> set[int]:
+    """Ids as sent by a form or the API, as integers; an impossible id is NotFound."""
+    try:
+        wanted = {int(i) for i in ids}
+    except (TypeError, ValueError) as exc:
+        raise Invalid("ids must be whole numbers", field=field) from exc
+    if any(not 0 < i <= MAX_ID for i in wanted):
+        raise NotFound(what, field=field)
+    return wanted
+
+
 async def replace_memberships(
     session: AsyncSession,
     actor: Actor,
@@ -65,18 +77,19 @@ async def replace_memberships(
     """Make ``ids`` the agents of team ``team_id``, or the teams of agent ``agent_id``.
 
     Every id must belong to the actor's shop; a foreign id is NotFound like a missing one."""
-    wanted = set(ids)
     if team_id is not None:
-        other, field, fixed = Agent, "agent_ids", TeamMember.team_id == team_id
+        other, what, fixed = Agent, "agent", TeamMember.team_id == team_id
     else:
-        other, field, fixed = Team, "team_ids", TeamMember.agent_id == agent_id
+        other, what, fixed = Team, "team", TeamMember.agent_id == agent_id
+    field = f"{what}_ids"
+    wanted = _row_ids(ids, what, field)
     found = set(
         await session.scalars(
             select(other.id).where(other.shop_id == actor.shop_id, other.id.in_(wanted))
         )
     )
     if found != wanted:
-        raise NotFound("agent" if other is Agent else "team", field=field)
+        raise NotFound(what, field=field)
     await session.execute(delete(TeamMember).where(fixed))
     session.add_all(
         TeamMember(
