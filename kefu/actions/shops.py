@@ -55,6 +55,15 @@ def _contact_email(value: Any) -> str | None:
     return clean_email(value, "contact_email")
 
 
+def _day(value: date | str) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise Invalid("give the day as YYYY-MM-DD", field="day") from exc
+
+
 PROFILE_FIELDS: dict[str, Callable[[Any], Any]] = {
     "name": _name,
     "timezone": _timezone,
@@ -112,9 +121,12 @@ async def do_set_business_hours(session: AsyncSession, actor: Actor, hours: dict
     )
 
 
-async def do_add_holiday(session: AsyncSession, actor: Actor, *, day: date, name: str) -> Holiday:
+async def do_add_holiday(
+    session: AsyncSession, actor: Actor, *, day: date | str, name: str
+) -> Holiday:
     """Close the shop all day on ``day`` (a local date), e.g. 国庆节."""
     actor.require(Permission.MANAGE_SHOP)
+    day = _day(day)
     name = clean_text(name, "name", "holiday name")
     taken = await session.scalar(
         select(Holiday.id).where(Holiday.shop_id == actor.shop_id, Holiday.day == day)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from kefu.actions.agents import do_create_agent, do_update_agent
+from kefu.actions.shops import do_add_holiday
 from kefu.actions.teams import do_create_team
 from kefu.errors import Invalid, NotFound
 from kefu.models import User
@@ -56,3 +59,12 @@ async def test_bad_form_values_name_the_field(session, owen, alice, changes, err
     with pytest.raises(error) as caught:
         await do_update_agent(session, actor, alice.agent_id, **changes)
     assert caught.value.field == field
+
+
+async def test_a_holiday_from_a_form_date(session, owen):
+    actor = await _actor(session, owen)
+    holiday = await do_add_holiday(session, actor, day="2026-10-01", name="国庆节")
+    assert holiday.day == date(2026, 10, 1)
+    with pytest.raises(Invalid) as caught:
+        await do_add_holiday(session, actor, day="10/02/2026", name="国庆节")
+    assert caught.value.field == "day"
