@@ -1,8 +1,10 @@
 """Version 1 of the REST API, mounted at ``/api/v1``."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
-from kefu.web.api.v1 import products
+from kefu.web.api.v1 import agents, api_keys, audit, me, products, shop, teams
+from kefu.web.deps import refuse_nul_characters
 
-api_router = APIRouter()
-api_router.include_router(products.router)
+api_router = APIRouter(dependencies=[Depends(refuse_nul_characters)])
+for module in (products, me, agents, teams, api_keys, audit, shop):
+    api_router.include_router(module.router)
