@@ -88,15 +88,14 @@ async def _check_not_last_owner(session: AsyncSession, agent: Agent) -> None:
     """Refuse to leave the shop without an active owner."""
     if agent.role != Role.OWNER or not agent.active:
         return
-    others = await session.scalar(
-        select(func.count(Agent.id)).where(
-            Agent.shop_id == agent.shop_id,
-            Agent.role == Role.OWNER,
-            Agent.active.is_(True),
-            Agent.id != agent.id,
-        )
+    # Lock the owner rows (PostgreSQL) so two owners demoting each other at once cannot
+    # both see the other as the remaining owner; SQLite serialises writers anyway.
+    owners = await session.scalars(
+        select(Agent.id)
+        .where(Agent.shop_id == agent.shop_id, Agent.role == Role.OWNER, Agent.active.is_(True))
+        .with_for_update()
     )
-    if not others:
+    if not set(owners) - {agent.id}:
         raise Conflict(
             f"{agent.display_name} is the shop's last active owner; make someone else owner first"
         )
