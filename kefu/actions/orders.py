@@ -96,7 +96,11 @@ def _lines_snapshot(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 async def do_upsert_orders(
-    session: AsyncSession, actor: Actor, records: Sequence[Mapping[str, Any]]
+    session: AsyncSession,
+    actor: Actor,
+    records: Sequence[Mapping[str, Any]],
+    *,
+    audit: bool = True,
 ) -> UpsertResult:
     """Orders by external id with their lines; ``total_cents`` is the sum of the lines."""
     check_batch(actor, "order", records, "external_id")
@@ -136,7 +140,8 @@ async def do_upsert_orders(
             session.add(order)
             await session.flush()
             after = snapshot(order) | {"lines": _lines_snapshot(lines)}
-            record_audit(session, actor, "order.create", "order", order.id, after=after)
+            if audit:
+                record_audit(session, actor, "order.create", "order", order.id, after=after)
             result.created += 1
         else:
             before = apply_changes(order, fields) or snapshot(order)
@@ -147,9 +152,16 @@ async def do_upsert_orders(
                 if lines_changed:
                     after["lines"] = _lines_snapshot(lines)
                     before["lines"] = None
-                record_audit(
-                    session, actor, "order.update", "order", order.id, before=before, after=after
-                )
+                if audit:
+                    record_audit(
+                        session,
+                        actor,
+                        "order.update",
+                        "order",
+                        order.id,
+                        before=before,
+                        after=after,
+                    )
                 result.updated += 1
             else:
                 result.unchanged += 1
@@ -182,7 +194,11 @@ def _merge_events(shipment: Shipment, events: Sequence[Mapping[str, Any]]) -> bo
 
 
 async def do_upsert_shipments(
-    session: AsyncSession, actor: Actor, records: Sequence[Mapping[str, Any]]
+    session: AsyncSession,
+    actor: Actor,
+    records: Sequence[Mapping[str, Any]],
+    *,
+    audit: bool = True,
 ) -> UpsertResult:
     """Shipments by external id; their tracking events are merged idempotently."""
     check_batch(actor, "shipment", records, "external_id")
@@ -216,7 +232,10 @@ async def do_upsert_shipments(
             session.add(shipment)
             await session.flush()
             after = snapshot(shipment) | {"events": len(shipment.events)}
-            record_audit(session, actor, "shipment.create", "shipment", shipment.id, after=after)
+            if audit:
+                record_audit(
+                    session, actor, "shipment.create", "shipment", shipment.id, after=after
+                )
             result.created += 1
         else:
             before = apply_changes(shipment, fields) or snapshot(shipment)
@@ -224,15 +243,16 @@ async def do_upsert_shipments(
             if session.is_modified(shipment) or events_changed:
                 await session.flush()
                 after = snapshot(shipment) | {"events": len(shipment.events)}
-                record_audit(
-                    session,
-                    actor,
-                    "shipment.update",
-                    "shipment",
-                    shipment.id,
-                    before=before,
-                    after=after,
-                )
+                if audit:
+                    record_audit(
+                        session,
+                        actor,
+                        "shipment.update",
+                        "shipment",
+                        shipment.id,
+                        before=before,
+                        after=after,
+                    )
                 result.updated += 1
             else:
                 result.unchanged += 1
