@@ -6,7 +6,8 @@ Decisions, documented in docs/cli.md:
   ("C" by default, as in UCI invoices) is ``cancelled``; every other order ``completed``.
 - A cancellation's lines must carry negative quantities (stock coming back); they are
   stored as positive numbers on the cancelled order. A negative quantity on any other
-  order, or a positive one on a cancellation, is skipped and reported.
+  order, or a positive one on a cancellation, is skipped and reported. With a status
+  column, every quantity must be positive: the status says what happened.
 - Skipped and reported, never silently: missing order number, SKU or title, quantity 0,
   a price of 0 or below, fractions of a cent, unreadable numbers and times."""
 
@@ -92,8 +93,10 @@ def prepare_orders(
     paid_at, paid_check = converted(table, "paid_at", lambda t: parse_local_time(t, tz), UTC_TIME)
     line_no, line_no_check = converted(table, "line_no", whole_number, pl.Int64())
     has_status = table.get_column("status").is_not_null().any()
+    # A cancellation invoice (UCI style) lists the returned quantities as negative numbers;
+    # with a status column, quantities are plain positive numbers on every order.
     cancelled = (
-        pl.col("status") == OrderStatus.CANCELLED.value
+        pl.lit(False)
         if has_status
         else pl.lit(bool(cancel_prefix)) & pl.col("external_id").str.starts_with(cancel_prefix)
     )
@@ -120,7 +123,9 @@ def prepare_orders(
         Check(
             "quantity",
             ~pl.col("_cancelled") & (pl.col("_quantity") < 0),
-            "negative quantity on an order that is not a cancellation",
+            "negative quantity on an order that is not a cancellation"
+            if not has_status
+            else "negative quantity",
         ),
         Check(
             "quantity",
