@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
 from kefu.importing.orders import ADDRESS_PARTS
+from kefu.importing.records import CUSTOMER_FIELDS
 from kefu.models import Customer, CustomerIdentity, Order, OrderLine, Product, Shop
 from kefu.queries.contact import mask_contact_columns
 
@@ -114,22 +115,7 @@ async def _customers(session: AsyncSession, actor: Actor, _tz: str) -> pl.DataFr
                 "identities": ",".join(identities.get(c.id, [])) or None,
             }
         )
-    schema = dict.fromkeys(
-        (
-            "external_id",
-            "name",
-            "nickname",
-            "phone",
-            "email",
-            "country",
-            "birthday",
-            "member_level",
-            "tags",
-            "note",
-            "identities",
-        ),
-        pl.String,
-    )
+    schema = dict.fromkeys(CUSTOMER_FIELDS, pl.String)
     return pl.DataFrame(rows, schema=schema)
 
 
