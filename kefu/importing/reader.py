@@ -65,10 +65,13 @@ def read_table(path: Path, mapping: Mapping[str, str], known: Sequence[str]) -> 
             f"(its columns: {', '.join(table.columns)})",
             field="map",
         )
-    renames = {theirs: ours for ours, theirs in mapping.items()}
-    table = table.rename(renames)
-    keep = [c for c in table.columns if c in known]
-    return table.select(keep).with_row_index(LINE, offset=2)
+    columns = [pl.col(theirs).alias(ours) for ours, theirs in mapping.items()]
+    columns += [
+        pl.col(name)
+        for name in table.columns
+        if name in known and name not in mapping and name not in mapping.values()
+    ]
+    return table.select(columns).with_row_index(LINE, offset=2)
 
 
 def _read_csv(path: Path) -> pl.DataFrame:
