@@ -136,3 +136,12 @@ async def test_an_explicit_status_column_wins_over_the_cancel_prefix(
     assert (line, field) == (3, "status") and "已付款" in reason
     [order] = (await client.as_(owen).get("/api/v1/orders")).json()["items"]
     assert order["status"] == "paid"
+
+
+async def test_values_too_long_for_the_database_are_skipped_per_line(importer, tmp_path):
+    rows = [list(r) for r in ORDER_ROWS[:3]]
+    rows[1][4] = "超长的商品名称" * 50
+    path = write_csv(tmp_path / "超长.csv", ORDER_HEADER, rows)
+    result, problems = await importer("orders", path, ORDER_MAP)
+    assert result.lines_imported == 2
+    assert problems.rows() == [(3, "title", "longer than 300 characters")]
