@@ -2,9 +2,33 @@
 
 from fastapi import APIRouter, Depends
 
-from kefu.web.api.v1 import agents, api_keys, audit, me, products, shop, teams
+from kefu.web.api.v1 import (
+    agents,
+    api_keys,
+    audit,
+    coupons,
+    customers,
+    me,
+    orders,
+    products,
+    shipments,
+    shop,
+    teams,
+)
 from kefu.web.deps import refuse_nul_characters
 
 api_router = APIRouter(dependencies=[Depends(refuse_nul_characters)])
-for module in (products, me, agents, teams, api_keys, audit, shop):
+for module in (
+    products,
+    customers,
+    orders,
+    shipments,
+    coupons,
+    me,
+    agents,
+    teams,
+    api_keys,
+    audit,
+    shop,
+):
     api_router.include_router(module.router)

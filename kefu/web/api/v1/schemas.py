@@ -7,6 +7,7 @@ from typing import Annotated, Generic, TypeVar
 from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from kefu.actions.upsert import UpsertResult
 from kefu.models.base import MAX_ID
 
 T = TypeVar("T")
@@ -56,3 +57,12 @@ class UpsertOut(BaseModel):
     updated: int
     unchanged: int
     ids: list[int] = Field(description="Kefu ids of the rows, in the order sent")
+
+    @classmethod
+    def of(cls, result: UpsertResult) -> UpsertOut:
+        return cls(
+            created=result.created,
+            updated=result.updated,
+            unchanged=result.unchanged,
+            ids=result.ids,
+        )
