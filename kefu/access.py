@@ -20,6 +20,8 @@ class Permission(enum.StrEnum):
     MANAGE_AGENTS = "manage_agents"  # agents, teams, password resets
     MANAGE_API_KEYS = "manage_api_keys"
     VIEW_AUDIT = "view_audit"
+    HANDLE_CONVERSATIONS = "handle_conversations"  # reply, take, transfer one's own, close
+    SUPERVISE_CONVERSATIONS = "supervise_conversations"  # reassign anyone's conversation
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -30,21 +32,29 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.WRITE_SHOP_DATA,
             Permission.VIEW_CONTACT,
             Permission.MANAGE_AGENTS,
+            Permission.HANDLE_CONVERSATIONS,
+            Permission.SUPERVISE_CONVERSATIONS,
         }
     ),
-    Role.AGENT: frozenset({Permission.READ_SHOP_DATA}),
+    Role.AGENT: frozenset({Permission.READ_SHOP_DATA, Permission.HANDLE_CONVERSATIONS}),
     Role.ANALYST: frozenset({Permission.READ_SHOP_DATA}),
 }
 
 API_KEY_PERMISSIONS = frozenset(
-    {Permission.READ_SHOP_DATA, Permission.WRITE_SHOP_DATA, Permission.VIEW_CONTACT}
+    {
+        Permission.READ_SHOP_DATA,
+        Permission.WRITE_SHOP_DATA,
+        Permission.VIEW_CONTACT,
+        Permission.HANDLE_CONVERSATIONS,
+        Permission.SUPERVISE_CONVERSATIONS,
+    }
 )
 
 
 @dataclass(frozen=True, slots=True)
 class Actor:
     shop_id: int
-    kind: str  # "agent" | "api_key" | "system"
+    kind: str  # "agent" | "api_key" | "system" | "visitor"
     id: int | None
     label: str
     permissions: frozenset[Permission] = field(default_factory=frozenset)
@@ -74,6 +84,16 @@ class Actor:
     @classmethod
     def system(cls, shop_id: int, label: str = "system") -> Actor:
         return cls(shop_id, "system", None, label, frozenset(Permission))
+
+    @classmethod
+    def visitor(cls, shop_id: int, visitor_id: int, public_id: str) -> Actor:
+        """A widget visitor: no permissions at all; the conversation actions let them
+        act on their own conversations only."""
+        return cls(shop_id, "visitor", visitor_id, f"访客 {public_id[:8]}")
+
+    @property
+    def is_visitor(self) -> bool:
+        return self.kind == "visitor"
 
     def can(self, permission: Permission) -> bool:
         return permission in self.permissions

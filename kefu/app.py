@@ -10,6 +10,11 @@ from fastapi import FastAPI
 from kefu import __version__
 from kefu.db import make_engine, make_sessionmaker
 from kefu.eventbus import EventBus
+from kefu.events import Event
+from kefu.realtime.hub import Hub
+from kefu.realtime.pubsub import make_backend
+from kefu.realtime.ws import replay_source
+from kefu.realtime.ws import router as ws_router
 from kefu.settings import Settings
 from kefu.web.api.v1 import api_router
 from kefu.web.errors import install_error_handlers
@@ -28,10 +33,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings.check_secure()
     engine = make_engine(settings.effective_database_url)
     bus = EventBus()
+    sessionmaker = make_sessionmaker(engine, bus=bus)
+    hub = Hub(replay_source(sessionmaker), heartbeat_seconds=settings.ws_heartbeat_seconds)
+    pubsub = make_backend(settings.redis_url, hub.receive, hub.wake_all)
+
+    def ring(event: Event) -> None:
+        """After a commit, wake the sockets of the event's streams, in every process."""
+        if event.recipients:
+            pubsub.publish({"streams": sorted(event.recipients)})
+
+    bus.subscribe("*", ring)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await pubsub.start()
         yield
+        await hub.close_all()
+        await pubsub.stop()
         await engine.dispose()
 
     app = FastAPI(
@@ -46,8 +64,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.bus = bus
-    app.state.sessionmaker = make_sessionmaker(engine, bus=bus)
+    app.state.sessionmaker = sessionmaker
+    app.state.hub = hub
+    app.state.pubsub = pubsub
     install_error_handlers(app)
     app.include_router(api_router, prefix="/api/v1")
+    app.include_router(ws_router)
     install_pages(app, settings)
     return app

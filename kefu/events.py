@@ -47,9 +47,48 @@ class TeamChanged(Event):
     name: ClassVar[str] = "team.changed"
 
 
+@dataclass(frozen=True, slots=True)
+class ConversationStarted(Event):
+    """A shopper (or an integrator on the API channel) opened a conversation."""
+
+    name: ClassVar[str] = "conversation.started"
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationChanged(Event):
+    """A conversation was assigned, transferred, snoozed, closed, rated or reopened."""
+
+    name: ClassVar[str] = "conversation.changed"
+
+
+@dataclass(frozen=True, slots=True)
+class MessageCreated(Event):
+    """A message was stored in a conversation (internal notes reach agents only)."""
+
+    name: ClassVar[str] = "message.created"
+
+
 EVENT_TYPES: tuple[type[Event], ...] = (
     ShopDataChanged,
     AgentChanged,
     ShopSettingsChanged,
     TeamChanged,
+    ConversationStarted,
+    ConversationChanged,
+    MessageCreated,
 )
+
+
+def shop_stream(shop_id: int) -> str:
+    """Every agent of the shop: the conversation list, unassigned conversations' messages."""
+    return f"shop:{shop_id}"
+
+
+def agent_stream(agent_id: int) -> str:
+    """One agent (all their tabs): messages of the conversations assigned to them."""
+    return f"agent:{agent_id}"
+
+
+def visitor_stream(public_id: str) -> str:
+    """One widget visitor (all their tabs): their own conversations, never a note."""
+    return f"visitor:{public_id}"

@@ -65,6 +65,12 @@ class Settings(BaseSettings):
     login_lockout_minutes: int = Field(
         15, ge=1, description="How long a locked account stays locked."
     )
+    ws_heartbeat_seconds: float = Field(
+        25.0,
+        gt=0,
+        le=300,
+        description="Seconds of silence after which a WebSocket gets a heartbeat frame.",
+    )
     log_level: str = Field("info", description="Log level: debug, info, warning or error.")
 
     @model_validator(mode="before")

@@ -15,6 +15,16 @@ from kefu.models.agents import (
 from kefu.models.audit import AuditEntry
 from kefu.models.base import Base
 from kefu.models.catalog import Product
+from kefu.models.conversations import (
+    Channel,
+    Conversation,
+    ConversationStatus,
+    Message,
+    MessageKind,
+    SenderKind,
+    StreamEvent,
+    Visitor,
+)
 from kefu.models.customers import Customer, CustomerIdentity
 from kefu.models.orders import (
     Coupon,
@@ -33,6 +43,9 @@ __all__ = [
     "ApiKey",
     "AuditEntry",
     "Base",
+    "Channel",
+    "Conversation",
+    "ConversationStatus",
     "Coupon",
     "CouponKind",
     "Customer",
@@ -40,18 +53,23 @@ __all__ = [
     "Holiday",
     "Level",
     "LoginSession",
+    "Message",
+    "MessageKind",
     "Order",
     "OrderLine",
     "OrderStatus",
     "Presence",
     "Product",
     "Role",
+    "SenderKind",
     "Shipment",
     "ShipmentStatus",
     "Shop",
     "Skill",
+    "StreamEvent",
     "Team",
     "TeamMember",
     "TrackingEvent",
     "User",
+    "Visitor",
 ]

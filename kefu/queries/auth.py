@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kefu.access import Actor
 from kefu.errors import Forbidden, Unauthenticated
 from kefu.lib.secrets import sha256_hex
-from kefu.models import Agent, ApiKey, LoginSession, Shop, User
+from kefu.lib.tokens import read_visitor_token
+from kefu.models import Agent, ApiKey, LoginSession, Shop, User, Visitor
 from kefu.models.base import utcnow
 
 API_KEY_PREFIX = "kefu_"
@@ -74,3 +75,17 @@ async def shops_of_user(session: AsyncSession, user_id: int) -> list[Shop]:
             .order_by(Shop.name)
         )
     )
+
+
+async def visitor_actor(session: AsyncSession, secret: str, token: str | None) -> Actor:
+    """The actor for a widget's signed visitor token."""
+    found = read_visitor_token(secret, token)
+    visitor = None
+    if found is not None:
+        shop_id, public_id = found
+        visitor = await session.scalar(
+            select(Visitor).where(Visitor.shop_id == shop_id, Visitor.public_id == public_id)
+        )
+    if visitor is None:
+        raise Unauthenticated("the visitor token is missing or not valid; reload the page")
+    return Actor.visitor(visitor.shop_id, visitor.id, visitor.public_id)

@@ -18,7 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kefu.access import Actor
 from kefu.errors import Forbidden, Invalid, Unauthenticated
 from kefu.models import LoginSession, User
-from kefu.queries.auth import API_KEY_PREFIX, agent_actor, api_key_actor, login_from_token
+from kefu.queries.auth import (
+    API_KEY_PREFIX,
+    agent_actor,
+    api_key_actor,
+    login_from_token,
+    visitor_actor,
+)
 from kefu.settings import Settings
 
 SESSION_COOKIE = "kefu_session"
@@ -113,3 +119,16 @@ async def refuse_nul_characters(request: Request) -> None:
         body = await request.body()
         if b"\x00" in body or _JSON_NUL.search(body):
             raise Invalid("the request contains a NUL character")
+
+
+VISITOR_TOKEN_HEADER = "x-visitor-token"
+
+
+async def current_visitor(request: Request, session: SessionDep) -> Actor:
+    """The widget visitor named by the signed token in ``X-Visitor-Token``."""
+    return await visitor_actor(
+        session, request.app.state.settings.secret_key, request.headers.get(VISITOR_TOKEN_HEADER)
+    )
+
+
+VisitorDep = Annotated[Actor, Depends(current_visitor)]

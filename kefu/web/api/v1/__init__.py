@@ -6,6 +6,7 @@ from kefu.web.api.v1 import (
     agents,
     api_keys,
     audit,
+    conversations,
     coupons,
     customers,
     me,
@@ -14,6 +15,7 @@ from kefu.web.api.v1 import (
     shipments,
     shop,
     teams,
+    widget,
 )
 from kefu.web.deps import refuse_nul_characters
 
@@ -30,5 +32,7 @@ for module in (
     api_keys,
     audit,
     shop,
+    conversations,
+    widget,
 ):
     api_router.include_router(module.router)

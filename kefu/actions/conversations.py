@@ -1,0 +1,307 @@
+"""A conversation's life: started by a visitor, assigned or transferred (with a note),
+snoozed, closed with a summary and a disposition, rated by the shopper.
+
+Who hears what: every change goes to the shop's stream (all agents' conversation lists)
+and, without anything internal, to the visitor's stream. Messages go to the assignee's
+stream (the shop's while unassigned) and, unless they are notes, to the visitor's."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kefu.access import Actor, Permission
+from kefu.actions.base import record_audit, snapshot
+from kefu.actions.checks import choice, clean_text
+from kefu.actions.streams import emit
+from kefu.errors import Conflict, Forbidden, Invalid, NotFound
+from kefu.events import (
+    ConversationChanged,
+    ConversationStarted,
+    MessageCreated,
+    agent_stream,
+    shop_stream,
+    visitor_stream,
+)
+from kefu.models import (
+    Agent,
+    Conversation,
+    ConversationStatus,
+    Message,
+    MessageKind,
+    SenderKind,
+    Skill,
+    Team,
+    Visitor,
+)
+from kefu.models.base import utcnow
+from kefu.queries.access import fetch_owned
+from kefu.queries.conversations import (
+    conversation_data,
+    get_conversation,
+    message_data,
+    open_conversation_of,
+)
+
+MAX_SUMMARY = 2000
+MAX_COMMENT = 1000
+
+
+def staff_stream(conversation: Conversation) -> str:
+    """Where agents hear the conversation's messages: its assignee, else the whole shop."""
+    if conversation.assigned_agent_id is not None:
+        return agent_stream(conversation.assigned_agent_id)
+    return shop_stream(conversation.shop_id)
+
+
+async def visitor_streams(session: AsyncSession, conversation: Conversation) -> frozenset[str]:
+    """The visitor's stream, or none for a conversation without a widget visitor."""
+    if conversation.visitor_id is None:
+        return frozenset()
+    visitor = await session.get(Visitor, conversation.visitor_id)
+    return frozenset() if visitor is None else frozenset({visitor_stream(visitor.public_id)})
+
+
+async def announce_message(
+    session: AsyncSession, conversation: Conversation, message: Message
+) -> None:
+    """Emit ``message.created`` to the staff side and, unless it is a note, the visitor."""
+    recipients = {staff_stream(conversation)}
+    if message.kind is not MessageKind.NOTE:
+        recipients |= await visitor_streams(session, conversation)
+    await emit(
+        session,
+        MessageCreated(
+            conversation.shop_id,
+            {"conversation_id": conversation.id, "message": message_data(message)},
+            frozenset(recipients),
+        ),
+    )
+
+
+async def _announce_change(
+    session: AsyncSession,
+    conversation: Conversation,
+    change: str,
+    event: type = ConversationChanged,
+) -> None:
+    """The full view for the shop, the visitor's view for the visitor (separate rows)."""
+    shop_id = conversation.shop_id
+    for for_visitor, recipients in (
+        (False, frozenset({shop_stream(shop_id)})),
+        (True, await visitor_streams(session, conversation)),
+    ):
+        if recipients:
+            payload = {
+                "change": change,
+                "conversation": conversation_data(conversation, for_visitor=for_visitor),
+            }
+            await emit(session, event(shop_id, payload, recipients))
+
+
+async def load_for_staff(session: AsyncSession, actor: Actor, conversation_id: int) -> Conversation:
+    """A conversation of the actor's shop that the actor may work on."""
+    if actor.is_visitor:
+        raise Forbidden("visitors cannot do this")
+    actor.require(Permission.HANDLE_CONVERSATIONS)
+    return await get_conversation(session, actor, conversation_id)
+
+
+async def do_start_conversation(
+    session: AsyncSession, actor: Actor, *, skill: Skill | str | None = None
+) -> Conversation:
+    """The visitor's open conversation, or a new one waiting for an agent.
+
+    Opening the widget twice must not make two conversations, hence the reuse."""
+    if not actor.is_visitor:
+        raise Forbidden("only a widget visitor starts a conversation here")
+    visitor = await session.get(Visitor, actor.id)
+    if visitor is None or visitor.shop_id != actor.shop_id:
+        raise NotFound("visitor")
+    existing = await open_conversation_of(session, visitor)
+    if existing is not None:
+        return existing
+    conversation = Conversation(
+        shop_id=actor.shop_id,
+        visitor_id=visitor.id,
+        customer_id=visitor.customer_id,
+        skill=None if skill is None else choice(Skill, skill, "skill"),
+        tags=[],
+    )
+    session.add(conversation)
+    await session.flush()
+    await _announce_change(session, conversation, "started", ConversationStarted)
+    return conversation
+
+
+async def _check_assignee(
+    session: AsyncSession, actor: Actor, agent_id: int | None, team_id: int | None
+) -> None:
+    if agent_id is not None:
+        agent = await fetch_owned(session, actor, Agent, agent_id, "agent", permission=None)
+        if not agent.active:
+            raise Conflict(f"{agent.display_name} no longer works here", field="agent_id")
+    if team_id is not None:
+        await fetch_owned(session, actor, Team, team_id, "team", permission=None)
+
+
+def _check_may_assign(actor: Actor, conversation: Conversation, agent_id: int | None) -> None:
+    """Agents take unassigned conversations and hand on their own; supervisors anything."""
+    if actor.can(Permission.SUPERVISE_CONVERSATIONS):
+        return
+    current = conversation.assigned_agent_id
+    if current not in (None, actor.id) or (current is None and agent_id != actor.id):
+        raise Forbidden("only a supervisor may reassign another agent's conversation")
+
+
+async def do_assign_conversation(
+    session: AsyncSession,
+    actor: Actor,
+    conversation_id: int,
+    *,
+    agent_id: int | None,
+    team_id: int | None = None,
+    note: str | None = None,
+) -> Conversation:
+    """Assign (or transfer) to an agent and/or team; ``agent_id=None`` puts it back in
+    the queue. A note for the next agent is stored as an internal message."""
+    conversation = await load_for_staff(session, actor, conversation_id)
+    if conversation.status is ConversationStatus.CLOSED:
+        raise Conflict("this conversation is closed")
+    await _check_assignee(session, actor, agent_id, team_id)
+    _check_may_assign(actor, conversation, agent_id)
+    before = snapshot(conversation)
+    previous = conversation.assigned_agent_id
+    conversation.assigned_agent_id = agent_id
+    conversation.team_id = team_id
+    await session.flush()
+    record_audit(
+        session,
+        actor,
+        "conversation.assign",
+        "conversation",
+        conversation.id,
+        before=before,
+        after=snapshot(conversation),
+    )
+    if note is not None and note.strip():
+        note_message = Message(
+            shop_id=actor.shop_id,
+            conversation_id=conversation.id,
+            sender_kind=SenderKind.AGENT if actor.kind == "agent" else SenderKind.SYSTEM,
+            sender_id=actor.id if actor.kind == "agent" else None,
+            kind=MessageKind.NOTE,
+            body=clean_text(note, "note", "transfer note", MAX_SUMMARY),
+            payload={"transfer": {"from_agent_id": previous, "to_agent_id": agent_id}},
+        )
+        session.add(note_message)
+        await session.flush()
+        await announce_message(session, conversation, note_message)
+    await _announce_change(session, conversation, "assigned" if previous is None else "transferred")
+    return conversation
+
+
+async def do_snooze_conversation(
+    session: AsyncSession, actor: Actor, conversation_id: int, *, until: datetime
+) -> Conversation:
+    """Put a conversation aside until ``until`` (it comes back open when the shopper writes)."""
+    conversation = await load_for_staff(session, actor, conversation_id)
+    if until.tzinfo is None:
+        raise Invalid("give the time with its time zone", field="until")
+    if until <= utcnow():
+        raise Invalid("snooze until a time in the future", field="until")
+    if conversation.status is ConversationStatus.CLOSED:
+        raise Conflict("this conversation is closed")
+    return await _change(
+        session,
+        actor,
+        conversation,
+        "snoozed",
+        status=ConversationStatus.SNOOZED,
+        snoozed_until=until,
+    )
+
+
+async def do_close_conversation(
+    session: AsyncSession,
+    actor: Actor,
+    conversation_id: int,
+    *,
+    summary: str | None = None,
+    disposition: str | None = None,
+) -> Conversation:
+    """Close with the agent's summary (记录总结) and a disposition such as "resolved"."""
+    conversation = await load_for_staff(session, actor, conversation_id)
+    if conversation.status is ConversationStatus.CLOSED:
+        raise Conflict("this conversation is already closed")
+    return await _change(
+        session,
+        actor,
+        conversation,
+        "closed",
+        status=ConversationStatus.CLOSED,
+        closed_at=utcnow(),
+        snoozed_until=None,
+        summary=None if not summary else clean_text(summary, "summary", "summary", MAX_SUMMARY),
+        disposition=None
+        if not disposition
+        else clean_text(disposition, "disposition", "disposition", 64),
+    )
+
+
+async def do_rate_conversation(
+    session: AsyncSession,
+    actor: Actor,
+    conversation_id: int,
+    *,
+    rating: int,
+    comment: str | None = None,
+) -> Conversation:
+    """The shopper's 1–5 rating with an optional comment, once per conversation.
+
+    Visitors rate their own conversation; an API key rates on behalf of a shopper of
+    the API channel. Agents never rate their own work."""
+    if actor.kind == "agent":
+        raise Forbidden("only the shopper rates a conversation")
+    if not actor.is_visitor:
+        actor.require(Permission.HANDLE_CONVERSATIONS)
+    conversation = await get_conversation(session, actor, conversation_id)
+    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise Invalid("rating must be a whole number from 1 to 5", field="rating")
+    if conversation.rating is not None:
+        raise Conflict("this conversation has already been rated")
+    return await _change(
+        session,
+        actor,
+        conversation,
+        "rated",
+        rating=rating,
+        rating_comment=None
+        if not comment
+        else clean_text(comment, "comment", "comment", MAX_COMMENT),
+    )
+
+
+async def _change(
+    session: AsyncSession, actor: Actor, conversation: Conversation, change: str, **values: Any
+) -> Conversation:
+    """Apply ``values``, audit (people and keys; a visitor's rating is its own record),
+    and tell both sides."""
+    before = snapshot(conversation)
+    for key, value in values.items():
+        setattr(conversation, key, value)
+    await session.flush()
+    if not actor.is_visitor:
+        record_audit(
+            session,
+            actor,
+            f"conversation.{change}",
+            "conversation",
+            conversation.id,
+            before=before,
+            after=snapshot(conversation),
+        )
+    await _announce_change(session, conversation, change)
+    return conversation

@@ -1,0 +1,153 @@
+"""Sending a message: stored once per ``client_id`` however often the sender retries.
+
+The idempotency check is the database's unique constraint on (shop, client_id): the
+insert does nothing on a conflict and the stored message is read back, so two retries
+racing each other on two connections still leave one row and get the same answer."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kefu.access import Actor
+from kefu.actions.checks import choice
+from kefu.actions.conversations import announce_message, load_for_staff
+from kefu.errors import Conflict, Invalid
+from kefu.models import Conversation, ConversationStatus, Message, MessageKind, SenderKind
+from kefu.models.base import utcnow
+from kefu.queries.conversations import get_conversation
+
+MAX_BODY = 5000
+VISITOR_KINDS = frozenset({MessageKind.TEXT, MessageKind.IMAGE, MessageKind.CARD})
+STAFF_KINDS = VISITOR_KINDS | {MessageKind.NOTE}
+
+
+def _client_id(value: Any) -> uuid.UUID:
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except ValueError as exc:
+        raise Invalid("client_id must be a UUID", field="client_id") from exc
+
+
+def _body(value: Any, kind: MessageKind, payload: dict[str, Any] | None) -> str:
+    body = value.strip() if isinstance(value, str) else ""
+    if len(body) > MAX_BODY:
+        raise Invalid(f"a message has at most {MAX_BODY} characters", field="body")
+    if "\x00" in body:
+        raise Invalid("the message contains a NUL character", field="body")
+    if not body and (kind in (MessageKind.TEXT, MessageKind.NOTE) or not payload):
+        raise Invalid("the message is empty", field="body")
+    return body
+
+
+def _sender(actor: Actor) -> tuple[SenderKind, int | None]:
+    if actor.is_visitor:
+        return SenderKind.VISITOR, actor.id
+    if actor.kind == "agent":
+        return SenderKind.AGENT, actor.id
+    return SenderKind.SYSTEM, None
+
+
+async def _load(session: AsyncSession, actor: Actor, conversation_id: int) -> Conversation:
+    if actor.is_visitor:
+        return await get_conversation(session, actor, conversation_id)
+    return await load_for_staff(session, actor, conversation_id)
+
+
+async def _stored(session: AsyncSession, actor: Actor, client_id: uuid.UUID) -> Message | None:
+    return await session.scalar(
+        select(Message).where(Message.shop_id == actor.shop_id, Message.client_id == client_id)
+    )
+
+
+def _same_message(
+    message: Message, conversation_id: int, sender: tuple[SenderKind, Any]
+) -> Message:
+    """A retry must be of the same message; a reused id for another one is refused."""
+    if (
+        message.conversation_id != conversation_id
+        or (
+            message.sender_kind,
+            message.sender_id,
+        )
+        != sender
+    ):
+        raise Conflict("this client_id was already used for another message", field="client_id")
+    return message
+
+
+async def _insert(session: AsyncSession, values: dict[str, Any]) -> int | None:
+    """Insert unless (shop, client_id) exists; the new id, or None on a conflict."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = (
+        insert(Message)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["shop_id", "client_id"])
+        .returning(Message.id)
+    )
+    return await session.scalar(stmt)
+
+
+def _touch(conversation: Conversation, message: Message) -> None:
+    """Keep the conversation's clocks and status in step with its messages."""
+    conversation.last_message_at = message.created_at
+    if message.sender_kind is SenderKind.VISITOR:
+        conversation.status = ConversationStatus.OPEN
+        conversation.snoozed_until = None
+    elif message.kind is not MessageKind.NOTE and conversation.first_response_at is None:
+        conversation.first_response_at = message.created_at
+
+
+async def do_send_message(
+    session: AsyncSession,
+    actor: Actor,
+    conversation_id: int,
+    body: Any,
+    client_id: Any,
+    *,
+    kind: MessageKind | str = MessageKind.TEXT,
+    payload: dict[str, Any] | None = None,
+) -> Message:
+    """Store a message from a visitor, an agent or an integrator and tell its recipients.
+
+    A retry with the same ``client_id`` returns the stored message and tells nobody again.
+    A message is not audited: the message row is itself the record of who said what."""
+    conversation = await _load(session, actor, conversation_id)
+    kind = choice(MessageKind, kind, "kind")
+    if kind not in (VISITOR_KINDS if actor.is_visitor else STAFF_KINDS):
+        raise Invalid(f"{kind.value} messages cannot be sent here", field="kind")
+    cid, sender = _client_id(client_id), _sender(actor)
+    stored = await _stored(session, actor, cid)
+    if stored is not None:
+        return _same_message(stored, conversation.id, sender)
+    if conversation.status is ConversationStatus.CLOSED:
+        raise Conflict("this conversation is closed; start a new one")
+    values = {
+        "shop_id": actor.shop_id,
+        "conversation_id": conversation.id,
+        "sender_kind": sender[0],
+        "sender_id": sender[1],
+        "kind": kind,
+        "body": _body(body, kind, payload),
+        "payload": payload,
+        "client_id": cid,
+        "created_at": utcnow(),
+    }
+    message_id = await _insert(session, values)
+    if message_id is None:  # a concurrent retry won the race: answer with its message
+        raced = await _stored(session, actor, cid)
+        assert raced is not None  # the conflict means the row exists and is committed
+        return _same_message(raced, conversation.id, sender)
+    message = await session.get(Message, message_id)
+    assert message is not None
+    _touch(conversation, message)
+    await session.flush()
+    await announce_message(session, conversation, message)
+    return message

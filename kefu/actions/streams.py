@@ -1,0 +1,49 @@
+"""Writing realtime events: one replay-log row per recipient stream, in the action's
+transaction, and the typed event published after commit (it rings the hub's doorbell).
+
+Ordering: a reconnecting client asks for rows after the last id it saw, so within a shop
+ids must become visible in id order. SQLite has one writer at a time, which gives that;
+on PostgreSQL a transaction-scoped advisory lock per shop, taken just before the rows are
+inserted and held until commit, does. Actions therefore emit as their last write."""
+
+from __future__ import annotations
+
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
+
+from kefu.actions.base import publish_on_commit
+from kefu.events import Event
+from kefu.models import StreamEvent
+
+# Keeps our advisory lock keys apart from any other user of pg_advisory locks.
+_LOCK_NAMESPACE = 0x6B6566 << 32
+_LOCKED = "kefu_stream_locked_shops"
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_locks(session: Session, transaction: SessionTransaction) -> None:
+    """The advisory locks end with the outermost transaction."""
+    if transaction.parent is None:
+        session.info.pop(_LOCKED, None)
+
+
+async def _lock_shop_streams(session: AsyncSession, shop_id: int) -> None:
+    locked: set[int] = session.sync_session.info.setdefault(_LOCKED, set())
+    if shop_id in locked or session.get_bind().dialect.name != "postgresql":
+        return
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_NAMESPACE | shop_id}
+    )
+    locked.add(shop_id)
+
+
+async def emit(session: AsyncSession, event: Event) -> None:
+    """Store ``event`` for each of its recipient streams and publish it after commit."""
+    await _lock_shop_streams(session, event.shop_id)
+    session.add_all(
+        StreamEvent(shop_id=event.shop_id, stream=stream, name=event.name, payload=event.payload)
+        for stream in sorted(event.recipients)
+    )
+    await session.flush()
+    publish_on_commit(session, event)

@@ -1,0 +1,55 @@
+"""Widget visitors: recognising a returning browser, or welcoming a new one."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kefu.errors import NotFound
+from kefu.models import Shop, Visitor
+from kefu.models.base import utcnow
+
+PUBLIC_ID_BYTES = 16  # 32 hex characters: unguessable, so a token names one browser
+
+
+def _clip(value: str | None, length: int) -> str | None:
+    """Browser-supplied text is informative only: keep what fits, drop control characters."""
+    if not value:
+        return None
+    return "".join(ch for ch in value if ch.isprintable())[:length] or None
+
+
+async def shop_by_slug(session: AsyncSession, slug: str) -> Shop:
+    shop = await session.scalar(select(Shop).where(Shop.slug == slug))
+    if shop is None:
+        raise NotFound("shop")
+    return shop
+
+
+async def do_identify_visitor(
+    session: AsyncSession,
+    shop: Shop,
+    *,
+    public_id: str | None,
+    user_agent: str | None,
+    page: str | None,
+) -> Visitor:
+    """The visitor a valid token names (seen again now), else a new one.
+
+    Nobody is logged in here: the widget calls this before it has a token, so there is no
+    actor, and nothing of the shop is revealed by it."""
+    visitor = None
+    if public_id is not None:
+        visitor = await session.scalar(
+            select(Visitor).where(Visitor.shop_id == shop.id, Visitor.public_id == public_id)
+        )
+    if visitor is None:
+        visitor = Visitor(shop_id=shop.id, public_id=secrets.token_hex(PUBLIC_ID_BYTES))
+        session.add(visitor)
+    visitor.last_seen_at = utcnow()
+    visitor.user_agent = _clip(user_agent, 500) or visitor.user_agent
+    visitor.current_page = _clip(page, 2000) or visitor.current_page
+    await session.flush()
+    return visitor

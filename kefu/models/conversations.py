@@ -1,0 +1,139 @@
+"""Live chat: widget visitors, conversations, their messages, and the replay log of
+realtime events (one row per event per recipient stream)."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kefu.models.agents import Skill
+from kefu.models.base import Base, BigId, IdMixin, ShopOwned, TimestampMixin, text_enum, utcnow
+
+
+class Channel(enum.StrEnum):
+    WEB = "web"
+    API = "api"
+    EMAIL = "email"
+
+
+class ConversationStatus(enum.StrEnum):
+    OPEN = "open"  # waiting for or talking with an agent
+    PENDING = "pending"  # waiting for the shopper
+    SNOOZED = "snoozed"  # put aside until snoozed_until
+    CLOSED = "closed"
+
+
+class SenderKind(enum.StrEnum):
+    VISITOR = "visitor"
+    AGENT = "agent"
+    BOT = "bot"
+    SYSTEM = "system"
+
+
+class MessageKind(enum.StrEnum):
+    TEXT = "text"
+    IMAGE = "image"
+    CARD = "card"  # a product or order card
+    NOTE = "note"  # internal: never sent to the visitor
+    EVENT = "event"  # "transferred to Bob", "closed" …
+
+
+class Visitor(IdMixin, ShopOwned, Base):
+    """A browser talking to the widget. ``public_id`` is what the signed visitor token
+    names; the row id never leaves the server."""
+
+    __tablename__ = "visitors"
+
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    customer_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("customers.id", ondelete="SET NULL"), index=True
+    )
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    user_agent: Mapped[str | None] = mapped_column(String(500))
+    current_page: Mapped[str | None] = mapped_column(String(2000))
+
+
+class Conversation(IdMixin, ShopOwned, TimestampMixin, Base):
+    __tablename__ = "conversations"
+    __table_args__ = (
+        CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name="rating_range"),
+        Index("ix_conversations_shop_status", "shop_id", "status"),
+    )
+
+    channel: Mapped[Channel] = mapped_column(text_enum(Channel), default=Channel.WEB)
+    status: Mapped[ConversationStatus] = mapped_column(
+        text_enum(ConversationStatus), default=ConversationStatus.OPEN
+    )
+    skill: Mapped[Skill | None] = mapped_column(text_enum(Skill))
+    visitor_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("visitors.id", ondelete="SET NULL"), index=True
+    )
+    customer_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("customers.id", ondelete="SET NULL"), index=True
+    )
+    assigned_agent_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("agents.id", ondelete="SET NULL"), index=True
+    )
+    team_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("teams.id", ondelete="SET NULL"))
+    last_message_at: Mapped[datetime | None]
+    first_response_at: Mapped[datetime | None]
+    snoozed_until: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    summary: Mapped[str | None] = mapped_column(Text)
+    disposition: Mapped[str | None] = mapped_column(String(64))
+    rating: Mapped[int | None] = mapped_column(Integer)
+    rating_comment: Mapped[str | None] = mapped_column(Text)
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class Message(IdMixin, ShopOwned, Base):
+    """One message. ``client_id`` (a UUID the sender chose) makes a retry return the
+    stored message instead of storing it twice."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "client_id"),
+        Index("ix_messages_conversation_id_id", "conversation_id", "id"),
+    )
+
+    conversation_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("conversations.id", ondelete="CASCADE")
+    )
+    sender_kind: Mapped[SenderKind] = mapped_column(text_enum(SenderKind))
+    # An agent id or a visitor id, depending on sender_kind; None for bot and system.
+    sender_id: Mapped[int | None] = mapped_column(BigId)
+    kind: Mapped[MessageKind] = mapped_column(text_enum(MessageKind), default=MessageKind.TEXT)
+    body: Mapped[str] = mapped_column(Text, default="")
+    payload: Mapped[dict[str, Any] | None]
+    client_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StreamEvent(ShopOwned, Base):
+    """The replay log: one row per event per recipient stream ("agent:12", "shop:3",
+    "visitor:<public id>"). The database assigns ``id``; a reconnecting client asks for
+    everything after the last id it saw."""
+
+    __tablename__ = "stream_events"
+    __table_args__ = (Index("ix_stream_events_stream_id", "stream", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    stream: Mapped[str] = mapped_column(String(80))
+    name: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,116 @@
+"""Fan-out of realtime notices between processes.
+
+A notice is small JSON: ``{"streams": [...]}`` ("new events were committed there"), or
+with ``"frame"`` for an ephemeral frame such as a typing indicator. In one process the
+``MemoryBackend`` hands notices straight to the hub; with ``KEFU_REDIS_URL`` the
+``RedisBackend`` publishes them on one Redis channel that every process subscribes to
+(its own notices come back the same way, so each socket is woken exactly by one path)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Callable
+from typing import Any, Protocol
+
+log = logging.getLogger(__name__)
+
+Notice = dict[str, Any]
+Deliver = Callable[[Notice], None]
+CHANNEL = "kefu:realtime"
+
+
+class Backend(Protocol):
+    async def start(self) -> None: ...
+
+    def publish(self, notice: Notice) -> None:
+        """Send a notice; never blocks and never raises (called right after a commit)."""
+        ...
+
+    async def stop(self) -> None: ...
+
+
+class MemoryBackend:
+    """One process: notices go straight to the local hub."""
+
+    def __init__(self, deliver: Deliver) -> None:
+        self._deliver = deliver
+
+    async def start(self) -> None:
+        return None
+
+    def publish(self, notice: Notice) -> None:
+        self._deliver(notice)
+
+    async def stop(self) -> None:
+        return None
+
+
+class RedisBackend:
+    """Several processes: notices travel over a Redis pub/sub channel."""
+
+    def __init__(
+        self, url: str, deliver: Deliver, *, on_reconnect: Callable[[], None] | None = None
+    ) -> None:
+        import redis.asyncio as redis
+
+        self._redis = redis.Redis.from_url(url)
+        self._deliver = deliver
+        self._on_reconnect = on_reconnect or (lambda: None)
+        self._listener: asyncio.Task[None] | None = None
+        self._subscribed = asyncio.Event()
+        self._sending: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        """Subscribe before serving, so a notice sent right after start-up is heard."""
+        self._listener = asyncio.create_task(self._listen(), name="kefu-redis-listener")
+        try:
+            await asyncio.wait_for(self._subscribed.wait(), 5)
+        except TimeoutError:
+            log.warning("Redis is not reachable yet; realtime notices will follow when it is")
+
+    def publish(self, notice: Notice) -> None:
+        task = asyncio.get_running_loop().create_task(self._send(json.dumps(notice)))
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
+
+    async def _send(self, data: str) -> None:
+        try:
+            await self._redis.publish(CHANNEL, data)
+        except Exception:
+            # Not lost: pumps reread the replay log periodically.
+            log.warning("could not publish a realtime notice to Redis", exc_info=True)
+
+    async def _listen(self) -> None:
+        while True:
+            try:
+                async with self._redis.pubsub() as pubsub:
+                    await pubsub.subscribe(CHANNEL)
+                    self._subscribed.set()
+                    self._on_reconnect()
+                    async for message in pubsub.listen():
+                        if message["type"] == "message":
+                            self._deliver(json.loads(message["data"]))
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("Redis subscription lost; reconnecting", exc_info=True)
+                await asyncio.sleep(1)
+
+    async def stop(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
+        if self._sending:
+            await asyncio.gather(*self._sending, return_exceptions=True)
+        await self._redis.aclose()
+
+
+def make_backend(redis_url: str, deliver: Deliver, on_reconnect: Callable[[], None]) -> Backend:
+    """Redis when a URL is configured, else in memory."""
+    if redis_url:
+        return RedisBackend(redis_url, deliver, on_reconnect=on_reconnect)
+    return MemoryBackend(deliver)

@@ -1,0 +1,272 @@
+"""The WebSocket endpoints: ``/ws/agent`` (session cookie or API key) and ``/ws/visitor``
+(signed visitor token in the ``token`` query parameter).
+
+Protocol (JSON text frames): the client's first frame is ``{"type": "hello",
+"last_event_id": N | null}``; the server answers ``welcome``, replays every event after N,
+then streams live ones (``{"type": "event", "id", "name", "data"}``), with a
+``heartbeat`` when idle. A client ``message`` frame carries a ``client_id``; its ``ack``
+(``client_id``, ``message_id``) is sent only after the commit. ``typing`` frames are
+relayed to the other side and never stored. A bad frame gets an ``error`` frame."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import uuid
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, WebSocket
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.websockets import WebSocketDisconnect
+
+from kefu.access import Actor
+from kefu.actions.conversations import staff_stream, visitor_streams
+from kefu.actions.messages import do_send_message
+from kefu.errors import DomainError
+from kefu.events import agent_stream, shop_stream, visitor_stream
+from kefu.models import MessageKind
+from kefu.models.base import MAX_ID
+from kefu.queries.auth import agent_actor, api_key_actor, login_from_token, visitor_actor
+from kefu.queries.conversations import get_conversation
+from kefu.queries.streams import events_after, last_event_id
+from kefu.realtime.hub import Connection, FetchEvents, Frame, Hub
+from kefu.web.deps import SESSION_COOKIE
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+
+HELLO_TIMEOUT = 10.0
+POLICY_VIOLATION = 1008
+ConversationId = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+class Hello(BaseModel):
+    type: Literal["hello"]
+    last_event_id: int | None = Field(None, ge=0, le=MAX_ID)
+
+
+class MessageFrame(BaseModel):
+    type: Literal["message"]
+    conversation_id: ConversationId
+    client_id: uuid.UUID
+    body: str = Field("", max_length=5000)
+    kind: MessageKind = MessageKind.TEXT
+    payload: dict[str, Any] | None = None
+
+
+class TypingFrame(BaseModel):
+    type: Literal["typing"]
+    conversation_id: ConversationId
+    typing: bool = True
+
+
+class PingFrame(BaseModel):
+    type: Literal["ping"]
+
+
+ClientFrame = TypeAdapter(
+    Annotated[MessageFrame | TypingFrame | PingFrame, Field(discriminator="type")]
+)
+
+
+def error_frame(code: str, message: str, **extra: Any) -> Frame:
+    return {"type": "error", "code": code, "message": message, **extra}
+
+
+def _echo_client_id(frame: BaseModel) -> dict[str, str]:
+    """An error about a message names its client_id so the client knows which one failed."""
+    client_id = getattr(frame, "client_id", None)
+    return {} if client_id is None else {"client_id": str(client_id)}
+
+
+def replay_source(sessionmaker: async_sessionmaker[AsyncSession]) -> FetchEvents:
+    """The hub's window on the replay log: one short session per read."""
+
+    async def fetch(streams: frozenset[str], after_id: int, limit: int) -> list[Frame]:
+        async with sessionmaker() as session:
+            return await events_after(session, streams, after_id, limit)
+
+    return fetch
+
+
+def streams_of(actor: Actor, public_id: str | None = None) -> frozenset[str]:
+    """What a connection hears: a visitor their own stream; an agent their own and the
+    shop's; an integrator's key the shop's."""
+    if public_id is not None:
+        return frozenset({visitor_stream(public_id)})
+    if actor.kind == "agent" and actor.id is not None:
+        return frozenset({agent_stream(actor.id), shop_stream(actor.shop_id)})
+    return frozenset({shop_stream(actor.shop_id)})
+
+
+def _same_origin(websocket: WebSocket) -> bool:
+    """A browser always sends Origin; a page of another site must not ride the cookie."""
+    origin = websocket.headers.get("origin")
+    return origin is None or urlsplit(origin).netloc == websocket.headers.get("host")
+
+
+async def _agent_actor(websocket: WebSocket, session: AsyncSession) -> Actor:
+    scheme, _, credential = websocket.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and credential:
+        return await api_key_actor(session, credential.strip())
+    if not _same_origin(websocket):
+        raise DomainError("this page may not open Kefu's agent socket", code="bad_origin")
+    found = await login_from_token(session, websocket.cookies.get(SESSION_COOKIE))
+    if found is None:
+        raise DomainError("please log in", code="unauthenticated")
+    login, user = found
+    return await agent_actor(session, user, login.shop_id)
+
+
+@router.websocket("/ws/agent")
+async def agent_socket(websocket: WebSocket) -> None:
+    async with websocket.app.state.sessionmaker() as session:
+        try:
+            actor = await _agent_actor(websocket, session)
+        except DomainError:
+            await websocket.close(POLICY_VIOLATION)
+            return
+    await Session(websocket, actor, streams_of(actor)).run()
+
+
+@router.websocket("/ws/visitor")
+async def visitor_socket(websocket: WebSocket, token: str = "") -> None:
+    settings = websocket.app.state.settings
+    async with websocket.app.state.sessionmaker() as session:
+        try:
+            actor = await visitor_actor(session, settings.secret_key, token)
+        except DomainError:
+            await websocket.close(POLICY_VIOLATION)
+            return
+    public_id = token.split(".")[1]
+    await Session(websocket, actor, streams_of(actor, public_id)).run()
+
+
+class Session:
+    """One accepted socket: the hello, then a reader and a writer until either ends."""
+
+    def __init__(self, websocket: WebSocket, actor: Actor, streams: frozenset[str]) -> None:
+        self.websocket = websocket
+        self.actor = actor
+        self.streams = streams
+        state = websocket.app.state
+        self.hub: Hub = state.hub
+        self.sessionmaker: async_sessionmaker[AsyncSession] = state.sessionmaker
+        self.publish = state.pubsub.publish
+
+    async def run(self) -> None:
+        await self.websocket.accept()
+        try:
+            cursor = await self._hello()
+        except (WebSocketDisconnect, TimeoutError):
+            return
+        if cursor is None:
+            await self.websocket.close(POLICY_VIOLATION)
+            return
+        connection = self.hub.open(self.streams, cursor)
+        tasks = [
+            asyncio.create_task(self._write(connection)),
+            asyncio.create_task(self._read(connection)),
+        ]
+        try:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await self.hub.close(connection)
+            with contextlib.suppress(Exception):
+                await self.websocket.close()
+
+    async def _send(self, frame: Frame) -> None:
+        await self.websocket.send_text(json.dumps(frame, ensure_ascii=False))
+
+    async def _hello(self) -> int | None:
+        """The cursor to start from, or None after telling the client what was wrong."""
+        raw = await asyncio.wait_for(self.websocket.receive_text(), HELLO_TIMEOUT)
+        try:
+            hello = Hello.model_validate_json(raw)
+        except ValidationError:
+            await self._send(
+                error_frame("bad_hello", 'send {"type": "hello", "last_event_id": N} first')
+            )
+            return None
+        async with self.sessionmaker() as session:
+            head = await last_event_id(session)
+        cursor = head if hello.last_event_id is None else hello.last_event_id
+        if cursor > head:
+            # The server's log does not know this id (restored backup, another server).
+            await self._send(error_frame("unknown_stream", "reload to get the current state"))
+            cursor = head
+        await self._send({"type": "welcome", "last_event_id": cursor})
+        return cursor
+
+    async def _write(self, connection: Connection) -> None:
+        while True:
+            await self._send(await connection.next_frame())
+
+    async def _read(self, connection: Connection) -> None:
+        while True:
+            message = await self.websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            reply = await self._handle(message.get("text"))
+            if reply is not None:
+                await connection.send(reply)
+
+    async def _handle(self, raw: str | None) -> Frame | None:
+        """Answer one client frame; every failure becomes an error frame."""
+        if raw is None:
+            return error_frame("bad_frame", "frames are JSON text")
+        try:
+            frame = ClientFrame.validate_json(raw)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            return error_frame("bad_frame", f"{where}: {first['msg']}" if where else first["msg"])
+        try:
+            if isinstance(frame, MessageFrame):
+                return await self._message(frame)
+            if isinstance(frame, TypingFrame):
+                await self._typing(frame)
+                return None
+            return {"type": "pong"}
+        except DomainError as exc:
+            return error_frame(exc.code, exc.message, **_echo_client_id(frame))
+        except Exception:
+            log.exception("handling a %s frame failed", frame.type)
+            return error_frame("internal", "something went wrong on our side; send it again")
+
+    async def _message(self, frame: MessageFrame) -> Frame:
+        async with self.sessionmaker() as session:
+            message = await do_send_message(
+                session,
+                self.actor,
+                frame.conversation_id,
+                frame.body,
+                frame.client_id,
+                kind=frame.kind,
+                payload=frame.payload,
+            )
+            await session.commit()
+        return {"type": "ack", "client_id": str(frame.client_id), "message_id": message.id}
+
+    async def _typing(self, frame: TypingFrame) -> None:
+        """Tell the other side of the conversation; nothing is stored."""
+        async with self.sessionmaker() as session:
+            conversation = await get_conversation(session, self.actor, frame.conversation_id)
+            if self.actor.is_visitor:
+                recipients = frozenset({staff_stream(conversation)})
+            else:
+                recipients = await visitor_streams(session, conversation)
+        relayed = {
+            "type": "typing",
+            "conversation_id": conversation.id,
+            "sender_kind": "visitor" if self.actor.is_visitor else "agent",
+            "typing": frame.typing,
+        }
+        self.publish({"streams": sorted(recipients), "frame": relayed})

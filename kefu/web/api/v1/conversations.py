@@ -1,0 +1,201 @@
+"""Conversations for the agent workspace and integrators: list, read with messages,
+reply (or leave an internal note), assign/transfer, snooze, close, rate."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import AwareDatetime, Field
+
+from kefu.actions.conversations import (
+    do_assign_conversation,
+    do_close_conversation,
+    do_rate_conversation,
+    do_snooze_conversation,
+)
+from kefu.actions.messages import MAX_BODY, do_send_message
+from kefu.models import (
+    Channel,
+    ConversationStatus,
+    MessageKind,
+    SenderKind,
+    Skill,
+)
+from kefu.queries.conversations import View, get_conversation, list_conversations, list_messages
+from kefu.web.api.v1.schemas import (
+    ERROR_RESPONSES,
+    ApiModel,
+    CursorQuery,
+    IdPath,
+    LimitQuery,
+    PageOut,
+    RowId,
+)
+from kefu.web.deps import ActorDep, SessionDep
+
+router = APIRouter(prefix="/conversations", tags=["conversations"], responses=ERROR_RESPONSES)
+
+
+class ConversationOut(ApiModel):
+    id: int
+    channel: Channel
+    status: ConversationStatus
+    skill: Skill | None
+    visitor_id: int | None
+    customer_id: int | None
+    assigned_agent_id: int | None
+    team_id: int | None
+    last_message_at: datetime | None
+    first_response_at: datetime | None
+    snoozed_until: datetime | None
+    closed_at: datetime | None
+    summary: str | None = Field(description="The agent's summary (记录总结) at closing")
+    disposition: str | None
+    rating: int | None = Field(description="The shopper's rating, 1–5")
+    rating_comment: str | None
+    tags: list[Any]
+    created_at: datetime
+
+
+class MessageOut(ApiModel):
+    id: int
+    conversation_id: int
+    sender_kind: SenderKind
+    sender_id: int | None
+    kind: MessageKind = Field(description="`note` is internal and never shown to the shopper")
+    body: str
+    payload: dict[str, Any] | None
+    client_id: uuid.UUID | None
+    created_at: datetime
+
+
+class MessageIn(ApiModel):
+    client_id: uuid.UUID = Field(
+        description="A UUID you choose; sending again with the same one returns the same message"
+    )
+    body: str = Field("", max_length=MAX_BODY)
+    kind: MessageKind = MessageKind.TEXT
+    payload: dict[str, Any] | None = Field(None, description="Card or image details")
+
+
+class AssignIn(ApiModel):
+    agent_id: RowId | None = Field(description="The new agent; null puts it back in the queue")
+    team_id: RowId | None = None
+    note: str | None = Field(None, max_length=2000, description="Internal note for the next agent")
+
+
+class SnoozeIn(ApiModel):
+    until: AwareDatetime
+
+
+class CloseIn(ApiModel):
+    summary: str | None = Field(None, max_length=2000, description="记录总结")
+    disposition: str | None = Field(None, max_length=64, description="e.g. resolved, refunded")
+
+
+class RatingIn(ApiModel):
+    rating: int = Field(ge=1, le=5)
+    comment: str | None = Field(None, max_length=1000)
+
+
+@router.get("", summary="List conversations (mine, unassigned or all), newest first")
+async def get_conversations(
+    session: SessionDep,
+    actor: ActorDep,
+    view: View = View.ALL,
+    status: ConversationStatus | None = None,
+    channel: Channel | None = None,
+    skill: Skill | None = None,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = 50,
+) -> PageOut[ConversationOut]:
+    page = await list_conversations(
+        session,
+        actor,
+        view=view,
+        status=status,
+        channel=channel,
+        skill=skill,
+        cursor=cursor,
+        limit=limit,
+    )
+    return PageOut(
+        items=[ConversationOut.model_validate(c) for c in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.get("/{conversation_id}", summary="Read one conversation")
+async def get_one(conversation_id: IdPath, session: SessionDep, actor: ActorDep) -> ConversationOut:
+    return ConversationOut.model_validate(await get_conversation(session, actor, conversation_id))
+
+
+@router.get("/{conversation_id}/messages", summary="A conversation's messages, newest first")
+async def get_messages(
+    conversation_id: IdPath,
+    session: SessionDep,
+    actor: ActorDep,
+    cursor: CursorQuery = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> PageOut[MessageOut]:
+    page = await list_messages(session, actor, conversation_id, cursor=cursor, limit=limit)
+    return PageOut(
+        items=[MessageOut.model_validate(m) for m in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.post("/{conversation_id}/messages", summary="Send a message or an internal note")
+async def post_message(
+    conversation_id: IdPath, body: MessageIn, session: SessionDep, actor: ActorDep
+) -> MessageOut:
+    message = await do_send_message(
+        session,
+        actor,
+        conversation_id,
+        body.body,
+        body.client_id,
+        kind=body.kind,
+        payload=body.payload,
+    )
+    await session.commit()
+    return MessageOut.model_validate(message)
+
+
+@router.post("/{conversation_id}/assign", summary="Assign or transfer, with a note")
+async def assign(
+    conversation_id: IdPath, body: AssignIn, session: SessionDep, actor: ActorDep
+) -> ConversationOut:
+    conversation = await do_assign_conversation(
+        session, actor, conversation_id, **body.model_dump()
+    )
+    await session.commit()
+    return ConversationOut.model_validate(conversation)
+
+
+@router.post("/{conversation_id}/snooze", summary="Put aside until a time")
+async def snooze(
+    conversation_id: IdPath, body: SnoozeIn, session: SessionDep, actor: ActorDep
+) -> ConversationOut:
+    conversation = await do_snooze_conversation(session, actor, conversation_id, until=body.until)
+    await session.commit()
+    return ConversationOut.model_validate(conversation)
+
+
+@router.post("/{conversation_id}/close", summary="Close with a summary and a disposition")
+async def close(
+    conversation_id: IdPath, body: CloseIn, session: SessionDep, actor: ActorDep
+) -> ConversationOut:
+    conversation = await do_close_conversation(session, actor, conversation_id, **body.model_dump())
+    await session.commit()
+    return ConversationOut.model_validate(conversation)
+
+
+@router.post("/{conversation_id}/rating", summary="Record the shopper's rating (API channel)")
+async def rate(
+    conversation_id: IdPath, body: RatingIn, session: SessionDep, actor: ActorDep
+) -> ConversationOut:
+    conversation = await do_rate_conversation(session, actor, conversation_id, **body.model_dump())
+    await session.commit()
+    return ConversationOut.model_validate(conversation)

@@ -1,0 +1,137 @@
+"""The chat widget's side of the API. A visitor gets a signed token once
+(``POST /widget/{shop_slug}/visitors``) and sends it as ``X-Visitor-Token``; with it they
+reach their own conversations and nothing else."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+from pydantic import Field
+
+from kefu.actions.conversations import do_rate_conversation, do_start_conversation
+from kefu.actions.messages import do_send_message
+from kefu.actions.visitors import do_identify_visitor, shop_by_slug
+from kefu.lib.tokens import read_visitor_token, sign_visitor_token
+from kefu.models import Channel, ConversationStatus, Skill
+from kefu.queries.conversations import get_conversation, list_messages
+from kefu.web.api.v1.conversations import MessageIn, MessageOut, RatingIn
+from kefu.web.api.v1.schemas import ERROR_RESPONSES, ApiModel, CursorQuery, IdPath, PageOut
+from kefu.web.deps import SessionDep, SettingsDep, VisitorDep
+
+router = APIRouter(prefix="/widget", tags=["widget"], responses=ERROR_RESPONSES)
+
+
+class VisitorIn(ApiModel):
+    token: str | None = Field(None, max_length=200, description="The token kept from last time")
+    page: str | None = Field(None, max_length=2000, description="The page the visitor is on")
+
+
+class VisitorOut(ApiModel):
+    token: str = Field(description="Send as `X-Visitor-Token`; also `?token=` on /ws/visitor")
+    visitor_id: str = Field(description="The visitor's public id")
+    shop_name: str
+
+
+class WidgetConversationOut(ApiModel):
+    """What the shopper may know of their conversation (nothing internal)."""
+
+    id: int
+    status: ConversationStatus
+    channel: Channel
+    skill: Skill | None
+    rating: int | None
+    closed_at: datetime | None
+    created_at: datetime
+
+
+class StartIn(ApiModel):
+    skill: Skill | None = Field(None, description="The widget entry point: 售前, 售中, 售后, 投诉")
+
+
+@router.post("/{shop_slug}/visitors", summary="Get a visitor token (new or renewed)")
+async def identify(
+    shop_slug: Annotated[str, Path(max_length=64)],
+    body: VisitorIn,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> VisitorOut:
+    shop = await shop_by_slug(session, shop_slug)
+    known = read_visitor_token(settings.secret_key, body.token)
+    public_id = known[1] if known is not None and known[0] == shop.id else None
+    visitor = await do_identify_visitor(
+        session,
+        shop,
+        public_id=public_id,
+        user_agent=request.headers.get("user-agent"),
+        page=body.page,
+    )
+    await session.commit()
+    return VisitorOut(
+        token=sign_visitor_token(settings.secret_key, shop.id, visitor.public_id),
+        visitor_id=visitor.public_id,
+        shop_name=shop.name,
+    )
+
+
+@router.post("/conversations", summary="Start a conversation, or get the open one")
+async def start(body: StartIn, session: SessionDep, visitor: VisitorDep) -> WidgetConversationOut:
+    conversation = await do_start_conversation(session, visitor, skill=body.skill)
+    await session.commit()
+    return WidgetConversationOut.model_validate(conversation)
+
+
+@router.get("/conversations/{conversation_id}", summary="Read one's own conversation")
+async def get_own(
+    conversation_id: IdPath, session: SessionDep, visitor: VisitorDep
+) -> WidgetConversationOut:
+    return WidgetConversationOut.model_validate(
+        await get_conversation(session, visitor, conversation_id)
+    )
+
+
+@router.get(
+    "/conversations/{conversation_id}/messages",
+    summary="One's own conversation's messages, newest first (no internal notes)",
+)
+async def get_own_messages(
+    conversation_id: IdPath,
+    session: SessionDep,
+    visitor: VisitorDep,
+    cursor: CursorQuery = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> PageOut[MessageOut]:
+    page = await list_messages(session, visitor, conversation_id, cursor=cursor, limit=limit)
+    return PageOut(
+        items=[MessageOut.model_validate(m) for m in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.post("/conversations/{conversation_id}/messages", summary="Send a message")
+async def post_own_message(
+    conversation_id: IdPath, body: MessageIn, session: SessionDep, visitor: VisitorDep
+) -> MessageOut:
+    message = await do_send_message(
+        session,
+        visitor,
+        conversation_id,
+        body.body,
+        body.client_id,
+        kind=body.kind,
+        payload=body.payload,
+    )
+    await session.commit()
+    return MessageOut.model_validate(message)
+
+
+@router.post("/conversations/{conversation_id}/rating", summary="Rate the conversation 1–5")
+async def rate_own(
+    conversation_id: IdPath, body: RatingIn, session: SessionDep, visitor: VisitorDep
+) -> WidgetConversationOut:
+    conversation = await do_rate_conversation(
+        session, visitor, conversation_id, **body.model_dump()
+    )
+    await session.commit()
+    return WidgetConversationOut.model_validate(conversation)
