@@ -67,9 +67,11 @@ class Socket:
     async def message_from(self, sender_kind: str) -> Frame:
         """The next ``message.created`` event whose message was sent by ``sender_kind``."""
         return await self.expect(
-            lambda f: f["type"] == "event"
-            and f["name"] == "message.created"
-            and f["data"]["message"]["sender_kind"] == sender_kind
+            lambda f: (
+                f["type"] == "event"
+                and f["name"] == "message.created"
+                and f["data"]["message"]["sender_kind"] == sender_kind
+            )
         )
 
     async def say(
