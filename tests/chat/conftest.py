@@ -27,7 +27,7 @@ async def server(app) -> AsyncIterator[str]:
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     runner = uvicorn.Server(config)
     task = asyncio.create_task(runner.serve())
-    while not runner.started:
+    while not runner.started:  # noqa: ASYNC110 - uvicorn only offers this flag
         await asyncio.sleep(0.01)
     yield f"127.0.0.1:{port}"
     runner.should_exit = True

@@ -92,5 +92,14 @@ class Socket:
             lambda f: f["type"] in ("ack", "error") and f.get("client_id") == client_id
         )
 
+    async def drain(self) -> list[Frame]:
+        """Every frame stashed or still buffered, until the connection is gone."""
+        frames, self.stash = self.stash, []
+        try:
+            while True:
+                frames.append(await self._read())
+        except websockets.ConnectionClosed:
+            return frames
+
     async def close(self) -> None:
         await self.ws.close()

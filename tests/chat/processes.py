@@ -1,0 +1,77 @@
+"""Kefu servers in their own processes (uvicorn subprocesses), for fault and fan-out tests."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+import httpx
+
+from kefu.settings import Settings
+from tests.chat.conftest import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+START_ATTEMPTS = 300  # × 0.05 s: a safety net for a slow machine, not a timing assertion
+
+
+class ServerProcess:
+    """``uvicorn --factory kefu.app:create_app`` on 127.0.0.1 with the test's settings."""
+
+    def __init__(self, settings: Settings, *, redis_url: str = "", port: int | None = None):
+        self.port = port or free_port()
+        self.env = os.environ | {
+            "PYTHONPATH": str(ROOT),
+            "KEFU_DATABASE_URL": settings.effective_database_url,
+            "KEFU_SECRET_KEY": settings.secret_key,
+            "KEFU_DATA_DIR": str(settings.data_dir),
+            "KEFU_REDIS_URL": redis_url,
+            # Long, so that only a pub/sub notice can explain a prompt delivery.
+            "KEFU_WS_HEARTBEAT_SECONDS": "300",
+        }
+        self.process: asyncio.subprocess.Process | None = None
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    async def start(self) -> ServerProcess:
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "kefu.app:create_app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--log-level",
+            "warning",
+            env=self.env,
+            cwd=ROOT,
+        )
+        async with httpx.AsyncClient() as client:
+            for _ in range(START_ATTEMPTS):
+                try:
+                    await client.get(f"http://{self.address}/api/v1/openapi.json")
+                    return self
+                except httpx.TransportError:
+                    await asyncio.sleep(0.05)
+        raise RuntimeError(f"the server on {self.address} did not start")
+
+    async def kill(self) -> None:
+        """kill -9: no shutdown, no flushing, nothing."""
+        if self.process is not None and self.process.returncode is None:
+            self.process.send_signal(signal.SIGKILL)
+            await self.process.wait()
+
+    async def stop(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.terminate()
+            try:
+                await asyncio.wait_for(self.process.wait(), 10)
+            except TimeoutError:
+                await self.kill()
