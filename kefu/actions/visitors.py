@@ -7,8 +7,9 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kefu.errors import NotFound
-from kefu.models import Shop, Visitor
+from kefu.errors import Forbidden, NotFound
+from kefu.lib.tokens import customer_signature_ok
+from kefu.models import Customer, Shop, Visitor
 from kefu.models.base import utcnow
 
 PUBLIC_ID_BYTES = 16  # 32 hex characters: unguessable, so a token names one browser
@@ -28,6 +29,17 @@ async def shop_by_slug(session: AsyncSession, slug: str) -> Shop:
     return shop
 
 
+async def _signed_customer(
+    session: AsyncSession, shop: Shop, external_id: str, signature: str
+) -> int | None:
+    """The shop's customer the storefront vouched for; None when not imported (yet)."""
+    if not customer_signature_ok(shop.widget_secret, external_id, signature):
+        raise Forbidden("the customer signature does not match", field="customer_signature")
+    return await session.scalar(
+        select(Customer.id).where(Customer.shop_id == shop.id, Customer.external_id == external_id)
+    )
+
+
 async def do_identify_visitor(
     session: AsyncSession,
     shop: Shop,
@@ -35,8 +47,11 @@ async def do_identify_visitor(
     public_id: str | None,
     user_agent: str | None,
     page: str | None,
+    customer_external_id: str | None = None,
+    customer_signature: str | None = None,
 ) -> Visitor:
-    """The visitor a valid token names (seen again now), else a new one.
+    """The visitor a valid token names (seen again now), else a new one; linked to the
+    shop's customer when the storefront signed the customer's id.
 
     Nobody is logged in here: the widget calls this before it has a token, so there is no
     actor, and nothing of the shop is revealed by it."""
@@ -51,5 +66,9 @@ async def do_identify_visitor(
     visitor.last_seen_at = utcnow()
     visitor.user_agent = _clip(user_agent, 500) or visitor.user_agent
     visitor.current_page = _clip(page, 2000) or visitor.current_page
+    if customer_external_id is not None:
+        visitor.customer_id = await _signed_customer(
+            session, shop, customer_external_id, customer_signature or ""
+        )
     await session.flush()
     return visitor

@@ -36,3 +36,14 @@ def read_visitor_token(secret: str, token: str | None) -> tuple[int, str] | None
     if not hmac.compare_digest(expected, parts[2]):
         return None
     return int(parts[0]), parts[1]
+
+
+def customer_signature(shop_secret: str, external_id: str) -> str:
+    """What a storefront sends beside a logged-in shopper's customer id so the widget can
+    link the visitor to that customer: hex HMAC-SHA256 of the id under the shop's widget
+    secret (Settings → widget)."""
+    return hmac.new(shop_secret.encode(), external_id.encode(), hashlib.sha256).hexdigest()
+
+
+def customer_signature_ok(shop_secret: str, external_id: str, signature: str) -> bool:
+    return hmac.compare_digest(customer_signature(shop_secret, external_id), signature.lower())

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 
+from kefu.lib.tokens import customer_signature
+from kefu.models import Shop
 from tests.chat.conftest import make_shopper
 
 
@@ -186,3 +188,23 @@ async def test_mallory_reaches_none_of_acmes_conversations(client, shopper, mall
     ):
         assert response.status_code == 404, response.text
     assert (await api.get("/api/v1/conversations")).json()["items"] == []
+
+
+async def test_a_storefront_links_the_visitor_to_its_customer(client, owen, sessionmaker):
+    await client.as_(owen).post(
+        "/api/v1/customers/bulk", json={"items": [{"external_id": "C-1001", "name": "王芳"}]}
+    )
+    async with sessionmaker() as session:
+        secret = (await session.get(Shop, owen.shop_id)).widget_secret
+    signed = {"customer_id": "C-1001", "customer_signature": customer_signature(secret, "C-1001")}
+    issued = await client.post("/api/v1/widget/acme/visitors", json=signed)
+    headers = {"X-Visitor-Token": issued.json()["token"]}
+    started = await client.post("/api/v1/widget/conversations", json={}, headers=headers)
+    seen = await client.as_(owen).get(f"/api/v1/conversations/{started.json()['id']}")
+    customers = (await client.as_(owen).get("/api/v1/customers")).json()["items"]
+    assert seen.json()["customer_id"] == customers[0]["id"]
+    forged = await client.post(
+        "/api/v1/widget/acme/visitors", json=signed | {"customer_id": "C-1002"}
+    )
+    assert forged.status_code == 403
+    assert forged.json()["error"]["field"] == "customer_signature"

@@ -26,6 +26,14 @@ router = APIRouter(prefix="/widget", tags=["widget"], responses=ERROR_RESPONSES)
 class VisitorIn(ApiModel):
     token: str | None = Field(None, max_length=200, description="The token kept from last time")
     page: str | None = Field(None, max_length=2000, description="The page the visitor is on")
+    customer_id: str | None = Field(
+        None, max_length=64, description="A logged-in shopper's customer id in your shop"
+    )
+    customer_signature: str | None = Field(
+        None,
+        max_length=64,
+        description="Hex HMAC-SHA256 of `customer_id` under the shop's widget secret",
+    )
 
 
 class VisitorOut(ApiModel):
@@ -67,6 +75,8 @@ async def identify(
         public_id=public_id,
         user_agent=request.headers.get("user-agent"),
         page=body.page,
+        customer_external_id=body.customer_id,
+        customer_signature=body.customer_signature,
     )
     await session.commit()
     return VisitorOut(
