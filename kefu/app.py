@@ -17,6 +17,7 @@ from kefu.realtime.ws import replay_source
 from kefu.realtime.ws import router as ws_router
 from kefu.settings import Settings
 from kefu.web.api.v1 import api_router
+from kefu.web.cors import WidgetCORS
 from kefu.web.errors import install_error_handlers
 from kefu.web.pages import install_pages
 
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.hub = hub
     app.state.pubsub = pubsub
     install_error_handlers(app)
+    app.add_middleware(WidgetCORS)
     app.include_router(api_router, prefix="/api/v1")
     app.include_router(ws_router)
     install_pages(app, settings)

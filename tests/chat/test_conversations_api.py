@@ -208,3 +208,25 @@ async def test_a_storefront_links_the_visitor_to_its_customer(client, owen, sess
     )
     assert forged.status_code == 403
     assert forged.json()["error"]["field"] == "customer_signature"
+
+
+async def test_the_widget_routes_answer_other_sites_and_nothing_else_does(client, shopper, alice):
+    preflight = await client.options(
+        "/api/v1/widget/conversations",
+        headers={
+            "Origin": "https://shop.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type, x-visitor-token",
+        },
+    )
+    assert preflight.status_code == 204
+    assert "x-visitor-token" in preflight.headers["access-control-allow-headers"]
+    own = await client.get(
+        f"/api/v1/widget/conversations/{shopper.conversation_id}",
+        headers=shopper.headers | {"Origin": "https://shop.example"},
+    )
+    assert own.headers["access-control-allow-origin"] == "*"
+    staff = await client.as_(alice).get(
+        "/api/v1/conversations", headers={"Origin": "https://shop.example"}
+    )
+    assert "access-control-allow-origin" not in staff.headers
