@@ -20,6 +20,7 @@ from kefu.web.api.v1 import api_router
 from kefu.web.cors import WidgetCORS
 from kefu.web.errors import install_error_handlers
 from kefu.web.pages import install_pages
+from kefu.web.ratelimits import WidgetLimits
 
 API_DESCRIPTION = """Kefu's REST API. Authenticate with an API key
 (`Authorization: Bearer kefu_…`, created under Settings → API keys) or a browser session.
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = sessionmaker
     app.state.hub = hub
     app.state.pubsub = pubsub
+    app.state.widget_limits = WidgetLimits.from_settings(settings)
     install_error_handlers(app)
     app.add_middleware(WidgetCORS)
     app.include_router(api_router, prefix="/api/v1")

@@ -71,6 +71,12 @@ class Settings(BaseSettings):
         le=300,
         description="Seconds of silence after which a WebSocket gets a heartbeat frame.",
     )
+    widget_visitor_per_minute: int = Field(
+        60, ge=1, description="Widget requests and messages a visitor may send per minute."
+    )
+    widget_ip_per_minute: int = Field(
+        600, ge=1, description="Widget requests one IP address may send per minute."
+    )
     log_level: str = Field("info", description="Log level: debug, info, warning or error.")
 
     @model_validator(mode="before")

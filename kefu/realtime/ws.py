@@ -35,6 +35,7 @@ from kefu.queries.conversations import get_conversation
 from kefu.queries.streams import events_after, last_event_id
 from kefu.realtime.hub import Connection, FetchEvents, Frame, Hub
 from kefu.web.deps import SESSION_COOKIE
+from kefu.web.ratelimits import WidgetLimits
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -157,6 +158,8 @@ class Session:
         self.hub: Hub = state.hub
         self.sessionmaker: async_sessionmaker[AsyncSession] = state.sessionmaker
         self.publish = state.pubsub.publish
+        self.widget_limits: WidgetLimits = state.widget_limits
+        self.visitor_token = websocket.query_params.get("token")
 
     async def run(self) -> None:
         await self.websocket.accept()
@@ -242,6 +245,9 @@ class Session:
             return error_frame("internal", "something went wrong on our side; send it again")
 
     async def _message(self, frame: MessageFrame) -> Frame:
+        if self.actor.is_visitor:
+            client = self.websocket.client
+            self.widget_limits.check(client.host if client else None, self.visitor_token)
         async with self.sessionmaker() as session:
             message = await do_send_message(
                 session,

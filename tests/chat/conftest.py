@@ -10,6 +10,8 @@ from dataclasses import dataclass
 import pytest
 import uvicorn
 
+from kefu.lib.ratelimit import RateLimiter
+from kefu.web.ratelimits import WidgetLimits
 from tests.chat.wsclient import Socket
 from tests.factories import Persona
 
@@ -72,3 +74,12 @@ async def agent_socket(server: str, persona: Persona, **kwargs) -> Socket:
 
 async def visitor_socket(server: str, shopper: Shopper, **kwargs) -> Socket:
     return await Socket.open(f"ws://{server}/ws/visitor?token={shopper.token}", **kwargs)
+
+
+@pytest.fixture
+def strict_widget_limits(app):
+    """The app's widget limits, set to two requests a minute for one test."""
+    kept = app.state.widget_limits
+    app.state.widget_limits = WidgetLimits(RateLimiter(2), RateLimiter(1000))
+    yield
+    app.state.widget_limits = kept

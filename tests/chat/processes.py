@@ -30,6 +30,8 @@ class ServerProcess:
             "KEFU_REDIS_URL": redis_url,
             # Long, so that only a pub/sub notice can explain a prompt delivery.
             "KEFU_WS_HEARTBEAT_SECONDS": "300",
+            "KEFU_WIDGET_VISITOR_PER_MINUTE": str(settings.widget_visitor_per_minute),
+            "KEFU_WIDGET_IP_PER_MINUTE": str(settings.widget_ip_per_minute),
         }
         self.process: asyncio.subprocess.Process | None = None
 

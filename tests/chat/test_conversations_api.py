@@ -230,3 +230,21 @@ async def test_the_widget_routes_answer_other_sites_and_nothing_else_does(client
         "/api/v1/conversations", headers={"Origin": "https://shop.example"}
     )
     assert "access-control-allow-origin" not in staff.headers
+
+
+async def test_a_visitor_sending_too_fast_is_told_to_wait(client, shopper, strict_widget_limits):
+    url = f"/api/v1/widget/conversations/{shopper.conversation_id}/messages"
+    statuses = [
+        (
+            await client.post(
+                url,
+                json={"client_id": str(uuid.uuid4()), "body": "刷屏"},
+                headers=shopper.headers,
+            )
+        ).status_code
+        for _ in range(3)
+    ]
+    assert statuses == [200, 200, 429]
+    refused = await client.get(url, headers=shopper.headers)
+    assert refused.json()["error"]["code"] == "rate_limited"
+    assert "please wait" in refused.json()["error"]["message"]

@@ -178,3 +178,11 @@ async def test_a_hello_from_the_future_is_told_to_reload(server, shopper):
     assert (await socket.expect(lambda f: f["type"] == "error"))["code"] == "unknown_stream"
     await socket.expect(lambda f: f["type"] == "welcome")
     await socket.close()
+
+
+async def test_a_visitor_flooding_the_socket_is_told_to_wait(server, shopper, strict_widget_limits):
+    visitor_ws = await visitor_socket(server, shopper)
+    answers = [await visitor_ws.say(shopper.conversation_id, "刷屏") for _ in range(3)]
+    assert [a["type"] for a in answers] == ["ack", "ack", "error"]
+    assert answers[2]["code"] == "rate_limited"
+    await visitor_ws.close()

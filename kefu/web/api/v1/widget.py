@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import Field
 
 from kefu.actions.conversations import do_rate_conversation, do_start_conversation
@@ -19,8 +19,14 @@ from kefu.queries.conversations import get_conversation, list_messages
 from kefu.web.api.v1.conversations import MessageIn, MessageOut, RatingIn
 from kefu.web.api.v1.schemas import ERROR_RESPONSES, ApiModel, CursorQuery, IdPath, PageOut
 from kefu.web.deps import SessionDep, SettingsDep, VisitorDep
+from kefu.web.ratelimits import limit_widget
 
-router = APIRouter(prefix="/widget", tags=["widget"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix="/widget",
+    tags=["widget"],
+    responses=ERROR_RESPONSES,
+    dependencies=[Depends(limit_widget)],
+)
 
 
 class VisitorIn(ApiModel):
