@@ -31,6 +31,10 @@ class RateLimiter:
         self._clock = clock
         self._buckets: dict[str, _Bucket] = {}
 
+    def __len__(self) -> int:
+        """How many keys are remembered."""
+        return len(self._buckets)
+
     def retry_after(self, key: str) -> float | None:
         """Take one token for ``key``: None if allowed, else seconds until it would be."""
         now = self._clock()

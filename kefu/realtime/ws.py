@@ -131,7 +131,7 @@ async def agent_socket(websocket: WebSocket) -> None:
         except DomainError:
             await websocket.close(POLICY_VIOLATION)
             return
-    await Session(websocket, actor, streams_of(actor)).run()
+    await SocketSession(websocket, actor, streams_of(actor)).run()
 
 
 @router.websocket("/ws/visitor")
@@ -144,10 +144,10 @@ async def visitor_socket(websocket: WebSocket, token: str = "") -> None:
             await websocket.close(POLICY_VIOLATION)
             return
     public_id = token.split(".")[1]
-    await Session(websocket, actor, streams_of(actor, public_id)).run()
+    await SocketSession(websocket, actor, streams_of(actor, public_id)).run()
 
 
-class Session:
+class SocketSession:
     """One accepted socket: the hello, then a reader and a writer until either ends."""
 
     def __init__(self, websocket: WebSocket, actor: Actor, streams: frozenset[str]) -> None:

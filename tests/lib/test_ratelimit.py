@@ -29,4 +29,4 @@ def test_many_keys_do_not_grow_memory_without_bound():
     for n in range(25):
         clock.now += 60
         limiter.retry_after(f"ip-{n}")
-    assert len(limiter._buckets) <= 10
+    assert len(limiter) <= 10
