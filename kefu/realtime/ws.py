@@ -171,6 +171,7 @@ class SocketSession:
             await self.websocket.close(POLICY_VIOLATION)
             return
         connection = self.hub.open(self.streams, cursor)
+        self._presence(connected=True)
         tasks = [
             asyncio.create_task(self._write(connection)),
             asyncio.create_task(self._read(connection)),
@@ -182,17 +183,33 @@ class SocketSession:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             await self.hub.close(connection)
+            self._presence(connected=False)
             with contextlib.suppress(Exception):
                 await self.websocket.close()
+
+    def _presence(self, *, connected: bool) -> None:
+        """Tell the shop's agents that an agent's or a visitor's socket came or went (one
+        frame per socket: a person with two tabs open sends two)."""
+        if self.actor.kind not in ("agent", "visitor"):
+            return
+        frame = {
+            "type": "presence",
+            "who": self.actor.kind,
+            "id": self.actor.id,
+            "connected": connected,
+        }
+        self.publish({"streams": [shop_stream(self.actor.shop_id)], "frame": frame})
 
     async def _send(self, frame: Frame) -> None:
         await self.websocket.send_text(json.dumps(frame, ensure_ascii=False))
 
     async def _hello(self) -> int | None:
         """The cursor to start from, or None after telling the client what was wrong."""
-        raw = await asyncio.wait_for(self.websocket.receive_text(), HELLO_TIMEOUT)
+        message = await asyncio.wait_for(self.websocket.receive(), HELLO_TIMEOUT)
+        if message["type"] == "websocket.disconnect":
+            raise WebSocketDisconnect(message.get("code", 1000))
         try:
-            hello = Hello.model_validate_json(raw)
+            hello = Hello.model_validate_json(message.get("text") or "")
         except ValidationError:
             await self._send(
                 error_frame("bad_hello", 'send {"type": "hello", "last_event_id": N} first')

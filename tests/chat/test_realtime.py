@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -116,7 +117,8 @@ async def test_mallory_never_hears_acme(server, client, shopper, alice, mallory)
     first = await mallory_ws.event()
     assert first["name"] == "conversation.started"
     assert first["data"]["conversation"]["id"] == own.conversation_id
-    assert mallory_ws.stash == []
+    own_presence = {"type": "presence", "who": "agent", "id": mallory.agent_id, "connected": True}
+    assert mallory_ws.stash == [own_presence]  # nothing of acme's, not even its visitors
     await mallory_ws.close()
     await visitor_ws.close()
 
@@ -169,6 +171,27 @@ async def test_sockets_refuse_strangers(server, shopper, alice):
             await Socket.open(url, **extra)
     same_site = await agent_socket(server, alice, origin=f"http://{server}")
     await same_site.close()
+
+
+async def test_agents_see_visitors_come_and_go(server, shopper, alice):
+    alice_ws = await agent_socket(server, alice)
+    visitor_ws = await visitor_socket(server, shopper)
+    came = await alice_ws.expect(lambda f: f["type"] == "presence" and f["who"] == "visitor")
+    await visitor_ws.close()
+    went = await alice_ws.expect(lambda f: f["type"] == "presence" and f["who"] == "visitor")
+    assert (came["connected"], went["connected"]) == (True, False)
+    assert came["id"] == went["id"]
+    await alice_ws.close()
+
+
+async def test_a_hello_that_is_not_one_closes_the_socket(server, shopper):
+    for first in (b"\x01binary", '{"type": "message"}'):
+        ws = await websockets.connect(f"ws://{server}/ws/visitor?token={shopper.token}")
+        await ws.send(first)
+        error = json.loads(await ws.recv())
+        assert error["code"] == "bad_hello"
+        with pytest.raises(websockets.ConnectionClosed):
+            await ws.recv()
 
 
 async def test_a_hello_from_the_future_is_told_to_reload(server, shopper):
