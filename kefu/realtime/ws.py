@@ -259,7 +259,11 @@ class SocketSession:
             return error_frame(exc.code, exc.message, **_echo_client_id(frame))
         except Exception:
             log.exception("handling a %s frame failed", frame.type)
-            return error_frame("internal", "something went wrong on our side; send it again")
+            return error_frame(
+                "internal",
+                "something went wrong on our side; send it again",
+                **_echo_client_id(frame),
+            )
 
     async def _message(self, frame: MessageFrame) -> Frame:
         if self.actor.is_visitor:
