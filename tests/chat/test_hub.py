@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 
+from kefu.actions.messages import do_send_message
+from kefu.queries.auth import visitor_actor
 from kefu.realtime.hub import HEARTBEAT, Hub
 from kefu.realtime.ws import replay_source
 from tests.chat.conftest import agent_socket, visitor_socket
@@ -62,3 +65,20 @@ async def test_joining_during_a_stream_of_messages_misses_and_repeats_nothing(
     assert [f for f in late.stash if f["type"] == "event"] == []  # nothing twice
     for ws in (watcher, late, visitor_ws):
         await ws.close()
+
+
+async def test_a_full_outbox_holds_events_back_without_losing_any(sessionmaker, settings, shopper):
+    async with sessionmaker() as session:
+        actor = await visitor_actor(session, settings.secret_key, shopper.token)
+    hub = Hub(replay_source(sessionmaker), queue_size=2, batch_size=3)
+    connection = hub.open({f"visitor:{shopper.public_id}"}, 0)
+    bodies = [f"第{i}个问题" for i in range(7)]
+    for body in bodies:
+        async with sessionmaker() as session:
+            await do_send_message(session, actor, shopper.conversation_id, body, uuid.uuid4())
+            await session.commit()
+        hub.notify({f"visitor:{shopper.public_id}"})
+    frames = [await connection.next_frame() for _ in range(8)]
+    assert frames[0]["name"] == "conversation.started"
+    assert [f["data"]["message"]["body"] for f in frames[1:]] == bodies
+    await hub.close_all()
