@@ -82,15 +82,15 @@ def _same_message(
     return message
 
 
-async def _insert(session: AsyncSession, values: dict[str, Any]) -> int | None:
-    """Insert unless (shop, client_id) exists; the new id, or None on a conflict."""
+async def _insert(session: AsyncSession, values: dict[str, Any]) -> Message | None:
+    """Insert unless (shop, client_id) exists: the new message, or None on a conflict."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = (
         insert(Message)
         .values(**values)
         .on_conflict_do_nothing(index_elements=["shop_id", "client_id"])
-        .returning(Message.id)
+        .returning(Message)
     )
     return await session.scalar(stmt)
 
@@ -124,10 +124,10 @@ async def do_send_message(
     if kind not in (VISITOR_KINDS if actor.is_visitor else STAFF_KINDS):
         raise Invalid(f"{kind.value} messages cannot be sent here", field="kind")
     cid, sender = _client_id(client_id), _sender(actor)
-    stored = await _stored(session, actor, cid)
-    if stored is not None:
-        return _same_message(stored, conversation.id, sender)
     if conversation.status is ConversationStatus.CLOSED:
+        stored = await _stored(session, actor, cid)  # a late retry still gets its answer
+        if stored is not None:
+            return _same_message(stored, conversation.id, sender)
         raise Conflict("this conversation is closed; start a new one")
     values = {
         "shop_id": actor.shop_id,
@@ -140,13 +140,11 @@ async def do_send_message(
         "client_id": cid,
         "created_at": utcnow(),
     }
-    message_id = await _insert(session, values)
-    if message_id is None:  # a concurrent retry won the race: answer with its message
-        raced = await _stored(session, actor, cid)
-        assert raced is not None  # the conflict means the row exists and is committed
-        return _same_message(raced, conversation.id, sender)
-    message = await session.get(Message, message_id)
-    assert message is not None
+    message = await _insert(session, values)
+    if message is None:  # sent before (a retry), or a concurrent retry won the race
+        stored = await _stored(session, actor, cid)
+        assert stored is not None  # the conflict means the row exists and is committed
+        return _same_message(stored, conversation.id, sender)
     _touch(conversation, message)
     await session.flush()
     await announce_message(session, conversation, message)

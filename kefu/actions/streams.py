@@ -8,13 +8,14 @@ inserted and held until commit, does. Actions therefore emit as their last write
 
 from __future__ import annotations
 
-from sqlalchemy import event, text
+from sqlalchemy import event, insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
 from kefu.actions.base import publish_on_commit
 from kefu.events import Event
 from kefu.models import StreamEvent
+from kefu.models.base import utcnow
 
 # Keeps our advisory lock keys apart from any other user of pg_advisory locks.
 _LOCK_NAMESPACE = 0x6B6566 << 32
@@ -41,9 +42,17 @@ async def _lock_shop_streams(session: AsyncSession, shop_id: int) -> None:
 async def emit(session: AsyncSession, event: Event) -> None:
     """Store ``event`` for each of its recipient streams and publish it after commit."""
     await _lock_shop_streams(session, event.shop_id)
-    session.add_all(
-        StreamEvent(shop_id=event.shop_id, stream=stream, name=event.name, payload=event.payload)
+    now = utcnow()
+    rows = [
+        {
+            "shop_id": event.shop_id,
+            "stream": stream,
+            "name": event.name,
+            "payload": event.payload,
+            "created_at": now,
+        }
         for stream in sorted(event.recipients)
-    )
-    await session.flush()
+    ]
+    if rows:  # one statement for all recipients; nobody needs the new ids here
+        await session.execute(insert(StreamEvent), rows)
     publish_on_commit(session, event)
