@@ -2,7 +2,8 @@
 
 from fastapi import APIRouter
 
-from kefu.web.api.v1 import products
+from kefu.web.api.v1 import agents, api_keys, audit, me, products, shop, teams
 
 api_router = APIRouter()
-api_router.include_router(products.router)
+for module in (products, me, agents, teams, api_keys, audit, shop):
+    api_router.include_router(module.router)
