@@ -2,8 +2,32 @@
 
 from fastapi import APIRouter
 
-from kefu.web.api.v1 import agents, api_keys, audit, me, products, shop, teams
+from kefu.web.api.v1 import (
+    agents,
+    api_keys,
+    audit,
+    coupons,
+    customers,
+    me,
+    orders,
+    products,
+    shipments,
+    shop,
+    teams,
+)
 
 api_router = APIRouter()
-for module in (products, me, agents, teams, api_keys, audit, shop):
+for module in (
+    products,
+    customers,
+    orders,
+    shipments,
+    coupons,
+    me,
+    agents,
+    teams,
+    api_keys,
+    audit,
+    shop,
+):
     api_router.include_router(module.router)
