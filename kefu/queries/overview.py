@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -66,3 +67,19 @@ async def shop_overview(session: AsyncSession, actor: Actor) -> ShopOverview:
         paid_orders_30d=int(paid_orders_30d),
         orders_by_status={OrderStatus(s): int(n) for s, n in by_status.all()},
     )
+
+
+async def customer_names(
+    session: AsyncSession, actor: Actor, customer_ids: Iterable[int | None]
+) -> dict[int, str]:
+    """Display names of the actor's shop's customers, for lists of their orders."""
+    actor.require(Permission.READ_SHOP_DATA)
+    wanted = {i for i in customer_ids if i is not None}
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(Customer.id, Customer.name, Customer.nickname, Customer.external_id).where(
+            Customer.shop_id == actor.shop_id, Customer.id.in_(wanted)
+        )
+    )
+    return {cid: name or nickname or external_id for cid, name, nickname, external_id in rows}

@@ -72,6 +72,7 @@ def make_environment() -> Environment:
     env.filters["money"] = money
     env.filters["tr"] = translate
     env.filters["label"] = label
+    env.filters["label_pair"] = lambda member: (member.value, label(member))
     env.globals["locale_names"] = i18n.LOCALE_NAMES
     env.globals.update(OrderStatus=OrderStatus, ShipmentStatus=ShipmentStatus, Skill=Skill)
     env.globals.update(Level=Level, Role=Role, Presence=Presence)
