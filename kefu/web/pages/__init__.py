@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from kefu.settings import Settings
 from kefu.web import i18n
 from kefu.web.pages import auth, home, shop_data
+from kefu.web.pages import settings as settings_pages
 from kefu.web.pages.context import PageRedirect
 from kefu.web.pages.rendering import render
 
@@ -36,7 +37,7 @@ def render_error(request: Request, status: int, message: str) -> HTMLResponse:
 def install_pages(app: FastAPI, settings: Settings) -> None:
     app.state.render_error = render_error
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
-    for module in (auth, home, shop_data):
+    for module in (auth, home, shop_data, settings_pages):
         app.include_router(module.router)
 
     @app.exception_handler(PageRedirect)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -64,11 +64,6 @@ def safe_next(target: str | None, default: str = "/") -> str:
     if parts.scheme or parts.netloc or "\\" in target or any(ord(c) < 32 for c in target):
         return default
     return target
-
-
-def login_url(request: Request) -> str:
-    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return f"/login?next={quote(here, safe='/')}"
 
 
 def _flash_serializer(settings: Settings) -> URLSafeSerializer:

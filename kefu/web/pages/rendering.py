@@ -5,6 +5,7 @@ escaped on output; no filter here marks data as safe."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,12 @@ def translate(message: str | None) -> str:
     return i18n.gettext(message)
 
 
+def compact_json(value: Any, limit: int = 80) -> str:
+    """A stored value (audit before/after) as short readable JSON, Chinese kept as is."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def make_environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -73,6 +80,9 @@ def make_environment() -> Environment:
     env.filters["tr"] = translate
     env.filters["label"] = label
     env.filters["label_pair"] = lambda member: (member.value, label(member))
+    env.filters["translated_pair"] = lambda pair: (pair[0], translate(pair[1]))
+    env.filters["pair"] = lambda value: (value, value)
+    env.filters["compact_json"] = compact_json
     env.globals["locale_names"] = i18n.LOCALE_NAMES
     env.globals.update(OrderStatus=OrderStatus, ShipmentStatus=ShipmentStatus, Skill=Skill)
     env.globals.update(Level=Level, Role=Role, Presence=Presence)

@@ -101,7 +101,9 @@ async def orders_page(
 
 
 @router.get("/orders/{order_id}")
-async def order_page(request: Request, session: SessionDep, page: PageDep, order_id: int) -> Response:
+async def order_page(
+    request: Request, session: SessionDep, page: PageDep, order_id: int
+) -> Response:
     detail = await get_order(session, page.actor, order_id)
     return render(request, "shop/order.html", {"detail": detail, "order": detail.order})
 
