@@ -9,6 +9,7 @@ import json
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi.responses import HTMLResponse
@@ -61,6 +62,18 @@ def translate(message: str | None) -> str:
     return i18n.gettext(message)
 
 
+def here_with(request: Request, **params: str | None) -> str:
+    """This page's path and query with ``params`` changed (``None`` drops one); a relative
+    link, so pages work behind any host name."""
+    query = dict(request.query_params)
+    for key, value in params.items():
+        if value is None:
+            query.pop(key, None)
+        else:
+            query[key] = value
+    return request.url.path + (f"?{urlencode(query)}" if query else "")
+
+
 def compact_json(value: Any, limit: int = 80) -> str:
     """A stored value (audit before/after) as short readable JSON, Chinese kept as is."""
     text = json.dumps(value, ensure_ascii=False, default=str)
@@ -84,6 +97,7 @@ def make_environment() -> Environment:
     env.filters["pair"] = lambda value: (value, value)
     env.filters["compact_json"] = compact_json
     env.globals["locale_names"] = i18n.LOCALE_NAMES
+    env.globals["here_with"] = here_with
     env.globals.update(OrderStatus=OrderStatus, ShipmentStatus=ShipmentStatus, Skill=Skill)
     env.globals.update(Level=Level, Role=Role, Presence=Presence)
     return env

@@ -20,7 +20,9 @@ from kefu.web.pages.settings.forms import FormError, errors_of, text
 router = APIRouter(include_in_schema=False)
 
 AUDIT_PAGE = 50
-ACTOR_KINDS = (("agent", N_("Agents")), ("api_key", N_("API keys")), ("system", N_("System")))
+ACTOR_KINDS = (("agent", N_("Agent")), ("api_key", N_("API key")), ("system", N_("System")))
+# Columns every row has; the audit page shows what changed, not these.
+AUDIT_NOISE = frozenset({"id", "shop_id", "created_at", "updated_at"})
 MSG_KEY_REVOKED = N_("API key revoked; requests with it are refused from now on.")
 
 
@@ -96,6 +98,8 @@ async def audit_page(
         "result": result,
         "filters": filters,
         "actor_kinds": ACTOR_KINDS,
+        "actor_kind_names": dict(ACTOR_KINDS),
+        "audit_noise": AUDIT_NOISE,
         "paged": bool(cursor),
     }
     fragment = request.headers.get("hx-request") == "true"
