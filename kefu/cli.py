@@ -8,6 +8,7 @@ import sys
 
 import typer
 
+from kefu import cli_data
 from kefu.settings import InsecureSettingsError, Settings
 
 app = typer.Typer(
@@ -99,6 +100,11 @@ def createadmin(
     except DomainError as exc:
         fail(exc.message)
     typer.echo(f"owner {email} can now log in to shop {shop}")
+
+
+app.command("import")(cli_data.import_command)
+app.command("export")(cli_data.export_command)
+app.command("bench")(cli_data.bench_command)
 
 
 def main() -> None:
