@@ -203,3 +203,18 @@ async def test_audit_log_is_escaped(as_, owen):
 async def test_forms_in_settings_carry_the_csrf_token(as_, owen):
     page = (await as_(owen).get("/settings/agents/new")).text
     assert csrf_of(page) == owen.csrf_token
+
+
+async def test_refusals_from_actions_are_shown_in_the_ui_language(as_, owen):
+    owner = as_(owen)
+    await owner.submit("/settings/teams", {"name": "售后组"})
+    duplicate = await owner.submit("/settings/teams", {"name": "售后组"})
+    assert "已存在名为 售后组 的团队。" in duplicate.text
+    weak = await owner.submit("/settings/agents/new", NEW_AGENT | {"password": "abcdefgh"})
+    assert "密码需包含字母与数字或符号。" in weak.text
+    bad_day = await owner.submit(
+        "/settings/hours/holidays", {"day": "十月一日", "holiday_name": "国庆节"}
+    )
+    assert bad_day.status_code == 422 and "请按 YYYY-MM-DD 格式输入日期。" in bad_day.text
+    english = await owner.submit("/settings/teams?lang=en", {"name": "售后组"})
+    assert "There is already a team called 售后组." in english.text

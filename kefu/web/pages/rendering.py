@@ -19,6 +19,7 @@ from starlette.requests import Request
 from kefu.models import Level, OrderStatus, Presence, Role, ShipmentStatus, Skill
 from kefu.web import i18n
 from kefu.web.labels import label
+from kefu.web.messages import translate_message
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -59,7 +60,7 @@ def translate(message: str | None) -> str:
     anything it carries is still escaped on output."""
     if not message:
         return ""
-    return i18n.gettext(message)
+    return translate_message(message)
 
 
 def here_with(request: Request, **params: str | None) -> str:

@@ -6,12 +6,14 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from kefu.errors import Forbidden
+from kefu.web.i18n import N_
 from kefu.web.pages.context import PageDep, redirect
 from kefu.web.pages.rendering import environment
 from kefu.web.pages.settings import keys, people, shop
 from kefu.web.pages.settings.forms import sections_for
 
 router = APIRouter(include_in_schema=False)
+MSG_NO_SETTINGS = N_("Your role has no settings to manage.")
 
 
 @router.get("/settings")
@@ -19,7 +21,7 @@ async def settings_home(page: PageDep) -> Response:
     """The first settings section this role may open."""
     sections = sections_for(page)
     if not sections:
-        raise Forbidden("your role has no settings to manage")
+        raise Forbidden(MSG_NO_SETTINGS)
     return redirect(sections[0][0])
 
 

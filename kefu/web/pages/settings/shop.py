@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -15,7 +14,6 @@ from kefu.actions.shops import (
     do_set_business_hours,
     do_update_shop_profile,
 )
-from kefu.errors import Invalid
 from kefu.queries.shops import get_shop, list_holidays
 from kefu.web.deps import SessionDep
 from kefu.web.i18n import N_
@@ -41,7 +39,6 @@ MSG_PROFILE_SAVED = N_("Shop profile saved.")
 MSG_HOURS_SAVED = N_("Business hours saved.")
 MSG_HOLIDAY_ADDED = N_("Holiday added.")
 MSG_HOLIDAY_REMOVED = N_("Holiday removed.")
-MSG_BAD_DAY = N_("Enter a date as YYYY-MM-DD.")
 
 
 def _profile(
@@ -124,11 +121,9 @@ async def hours_submit(request: Request, session: SessionDep, page: PageDep) -> 
 async def holiday_add(request: Request, session: SessionDep, page: PageDep) -> Response:
     form = await request.form()
     try:
-        try:
-            day = date.fromisoformat(text(form, "day"))
-        except ValueError as exc:
-            raise Invalid(MSG_BAD_DAY, field="day") from exc
-        await do_add_holiday(session, page.actor, day=day, name=text(form, "holiday_name"))
+        await do_add_holiday(
+            session, page.actor, day=text(form, "day"), name=text(form, "holiday_name")
+        )
     except FormError as exc:
         shop = await get_shop(session, page.actor)
         errors = errors_of(exc, "day")
