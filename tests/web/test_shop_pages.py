@@ -110,3 +110,13 @@ async def test_cursor_paging_walks_all_orders(as_, owen, acme_order, session):
     second = (await owner.get(next_link.replace("&amp;", "&"))).text
     seen = set(re.findall(r">(A\d{4}|2026110100001)<", first + second))
     assert len(seen) == 31
+
+
+async def test_status_from_the_user_menu_shows_on_the_overview(as_, alice):
+    agent = as_(alice)
+    online = '<span class="muted" style="font-size:15px"> / 4</span>'
+    assert f"0{online}" in (await agent.get("/")).text
+    response = await agent.submit("/account/presence", {"presence": "online", "next": "/orders"})
+    assert response.headers["location"] == "/orders"
+    home = (await agent.get("/")).text
+    assert f"1{online}" in home and 'class="dot dot-online"' in home

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from kefu.actions.agents import do_set_presence
 from kefu.actions.auth import do_change_own_password, do_login, do_logout, do_switch_shop
 from kefu.errors import Forbidden, Invalid, Locked, Unauthenticated
 from kefu.lib.secrets import new_token
@@ -175,3 +176,16 @@ async def password_submit(
         )
     await session.commit()
     return redirect("/", flash=MSG_PASSWORD_CHANGED, request=request)
+
+
+@router.post("/account/presence", include_in_schema=False)
+async def set_presence(
+    session: SessionDep,
+    page: PageDep,
+    presence: Annotated[str, Form()],
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    """Online, away or offline, from the user menu; back to the page it was chosen on."""
+    await do_set_presence(session, page.actor, presence)
+    await session.commit()
+    return redirect(safe_next(next))

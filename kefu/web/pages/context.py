@@ -15,7 +15,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from kefu.access import Actor, Permission
 from kefu.errors import NotFound, Unauthenticated
-from kefu.models import Shop
+from kefu.models import Agent, Shop
 from kefu.queries.auth import agent_actor, shops_of_user
 from kefu.settings import Settings
 from kefu.web import i18n
@@ -40,6 +40,7 @@ class Page:
     login: Login
     actor: Actor
     shop: Shop
+    agent: Agent
     shops: list[Shop]
     locale: str
     flash: str | None
@@ -118,11 +119,15 @@ async def page_context(
     shop = await session.get(Shop, actor.shop_id)
     if shop is None:
         raise NotFound("shop")
+    agent = await session.get(Agent, actor.id)  # loaded by agent_actor: no query
+    if agent is None:
+        raise NotFound("agent")
     request.state.shop = shop
     page = Page(
         login=login,
         actor=actor,
         shop=shop,
+        agent=agent,
         shops=await shops_of_user(session, login.user.id),
         locale=request.state.locale,
         flash=read_flash(request, settings),

@@ -147,3 +147,11 @@ def render(
     if getattr(page, "flash", None):
         response.delete_cookie(FLASH_COOKIE)
     return response
+
+
+def render_list(
+    request: Request, full: str, fragment: str, context: dict[str, Any]
+) -> HTMLResponse:
+    """A list page, or only its results for an HTMX filter or paging request."""
+    wants_fragment = request.headers.get("hx-request") == "true"
+    return render(request, fragment if wants_fragment else full, context)

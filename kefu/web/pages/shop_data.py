@@ -5,7 +5,6 @@ Reads only, through the access-checked queries; another shop's ids answer 404.""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
@@ -20,7 +19,7 @@ from kefu.queries.overview import customer_names
 from kefu.web.deps import SessionDep
 from kefu.web.i18n import N_
 from kefu.web.pages.context import PageDep
-from kefu.web.pages.rendering import render
+from kefu.web.pages.rendering import render, render_list
 
 router = APIRouter(include_in_schema=False)
 
@@ -43,19 +42,6 @@ def _day_start(day: date | None, timezone: str) -> datetime | None:
     if day is None:
         return None
     return datetime.combine(day, time.min, tzinfo=ZoneInfo(timezone))
-
-
-def _is_fragment(request: Request) -> bool:
-    """An HTMX filter request wants only the results, not the whole page."""
-    return request.headers.get("hx-request") == "true" and "hx-boosted" not in request.headers
-
-
-def _list_page(
-    request: Request, full: str, fragment: str, context: dict[str, Any], status_code: int = 200
-) -> Response:
-    return render(
-        request, fragment if _is_fragment(request) else full, context, status_code=status_code
-    )
 
 
 @router.get("/orders")
@@ -97,7 +83,7 @@ async def orders_page(
         "statuses": list(OrderStatus),
         "paged": bool(cursor),
     }
-    return _list_page(request, "shop/orders.html", "shop/_orders_table.html", context)
+    return render_list(request, "shop/orders.html", "shop/_orders_table.html", context)
 
 
 @router.get("/orders/{order_id}")
@@ -116,7 +102,7 @@ async def customers_page(
         session, page.actor, q=q.strip() or None, cursor=cursor or None, limit=PAGE_SIZE
     )
     context = {"result": result, "filters": {"q": q.strip()}, "paged": bool(cursor)}
-    return _list_page(request, "shop/customers.html", "shop/_customers_table.html", context)
+    return render_list(request, "shop/customers.html", "shop/_customers_table.html", context)
 
 
 @router.get("/customers/{customer_id}")
@@ -150,4 +136,4 @@ async def products_page(
         "filters": {"q": q.strip(), "category": category.strip()},
         "paged": bool(cursor),
     }
-    return _list_page(request, "shop/products.html", "shop/_products_table.html", context)
+    return render_list(request, "shop/products.html", "shop/_products_table.html", context)

@@ -14,7 +14,7 @@ from kefu.queries.people import list_api_keys
 from kefu.web.deps import SessionDep
 from kefu.web.i18n import N_
 from kefu.web.pages.context import Page, PageDep, redirect
-from kefu.web.pages.rendering import render
+from kefu.web.pages.rendering import render, render_list
 from kefu.web.pages.settings.forms import FormError, errors_of, text
 
 router = APIRouter(include_in_schema=False)
@@ -102,6 +102,4 @@ async def audit_page(
         "audit_noise": AUDIT_NOISE,
         "paged": bool(cursor),
     }
-    fragment = request.headers.get("hx-request") == "true"
-    template = "settings/_audit_table.html" if fragment else "settings/audit.html"
-    return render(request, template, context)
+    return render_list(request, "settings/audit.html", "settings/_audit_table.html", context)

@@ -20,6 +20,7 @@ from kefu.actions.agents import (
     do_update_agent,
 )
 from kefu.actions.teams import do_create_team, do_delete_team, do_update_team
+from kefu.errors import NotFound
 from kefu.models import Agent, Level, Role, Skill, Team
 from kefu.queries.access import fetch_owned
 from kefu.queries.people import (
@@ -212,24 +213,6 @@ async def agent_update(
     return redirect("/settings/agents", flash=MSG_AGENT_SAVED, request=request)
 
 
-@router.post("/settings/agents/{agent_id}/deactivate")
-async def agent_deactivate(
-    request: Request, session: SessionDep, page: PageDep, agent_id: int
-) -> Response:
-    await do_deactivate_agent(session, page.actor, agent_id)
-    await session.commit()
-    return redirect("/settings/agents", flash=MSG_AGENT_DEACTIVATED, request=request)
-
-
-@router.post("/settings/agents/{agent_id}/reactivate")
-async def agent_reactivate(
-    request: Request, session: SessionDep, page: PageDep, agent_id: int
-) -> Response:
-    await do_reactivate_agent(session, page.actor, agent_id)
-    await session.commit()
-    return redirect("/settings/agents", flash=MSG_AGENT_REACTIVATED, request=request)
-
-
 @router.post("/settings/agents/{agent_id}/reset-password")
 async def agent_reset_password(
     request: Request, session: SessionDep, page: PageDep, agent_id: int
@@ -240,6 +223,26 @@ async def agent_reset_password(
     response = await _edit_form(request, session, page, agent_id, new_password=password)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+# Switching an agent on or off: the action and the notice shown afterwards. Registered
+# after reset-password so that its path is matched first.
+ACTIVATION = {
+    "deactivate": (do_deactivate_agent, MSG_AGENT_DEACTIVATED),
+    "reactivate": (do_reactivate_agent, MSG_AGENT_REACTIVATED),
+}
+
+
+@router.post("/settings/agents/{agent_id}/{verb}")
+async def agent_activation(
+    request: Request, session: SessionDep, page: PageDep, agent_id: int, verb: str
+) -> Response:
+    if verb not in ACTIVATION:
+        raise NotFound("page")
+    action, notice = ACTIVATION[verb]
+    await action(session, page.actor, agent_id)
+    await session.commit()
+    return redirect("/settings/agents", flash=notice, request=request)
 
 
 async def _teams_page(
