@@ -131,3 +131,13 @@ async def test_switching_shop_changes_what_the_pages_show(as_, owen, mallory, se
 async def test_nobody_switches_into_a_shop_they_do_not_work_for(as_, owen, mallory):
     response = await as_(owen).submit("/shops/switch", {"shop_id": mallory.shop_id})
     assert response.status_code == 404
+
+
+async def test_nul_characters_are_refused_not_a_server_error(browser, as_, owen):
+    form = await browser.get("/login")
+    response = await browser.post(
+        "/login",
+        data={"email": "owen\x00@acme.example", "password": "x", "csrf_token": csrf_of(form.text)},
+    )
+    assert response.status_code == 422
+    assert (await as_(owen).get("/orders?q=%00")).status_code == 422

@@ -120,3 +120,11 @@ async def test_status_from_the_user_menu_shows_on_the_overview(as_, alice):
     assert response.headers["location"] == "/orders"
     home = (await agent.get("/")).text
     assert f"1{online}" in home and 'class="dot dot-online"' in home
+
+
+async def test_ids_beyond_the_database_range_are_refused_not_a_server_error(as_, owen):
+    owner = as_(owen)
+    for path in ("/orders/99999999999999999999", "/settings/agents/99999999999999999999"):
+        assert (await owner.get(path)).status_code == 422
+    switched = await owner.submit("/shops/switch", {"shop_id": "99999999999999999999"})
+    assert switched.status_code == 422

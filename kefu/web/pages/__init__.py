@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from kefu.errors import Invalid
 from kefu.settings import Settings
 from kefu.web import i18n
 from kefu.web.pages import auth, home, shop_data
@@ -34,11 +35,22 @@ def render_error(request: Request, status: int, message: str) -> HTMLResponse:
     )
 
 
+async def refuse_nul_in_forms(request: Request) -> None:
+    """Like the API: no NUL characters in the query or a posted form (PostgreSQL cannot
+    compare them, so they would surface as a server error)."""
+    if "%00" in request.url.query:
+        raise Invalid("the query contains a NUL character")
+    if request.method == "POST":
+        values = (await request.form()).values()
+        if any(isinstance(v, str) and "\x00" in v for v in values):
+            raise Invalid("the form contains a NUL character")
+
+
 def install_pages(app: FastAPI, settings: Settings) -> None:
     app.state.render_error = render_error
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     for module in (auth, home, shop_data, settings_pages):
-        app.include_router(module.router)
+        app.include_router(module.router, dependencies=[Depends(refuse_nul_in_forms)])
 
     @app.exception_handler(PageRedirect)
     async def page_redirect(_request: Request, exc: PageRedirect) -> Response:

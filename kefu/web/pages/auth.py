@@ -16,6 +16,7 @@ from kefu.actions.agents import do_set_presence
 from kefu.actions.auth import do_change_own_password, do_login, do_logout, do_switch_shop
 from kefu.errors import Forbidden, Invalid, Locked, Unauthenticated
 from kefu.lib.secrets import new_token
+from kefu.models.base import MAX_ID
 from kefu.settings import Settings
 from kefu.web import i18n
 from kefu.web.deps import SESSION_COOKIE, SessionDep, optional_login
@@ -144,7 +145,7 @@ async def logout(request: Request, session: SessionDep, page: PageDep) -> Respon
 
 @router.post("/shops/switch", include_in_schema=False)
 async def switch_shop(
-    session: SessionDep, page: PageDep, shop_id: Annotated[int, Form()]
+    session: SessionDep, page: PageDep, shop_id: Annotated[int, Form(ge=1, le=MAX_ID)]
 ) -> Response:
     await do_switch_shop(session, page.login.session, shop_id)
     await session.commit()

@@ -16,6 +16,7 @@ from kefu.queries.catalog import list_products
 from kefu.queries.customers import get_customer, list_customers
 from kefu.queries.orders import get_order, list_orders
 from kefu.queries.overview import customer_names
+from kefu.web.api.v1.schemas import IdPath
 from kefu.web.deps import SessionDep
 from kefu.web.i18n import N_
 from kefu.web.pages.context import PageDep
@@ -88,7 +89,7 @@ async def orders_page(
 
 @router.get("/orders/{order_id}")
 async def order_page(
-    request: Request, session: SessionDep, page: PageDep, order_id: int
+    request: Request, session: SessionDep, page: PageDep, order_id: IdPath
 ) -> Response:
     detail = await get_order(session, page.actor, order_id)
     return render(request, "shop/order.html", {"detail": detail, "order": detail.order})
@@ -107,7 +108,7 @@ async def customers_page(
 
 @router.get("/customers/{customer_id}")
 async def customer_page(
-    request: Request, session: SessionDep, page: PageDep, customer_id: int
+    request: Request, session: SessionDep, page: PageDep, customer_id: IdPath
 ) -> Response:
     customer = await get_customer(session, page.actor, customer_id)
     orders = await list_orders(session, page.actor, customer_id=customer.id, limit=PAGE_SIZE)

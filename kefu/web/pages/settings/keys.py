@@ -11,6 +11,7 @@ from kefu.access import Permission
 from kefu.actions.api_keys import do_create_api_key, do_revoke_api_key
 from kefu.queries.audit import list_audit
 from kefu.queries.people import list_api_keys
+from kefu.web.api.v1.schemas import IdPath
 from kefu.web.deps import SessionDep
 from kefu.web.i18n import N_
 from kefu.web.pages.context import Page, PageDep, redirect
@@ -67,7 +68,9 @@ async def key_create(request: Request, session: SessionDep, page: PageDep) -> Re
 
 
 @router.post("/settings/api-keys/{key_id}/revoke")
-async def key_revoke(request: Request, session: SessionDep, page: PageDep, key_id: int) -> Response:
+async def key_revoke(
+    request: Request, session: SessionDep, page: PageDep, key_id: IdPath
+) -> Response:
     await do_revoke_api_key(session, page.actor, key_id)
     await session.commit()
     return redirect("/settings/api-keys", flash=MSG_KEY_REVOKED, request=request)

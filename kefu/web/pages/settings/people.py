@@ -30,6 +30,7 @@ from kefu.queries.people import (
     members_by_team,
     teams_by_agent,
 )
+from kefu.web.api.v1.schemas import IdPath
 from kefu.web.deps import SessionDep
 from kefu.web.i18n import N_
 from kefu.web.pages.context import Page, PageDep, redirect
@@ -166,7 +167,7 @@ async def _edit_form(
     request: Request,
     session: SessionDep,
     page: Page,
-    agent_id: int,
+    agent_id: IdPath,
     *,
     new_password: str | None = None,
 ) -> Response:
@@ -185,7 +186,7 @@ async def _edit_form(
 
 @router.get("/settings/agents/{agent_id}")
 async def agent_edit(
-    request: Request, session: SessionDep, page: PageDep, agent_id: int
+    request: Request, session: SessionDep, page: PageDep, agent_id: IdPath
 ) -> Response:
     page.actor.require(Permission.MANAGE_AGENTS)
     return await _edit_form(request, session, page, agent_id)
@@ -193,7 +194,7 @@ async def agent_edit(
 
 @router.post("/settings/agents/{agent_id}")
 async def agent_update(
-    request: Request, session: SessionDep, page: PageDep, agent_id: int
+    request: Request, session: SessionDep, page: PageDep, agent_id: IdPath
 ) -> Response:
     values = _agent_values(await request.form())
     try:
@@ -215,7 +216,7 @@ async def agent_update(
 
 @router.post("/settings/agents/{agent_id}/reset-password")
 async def agent_reset_password(
-    request: Request, session: SessionDep, page: PageDep, agent_id: int
+    request: Request, session: SessionDep, page: PageDep, agent_id: IdPath
 ) -> Response:
     """Answer with the page itself (no redirect): the temporary password is shown once."""
     password = await do_reset_password(session, page.actor, agent_id)
@@ -235,7 +236,7 @@ ACTIVATION = {
 
 @router.post("/settings/agents/{agent_id}/{verb}")
 async def agent_activation(
-    request: Request, session: SessionDep, page: PageDep, agent_id: int, verb: str
+    request: Request, session: SessionDep, page: PageDep, agent_id: IdPath, verb: str
 ) -> Response:
     if verb not in ACTIVATION:
         raise NotFound("page")
@@ -295,7 +296,9 @@ async def team_create(request: Request, session: SessionDep, page: PageDep) -> R
 
 
 @router.get("/settings/teams/{team_id}")
-async def team_edit(request: Request, session: SessionDep, page: PageDep, team_id: int) -> Response:
+async def team_edit(
+    request: Request, session: SessionDep, page: PageDep, team_id: IdPath
+) -> Response:
     team = await fetch_owned(
         session, page.actor, Team, team_id, "team", permission=Permission.MANAGE_AGENTS
     )
@@ -308,7 +311,7 @@ async def team_edit(request: Request, session: SessionDep, page: PageDep, team_i
 
 @router.post("/settings/teams/{team_id}")
 async def team_update(
-    request: Request, session: SessionDep, page: PageDep, team_id: int
+    request: Request, session: SessionDep, page: PageDep, team_id: IdPath
 ) -> Response:
     values = _team_values(await request.form())
     try:
@@ -324,7 +327,7 @@ async def team_update(
 
 @router.post("/settings/teams/{team_id}/delete")
 async def team_delete(
-    request: Request, session: SessionDep, page: PageDep, team_id: int
+    request: Request, session: SessionDep, page: PageDep, team_id: IdPath
 ) -> Response:
     await do_delete_team(session, page.actor, team_id)
     await session.commit()

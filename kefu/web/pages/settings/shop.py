@@ -15,6 +15,7 @@ from kefu.actions.shops import (
     do_update_shop_profile,
 )
 from kefu.queries.shops import get_shop, list_holidays
+from kefu.web.api.v1.schemas import IdPath
 from kefu.web.deps import SessionDep
 from kefu.web.i18n import N_
 from kefu.web.labels import WEEKDAYS
@@ -136,7 +137,7 @@ async def holiday_add(request: Request, session: SessionDep, page: PageDep) -> R
 
 @router.post("/settings/hours/holidays/{holiday_id}/delete")
 async def holiday_remove(
-    request: Request, session: SessionDep, page: PageDep, holiday_id: int
+    request: Request, session: SessionDep, page: PageDep, holiday_id: IdPath
 ) -> Response:
     await do_remove_holiday(session, page.actor, holiday_id)
     await session.commit()
