@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from sqlalchemy import update
 
+from kefu.app import create_app
 from kefu.models import Agent, Role, User
-from tests.web.conftest import csrf_of
+from tests.web.conftest import HTML, csrf_of
 
 
 async def test_sign_in_lands_on_the_overview_in_chinese(browser, owen):
@@ -141,3 +143,27 @@ async def test_nul_characters_are_refused_not_a_server_error(browser, as_, owen)
     )
     assert response.status_code == 422
     assert (await as_(owen).get("/orders?q=%00")).status_code == 422
+
+
+async def test_cookies_are_secure_when_served_over_https(settings, owen):
+    app = create_app(settings.model_copy(update={"secure_cookies": True}))
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="https://kefu.test", headers=HTML
+        ) as b:
+            form = await b.get("/login")
+            assert "Secure" in form.headers["set-cookie"]
+            response = await b.post(
+                "/login",
+                data={
+                    "email": owen.email,
+                    "password": owen.password,
+                    "csrf_token": csrf_of(form.text),
+                },
+            )
+        session_cookie = next(
+            c for c in response.headers.get_list("set-cookie") if c.startswith("kefu_session=")
+        )
+        assert "Secure" in session_cookie and "HttpOnly" in session_cookie
+    finally:
+        await app.state.engine.dispose()

@@ -49,9 +49,6 @@ class Page:
     def csrf_token(self) -> str:
         return self.login.session.csrf_token
 
-    def can(self, permission: str) -> bool:
-        return self.actor.can(Permission(permission))
-
     @property
     def sees_settings(self) -> bool:
         return self.actor.can(Permission.MANAGE_AGENTS) or self.actor.can(Permission.MANAGE_SHOP)
