@@ -68,6 +68,11 @@ KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"^the form has expired or did not come from Kefu",
             N_("The form has expired. Reload the page and try again."),
         ),
+        (r"contains a NUL character$", N_("Remove the NUL character from what you entered.")),
+        (
+            r"^something went wrong on our side$",
+            N_("Something went wrong on our side. Please try again."),
+        ),
         (r"^[\w ]+ not found$", N_("It does not exist, or it belongs to another shop.")),
     )
 )

@@ -31,7 +31,7 @@ def money(cents: int | None, currency: str = "CNY") -> str:
     """Integer cents (分) as ``¥1,234.50``."""
     if cents is None:
         return "—"
-    symbol = "¥" if currency in ("CNY", "JPY") else f"{currency} "
+    symbol = "¥" if currency == "CNY" else f"{currency} "
     sign = "-" if cents < 0 else ""
     whole, part = divmod(abs(cents), 100)
     return f"{sign}{symbol}{whole:,}.{part:02d}"
