@@ -29,8 +29,13 @@ def sections_for(page: Page) -> list[tuple[str, str, str]]:
     return [(path, icon, text) for path, icon, text, perm in SECTIONS if page.actor.can(perm)]
 
 
-def errors_of(exc: Invalid | Conflict, default_field: str) -> dict[str, str]:
-    return {exc.field or default_field: exc.message}
+def errors_of(
+    exc: Invalid | Conflict, default_field: str, *, renamed: dict[str, str] | None = None
+) -> dict[str, str]:
+    """The refusal keyed by the form field it belongs to (``renamed`` maps the action's
+    field names to the form's where they differ)."""
+    field = exc.field or default_field
+    return {(renamed or {}).get(field, field): exc.message}
 
 
 def text(form: FormData, name: str) -> str:

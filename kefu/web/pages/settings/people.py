@@ -153,9 +153,7 @@ async def agent_create(request: Request, session: SessionDep, page: PageDep) -> 
             team_ids=changes["team_ids"],
         )
     except FormError as exc:
-        errors = errors_of(exc, "email")
-        if "name" in errors:
-            errors["display_name"] = errors.pop("name")
+        errors = errors_of(exc, "email", renamed={"name": "display_name"})
         return await _agent_form(
             request, session, page, agent=None, values=values, errors=errors, status=422
         )
@@ -167,7 +165,7 @@ async def _edit_form(
     request: Request,
     session: SessionDep,
     page: Page,
-    agent_id: IdPath,
+    agent_id: int,
     *,
     new_password: str | None = None,
 ) -> Response:

@@ -127,9 +127,7 @@ async def holiday_add(request: Request, session: SessionDep, page: PageDep) -> R
         )
     except FormError as exc:
         shop = await get_shop(session, page.actor)
-        errors = errors_of(exc, "day")
-        if "name" in errors:
-            errors["holiday_name"] = errors.pop("name")
+        errors = errors_of(exc, "day", renamed={"name": "holiday_name"})
         return await _hours(request, session, page, shop.business_hours, errors, 422)
     await session.commit()
     return redirect("/settings/hours", flash=MSG_HOLIDAY_ADDED, request=request)
