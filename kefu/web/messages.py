@@ -1,0 +1,90 @@
+"""Refusals from actions, in the UI language.
+
+Actions raise plain English messages (they serve the API and the CLI too, and know nothing
+of languages). Pages show them next to a field or on the error page; this table turns the
+known ones into catalog messages, keeping the names they quote. Anything unknown is shown
+as it is."""
+
+from __future__ import annotations
+
+import re
+
+from kefu.web.i18n import N_, gettext
+
+# (pattern of the action's message, msgid using the pattern's named groups)
+KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), msgid)
+    for pattern, msgid in (
+        (
+            r"^there is already a team called (?P<name>.+)$",
+            N_("There is already a team called %(name)s."),
+        ),
+        (
+            r"^(?P<email>\S+) is already an agent of this shop$",
+            N_("%(email)s is already an agent of this shop."),
+        ),
+        (r"^current password is wrong$", N_("The current password is wrong.")),
+        (
+            r"^password must have at least (?P<n>\d+) characters$",
+            N_("The password needs at least %(n)s characters."),
+        ),
+        (
+            r"^password must mix letters with digits or symbols$",
+            N_("Mix letters with digits or symbols in the password."),
+        ),
+        (r"^e-mail address looks wrong$", N_("This e-mail address looks wrong.")),
+        (r"^.+ must have 1 to (?P<n>\d+) characters$", N_("Enter 1 to %(n)s characters.")),
+        (r"^.+ must not contain control characters$", N_("Remove the control characters.")),
+        (r"^unknown time zone .*$", N_("Choose a time zone such as Asia/Shanghai.")),
+        (
+            r"^currency must be a three-letter code",
+            N_("Enter a three-letter currency code such as CNY."),
+        ),
+        (r"^give the day as YYYY-MM-DD$", N_("Enter a date as YYYY-MM-DD.")),
+        (r"^(?P<day>[\d-]+) is already a holiday$", N_("%(day)s is already a holiday.")),
+        (r"^\w+: .+ is not a time like 09:00$", N_("Enter times like 09:00.")),
+        (r"^\w+: .+ is past the end of the day", N_("Times end at 24:00.")),
+        (r"^\w+: .+ closes before it opens$", N_("A time range closes before it opens.")),
+        (r"^\w+: opening times overlap$", N_("These time ranges overlap.")),
+        (
+            r"^only an owner can make someone an owner$",
+            N_("Only an owner can make someone an owner."),
+        ),
+        (r"^only an owner can change an owner$", N_("Only an owner can change an owner.")),
+        (
+            r"^(?P<name>.+) is the shop's last active owner",
+            N_("%(name)s is the shop's last active owner; make someone else owner first."),
+        ),
+        (
+            r"^(?P<name>.+) also works for another shop",
+            N_("%(name)s also works for another shop; only they can reset their password."),
+        ),
+        (
+            r"^you are no longer an agent of this shop$",
+            N_("You are no longer an agent of this shop."),
+        ),
+        (r"^your role may not do this", N_("Your role does not allow this.")),
+        (
+            r"^the form has expired or did not come from Kefu",
+            N_("The form has expired. Reload the page and try again."),
+        ),
+        (r"contains a NUL character$", N_("Remove the NUL character from what you entered.")),
+        (
+            r"^something went wrong on our side$",
+            N_("Something went wrong on our side. Please try again."),
+        ),
+        (r"^[\w ]+ not found$", N_("It does not exist, or it belongs to another shop.")),
+    )
+)
+
+
+def translate_message(message: str) -> str:
+    """``message`` in the current language: a catalog entry, a known refusal, or as is."""
+    translated = gettext(message)
+    if translated != message:
+        return translated
+    for pattern, msgid in KNOWN:
+        found = pattern.match(message)
+        if found:
+            return gettext(msgid) % found.groupdict()
+    return message
