@@ -40,4 +40,16 @@ class ShopSettingsChanged(Event):
     name: ClassVar[str] = "shop.settings_changed"
 
 
-EVENT_TYPES: tuple[type[Event], ...] = (ShopDataChanged, AgentChanged, ShopSettingsChanged)
+@dataclass(frozen=True, slots=True)
+class TeamChanged(Event):
+    """A team was created, renamed, given another skill or members, or deleted."""
+
+    name: ClassVar[str] = "team.changed"
+
+
+EVENT_TYPES: tuple[type[Event], ...] = (
+    ShopDataChanged,
+    AgentChanged,
+    ShopSettingsChanged,
+    TeamChanged,
+)

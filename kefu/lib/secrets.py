@@ -28,6 +28,15 @@ def new_token(nbytes: int = 32) -> str:
     return secrets.token_urlsafe(nbytes)
 
 
+def temporary_password(length: int = 12) -> str:
+    """A password an admin can read out: no look-alike characters, letters and digits mixed."""
+    letters, digits = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ", "23456789"
+    chars = [secrets.choice(letters + digits) for _ in range(length - 2)]
+    chars += [secrets.choice(letters), secrets.choice(digits)]
+    secrets.SystemRandom().shuffle(chars)
+    return "".join(chars)
+
+
 def sha256_hex(value: str) -> str:
     """Hash for high-entropy tokens (session tokens, API keys): fast lookup is safe."""
     return hashlib.sha256(value.encode()).hexdigest()

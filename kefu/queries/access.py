@@ -21,10 +21,13 @@ async def fetch_owned(
     row_id: Any,
     what: str,
     *,
-    permission: Permission = Permission.READ_SHOP_DATA,
+    permission: Permission | None = Permission.READ_SHOP_DATA,
 ) -> T:
-    """Load ``model`` by primary key if it belongs to the actor's shop, else ``NotFound``."""
-    actor.require(permission)
+    """Load ``model`` by primary key if it belongs to the actor's shop, else ``NotFound``.
+
+    ``permission=None`` skips the role check, for rows everyone may load (one's own)."""
+    if permission is not None:
+        actor.require(permission)
     row = await session.get(model, row_id)
     if row is None or getattr(row, "shop_id", None) != actor.shop_id:
         raise NotFound(what)

@@ -1,0 +1,288 @@
+"""Managing a shop's agents: add, edit, deactivate, reset a password, own presence.
+
+Owners and supervisors manage agents, but only owners may make or change owners, and a
+shop always keeps at least one active owner so it can never lock itself out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kefu.access import Actor, Permission
+from kefu.actions.base import publish_on_commit, record_audit, snapshot
+from kefu.actions.checks import check_known, choice, clean_text, replace_memberships
+from kefu.actions.setup import find_or_create_user
+from kefu.errors import Conflict, Forbidden, Invalid
+from kefu.events import AgentChanged
+from kefu.lib.secrets import hash_password, temporary_password
+from kefu.models import Agent, Level, LoginSession, Presence, Role, Skill, TeamMember, User
+from kefu.queries.access import fetch_owned
+
+MAX_CHATS = 50
+UPDATABLE = frozenset(
+    {
+        "display_name",
+        "role",
+        "level",
+        "skills",
+        "max_concurrent_chats",
+        "can_view_contact",
+        "team_ids",
+    }
+)
+
+
+async def load_agent(session: AsyncSession, actor: Actor, agent_id: int) -> Agent:
+    """An agent of the actor's shop that the actor may manage (NotFound for other shops)."""
+    return await fetch_owned(
+        session, actor, Agent, agent_id, "agent", permission=Permission.MANAGE_AGENTS
+    )
+
+
+async def agent_team_ids(session: AsyncSession, agent_id: int) -> list[int]:
+    return sorted(
+        await session.scalars(select(TeamMember.team_id).where(TeamMember.agent_id == agent_id))
+    )
+
+
+async def _audit_view(session: AsyncSession, agent: Agent) -> dict[str, Any]:
+    """The agent as the audit log shows it: columns, e-mail and teams."""
+    return snapshot(agent) | {
+        "email": agent.user.email,
+        "team_ids": await agent_team_ids(session, agent.id),
+    }
+
+
+def _announce(session: AsyncSession, agent: Agent, change: str) -> None:
+    publish_on_commit(
+        session,
+        AgentChanged(
+            agent.shop_id,
+            {
+                "agent_id": agent.id,
+                "change": change,
+                "display_name": agent.display_name,
+                "role": agent.role.value,
+                "presence": agent.presence.value,
+                "active": agent.active,
+            },
+            frozenset({f"shop:{agent.shop_id}"}),
+        ),
+    )
+
+
+def _check_may_grant(actor: Actor, role: Role) -> None:
+    if role == Role.OWNER and actor.role != Role.OWNER and actor.kind != "system":
+        raise Forbidden("only an owner can make someone an owner", field="role")
+
+
+def _check_may_change(actor: Actor, agent: Agent) -> None:
+    if agent.role == Role.OWNER and actor.role != Role.OWNER and actor.kind != "system":
+        raise Forbidden("only an owner can change an owner")
+
+
+async def _check_not_last_owner(session: AsyncSession, agent: Agent) -> None:
+    """Refuse to leave the shop without an active owner."""
+    if agent.role != Role.OWNER or not agent.active:
+        return
+    others = await session.scalar(
+        select(func.count(Agent.id)).where(
+            Agent.shop_id == agent.shop_id,
+            Agent.role == Role.OWNER,
+            Agent.active.is_(True),
+            Agent.id != agent.id,
+        )
+    )
+    if not others:
+        raise Conflict(
+            f"{agent.display_name} is the shop's last active owner; make someone else owner first"
+        )
+
+
+def _clean_name(name: str) -> str:
+    return clean_text(name, "display_name", "name")
+
+
+def _clean_chats(value: int) -> int:
+    if not 0 <= value <= MAX_CHATS:
+        raise Invalid(
+            f"max concurrent chats must be 0 to {MAX_CHATS}", field="max_concurrent_chats"
+        )
+    return value
+
+
+def _clean_skills(skills: Iterable[Any]) -> list[str]:
+    return sorted({choice(Skill, s, "skills").value for s in skills})
+
+
+async def do_create_agent(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    email: str,
+    name: str,
+    password: str,
+    role: Role,
+    level: Level,
+    skills: Sequence[Skill],
+    max_concurrent_chats: int = 5,
+    can_view_contact: bool = False,
+    team_ids: Sequence[int] = (),
+) -> Agent:
+    """Add a person to the shop. Someone who already has an account (say, working for
+    another shop) keeps it and their own password; ``password`` is for new accounts."""
+    actor.require(Permission.MANAGE_AGENTS)
+    role = choice(Role, role, "role")
+    _check_may_grant(actor, role)
+    name = _clean_name(name)
+    user = await find_or_create_user(session, email, name, password)
+    taken = await session.scalar(
+        select(Agent.id).where(Agent.shop_id == actor.shop_id, Agent.user_id == user.id)
+    )
+    if taken is not None:
+        raise Conflict(f"{user.email} is already an agent of this shop", field="email")
+    agent = Agent(
+        shop_id=actor.shop_id,
+        user_id=user.id,
+        user=user,
+        display_name=name,
+        role=role,
+        level=choice(Level, level, "level"),
+        skills=_clean_skills(skills),
+        max_concurrent_chats=_clean_chats(max_concurrent_chats),
+        can_view_contact=can_view_contact,
+    )
+    session.add(agent)
+    await session.flush()
+    await replace_memberships(session, actor, team_ids, agent_id=agent.id)
+    record_audit(
+        session, actor, "agent.create", "agent", agent.id, after=await _audit_view(session, agent)
+    )
+    _announce(session, agent, "created")
+    return agent
+
+
+async def do_update_agent(
+    session: AsyncSession, actor: Actor, agent_id: int, **changes: Any
+) -> Agent:
+    """Change any of ``UPDATABLE``; fields not given stay as they are."""
+    check_known(changes, UPDATABLE)
+    agent = await load_agent(session, actor, agent_id)
+    _check_may_change(actor, agent)
+    before = await _audit_view(session, agent)
+    if "role" in changes:
+        role = choice(Role, changes["role"], "role")
+        _check_may_grant(actor, role)
+        if role != Role.OWNER:
+            await _check_not_last_owner(session, agent)
+        agent.role = role
+    if "display_name" in changes:
+        agent.display_name = _clean_name(changes["display_name"])
+    if "level" in changes:
+        agent.level = choice(Level, changes["level"], "level")
+    if "skills" in changes:
+        agent.skills = _clean_skills(changes["skills"])
+    if "max_concurrent_chats" in changes:
+        agent.max_concurrent_chats = _clean_chats(changes["max_concurrent_chats"])
+    if "can_view_contact" in changes:
+        agent.can_view_contact = bool(changes["can_view_contact"])
+    if "team_ids" in changes:
+        await replace_memberships(session, actor, changes["team_ids"], agent_id=agent.id)
+    await session.flush()
+    after = await _audit_view(session, agent)
+    if after != before:
+        record_audit(session, actor, "agent.update", "agent", agent.id, before=before, after=after)
+        _announce(session, agent, "updated")
+    return agent
+
+
+async def _set_active(session: AsyncSession, actor: Actor, agent_id: int, active: bool) -> Agent:
+    agent = await load_agent(session, actor, agent_id)
+    _check_may_change(actor, agent)
+    if agent.active == active:
+        return agent
+    if not active:
+        await _check_not_last_owner(session, agent)
+    before = snapshot(agent)
+    agent.active = active
+    if not active:
+        agent.presence = Presence.OFFLINE
+    await session.flush()
+    verb = "reactivate" if active else "deactivate"
+    record_audit(
+        session, actor, f"agent.{verb}", "agent", agent.id, before=before, after=snapshot(agent)
+    )
+    _announce(session, agent, f"{verb}d")
+    return agent
+
+
+async def do_deactivate_agent(session: AsyncSession, actor: Actor, agent_id: int) -> Agent:
+    """Take someone off the shop (they can no longer log in to it); history stays."""
+    return await _set_active(session, actor, agent_id, False)
+
+
+async def do_reactivate_agent(session: AsyncSession, actor: Actor, agent_id: int) -> Agent:
+    return await _set_active(session, actor, agent_id, True)
+
+
+async def do_reset_password(session: AsyncSession, actor: Actor, agent_id: int) -> str:
+    """Give the person a temporary password to change at next login, and log them out.
+
+    Refused for people who also work for another shop: one shop's admin must not be able
+    to take over an account that opens another shop's data."""
+    agent = await load_agent(session, actor, agent_id)
+    _check_may_change(actor, agent)
+    elsewhere = await session.scalar(
+        select(func.count(Agent.id)).where(
+            Agent.user_id == agent.user_id, Agent.shop_id != agent.shop_id
+        )
+    )
+    if elsewhere:
+        raise Forbidden(
+            f"{agent.display_name} also works for another shop; "
+            "they can reset their password only themselves"
+        )
+    user = await session.get_one(User, agent.user_id)
+    password = temporary_password()
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    user.failed_logins = 0
+    user.locked_until = None
+    await session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+    await session.flush()
+    record_audit(
+        session,
+        actor,
+        "agent.reset_password",
+        "agent",
+        agent.id,
+        after={"must_change_password": True, "sessions_ended": True},
+    )
+    return password
+
+
+async def do_set_presence(session: AsyncSession, actor: Actor, presence: Presence) -> Agent:
+    """Set one's own status (online / away / offline)."""
+    if actor.kind != "agent" or actor.id is None:
+        raise Forbidden("only a logged-in agent has a presence")
+    agent = await fetch_owned(session, actor, Agent, actor.id, "agent", permission=None)
+    presence = choice(Presence, presence, "presence")
+    if agent.presence == presence:
+        return agent
+    before = {"presence": agent.presence.value}
+    agent.presence = presence
+    await session.flush()
+    record_audit(
+        session,
+        actor,
+        "agent.set_presence",
+        "agent",
+        agent.id,
+        before=before,
+        after={"presence": presence.value},
+    )
+    _announce(session, agent, "presence")
+    return agent

@@ -1,0 +1,143 @@
+"""A shop's own settings: profile, weekly business hours and holidays (owners only)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kefu.access import Actor, Permission
+from kefu.actions.base import publish_on_commit, record_audit, snapshot
+from kefu.actions.checks import check_known, clean_text
+from kefu.errors import Conflict, Invalid
+from kefu.events import ShopSettingsChanged
+from kefu.lib.business_hours import HoursError, validate_hours, zone
+from kefu.models import Holiday, Shop
+from kefu.queries.access import fetch_owned
+from kefu.queries.shops import get_shop
+
+LOCALES = ("zh_CN", "en")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+def _name(value: Any) -> str:
+    return clean_text(value, "name", "shop name", 200)
+
+
+def _timezone(value: Any) -> str:
+    try:
+        zone(str(value))
+    except ValueError as exc:
+        raise Invalid(str(exc), field="timezone") from exc
+    return str(value)
+
+
+def _locale(value: Any) -> str:
+    if value not in LOCALES:
+        raise Invalid(f"locale must be one of: {', '.join(LOCALES)}", field="locale")
+    return str(value)
+
+
+def _currency(value: Any) -> str:
+    value = str(value).strip().upper()
+    if not _CURRENCY.match(value):
+        raise Invalid("currency must be a three-letter code such as CNY", field="currency")
+    return value
+
+
+def _contact_email(value: Any) -> str | None:
+    if value is None or not str(value).strip():
+        return None
+    value = str(value).strip()
+    if "@" not in value or len(value) > 254:
+        raise Invalid("e-mail address looks wrong", field="contact_email")
+    return value
+
+
+PROFILE_FIELDS: dict[str, Callable[[Any], Any]] = {
+    "name": _name,
+    "timezone": _timezone,
+    "locale": _locale,
+    "currency": _currency,
+    "contact_email": _contact_email,
+}
+
+
+async def _own_shop(session: AsyncSession, actor: Actor) -> Shop:
+    actor.require(Permission.MANAGE_SHOP)
+    return await get_shop(session, actor)
+
+
+def _announce(session: AsyncSession, actor: Actor, what: str) -> None:
+    publish_on_commit(
+        session,
+        ShopSettingsChanged(actor.shop_id, {"changed": what}, frozenset({f"shop:{actor.shop_id}"})),
+    )
+
+
+async def _update_shop(
+    session: AsyncSession, actor: Actor, action: str, what: str, values: dict[str, Any]
+) -> Shop:
+    shop = await _own_shop(session, actor)
+    before = snapshot(shop)
+    for key, value in values.items():
+        setattr(shop, key, value)
+    after = snapshot(shop)
+    if after != before:
+        await session.flush()
+        record_audit(session, actor, action, "shop", shop.id, before=before, after=snapshot(shop))
+        _announce(session, actor, what)
+    return shop
+
+
+async def do_update_shop_profile(session: AsyncSession, actor: Actor, **fields: Any) -> Shop:
+    """Change the shop's name, time zone, language, currency or contact e-mail."""
+    check_known(fields, PROFILE_FIELDS)
+    actor.require(Permission.MANAGE_SHOP)
+    values = {key: PROFILE_FIELDS[key](value) for key, value in fields.items()}
+    return await _update_shop(session, actor, "shop.update", "profile", values)
+
+
+async def do_set_business_hours(session: AsyncSession, actor: Actor, hours: dict[str, Any]) -> Shop:
+    """Replace the weekly opening hours (in the shop's time zone)."""
+    actor.require(Permission.MANAGE_SHOP)
+    try:
+        clean = validate_hours(hours)
+    except HoursError as exc:
+        field = f"hours.{exc.day}" if exc.day else "hours"
+        raise Invalid(str(exc), field=field) from exc
+    return await _update_shop(
+        session, actor, "shop.set_business_hours", "business_hours", {"business_hours": clean}
+    )
+
+
+async def do_add_holiday(session: AsyncSession, actor: Actor, *, day: date, name: str) -> Holiday:
+    """Close the shop all day on ``day`` (a local date), e.g. 国庆节."""
+    actor.require(Permission.MANAGE_SHOP)
+    name = clean_text(name, "name", "holiday name")
+    taken = await session.scalar(
+        select(Holiday.id).where(Holiday.shop_id == actor.shop_id, Holiday.day == day)
+    )
+    if taken is not None:
+        raise Conflict(f"{day.isoformat()} is already a holiday", field="day")
+    holiday = Holiday(shop_id=actor.shop_id, day=day, name=name)
+    session.add(holiday)
+    await session.flush()
+    record_audit(session, actor, "holiday.create", "holiday", holiday.id, after=snapshot(holiday))
+    _announce(session, actor, "holidays")
+    return holiday
+
+
+async def do_remove_holiday(session: AsyncSession, actor: Actor, holiday_id: int) -> None:
+    holiday = await fetch_owned(
+        session, actor, Holiday, holiday_id, "holiday", permission=Permission.MANAGE_SHOP
+    )
+    before = snapshot(holiday)
+    await session.delete(holiday)
+    await session.flush()
+    record_audit(session, actor, "holiday.delete", "holiday", holiday_id, before=before)
+    _announce(session, actor, "holidays")
