@@ -35,6 +35,11 @@ def migrate() -> None:
     typer.echo("database is up to date")
 
 
+def _address(host: str | None, port: int | None) -> dict[str, object]:
+    """Command-line host and port, where given, over the settings from the environment."""
+    return {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+
+
 def run_server(settings: Settings) -> None:
     """Serve the app with uvicorn on the configured host and port."""
     import uvicorn
@@ -59,8 +64,34 @@ def serve(
     port: int = typer.Option(None, help="Port (default KEFU_PORT or 8000)."),
 ) -> None:
     """Run the web server (pages, API and WebSockets); migrates the database first."""
-    overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
-    run_server(Settings(**overrides))
+    run_server(Settings(**_address(host, port)))
+
+
+@app.command()
+def demo(
+    serve_after: bool = typer.Option(
+        True, "--serve/--no-serve", help="Serve the demo after building it, or only build it."
+    ),
+    host: str = typer.Option(None, help="Address to bind (default KEFU_HOST or 127.0.0.1)."),
+    port: int = typer.Option(None, help="Port (default KEFU_PORT or 8000)."),
+) -> None:
+    """Create or refresh the demo shop 小鹿优选旗舰店 (slug demo), print its logins, then serve.
+
+    Demo mode allows the built-in secret key; never use it for a real shop."""
+    from kefu.demo.build import refresh_demo, summary_text
+    from kefu.errors import DomainError
+    from kefu.schema import upgrade
+
+    settings = Settings(demo_mode=True, **_address(host, port))
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.effective_database_url)
+    try:
+        summary = asyncio.run(refresh_demo(settings))
+    except DomainError as exc:
+        fail(f"could not build the demo shop: {exc.message}")
+    typer.echo(summary_text(summary, f"http://{settings.host}:{settings.port}"))
+    if serve_after:
+        run_server(settings)
 
 
 @app.command()
