@@ -1,103 +1,108 @@
-"""Writes of shop data (products, customers …): bulk upserts idempotent by external id.
+"""Writes of shop data by batch, idempotent by the shop's external id.
 
-Integrators resend whole batches after a timeout; sending the same batch twice must
-change nothing, so rows are matched on ``(shop_id, external_id)`` and only real changes
-are written and audited."""
+Products and customers live here; orders, shipments and coupons in ``kefu.actions.orders``
+(re-exported here so every shop-data write is importable from one module)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kefu.access import Actor, Permission
-from kefu.actions.base import publish_on_commit, record_audit, snapshot
-from kefu.errors import Invalid
-from kefu.events import ShopDataChanged
-from kefu.models import Customer, Product
-from kefu.models.base import Base
-
-MAX_BATCH = 1000
-
-
-@dataclass(slots=True)
-class UpsertResult:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    ids: list[int] = field(default_factory=list)
-
-
-async def upsert_by_external_id(
-    session: AsyncSession,
-    actor: Actor,
-    model: type[Base],
-    entity: str,
-    records: Sequence[Mapping[str, Any]],
-) -> UpsertResult:
-    """Insert new rows and update changed ones of ``model``, matched by external id."""
-    actor.require(Permission.WRITE_SHOP_DATA)
-    if len(records) > MAX_BATCH:
-        raise Invalid(f"send at most {MAX_BATCH} {entity}s per request", field="items")
-    external_ids = [r["external_id"] for r in records]
-    if len(set(external_ids)) != len(external_ids):
-        raise Invalid("the same external_id appears twice in one batch", field="external_id")
-    existing = {
-        row.external_id: row
-        for row in await session.scalars(
-            select(model).where(
-                model.shop_id == actor.shop_id,  # type: ignore[attr-defined]
-                model.external_id.in_(external_ids),  # type: ignore[attr-defined]
-            )
-        )
-    }
-    result = UpsertResult()
-    rows = []
-    for record in records:
-        row = existing.get(record["external_id"])
-        if row is None:
-            row = model(shop_id=actor.shop_id, **record)
-            session.add(row)
-            await session.flush()
-            record_audit(session, actor, f"{entity}.create", entity, row.id, after=snapshot(row))
-            result.created += 1
-        else:
-            before = snapshot(row)
-            for key, value in record.items():
-                setattr(row, key, value)
-            after = snapshot(row)
-            if {k: after[k] for k in record} == {k: before[k] for k in record}:
-                result.unchanged += 1
-            else:
-                await session.flush()
-                record_audit(
-                    session, actor, f"{entity}.update", entity, row.id, before=before, after=after
-                )
-                result.updated += 1
-        rows.append(row)
-    result.ids = [row.id for row in rows]
-    if result.created or result.updated:
-        publish_on_commit(
-            session,
-            ShopDataChanged(
-                actor.shop_id,
-                {"entity": entity, "created": result.created, "updated": result.updated},
-                frozenset({f"shop:{actor.shop_id}"}),
-            ),
-        )
-    return result
+from kefu.access import Actor
+from kefu.actions.base import record_audit
+from kefu.actions.upsert import MAX_BATCH, UpsertResult, upsert_by_key
+from kefu.errors import Conflict
+from kefu.models import Customer, CustomerIdentity, Product
 
 
 async def do_upsert_products(
-    session: AsyncSession, actor: Actor, records: Sequence[Mapping[str, Any]]
+    session: AsyncSession,
+    actor: Actor,
+    records: Sequence[Mapping[str, Any]],
+    *,
+    audit: bool = True,
 ) -> UpsertResult:
-    return await upsert_by_external_id(session, actor, Product, "product", records)
+    return await upsert_by_key(session, actor, Product, "product", records, audit=audit)
 
 
 async def do_upsert_customers(
-    session: AsyncSession, actor: Actor, records: Sequence[Mapping[str, Any]]
+    session: AsyncSession,
+    actor: Actor,
+    records: Sequence[Mapping[str, Any]],
+    *,
+    audit: bool = True,
 ) -> UpsertResult:
-    return await upsert_by_external_id(session, actor, Customer, "customer", records)
+    """Customers by external id. ``identities`` ([{channel, handle}]) are merged: new ones
+    are added, ones the shop's channels learnt since (widget visitors …) are kept."""
+    plain = [{k: v for k, v in r.items() if k != "identities"} for r in records]
+    outcomes: list[str] = []
+    result = await upsert_by_key(
+        session, actor, Customer, "customer", plain, audit=audit, outcomes=outcomes
+    )
+    for record, customer_id, outcome in zip(records, result.ids, outcomes, strict=True):
+        added = await _merge_identities(session, actor, customer_id, record.get("identities"))
+        if added and audit:
+            record_audit(
+                session,
+                actor,
+                "customer.add_identities",
+                "customer",
+                customer_id,
+                after={"identities": added},
+            )
+        if added and outcome == "unchanged":
+            result.unchanged, result.updated = result.unchanged - 1, result.updated + 1
+    return result
+
+
+async def _merge_identities(
+    session: AsyncSession,
+    actor: Actor,
+    customer_id: int,
+    identities: Sequence[Mapping[str, str]] | None,
+) -> list[dict[str, str]]:
+    """Add the identities the customer lacks; an identity of another customer is a conflict."""
+    added: list[dict[str, str]] = []
+    for identity in identities or ():
+        channel, handle = identity["channel"], identity["handle"]
+        owner = await session.scalar(
+            select(CustomerIdentity.customer_id).where(
+                CustomerIdentity.shop_id == actor.shop_id,
+                CustomerIdentity.channel == channel,
+                CustomerIdentity.handle == handle,
+            )
+        )
+        if owner == customer_id:
+            continue
+        if owner is not None:
+            raise Conflict(
+                f"identity {channel}:{handle} belongs to another customer", field="identities"
+            )
+        session.add(
+            CustomerIdentity(
+                shop_id=actor.shop_id, customer_id=customer_id, channel=channel, handle=handle
+            )
+        )
+        await session.flush()
+        added.append({"channel": channel, "handle": handle})
+    return added
+
+
+from kefu.actions.orders import (  # noqa: E402  (orders build on UpsertResult above)
+    do_upsert_coupons,
+    do_upsert_orders,
+    do_upsert_shipments,
+)
+
+__all__ = [
+    "MAX_BATCH",
+    "UpsertResult",
+    "do_upsert_coupons",
+    "do_upsert_customers",
+    "do_upsert_orders",
+    "do_upsert_products",
+    "do_upsert_shipments",
+]

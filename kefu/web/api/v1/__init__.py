@@ -2,7 +2,8 @@
 
 from fastapi import APIRouter
 
-from kefu.web.api.v1 import products
+from kefu.web.api.v1 import coupons, customers, orders, products, shipments
 
 api_router = APIRouter()
-api_router.include_router(products.router)
+for module in (products, customers, orders, shipments, coupons):
+    api_router.include_router(module.router)

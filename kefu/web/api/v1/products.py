@@ -95,6 +95,4 @@ async def get_product(product_id: int, session: SessionDep, actor: ActorDep) -> 
 async def upsert_products(body: ProductsIn, session: SessionDep, actor: ActorDep) -> UpsertOut:
     result = await do_upsert_products(session, actor, [item.record() for item in body.items])
     await session.commit()
-    return UpsertOut(
-        created=result.created, updated=result.updated, unchanged=result.unchanged, ids=result.ids
-    )
+    return UpsertOut.of(result)

@@ -7,6 +7,8 @@ from typing import Annotated, Generic, TypeVar
 from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from kefu.actions.upsert import UpsertResult
+
 T = TypeVar("T")
 
 
@@ -52,3 +54,12 @@ class UpsertOut(BaseModel):
     updated: int
     unchanged: int
     ids: list[int] = Field(description="Kefu ids of the rows, in the order sent")
+
+    @classmethod
+    def of(cls, result: UpsertResult) -> UpsertOut:
+        return cls(
+            created=result.created,
+            updated=result.updated,
+            unchanged=result.unchanged,
+            ids=result.ids,
+        )

@@ -1,0 +1,262 @@
+"""Writes of orders (with their lines), shipments (with tracking events) and coupons.
+
+Same promise as every shop-data write: resending a batch changes nothing. Order lines are
+replaced as a set (matched by ``line_no``); tracking events are merged by (time, status)
+because carriers resend the whole timeline with each update."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kefu.access import Actor
+from kefu.actions.base import record_audit, snapshot
+from kefu.actions.upsert import (
+    UpsertResult,
+    apply_changes,
+    check_batch,
+    publish_changed,
+    resolve_external_ids,
+    upsert_by_key,
+)
+from kefu.models import (
+    Coupon,
+    Customer,
+    Order,
+    OrderLine,
+    Product,
+    Shipment,
+    TrackingEvent,
+)
+
+LINE_FIELDS = ("product_id", "sku", "title", "quantity", "unit_price_cents", "amount_cents")
+
+
+def order_lines(record: Mapping[str, Any], product_ids: Mapping[str, int]) -> list[dict[str, Any]]:
+    """The lines of an order record with Kefu product ids and amounts filled in."""
+    lines = []
+    for position, line in enumerate(record["lines"], start=1):
+        product = line.get("product_external_id")
+        lines.append(
+            {
+                "line_no": line.get("line_no") or position,
+                "product_id": product_ids[product] if product else None,
+                "sku": line["sku"],
+                "title": line["title"],
+                "quantity": line["quantity"],
+                "unit_price_cents": line["unit_price_cents"],
+                "amount_cents": line["quantity"] * line["unit_price_cents"],
+            }
+        )
+    return lines
+
+
+def _order_fields(record: Mapping[str, Any], customer_ids: Mapping[str, int]) -> dict[str, Any]:
+    customer = record.get("customer_external_id")
+    return {
+        "customer_id": customer_ids[customer] if customer else None,
+        "status": record["status"],
+        "currency": record["currency"],
+        "placed_at": record["placed_at"],
+        "paid_at": record.get("paid_at"),
+        "address": record.get("address"),
+        "note": record.get("note"),
+    }
+
+
+def _replace_lines(order: Order, lines: list[dict[str, Any]]) -> bool:
+    """Make ``order.lines`` equal to ``lines`` in place (by line_no); True if anything changed.
+
+    Rows are updated rather than deleted and re-inserted so the (order, line_no) unique
+    constraint never sees two rows at once."""
+    current = {line.line_no: line for line in order.lines}
+    wanted = {line["line_no"]: line for line in lines}
+    changed = False
+    for line_no, row in current.items():
+        if line_no not in wanted:
+            order.lines.remove(row)
+            changed = True
+    for line_no, values in wanted.items():
+        row = current.get(line_no)
+        if row is None:
+            order.lines.append(OrderLine(shop_id=order.shop_id, **values))
+            changed = True
+        elif any(getattr(row, f) != values[f] for f in LINE_FIELDS):
+            for name in LINE_FIELDS:
+                setattr(row, name, values[name])
+            changed = True
+    return changed
+
+
+def _lines_snapshot(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: v for k, v in line.items() if k != "product_id"} for line in lines]
+
+
+async def do_upsert_orders(
+    session: AsyncSession, actor: Actor, records: Sequence[Mapping[str, Any]]
+) -> UpsertResult:
+    """Orders by external id with their lines; ``total_cents`` is the sum of the lines."""
+    check_batch(actor, "order", records, "external_id")
+    customer_ids = await resolve_external_ids(
+        session,
+        actor,
+        Customer,
+        (r.get("customer_external_id") for r in records),
+        "customer_external_id",
+    )
+    product_ids = await resolve_external_ids(
+        session,
+        actor,
+        Product,
+        (line.get("product_external_id") for r in records for line in r["lines"]),
+        "product_external_id",
+    )
+    existing = {
+        o.external_id: o
+        for o in await session.scalars(
+            select(Order).where(
+                Order.shop_id == actor.shop_id,
+                Order.external_id.in_([r["external_id"] for r in records]),
+            )
+        )
+    }
+    result = UpsertResult()
+    for record in records:
+        lines = order_lines(record, product_ids)
+        fields = _order_fields(record, customer_ids) | {
+            "total_cents": sum(line["amount_cents"] for line in lines)
+        }
+        order = existing.get(record["external_id"])
+        if order is None:
+            order = Order(shop_id=actor.shop_id, external_id=record["external_id"], **fields)
+            order.lines = [OrderLine(shop_id=actor.shop_id, **line) for line in lines]
+            session.add(order)
+            await session.flush()
+            after = snapshot(order) | {"lines": _lines_snapshot(lines)}
+            record_audit(session, actor, "order.create", "order", order.id, after=after)
+            result.created += 1
+        else:
+            before = apply_changes(order, fields) or snapshot(order)
+            lines_changed = _replace_lines(order, lines)
+            if session.is_modified(order) or lines_changed:
+                await session.flush()
+                after = snapshot(order)
+                if lines_changed:
+                    after["lines"] = _lines_snapshot(lines)
+                    before["lines"] = None
+                record_audit(
+                    session, actor, "order.update", "order", order.id, before=before, after=after
+                )
+                result.updated += 1
+            else:
+                result.unchanged += 1
+        result.ids.append(order.id)
+    publish_changed(session, actor, "order", result)
+    return result
+
+
+def _merge_events(shipment: Shipment, events: Sequence[Mapping[str, Any]]) -> bool:
+    """Add tracking events the shipment lacks and refresh changed texts; never drops one."""
+    current = {(e.at, e.status): e for e in shipment.events}
+    changed = False
+    for event in events:
+        row = current.get((event["at"], event["status"]))
+        if row is None:
+            row = TrackingEvent(
+                shop_id=shipment.shop_id,
+                at=event["at"],
+                status=event["status"],
+                location=event.get("location"),
+                description=event["description"],
+            )
+            shipment.events.append(row)
+            current[(row.at, row.status)] = row
+            changed = True
+        elif (row.location, row.description) != (event.get("location"), event["description"]):
+            row.location, row.description = event.get("location"), event["description"]
+            changed = True
+    return changed
+
+
+async def do_upsert_shipments(
+    session: AsyncSession, actor: Actor, records: Sequence[Mapping[str, Any]]
+) -> UpsertResult:
+    """Shipments by external id; their tracking events are merged idempotently."""
+    check_batch(actor, "shipment", records, "external_id")
+    order_ids = await resolve_external_ids(
+        session, actor, Order, (r["order_external_id"] for r in records), "order_external_id"
+    )
+    existing = {
+        s.external_id: s
+        for s in await session.scalars(
+            select(Shipment).where(
+                Shipment.shop_id == actor.shop_id,
+                Shipment.external_id.in_([r["external_id"] for r in records]),
+            )
+        )
+    }
+    result = UpsertResult()
+    for record in records:
+        fields = {
+            "order_id": order_ids[record["order_external_id"]],
+            "carrier": record["carrier"],
+            "tracking_no": record["tracking_no"],
+            "status": record["status"],
+            "shipped_at": record.get("shipped_at"),
+            "delivered_at": record.get("delivered_at"),
+        }
+        shipment = existing.get(record["external_id"])
+        if shipment is None:
+            shipment = Shipment(shop_id=actor.shop_id, external_id=record["external_id"], **fields)
+            shipment.events = []
+            _merge_events(shipment, record.get("events") or ())
+            session.add(shipment)
+            await session.flush()
+            after = snapshot(shipment) | {"events": len(shipment.events)}
+            record_audit(session, actor, "shipment.create", "shipment", shipment.id, after=after)
+            result.created += 1
+        else:
+            before = apply_changes(shipment, fields) or snapshot(shipment)
+            events_changed = _merge_events(shipment, record.get("events") or ())
+            if session.is_modified(shipment) or events_changed:
+                await session.flush()
+                after = snapshot(shipment) | {"events": len(shipment.events)}
+                record_audit(
+                    session,
+                    actor,
+                    "shipment.update",
+                    "shipment",
+                    shipment.id,
+                    before=before,
+                    after=after,
+                )
+                result.updated += 1
+            else:
+                result.unchanged += 1
+        result.ids.append(shipment.id)
+    publish_changed(session, actor, "shipment", result)
+    return result
+
+
+async def do_upsert_coupons(
+    session: AsyncSession, actor: Actor, records: Sequence[Mapping[str, Any]]
+) -> UpsertResult:
+    """Coupons by code. ``customer_external_id`` ties a coupon to one customer."""
+    check_batch(actor, "coupon", records, "code")
+    customer_ids = await resolve_external_ids(
+        session,
+        actor,
+        Customer,
+        (r.get("customer_external_id") for r in records),
+        "customer_external_id",
+    )
+    rows = []
+    for record in records:
+        row = {k: v for k, v in record.items() if k != "customer_external_id"}
+        customer = record.get("customer_external_id")
+        row["customer_id"] = customer_ids[customer] if customer else None
+        rows.append(row)
+    return await upsert_by_key(session, actor, Coupon, "coupon", rows, key="code")

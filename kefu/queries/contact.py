@@ -1,0 +1,33 @@
+"""The one place where contact details are masked for actors without ``VIEW_CONTACT``.
+
+Every query that returns customers or orders passes its rows through here, so no page,
+API route or export can forget. Masked values are set with ``set_committed_value``: the
+session sees them as loaded, never as changes, so they can never be flushed back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy.orm.attributes import set_committed_value
+
+from kefu.access import Actor, Permission
+from kefu.lib.masking import mask_address, mask_email, mask_phone
+from kefu.models import Customer, Order
+
+
+def mask_customers(actor: Actor, customers: Iterable[Customer | None]) -> None:
+    """Mask phone and e-mail of ``customers`` in place unless the actor may see them."""
+    if actor.can(Permission.VIEW_CONTACT):
+        return
+    for customer in customers:
+        if customer is not None:
+            set_committed_value(customer, "phone", mask_phone(customer.phone))
+            set_committed_value(customer, "email", mask_email(customer.email))
+
+
+def mask_orders(actor: Actor, orders: Iterable[Order]) -> None:
+    """Mask the phone in the delivery address of ``orders`` unless the actor may see it."""
+    if actor.can(Permission.VIEW_CONTACT):
+        return
+    for order in orders:
+        set_committed_value(order, "address", mask_address(order.address))

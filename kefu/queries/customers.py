@@ -1,0 +1,56 @@
+"""Reading customers; contact details masked for agents without permission."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import String, cast, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kefu.access import Actor, Permission
+from kefu.models import Customer
+from kefu.queries.access import fetch_owned
+from kefu.queries.contact import mask_customers
+from kefu.queries.pagination import Page, paginate
+
+
+async def list_customers(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    q: str | None = None,
+    tag: str | None = None,
+    external_id: str | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page[Customer]:
+    """Customers of the actor's shop, oldest first; ``q`` matches name, nickname,
+    external id, phone or e-mail; ``tag`` is one of the customer's tags."""
+    actor.require(Permission.READ_SHOP_DATA)
+    stmt = select(Customer).where(Customer.shop_id == actor.shop_id)
+    if q:
+        like = f"%{q}%"
+        stmt = stmt.where(
+            or_(
+                Customer.name.ilike(like),
+                Customer.nickname.ilike(like),
+                Customer.external_id.ilike(like),
+                Customer.phone.ilike(like),
+                Customer.email.ilike(like),
+            )
+        )
+    if tag:
+        # Tags are a JSON list stored as the serializer wrote it on both databases.
+        stmt = stmt.where(cast(Customer.tags, String).contains(json.dumps(tag)))
+    if external_id:
+        stmt = stmt.where(Customer.external_id == external_id)
+    page = await paginate(session, stmt, Customer.id, cursor=cursor, limit=limit)
+    mask_customers(actor, page.items)
+    return page
+
+
+async def get_customer(session: AsyncSession, actor: Actor, customer_id: int) -> Customer:
+    """One customer of the actor's shop with identities, masked as the actor requires."""
+    customer = await fetch_owned(session, actor, Customer, customer_id, "customer")
+    mask_customers(actor, [customer])
+    return customer
