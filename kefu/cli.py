@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import getpass
 import sys
+from collections.abc import Mapping
+from typing import Any
 
 import typer
+from pydantic import ValidationError
 
 from kefu.settings import InsecureSettingsError, Settings
 
@@ -29,13 +32,28 @@ def migrate() -> None:
     """Create or upgrade the database schema to the latest version."""
     from kefu.schema import upgrade
 
-    settings = Settings()
+    settings = load_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.effective_database_url)
     typer.echo("database is up to date")
 
 
-def _address(host: str | None, port: int | None) -> dict[str, object]:
+def _settings_problem(error: Mapping[str, Any]) -> str:
+    where = f"KEFU_{str(error['loc'][0]).upper()}: " if error["loc"] else ""
+    return where + str(error["msg"]).removeprefix("Value error, ")
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the environment, or a readable message and exit code 2 when wrong."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(_settings_problem(e) for e in exc.errors())
+        fail(f"invalid settings: {problems}", code=2)
+        raise  # unreachable: fail() exits
+
+
+def _address(host: str | None, port: int | None) -> dict[str, Any]:
     """Command-line host and port, where given, over the settings from the environment."""
     return {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
 
@@ -64,7 +82,7 @@ def serve(
     port: int = typer.Option(None, help="Port (default KEFU_PORT or 8000)."),
 ) -> None:
     """Run the web server (pages, API and WebSockets); migrates the database first."""
-    run_server(Settings(**_address(host, port)))
+    run_server(load_settings(**_address(host, port)))
 
 
 @app.command()
@@ -82,7 +100,7 @@ def demo(
     from kefu.errors import DomainError
     from kefu.schema import upgrade
 
-    settings = Settings(demo_mode=True, **_address(host, port))
+    settings = load_settings(demo_mode=True, **_address(host, port))
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.effective_database_url)
     try:
@@ -108,7 +126,7 @@ def createadmin(
     from kefu.errors import DomainError
 
     password = os.environ.get("KEFU_ADMIN_PASSWORD") or getpass.getpass("Password: ")
-    settings = Settings()
+    settings = load_settings()
 
     async def run() -> None:
         from kefu.db import make_engine, make_sessionmaker
@@ -138,3 +156,7 @@ def main() -> None:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -38,9 +38,9 @@ calendars = st.builds(
     weekly_hours(),
     st.frozensets(st.dates(date(2026, 1, 1), date(2026, 12, 31)), max_size=20),
 )
-instants = st.datetimes(
-    datetime(2025, 12, 1), datetime(2027, 1, 31), timezones=st.just(UTC)
-).map(lambda t: t.replace(microsecond=0))
+instants = st.datetimes(datetime(2025, 12, 1), datetime(2027, 1, 31), timezones=st.just(UTC)).map(
+    lambda t: t.replace(microsecond=0)
+)
 
 
 @settings(max_examples=150, deadline=None)
