@@ -34,7 +34,7 @@ def check_known(changes: Mapping[str, Any], allowed: Iterable[str]) -> None:
 
 def clean_text(value: Any, field: str, what: str, max_length: int = 100) -> str:
     """``value`` stripped, refused when empty or longer than ``max_length``."""
-    text = str(value).strip()
+    text = value.strip() if isinstance(value, str) else ""
     if not 1 <= len(text) <= max_length:
         raise Invalid(f"{what} must have 1 to {max_length} characters", field=field)
     return text

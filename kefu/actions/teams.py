@@ -59,8 +59,8 @@ async def do_create_team(
     actor: Actor,
     *,
     name: str,
-    skill: Skill | None,
-    agent_ids: Sequence[int],
+    skill: Skill | None = None,
+    agent_ids: Sequence[int] = (),
 ) -> Team:
     actor.require(Permission.MANAGE_AGENTS)
     team = Team(

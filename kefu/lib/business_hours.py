@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from itertools import pairwise
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, available_timezones
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MINUTES_PER_DAY = 24 * 60
@@ -30,12 +31,18 @@ class HoursError(ValueError):
         self.day = day
 
 
+@cache
+def _known_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
 def zone(name: str) -> ZoneInfo:
-    """The IANA time zone ``name`` (e.g. "Asia/Shanghai"), or ``ValueError``."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown time zone {name!r}; use a name like Asia/Shanghai") from exc
+    """The IANA time zone ``name`` (e.g. "Asia/Shanghai"), or ``ValueError``.
+
+    Only names of the IANA database are accepted, never arbitrary tzdata file paths."""
+    if name not in _known_zones():
+        raise ValueError(f"unknown time zone {name[:64]!r}; use a name like Asia/Shanghai")
+    return ZoneInfo(name)
 
 
 def _minutes(clock: Any, day: str) -> int:

@@ -2,8 +2,32 @@
 
 from fastapi import APIRouter
 
-from kefu.web.api.v1 import coupons, customers, orders, products, shipments
+from kefu.web.api.v1 import (
+    agents,
+    api_keys,
+    audit,
+    coupons,
+    customers,
+    me,
+    orders,
+    products,
+    shipments,
+    shop,
+    teams,
+)
 
 api_router = APIRouter()
-for module in (products, customers, orders, shipments, coupons):
+for module in (
+    products,
+    customers,
+    orders,
+    shipments,
+    coupons,
+    me,
+    agents,
+    teams,
+    api_keys,
+    audit,
+    shop,
+):
     api_router.include_router(module.router)

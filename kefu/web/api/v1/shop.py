@@ -1,0 +1,131 @@
+"""The current shop's settings: profile, business hours, holidays (changes: owners only)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from fastapi import APIRouter, Response
+from pydantic import Field
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kefu.access import Actor
+from kefu.actions.shops import (
+    do_add_holiday,
+    do_remove_holiday,
+    do_set_business_hours,
+    do_update_shop_profile,
+)
+from kefu.models.base import utcnow
+from kefu.queries.shops import get_shop, list_holidays, shop_calendar
+from kefu.web.api.v1.schemas import ERROR_RESPONSES, ApiModel
+from kefu.web.deps import ActorDep, SessionDep
+
+router = APIRouter(prefix="/shop", tags=["shop"], responses=ERROR_RESPONSES)
+
+Hours = dict[str, list[list[str]]]
+HOURS_EXAMPLE = {"mon": [["09:00", "12:00"], ["13:00", "18:00"]], "sun": []}
+
+
+class ShopOut(ApiModel):
+    id: int
+    slug: str
+    name: str
+    timezone: str = Field(description="IANA time zone, e.g. Asia/Shanghai")
+    locale: str = Field(description="zh_CN or en")
+    currency: str = Field(description="ISO 4217 code; amounts are integer cents (分)")
+    contact_email: str | None
+
+
+class ShopPatch(ApiModel):
+    """Only the fields sent are changed."""
+
+    name: str | None = Field(None, min_length=1, max_length=200)
+    timezone: str | None = Field(None, max_length=64, description="IANA name, e.g. Asia/Shanghai")
+    locale: Literal["zh_CN", "en"] | None = None
+    currency: str | None = Field(None, min_length=3, max_length=3, description="e.g. CNY")
+    contact_email: str | None = Field(None, max_length=254, description="Empty string clears it")
+
+
+class BusinessHoursIn(ApiModel):
+    hours: Hours = Field(
+        description="Weekday (mon..sun) → list of [opens, closes] in HH:MM, shop time; "
+        "a missing or empty day is closed; 24:00 closes at midnight",
+        examples=[HOURS_EXAMPLE],
+    )
+
+
+class BusinessHoursOut(BusinessHoursIn):
+    timezone: str
+    open_now: bool = Field(description="Open at this moment (holidays counted)")
+    next_open: datetime | None = Field(description="When it opens next (UTC); null if never")
+
+
+class HolidayIn(ApiModel):
+    day: date = Field(description="A local date on which the shop is closed all day")
+    name: str = Field(min_length=1, max_length=100, examples=["国庆节"])
+
+
+class HolidayOut(HolidayIn):
+    id: int
+
+
+@router.get("", summary="Read the shop profile")
+async def read_shop(session: SessionDep, actor: ActorDep) -> ShopOut:
+    return ShopOut.model_validate(await get_shop(session, actor))
+
+
+@router.patch("", summary="Change the shop's name, time zone, language, currency or e-mail")
+async def update_shop(body: ShopPatch, session: SessionDep, actor: ActorDep) -> ShopOut:
+    changes = body.model_dump(exclude_unset=True, exclude_none=True)
+    shop = await do_update_shop_profile(session, actor, **changes)
+    await session.commit()
+    return ShopOut.model_validate(shop)
+
+
+async def _hours_out(session: AsyncSession, actor: Actor) -> BusinessHoursOut:
+    calendar = await shop_calendar(session, actor)
+    now = utcnow()
+    try:
+        next_open: datetime | None = calendar.next_open(now)
+    except ValueError:
+        next_open = None
+    return BusinessHoursOut(
+        hours=calendar.hours,
+        timezone=calendar.timezone,
+        open_now=calendar.is_open(now),
+        next_open=next_open,
+    )
+
+
+@router.get("/business-hours", summary="Read the weekly business hours")
+async def read_business_hours(session: SessionDep, actor: ActorDep) -> BusinessHoursOut:
+    return await _hours_out(session, actor)
+
+
+@router.put("/business-hours", summary="Replace the weekly business hours")
+async def set_business_hours(
+    body: BusinessHoursIn, session: SessionDep, actor: ActorDep
+) -> BusinessHoursOut:
+    await do_set_business_hours(session, actor, body.hours)
+    await session.commit()
+    return await _hours_out(session, actor)
+
+
+@router.get("/holidays", summary="List holidays")
+async def get_holidays(session: SessionDep, actor: ActorDep) -> list[HolidayOut]:
+    return [HolidayOut.model_validate(h) for h in await list_holidays(session, actor)]
+
+
+@router.post("/holidays", status_code=201, summary="Add a holiday (closed all day)")
+async def add_holiday(body: HolidayIn, session: SessionDep, actor: ActorDep) -> HolidayOut:
+    holiday = await do_add_holiday(session, actor, day=body.day, name=body.name)
+    await session.commit()
+    return HolidayOut.model_validate(holiday)
+
+
+@router.delete("/holidays/{holiday_id}", status_code=204, summary="Remove a holiday")
+async def remove_holiday(holiday_id: int, session: SessionDep, actor: ActorDep) -> Response:
+    await do_remove_holiday(session, actor, holiday_id)
+    await session.commit()
+    return Response(status_code=204)
