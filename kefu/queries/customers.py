@@ -40,8 +40,9 @@ async def list_customers(
             )
         )
     if tag:
-        # Tags are a JSON list stored as the serializer wrote it on both databases.
-        stmt = stmt.where(cast(Customer.tags, String).contains(json.dumps(tag)))
+        # Tags are a JSON list stored as json.dumps wrote it (\u escapes) on both databases;
+        # autoescape makes LIKE treat those backslashes literally on PostgreSQL too.
+        stmt = stmt.where(cast(Customer.tags, String).contains(json.dumps(tag), autoescape=True))
     if external_id:
         stmt = stmt.where(Customer.external_id == external_id)
     page = await paginate(session, stmt, Customer.id, cursor=cursor, limit=limit)
