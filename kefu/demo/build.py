@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
@@ -31,7 +31,7 @@ from kefu.demo import staff
 from kefu.demo.records import SHANGHAI, generate
 from kefu.models import Agent, Coupon, Customer, Order, Product, Shipment, Team, TrackingEvent, User
 from kefu.queries.people import list_teams
-from kefu.queries.shops import list_holidays
+from kefu.queries.shops import get_shop, list_holidays
 from kefu.settings import Settings
 
 Upsert = Callable[[AsyncSession, Actor, Sequence[Mapping[str, Any]]], Awaitable[Any]]
@@ -45,12 +45,12 @@ class DemoSummary:
     counts: dict[str, int]
 
 
-async def _shop_profile(session: AsyncSession, actor: Actor, today: date) -> None:
+async def _shop_profile(session: AsyncSession, actor: Actor, anchor: date) -> None:
     profile = {k: v for k, v in staff.SHOP_PROFILE.items() if k != "business_hours"}
     await do_update_shop_profile(session, actor, name=staff.SHOP_NAME, **profile)
     await do_set_business_hours(session, actor, staff.SHOP_PROFILE["business_hours"])
     existing = {h.day for h in await list_holidays(session, actor)}
-    for holiday in staff.holidays(today.year) + staff.holidays(today.year + 1):
+    for holiday in staff.holidays(anchor.year) + staff.holidays(anchor.year + 1):
         if holiday["day"] not in existing:
             await do_add_holiday(session, actor, **holiday)
 
@@ -127,16 +127,22 @@ async def _counts(session: AsyncSession, shop_id: int) -> dict[str, int]:
     }
 
 
-async def build_demo(session: AsyncSession, today: date) -> DemoSummary:
-    """Create or refresh the demo shop as it looks on ``today``; the caller commits."""
+async def build_demo(session: AsyncSession) -> DemoSummary:
+    """Create or refresh the demo shop; the caller commits.
+
+    The history is generated up to the day the shop was first created, not today, so a
+    refresh weeks later still regenerates exactly the same records and changes nothing
+    (a moving date would shift every order and add tracking events on every run)."""
     owner = staff.OWNER
     agent = await do_create_owner(
         session, staff.SLUG, staff.SHOP_NAME, owner.email, owner.name, staff.DEMO_PASSWORD
     )
     actor = Actor.system(agent.shop_id, "kefu demo")
-    await _shop_profile(session, actor, today)
+    shop = await get_shop(session, actor)
+    anchor = shop.created_at.astimezone(SHANGHAI).date()
+    await _shop_profile(session, actor, anchor)
     await _teams(session, actor, await _people(session, actor))
-    records = generate(today)
+    records = generate(anchor)
     await _upsert_in_batches(session, actor, do_upsert_products, records.products)
     await _upsert_in_batches(session, actor, do_upsert_customers, records.customers)
     await _upsert_in_batches(session, actor, do_upsert_orders, records.orders)
@@ -145,13 +151,12 @@ async def build_demo(session: AsyncSession, today: date) -> DemoSummary:
     return DemoSummary(agent.shop_id, await _counts(session, agent.shop_id))
 
 
-async def refresh_demo(settings: Settings, today: date | None = None) -> DemoSummary:
+async def refresh_demo(settings: Settings) -> DemoSummary:
     """Build the demo in the configured database and commit it (``kefu demo``)."""
-    today = today or datetime.now(SHANGHAI).date()
     engine = make_engine(settings.effective_database_url)
     try:
         async with session_scope(make_sessionmaker(engine)) as session:
-            summary = await build_demo(session, today)
+            summary = await build_demo(session)
             await session.commit()
     finally:
         await engine.dispose()
