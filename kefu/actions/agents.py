@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
 from kefu.actions.base import publish_on_commit, record_audit, snapshot
-from kefu.actions.checks import check_known, choice, clean_text, replace_memberships
+from kefu.actions.checks import check_known, choice, clean_email, clean_text, replace_memberships
 from kefu.actions.setup import find_or_create_user
 from kefu.errors import Conflict, Forbidden, Invalid
 from kefu.events import AgentChanged
@@ -106,12 +106,17 @@ def _clean_name(name: str) -> str:
     return clean_text(name, "display_name", "name")
 
 
-def _clean_chats(value: int) -> int:
-    if not 0 <= value <= MAX_CHATS:
+def _clean_chats(value: Any) -> int:
+    try:
+        chats = int(value)
+    except (TypeError, ValueError):
+        chats = -1
+    if not 0 <= chats <= MAX_CHATS:
         raise Invalid(
-            f"max concurrent chats must be 0 to {MAX_CHATS}", field="max_concurrent_chats"
+            f"max concurrent chats must be a whole number from 0 to {MAX_CHATS}",
+            field="max_concurrent_chats",
         )
-    return value
+    return chats
 
 
 def _clean_skills(skills: Iterable[Any]) -> list[str]:
@@ -138,6 +143,7 @@ async def do_create_agent(
     role = choice(Role, role, "role")
     _check_may_grant(actor, role)
     name = _clean_name(name)
+    email = clean_email(email, "email")
     user = await find_or_create_user(session, email, name, password)
     taken = await session.scalar(
         select(Agent.id).where(Agent.shop_id == actor.shop_id, Agent.user_id == user.id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -12,8 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kefu.access import Actor
 from kefu.errors import Invalid, NotFound
 from kefu.models import Agent, Team, TeamMember
+from kefu.models.base import MAX_ID
 
 E = TypeVar("E", bound=enum.Enum)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def choice(kind: type[E], value: Any, field: str) -> E:
@@ -33,11 +37,33 @@ def check_known(changes: Mapping[str, Any], allowed: Iterable[str]) -> None:
 
 
 def clean_text(value: Any, field: str, what: str, max_length: int = 100) -> str:
-    """``value`` stripped, refused when empty or longer than ``max_length``."""
+    """``value`` stripped, refused when empty, too long, or holding control characters
+    (a name is one line; PostgreSQL cannot store NUL at all)."""
     text = value.strip() if isinstance(value, str) else ""
     if not 1 <= len(text) <= max_length:
         raise Invalid(f"{what} must have 1 to {max_length} characters", field=field)
+    if _CONTROL.search(text):
+        raise Invalid(f"{what} must not contain control characters", field=field)
     return text
+
+
+def clean_email(value: Any, field: str) -> str:
+    """A plausible e-mail address, stripped and lower-cased (delivery is the real test)."""
+    email = clean_text(value, field, "e-mail address", 254).lower()
+    if not _EMAIL.match(email):
+        raise Invalid("e-mail address looks wrong", field=field)
+    return email
+
+
+def _row_ids(ids: Iterable[Any], what: str, field: str) -> set[int]:
+    """Ids as sent by a form or the API, as integers; an impossible id is NotFound."""
+    try:
+        wanted = {int(i) for i in ids}
+    except (TypeError, ValueError) as exc:
+        raise Invalid("ids must be whole numbers", field=field) from exc
+    if any(not 0 < i <= MAX_ID for i in wanted):
+        raise NotFound(what, field=field)
+    return wanted
 
 
 async def replace_memberships(
@@ -51,18 +77,19 @@ async def replace_memberships(
     """Make ``ids`` the agents of team ``team_id``, or the teams of agent ``agent_id``.
 
     Every id must belong to the actor's shop; a foreign id is NotFound like a missing one."""
-    wanted = set(ids)
     if team_id is not None:
-        other, field, fixed = Agent, "agent_ids", TeamMember.team_id == team_id
+        other, what, fixed = Agent, "agent", TeamMember.team_id == team_id
     else:
-        other, field, fixed = Team, "team_ids", TeamMember.agent_id == agent_id
+        other, what, fixed = Team, "team", TeamMember.agent_id == agent_id
+    field = f"{what}_ids"
+    wanted = _row_ids(ids, what, field)
     found = set(
         await session.scalars(
             select(other.id).where(other.shop_id == actor.shop_id, other.id.in_(wanted))
         )
     )
     if found != wanted:
-        raise NotFound("agent" if other is Agent else "team", field=field)
+        raise NotFound(what, field=field)
     await session.execute(delete(TeamMember).where(fixed))
     session.add_all(
         TeamMember(

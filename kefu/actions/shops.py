@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
 from kefu.actions.base import publish_on_commit, record_audit, snapshot
-from kefu.actions.checks import check_known, clean_text
+from kefu.actions.checks import check_known, clean_email, clean_text
 from kefu.errors import Conflict, Invalid
 from kefu.events import ShopSettingsChanged
 from kefu.lib.business_hours import HoursError, validate_hours, zone
@@ -52,10 +52,16 @@ def _currency(value: Any) -> str:
 def _contact_email(value: Any) -> str | None:
     if value is None or not str(value).strip():
         return None
-    value = str(value).strip()
-    if "@" not in value or len(value) > 254:
-        raise Invalid("e-mail address looks wrong", field="contact_email")
-    return value
+    return clean_email(value, "contact_email")
+
+
+def _day(value: date | str) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise Invalid("give the day as YYYY-MM-DD", field="day") from exc
 
 
 PROFILE_FIELDS: dict[str, Callable[[Any], Any]] = {
@@ -115,9 +121,12 @@ async def do_set_business_hours(session: AsyncSession, actor: Actor, hours: dict
     )
 
 
-async def do_add_holiday(session: AsyncSession, actor: Actor, *, day: date, name: str) -> Holiday:
+async def do_add_holiday(
+    session: AsyncSession, actor: Actor, *, day: date | str, name: str
+) -> Holiday:
     """Close the shop all day on ``day`` (a local date), e.g. 国庆节."""
     actor.require(Permission.MANAGE_SHOP)
+    day = _day(day)
     name = clean_text(name, "name", "holiday name")
     taken = await session.scalar(
         select(Holiday.id).where(Holiday.shop_id == actor.shop_id, Holiday.day == day)

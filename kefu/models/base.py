@@ -26,6 +26,8 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
+# The largest id either database stores; larger numbers from outside are refused early.
+MAX_ID = 2**63 - 1
 # BIGINT on PostgreSQL, INTEGER on SQLite (where only INTEGER PRIMARY KEY auto-increments).
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
 from kefu.errors import NotFound
+from kefu.models.base import MAX_ID
 
 T = TypeVar("T")
 
@@ -28,6 +29,8 @@ async def fetch_owned(
     ``permission=None`` skips the role check, for rows everyone may load (one's own)."""
     if permission is not None:
         actor.require(permission)
+    if isinstance(row_id, int) and not 0 < row_id <= MAX_ID:
+        raise NotFound(what)
     row = await session.get(model, row_id)
     if row is None or getattr(row, "shop_id", None) != actor.shop_id:
         raise NotFound(what)

@@ -7,6 +7,7 @@ session cookie; cookie-authenticated writes must carry the login's CSRF token in
 from __future__ import annotations
 
 import hmac
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
@@ -15,7 +16,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor
-from kefu.errors import Forbidden, Unauthenticated
+from kefu.errors import Forbidden, Invalid, Unauthenticated
 from kefu.models import LoginSession, User
 from kefu.queries.auth import API_KEY_PREFIX, agent_actor, api_key_actor, login_from_token
 from kefu.settings import Settings
@@ -97,3 +98,18 @@ async def current_actor(request: Request, session: SessionDep) -> Actor:
 
 
 ActorDep = Annotated[Actor, Depends(current_actor)]
+
+
+# A JSON \u0000 escape that is not itself escaped (preceded by an even number of backslashes).
+_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
+async def refuse_nul_characters(request: Request) -> None:
+    """Refuse NUL characters in the query or JSON body: PostgreSQL cannot store or even
+    compare them, so they would otherwise surface as a server error."""
+    if "%00" in request.url.query:
+        raise Invalid("the query contains a NUL character")
+    if request.method not in SAFE_METHODS:
+        body = await request.body()
+        if b"\x00" in body or _JSON_NUL.search(body):
+            raise Invalid("the request contains a NUL character")

@@ -1,6 +1,6 @@
 """Version 1 of the REST API, mounted at ``/api/v1``."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from kefu.web.api.v1 import (
     agents,
@@ -15,8 +15,9 @@ from kefu.web.api.v1 import (
     shop,
     teams,
 )
+from kefu.web.deps import refuse_nul_characters
 
-api_router = APIRouter()
+api_router = APIRouter(dependencies=[Depends(refuse_nul_characters)])
 for module in (
     products,
     customers,

@@ -19,8 +19,17 @@ from kefu.actions.agents import (
     do_update_agent,
 )
 from kefu.models import Agent, Level, Presence, Role, Skill
+from kefu.models.base import MAX_ID
 from kefu.queries.people import get_agent, list_agents, teams_by_agent
-from kefu.web.api.v1.schemas import ERROR_RESPONSES, ApiModel, CursorQuery, LimitQuery, PageOut
+from kefu.web.api.v1.schemas import (
+    ERROR_RESPONSES,
+    ApiModel,
+    CursorQuery,
+    IdPath,
+    LimitQuery,
+    PageOut,
+    RowId,
+)
 from kefu.web.deps import ActorDep, SessionDep
 
 router = APIRouter(prefix="/agents", tags=["agents"], responses=ERROR_RESPONSES)
@@ -62,7 +71,7 @@ class AgentIn(ApiModel):
     skills: list[Skill] = Field(default_factory=list)
     max_concurrent_chats: Chats = 5
     can_view_contact: bool = False
-    team_ids: list[int] = Field(default_factory=list)
+    team_ids: list[RowId] = Field(default_factory=list)
 
 
 class AgentPatch(ApiModel):
@@ -74,7 +83,7 @@ class AgentPatch(ApiModel):
     skills: list[Skill] | None = None
     max_concurrent_chats: Chats | None = None
     can_view_contact: bool | None = None
-    team_ids: list[int] | None = Field(None, description="Replaces the agent's teams")
+    team_ids: list[RowId] | None = Field(None, description="Replaces the agent's teams")
 
 
 class TemporaryPasswordOut(ApiModel):
@@ -110,7 +119,9 @@ async def get_agents(
     role: Role | None = None,
     presence: Presence | None = None,
     active: bool | None = None,
-    team_id: Annotated[int | None, Query(description="Only members of this team")] = None,
+    team_id: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="Only members of this team")
+    ] = None,
 ) -> PageOut[AgentOut]:
     page = await list_agents(
         session,
@@ -135,13 +146,13 @@ async def create_agent(body: AgentIn, session: SessionDep, actor: ActorDep) -> A
 
 
 @router.get("/{agent_id}", summary="Read one agent")
-async def read_agent(agent_id: int, session: SessionDep, actor: ActorDep) -> AgentOut:
+async def read_agent(agent_id: IdPath, session: SessionDep, actor: ActorDep) -> AgentOut:
     return await agent_out(session, actor, await get_agent(session, actor, agent_id))
 
 
 @router.patch("/{agent_id}", summary="Change an agent's name, role, level, skills, teams …")
 async def update_agent(
-    agent_id: int, body: AgentPatch, session: SessionDep, actor: ActorDep
+    agent_id: IdPath, body: AgentPatch, session: SessionDep, actor: ActorDep
 ) -> AgentOut:
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
     agent = await do_update_agent(session, actor, agent_id, **changes)
@@ -150,14 +161,14 @@ async def update_agent(
 
 
 @router.post("/{agent_id}/deactivate", summary="Deactivate an agent (they can no longer log in)")
-async def deactivate_agent(agent_id: int, session: SessionDep, actor: ActorDep) -> AgentOut:
+async def deactivate_agent(agent_id: IdPath, session: SessionDep, actor: ActorDep) -> AgentOut:
     agent = await do_deactivate_agent(session, actor, agent_id)
     await session.commit()
     return await agent_out(session, actor, agent)
 
 
 @router.post("/{agent_id}/reactivate", summary="Let a deactivated agent work again")
-async def reactivate_agent(agent_id: int, session: SessionDep, actor: ActorDep) -> AgentOut:
+async def reactivate_agent(agent_id: IdPath, session: SessionDep, actor: ActorDep) -> AgentOut:
     agent = await do_reactivate_agent(session, actor, agent_id)
     await session.commit()
     return await agent_out(session, actor, agent)
@@ -168,7 +179,7 @@ async def reactivate_agent(agent_id: int, session: SessionDep, actor: ActorDep) 
     summary="Give the agent a temporary password and log them out everywhere",
 )
 async def reset_password(
-    agent_id: int, session: SessionDep, actor: ActorDep
+    agent_id: IdPath, session: SessionDep, actor: ActorDep
 ) -> TemporaryPasswordOut:
     password = await do_reset_password(session, actor, agent_id)
     await session.commit()

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from kefu.actions.api_keys import do_create_api_key, do_revoke_api_key
 from kefu.queries.people import list_api_keys
-from kefu.web.api.v1.schemas import ERROR_RESPONSES, ApiModel
+from kefu.web.api.v1.schemas import ERROR_RESPONSES, ApiModel, IdPath
 from kefu.web.deps import ActorDep, SessionDep
 
 router = APIRouter(prefix="/api-keys", tags=["api keys"], responses=ERROR_RESPONSES)
@@ -50,7 +50,7 @@ async def create_api_key(body: ApiKeyIn, session: SessionDep, actor: ActorDep) -
 
 
 @router.post("/{key_id}/revoke", summary="Revoke an API key at once")
-async def revoke_api_key(key_id: int, session: SessionDep, actor: ActorDep) -> ApiKeyOut:
+async def revoke_api_key(key_id: IdPath, session: SessionDep, actor: ActorDep) -> ApiKeyOut:
     key = await do_revoke_api_key(session, actor, key_id)
     await session.commit()
     return ApiKeyOut.model_validate(key)

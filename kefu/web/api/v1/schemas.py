@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Generic, TypeVar
 
-from fastapi import Query
+from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from kefu.actions.upsert import UpsertResult
+from kefu.models.base import MAX_ID
 
 T = TypeVar("T")
 
@@ -45,6 +46,8 @@ class PageOut(BaseModel, Generic[T]):
     )
 
 
+RowId = Annotated[int, Field(ge=1, le=MAX_ID, description="A Kefu id")]
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 CursorQuery = Annotated[str | None, Query(description="`next_cursor` from the previous page")]
 LimitQuery = Annotated[int, Query(ge=1, le=200, description="Rows per page (1–200)")]
 

@@ -18,7 +18,7 @@ from kefu.actions.shops import (
 )
 from kefu.models.base import utcnow
 from kefu.queries.shops import get_shop, list_holidays, shop_calendar
-from kefu.web.api.v1.schemas import ERROR_RESPONSES, ApiModel
+from kefu.web.api.v1.schemas import ERROR_RESPONSES, ApiModel, IdPath
 from kefu.web.deps import ActorDep, SessionDep
 
 router = APIRouter(prefix="/shop", tags=["shop"], responses=ERROR_RESPONSES)
@@ -125,7 +125,7 @@ async def add_holiday(body: HolidayIn, session: SessionDep, actor: ActorDep) -> 
 
 
 @router.delete("/holidays/{holiday_id}", status_code=204, summary="Remove a holiday")
-async def remove_holiday(holiday_id: int, session: SessionDep, actor: ActorDep) -> Response:
+async def remove_holiday(holiday_id: IdPath, session: SessionDep, actor: ActorDep) -> Response:
     await do_remove_holiday(session, actor, holiday_id)
     await session.commit()
     return Response(status_code=204)

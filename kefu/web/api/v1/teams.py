@@ -10,7 +10,7 @@ from kefu.access import Actor
 from kefu.actions.teams import do_create_team, do_delete_team, do_update_team
 from kefu.models import Skill, Team
 from kefu.queries.people import list_teams, members_by_team
-from kefu.web.api.v1.schemas import ERROR_RESPONSES, ApiModel
+from kefu.web.api.v1.schemas import ERROR_RESPONSES, ApiModel, IdPath, RowId
 from kefu.web.deps import ActorDep, SessionDep
 
 router = APIRouter(prefix="/teams", tags=["teams"], responses=ERROR_RESPONSES)
@@ -26,7 +26,7 @@ class TeamOut(ApiModel):
 class TeamIn(ApiModel):
     name: str = Field(min_length=1, max_length=100, description="Unique within the shop")
     skill: Skill | None = None
-    agent_ids: list[int] = Field(default_factory=list)
+    agent_ids: list[RowId] = Field(default_factory=list)
 
 
 class TeamPatch(ApiModel):
@@ -34,7 +34,7 @@ class TeamPatch(ApiModel):
 
     name: str | None = Field(None, min_length=1, max_length=100)
     skill: Skill | None = None
-    agent_ids: list[int] | None = Field(None, description="Replaces the members")
+    agent_ids: list[RowId] | None = Field(None, description="Replaces the members")
 
 
 async def _teams_out(session: AsyncSession, actor: Actor, teams: list[Team]) -> list[TeamOut]:
@@ -58,7 +58,7 @@ async def create_team(body: TeamIn, session: SessionDep, actor: ActorDep) -> Tea
 
 @router.patch("/{team_id}", summary="Rename a team, change its skill or members")
 async def update_team(
-    team_id: int, body: TeamPatch, session: SessionDep, actor: ActorDep
+    team_id: IdPath, body: TeamPatch, session: SessionDep, actor: ActorDep
 ) -> TeamOut:
     team = await do_update_team(session, actor, team_id, **body.model_dump(exclude_unset=True))
     await session.commit()
@@ -66,7 +66,7 @@ async def update_team(
 
 
 @router.delete("/{team_id}", status_code=204, summary="Delete a team (its agents stay)")
-async def delete_team(team_id: int, session: SessionDep, actor: ActorDep) -> Response:
+async def delete_team(team_id: IdPath, session: SessionDep, actor: ActorDep) -> Response:
     await do_delete_team(session, actor, team_id)
     await session.commit()
     return Response(status_code=204)
