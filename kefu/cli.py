@@ -11,6 +11,7 @@ from typing import Any
 import typer
 from pydantic import ValidationError
 
+from kefu import cli_data
 from kefu.settings import InsecureSettingsError, Settings
 
 app = typer.Typer(
@@ -148,6 +149,11 @@ def createadmin(
     except DomainError as exc:
         fail(exc.message)
     typer.echo(f"owner {email} can now log in to shop {shop}")
+
+
+app.command("import")(cli_data.import_command)
+app.command("export")(cli_data.export_command)
+app.command("bench")(cli_data.bench_command)
 
 
 def main() -> None:

@@ -6,7 +6,8 @@ because carriers resend the whole timeline with each update."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -91,12 +92,82 @@ def _replace_lines(order: Order, lines: list[dict[str, Any]]) -> bool:
     return changed
 
 
-def _lines_snapshot(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{k: v for k, v in line.items() if k != "product_id"} for line in lines]
+@dataclass(frozen=True, slots=True)
+class ParentKind:
+    """How to upsert one kind of row that owns child rows (order lines, tracking events).
+
+    ``fields(record)`` gives the row's column values; ``children(row, record)`` brings
+    the children in line with the record and says whether anything changed;
+    ``summary(row)`` is what the audit shows of the children."""
+
+    model: type[Order] | type[Shipment]
+    entity: str
+    fields: Callable[[Mapping[str, Any]], dict[str, Any]]
+    children: Callable[[Any, Mapping[str, Any]], bool]
+    summary: Callable[[Any], dict[str, Any]]
+
+
+async def _upsert_parents(
+    session: AsyncSession,
+    actor: Actor,
+    kind: ParentKind,
+    records: Sequence[Mapping[str, Any]],
+    *,
+    audit: bool,
+) -> UpsertResult:
+    model, entity = kind.model, kind.entity
+    existing = {
+        row.external_id: row
+        for row in await session.scalars(
+            select(model).where(
+                model.shop_id == actor.shop_id,
+                model.external_id.in_([r["external_id"] for r in records]),
+            )
+        )
+    }
+    result = UpsertResult()
+    for record in records:
+        fields = kind.fields(record)
+        row = existing.get(record["external_id"])
+        if row is None:
+            row = model(shop_id=actor.shop_id, external_id=record["external_id"], **fields)
+            kind.children(row, record)
+            session.add(row)
+            await session.flush()
+            if audit:
+                after = snapshot(row) | kind.summary(row)
+                record_audit(session, actor, f"{entity}.create", entity, row.id, after=after)
+            result.created += 1
+        else:
+            before = (apply_changes(row, fields) or snapshot(row)) | kind.summary(row)
+            children_changed = kind.children(row, record)
+            if not (session.is_modified(row) or children_changed):
+                result.unchanged += 1
+            else:
+                await session.flush()
+                if audit:
+                    after = snapshot(row) | kind.summary(row)
+                    record_audit(
+                        session,
+                        actor,
+                        f"{entity}.update",
+                        entity,
+                        row.id,
+                        before=before,
+                        after=after,
+                    )
+                result.updated += 1
+        result.ids.append(row.id)
+    publish_changed(session, actor, entity, result)
+    return result
 
 
 async def do_upsert_orders(
-    session: AsyncSession, actor: Actor, records: Sequence[Mapping[str, Any]]
+    session: AsyncSession,
+    actor: Actor,
+    records: Sequence[Mapping[str, Any]],
+    *,
+    audit: bool = True,
 ) -> UpsertResult:
     """Orders by external id with their lines; ``total_cents`` is the sum of the lines."""
     check_batch(actor, "order", records, "external_id")
@@ -114,55 +185,37 @@ async def do_upsert_orders(
         (line.get("product_external_id") for r in records for line in r["lines"]),
         "product_external_id",
     )
-    existing = {
-        o.external_id: o
-        for o in await session.scalars(
-            select(Order).where(
-                Order.shop_id == actor.shop_id,
-                Order.external_id.in_([r["external_id"] for r in records]),
-            )
-        )
+
+    def fields(record: Mapping[str, Any]) -> dict[str, Any]:
+        total = sum(line["amount_cents"] for line in order_lines(record, product_ids))
+        return _order_fields(record, customer_ids) | {"total_cents": total}
+
+    def lines(order: Order, record: Mapping[str, Any]) -> bool:
+        return _replace_lines(order, order_lines(record, product_ids))
+
+    kind = ParentKind(Order, "order", fields, lines, _lines_summary)
+    return await _upsert_parents(session, actor, kind, records, audit=audit)
+
+
+def _lines_summary(order: Order) -> dict[str, Any]:
+    return {
+        "lines": [
+            {
+                "line_no": line.line_no,
+                "sku": line.sku,
+                "quantity": line.quantity,
+                "unit_price_cents": line.unit_price_cents,
+            }
+            for line in order.lines
+        ]
     }
-    result = UpsertResult()
-    for record in records:
-        lines = order_lines(record, product_ids)
-        fields = _order_fields(record, customer_ids) | {
-            "total_cents": sum(line["amount_cents"] for line in lines)
-        }
-        order = existing.get(record["external_id"])
-        if order is None:
-            order = Order(shop_id=actor.shop_id, external_id=record["external_id"], **fields)
-            order.lines = [OrderLine(shop_id=actor.shop_id, **line) for line in lines]
-            session.add(order)
-            await session.flush()
-            after = snapshot(order) | {"lines": _lines_snapshot(lines)}
-            record_audit(session, actor, "order.create", "order", order.id, after=after)
-            result.created += 1
-        else:
-            before = apply_changes(order, fields) or snapshot(order)
-            lines_changed = _replace_lines(order, lines)
-            if session.is_modified(order) or lines_changed:
-                await session.flush()
-                after = snapshot(order)
-                if lines_changed:
-                    after["lines"] = _lines_snapshot(lines)
-                    before["lines"] = None
-                record_audit(
-                    session, actor, "order.update", "order", order.id, before=before, after=after
-                )
-                result.updated += 1
-            else:
-                result.unchanged += 1
-        result.ids.append(order.id)
-    publish_changed(session, actor, "order", result)
-    return result
 
 
-def _merge_events(shipment: Shipment, events: Sequence[Mapping[str, Any]]) -> bool:
+def _merge_events(shipment: Shipment, record: Mapping[str, Any]) -> bool:
     """Add tracking events the shipment lacks and refresh changed texts; never drops one."""
     current = {(e.at, e.status): e for e in shipment.events}
     changed = False
-    for event in events:
+    for event in record.get("events") or ():
         row = current.get((event["at"], event["status"]))
         if row is None:
             row = TrackingEvent(
@@ -182,25 +235,20 @@ def _merge_events(shipment: Shipment, events: Sequence[Mapping[str, Any]]) -> bo
 
 
 async def do_upsert_shipments(
-    session: AsyncSession, actor: Actor, records: Sequence[Mapping[str, Any]]
+    session: AsyncSession,
+    actor: Actor,
+    records: Sequence[Mapping[str, Any]],
+    *,
+    audit: bool = True,
 ) -> UpsertResult:
     """Shipments by external id; their tracking events are merged idempotently."""
     check_batch(actor, "shipment", records, "external_id")
     order_ids = await resolve_external_ids(
         session, actor, Order, (r["order_external_id"] for r in records), "order_external_id"
     )
-    existing = {
-        s.external_id: s
-        for s in await session.scalars(
-            select(Shipment).where(
-                Shipment.shop_id == actor.shop_id,
-                Shipment.external_id.in_([r["external_id"] for r in records]),
-            )
-        )
-    }
-    result = UpsertResult()
-    for record in records:
-        fields = {
+
+    def fields(record: Mapping[str, Any]) -> dict[str, Any]:
+        return {
             "order_id": order_ids[record["order_external_id"]],
             "carrier": record["carrier"],
             "tracking_no": record["tracking_no"],
@@ -208,37 +256,12 @@ async def do_upsert_shipments(
             "shipped_at": record.get("shipped_at"),
             "delivered_at": record.get("delivered_at"),
         }
-        shipment = existing.get(record["external_id"])
-        if shipment is None:
-            shipment = Shipment(shop_id=actor.shop_id, external_id=record["external_id"], **fields)
-            shipment.events = []
-            _merge_events(shipment, record.get("events") or ())
-            session.add(shipment)
-            await session.flush()
-            after = snapshot(shipment) | {"events": len(shipment.events)}
-            record_audit(session, actor, "shipment.create", "shipment", shipment.id, after=after)
-            result.created += 1
-        else:
-            before = apply_changes(shipment, fields) or snapshot(shipment)
-            events_changed = _merge_events(shipment, record.get("events") or ())
-            if session.is_modified(shipment) or events_changed:
-                await session.flush()
-                after = snapshot(shipment) | {"events": len(shipment.events)}
-                record_audit(
-                    session,
-                    actor,
-                    "shipment.update",
-                    "shipment",
-                    shipment.id,
-                    before=before,
-                    after=after,
-                )
-                result.updated += 1
-            else:
-                result.unchanged += 1
-        result.ids.append(shipment.id)
-    publish_changed(session, actor, "shipment", result)
-    return result
+
+    def summary(shipment: Shipment) -> dict[str, Any]:
+        return {"events": len(shipment.events)}
+
+    kind = ParentKind(Shipment, "shipment", fields, _merge_events, summary)
+    return await _upsert_parents(session, actor, kind, records, audit=audit)
 
 
 async def do_upsert_coupons(

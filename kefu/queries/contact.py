@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import polars as pl
 from sqlalchemy.orm.attributes import set_committed_value
 
 from kefu.access import Actor, Permission
@@ -31,3 +32,15 @@ def mask_orders(actor: Actor, orders: Iterable[Order]) -> None:
         return
     for order in orders:
         set_committed_value(order, "address", mask_address(order.address))
+
+
+def mask_contact_columns(actor: Actor, table: pl.DataFrame) -> pl.DataFrame:
+    """Mask the phone and e-mail columns of an export table unless the actor may see them."""
+    if actor.can(Permission.VIEW_CONTACT):
+        return table
+    masks = {"phone": mask_phone, "address_phone": mask_phone, "email": mask_email}
+    return table.with_columns(
+        pl.col(name).map_elements(mask, return_dtype=pl.String)
+        for name, mask in masks.items()
+        if name in table.columns
+    )

@@ -1,0 +1,33 @@
+"""``kefu bench``: the last line of stdout is one JSON object with the agreed keys."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kefu.bench.import_file import dataset
+from kefu.errors import NotFound
+
+KEYS = {"bench", "metric", "value", "unit", "baseline", "baseline_value", "ratio"}
+
+
+async def test_quick_import_bench_ends_with_one_json_line(kefu_cli):
+    try:
+        dataset()
+    except NotFound:
+        pytest.skip("UCI Online Retail file not found (set KEFU_SHARED_DIR to ../shared)")
+    code, out, err = await kefu_cli("bench", "import", "--quick")
+    assert code == 0, err
+    result = json.loads(out.strip().splitlines()[-1])
+    assert set(result) == KEYS
+    assert (result["bench"], result["metric"]) == ("import", "lines_per_second")
+    assert result["value"] > 0 and result["baseline_value"] > 0 and result["ratio"] > 0
+    assert "importing" in err  # progress goes to stderr
+
+
+async def test_unknown_benchmark_is_refused(kefu_cli):
+    code, out, err = await kefu_cli("bench", "teleport")
+    assert code != 0
+    assert "unknown benchmark 'teleport'" in err and "import" in err
+    assert out == ""
