@@ -7,11 +7,12 @@ VENV="${KEFU_VENV:-$ROOT/.venv}"
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
-# Run a command as root: directly when we are root, else through sudo without a password.
+# Run a command as root: directly when we are root, else through sudo (which may ask for
+# a password only when someone is at the terminal to type it).
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then
         "$@"
-    elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    elif command -v sudo >/dev/null 2>&1 && { sudo -n true 2>/dev/null || [ -t 0 ]; }; then
         sudo "$@"
     else
         return 1
