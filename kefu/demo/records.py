@@ -140,37 +140,53 @@ def _phone(rng: random.Random) -> str:
     return rng.choice(PHONE_PREFIXES) + "".join(rng.choices("0123456789", k=8))
 
 
+def _mailbox(rng: random.Random, surname_py: str, given_py: str) -> str:
+    """A QQ-number mailbox for some, a pinyin one for the others."""
+    if rng.random() < 0.3:
+        return "".join(rng.choices("123456789", k=rng.randint(8, 10))) + "@qq.com"
+    return f"{surname_py}{given_py}{rng.randint(1, 999)}@{rng.choice(MAIL_DOMAINS)}"
+
+
+def _customer(rng: random.Random, n: int, name: str, email: str) -> tuple[dict[str, Any], Shopper]:
+    city = geo.pick_city(rng)
+    phone = _phone(rng)
+    nickname = rng.choice(NICK_HEADS) + rng.choice(NICK_TAILS)
+    identities = [{"channel": "email", "handle": email}]
+    if rng.random() < 0.5:
+        identities.append({"channel": "taobao", "handle": f"{nickname}{n:03d}"})
+    record = {
+        "external_id": f"C{n:05d}",
+        "name": name,
+        "nickname": nickname,
+        "phone": phone,
+        "email": email,
+        "country": "CN",
+        "birthday": date(rng.randint(1970, 2005), rng.randint(1, 12), rng.randint(1, 28)),
+        "member_level": rng.choices([m for m, _ in MEMBER_LEVELS], [w for _, w in MEMBER_LEVELS])[
+            0
+        ],
+        "tags": [city.name.removesuffix("市"), *rng.sample(TRAIT_TAGS, k=rng.randint(0, 2))],
+        "note": f"常住地：{city.province}{'' if city.province == city.name else city.name}",
+        "identities": identities,
+    }
+    return record, Shopper(record["external_id"], name, phone, city)
+
+
 def customers(rng: random.Random) -> tuple[list[dict[str, Any]], list[Shopper]]:
-    """Customer records, and who they are for addressing their orders."""
+    """Customer records (each e-mail once: it identifies the shopper on the e-mail
+    channel), and who they are for addressing their orders."""
     records: list[dict[str, Any]] = []
     shoppers: list[Shopper] = []
+    emails: set[str] = set()
     for n in range(1, CUSTOMERS + 1):
         (surname, surname_py), (given, given_py) = rng.choice(SURNAMES), rng.choice(GIVEN_NAMES)
-        city = geo.pick_city(rng)
-        phone = _phone(rng)
-        external_id = f"C{n:05d}"
-        mailbox = (
-            "".join(rng.choices("123456789", k=rng.randint(8, 10)))
-            if rng.random() < 0.3
-            else f"{surname_py}{given_py}{rng.randint(1, 999)}"
-        )
-        tags = [city.name.removesuffix("市"), *rng.sample(TRAIT_TAGS, k=rng.randint(0, 2))]
-        level = rng.choices([m for m, _ in MEMBER_LEVELS], [w for _, w in MEMBER_LEVELS])[0]
-        records.append(
-            {
-                "external_id": external_id,
-                "name": surname + given,
-                "nickname": rng.choice(NICK_HEADS) + rng.choice(NICK_TAILS),
-                "phone": phone,
-                "email": f"{mailbox}@{rng.choice(MAIL_DOMAINS)}",
-                "country": "CN",
-                "birthday": date(rng.randint(1970, 2005), rng.randint(1, 12), rng.randint(1, 28)),
-                "member_level": level,
-                "tags": tags,
-                "note": f"常住地：{city.province}{'' if city.province == city.name else city.name}",
-            }
-        )
-        shoppers.append(Shopper(external_id, surname + given, phone, city))
+        email = _mailbox(rng, surname_py, given_py)
+        while email in emails:
+            email = _mailbox(rng, surname_py, given_py)
+        emails.add(email)
+        record, shopper = _customer(rng, n, surname + given, email)
+        records.append(record)
+        shoppers.append(shopper)
     return records, shoppers
 
 

@@ -32,6 +32,8 @@ def test_orders_belong_to_known_customers_and_products_and_lie_in_the_past():
     customers = {c["external_id"] for c in records.customers}
     products = {p["external_id"] for p in records.products}
     assert len(records.customers) == 200 and len(records.orders) == 1000
+    handles = [(i["channel"], i["handle"]) for c in records.customers for i in c["identities"]]
+    assert len(set(handles)) == len(handles), "an identity names one customer only"
     for order in records.orders:
         assert order["customer_external_id"] in customers
         assert 1 <= len(order["lines"]) <= 4
