@@ -21,10 +21,19 @@ as_root() {
 
 can_apt() { command -v apt-get >/dev/null 2>&1 && as_root true; }
 
+# apt-get install quietly; its output is shown only when it fails.
 apt_install() {
-    as_root apt-get update -qq >/dev/null &&
+    local log
+    log="$(mktemp)"
+    if as_root apt-get update -qq >"$log" 2>&1 &&
         as_root env DEBIAN_FRONTEND=noninteractive \
-            apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+            apt-get install -y -qq --no-install-recommends "$@" >>"$log" 2>&1; then
+        rm -f "$log"
+        return 0
+    fi
+    tail -n 20 "$log" >&2
+    rm -f "$log"
+    return 1
 }
 
 # The first Python 3.11+ on PATH (KEFU_PYTHON first, when set).
