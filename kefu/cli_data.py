@@ -14,6 +14,7 @@ from pathlib import Path
 
 import polars as pl
 import typer
+from sqlalchemy.exc import SQLAlchemyError
 
 from kefu.errors import DomainError
 from kefu.settings import Settings
@@ -124,6 +125,8 @@ def import_command(
                 result, problems = asyncio.run(run_import(maker, request, reporter))  # type: ignore[arg-type]
         except DomainError as exc:
             fail(f"nothing was imported: {exc.message}")
+        except SQLAlchemyError as exc:  # e.g. another import wrote the same orders meanwhile
+            fail(f"nothing was imported: the database refused the write ({exc.__class__.__name__})")
     typer.echo(
         f"{file.name}: {result.lines_imported:,} of {result.lines_read:,} lines imported; "
         f"{kind}: {result.created:,} created, {result.updated:,} updated, "

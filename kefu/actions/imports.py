@@ -108,13 +108,8 @@ async def do_import_orders(
     orders = _order_frame(prepared.orders, customer_ids)
     lines = _with_product_ids(prepared.lines, product_ids)
     existing = await _existing_orders(session, actor, orders.get_column("external_id"))
-    is_stored = pl.col("external_id").is_in(list(existing))
-    incoming = _group_rows(orders.filter(is_stored).select("external_id", *ORDER_COLUMNS))
-    incoming_lines = _group_rows(lines.filter(is_stored).select("external_id", *LINE_COLUMNS))
-    changed = [
-        e for e, row in incoming.items() if existing[e][:2] != (row[0], sorted(incoming_lines[e]))
-    ]
-    fresh = orders.filter(~is_stored)
+    incoming, changed = _changed_orders(existing, orders, lines)
+    fresh = orders.filter(~pl.col("external_id").is_in(list(existing)))
     result.created, result.updated = fresh.height, len(changed)
     result.unchanged = len(existing) - len(changed)
     now = utcnow()
@@ -196,6 +191,22 @@ def _order_frame(orders: pl.DataFrame, customer_ids: Mapping[str, int]) -> pl.Da
     return orders.with_columns(customer_id.alias("customer_id"), address).select(
         "external_id", *ORDER_COLUMNS
     )
+
+
+def _changed_orders(
+    existing: Mapping[str, tuple[tuple, list[tuple], int]],
+    orders: pl.DataFrame,
+    lines: pl.DataFrame,
+) -> tuple[dict[str, list[tuple]], list[str]]:
+    """The file's values of the orders already stored, and the numbers of those that
+    differ from what is stored (an order field or any line)."""
+    is_stored = pl.col("external_id").is_in(list(existing))
+    incoming = _group_rows(orders.filter(is_stored).select("external_id", *ORDER_COLUMNS))
+    incoming_lines = _group_rows(lines.filter(is_stored).select("external_id", *LINE_COLUMNS))
+    changed = [
+        e for e, row in incoming.items() if existing[e][:2] != (row[0], sorted(incoming_lines[e]))
+    ]
+    return incoming, changed
 
 
 def _group_rows(table: pl.DataFrame) -> dict[str, list[tuple]]:

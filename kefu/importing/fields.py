@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
+from sqlalchemy import String
 
 from kefu.importing.reader import LINE, FileProblem
 from kefu.lib.money import decimal_to_cents
@@ -95,6 +96,20 @@ def require_columns(table: pl.DataFrame, required: Sequence[Sequence[str]], kind
                 f"--map {alternatives[0]}=<column in your file>",
                 field=alternatives[0],
             )
+
+
+def column_lengths(model: Any, *, prefix: str = "") -> dict[str, int]:
+    """Longest text each of ``model``'s text columns holds, keyed ``prefix + name``;
+    the checks refuse longer values per line instead of failing the whole write."""
+    return {
+        prefix + column.name: column.type.length
+        for column in model.__table__.columns
+        if isinstance(column.type, String) and column.type.length
+    }
+
+
+def too_long(field: str, length: int) -> Check:
+    return Check(field, pl.col(field).str.len_chars() > length, f"longer than {length} characters")
 
 
 def text_or_null(table: pl.DataFrame, field: str) -> pl.Expr:

@@ -22,15 +22,17 @@ from kefu.importing.fields import (
     Check,
     apply_checks,
     cents,
+    column_lengths,
     converted,
     missing,
     require_columns,
     text_or_null,
+    too_long,
     whole_number,
 )
 from kefu.importing.reader import LINE
 from kefu.lib.times import parse_local_time
-from kefu.models import OrderStatus
+from kefu.models import Order, OrderLine, OrderStatus
 
 ADDRESS_PARTS = ("name", "phone", "province", "city", "district", "line", "postcode", "country")
 ORDER_FIELDS = (
@@ -62,6 +64,15 @@ REQUIRED = (
     ("unit_price", "unit_price_cents"),
 )
 UTC_TIME = pl.Datetime("us", "UTC")
+LENGTHS = {
+    name: length
+    for name, length in (
+        column_lengths(Order)
+        | column_lengths(OrderLine)
+        | {"customer_external_id": 64, "product_external_id": 64}
+    ).items()
+    if name in FIELDS
+}
 
 
 @dataclass(slots=True)
@@ -113,6 +124,7 @@ def prepare_orders(
         missing("external_id", "missing order number"),
         missing("sku", "missing SKU"),
         missing("title", "missing title"),
+        *(too_long(name, length) for name, length in LENGTHS.items()),
         quantity_check,
         missing("quantity", "missing quantity"),
         Check("quantity", pl.col("_quantity") == 0, "quantity is 0"),
@@ -136,6 +148,7 @@ def prepare_orders(
         missing("placed_at", "missing order time"),
         paid_check,
         line_no_check,
+        Check("line_no", pl.col("_line_no") < 1, "line_no must be 1 or more"),
         Check(
             "status",
             pl.col("status").is_not_null() & ~pl.col("status").is_in(statuses),

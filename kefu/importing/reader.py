@@ -65,10 +65,13 @@ def read_table(path: Path, mapping: Mapping[str, str], known: Sequence[str]) -> 
             f"(its columns: {', '.join(table.columns)})",
             field="map",
         )
-    renames = {theirs: ours for ours, theirs in mapping.items()}
-    table = table.rename(renames)
-    keep = [c for c in table.columns if c in known]
-    return table.select(keep).with_row_index(LINE, offset=2)
+    columns = [pl.col(theirs).alias(ours) for ours, theirs in mapping.items()]
+    columns += [
+        pl.col(name)
+        for name in table.columns
+        if name in known and name not in mapping and name not in mapping.values()
+    ]
+    return table.select(columns).with_row_index(LINE, offset=2)
 
 
 def _read_csv(path: Path) -> pl.DataFrame:
@@ -76,16 +79,30 @@ def _read_csv(path: Path) -> pl.DataFrame:
         data = path.read_bytes()
         if path.name.lower().endswith(".gz"):
             data = gzip.decompress(data)
-        return pl.read_csv(
-            data,
-            infer_schema=False,
-            null_values=[""],
-            encoding="utf8-lossy",
-        ).with_columns(pl.all().str.strip_chars())
-    except (OSError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
+    except (OSError, EOFError, zlib.error) as exc:
         raise FileProblem(f"cannot read {path.name!r}: {exc}", field="file") from exc
-    except (pl.exceptions.PolarsError, pl.exceptions.ComputeError) as exc:
+    try:
+        return pl.read_csv(
+            _utf8(data, path.name), infer_schema=False, null_values=[""]
+        ).with_columns(pl.all().str.strip_chars())
+    except pl.exceptions.PolarsError as exc:
         raise FileProblem(f"{path.name!r} is not a readable CSV file: {exc}", field="file") from exc
+
+
+def _utf8(data: bytes, name: str) -> bytes:
+    """The file as UTF-8. Excel in China saves CSV as GBK, read here as GB18030 (its
+    superset); anything else is refused rather than imported as garbled text."""
+    try:
+        data.decode("utf-8")
+        return data
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030").encode("utf-8")
+    except UnicodeDecodeError:
+        raise FileProblem(
+            f"{name!r} is neither UTF-8 nor GBK text; save it as CSV UTF-8", field="file"
+        ) from None
 
 
 def _read_xlsx(path: Path) -> pl.DataFrame:

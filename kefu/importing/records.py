@@ -15,11 +15,11 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from kefu.importing.fields import require_columns
+from kefu.importing.fields import column_lengths, require_columns
 from kefu.importing.reader import LINE
 from kefu.lib.money import decimal_to_cents
 from kefu.lib.times import parse_local_time
-from kefu.models import ShipmentStatus
+from kefu.models import Customer, Product, Shipment, ShipmentStatus, TrackingEvent
 
 PRODUCT_FIELDS = (
     "external_id",
@@ -211,6 +211,14 @@ def shipment_record(row: Mapping[str, Any], tz: ZoneInfo) -> dict[str, Any]:
     return record
 
 
+LENGTHS = {
+    "products": column_lengths(Product),
+    "customers": column_lengths(Customer),
+    "shipments": column_lengths(Shipment)
+    | column_lengths(TrackingEvent, prefix="event_")
+    | {"order_external_id": 64},
+}
+
 KINDS: dict[str, tuple[tuple[str, ...], tuple[tuple[str, ...], ...], Callable[..., Any]]] = {
     "products": (
         PRODUCT_FIELDS,
@@ -236,6 +244,7 @@ def prepare_records(kind: str, table: pl.DataFrame, tz: ZoneInfo) -> PreparedRec
     problems: list[tuple[int, str, str]] = []
     for row in table.iter_rows(named=True):
         try:
+            _check_lengths(row, LENGTHS[kind])
             record = convert(row, tz)
         except RowError as exc:
             problems.append((row[LINE], exc.field, exc.reason))
@@ -255,6 +264,13 @@ def prepare_records(kind: str, table: pl.DataFrame, tz: ZoneInfo) -> PreparedRec
         table.height,
         [lines_of[key] for key in merged],
     )
+
+
+def _check_lengths(row: Mapping[str, Any], lengths: Mapping[str, int]) -> None:
+    for name, length in lengths.items():
+        value = row.get(name)
+        if value is not None and len(value) > length:
+            raise RowError(name, f"longer than {length} characters")
 
 
 def problem_frame(problems: list[tuple[int, str, str]]) -> pl.DataFrame:

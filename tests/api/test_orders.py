@@ -250,3 +250,35 @@ async def test_mallory_sees_and_changes_nothing_of_acme(client, acme_data, mallo
     await api.post("/api/v1/customers/bulk", json=CUSTOMERS)
     acme_customer = (await acme_data.get(f"/api/v1/customers/{ids['customers']}")).json()
     assert acme_customer["name"] == "张伟"
+
+
+async def test_orders_pages_walk_newest_first_and_filter_by_time(client, owen):
+    items = [
+        {
+            "external_id": f"E202603{day:02}",
+            "status": "paid",
+            "placed_at": f"2026-03-{day:02}T09:00:00+08:00",
+            "lines": [
+                {
+                    "sku": "TEA-01",
+                    "title": "西湖龙井 250g",
+                    "quantity": 1,
+                    "unit_price_cents": 26800,
+                }
+            ],
+        }
+        for day in (3, 1, 5, 2, 4)
+    ]
+    api = client.as_(owen)
+    await api.post("/api/v1/orders/bulk", json={"items": items})
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 2} | ({"cursor": cursor} if cursor else {})
+        page = (await api.get("/api/v1/orders", params=params)).json()
+        seen += [o["external_id"] for o in page["items"]]
+        if (cursor := page["next_cursor"]) is None:
+            break
+    assert seen == ["E20260305", "E20260304", "E20260303", "E20260302", "E20260301"]
+    window = {"placed_from": "2026-03-02T00:00:00+08:00", "placed_to": "2026-03-04T00:00:00+08:00"}
+    listed = (await api.get("/api/v1/orders", params=window)).json()["items"]
+    assert [o["external_id"] for o in listed] == ["E20260303", "E20260302"]

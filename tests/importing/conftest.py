@@ -52,9 +52,11 @@ ORDER_ROWS = [
 ]
 
 
-def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+def write_csv(
+    path: Path, header: list[str], rows: list[list[str]], encoding: str = "utf-8"
+) -> Path:
     opener = gzip.open if path.name.endswith(".gz") else open
-    with opener(path, "wt", newline="", encoding="utf-8") as out:  # type: ignore[operator]
+    with opener(path, "wt", newline="", encoding=encoding) as out:  # type: ignore[operator]
         writer = csv.writer(out)
         writer.writerow(header)
         writer.writerows(rows)

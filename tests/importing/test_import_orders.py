@@ -62,11 +62,16 @@ async def test_a_changed_line_updates_its_order_only(importer, orders_csv, tmp_p
     assert [line["quantity"] for line in orders["items"][0]["lines"]] == [3, 1]
 
 
-@pytest.mark.parametrize("suffix", [".csv.gz", ".xlsx"])
-async def test_gzip_and_xlsx_read_the_same_as_csv(importer, orders_csv, tmp_path, suffix):
+@pytest.mark.parametrize("suffix", [".csv.gz", ".xlsx", "-gbk.csv"])
+async def test_gzip_xlsx_and_gbk_read_the_same_as_csv(importer, orders_csv, tmp_path, suffix):
+    """GBK: what Excel in China saves as CSV."""
     await importer("orders", orders_csv, ORDER_MAP)
-    writer = write_xlsx if suffix == ".xlsx" else write_csv
-    other = writer(tmp_path / f"订单{suffix}", ORDER_HEADER, ORDER_ROWS)
+    path = tmp_path / f"订单{suffix}"
+    if suffix == ".xlsx":
+        other = write_xlsx(path, ORDER_HEADER, ORDER_ROWS)
+    else:
+        encoding = "gbk" if "gbk" in suffix else "utf-8"
+        other = write_csv(path, ORDER_HEADER, ORDER_ROWS, encoding)
     result, problems = await importer("orders", other, ORDER_MAP)
     assert (result.created, result.updated, result.unchanged) == (0, 0, 3)
     assert [(line, field) for line, field, _ in problems.rows()] == [
@@ -87,12 +92,17 @@ async def test_a_file_without_a_required_column_imports_nothing(importer, tmp_pa
     assert await counts() == before
 
 
-async def test_a_broken_gzip_imports_nothing(importer, tmp_path, counts):
-    whole = gzip.compress(
-        ("\n".join(",".join(r) for r in [ORDER_HEADER, *ORDER_ROWS * 200])).encode()
+@pytest.mark.parametrize("damage", ["truncated", "corrupted"])
+async def test_a_broken_gzip_imports_nothing(importer, tmp_path, counts, damage):
+    whole = bytearray(
+        gzip.compress(("\n".join(",".join(r) for r in [ORDER_HEADER, *ORDER_ROWS * 200])).encode())
     )
+    if damage == "truncated":
+        whole = whole[: len(whole) // 2]
+    else:
+        whole[len(whole) // 2] ^= 0xFF
     path = tmp_path / "断了.csv.gz"
-    path.write_bytes(whole[: len(whole) // 2])
+    path.write_bytes(whole)
     before = await counts()
     with pytest.raises(DomainError) as error:
         await importer("orders", path, ORDER_MAP)
@@ -126,3 +136,12 @@ async def test_an_explicit_status_column_wins_over_the_cancel_prefix(
     assert (line, field) == (3, "status") and "已付款" in reason
     [order] = (await client.as_(owen).get("/api/v1/orders")).json()["items"]
     assert order["status"] == "paid"
+
+
+async def test_values_too_long_for_the_database_are_skipped_per_line(importer, tmp_path):
+    rows = [list(r) for r in ORDER_ROWS[:3]]
+    rows[1][4] = "超长的商品名称" * 50
+    path = write_csv(tmp_path / "超长.csv", ORDER_HEADER, rows)
+    result, problems = await importer("orders", path, ORDER_MAP)
+    assert result.lines_imported == 2
+    assert problems.rows() == [(3, "title", "longer than 300 characters")]
