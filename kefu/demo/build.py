@@ -46,9 +46,8 @@ class DemoSummary:
 
 
 async def _shop_profile(session: AsyncSession, actor: Actor, anchor: date) -> None:
-    profile = {k: v for k, v in staff.SHOP_PROFILE.items() if k != "business_hours"}
-    await do_update_shop_profile(session, actor, name=staff.SHOP_NAME, **profile)
-    await do_set_business_hours(session, actor, staff.SHOP_PROFILE["business_hours"])
+    await do_update_shop_profile(session, actor, **staff.SHOP_PROFILE)
+    await do_set_business_hours(session, actor, staff.BUSINESS_HOURS)
     existing = {h.day for h in await list_holidays(session, actor)}
     for holiday in staff.holidays(anchor.year) + staff.holidays(anchor.year + 1):
         if holiday["day"] not in existing:

@@ -14,19 +14,19 @@ DEMO_PASSWORD = "xiaolu-demo-2026"
 EMAIL_DOMAIN = "xiaolu.example"
 
 SHOP_PROFILE: dict[str, Any] = {
+    "name": SHOP_NAME,
     "timezone": "Asia/Shanghai",
     "locale": "zh_CN",
     "currency": "CNY",
     "contact_email": f"kefu@{EMAIL_DOMAIN}",
-    # Online shops answer late into the evening and at weekends.
-    "business_hours": {
-        **{
-            day: [["09:00", "12:00"], ["13:00", "22:00"]]
-            for day in ("mon", "tue", "wed", "thu", "fri")
-        },
-        "sat": [["10:00", "22:00"]],
-        "sun": [["10:00", "18:00"]],
+}
+# Online shops answer late into the evening and at weekends.
+BUSINESS_HOURS: dict[str, Any] = {
+    **{
+        day: [["09:00", "12:00"], ["13:00", "22:00"]] for day in ("mon", "tue", "wed", "thu", "fri")
     },
+    "sat": [["10:00", "22:00"]],
+    "sun": [["10:00", "18:00"]],
 }
 
 # Spring Festival moves with the lunar calendar; the others are fixed dates.
