@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import getpass
 import sys
-from collections.abc import Mapping
 from typing import Any
 
 import typer
@@ -39,9 +38,13 @@ def migrate() -> None:
     typer.echo("database is up to date")
 
 
-def _settings_problem(error: Mapping[str, Any]) -> str:
-    where = f"KEFU_{str(error['loc'][0]).upper()}: " if error["loc"] else ""
-    return where + str(error["msg"]).removeprefix("Value error, ")
+def settings_problem(exc: ValidationError) -> str:
+    """One line naming each wrong ``KEFU_*`` variable and what is wrong with it."""
+    problems = []
+    for error in exc.errors():
+        where = f"KEFU_{str(error['loc'][0]).upper()}: " if error["loc"] else ""
+        problems.append(where + str(error["msg"]).removeprefix("Value error, "))
+    return "invalid settings: " + "; ".join(problems)
 
 
 def load_settings(**overrides: Any) -> Settings:
@@ -49,8 +52,7 @@ def load_settings(**overrides: Any) -> Settings:
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        problems = "; ".join(_settings_problem(e) for e in exc.errors())
-        fail(f"invalid settings: {problems}", code=2)
+        fail(settings_problem(exc), code=2)
         raise  # unreachable: fail() exits
 
 
@@ -162,6 +164,9 @@ def main() -> None:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+    except ValidationError as exc:  # settings read by a command that did not check them
+        typer.echo(f"error: {settings_problem(exc)}", err=True)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 from typer.testing import CliRunner
 
@@ -39,3 +43,18 @@ def test_an_unreadable_secret_file_is_a_clear_error_not_a_traceback(tmp_path):
     assert result.exit_code == 2
     assert "KEFU_SECRET_KEY_FILE" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_every_command_reports_a_bad_setting_in_one_line(tmp_path):
+    """Commands that read settings themselves are covered by the entry point."""
+    env = {**os.environ, "KEFU_PORT": "八千", "KEFU_DATA_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "kefu", "export", "products", "--shop", "demo"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: invalid settings: KEFU_PORT:")
+    assert "Traceback" not in done.stderr
