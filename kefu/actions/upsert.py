@@ -120,21 +120,16 @@ async def upsert_by_key(
         )
     }
     result = UpsertResult()
-    rows = []
+    rows, created = [], []
     for record in records:
         row = existing.get(record[key])
         if row is None:
             row = model(shop_id=actor.shop_id, **record)
             session.add(row)
-            await session.flush()
-            if audit:
-                record_audit(
-                    session, actor, f"{entity}.create", entity, row.id, after=snapshot(row)
-                )
+            created.append(row)
             result.created += 1
             outcome = "created"
         elif (before := apply_changes(row, record)) is not None:
-            await session.flush()
             if audit:
                 record_audit(
                     session,
@@ -153,6 +148,10 @@ async def upsert_by_key(
         if outcomes is not None:
             outcomes.append(outcome)
         rows.append(row)
+    await session.flush()  # one round trip for the whole batch gives the new rows their ids
+    if audit:
+        for row in created:
+            record_audit(session, actor, f"{entity}.create", entity, row.id, after=snapshot(row))
     result.ids = [row.id for row in rows]
     publish_changed(session, actor, entity, result)
     return result
