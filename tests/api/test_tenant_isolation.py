@@ -157,7 +157,8 @@ ID_FIELDS = {
 
 
 def api_routes(app) -> Iterator[tuple[str, str]]:
-    """Every (method, path) the app serves under /api/v1, as FastAPI resolves them."""
+    """Every (method, path) the app serves under /api/v1. ``app.routes`` holds each
+    included router as one entry without a path; ``iter_route_contexts`` opens them."""
     for context in iter_route_contexts(app.routes):
         if isinstance(context.original_route, APIRoute) and context.path.startswith("/api/v1/"):
             for method in sorted(context.methods - {"HEAD"}):
@@ -323,9 +324,7 @@ def acme_ids(snapshot: dict[str, list[dict[str, Any]]]) -> dict[str, set[int]]:
 
 async def test_the_seed_has_a_row_of_every_kind(sessionmaker, owen, acme):
     snapshot = await acme_rows(sessionmaker, owen.shop_id)
-    empty = [name for name, rows in snapshot.items() if not rows and name != "audit_entries"]
-    assert empty == [], "the seed should put a row of every kind into acme"
-    assert snapshot["audit_entries"], "owen's writes are audited"
+    assert [name for name, rows in snapshot.items() if not rows] == []
 
 
 # ---- checking what a caller sees ---------------------------------------------------------
