@@ -49,6 +49,4 @@ async def get_audit(
         cursor=cursor,
         limit=limit,
     )
-    return PageOut[AuditOut](
-        items=[AuditOut.model_validate(e) for e in page.items], next_cursor=page.next_cursor
-    )
+    return PageOut.of(page, AuditOut)
