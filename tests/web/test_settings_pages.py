@@ -55,7 +55,27 @@ async def test_owner_adds_an_agent_who_appears_in_list_and_audit(as_, owen, brow
     assert "李娜" in listing and "li.na@acme.example" in listing and "售后" in listing
     audit = (await owner.get("/settings/audit?action=agent.create")).text
     assert "agent.create" in audit and "李娜" in audit
-    assert (await browser.sign_in("li.na@acme.example", "欢迎-2026-kefu")).status_code == 303
+    first_login = await browser.sign_in("li.na@acme.example", "欢迎-2026-kefu")
+    assert first_login.headers["location"] == "/account/password"
+
+
+async def test_a_new_agent_replaces_the_password_the_admin_typed(as_, owen, browser):
+    await as_(owen).submit("/settings/agents/new", NEW_AGENT)
+    await browser.sign_in("li.na@acme.example", "欢迎-2026-kefu")
+    held = await browser.get("/orders")
+    assert held.headers["location"] == "/account/password"
+    form = (await browser.get("/account/password")).text
+    changed = await browser.post(
+        "/account/password",
+        data={
+            "csrf_token": csrf_of(form),
+            "current_password": "欢迎-2026-kefu",
+            "new_password": "只有我知道-88",
+            "confirm_password": "只有我知道-88",
+        },
+    )
+    assert changed.headers["location"] == "/"
+    assert (await browser.get("/orders")).status_code == 200
 
 
 async def test_refused_agent_form_shows_the_error_next_to_the_field(as_, owen):
