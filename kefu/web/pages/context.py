@@ -117,9 +117,9 @@ async def page_context(
     request.state.locale = i18n.request_locale(request, None, settings.default_locale)
     if login is None:
         raise Unauthenticated("please log in")
-    await _save_chosen_locale(request, session, login)
     request.state.locale = i18n.request_locale(request, login.user.locale, settings.default_locale)
     await check_csrf(request, login)
+    await _save_chosen_locale(request, session, login)
     if login.user.must_change_password and request.url.path != PASSWORD_PATH:
         raise PageRedirect(PASSWORD_PATH)
     actor = await agent_actor(session, login.user, login.session.shop_id)
