@@ -55,12 +55,20 @@ def translations(locale: str) -> Translations:
     return Translations(fp=buffer, domain="messages")
 
 
+def chosen_locale(request: Request) -> str | None:
+    """The language picked with the switch on this request (``?lang=``), if any."""
+    return normalise(request.query_params.get(LANG_PARAM))
+
+
 def request_locale(request: Request, saved: str | None, default: str) -> str:
-    """``?lang=`` → the ``kefu_lang`` cookie → the user's saved choice → the default."""
+    """``?lang=`` → the user's saved choice → the ``kefu_lang`` cookie → the default.
+
+    A logged-in user's saved choice beats the cookie, so a browser that last showed
+    the login page in another language still follows the account."""
     for candidate in (
         request.query_params.get(LANG_PARAM),
-        request.cookies.get(LANG_COOKIE),
         saved,
+        request.cookies.get(LANG_COOKIE),
         default,
     ):
         locale = normalise(candidate)

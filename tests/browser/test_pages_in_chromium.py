@@ -1,4 +1,5 @@
-"""A person using Kefu in Chromium: sign in, switch language, add an agent, read tracking."""
+"""A person using Kefu in Chromium: sign in, switch language (it follows them to another
+browser), add an agent, read tracking."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ from playwright.async_api import Page, expect
 pytestmark = pytest.mark.browser
 
 
-async def sign_in(page: Page, email: str, password: str) -> None:
+async def sign_in(page: Page, email: str, password: str, landing: str = "概览") -> None:
+    """Sign in on the (Chinese) login page; ``landing`` is the overview's heading after."""
     await page.goto("/login")
     await page.get_by_label("邮箱").fill(email)
     await page.get_by_label("密码").fill(password)
     await page.get_by_role("button", name="登录").click()
-    await expect(page.get_by_role("heading", name="概览")).to_be_visible()
+    await expect(page.get_by_role("heading", name=landing)).to_be_visible()
 
 
 async def test_sign_in_and_sign_out(page: Page, owen):
@@ -24,12 +26,18 @@ async def test_sign_in_and_sign_out(page: Page, owen):
     await expect(page.get_by_role("heading", name="登录")).to_be_visible()
 
 
-async def test_switch_language_to_english_and_back(page: Page, owen):
+async def test_switch_language_to_english_and_back(page: Page, owen, chromium, server_url):
     await sign_in(page, owen.email, owen.password)
     await page.locator(".lang-switch summary").click()
     await page.get_by_role("link", name="English").click()
     await expect(page.get_by_role("heading", name="Overview")).to_be_visible()
     await expect(page.get_by_role("link", name="Orders")).to_be_visible()
+    other_browser = await chromium.new_context(base_url=server_url, locale="zh-CN")
+    try:
+        elsewhere = await other_browser.new_page()
+        await sign_in(elsewhere, owen.email, owen.password, landing="Overview")
+    finally:
+        await other_browser.close()
     await page.goto("/settings/agents")
     await expect(page.get_by_role("link", name="Add agent")).to_be_visible()
     await page.locator(".lang-switch summary").click()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from kefu.app import create_app
 from kefu.models import Agent, Role, User
@@ -92,6 +92,25 @@ async def test_language_switch_is_remembered(as_, owen):
     assert "Recent orders" in (await owner.get("/")).text
     chinese = await owner.get("/?lang=zh-CN")
     assert "最近订单" in chinese.text
+
+
+async def _saved_locale(session, persona) -> str | None:
+    return await session.scalar(select(User.locale).where(User.id == persona.user_id))
+
+
+async def test_language_choice_follows_the_user_to_another_browser(as_, browser, owen, session):
+    await as_(owen).get("/?lang=en")
+    assert await _saved_locale(session, owen) == "en"
+    login_page = await browser.get("/login?lang=zh-CN")  # anonymous: the cookie decides
+    assert '<html lang="zh-CN">' in login_page.text
+    await browser.sign_in(owen.email, owen.password)
+    assert "Recent orders" in (await browser.get("/")).text
+
+
+async def test_a_bad_language_choice_changes_nothing(as_, owen, session):
+    home = await as_(owen).get("/?lang=fr")
+    assert '<html lang="zh-CN">' in home.text
+    assert await _saved_locale(session, owen) is None
 
 
 async def test_saved_locale_of_the_user_is_used_without_a_cookie(as_, owen, session):

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from kefu.models import Team
+from tests.factories import team_renames_around_1_november
 from tests.web.conftest import csrf_of
 
 OWNER_ONLY = ("/settings/shop", "/settings/hours", "/settings/api-keys", "/settings/audit")
@@ -55,7 +56,27 @@ async def test_owner_adds_an_agent_who_appears_in_list_and_audit(as_, owen, brow
     assert "李娜" in listing and "li.na@acme.example" in listing and "售后" in listing
     audit = (await owner.get("/settings/audit?action=agent.create")).text
     assert "agent.create" in audit and "李娜" in audit
-    assert (await browser.sign_in("li.na@acme.example", "欢迎-2026-kefu")).status_code == 303
+    first_login = await browser.sign_in("li.na@acme.example", "欢迎-2026-kefu")
+    assert first_login.headers["location"] == "/account/password"
+
+
+async def test_a_new_agent_replaces_the_password_the_admin_typed(as_, owen, browser):
+    await as_(owen).submit("/settings/agents/new", NEW_AGENT)
+    await browser.sign_in("li.na@acme.example", "欢迎-2026-kefu")
+    held = await browser.get("/orders")
+    assert held.headers["location"] == "/account/password"
+    form = (await browser.get("/account/password")).text
+    changed = await browser.post(
+        "/account/password",
+        data={
+            "csrf_token": csrf_of(form),
+            "current_password": "欢迎-2026-kefu",
+            "new_password": "只有我知道-88",
+            "confirm_password": "只有我知道-88",
+        },
+    )
+    assert changed.headers["location"] == "/"
+    assert (await browser.get("/orders")).status_code == 200
 
 
 async def test_refused_agent_form_shows_the_error_next_to_the_field(as_, owen):
@@ -218,3 +239,21 @@ async def test_refusals_from_actions_are_shown_in_the_ui_language(as_, owen):
     assert bad_day.status_code == 422 and "请按 YYYY-MM-DD 格式输入日期。" in bad_day.text
     english = await owner.submit("/settings/teams?lang=en", {"name": "售后组"})
     assert "There is already a team called 售后组." in english.text
+
+
+async def test_audit_page_filters_by_days_in_the_shop_time_zone(as_, owen, session):
+    await team_renames_around_1_november(session, owen)
+    owner = as_(owen)
+    one_day = (await owner.get("/settings/audit?date_from=2026-11-01&date_to=2026-11-02")).text
+    assert "11-01 00:00" in one_day and "11-01 23:59" in one_day
+    assert "10-31 23:59" not in one_day and "11-02 00:00" not in one_day
+    assert "起始日期" in one_day and "截止（不含当天）" in one_day
+
+
+async def test_audit_page_says_when_the_days_are_the_wrong_way_round(as_, owen):
+    page = await as_(owen).get("/settings/audit?date_from=2026-11-02&date_to=2026-11-01")
+    assert page.status_code == 200
+    assert "截止日期必须晚于起始日期" in page.text
+    assert 'aria-invalid="true" aria-describedby="e-date_to"' in page.text
+    english = await as_(owen).get("/settings/audit?date_from=2026-11-02&date_to=x&lang=en")
+    assert "Enter a date as YYYY-MM-DD." in english.text

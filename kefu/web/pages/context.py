@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from kefu.access import Actor, Permission
+from kefu.actions.auth import do_set_own_locale
 from kefu.errors import NotFound, Unauthenticated
 from kefu.models import Agent, Shop
 from kefu.queries.auth import agent_actor, shops_of_user
@@ -99,6 +100,14 @@ def redirect(
     return response
 
 
+async def _save_chosen_locale(request: Request, session: SessionDep, login: Login) -> None:
+    """A language picked with the switch becomes the account's, for every browser."""
+    chosen = i18n.chosen_locale(request)
+    if chosen is not None and chosen != login.user.locale:
+        await do_set_own_locale(session, login.user, chosen)
+        await session.commit()
+
+
 async def page_context(
     request: Request,
     session: SessionDep,
@@ -110,6 +119,7 @@ async def page_context(
         raise Unauthenticated("please log in")
     request.state.locale = i18n.request_locale(request, login.user.locale, settings.default_locale)
     await check_csrf(request, login)
+    await _save_chosen_locale(request, session, login)
     if login.user.must_change_password and request.url.path != PASSWORD_PATH:
         raise PageRedirect(PASSWORD_PATH)
     actor = await agent_actor(session, login.user, login.session.shop_id)

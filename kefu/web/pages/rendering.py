@@ -135,7 +135,7 @@ def render(
         i18n.deactivate(token)
     response = HTMLResponse(html, status_code=status_code)
     secure = request.app.state.settings.secure_cookies
-    if i18n.normalise(request.query_params.get(i18n.LANG_PARAM)):
+    if i18n.chosen_locale(request):
         response.set_cookie(
             i18n.LANG_COOKIE,
             locale,

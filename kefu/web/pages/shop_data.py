@@ -4,13 +4,12 @@ Reads only, through the access-checked queries; another shop's ids answer 404.""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from kefu.errors import Invalid
+from kefu.lib.times import local_midnight, zone
 from kefu.models import OrderStatus
 from kefu.queries.catalog import list_products
 from kefu.queries.customers import get_customer, list_customers
@@ -18,31 +17,19 @@ from kefu.queries.orders import get_order, list_orders
 from kefu.queries.overview import customer_names
 from kefu.web.api.v1.schemas import IdPath
 from kefu.web.deps import SessionDep
-from kefu.web.i18n import N_
 from kefu.web.pages.context import PageDep
 from kefu.web.pages.rendering import render, render_list
+from kefu.web.pages.settings.forms import filter_days
 
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 25
 STATUS_VALUES = frozenset(s.value for s in OrderStatus)
-MSG_BAD_DATE = N_("Enter a date as YYYY-MM-DD.")
-
-
-def _local_day(value: str, field: str) -> date | None:
-    if not value.strip():
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError as exc:
-        raise Invalid(MSG_BAD_DATE, field=field) from exc
 
 
 def _day_start(day: date | None, timezone: str) -> datetime | None:
     """Midnight of a local date in the shop's time zone, as an aware time."""
-    if day is None:
-        return None
-    return datetime.combine(day, time.min, tzinfo=ZoneInfo(timezone))
+    return None if day is None else local_midnight(day, zone(timezone))
 
 
 @router.get("/orders")
@@ -57,13 +44,7 @@ async def orders_page(
     cursor: str = "",
 ) -> Response:
     filters = {"q": q.strip(), "status": status, "date_from": date_from, "date_to": date_to}
-    errors: dict[str, str] = {}
-    try:
-        first = _local_day(date_from, "date_from")
-        last = _local_day(date_to, "date_to")
-    except Invalid as exc:
-        errors[exc.field or "date_from"] = exc.message
-        first = last = None
+    first, last, errors = filter_days(date_from, date_to)
     tz = page.shop.timezone
     result = await list_orders(
         session,

@@ -1,6 +1,9 @@
-"""Reading settings forms and showing what an action refused, next to the field."""
+"""Reading forms (settings, list filters) and showing what an action refused, next to the
+field."""
 
 from __future__ import annotations
+
+from datetime import date
 
 from starlette.datastructures import FormData
 
@@ -12,6 +15,7 @@ from kefu.web.pages.context import Page
 # The refusals a form shows inline; anything else (Forbidden, NotFound) is a whole page.
 FormError = (Invalid, Conflict)
 MSG_NOT_A_NUMBER = N_("Enter a whole number.")
+MSG_BAD_DATE = N_("Enter a date as YYYY-MM-DD.")
 
 # Settings sections: (path, icon, msgid, permission), in menu order.
 SECTIONS: tuple[tuple[str, str, str, Permission], ...] = (
@@ -60,3 +64,21 @@ def ids(form: FormData, name: str) -> list[int]:
 
 def checked(form: FormData, name: str) -> bool:
     return text(form, name) in ("on", "true", "1")
+
+
+def local_day(value: str, field: str) -> date | None:
+    """A date typed in a filter (a day in the shop's time zone); None when left empty."""
+    if not value.strip():
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise Invalid(MSG_BAD_DATE, field=field) from exc
+
+
+def filter_days(date_from: str, date_to: str) -> tuple[date | None, date | None, dict[str, str]]:
+    """The two date filters of a list page; a bad one drops both and is reported by field."""
+    try:
+        return local_day(date_from, "date_from"), local_day(date_to, "date_to"), {}
+    except Invalid as exc:
+        return None, None, {exc.field or "date_from": exc.message}

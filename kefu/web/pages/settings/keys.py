@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -16,7 +17,7 @@ from kefu.web.deps import SessionDep
 from kefu.web.i18n import N_
 from kefu.web.pages.context import Page, PageDep, redirect
 from kefu.web.pages.rendering import render, render_list
-from kefu.web.pages.settings.forms import FormError, errors_of, text
+from kefu.web.pages.settings.forms import FormError, errors_of, filter_days, text
 
 router = APIRouter(include_in_schema=False)
 
@@ -84,11 +85,23 @@ async def audit_page(
     entity: str = "",
     actor_kind: str = "",
     action: str = "",
+    date_from: str = "",
+    date_to: str = "",
     cursor: str = "",
 ) -> Response:
+    """Filters as in the API; the dates are days in the shop's time zone, ``date_to``
+    exclusive (entries before that day)."""
     page.actor.require(Permission.VIEW_AUDIT)
-    filters = {"entity": entity.strip(), "actor_kind": actor_kind, "action": action.strip()}
-    result = await list_audit(
+    filters = {
+        "entity": entity.strip(),
+        "actor_kind": actor_kind,
+        "action": action.strip(),
+        "date_from": date_from,
+        "date_to": date_to,
+    }
+    first, before, errors = filter_days(date_from, date_to)
+    audit = partial(
+        list_audit,
         session,
         page.actor,
         entity=filters["entity"] or None,
@@ -97,9 +110,15 @@ async def audit_page(
         cursor=cursor or None,
         limit=AUDIT_PAGE,
     )
+    try:
+        result = await audit(date_from=first, date_to=before)
+    except FormError as exc:  # the days are the wrong way round: show it, list without them
+        errors = errors_of(exc, "date_to")
+        result = await audit()
     context = {
         "result": result,
         "filters": filters,
+        "errors": errors,
         "actor_kinds": ACTOR_KINDS,
         "actor_kind_names": dict(ACTOR_KINDS),
         "audit_noise": AUDIT_NOISE,
