@@ -86,6 +86,10 @@ KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ),
         (r"^limit must be between 1 and (?P<n>\d+)$", N_("Show 1 to %(n)s rows at a time.")),
         (
+            r"^(?P<field>\w+) is not an id Kefu gives out$",
+            N_("That link points to nothing in this shop."),
+        ),
+        (
             r"^only an owner can make someone an owner$",
             N_("Only an owner can make someone an owner."),
         ),

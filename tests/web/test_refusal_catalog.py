@@ -32,7 +32,7 @@ INDIRECT = {
     "str(exc)": "re-raises a kefu.lib error whose own raise is walked",
     "problem": "a password_problem() result, walked through MESSAGE_RETURNING",
     "what": "NotFound(what): '<thing> not found', sampled as such",
-    "kind": "pagination's internal ValueError, caught at once and replaced by a refusal",
+    "raw": "pagination's internal ValueError, caught at once and replaced by a refusal",
 }
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 SAMPLE = "1"  # stands for every interpolated value: a digit fits \d+, \w+, \S+ and .+
