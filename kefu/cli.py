@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import getpass
 import sys
+from typing import Any
 
 import typer
+from pydantic import ValidationError
 
 from kefu import cli_data
 from kefu.settings import InsecureSettingsError, Settings
@@ -30,10 +32,33 @@ def migrate() -> None:
     """Create or upgrade the database schema to the latest version."""
     from kefu.schema import upgrade
 
-    settings = Settings()
+    settings = load_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.effective_database_url)
     typer.echo("database is up to date")
+
+
+def settings_problem(exc: ValidationError) -> str:
+    """One line naming each wrong ``KEFU_*`` variable and what is wrong with it."""
+    problems = []
+    for error in exc.errors():
+        where = f"KEFU_{str(error['loc'][0]).upper()}: " if error["loc"] else ""
+        problems.append(where + str(error["msg"]).removeprefix("Value error, "))
+    return "invalid settings: " + "; ".join(problems)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the environment, or a readable message and exit code 2 when wrong."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        fail(settings_problem(exc), code=2)
+        raise  # unreachable: fail() exits
+
+
+def _address(host: str | None, port: int | None) -> dict[str, Any]:
+    """Command-line host and port, where given, over the settings from the environment."""
+    return {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
 
 
 def run_server(settings: Settings) -> None:
@@ -60,8 +85,34 @@ def serve(
     port: int = typer.Option(None, help="Port (default KEFU_PORT or 8000)."),
 ) -> None:
     """Run the web server (pages, API and WebSockets); migrates the database first."""
-    overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
-    run_server(Settings(**overrides))
+    run_server(load_settings(**_address(host, port)))
+
+
+@app.command()
+def demo(
+    serve_after: bool = typer.Option(
+        True, "--serve/--no-serve", help="Serve the demo after building it, or only build it."
+    ),
+    host: str = typer.Option(None, help="Address to bind (default KEFU_HOST or 127.0.0.1)."),
+    port: int = typer.Option(None, help="Port (default KEFU_PORT or 8000)."),
+) -> None:
+    """Create or refresh the demo shop 小鹿优选旗舰店 (slug demo), print its logins, then serve.
+
+    Demo mode allows the built-in secret key; never use it for a real shop."""
+    from kefu.demo.build import refresh_demo, summary_text
+    from kefu.errors import DomainError
+    from kefu.schema import upgrade
+
+    settings = load_settings(demo_mode=True, **_address(host, port))
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.effective_database_url)
+    try:
+        summary = asyncio.run(refresh_demo(settings))
+    except DomainError as exc:
+        fail(f"could not build the demo shop: {exc.message}")
+    typer.echo(summary_text(summary, f"http://{settings.host}:{settings.port}"))
+    if serve_after:
+        run_server(settings)
 
 
 @app.command()
@@ -78,7 +129,7 @@ def createadmin(
     from kefu.errors import DomainError
 
     password = os.environ.get("KEFU_ADMIN_PASSWORD") or getpass.getpass("Password: ")
-    settings = Settings()
+    settings = load_settings()
 
     async def run() -> None:
         from kefu.db import make_engine, make_sessionmaker
@@ -113,3 +164,10 @@ def main() -> None:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+    except ValidationError as exc:  # settings read by a command that did not check them
+        typer.echo(f"error: {settings_problem(exc)}", err=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -89,7 +89,12 @@ class Settings(BaseSettings):
         for name in ("secret_key", "database_url", "redis_url"):
             path = os.environ.get(f"KEFU_{name.upper()}_FILE")
             if path and name not in data:
-                data[name] = Path(path).read_text(encoding="utf-8").strip()
+                try:
+                    data[name] = Path(path).read_text(encoding="utf-8").strip()
+                except OSError as exc:
+                    raise ValueError(
+                        f"KEFU_{name.upper()}_FILE: cannot read {path}: {exc.strerror}"
+                    ) from exc
         return data
 
     @property

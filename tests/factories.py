@@ -5,13 +5,13 @@ Password hashing is done once per run (argon2 is slow on purpose) and the hash r
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.lib.secrets import hash_password, new_token, sha256_hex
-from kefu.models import Agent, Level, LoginSession, Role, Shop, Skill, User
+from kefu.models import Agent, AuditEntry, Level, LoginSession, Role, Shop, Skill, User
 from kefu.models.base import utcnow
 
 PASSWORD = "correct-horse-42"
@@ -99,3 +99,29 @@ async def make_personas(session: AsyncSession) -> dict[str, Persona]:
         ),
         "mallory": await make_person(session, mart, "mallory", Role.OWNER),
     }
+
+
+async def team_renames_around_1_november(session: AsyncSession, persona: Persona) -> None:
+    """Team renames at the edges of 1 November in Shanghai (UTC+8): 23:59 the evening
+    before, the first and last minute of the day, and midnight after."""
+    for label, at in (
+        ("10-31 23:59", datetime(2026, 10, 31, 15, 59, tzinfo=UTC)),
+        ("11-01 00:00", datetime(2026, 10, 31, 16, 0, tzinfo=UTC)),
+        ("11-01 23:59", datetime(2026, 11, 1, 15, 59, tzinfo=UTC)),
+        ("11-02 00:00", datetime(2026, 11, 1, 16, 0, tzinfo=UTC)),
+    ):
+        session.add(
+            AuditEntry(
+                shop_id=persona.shop_id,
+                actor_kind="agent",
+                actor_id=persona.agent_id,
+                actor_label="店主 Owen",
+                action="team.update",
+                entity="team",
+                entity_id="1",
+                before={"name": "售后组"},
+                after={"name": label},
+                at=at,
+            )
+        )
+    await session.commit()

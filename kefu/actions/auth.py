@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kefu.actions.checks import clean_locale
 from kefu.errors import Forbidden, Invalid, Locked, NotFound, Unauthenticated
 from kefu.lib.secrets import (
     hash_password,
@@ -101,3 +102,10 @@ async def do_change_own_password(session: AsyncSession, user: User, current: str
         raise Invalid(problem, field="new_password")
     user.password_hash = hash_password(new)
     user.must_change_password = False
+
+
+async def do_set_own_locale(session: AsyncSession, user: User, locale: str) -> None:
+    """Remember the person's UI language on their account, so it follows them to any
+    browser. Not audited: a personal preference, not a change to the shop."""
+    user.locale = clean_locale(locale)
+    await session.flush()

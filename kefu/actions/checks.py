@@ -18,6 +18,7 @@ from kefu.models.base import MAX_ID
 E = TypeVar("E", bound=enum.Enum)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+LOCALES = ("zh_CN", "en")
 
 
 def choice(kind: type[E], value: Any, field: str) -> E:
@@ -34,6 +35,13 @@ def check_known(changes: Mapping[str, Any], allowed: Iterable[str]) -> None:
     unknown = sorted(set(changes) - set(allowed))
     if unknown:
         raise Invalid(f"{unknown[0]} cannot be changed here", field=unknown[0])
+
+
+def clean_locale(value: Any) -> str:
+    """A UI language Kefu has catalogs for (a shop's default or a person's own)."""
+    if value not in LOCALES:
+        raise Invalid(f"locale must be one of: {', '.join(LOCALES)}", field="locale")
+    return str(value)
 
 
 def clean_text(value: Any, field: str, what: str, max_length: int = 100) -> str:

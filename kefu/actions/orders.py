@@ -19,6 +19,7 @@ from kefu.actions.upsert import (
     UpsertResult,
     apply_changes,
     check_batch,
+    check_numbers_fit,
     publish_changed,
     resolve_external_ids,
     upsert_by_key,
@@ -189,6 +190,11 @@ async def do_upsert_orders(
     def fields(record: Mapping[str, Any]) -> dict[str, Any]:
         total = sum(line["amount_cents"] for line in order_lines(record, product_ids))
         return _order_fields(record, customer_ids) | {"total_cents": total}
+
+    for index, record in enumerate(records):
+        for line_index, line in enumerate(order_lines(record, product_ids)):
+            check_numbers_fit(OrderLine, line, f"items.{index}.lines.{line_index}")
+        check_numbers_fit(Order, {"total_cents": fields(record)["total_cents"]}, f"items.{index}")
 
     def lines(order: Order, record: Mapping[str, Any]) -> bool:
         return _replace_lines(order, order_lines(record, product_ids))

@@ -30,8 +30,18 @@ async def do_create_shop(session: AsyncSession, slug: str, name: str, **fields: 
     return shop
 
 
-async def find_or_create_user(session: AsyncSession, email: str, name: str, password: str) -> User:
-    """The user with this e-mail, or a new one with this password."""
+async def find_or_create_user(
+    session: AsyncSession,
+    email: str,
+    name: str,
+    password: str,
+    *,
+    must_change_password: bool = False,
+) -> User:
+    """The user with this e-mail (untouched), or a new one with this password.
+
+    ``must_change_password`` is for a password someone else typed (an admin adding an
+    agent): the new user replaces it at first login, so only they know their password."""
     email = email.strip().lower()
     user = await session.scalar(select(User).where(func.lower(User.email) == email))
     if user is not None:
@@ -41,7 +51,12 @@ async def find_or_create_user(session: AsyncSession, email: str, name: str, pass
     problem = password_problem(password)
     if problem:
         raise Invalid(problem, field="password")
-    user = User(email=email, name=name, password_hash=hash_password(password))
+    user = User(
+        email=email,
+        name=name,
+        password_hash=hash_password(password),
+        must_change_password=must_change_password,
+    )
     session.add(user)
     await session.flush()
     return user

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
 from kefu.actions.base import publish_on_commit, record_audit, snapshot
-from kefu.actions.checks import check_known, clean_email, clean_text
+from kefu.actions.checks import check_known, clean_email, clean_locale, clean_text
 from kefu.errors import Conflict, Invalid
 from kefu.events import ShopSettingsChanged
 from kefu.lib.business_hours import HoursError, validate_hours, zone
@@ -20,7 +20,6 @@ from kefu.models import Holiday, Shop
 from kefu.queries.access import fetch_owned
 from kefu.queries.shops import get_shop
 
-LOCALES = ("zh_CN", "en")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
@@ -33,12 +32,6 @@ def _timezone(value: Any) -> str:
         zone(str(value))
     except ValueError as exc:
         raise Invalid(str(exc), field="timezone") from exc
-    return str(value)
-
-
-def _locale(value: Any) -> str:
-    if value not in LOCALES:
-        raise Invalid(f"locale must be one of: {', '.join(LOCALES)}", field="locale")
     return str(value)
 
 
@@ -67,7 +60,7 @@ def _day(value: date | str) -> date:
 PROFILE_FIELDS: dict[str, Callable[[Any], Any]] = {
     "name": _name,
     "timezone": _timezone,
-    "locale": _locale,
+    "locale": clean_locale,
     "currency": _currency,
     "contact_email": _contact_email,
 }

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import BigInteger, Integer, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
@@ -20,6 +21,8 @@ from kefu.events import ShopDataChanged
 from kefu.models.base import Base
 
 MAX_BATCH = 1000
+# The largest whole number each integer column type holds on every supported database.
+INTEGER_LIMITS = ((BigInteger, 2**63 - 1), (Integer, 2**31 - 1))
 
 
 @dataclass(slots=True)
@@ -45,6 +48,28 @@ def check_batch(actor: Actor, entity: str, records: Sequence[Mapping[str, Any]],
     keys = [r[key] for r in records]
     if len(set(keys)) != len(keys):
         raise Invalid(f"the same {key} appears twice in one batch", field=key)
+
+
+@cache
+def _integer_limits(model: type[Base]) -> dict[str, int]:
+    """Column name → the largest whole number it holds, for the integer columns of ``model``."""
+    limits = {}
+    for column in inspect(model).columns:
+        for kind, limit in INTEGER_LIMITS:
+            if isinstance(column.type, kind):
+                limits[column.key] = limit
+                break
+    return limits
+
+
+def check_numbers_fit(model: type[Base], values: Mapping[str, Any], field: str) -> None:
+    """Refuse a whole number its column cannot hold: the database would fail the whole
+    request instead of naming the field (``field`` is the record's place, e.g. items.3)."""
+    limits = _integer_limits(model)
+    for name, value in values.items():
+        limit = limits.get(name)
+        if limit is not None and isinstance(value, int) and not -limit <= value <= limit:
+            raise Invalid(f"{name} is too large (at most {limit})", field=f"{field}.{name}")
 
 
 async def resolve_external_ids(
@@ -109,6 +134,8 @@ async def upsert_by_key(
     ``audit=False`` is for file imports, which write one audit entry per run instead;
     ``outcomes`` receives "created", "updated" or "unchanged" for each record."""
     check_batch(actor, entity, records, key)
+    for index, record in enumerate(records):
+        check_numbers_fit(model, record, f"items.{index}")
     column = getattr(model, key)
     existing = {
         getattr(row, key): row
@@ -120,21 +147,16 @@ async def upsert_by_key(
         )
     }
     result = UpsertResult()
-    rows = []
+    rows, created = [], []
     for record in records:
         row = existing.get(record[key])
         if row is None:
             row = model(shop_id=actor.shop_id, **record)
             session.add(row)
-            await session.flush()
-            if audit:
-                record_audit(
-                    session, actor, f"{entity}.create", entity, row.id, after=snapshot(row)
-                )
+            created.append(row)
             result.created += 1
             outcome = "created"
         elif (before := apply_changes(row, record)) is not None:
-            await session.flush()
             if audit:
                 record_audit(
                     session,
@@ -153,6 +175,10 @@ async def upsert_by_key(
         if outcomes is not None:
             outcomes.append(outcome)
         rows.append(row)
+    await session.flush()  # one round trip for the whole batch gives the new rows their ids
+    if audit:
+        for row in created:
+            record_audit(session, actor, f"{entity}.create", entity, row.id, after=snapshot(row))
     result.ids = [row.id for row in rows]
     publish_changed(session, actor, entity, result)
     return result

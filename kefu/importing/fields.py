@@ -17,6 +17,9 @@ from kefu.importing.reader import LINE, FileProblem
 from kefu.lib.money import decimal_to_cents
 
 FIELD = "_failed_check"
+# Whole numbers are read as 64-bit integers; a count column (quantity …) holds 32 bits.
+MAX_BIGINT = 2**63 - 1
+MAX_COUNT = 2**31 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,18 +50,34 @@ def converted(
     return value, Check(field, error.is_not_null(), error)
 
 
+def _storable(value: int, text: str) -> int:
+    """``value`` if a 64-bit column holds it; beyond that, a problem of this line."""
+    if not -MAX_BIGINT <= value <= MAX_BIGINT:
+        raise ValueError(f"{text!r} is too large")
+    return value
+
+
 def whole_number(text: str) -> int:
     try:
-        return int(text.replace(",", "").removesuffix(".0"))
+        value = int(text.replace(",", "").removesuffix(".0"))
     except ValueError:
         raise ValueError(f"{text!r} is not a whole number") from None
+    return _storable(value, text)
+
+
+def _amount_in_cents(text: str) -> int:
+    return _storable(decimal_to_cents(text), text)
 
 
 def cents(table: pl.DataFrame, field: str) -> tuple[pl.Expr, Check]:
     """A money column: ``<name>`` holds a decimal amount, ``<name>_cents`` whole cents."""
     if f"{field}_cents" in table.columns:
         return converted(table, f"{field}_cents", whole_number, pl.Int64())
-    return converted(table, field, decimal_to_cents, pl.Int64())
+    return converted(table, field, _amount_in_cents, pl.Int64())
+
+
+def too_large(field: str, value: pl.Expr, limit: int = MAX_COUNT) -> Check:
+    return Check(field, value.abs() > limit, f"larger than {limit}")
 
 
 def apply_checks(table: pl.DataFrame, checks: Sequence[Check]) -> tuple[pl.DataFrame, pl.DataFrame]:

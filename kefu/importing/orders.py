@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from kefu.importing.fields import (
+    MAX_BIGINT,
     Check,
     apply_checks,
     cents,
@@ -27,6 +28,7 @@ from kefu.importing.fields import (
     missing,
     require_columns,
     text_or_null,
+    too_large,
     too_long,
     whole_number,
 )
@@ -127,11 +129,17 @@ def prepare_orders(
         *(too_long(name, length) for name, length in LENGTHS.items()),
         quantity_check,
         missing("quantity", "missing quantity"),
+        too_large("quantity", pl.col("_quantity")),
         Check("quantity", pl.col("_quantity") == 0, "quantity is 0"),
         price_check,
         missing(price_check.field, "missing price"),
         Check(price_check.field, pl.col("_price") == 0, "price is 0 (free or adjustment line)"),
         Check(price_check.field, pl.col("_price") < 0, "negative price (adjustment line)"),
+        Check(
+            "quantity",
+            (pl.col("_quantity").cast(pl.Float64) * pl.col("_price")).abs() >= MAX_BIGINT,
+            "quantity × price is too large",
+        ),
         Check(
             "quantity",
             ~pl.col("_cancelled") & (pl.col("_quantity") < 0),
@@ -149,6 +157,7 @@ def prepare_orders(
         paid_check,
         line_no_check,
         Check("line_no", pl.col("_line_no") < 1, "line_no must be 1 or more"),
+        too_large("line_no", pl.col("_line_no")),
         Check(
             "status",
             pl.col("status").is_not_null() & ~pl.col("status").is_in(statuses),

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from kefu.importing.fields import column_lengths, require_columns
+from kefu.importing.fields import MAX_BIGINT, MAX_COUNT, column_lengths, require_columns
 from kefu.importing.reader import LINE
 from kefu.lib.money import decimal_to_cents
 from kefu.lib.times import parse_local_time
@@ -147,9 +147,13 @@ def product_record(row: Mapping[str, Any], _tz: ZoneInfo) -> dict[str, Any]:
         raise RowError("price", "missing price")
     if price < 0:
         raise RowError("price", "negative price")
+    if price > MAX_BIGINT:
+        raise RowError("price", "too large")
     stock = _convert(row, "stock", _whole) or 0
     if stock < 0:
         raise RowError("stock", "negative stock")
+    if stock > MAX_COUNT:
+        raise RowError("stock", f"larger than {MAX_COUNT}")
     return {
         "external_id": external_id,
         "sku": row.get("sku") or external_id,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
@@ -24,3 +24,9 @@ def parse_local_time(text: str, tz: ZoneInfo) -> datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=tz)
     return value.astimezone(UTC)
+
+
+def local_midnight(day: date, tz: ZoneInfo) -> datetime:
+    """The instant a local calendar day begins in ``tz``, as aware UTC (a day boundary
+    for filters that people give as dates in their shop's time zone)."""
+    return datetime.combine(day, time.min, tzinfo=tz).astimezone(UTC)

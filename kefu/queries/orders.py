@@ -13,7 +13,14 @@ from kefu.errors import Invalid
 from kefu.models import Coupon, Customer, Order, OrderStatus, Shipment, ShipmentStatus
 from kefu.queries.access import fetch_owned
 from kefu.queries.contact import mask_customers, mask_orders
-from kefu.queries.pagination import MAX_LIMIT, Page, decode_cursor, encode_cursor, paginate
+from kefu.queries.pagination import (
+    MAX_LIMIT,
+    Page,
+    decode_cursor,
+    encode_cursor,
+    id_filter,
+    paginate,
+)
 
 
 @dataclass(slots=True)
@@ -46,7 +53,7 @@ async def list_orders(
     stmt = select(Order).where(Order.shop_id == actor.shop_id)
     if status:
         stmt = stmt.where(Order.status == status)
-    if customer_id is not None:
+    if id_filter(customer_id, "customer_id") is not None:
         stmt = stmt.where(Order.customer_id == customer_id)
     if q:
         stmt = stmt.where(Order.external_id.ilike(f"%{q}%"))
@@ -104,7 +111,7 @@ async def list_shipments(
     """Shipments of the actor's shop (with tracking events), newest first."""
     actor.require(Permission.READ_SHOP_DATA)
     stmt = select(Shipment).where(Shipment.shop_id == actor.shop_id)
-    if order_id is not None:
+    if id_filter(order_id, "order_id") is not None:
         stmt = stmt.where(Shipment.order_id == order_id)
     if status:
         stmt = stmt.where(Shipment.status == status)
@@ -131,7 +138,7 @@ async def list_coupons(
     stmt = select(Coupon).where(Coupon.shop_id == actor.shop_id)
     if code:
         stmt = stmt.where(Coupon.code.ilike(f"%{code}%"))
-    if customer_id is not None:
+    if id_filter(customer_id, "customer_id") is not None:
         stmt = stmt.where(Coupon.customer_id == customer_id)
     return await paginate(session, stmt, Coupon.id, cursor=cursor, limit=limit, newest_first=True)
 

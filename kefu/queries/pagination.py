@@ -15,6 +15,7 @@ from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.errors import Invalid
+from kefu.models.base import MAX_ID
 
 T = TypeVar("T")
 MAX_LIMIT = 200
@@ -34,11 +35,20 @@ def decode_cursor(cursor: str) -> int:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         kind, value = raw.split(":", 1)
-        if kind != "id":
-            raise ValueError(kind)
-        return int(value)
+        last_id = int(value)
+        if kind != "id" or not 0 < last_id <= MAX_ID:
+            raise ValueError(raw)
+        return last_id
     except (ValueError, UnicodeDecodeError, binascii.Error) as exc:
         raise Invalid("cursor is not one this API gave out", field="cursor") from exc
+
+
+def id_filter(row_id: int | None, field: str) -> int | None:
+    """A filter by a Kefu id, refused when no row can have it: the database would fail
+    on a number beyond its integer range rather than simply match nothing."""
+    if row_id is not None and not 0 < row_id <= MAX_ID:
+        raise Invalid(f"{field} is not an id Kefu gives out", field=field)
+    return row_id
 
 
 async def paginate(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -37,15 +38,24 @@ def error_body(code: str, message: str, field: str | None = None) -> dict[str, A
 
 
 def _wants_html(request: Request) -> bool:
-    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get(
-        "accept", ""
-    )
+    if request.url.path.startswith("/api/"):
+        return False
+    return "text/html" in request.headers.get("accept", "") or "hx-request" in request.headers
+
+
+def _login_redirect(request: Request) -> Response:
+    """Back to the login form, coming back here afterwards (HTMX reloads the whole page)."""
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    location = f"/login?next={quote(here, safe='/')}"
+    if "hx-request" in request.headers:
+        return Response(status_code=204, headers={"HX-Redirect": location})
+    return RedirectResponse(location, status_code=303)
 
 
 def _respond(request: Request, status: int, code: str, message: str, field: str | None) -> Response:
     if _wants_html(request):
         if status == 401:
-            return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+            return _login_redirect(request)
         render = request.app.state.render_error
         return render(request, status, message)
     return JSONResponse(error_body(code, message, field), status_code=status)

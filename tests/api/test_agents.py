@@ -35,6 +35,15 @@ async def test_owner_adds_an_agent_who_then_appears_in_the_list(client, owen):
     assert "password" not in created.text and "password_hash" not in created.text
 
 
+async def test_a_new_agent_must_change_the_password_the_admin_typed(
+    client, sessionmaker, settings, owen
+):
+    assert (await client.as_(owen).post("/api/v1/agents", json=NEW_AGENT)).status_code == 201
+    async with sessionmaker() as session:
+        login = await do_login(session, settings, NEW_AGENT["email"], NEW_AGENT["password"])
+        assert login.user.must_change_password is True
+
+
 async def test_adding_someone_twice_is_a_conflict(client, owen, alice):
     response = await client.as_(owen).post(
         "/api/v1/agents", json=NEW_AGENT | {"email": alice.email.upper()}
@@ -53,6 +62,7 @@ async def test_a_person_of_another_shop_keeps_their_account_and_password(
     async with sessionmaker() as session:
         login = await do_login(session, settings, mallory.email, mallory.password)
         assert login.user.id == mallory.user_id
+        assert login.user.must_change_password is False
     me = (await client.as_(mallory).get("/api/v1/me")).json()
     assert sorted(s["slug"] for s in me["shops"]) == ["acme", "mallory-mart"]
     assert me["shop"]["slug"] == "mallory-mart"

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
+from tests.factories import team_renames_around_1_november
+
 NEW_AGENT = {
     "email": "ajie@acme.example",
     "name": "阿杰",
@@ -109,3 +113,29 @@ async def test_the_audit_log_pages_newest_first(client, owen):
     names = [e["after"]["name"] for e in first["items"] + rest["items"]]
     assert names == ["三组", "二组", "一组"]
     assert rest["next_cursor"] is None
+
+
+async def test_the_audit_log_filters_by_days_in_the_shop_time_zone(client, session, owen, mallory):
+    await team_renames_around_1_november(session, owen)
+    one_day = {"date_from": "2026-11-01", "date_to": "2026-11-02"}
+    names = [e["after"]["name"] for e in await _audit(client, owen, **one_day)]
+    assert names == ["11-01 23:59", "11-01 00:00"]
+    since = await _audit(client, owen, date_from="2026-11-02", action="team.update")
+    assert [e["after"]["name"] for e in since] == ["11-02 00:00"]
+    until = await _audit(client, owen, date_to="2026-11-01", action="team.update")
+    assert [e["after"]["name"] for e in until] == ["10-31 23:59"]
+    assert await _audit(client, mallory, **one_day) == []  # acme's entries stay acme's
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"date_from": "2026-11-02", "date_to": "2026-11-01"}, "date_to"),
+        ({"date_from": "2026-11-01", "date_to": "2026-11-01"}, "date_to"),
+        ({"date_from": "2026-13-01"}, "date_from"),
+    ],
+)
+async def test_bad_audit_dates_are_refused_naming_the_field(client, owen, params, field):
+    response = await client.as_(owen).get("/api/v1/audit", params=params)
+    assert response.status_code == 422
+    assert response.json()["error"]["field"] == field

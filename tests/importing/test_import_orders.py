@@ -145,3 +145,20 @@ async def test_values_too_long_for_the_database_are_skipped_per_line(importer, t
     result, problems = await importer("orders", path, ORDER_MAP)
     assert result.lines_imported == 2
     assert problems.rows() == [(3, "title", "longer than 300 characters")]
+
+
+async def test_numbers_too_large_for_the_database_are_skipped_per_line(importer, tmp_path):
+    rows = [list(r) for r in ORDER_ROWS[:3]]
+    rows.append(["E20260305005", "C-8802", "2026-03-05 09:00:00", "TEA-01", "西湖龙井", "1", "268"])
+    rows[0][5] = "3000000000"  # quantity beyond a 32-bit count
+    rows[1][6] = "100000000000000000000"  # price beyond 64-bit cents
+    rows[2][5] = "1000000"  # quantity × price beyond 64-bit cents
+    rows[2][6] = "99999999999999.99"
+    path = write_csv(tmp_path / "天文数字.csv", ORDER_HEADER, rows)
+    result, problems = await importer("orders", path, ORDER_MAP)
+    assert result.lines_imported == 1
+    assert [(line, field) for line, field, _ in problems.rows()] == [
+        (2, "quantity"),
+        (3, "unit_price"),
+        (4, "quantity"),
+    ]

@@ -59,6 +59,15 @@ async def test_products_file_with_decimal_prices_and_problems(importer, tmp_path
     assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
 
 
+async def test_products_with_numbers_too_large_to_store_are_skipped_per_line(importer, tmp_path):
+    header, rows = PRODUCTS
+    rows = [rows[0], ["P-4001", "保温杯", "数码", "100000000000000000000", "1", ""]]
+    rows.append(["P-5001", "羊毛围巾", "服装", "199", "3000000000", ""])
+    result, problems = await importer("products", write_csv(tmp_path / "大数.csv", header, rows))
+    assert result.created == 1
+    assert problems.rows() == [(3, "price", "too large"), (4, "stock", "larger than 2147483647")]
+
+
 async def test_customers_xlsx_with_tags_and_identities(importer, tmp_path, client, carol):
     path = write_xlsx(tmp_path / "会员.xlsx", *CUSTOMERS)
     result, problems = await importer("customers", path, CUSTOMER_MAP)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
@@ -39,6 +39,12 @@ async def get_audit(
     entity: Annotated[str | None, Query(description="e.g. agent, team, shop, api_key")] = None,
     actor_kind: ActorKind | None = None,
     action: Annotated[str | None, Query(description="e.g. agent.update")] = None,
+    date_from: Annotated[
+        date | None, Query(description="First day, inclusive, in the shop's time zone")
+    ] = None,
+    date_to: Annotated[
+        date | None, Query(description="Day after the last, exclusive, in the shop's time zone")
+    ] = None,
 ) -> PageOut[AuditOut]:
     page = await list_audit(
         session,
@@ -46,9 +52,9 @@ async def get_audit(
         entity=entity,
         actor_kind=actor_kind,
         action=action,
+        date_from=date_from,
+        date_to=date_to,
         cursor=cursor,
         limit=limit,
     )
-    return PageOut[AuditOut](
-        items=[AuditOut.model_validate(e) for e in page.items], next_cursor=page.next_cursor
-    )
+    return PageOut.of(page, AuditOut)

@@ -5,16 +5,18 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import AwareDatetime, Field
 
-from kefu.actions.shop_data import MAX_BATCH, do_upsert_coupons
+from kefu.actions.shop_data import do_upsert_coupons
 from kefu.models import CouponKind
 from kefu.queries.orders import get_coupon, list_coupons
 from kefu.web.api.v1.schemas import (
     ERROR_RESPONSES,
     ApiModel,
+    BulkIn,
     CursorQuery,
     LimitQuery,
     PageOut,
     UpsertOut,
+    bulk_upsert,
 )
 from kefu.web.deps import ActorDep, SessionDep
 
@@ -32,8 +34,8 @@ class CouponIn(ApiModel):
     used_at: AwareDatetime | None = None
 
 
-class CouponsIn(ApiModel):
-    items: list[CouponIn] = Field(min_length=1, max_length=MAX_BATCH)
+class CouponsIn(BulkIn[CouponIn]):
+    pass
 
 
 class CouponOut(ApiModel):
@@ -60,9 +62,7 @@ async def get_coupons(
     page = await list_coupons(
         session, actor, code=code, customer_id=customer_id, cursor=cursor, limit=limit
     )
-    return PageOut[CouponOut](
-        items=[CouponOut.model_validate(c) for c in page.items], next_cursor=page.next_cursor
-    )
+    return PageOut.of(page, CouponOut)
 
 
 @router.get("/{coupon_id}", summary="Read one coupon")
@@ -72,6 +72,4 @@ async def get_one_coupon(coupon_id: int, session: SessionDep, actor: ActorDep) -
 
 @router.post("/bulk", summary="Create or update coupons by code (idempotent)")
 async def upsert_coupons(body: CouponsIn, session: SessionDep, actor: ActorDep) -> UpsertOut:
-    result = await do_upsert_coupons(session, actor, [item.model_dump() for item in body.items])
-    await session.commit()
-    return UpsertOut.of(result)
+    return await bulk_upsert(session, actor, do_upsert_coupons, body)

@@ -9,15 +9,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import Field
 
-from kefu.actions.shop_data import MAX_BATCH, do_upsert_customers
+from kefu.actions.shop_data import do_upsert_customers
 from kefu.queries.customers import get_customer, list_customers
 from kefu.web.api.v1.schemas import (
     ERROR_RESPONSES,
     ApiModel,
+    BulkIn,
     CursorQuery,
     LimitQuery,
     PageOut,
     UpsertOut,
+    bulk_upsert,
 )
 from kefu.web.deps import ActorDep, SessionDep
 
@@ -45,8 +47,8 @@ class CustomerIn(ApiModel):
     )
 
 
-class CustomersIn(ApiModel):
-    items: list[CustomerIn] = Field(min_length=1, max_length=MAX_BATCH)
+class CustomersIn(BulkIn[CustomerIn]):
+    pass
 
 
 class IdentityOut(ApiModel):
@@ -84,9 +86,7 @@ async def get_customers(
     page = await list_customers(
         session, actor, q=q, tag=tag, external_id=external_id, cursor=cursor, limit=limit
     )
-    return PageOut[CustomerOut](
-        items=[CustomerOut.model_validate(c) for c in page.items], next_cursor=page.next_cursor
-    )
+    return PageOut.of(page, CustomerOut)
 
 
 @router.get("/{customer_id}", summary="Read one customer")
@@ -96,6 +96,4 @@ async def get_one_customer(customer_id: int, session: SessionDep, actor: ActorDe
 
 @router.post("/bulk", summary="Create or update customers by external_id (idempotent)")
 async def upsert_customers(body: CustomersIn, session: SessionDep, actor: ActorDep) -> UpsertOut:
-    result = await do_upsert_customers(session, actor, [item.model_dump() for item in body.items])
-    await session.commit()
-    return UpsertOut.of(result)
+    return await bulk_upsert(session, actor, do_upsert_customers, body)

@@ -7,17 +7,19 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, Field
 
-from kefu.actions.shop_data import MAX_BATCH, do_upsert_orders
+from kefu.actions.shop_data import do_upsert_orders
 from kefu.models import OrderStatus
 from kefu.queries.orders import get_order, list_orders
 from kefu.web.api.v1.customers import CustomerOut
 from kefu.web.api.v1.schemas import (
     ERROR_RESPONSES,
     ApiModel,
+    BulkIn,
     CursorQuery,
     LimitQuery,
     PageOut,
     UpsertOut,
+    bulk_upsert,
 )
 from kefu.web.api.v1.shipments import ShipmentOut
 from kefu.web.deps import ActorDep, SessionDep
@@ -59,8 +61,8 @@ class OrderIn(ApiModel):
     )
 
 
-class OrdersIn(ApiModel):
-    items: list[OrderIn] = Field(min_length=1, max_length=MAX_BATCH)
+class OrdersIn(BulkIn[OrderIn]):
+    pass
 
 
 class OrderLineOut(ApiModel):
@@ -115,9 +117,7 @@ async def get_orders(
         cursor=cursor,
         limit=limit,
     )
-    return PageOut[OrderOut](
-        items=[OrderOut.model_validate(o) for o in page.items], next_cursor=page.next_cursor
-    )
+    return PageOut.of(page, OrderOut)
 
 
 @router.get("/{order_id}", summary="Read one order with customer, shipments and tracking")
@@ -134,6 +134,4 @@ async def get_one_order(order_id: int, session: SessionDep, actor: ActorDep) -> 
 
 @router.post("/bulk", summary="Create or update orders by external_id (idempotent)")
 async def upsert_orders(body: OrdersIn, session: SessionDep, actor: ActorDep) -> UpsertOut:
-    result = await do_upsert_orders(session, actor, [item.model_dump() for item in body.items])
-    await session.commit()
-    return UpsertOut.of(result)
+    return await bulk_upsert(session, actor, do_upsert_orders, body)

@@ -5,19 +5,21 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from kefu.actions.shop_data import MAX_BATCH, do_upsert_products
+from kefu.actions.shop_data import do_upsert_products
 from kefu.models import Product
 from kefu.queries.access import fetch_owned
 from kefu.queries.catalog import list_products
 from kefu.web.api.v1.schemas import (
     ERROR_RESPONSES,
     ApiModel,
+    BulkIn,
     CursorQuery,
     LimitQuery,
     PageOut,
     UpsertOut,
+    bulk_upsert,
 )
 from kefu.web.deps import ActorDep, SessionDep
 
@@ -37,14 +39,14 @@ class ProductIn(ApiModel):
     url: str | None = Field(None, max_length=500)
     image_url: str | None = Field(None, max_length=500)
 
-    def record(self) -> dict[str, Any]:
-        data = self.model_dump()
-        data["sku"] = data["sku"] or data["external_id"]
-        return data
+    @model_validator(mode="after")
+    def _sku_defaults_to_external_id(self) -> ProductIn:
+        self.sku = self.sku or self.external_id
+        return self
 
 
-class ProductsIn(ApiModel):
-    items: list[ProductIn] = Field(min_length=1, max_length=MAX_BATCH)
+class ProductsIn(BulkIn[ProductIn]):
+    pass
 
 
 class ProductOut(ApiModel):
@@ -79,9 +81,7 @@ async def get_products(
         cursor=cursor,
         limit=limit,
     )
-    return PageOut[ProductOut](
-        items=[ProductOut.model_validate(p) for p in page.items], next_cursor=page.next_cursor
-    )
+    return PageOut.of(page, ProductOut)
 
 
 @router.get("/{product_id}", summary="Read one product")
@@ -93,6 +93,4 @@ async def get_product(product_id: int, session: SessionDep, actor: ActorDep) -> 
 
 @router.post("/bulk", summary="Create or update products by external_id (idempotent)")
 async def upsert_products(body: ProductsIn, session: SessionDep, actor: ActorDep) -> UpsertOut:
-    result = await do_upsert_products(session, actor, [item.record() for item in body.items])
-    await session.commit()
-    return UpsertOut.of(result)
+    return await bulk_upsert(session, actor, do_upsert_products, body)

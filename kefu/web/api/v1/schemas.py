@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Generic, TypeVar
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from kefu.actions.upsert import UpsertResult
+from kefu.access import Actor
+from kefu.actions.upsert import MAX_BATCH, UpsertResult
 from kefu.models.base import MAX_ID
+from kefu.queries.pagination import Page
 
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 
 
 class ErrorDetail(BaseModel):
@@ -45,6 +50,13 @@ class PageOut(BaseModel, Generic[T]):
         None, description="Pass as `cursor` to get the next page; null on the last page"
     )
 
+    @classmethod
+    def of(cls, page: Page[Any], model: type[M]) -> PageOut[M]:
+        """A query's page of rows as the API shows it, each row through ``model``."""
+        return cls[model](  # type: ignore[index]
+            items=[model.model_validate(row) for row in page.items], next_cursor=page.next_cursor
+        )
+
 
 RowId = Annotated[int, Field(ge=1, le=MAX_ID, description="A Kefu id")]
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -66,3 +78,21 @@ class UpsertOut(BaseModel):
             unchanged=result.unchanged,
             ids=result.ids,
         )
+
+
+class BulkIn(ApiModel, Generic[T]):
+    """A batch for a bulk upsert; subclass it per kind of row to name it in the OpenAPI."""
+
+    items: list[T] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+Upsert = Callable[[AsyncSession, Actor, Sequence[dict[str, Any]]], Awaitable[UpsertResult]]
+
+
+async def bulk_upsert(
+    session: AsyncSession, actor: Actor, upsert: Upsert, body: BulkIn[Any]
+) -> UpsertOut:
+    """Run one bulk upsert action on the batch, commit, and report what it did."""
+    result = await upsert(session, actor, [item.model_dump() for item in body.items])
+    await session.commit()
+    return UpsertOut.of(result)

@@ -7,16 +7,18 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, Field
 
-from kefu.actions.shop_data import MAX_BATCH, do_upsert_shipments
+from kefu.actions.shop_data import do_upsert_shipments
 from kefu.models import ShipmentStatus
 from kefu.queries.orders import get_shipment, list_shipments
 from kefu.web.api.v1.schemas import (
     ERROR_RESPONSES,
     ApiModel,
+    BulkIn,
     CursorQuery,
     LimitQuery,
     PageOut,
     UpsertOut,
+    bulk_upsert,
 )
 from kefu.web.deps import ActorDep, SessionDep
 
@@ -43,8 +45,8 @@ class ShipmentIn(ApiModel):
     )
 
 
-class ShipmentsIn(ApiModel):
-    items: list[ShipmentIn] = Field(min_length=1, max_length=MAX_BATCH)
+class ShipmentsIn(BulkIn[ShipmentIn]):
+    pass
 
 
 class TrackingEventOut(ApiModel):
@@ -85,9 +87,7 @@ async def get_shipments(
         cursor=cursor,
         limit=limit,
     )
-    return PageOut[ShipmentOut](
-        items=[ShipmentOut.model_validate(s) for s in page.items], next_cursor=page.next_cursor
-    )
+    return PageOut.of(page, ShipmentOut)
 
 
 @router.get("/{shipment_id}", summary="Read one shipment with its tracking events")
@@ -97,6 +97,4 @@ async def get_one_shipment(shipment_id: int, session: SessionDep, actor: ActorDe
 
 @router.post("/bulk", summary="Create or update shipments by external_id (idempotent)")
 async def upsert_shipments(body: ShipmentsIn, session: SessionDep, actor: ActorDep) -> UpsertOut:
-    result = await do_upsert_shipments(session, actor, [item.model_dump() for item in body.items])
-    await session.commit()
-    return UpsertOut.of(result)
+    return await bulk_upsert(session, actor, do_upsert_shipments, body)

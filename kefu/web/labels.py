@@ -1,0 +1,69 @@
+"""Human names of the domain's enum values, in the current UI language.
+
+The msgids are marked with ``N_`` so ``pybabel extract`` finds them; ``label`` translates
+at render time."""
+
+from __future__ import annotations
+
+import enum
+
+from kefu.models import Level, OrderStatus, Presence, Role, ShipmentStatus, Skill
+from kefu.web.i18n import N_, gettext
+
+# Keyed by class, then value: StrEnum members of different enums compare equal as text.
+LABELS: dict[type[enum.Enum], dict[str, str]] = {
+    OrderStatus: {
+        "pending_payment": N_("Pending payment"),
+        "paid": N_("Paid"),
+        "shipped": N_("Shipped"),
+        "delivered": N_("Delivered"),
+        "completed": N_("Completed"),
+        "cancelled": N_("Cancelled"),
+        "refunded": N_("Refunded"),
+    },
+    ShipmentStatus: {
+        "pending": N_("Awaiting pickup"),
+        "in_transit": N_("In transit"),
+        "out_for_delivery": N_("Out for delivery"),
+        "delivered": N_("Delivered"),
+        "exception": N_("Delivery problem"),
+        "returned": N_("Returned"),
+    },
+    Role: {
+        "owner": N_("Owner"),
+        "supervisor": N_("Supervisor"),
+        "agent": N_("Agent"),
+        "analyst": N_("Analyst"),
+    },
+    Level: {
+        "junior": N_("Junior"),
+        "intermediate": N_("Intermediate"),
+        "senior": N_("Senior"),
+    },
+    Skill: {
+        "presale": N_("Pre-sale"),
+        "insale": N_("In-sale"),
+        "aftersale": N_("After-sale"),
+        "complaint": N_("Complaints"),
+    },
+    Presence: {"online": N_("Online"), "away": N_("Away"), "offline": N_("Offline")},
+}
+
+WEEKDAYS = (
+    ("mon", N_("Monday")),
+    ("tue", N_("Tuesday")),
+    ("wed", N_("Wednesday")),
+    ("thu", N_("Thursday")),
+    ("fri", N_("Friday")),
+    ("sat", N_("Saturday")),
+    ("sun", N_("Sunday")),
+)
+
+
+def label(value: enum.Enum | None, kind: type[enum.Enum] | None = None) -> str:
+    """The translated name of an enum member, or of its stored text given its ``kind``."""
+    if value is None:
+        return ""
+    kind = kind or type(value)
+    text = LABELS.get(kind, {}).get(str(getattr(value, "value", value)))
+    return gettext(text) if text else str(getattr(value, "value", value))

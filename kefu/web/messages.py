@@ -1,0 +1,133 @@
+"""Refusals from actions, in the UI language.
+
+Actions raise plain English messages (they serve the API and the CLI too, and know nothing
+of languages). Pages show them next to a field or on the error page; this table turns the
+known ones into catalog messages, keeping the names they quote. Anything unknown is shown
+as it is, so tests/web/test_refusal_catalog.py walks the code pages can reach and fails
+when a refusal raised there has no entry here."""
+
+from __future__ import annotations
+
+import re
+
+from kefu.web.i18n import N_, gettext
+
+# (pattern of the action's message, msgid using the pattern's named groups)
+KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), msgid)
+    for pattern, msgid in (
+        (
+            r"^there is already a team called (?P<name>.+)$",
+            N_("There is already a team called %(name)s."),
+        ),
+        (
+            r"^(?P<email>\S+) is already an agent of this shop$",
+            N_("%(email)s is already an agent of this shop."),
+        ),
+        (r"^current password is wrong$", N_("The current password is wrong.")),
+        (
+            r"^password must have at least (?P<n>\d+) characters$",
+            N_("The password needs at least %(n)s characters."),
+        ),
+        (
+            r"^password must mix letters with digits or symbols$",
+            N_("Mix letters with digits or symbols in the password."),
+        ),
+        (r"^e-mail address looks wrong$", N_("This e-mail address looks wrong.")),
+        (r"^e-mail or password is wrong$", N_("The e-mail or password is wrong.")),
+        (
+            r"^too many failed logins; the account is locked",
+            N_(
+                "Too many failed sign-ins: this account is locked for a while. "
+                "Try again later or ask the shop owner to reset your password."
+            ),
+        ),
+        (
+            r"^this account belongs to no active shop$",
+            N_("This account does not belong to any active shop."),
+        ),
+        (r"^choose a shop first$", N_("Choose a shop first.")),
+        (
+            r"^only a logged-in agent has a presence$",
+            N_("Only a signed-in agent has an online status."),
+        ),
+        (
+            r"^max concurrent chats must be a whole number from 0 to (?P<n>\d+)$",
+            N_("Enter a whole number from 0 to %(n)s."),
+        ),
+        (r"^\w+ must be one of: ", N_("Choose one of the options offered.")),
+        (r"^\w+ cannot be changed here$", N_("This cannot be changed here.")),
+        (r"^ids must be whole numbers$", N_("Choose from the list offered.")),
+        (r"^.+ must have 1 to (?P<n>\d+) characters$", N_("Enter 1 to %(n)s characters.")),
+        (r"^.+ must not contain control characters$", N_("Remove the control characters.")),
+        (r"^unknown time zone .*$", N_("Choose a time zone such as Asia/Shanghai.")),
+        (
+            r"^currency must be a three-letter code",
+            N_("Enter a three-letter currency code such as CNY."),
+        ),
+        (r"^give the day as YYYY-MM-DD$", N_("Enter a date as YYYY-MM-DD.")),
+        (r"^(?P<day>[\d-]+) is already a holiday$", N_("%(day)s is already a holiday.")),
+        (r"^\w+: .+ is not a time like 09:00$", N_("Enter times like 09:00.")),
+        (r"^\w+: .+ is past the end of the day", N_("Times end at 24:00.")),
+        (r"^\w+: .+ closes before it opens$", N_("A time range closes before it opens.")),
+        (r"^\w+: opening times overlap$", N_("These time ranges overlap.")),
+        (
+            r"^(\w+: give a list of|\w+: each opening must be a pair|business hours must map)",
+            N_("Give opening times as pairs such as 09:00–18:00."),
+        ),
+        (r"^unknown weekday ", N_("Give opening times for the days Monday to Sunday.")),
+        (
+            r"^the end date must be after the start date$",
+            N_("The end date must be after the start date."),
+        ),
+        (
+            r"^cursor is not one this API gave out$",
+            N_("This page link is out of date; start again from the first page."),
+        ),
+        (r"^limit must be between 1 and (?P<n>\d+)$", N_("Show 1 to %(n)s rows at a time.")),
+        (
+            r"^(?P<field>\w+) is not an id Kefu gives out$",
+            N_("That link points to nothing in this shop."),
+        ),
+        (
+            r"^only an owner can make someone an owner$",
+            N_("Only an owner can make someone an owner."),
+        ),
+        (r"^only an owner can change an owner$", N_("Only an owner can change an owner.")),
+        (
+            r"^(?P<name>.+) is the shop's last active owner",
+            N_("%(name)s is the shop's last active owner; make someone else owner first."),
+        ),
+        (
+            r"^(?P<name>.+) also works for another shop",
+            N_("%(name)s also works for another shop; only they can reset their password."),
+        ),
+        (
+            r"^you are no longer an agent of this shop$",
+            N_("You are no longer an agent of this shop."),
+        ),
+        (r"^your role may not do this", N_("Your role does not allow this.")),
+        (
+            r"^the form has expired or did not come from Kefu",
+            N_("The form has expired. Reload the page and try again."),
+        ),
+        (r"contains a NUL character$", N_("Remove the NUL character from what you entered.")),
+        (
+            r"^something went wrong on our side$",
+            N_("Something went wrong on our side. Please try again."),
+        ),
+        (r"^[\w ]+ not found$", N_("It does not exist, or it belongs to another shop.")),
+    )
+)
+
+
+def translate_message(message: str) -> str:
+    """``message`` in the current language: a catalog entry, a known refusal, or as is."""
+    translated = gettext(message)
+    if translated != message:
+        return translated
+    for pattern, msgid in KNOWN:
+        found = pattern.match(message)
+        if found:
+            return gettext(msgid) % found.groupdict()
+    return message

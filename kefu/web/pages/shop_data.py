@@ -1,0 +1,121 @@
+"""Orders, customers and products: lists with filters and cursor paging, and details.
+
+Reads only, through the access-checked queries; another shop's ids answer 404."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from kefu.lib.times import local_midnight, zone
+from kefu.models import OrderStatus
+from kefu.queries.catalog import list_products
+from kefu.queries.customers import get_customer, list_customers
+from kefu.queries.orders import get_order, list_orders
+from kefu.queries.overview import customer_names
+from kefu.web.api.v1.schemas import IdPath
+from kefu.web.deps import SessionDep
+from kefu.web.pages.context import PageDep
+from kefu.web.pages.rendering import render, render_list
+from kefu.web.pages.settings.forms import filter_days
+
+router = APIRouter(include_in_schema=False)
+
+PAGE_SIZE = 25
+STATUS_VALUES = frozenset(s.value for s in OrderStatus)
+
+
+def _day_start(day: date | None, timezone: str) -> datetime | None:
+    """Midnight of a local date in the shop's time zone, as an aware time."""
+    return None if day is None else local_midnight(day, zone(timezone))
+
+
+@router.get("/orders")
+async def orders_page(
+    request: Request,
+    session: SessionDep,
+    page: PageDep,
+    q: str = "",
+    status: str = "",
+    date_from: str = "",
+    date_to: str = "",
+    cursor: str = "",
+) -> Response:
+    filters = {"q": q.strip(), "status": status, "date_from": date_from, "date_to": date_to}
+    first, last, errors = filter_days(date_from, date_to)
+    tz = page.shop.timezone
+    result = await list_orders(
+        session,
+        page.actor,
+        q=filters["q"] or None,
+        status=OrderStatus(status) if status in STATUS_VALUES else None,
+        placed_from=_day_start(first, tz),
+        placed_to=_day_start(last + timedelta(days=1), tz) if last else None,
+        cursor=cursor or None,
+        limit=PAGE_SIZE,
+    )
+    names = await customer_names(session, page.actor, (o.customer_id for o in result.items))
+    context = {
+        "result": result,
+        "names": names,
+        "filters": filters,
+        "errors": errors,
+        "statuses": list(OrderStatus),
+        "paged": bool(cursor),
+    }
+    return render_list(request, "shop/orders.html", "shop/_orders_table.html", context)
+
+
+@router.get("/orders/{order_id}")
+async def order_page(
+    request: Request, session: SessionDep, page: PageDep, order_id: IdPath
+) -> Response:
+    detail = await get_order(session, page.actor, order_id)
+    return render(request, "shop/order.html", {"detail": detail, "order": detail.order})
+
+
+@router.get("/customers")
+async def customers_page(
+    request: Request, session: SessionDep, page: PageDep, q: str = "", cursor: str = ""
+) -> Response:
+    result = await list_customers(
+        session, page.actor, q=q.strip() or None, cursor=cursor or None, limit=PAGE_SIZE
+    )
+    context = {"result": result, "filters": {"q": q.strip()}, "paged": bool(cursor)}
+    return render_list(request, "shop/customers.html", "shop/_customers_table.html", context)
+
+
+@router.get("/customers/{customer_id}")
+async def customer_page(
+    request: Request, session: SessionDep, page: PageDep, customer_id: IdPath
+) -> Response:
+    customer = await get_customer(session, page.actor, customer_id)
+    orders = await list_orders(session, page.actor, customer_id=customer.id, limit=PAGE_SIZE)
+    return render(request, "shop/customer.html", {"customer": customer, "orders": orders})
+
+
+@router.get("/products")
+async def products_page(
+    request: Request,
+    session: SessionDep,
+    page: PageDep,
+    q: str = "",
+    category: str = "",
+    cursor: str = "",
+) -> Response:
+    result = await list_products(
+        session,
+        page.actor,
+        q=q.strip() or None,
+        category=category.strip() or None,
+        cursor=cursor or None,
+        limit=PAGE_SIZE,
+    )
+    context = {
+        "result": result,
+        "filters": {"q": q.strip(), "category": category.strip()},
+        "paged": bool(cursor),
+    }
+    return render_list(request, "shop/products.html", "shop/_products_table.html", context)

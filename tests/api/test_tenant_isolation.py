@@ -1,0 +1,484 @@
+"""Tenant isolation over every route of the API: the one place to look.
+
+The routes come from the app itself. ``ROUTES`` says, for each of them, how to exercise it
+(what kind of route it is, who may call it, a valid body) and ``PATH_IDS`` which of acme's
+rows a path parameter names; a route missing from either fails the walk by name, so a
+route added later cannot slip past.
+
+Shop "acme" is seeded through the API by owen with one row of every kind, every text
+carrying ``SECRET``. Then mallory (owner of another shop, so every permission there), an
+API key of her shop, and an anonymous client walk every route with acme's ids: by-id
+routes answer 404 ``not_found``, lists and writes act on her own shop, no response shows
+acme's text or ids, and every row of acme reads the same in the database afterwards.
+Last, a role matrix says what alice (agent) and carol (supervisor) may do in acme."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import httpx
+import pytest
+from fastapi.routing import APIRoute, iter_route_contexts
+from sqlalchemy import select
+
+from kefu.models import Agent, Base
+
+SECRET = "ACME-机密"
+ACME_PHONE = "13812345678"
+ACME_EMAIL = "zhangwei.vip@example.com"
+
+Kind = Literal["list", "by_id", "write"]
+# Who may call a route. "person": any logged-in person about themselves (never a key).
+Access = Literal["person", "read", "write", "people", "owner"]
+MAY: dict[Access, frozenset[str]] = {
+    "person": frozenset({"owner", "supervisor", "agent"}),
+    "read": frozenset({"owner", "supervisor", "agent", "key"}),
+    "write": frozenset({"owner", "supervisor", "key"}),
+    "people": frozenset({"owner", "supervisor"}),
+    "owner": frozenset({"owner"}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Walk:
+    """How to exercise one route: ``list`` and ``write`` act on the caller's own shop,
+    ``by_id`` names one of acme's rows in its path."""
+
+    kind: Kind
+    access: Access
+    body: dict[str, Any] | None = None
+
+
+# The other shop writes rows with acme's external ids: upserts must stay in their own shop.
+PRODUCT = {"external_id": "P-1001", "title": "纯棉短袖T恤 白色", "price_cents": 7900}
+CUSTOMER = {"external_id": "C-8801", "name": "王芳", "phone": "13700001111"}
+ORDER = {
+    "external_id": "E20260301001",
+    "customer_external_id": "C-8801",
+    "status": "paid",
+    "placed_at": "2026-03-01T10:15:00+08:00",
+    "lines": [{"sku": "TS-WHT-M", "title": "纯棉短袖T恤", "quantity": 1, "unit_price_cents": 7900}],
+}
+SHIPMENT = {
+    "external_id": "SF-1",
+    "order_external_id": "E20260301001",
+    "carrier": "中通快递",
+    "tracking_no": "ZT20260302001",
+    "events": [{"at": "2026-03-02T08:00:00+08:00", "status": "pending", "description": "已揽收"}],
+}
+COUPON = {"code": "SPRING20", "kind": "percent", "value": 20}
+NEW_AGENT = {"email": "xiaoli@example.com", "name": "小李", "password": "welcome-2026"}
+
+ROUTES: dict[tuple[str, str], Walk] = {
+    ("GET", "/api/v1/products"): Walk("list", "read"),
+    ("GET", "/api/v1/products/{product_id}"): Walk("by_id", "read"),
+    ("POST", "/api/v1/products/bulk"): Walk("write", "write", {"items": [PRODUCT]}),
+    ("GET", "/api/v1/customers"): Walk("list", "read"),
+    ("GET", "/api/v1/customers/{customer_id}"): Walk("by_id", "read"),
+    ("POST", "/api/v1/customers/bulk"): Walk("write", "write", {"items": [CUSTOMER]}),
+    ("GET", "/api/v1/orders"): Walk("list", "read"),
+    ("GET", "/api/v1/orders/{order_id}"): Walk("by_id", "read"),
+    ("POST", "/api/v1/orders/bulk"): Walk("write", "write", {"items": [ORDER]}),
+    ("GET", "/api/v1/shipments"): Walk("list", "read"),
+    ("GET", "/api/v1/shipments/{shipment_id}"): Walk("by_id", "read"),
+    ("POST", "/api/v1/shipments/bulk"): Walk("write", "write", {"items": [SHIPMENT]}),
+    ("GET", "/api/v1/coupons"): Walk("list", "read"),
+    ("GET", "/api/v1/coupons/{coupon_id}"): Walk("by_id", "read"),
+    ("POST", "/api/v1/coupons/bulk"): Walk("write", "write", {"items": [COUPON]}),
+    ("GET", "/api/v1/me"): Walk("list", "person"),
+    ("PUT", "/api/v1/me/presence"): Walk("write", "person", {"presence": "away"}),
+    ("GET", "/api/v1/agents"): Walk("list", "read"),
+    ("POST", "/api/v1/agents"): Walk("write", "people", NEW_AGENT),
+    ("GET", "/api/v1/agents/{agent_id}"): Walk("by_id", "read"),
+    ("PATCH", "/api/v1/agents/{agent_id}"): Walk("by_id", "people", {"level": "senior"}),
+    ("POST", "/api/v1/agents/{agent_id}/deactivate"): Walk("by_id", "people"),
+    ("POST", "/api/v1/agents/{agent_id}/reactivate"): Walk("by_id", "people"),
+    ("POST", "/api/v1/agents/{agent_id}/reset-password"): Walk("by_id", "people"),
+    ("GET", "/api/v1/teams"): Walk("list", "read"),
+    ("POST", "/api/v1/teams"): Walk("write", "people", {"name": "夜班组", "skill": "insale"}),
+    ("PATCH", "/api/v1/teams/{team_id}"): Walk("by_id", "people", {"name": "被改名的组"}),
+    ("DELETE", "/api/v1/teams/{team_id}"): Walk("by_id", "people"),
+    ("GET", "/api/v1/api-keys"): Walk("list", "owner"),
+    ("POST", "/api/v1/api-keys"): Walk("write", "owner", {"name": "仓库同步"}),
+    ("POST", "/api/v1/api-keys/{key_id}/revoke"): Walk("by_id", "owner"),
+    ("GET", "/api/v1/audit"): Walk("list", "owner"),
+    ("GET", "/api/v1/shop"): Walk("list", "read"),
+    ("PATCH", "/api/v1/shop"): Walk("write", "owner", {"name": "新店名", "timezone": "Asia/Tokyo"}),
+    ("GET", "/api/v1/shop/business-hours"): Walk("list", "read"),
+    ("PUT", "/api/v1/shop/business-hours"): Walk(
+        "write", "owner", {"hours": {"mon": [["10:00", "22:00"]]}}
+    ),
+    ("GET", "/api/v1/shop/holidays"): Walk("list", "read"),
+    ("POST", "/api/v1/shop/holidays"): Walk(
+        "write", "owner", {"day": "2026-10-01", "name": "国庆节"}
+    ),
+    ("DELETE", "/api/v1/shop/holidays/{holiday_id}"): Walk("by_id", "owner"),
+}
+
+# Path parameter → the kind of acme's row it names in the walk.
+PATH_IDS = {
+    "product_id": "products",
+    "customer_id": "customers",
+    "order_id": "orders",
+    "shipment_id": "shipments",
+    "coupon_id": "coupons",
+    "agent_id": "agents",
+    "team_id": "teams",
+    "key_id": "api_keys",
+    "holiday_id": "holidays",
+}
+
+# The table whose ids a route's rows carry (``id``), and the tables named by id fields.
+RESOURCE_TABLE = {
+    "products": "products",
+    "customers": "customers",
+    "orders": "orders",
+    "shipments": "shipments",
+    "coupons": "coupons",
+    "agents": "agents",
+    "teams": "teams",
+    "api-keys": "api_keys",
+    "audit": "audit_entries",
+    "shop": "shops",
+    "shop/holidays": "holidays",
+}
+ID_FIELDS = {
+    "customer_id": "customers",
+    "order_id": "orders",
+    "product_id": "products",
+    "user_id": "users",
+    "agent_ids": "agents",
+    "team_ids": "teams",
+    "created_by_agent_id": "agents",
+}
+
+
+def api_routes(app) -> Iterator[tuple[str, str]]:
+    """Every (method, path) the app serves under /api/v1. ``app.routes`` holds each
+    included router as one entry without a path; ``iter_route_contexts`` opens them."""
+    for context in iter_route_contexts(app.routes):
+        if isinstance(context.original_route, APIRoute) and context.path.startswith("/api/v1/"):
+            for method in sorted(context.methods - {"HEAD"}):
+                yield method, context.path
+
+
+def walk_of(route: tuple[str, str]) -> Walk:
+    if route not in ROUTES:
+        pytest.fail(f"{route[0]} {route[1]} is not in ROUTES of {__name__}: say how to walk it")
+    return ROUTES[route]
+
+
+def walk_order(app) -> list[tuple[str, str]]:
+    """Writes first, so that lists then have rows of the caller's own shop to show;
+    deletes last, so that a permitted delete does not hide a later route's row."""
+    rank = {"write": 0, "list": 1, "by_id": 2}
+    routes = list(api_routes(app))
+    return sorted(routes, key=lambda r: (rank[walk_of(r).kind], r[0] == "DELETE"))
+
+
+def test_the_walk_knows_every_api_route(app):
+    served = set(api_routes(app))
+    assert len(served) >= len(ROUTES) // 2, "route discovery found too little; is it broken?"
+    unknown = sorted(served - ROUTES.keys())
+    assert not unknown, f"add these routes to ROUTES in {__name__}: {unknown}"
+    gone = sorted(ROUTES.keys() - served)
+    assert not gone, f"these ROUTES entries name no route any more: {gone}"
+    for method, path in served:
+        params = set(re.findall(r"\{(\w+)\}", path))
+        missing = params - PATH_IDS.keys()
+        assert not missing, f"{method} {path}: add {sorted(missing)} to PATH_IDS"
+        by_id = ROUTES[method, path].kind == "by_id"
+        assert by_id == bool(params), f"{method} {path}: kind must be by_id iff it has ids"
+
+
+# ---- acme, seeded through the API -------------------------------------------------------
+
+
+def _secret(text: str) -> str:
+    return f"{text} {SECRET}"
+
+
+async def _ok(response: httpx.Response) -> Any:
+    assert response.status_code < 300, (response.request.url, response.text)
+    return response.json() if response.content else None
+
+
+@pytest.fixture
+async def acme(client, owen, alice) -> dict[str, int]:
+    """One row of every kind in acme, each text carrying the secret; returns their ids."""
+    api = client.as_(owen)
+    await _ok(
+        await api.patch(
+            "/api/v1/shop",
+            json={"name": _secret("Acme 旗舰店"), "contact_email": "kf@acme.example"},
+        )
+    )
+    await _ok(
+        await api.put("/api/v1/shop/business-hours", json={"hours": {"sun": [["09:00", "17:00"]]}})
+    )
+    await _ok(await api.put("/api/v1/me/presence", json={"presence": "online"}))
+    holiday = await _ok(
+        await api.post("/api/v1/shop/holidays", json={"day": "2026-10-01", "name": _secret("国庆")})
+    )
+    dora = await _ok(
+        await api.post(
+            "/api/v1/agents",
+            json={
+                "email": "dora@acme.example",
+                "name": _secret("朵拉"),
+                "password": "dora-pass-2026",
+                "skills": ["aftersale"],
+            },
+        )
+    )
+    team = await _ok(
+        await api.post(
+            "/api/v1/teams",
+            json={"name": _secret("售前组"), "agent_ids": [alice.agent_id, dora["id"]]},
+        )
+    )
+    key = await _ok(await api.post("/api/v1/api-keys", json={"name": _secret("ERP 同步")}))
+    ids = {
+        "agents": dora["id"],
+        "teams": team["id"],
+        "api_keys": key["id"],
+        "holidays": holiday["id"],
+    }
+    for path, item in (
+        ("products", _acme_product()),
+        ("customers", _acme_customer()),
+        ("orders", _acme_order()),
+        ("shipments", _acme_shipment()),
+        ("coupons", {"code": "ACME-机密-VIP50", "kind": "amount", "value": 5000}),
+    ):
+        result = await _ok(await api.post(f"/api/v1/{path}/bulk", json={"items": [item]}))
+        ids[path] = result["ids"][0]
+    return ids
+
+
+def _acme_product() -> dict[str, Any]:
+    return PRODUCT | {
+        "title": _secret("纯棉短袖T恤 男款 白色"),
+        "category": _secret("服装"),
+        "attributes": {"尺码表": {"M": _secret("身高165-170")}},
+    }
+
+
+def _acme_customer() -> dict[str, Any]:
+    return CUSTOMER | {
+        "name": _secret("张伟"),
+        "phone": ACME_PHONE,
+        "email": ACME_EMAIL,
+        "tags": [_secret("VIP")],
+        "note": _secret("老客户，喜欢顺丰"),
+        "identities": [{"channel": "taobao", "handle": _secret("zhangwei_tb")}],
+    }
+
+
+def _acme_order() -> dict[str, Any]:
+    line = ORDER["lines"][0] | {"title": _secret("T恤"), "product_external_id": "P-1001"}
+    address = {"name": _secret("张伟"), "phone": ACME_PHONE, "city": "杭州市", "line": "文三路"}
+    return ORDER | {"address": address, "note": _secret("请周末送货"), "lines": [line]}
+
+
+def _acme_shipment() -> dict[str, Any]:
+    event = SHIPMENT["events"][0] | {
+        "status": "in_transit",
+        "location": _secret("杭州转运中心"),
+        "description": _secret("快件已发往上海"),
+    }
+    return SHIPMENT | {"carrier": _secret("顺丰速运"), "events": [event]}
+
+
+# ---- what acme holds, read straight from the database ------------------------------------
+
+
+async def acme_rows(sessionmaker, shop_id: int) -> dict[str, list[dict[str, Any]]]:
+    """Every row of acme: each table with a shop_id column, the shop itself and the user
+    accounts of its agents. Nothing is left out as volatile: the walks never use acme's
+    logins or keys, so even last_used_at and updated_at must stay as they were."""
+    snapshot: dict[str, list[dict[str, Any]]] = {}
+    async with sessionmaker() as session:
+        for table in Base.metadata.sorted_tables:
+            if "shop_id" in table.c:
+                where = table.c.shop_id == shop_id
+            elif table.name == "shops":
+                where = table.c.id == shop_id
+            elif table.name == "users":
+                members = select(Agent.user_id).where(Agent.shop_id == shop_id)
+                where = table.c.id.in_(members)
+            else:
+                continue
+            order = list(table.primary_key.columns)
+            rows = await session.execute(select(table).where(where).order_by(*order))
+            snapshot[table.name] = [dict(row._mapping) for row in rows]
+    return snapshot
+
+
+def acme_ids(snapshot: dict[str, list[dict[str, Any]]]) -> dict[str, set[int]]:
+    return {name: {row["id"] for row in rows if "id" in row} for name, rows in snapshot.items()}
+
+
+async def test_the_seed_has_a_row_of_every_kind(sessionmaker, owen, acme):
+    snapshot = await acme_rows(sessionmaker, owen.shop_id)
+    assert [name for name, rows in snapshot.items() if not rows] == []
+
+
+# ---- checking what a caller sees ---------------------------------------------------------
+
+
+def _resource(path: str) -> str:
+    """'/api/v1/shop/holidays/{holiday_id}' → 'shop/holidays'; '/api/v1/teams' → 'teams'."""
+    parts = [p for p in path.removeprefix("/api/v1/").split("/") if "{" not in p]
+    joined = "/".join(parts[:2])
+    return joined if joined in RESOURCE_TABLE else parts[0]
+
+
+def _rows(body: Any) -> list[Any]:
+    if isinstance(body, dict) and "items" in body:
+        return body["items"]
+    return body if isinstance(body, list) else [body]
+
+
+def _ids_named(value: Any) -> Iterator[tuple[str, int]]:
+    """Every (table, id) a JSON value names through an id field, at any depth."""
+    if isinstance(value, list):
+        for item in value:
+            yield from _ids_named(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if key in ID_FIELDS:
+                named = item if isinstance(item, list) else [item]
+                yield from ((ID_FIELDS[key], i) for i in named if isinstance(i, int))
+            else:
+                yield from _ids_named(item)
+
+
+def assert_shows_nothing_of_acme(
+    route: tuple[str, str], response: httpx.Response, ids: dict[str, set[int]]
+) -> None:
+    text = response.text
+    for secret in (SECRET, ACME_PHONE, ACME_EMAIL, "@acme.example"):
+        assert secret not in text, (route, f"shows {secret!r}", text)
+    if not response.content or response.status_code >= 300:
+        return
+    body = response.json()
+    table = RESOURCE_TABLE.get(_resource(route[1]))
+    for row in _rows(body):
+        if table and isinstance(row, dict):
+            assert row.get("id") not in ids.get(table, set()), (route, "shows acme's row", row)
+    for named, row_id in _ids_named(body):
+        assert row_id not in ids.get(named, set()), (route, f"names acme's {named}", row_id)
+
+
+def _path(path: str, ids: dict[str, int]) -> str:
+    return re.sub(r"\{(\w+)\}", lambda m: str(ids[PATH_IDS[m.group(1)]]), path)
+
+
+async def walk(
+    app, api: httpx.AsyncClient, ids: dict[str, int], *, who: str
+) -> AsyncIterator[tuple[tuple[str, str], Walk, httpx.Response]]:
+    """Call every route once as ``api``, by-id routes with acme's ids."""
+    for route in walk_order(app):
+        method, path = route
+        spec = walk_of(route)
+        response = await api.request(method, _path(path, ids), json=spec.body)
+        assert response.status_code < 500, (who, route, response.text)
+        yield route, spec, response
+
+
+def assert_refused(route, response: httpx.Response, status: int, code: str) -> None:
+    assert response.status_code == status, (route, response.status_code, response.text)
+    assert response.json()["error"]["code"] == code, (route, response.text)
+
+
+async def check_outsider_walk(app, sessionmaker, api, owen, acme, *, who: str) -> None:
+    """An outsider walks every route: refused or confined to her shop, and acme unchanged."""
+    before = await acme_rows(sessionmaker, owen.shop_id)
+    ids = acme_ids(before)
+    async for route, spec, response in walk(app, api, acme, who=who):
+        assert_shows_nothing_of_acme(route, response, ids)
+        if who not in MAY[spec.access]:
+            assert_refused(route, response, 403, "forbidden")
+        elif spec.kind == "by_id":
+            assert_refused(route, response, 404, "not_found")
+        else:
+            assert response.status_code < 300, (route, response.text)
+            if spec.kind == "list" and who == "owner":  # a key cannot create teams, say
+                assert _rows(response.json()), (route, "lists the caller's own rows")
+    assert await acme_rows(sessionmaker, owen.shop_id) == before
+
+
+async def test_mallory_can_neither_read_nor_change_acme(
+    app, sessionmaker, client, owen, mallory, acme
+):
+    await check_outsider_walk(app, sessionmaker, client.as_(mallory), owen, acme, who="owner")
+
+
+async def test_a_key_of_mallorys_shop_never_reaches_acme(
+    app, sessionmaker, client, owen, mallory, acme
+):
+    created = await client.as_(mallory).post("/api/v1/api-keys", json={"name": "Mallory 同步"})
+    headers = {"Authorization": f"Bearer {created.json()['key']}"}
+    async with httpx.AsyncClient(
+        transport=client._transport, base_url=client.base_url, headers=headers
+    ) as api:
+        await check_outsider_walk(app, sessionmaker, api, owen, acme, who="key")
+
+
+async def test_anonymous_callers_get_401_on_every_route(app, sessionmaker, client, owen, acme):
+    before = await acme_rows(sessionmaker, owen.shop_id)
+    async for route, _spec, response in walk(app, client, acme, who="anonymous"):
+        assert_refused(route, response, 401, "unauthenticated")
+    assert await acme_rows(sessionmaker, owen.shop_id) == before
+
+
+@pytest.mark.parametrize("persona", ["alice", "carol"])
+async def test_role_matrix_within_acme(app, client, personas, acme, persona):
+    """Agents read shop data but change nothing but their own presence; supervisors also
+    write shop data and manage agents and teams, but not the shop's settings, API keys or
+    the audit log (``MAY`` above is the table)."""
+    person = personas[persona]
+    role = person.role.value
+    async for route, spec, response in walk(app, client.as_(person), acme, who=persona):
+        if role in MAY[spec.access]:
+            assert response.status_code < 300, (persona, route, response.text)
+        else:
+            assert_refused(route, response, 403, "forbidden")
+
+
+# ---- references from mallory's own rows to acme's ---------------------------------------
+
+
+async def test_mallory_cannot_point_her_rows_at_acmes(
+    client, sessionmaker, owen, alice, mallory, acme
+):
+    before = await acme_rows(sessionmaker, owen.shop_id)
+    api = client.as_(mallory)
+    for method, path, body, field in [
+        ("POST", "/api/v1/teams", {"name": "挖角组", "agent_ids": [alice.agent_id]}, "agent_ids"),
+        ("POST", "/api/v1/agents", NEW_AGENT | {"team_ids": [acme["teams"]]}, "team_ids"),
+        ("PATCH", f"/api/v1/agents/{mallory.agent_id}", {"team_ids": [acme["teams"]]}, "team_ids"),
+    ]:
+        response = await api.request(method, path, json=body)
+        assert_refused((method, path), response, 404, "not_found")
+        assert response.json()["error"]["field"] == field
+    # Her orders cannot name acme's customers, her shipments not acme's orders.
+    for path, item, field in [
+        ("orders", ORDER, "customer_external_id"),
+        ("shipments", SHIPMENT, "order_external_id"),
+    ]:
+        response = await api.post(f"/api/v1/{path}/bulk", json={"items": [item]})
+        assert_refused(path, response, 422, "invalid")
+        assert field in response.json()["error"]["field"]
+    for path, params in [
+        ("/api/v1/orders", {"customer_id": acme["customers"]}),
+        ("/api/v1/shipments", {"order_id": acme["orders"]}),
+        ("/api/v1/coupons", {"customer_id": acme["customers"]}),
+        ("/api/v1/agents", {"team_id": acme["teams"]}),
+    ]:
+        assert (await api.get(path, params=params)).json()["items"] == [], path
+    assert await acme_rows(sessionmaker, owen.shop_id) == before
