@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from kefu import __version__
+from kefu.channels.web_widget import install_widget
 from kefu.db import make_engine, make_sessionmaker
 from kefu.eventbus import EventBus
 from kefu.events import Event
@@ -74,5 +75,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(WidgetCORS)
     app.include_router(api_router, prefix="/api/v1")
     app.include_router(ws_router)
+    install_widget(app)
     install_pages(app, settings)
     return app

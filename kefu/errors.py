@@ -43,6 +43,16 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class TooLarge(DomainError):
+    status = 413
+    code = "too_large"
+
+
+class UnsupportedType(DomainError):
+    status = 415
+    code = "unsupported_type"
+
+
 class Invalid(DomainError):
     status = 422
     code = "invalid"

@@ -68,6 +68,13 @@ class MessageCreated(Event):
     name: ClassVar[str] = "message.created"
 
 
+@dataclass(frozen=True, slots=True)
+class ConversationRead(Event):
+    """An agent read a conversation up to a message (the shopper's "已读")."""
+
+    name: ClassVar[str] = "conversation.read"
+
+
 EVENT_TYPES: tuple[type[Event], ...] = (
     ShopDataChanged,
     AgentChanged,
@@ -76,6 +83,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     ConversationStarted,
     ConversationChanged,
     MessageCreated,
+    ConversationRead,
 )
 
 

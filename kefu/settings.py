@@ -77,6 +77,11 @@ class Settings(BaseSettings):
     widget_ip_per_minute: int = Field(
         600, ge=1, description="Widget requests one IP address may send per minute."
     )
+    widget_upload_max_bytes: int = Field(
+        5 * 1024 * 1024,
+        ge=1024,
+        description="Largest image a shopper or agent may send in a chat, in bytes.",
+    )
     log_level: str = Field("info", description="Log level: debug, info, warning or error.")
 
     @model_validator(mode="before")

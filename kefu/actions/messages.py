@@ -46,12 +46,17 @@ def _body(value: Any, kind: MessageKind, payload: dict[str, Any] | None) -> str:
     return body
 
 
-def _sender(actor: Actor) -> tuple[SenderKind, int | None]:
+def sender_kind(actor: Actor) -> SenderKind:
+    """How a message or an upload of ``actor`` is labelled: an integrator's key is the
+    system speaking."""
     if actor.is_visitor:
-        return SenderKind.VISITOR, actor.id
-    if actor.kind == "agent":
-        return SenderKind.AGENT, actor.id
-    return SenderKind.SYSTEM, None
+        return SenderKind.VISITOR
+    return SenderKind.AGENT if actor.kind == "agent" else SenderKind.SYSTEM
+
+
+def _sender(actor: Actor) -> tuple[SenderKind, int | None]:
+    kind = sender_kind(actor)
+    return kind, None if kind is SenderKind.SYSTEM else actor.id
 
 
 async def _load(session: AsyncSession, actor: Actor, conversation_id: int) -> Conversation:

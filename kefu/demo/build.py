@@ -26,6 +26,7 @@ from kefu.actions.shop_data import (
 )
 from kefu.actions.shops import do_add_holiday, do_set_business_hours, do_update_shop_profile
 from kefu.actions.teams import do_create_team, do_update_team
+from kefu.actions.widget import do_update_widget_settings
 from kefu.db import make_engine, make_sessionmaker, session_scope
 from kefu.demo import staff
 from kefu.demo.records import SHANGHAI, generate
@@ -48,6 +49,7 @@ class DemoSummary:
 async def _shop_profile(session: AsyncSession, actor: Actor, anchor: date) -> None:
     await do_update_shop_profile(session, actor, **staff.SHOP_PROFILE)
     await do_set_business_hours(session, actor, staff.BUSINESS_HOURS)
+    await do_update_widget_settings(session, actor, **staff.WIDGET_SETTINGS)
     existing = {h.day for h in await list_holidays(session, actor)}
     for holiday in staff.holidays(anchor.year) + staff.holidays(anchor.year + 1):
         if holiday["day"] not in existing:

@@ -20,6 +20,17 @@ SHOP_PROFILE: dict[str, Any] = {
     "currency": "CNY",
     "contact_email": f"kefu@{EMAIL_DOMAIN}",
 }
+# What the chat widget on the demo storefront rotates and says first.
+WIDGET_SETTINGS: dict[str, Any] = {
+    "announcements": [
+        "冬季上新：羽绒服、羊毛大衣低至 8 折",
+        "全场满 299 元包邮，顺丰 48 小时内发货",
+        "7 天无理由退换，退货运费险已赠送",
+    ],
+    "greeting": f"您好，欢迎光临{SHOP_NAME}！我是客服小鹿，尺码、色号、物流都可以问我哦～",
+    "reply_minutes_open": 60,
+    "reply_minutes_closed": 240,
+}
 # Online shops answer late into the evening and at weekends.
 BUSINESS_HOURS: dict[str, Any] = {
     **{

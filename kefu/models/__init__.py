@@ -23,6 +23,7 @@ from kefu.models.conversations import (
     MessageKind,
     SenderKind,
     StreamEvent,
+    Upload,
     Visitor,
 )
 from kefu.models.customers import Customer, CustomerIdentity
@@ -70,6 +71,7 @@ __all__ = [
     "Team",
     "TeamMember",
     "TrackingEvent",
+    "Upload",
     "User",
     "Visitor",
 ]

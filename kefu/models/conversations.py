@@ -99,6 +99,8 @@ class Conversation(IdMixin, ShopOwned, TimestampMixin, Base):
     rating: Mapped[int | None] = mapped_column(Integer)
     rating_comment: Mapped[str | None] = mapped_column(Text)
     tags: Mapped[list[Any]] = mapped_column(default=list)
+    # The newest message an agent has read: the shopper's "已读" up to here.
+    agent_read_message_id: Mapped[int | None] = mapped_column(BigId)
 
 
 class Message(IdMixin, ShopOwned, Base):
@@ -136,4 +138,24 @@ class StreamEvent(ShopOwned, Base):
     stream: Mapped[str] = mapped_column(String(80))
     name: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Upload(IdMixin, ShopOwned, Base):
+    """An image sent in a conversation. The file and its thumbnail live under the data
+    directory (``uploads/<shop id>/<stored_name>``); only the conversation's visitor and
+    the shop's agents may fetch them."""
+
+    __tablename__ = "uploads"
+
+    conversation_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    sender_kind: Mapped[SenderKind] = mapped_column(text_enum(SenderKind))
+    sender_id: Mapped[int | None] = mapped_column(BigId)
+    content_type: Mapped[str] = mapped_column(String(40))
+    byte_size: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -30,6 +30,9 @@ class Shop(IdMixin, TimestampMixin, Base):
     contact_email: Mapped[str | None] = mapped_column(String(254))
     # Secret the storefront uses to sign customer ids passed to the widget.
     widget_secret: Mapped[str] = mapped_column(String(64))
+    # The chat widget's texts and promises: announcements, greeting, expected reply times
+    # (see kefu.actions.widget for the keys and their defaults).
+    widget_settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
 class Holiday(IdMixin, ShopOwned, Base):

@@ -16,6 +16,12 @@ from kefu.actions.shops import (
     do_set_business_hours,
     do_update_shop_profile,
 )
+from kefu.actions.widget import do_update_widget_settings
+from kefu.lib.widget import (
+    MAX_GREETING_LENGTH,
+    MAX_REPLY_MINUTES,
+    widget_settings,
+)
 from kefu.models.base import utcnow
 from kefu.queries.shops import get_shop, list_holidays, shop_calendar
 from kefu.web.api.v1.schemas import ERROR_RESPONSES, ApiModel, IdPath
@@ -68,6 +74,43 @@ class HolidayIn(ApiModel):
 
 class HolidayOut(HolidayIn):
     id: int
+
+
+class WidgetSettingsOut(ApiModel):
+    announcements: list[str] = Field(description="Lines the widget rotates (at most 5)")
+    greeting: str | None = Field(description="Sent when a shopper opens the widget; null: default")
+    reply_minutes_open: int = Field(description="Promised reply time within business hours")
+    reply_minutes_closed: int = Field(description="Promised reply time outside business hours")
+
+
+class WidgetSettingsPatch(ApiModel):
+    """Only the fields sent are changed."""
+
+    announcements: list[str] | None = Field(
+        None,
+        description="At most 5 lines of at most 100 characters",
+        examples=[["双11全场满299减50", "顺丰包邮，48小时发货"]],
+    )
+    greeting: str | None = Field(None, max_length=MAX_GREETING_LENGTH, description="Empty: default")
+    reply_minutes_open: int | None = Field(None, ge=1, le=MAX_REPLY_MINUTES)
+    reply_minutes_closed: int | None = Field(None, ge=1, le=MAX_REPLY_MINUTES)
+
+
+@router.get("/widget", summary="Read the chat widget's announcements, greeting and reply times")
+async def read_widget_settings(session: SessionDep, actor: ActorDep) -> WidgetSettingsOut:
+    shop = await get_shop(session, actor)
+    return WidgetSettingsOut(**widget_settings(shop.widget_settings))
+
+
+@router.patch("/widget", summary="Change the chat widget's texts and promised reply times")
+async def update_widget_settings(
+    body: WidgetSettingsPatch, session: SessionDep, actor: ActorDep
+) -> WidgetSettingsOut:
+    settings = await do_update_widget_settings(
+        session, actor, **body.model_dump(exclude_unset=True)
+    )
+    await session.commit()
+    return WidgetSettingsOut(**settings)
 
 
 @router.get("", summary="Read the shop profile")

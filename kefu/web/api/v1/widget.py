@@ -58,6 +58,9 @@ class WidgetConversationOut(ApiModel):
     rating: int | None
     closed_at: datetime | None
     created_at: datetime
+    agent_read_message_id: int | None = Field(
+        description="The shopper's messages up to this id have been read by an agent"
+    )
 
 
 class StartIn(ApiModel):

@@ -1,0 +1,164 @@
+"""The chat widget's writes besides messages: the shop's widget settings (owners), a
+message left while nobody can answer (visitors), and an agent's read marker.
+
+Settings keys and defaults live in ``kefu.lib.widget``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kefu.access import Actor, Permission
+from kefu.actions.base import publish_on_commit, record_audit
+from kefu.actions.checks import check_known, clean_text
+from kefu.actions.conversations import (
+    do_start_conversation,
+    load_for_staff,
+    staff_stream,
+    visitor_streams,
+)
+from kefu.actions.messages import do_send_message
+from kefu.actions.streams import emit
+from kefu.errors import Invalid, NotFound
+from kefu.events import ConversationRead, ShopSettingsChanged, shop_stream
+from kefu.lib.widget import (
+    DEFAULTS,
+    MAX_ANNOUNCEMENT_LENGTH,
+    MAX_ANNOUNCEMENTS,
+    MAX_GREETING_LENGTH,
+    MAX_REPLY_MINUTES,
+    widget_settings,
+)
+from kefu.models import Conversation, Message, MessageKind
+from kefu.queries.shops import get_shop
+
+OFFLINE_TAG = "留言"
+
+
+def _announcements(value: Any) -> list[str]:
+    if not isinstance(value, list):
+        raise Invalid("announcements must be a list of lines", field="announcements")
+    lines = [line for line in value if not (isinstance(line, str) and not line.strip())]
+    if len(lines) > MAX_ANNOUNCEMENTS:
+        raise Invalid(
+            f"a shop has at most {MAX_ANNOUNCEMENTS} announcement lines", field="announcements"
+        )
+    return [
+        clean_text(line, "announcements", "an announcement line", MAX_ANNOUNCEMENT_LENGTH)
+        for line in lines
+    ]
+
+
+def _greeting(value: Any) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return clean_text(value, "greeting", "the greeting", MAX_GREETING_LENGTH)
+
+
+def _minutes(field: str) -> Any:
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise Invalid(f"{field} must be a whole number of minutes", field=field)
+        if not 1 <= value <= MAX_REPLY_MINUTES:
+            raise Invalid(f"{field} must be 1 to {MAX_REPLY_MINUTES} minutes", field=field)
+        return value
+
+    return check
+
+
+CHECKS = {
+    "announcements": _announcements,
+    "greeting": _greeting,
+    "reply_minutes_open": _minutes("reply_minutes_open"),
+    "reply_minutes_closed": _minutes("reply_minutes_closed"),
+}
+assert set(CHECKS) == set(DEFAULTS)
+
+
+async def do_update_widget_settings(
+    session: AsyncSession, actor: Actor, **changes: Any
+) -> dict[str, Any]:
+    """Change the widget's announcements (up to 5 rotating lines), greeting, or the reply
+    times promised to offline messages; returns the complete settings."""
+    actor.require(Permission.MANAGE_SHOP)
+    check_known(changes, CHECKS)
+    shop = await get_shop(session, actor)
+    before = widget_settings(shop.widget_settings)
+    after = before | {key: CHECKS[key](value) for key, value in changes.items()}
+    if after != before:
+        shop.widget_settings = after
+        await session.flush()
+        record_audit(
+            session,
+            actor,
+            "shop.update_widget",
+            "shop",
+            shop.id,
+            before={"widget_settings": before},
+            after={"widget_settings": after},
+        )
+        publish_on_commit(
+            session,
+            ShopSettingsChanged(
+                actor.shop_id, {"changed": "widget"}, frozenset({shop_stream(actor.shop_id)})
+            ),
+        )
+    return after
+
+
+async def do_leave_offline_message(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    name: Any,
+    contact: Any,
+    body: Any,
+    client_id: Any,
+) -> tuple[Conversation, Message]:
+    """A shopper's message left while no agent can answer: it opens (or joins) their
+    conversation, tagged 留言, which agents pick up when they return. The name and the
+    contact (phone, WeChat, e-mail) ride in the message payload for the agent."""
+    details = {
+        "name": clean_text(name, "name", "your name", 50),
+        "contact": clean_text(contact, "contact", "a way to reach you", 100),
+    }
+    conversation = await do_start_conversation(session, actor)
+    if OFFLINE_TAG not in conversation.tags:
+        conversation.tags = [*conversation.tags, OFFLINE_TAG]
+    message = await do_send_message(
+        session,
+        actor,
+        conversation.id,
+        body,
+        client_id,
+        kind=MessageKind.TEXT,
+        payload={"offline_form": details},
+    )
+    return conversation, message
+
+
+async def do_mark_read(
+    session: AsyncSession, actor: Actor, conversation_id: int, message_id: int
+) -> Conversation:
+    """An agent has read the conversation up to ``message_id``: the shopper's messages up
+    to it show "已读". The marker only moves forward; reading is not audited (it changes
+    nothing but the receipt)."""
+    conversation = await load_for_staff(session, actor, conversation_id)
+    message = await session.get(Message, message_id)
+    if message is None or message.conversation_id != conversation.id:
+        raise NotFound("message", field="message_id")
+    if (conversation.agent_read_message_id or 0) >= message_id:
+        return conversation
+    conversation.agent_read_message_id = message_id
+    await session.flush()
+    recipients = {staff_stream(conversation)} | await visitor_streams(session, conversation)
+    await emit(
+        session,
+        ConversationRead(
+            conversation.shop_id,
+            {"conversation_id": conversation.id, "message_id": message_id},
+            frozenset(recipients),
+        ),
+    )
+    return conversation

@@ -1,0 +1,1 @@
+"""Channels a shopper reaches the shop through: transport, views and templates each."""

@@ -1,0 +1,70 @@
+"""Checking an uploaded image by its content and making its thumbnail.
+
+The file name and the browser's declared type prove nothing: an HTML page renamed
+``.png`` must be refused and a PNG renamed ``.exe`` accepted. Pillow reads the header to
+learn the real format and size, then decodes the whole image, so a file that only starts
+like an image is refused too."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, UnidentifiedImageError
+
+# Format (as Pillow names it) → the content type it is served with.
+ACCEPTED = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
+MAX_PIXELS = 40_000_000  # a decompression bomb is refused before it is decoded
+THUMBNAIL_EDGE = 320
+
+
+class ImageError(ValueError):
+    """The bytes are not an image we accept; ``unsupported`` when they are another kind
+    of file altogether (415) rather than a broken or oversized image (422)."""
+
+    def __init__(self, message: str, *, unsupported: bool = False):
+        super().__init__(message)
+        self.unsupported = unsupported
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedImage:
+    content_type: str
+    width: int
+    height: int
+    thumbnail: bytes  # WebP, at most THUMBNAIL_EDGE pixels on its longer side
+
+
+def _open(data: bytes) -> Image.Image:
+    try:
+        image = Image.open(io.BytesIO(data), formats=list(ACCEPTED))
+    except (UnidentifiedImageError, OSError) as exc:
+        raise ImageError(
+            "only PNG, JPEG, GIF or WebP images can be sent", unsupported=True
+        ) from exc
+    if image.width * image.height > MAX_PIXELS:
+        raise ImageError("the image has too many pixels")
+    return image
+
+
+def check_image(data: bytes) -> CheckedImage:
+    """The real type and size of ``data`` and a thumbnail, or ``ImageError``."""
+    image = _open(data)
+    try:
+        image.load()
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise ImageError("the image is damaged and cannot be shown") from exc
+    thumb = image.convert("RGBA") if image.mode in ("P", "LA", "PA") else image
+    if thumb.mode not in ("RGB", "RGBA"):
+        thumb = thumb.convert("RGB")
+    thumb.thumbnail((THUMBNAIL_EDGE, THUMBNAIL_EDGE))
+    out = io.BytesIO()
+    thumb.save(out, format="WEBP", quality=80)
+    return CheckedImage(ACCEPTED[str(image.format)], image.width, image.height, out.getvalue())
+
+
+def stored_path(data_dir: Path, shop_id: int, stored_name: str, *, thumbnail: bool) -> Path:
+    """Where an upload (or its thumbnail) lives under the data directory."""
+    suffix = ".thumb.webp" if thumbnail else ".img"
+    return data_dir / "uploads" / str(shop_id) / f"{stored_name}{suffix}"
