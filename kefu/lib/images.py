@@ -55,13 +55,13 @@ def check_image(data: bytes) -> CheckedImage:
         image.load()
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise ImageError("the image is damaged and cannot be shown") from exc
-    thumb = image.convert("RGBA") if image.mode in ("P", "LA", "PA") else image
-    if thumb.mode not in ("RGB", "RGBA"):
-        thumb = thumb.convert("RGB")
+    content_type, width, height = ACCEPTED[str(image.format)], image.width, image.height
+    # convert() copies, so thumbnail() below never shrinks the image we measured.
+    thumb = image.convert("RGBA" if image.mode in ("P", "LA", "PA", "RGBA") else "RGB")
     thumb.thumbnail((THUMBNAIL_EDGE, THUMBNAIL_EDGE))
     out = io.BytesIO()
     thumb.save(out, format="WEBP", quality=80)
-    return CheckedImage(ACCEPTED[str(image.format)], image.width, image.height, out.getvalue())
+    return CheckedImage(content_type, width, height, out.getvalue())
 
 
 def stored_path(data_dir: Path, shop_id: int, stored_name: str, *, thumbnail: bool) -> Path:
