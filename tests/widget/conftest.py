@@ -7,6 +7,7 @@ import io
 import pytest
 from PIL import Image
 
+from tests.browser.conftest import chromium  # noqa: F401  (shared fixture)
 from tests.chat.conftest import Shopper, make_shopper, server  # noqa: F401  (shared fixture)
 from tests.factories import Persona
 

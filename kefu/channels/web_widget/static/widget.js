@@ -89,7 +89,8 @@
     open: false,
     socket: null,
     backoff: 1000,
-    greeted: false
+    greeted: false,
+    starting: null
   };
 
   // --- HTTP -----------------------------------------------------------------------------
@@ -526,11 +527,16 @@
 
   function ensureConversation() {
     if (state.conversation && state.conversation.status !== "closed") return Promise.resolve(state.conversation);
-    return request("POST", "/conversations", {}).then(function (conversation) {
-      setConversation(conversation);
-      connect();
-      return conversation;
-    });
+    // Messages typed while the conversation is being opened wait for that one request.
+    if (!state.starting) {
+      state.starting = request("POST", "/conversations", {}).then(function (conversation) {
+        state.starting = null;
+        setConversation(conversation);
+        connect();
+        return conversation;
+      }, function (error) { state.starting = null; throw error; });
+    }
+    return state.starting;
   }
 
   function send(message) {

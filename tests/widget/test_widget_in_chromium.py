@@ -1,0 +1,303 @@
+"""The widget in a real browser on the demo storefront: a shopper talks with carol, the
+conversation survives a reload, the chat is rated, and nothing a person types runs as code.
+
+Debian's Chromium through Playwright; carol answers through the same server's REST API and
+her agent socket, as the workspace does."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+from playwright.async_api import Page, expect
+from sqlalchemy import update
+
+from kefu.models import Product, Role, Shop
+from tests.browser.conftest import CHROMIUM, ROOT, _free_port, _wait_until_up
+from tests.chat.wsclient import Socket
+from tests.factories import Persona, make_person, make_shop
+from tests.widget.conftest import ALWAYS_OPEN
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is not installed"),
+]
+GREETING = "您好，欢迎光临小鹿优选旗舰店！尺码、色号、物流都可以问我哦～"
+WAIT = 10_000  # ms: the greeting's promise, and a safety net for the rest
+
+XSS_PAYLOADS = [
+    "<script>window.__xss = 1</script>",
+    '<img src=x onerror="window.__xss = 2">',
+    '<svg onload="window.__xss = 3"></svg>',
+    "<svg><script>window.__xss = 4</script></svg>",
+    '<iframe src="javascript:window.parent.__xss = 5"></iframe>',
+    '<a href="javascript:window.__xss = 6">点我领券</a>',
+    '<body onload="window.__xss = 7">',
+    '<details open ontoggle="window.__xss = 8">',
+    '<input autofocus onfocus="window.__xss = 9">',
+    '<video><source onerror="window.__xss = 10"></video>',
+    '<audio src=x onerror="window.__xss = 11">',
+    '<marquee onstart="window.__xss = 12">促销</marquee>',
+    "&lt;img src=x onerror=window.__xss=13&gt;",
+    "&#60;script&#62;window.__xss = 14&#60;/script&#62;",
+    '"><img src=x onerror="window.__xss = 15">',
+    "'><svg/onload='window.__xss = 16'>",
+    "javascript:window.__xss = 17",
+    "<style>@import 'javascript:window.__xss = 18';</style>",
+    '<object data="javascript:window.__xss = 19"></object>',
+    '<math><mtext><table><mglyph><style><img src=x onerror="window.__xss = 20">',
+    '<img src="x" onerror="alert(\'已中招\')">',
+    "{{constructor.constructor('window.__xss = 22')()}}",
+    "<scr<script>ipt>window.__xss = 23</scr</script>ipt>",
+]
+
+
+@pytest.fixture(scope="session")
+def widget_server(settings) -> Iterator[str]:
+    """Kefu served by uvicorn in a subprocess on the test database, with widget rate
+    limits high enough for one shopper to send the whole XSS corpus."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "KEFU_DATABASE_URL": settings.database_url,
+        "KEFU_DATA_DIR": str(settings.data_dir),
+        "KEFU_SECRET_KEY": settings.secret_key,
+        "KEFU_WIDGET_VISITOR_PER_MINUTE": "10000",
+        "KEFU_WIDGET_IP_PER_MINUTE": "10000",
+    }
+    command = [sys.executable, "-m", "uvicorn", "kefu.app:create_app", "--factory"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    process = subprocess.Popen(command, env=env, cwd=ROOT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(url, process)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+async def demo_carol(sessionmaker, widget_server) -> Persona:
+    """The demo shop with two products and carol, its supervisor, online; open all day."""
+    async with sessionmaker() as session:
+        shop = await make_shop(session, "demo", "小鹿优选旗舰店")
+        shop.widget_settings = {"greeting": GREETING, "announcements": ["全场满299元包邮"]}
+        shop.business_hours = ALWAYS_OPEN
+        for code, title, price in (
+            ("DN01", "90白鸭绒轻薄羽绒服", 59900),
+            ("EB01", "降噪蓝牙耳机", 39900),
+        ):
+            session.add(
+                Product(
+                    shop_id=shop.id,
+                    external_id=code,
+                    sku=f"XL{code}",
+                    title=title,
+                    category="服装",
+                    price_cents=price,
+                    stock=20,
+                    attributes={},
+                )
+            )
+        carol = await make_person(session, shop, "carol", Role.SUPERVISOR)
+        await session.commit()
+    async with staff(widget_server, carol) as c:
+        assert (await c.put("/api/v1/me/presence", json={"presence": "online"})).is_success
+    return carol
+
+
+def staff(server: str, persona: Persona) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        base_url=server,
+        cookies={"kefu_session": persona.session_token},
+        headers={"X-CSRF-Token": persona.csrf_token},
+        timeout=WAIT / 1000,
+    )
+
+
+async def agent_socket(server: str, persona: Persona) -> Socket:
+    return await Socket.open(
+        f"ws://{server.removeprefix('http://')}/ws/agent",
+        headers={"Cookie": f"kefu_session={persona.session_token}"},
+    )
+
+
+@pytest.fixture
+async def shopper(chromium, widget_server) -> AsyncIterator[Page]:
+    context = await chromium.new_context(
+        base_url=widget_server, viewport={"width": 1366, "height": 860}, locale="zh-CN"
+    )
+    page = await context.new_page()
+    yield page
+    await context.close()
+
+
+def widget(page: Page):
+    return page.locator("#kefu-widget")
+
+
+async def test_shopper_and_carol_hold_a_conversation(shopper: Page, demo_carol, widget_server):
+    carol_socket = await agent_socket(widget_server, demo_carol)
+    try:
+        await shopper.goto("/demo/store")
+        await shopper.get_by_role("button", name="联系客服").click()
+        chat = widget(shopper)
+        await expect(chat.get_by_text(GREETING)).to_be_visible(timeout=WAIT)
+        await expect(chat.get_by_text("全场满299元包邮")).to_be_visible()
+        await chat.get_by_role("textbox", name="输入消息").fill("请问羽绒服 M 码还有货吗？")
+        await chat.get_by_role("textbox", name="输入消息").press("Enter")
+
+        created = await carol_socket.expect(lambda f: f.get("name") == "message.created")
+        question = created["data"]["message"]
+        assert question["body"] == "请问羽绒服 M 码还有货吗？"
+        conversation_id = created["data"]["conversation_id"]
+        await expect(chat.get_by_text("未读")).to_be_visible()
+
+        async with staff(widget_server, demo_carol) as carol:
+            read = await carol.post(
+                f"/api/v1/conversations/{conversation_id}/read",
+                json={"message_id": question["id"]},
+            )
+            assert read.is_success
+            await expect(chat.get_by_text("已读")).to_be_visible()
+            await carol_socket.send(
+                {"type": "typing", "conversation_id": conversation_id, "typing": True}
+            )
+            await expect(chat.get_by_text("客服正在输入…")).to_be_visible()
+            reply = await carol.post(
+                f"/api/v1/conversations/{conversation_id}/messages",
+                json={
+                    "client_id": "6f1c2b9e-1111-4c3a-9d7e-0a1b2c3d4e5f",
+                    "body": "有货的亲，今天下单明天发顺丰 😊",
+                },
+            )
+            assert reply.is_success
+            await expect(chat.get_by_text("有货的亲，今天下单明天发顺丰 😊")).to_be_visible()
+            await expect(chat.get_by_text("客服正在输入…")).to_be_hidden()
+
+            await shopper.reload()
+            await shopper.get_by_role("button", name="联系客服").click()
+            await expect(chat.get_by_text("请问羽绒服 M 码还有货吗？")).to_be_visible()
+            await expect(chat.get_by_text("有货的亲，今天下单明天发顺丰 😊")).to_be_visible()
+            await expect(chat.get_by_text("已读")).to_be_visible()
+
+            closed = await carol.post(
+                f"/api/v1/conversations/{conversation_id}/close",
+                json={"summary": "咨询羽绒服库存，已答复有货", "disposition": "resolved"},
+            )
+            assert closed.is_success
+            await expect(chat.get_by_text("本次会话已结束")).to_be_visible()
+            await chat.get_by_role("button", name="非常满意").click()
+            await chat.get_by_role("textbox", name="说说您的感受").fill("回复很快，谢谢！")
+            await chat.get_by_role("button", name="提交评价").click()
+            await expect(chat.get_by_text("感谢您的评价！")).to_be_visible()
+            rated = (await carol.get(f"/api/v1/conversations/{conversation_id}")).json()
+            assert (rated["rating"], rated["rating_comment"]) == (5, "回复很快，谢谢！")
+    finally:
+        await carol_socket.ws.close()
+
+
+async def test_nothing_a_shopper_or_agent_types_runs_in_the_widget(
+    shopper: Page, demo_carol, widget_server
+):
+    dialogs: list[str] = []
+    shopper.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    await shopper.goto("/demo/store")
+    await shopper.get_by_role("button", name="联系客服").click()
+    chat = widget(shopper)
+    box = chat.get_by_role("textbox", name="输入消息")
+    for payload in XSS_PAYLOADS:
+        await box.fill(payload)
+        await box.press("Enter")
+    mine = chat.locator(".msg.mine .text")
+    await expect(mine).to_have_count(len(XSS_PAYLOADS))
+    await expect(chat.locator(".msg.mine .receipt", has_text="未读")).to_have_count(
+        len(XSS_PAYLOADS), timeout=WAIT
+    )
+    assert await mine.all_text_contents() == XSS_PAYLOADS
+
+    async with staff(widget_server, demo_carol) as carol:
+        [conversation] = (await carol.get("/api/v1/conversations")).json()["items"]
+        stored = (
+            await carol.get(
+                f"/api/v1/conversations/{conversation['id']}/messages", params={"limit": 100}
+            )
+        ).json()["items"]
+        assert sorted(m["body"] for m in stored) == sorted(XSS_PAYLOADS)
+        for n, payload in enumerate(XSS_PAYLOADS[:5]):
+            await carol.post(
+                f"/api/v1/conversations/{conversation['id']}/messages",
+                json={"client_id": f"00000000-0000-4000-8000-{n:012d}", "body": payload},
+            )
+        card = {
+            "type": "product",
+            "product": {
+                "title": "<img src=x onerror=\"window.__xss = 'card'\">羽绒服",
+                "price_cents": 59900,
+                "url": "javascript:window.__xss = 'link'",
+            },
+        }
+        await carol.post(
+            f"/api/v1/conversations/{conversation['id']}/messages",
+            json={
+                "client_id": "00000000-0000-4000-8000-0000000000ca",
+                "kind": "card",
+                "body": "推荐商品",
+                "payload": card,
+            },
+        )
+    theirs = chat.locator(".msg.theirs .text")
+    await expect(theirs).to_have_count(1 + 5)  # the greeting and carol's five
+    assert (await theirs.all_text_contents())[1:] == XSS_PAYLOADS[:5]
+    card_node = chat.locator(".card")
+    await expect(card_node).to_contain_text("<img src=x onerror=\"window.__xss = 'card'\">羽绒服")
+    assert await card_node.get_attribute("href") is None, "a javascript: link is never a link"
+    await card_node.click()
+    await shopper.reload()
+    await shopper.get_by_role("button", name="联系客服").click()
+    await expect(chat.locator(".msg.mine .text")).to_have_count(len(XSS_PAYLOADS))
+    assert await shopper.evaluate("window.__xss") is None
+    assert dialogs == []
+    assert await chat.locator("img:not(.pic), script, iframe, object").count() == 0
+
+
+async def test_on_a_phone_in_english_away_hours_offer_the_offline_form(
+    chromium, demo_carol, widget_server, sessionmaker
+):
+    async with sessionmaker() as session:
+        await session.execute(update(Shop).where(Shop.slug == "demo").values(business_hours={}))
+        await session.commit()
+    context = await chromium.new_context(
+        base_url=widget_server,
+        viewport={"width": 390, "height": 780},
+        is_mobile=True,
+        has_touch=True,
+        locale="en-US",
+    )
+    try:
+        phone = await context.new_page()
+        await phone.goto("/demo/store?lang=en")
+        await phone.get_by_role("button", name="Chat").click()
+        chat = widget(phone)
+        panel = await chat.get_by_role("dialog").bounding_box()
+        assert panel is not None and (panel["width"], panel["height"]) == (390, 780)
+        await expect(chat.get_by_text("We will reply within 4 h")).to_be_visible()
+        await chat.get_by_label("Your name").fill("Lin Mei")
+        await chat.get_by_label("Phone / WeChat / e-mail").fill("lin.mei@example.com")
+        await chat.get_by_label("Your message").fill("Do you ship the down jacket to Hong Kong?")
+        await chat.get_by_role("button", name="Leave message").click()
+        await expect(
+            chat.get_by_text("Message received. We will reply within 4 h.")
+        ).to_be_visible()
+        await expect(chat.get_by_text("Do you ship the down jacket to Hong Kong?")).to_be_visible()
+    finally:
+        await context.close()
+    async with staff(widget_server, demo_carol) as carol:
+        [conversation] = (await carol.get("/api/v1/conversations")).json()["items"]
+        assert conversation["tags"] == ["留言"]
