@@ -459,7 +459,7 @@ def _path(path: str, ids: dict[str, Any]) -> str:
 
 
 async def walk(
-    app, api: httpx.AsyncClient, ids: dict[str, Any], *, who: str, headers=None
+    app, api: httpx.AsyncClient, ids: dict[str, Any], *, who: str
 ) -> AsyncIterator[tuple[tuple[str, str], Walk, httpx.Response]]:
     """Call every route once as ``api``, by-id routes with acme's ids. Only visitors
     walk the public route: anyone may become a visitor of acme, which adds to acme."""
@@ -468,8 +468,7 @@ async def walk(
         spec = walk_of(route)
         if spec.kind == "public" and who != "visitor":
             continue
-        url = _path(path, ids)
-        response = await api.request(method, url, json=spec.body, headers=headers)
+        response = await api.request(method, _path(path, ids), json=spec.body)
         assert response.status_code < 500, (who, route, response.text)
         yield route, spec, response
 
@@ -599,13 +598,12 @@ async def check_visitor_walk(app, sessionmaker, client, owen, acme, shopper: Sho
     hers, signing in at acme never yields another visitor of acme, and acme is unchanged."""
     before = await acme_rows(sessionmaker, owen.shop_id)
     ids = acme_ids(before)
-    mine = {shopper.conversation_id}
-    ids["conversations"] -= mine
+    ids["conversations"] -= {shopper.conversation_id}  # hers, so the widget shows it
     known = {row["public_id"] for row in before["visitors"]} - {shopper.public_id}
-    async with httpx.AsyncClient(transport=client._transport, base_url=client.base_url) as api:
-        async for route, spec, response in walk(
-            app, api, acme, who="visitor", headers=shopper.headers
-        ):
+    async with httpx.AsyncClient(
+        transport=client._transport, base_url=client.base_url, headers=shopper.headers
+    ) as api:
+        async for route, spec, response in walk(app, api, acme, who="visitor"):
             if spec.kind == "public":
                 assert response.status_code == 200, (route, response.text)
                 assert set(response.json()) == {"token", "visitor_id", "shop_name"}
