@@ -73,8 +73,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.widget_limits = WidgetLimits.from_settings(settings)
     install_error_handlers(app)
     app.add_middleware(WidgetCORS)
+    install_widget(app)
     app.include_router(api_router, prefix="/api/v1")
     app.include_router(ws_router)
-    install_widget(app)
     install_pages(app, settings)
     return app

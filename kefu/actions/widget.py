@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
@@ -138,16 +139,27 @@ async def do_leave_offline_message(
     return conversation, message
 
 
+async def _newest_message_id(session: AsyncSession, conversation: Conversation) -> int | None:
+    return await session.scalar(
+        select(func.max(Message.id)).where(Message.conversation_id == conversation.id)
+    )
+
+
 async def do_mark_read(
-    session: AsyncSession, actor: Actor, conversation_id: int, message_id: int
+    session: AsyncSession, actor: Actor, conversation_id: int, message_id: int | None = None
 ) -> Conversation:
-    """An agent has read the conversation up to ``message_id``: the shopper's messages up
-    to it show "已读". The marker only moves forward; reading is not audited (it changes
-    nothing but the receipt)."""
+    """An agent has read the conversation up to ``message_id`` (default: all of it): the
+    shopper's messages up to there show "已读". The marker only moves forward; reading is
+    not audited (it changes nothing but the receipt)."""
     conversation = await load_for_staff(session, actor, conversation_id)
-    message = await session.get(Message, message_id)
-    if message is None or message.conversation_id != conversation.id:
-        raise NotFound("message", field="message_id")
+    if message_id is None:
+        message_id = await _newest_message_id(session, conversation)
+        if message_id is None:
+            return conversation
+    else:
+        message = await session.get(Message, message_id)
+        if message is None or message.conversation_id != conversation.id:
+            raise NotFound("message", field="message_id")
     if (conversation.agent_read_message_id or 0) >= message_id:
         return conversation
     conversation.agent_read_message_id = message_id

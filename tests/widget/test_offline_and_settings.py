@@ -18,7 +18,11 @@ ANNOUNCEMENTS = [
 
 
 async def profile(client, slug: str = "acme") -> dict:
-    answer = await client.get(f"/api/v1/widget/{slug}/profile")
+    """What the widget shows a new visitor of the shop."""
+    visitor = (await client.post(f"/api/v1/widget/{slug}/visitors", json={})).json()
+    answer = await client.get(
+        "/api/v1/widget/profile", headers={"X-Visitor-Token": visitor["token"]}
+    )
     assert answer.status_code == 200, answer.text
     return answer.json()
 
@@ -70,7 +74,9 @@ async def test_only_the_owner_changes_the_widget_and_only_of_their_shop(client, 
 
 
 async def test_unknown_shop_has_no_widget(client, personas):
-    assert (await client.get("/api/v1/widget/no-such-shop/profile")).status_code == 404
+    answer = await client.post("/api/v1/widget/no-such-shop/visitors", json={})
+    assert answer.status_code == 404
+    assert (await client.get("/api/v1/widget/profile")).status_code == 401
 
 
 async def test_online_only_when_open_and_an_agent_is_online(client, owen, alice):

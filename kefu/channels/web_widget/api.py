@@ -3,15 +3,12 @@ the shop's public widget profile, images (both sides), offline messages, read re
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Path, UploadFile
+from fastapi import APIRouter, Depends, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import Field
 
 from kefu.access import Actor
 from kefu.actions.uploads import do_store_image
-from kefu.actions.visitors import shop_by_slug
 from kefu.actions.widget import do_leave_offline_message, do_mark_read
 from kefu.lib.images import stored_path
 from kefu.models import Upload
@@ -67,7 +64,9 @@ class OfflineOut(ApiModel):
 
 
 class ReadIn(ApiModel):
-    message_id: RowId = Field(description="The newest message the agent has read")
+    message_id: RowId | None = Field(
+        None, description="The newest message the agent has read; omitted: the newest of all"
+    )
 
 
 class ReadOut(ApiModel):
@@ -76,15 +75,13 @@ class ReadOut(ApiModel):
 
 
 @router.get(
-    "/widget/{shop_slug}/profile",
+    "/widget/profile",
     summary="The widget's texts and whether someone can answer now",
     dependencies=WIDGET,
     tags=["widget"],
 )
-async def read_profile(
-    shop_slug: Annotated[str, Path(max_length=64)], session: SessionDep
-) -> WidgetProfileOut:
-    shop = await shop_by_slug(session, shop_slug)
+async def read_profile(session: SessionDep, visitor: VisitorDep) -> WidgetProfileOut:
+    shop = await visitor_shop(session, visitor)
     profile = await widget_profile(session, shop, utcnow())
     return WidgetProfileOut(
         shop_name=profile.shop_name,

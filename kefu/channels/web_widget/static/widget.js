@@ -782,13 +782,15 @@
 
   function start() {
     build();
-    request("GET", "/" + encodeURIComponent(SHOP) + "/profile").then(function (profile) {
-      state.profile = profile;
-      rotateAnnouncements(profile.announcements || []);
-      showPresence();
-      if (state.open) greet();
-    });
-    identify().then(loadHistory).then(function () {
+    identify().then(function () {
+      request("GET", "/profile").then(function (profile) {
+        state.profile = profile;
+        rotateAnnouncements(profile.announcements || []);
+        showPresence();
+        if (state.open) greet();
+      });
+      return loadHistory();
+    }).then(function () {
       if (state.conversationId) connect();
     });
   }
