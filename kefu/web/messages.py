@@ -58,6 +58,13 @@ KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^\w+ must be one of: ", N_("Choose one of the options offered.")),
         (r"^\w+ cannot be changed here$", N_("This cannot be changed here.")),
         (r"^ids must be whole numbers$", N_("Choose from the list offered.")),
+        (
+            r"^a shop has at most (?P<n>\d+) announcement lines$",
+            N_("Enter at most %(n)s announcement lines."),
+        ),
+        (r"^announcements must be a list of lines$", N_("Enter the announcements line by line.")),
+        (r"^\w+ must be a whole number of minutes$", N_("Enter a whole number of minutes.")),
+        (r"^\w+ must be 1 to (?P<n>\d+) minutes$", N_("Enter 1 to %(n)s minutes.")),
         (r"^.+ must have 1 to (?P<n>\d+) characters$", N_("Enter 1 to %(n)s characters.")),
         (r"^.+ must not contain control characters$", N_("Remove the control characters.")),
         (r"^unknown time zone .*$", N_("Choose a time zone such as Asia/Shanghai.")),

@@ -10,7 +10,13 @@ from kefu.models import Team
 from tests.factories import team_renames_around_1_november
 from tests.web.conftest import csrf_of
 
-OWNER_ONLY = ("/settings/shop", "/settings/hours", "/settings/api-keys", "/settings/audit")
+OWNER_ONLY = (
+    "/settings/shop",
+    "/settings/hours",
+    "/settings/widget",
+    "/settings/api-keys",
+    "/settings/audit",
+)
 MANAGERS = ("/settings/agents", "/settings/agents/new", "/settings/teams")
 
 NEW_AGENT = {

@@ -10,6 +10,7 @@ from PIL import Image
 from tests.browser.conftest import chromium  # noqa: F401  (shared fixture)
 from tests.chat.conftest import Shopper, make_shopper, server  # noqa: F401  (shared fixture)
 from tests.factories import Persona
+from tests.web.conftest import as_  # noqa: F401  (shared fixture)
 
 ALWAYS_OPEN = {
     day: [["00:00", "24:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
