@@ -7,6 +7,7 @@ her agent socket, as the workspace does."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -20,7 +21,7 @@ from kefu.models import Product, Role, Shop
 from tests.browser.conftest import CHROMIUM, ROOT, _free_port, _wait_until_up
 from tests.chat.wsclient import Socket
 from tests.factories import Persona, make_person, make_shop
-from tests.widget.conftest import ALWAYS_OPEN
+from tests.widget.conftest import ALWAYS_OPEN, png_bytes
 
 pytestmark = [
     pytest.mark.browser,
@@ -181,6 +182,30 @@ async def test_shopper_and_carol_hold_a_conversation(shopper: Page, demo_carol, 
             await expect(chat.get_by_text("有货的亲，今天下单明天发顺丰 😊")).to_be_visible()
             await expect(chat.get_by_text("客服正在输入…")).to_be_hidden()
 
+            box = chat.get_by_role("textbox", name="输入消息")
+            await box.fill("好的")
+            typing = await carol_socket.expect(lambda f: f["type"] == "typing")
+            assert (typing["sender_kind"], typing["typing"]) == ("visitor", True)
+            await chat.get_by_role("button", name="表情").click()
+            await chat.get_by_role("button", name="👍").click()
+            await expect(box).to_have_value("好的👍")
+            await box.press("Enter")
+            await expect(chat.get_by_text("好的👍")).to_be_visible()
+
+            await chat.locator("input[type=file]").set_input_files(
+                {"name": "尺码.exe", "mimeType": "application/octet-stream", "buffer": png_bytes()}
+            )
+            photo = await carol_socket.expect(
+                lambda f: (
+                    f.get("name") == "message.created" and f["data"]["message"]["kind"] == "image"
+                )
+            )
+            upload_id = photo["data"]["message"]["payload"]["upload_id"]
+            assert (await carol.get(f"/api/v1/images/{upload_id}")).content == png_bytes()
+            thumbnail = chat.locator("img.pic")
+            await expect(thumbnail).to_have_attribute("src", re.compile(r"^blob:"))
+            assert await thumbnail.evaluate("img => img.naturalWidth") > 0
+
             await shopper.reload()
             await shopper.get_by_role("button", name="联系客服").click()
             await expect(chat.get_by_text("请问羽绒服 M 码还有货吗？")).to_be_visible()
@@ -301,3 +326,28 @@ async def test_on_a_phone_in_english_away_hours_offer_the_offline_form(
     async with staff(widget_server, demo_carol) as carol:
         [conversation] = (await carol.get("/api/v1/conversations")).json()["items"]
         assert conversation["tags"] == ["留言"]
+
+
+async def test_a_message_sent_while_offline_arrives_once_after_reconnecting(
+    shopper: Page, demo_carol, widget_server
+):
+    await shopper.goto("/demo/store")
+    await shopper.get_by_role("button", name="联系客服").click()
+    chat = widget(shopper)
+    box = chat.get_by_role("textbox", name="输入消息")
+    await box.fill("在吗？")
+    await box.press("Enter")
+    await expect(chat.locator(".receipt", has_text="未读")).to_have_count(1)
+
+    await shopper.context.set_offline(True)
+    await box.fill("我的订单什么时候发货？")
+    await box.press("Enter")
+    await expect(chat.locator(".receipt", has_text="发送中…")).to_have_count(1)
+    await shopper.context.set_offline(False)
+    await expect(chat.locator(".receipt", has_text="未读")).to_have_count(2, timeout=20_000)
+
+    async with staff(widget_server, demo_carol) as carol:
+        [conversation] = (await carol.get("/api/v1/conversations")).json()["items"]
+        path = f"/api/v1/conversations/{conversation['id']}/messages"
+        bodies = [m["body"] for m in (await carol.get(path)).json()["items"]]
+    assert bodies == ["我的订单什么时候发货？", "在吗？"]
