@@ -686,6 +686,9 @@
     var socket = new WebSocket(BASE.replace(/^http/, "ws") + "/ws/visitor?token=" + encodeURIComponent(state.token));
     state.socket = socket;
     socket.onopen = function () {
+      // Without a cursor the server streams only from now on; what happened since the
+      // conversation began is read once over REST after the welcome.
+      socket.fresh = state.lastEventId == null;
       socket.send(JSON.stringify({ type: "hello", last_event_id: state.lastEventId }));
     };
     socket.onmessage = function (raw) {
@@ -714,6 +717,7 @@
       state.backoff = 1000;
       remember(frame.last_event_id);
       showPresence();
+      if (socket.fresh) loadHistory();
       state.outbox.forEach(flush);
     } else if (frame.type === "event") {
       remember(frame.id);
