@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -58,9 +59,10 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
     raise RuntimeError(f"the server did not answer within {STARTUP_SECONDS} s")
 
 
-@pytest.fixture(scope="session")
-def server_url(settings) -> Iterator[str]:
-    """``kefu`` served by uvicorn in a subprocess, on the same database as the tests."""
+@contextmanager
+def served(settings, **env: str) -> Iterator[str]:
+    """``kefu`` served by uvicorn in a subprocess, on the same database as the tests;
+    ``env`` adds settings (``KEFU_…`` variables). Yields its URL."""
     port = _free_port()
     env = {
         **os.environ,
@@ -68,6 +70,7 @@ def server_url(settings) -> Iterator[str]:
         "KEFU_DATABASE_URL": settings.database_url,
         "KEFU_DATA_DIR": str(settings.data_dir),
         "KEFU_SECRET_KEY": settings.secret_key,
+        **env,
     }
     command = [
         sys.executable,
@@ -90,6 +93,12 @@ def server_url(settings) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def server_url(settings) -> Iterator[str]:
+    with served(settings) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -102,32 +102,19 @@ async def test_an_offline_message_becomes_a_conversation_for_the_agents(client, 
         await c.patch("/api/v1/shop/widget", json={"reply_minutes_closed": 180})
     visitor = (await client.post("/api/v1/widget/acme/visitors", json={})).json()
     headers = {"X-Visitor-Token": visitor["token"]}
-    client_id = str(uuid.uuid4())
-    left = await client.post(
-        "/api/v1/widget/offline-messages",
-        json={
-            "name": "王女士",
-            "contact": "13800138000",
-            "body": "羽绒服M码什么时候补货？有货请联系我",
-            "client_id": client_id,
-        },
-        headers=headers,
-    )
+    form = {
+        "name": "王女士",
+        "contact": "13800138000",
+        "body": "羽绒服M码什么时候补货？有货请联系我",
+        "client_id": str(uuid.uuid4()),
+    }
+    left = await client.post("/api/v1/widget/offline-messages", json=form, headers=headers)
     assert left.status_code == 200, left.text
     answer = left.json()
     assert answer["reply_minutes"] == 180
     assert answer["conversation"]["status"] == "open"
     assert answer["message"]["body"] == "羽绒服M码什么时候补货？有货请联系我"
-    again = await client.post(
-        "/api/v1/widget/offline-messages",
-        json={
-            "name": "王女士",
-            "contact": "13800138000",
-            "body": "羽绒服M码什么时候补货？有货请联系我",
-            "client_id": client_id,
-        },
-        headers=headers,
-    )
+    again = await client.post("/api/v1/widget/offline-messages", json=form, headers=headers)
     assert again.json()["message"]["id"] == answer["message"]["id"], "a retry stores nothing new"
     async with client.as_(carol) as c:
         waiting = (await c.get("/api/v1/conversations", params={"view": "unassigned"})).json()

@@ -6,10 +6,7 @@ her agent socket, as the workspace does."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from collections.abc import AsyncIterator, Iterator
 
 import httpx
@@ -18,7 +15,7 @@ from playwright.async_api import Page, expect
 from sqlalchemy import update
 
 from kefu.models import Product, Role, Shop
-from tests.browser.conftest import CHROMIUM, ROOT, _free_port, _wait_until_up
+from tests.browser.conftest import CHROMIUM, served
 from tests.chat.wsclient import Socket
 from tests.factories import Persona, make_person, make_shop
 from tests.widget.conftest import ALWAYS_OPEN, png_bytes
@@ -59,28 +56,11 @@ XSS_PAYLOADS = [
 
 @pytest.fixture(scope="session")
 def widget_server(settings) -> Iterator[str]:
-    """Kefu served by uvicorn in a subprocess on the test database, with widget rate
-    limits high enough for one shopper to send the whole XSS corpus."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "KEFU_DATABASE_URL": settings.database_url,
-        "KEFU_DATA_DIR": str(settings.data_dir),
-        "KEFU_SECRET_KEY": settings.secret_key,
-        "KEFU_WIDGET_VISITOR_PER_MINUTE": "10000",
-        "KEFU_WIDGET_IP_PER_MINUTE": "10000",
-    }
-    command = [sys.executable, "-m", "uvicorn", "kefu.app:create_app", "--factory"]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-    process = subprocess.Popen(command, env=env, cwd=ROOT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(url, process)
+    """Kefu in a subprocess with widget rate limits high enough for one shopper to send
+    the whole XSS corpus."""
+    limits = {"KEFU_WIDGET_VISITOR_PER_MINUTE": "10000", "KEFU_WIDGET_IP_PER_MINUTE": "10000"}
+    with served(settings, **limits) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture
