@@ -29,8 +29,8 @@
       closed: "本次会话已结束", rate: "请为本次服务评分", comment: "说说您的感受（选填）",
       submit: "提交评价", thanks: "感谢您的评价！", newChat: "继续咨询", sendProduct: "发送商品",
       minutes: "{n} 分钟", hours: "{n} 小时", tooBig: "图片太大了", notImage: "只能发送图片",
-      tooFast: "发送太频繁，请稍后再试", offline: "网络已断开，正在重连…", agent: "客服",
-      orderNo: "订单号", total: "实付", view: "查看", stars: ["非常不满意", "不满意", "一般", "满意", "非常满意"],
+      tooFast: "发送太频繁，请稍后再试", offline: "网络已断开，正在重连…",
+      orderNo: "订单号", total: "实付", stars: ["非常不满意", "不满意", "一般", "满意", "非常满意"],
       required: "请填写称呼、联系方式和留言", error: "出错了，请稍后再试"
     },
     en: {
@@ -43,8 +43,8 @@
       closed: "This chat has ended", rate: "How did we do?", comment: "Tell us more (optional)",
       submit: "Submit", thanks: "Thank you for your feedback!", newChat: "New question", sendProduct: "Send product",
       minutes: "{n} min", hours: "{n} h", tooBig: "The picture is too large", notImage: "Only pictures can be sent",
-      tooFast: "Too fast, please wait a moment", offline: "Connection lost, reconnecting…", agent: "Agent",
-      orderNo: "Order", total: "Total", view: "View", stars: ["Very poor", "Poor", "OK", "Good", "Excellent"],
+      tooFast: "Too fast, please wait a moment", offline: "Connection lost, reconnecting…",
+      orderNo: "Order", total: "Total", stars: ["Very poor", "Poor", "OK", "Good", "Excellent"],
       required: "Please fill in your name, contact and message", error: "Something went wrong, please try again"
     }
   }[LANG];
@@ -111,11 +111,13 @@
     });
   }
 
-  function problem(error) {
+  // What to tell the shopper about a refused request; ``image`` for an upload's refusals.
+  function problem(error, image) {
     var status = error && error.status;
-    if (status === 413) return t("tooBig");
-    if (status === 415 || status === 422) return t("notImage");
     if (status === 429) return t("tooFast");
+    if (image && status === 413) return t("tooBig");
+    if (image && (status === 415 || status === 422)) return t("notImage");
+    if (status === 422) return t("required");
     return t("error");
   }
 
@@ -207,7 +209,7 @@
     ".mine .text{background:#1f6bff;color:#fff;border-bottom-right-radius:4px}",
     ".receipt{font-size:11px;color:#98a2b3;margin-top:2px}",
     ".receipt.read{color:#067647}",
-    ".receipt.failed{color:#c0262d}",
+    ".receipt.failed{color:#c0262d;cursor:pointer}",
     ".notice{align-self:center;font-size:12px;color:#667085;background:#e9edf3;border-radius:999px;padding:3px 12px;text-align:center;max-width:90%}",
     ".pic{max-width:200px;max-height:200px;border-radius:10px;cursor:zoom-in;background:#e4e8ef;display:block;min-width:60px;min-height:60px;object-fit:cover}",
     ".card{display:flex;gap:10px;padding:10px;border-radius:12px;background:#fff;border:1px solid #e4e8ef;color:#1d2433;text-decoration:none;width:240px;max-width:100%}",
@@ -543,14 +545,24 @@
     message.client_id = uuid();
     var pending = { id: null, client_id: message.client_id, sender_kind: "visitor", kind: message.kind, body: message.body, payload: message.payload };
     ui.list.appendChild(bubble(pending, message.client_id));
-    receipt(find(message.client_id), t("sending"));
     scrollDown();
+    deliver(message);
+  }
+
+  function deliver(message) {
+    receipt(find(message.client_id), t("sending"));
     ensureConversation().then(function (conversation) {
       message.conversation_id = conversation.id;
       state.outbox.push(message);
       save("outbox", state.outbox);
       flush(message);
-    }, function (error) { receipt(find(message.client_id), problem(error), true); });
+    }, function (error) {
+      // Not even a conversation (offline?): the shopper taps the receipt to try again.
+      var node = find(message.client_id);
+      receipt(node, error.status ? problem(error) : t("failed"), true);
+      var r = node && node.querySelector(".receipt");
+      if (r) r.onclick = function () { r.onclick = null; deliver(message); };
+    });
   }
 
   function flush(message) {
@@ -593,7 +605,7 @@
       return request("POST", "/conversations/" + conversation.id + "/images", form, true);
     }).then(function (upload) {
       send({ kind: "image", body: "", payload: { upload_id: upload.id, width: upload.width, height: upload.height } });
-    }, function (error) { ui.list.appendChild(notice(problem(error))); scrollDown(); });
+    }, function (error) { ui.list.appendChild(notice(problem(error, true))); scrollDown(); });
   }
 
   // --- typing ----------------------------------------------------------------------------
