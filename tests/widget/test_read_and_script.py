@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import gzip
 import uuid
+from collections.abc import AsyncIterator
 
+import httpx
+import pytest
+
+from kefu.app import create_app
 from kefu.models import Product
 from tests.chat.conftest import make_shopper, visitor_socket
 from tests.factories import make_shop
@@ -97,11 +102,21 @@ async def test_the_script_never_parses_data_as_html():
         assert sink not in source
 
 
-async def test_demo_store_needs_the_demo_shop(client, personas):
-    assert (await client.get("/demo/store")).status_code == 404
+@pytest.fixture
+async def demo_client(settings) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of a server in demo mode (as `kefu demo` runs it), on the test database."""
+    app = create_app(settings.model_copy(update={"demo_mode": True}))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://kefu.test") as client:
+        yield client
+    await app.state.engine.dispose()
 
 
-async def test_demo_store_lists_products_and_embeds_the_widget(client, sessionmaker):
+async def test_demo_store_needs_the_demo_shop(demo_client, personas):
+    assert (await demo_client.get("/demo/store")).status_code == 404
+
+
+async def test_demo_store_lists_products_and_embeds_the_widget(client, demo_client, sessionmaker):
     async with sessionmaker() as session:
         shop = await make_shop(session, "demo", "小鹿优选旗舰店")
         product = Product(
@@ -116,12 +131,13 @@ async def test_demo_store_lists_products_and_embeds_the_widget(client, sessionma
         )
         session.add(product)
         await session.commit()
-    front = await client.get("/demo/store")
+    assert (await client.get("/demo/store")).status_code == 404, "only in demo mode"
+    front = await demo_client.get("/demo/store")
     assert front.status_code == 200
     assert "90白鸭绒轻薄羽绒服" in front.text and "¥599.00" in front.text
     assert 'src="http://kefu.test/widget.js" data-shop="demo"' in front.text
-    page = await client.get(f"/demo/store/products/{product.id}")
+    page = await demo_client.get(f"/demo/store/products/{product.id}")
     assert page.status_code == 200
     assert "身高160-168cm" in page.text and "藏青" in page.text
     assert "data-product=" in page.text
-    assert (await client.get("/demo/store/products/999999")).status_code == 404
+    assert (await demo_client.get("/demo/store/products/999999")).status_code == 404

@@ -56,10 +56,10 @@ XSS_PAYLOADS = [
 
 @pytest.fixture(scope="session")
 def widget_server(settings) -> Iterator[str]:
-    """Kefu in a subprocess with widget rate limits high enough for one shopper to send
-    the whole XSS corpus."""
+    """Kefu in a subprocess in demo mode (the demo store), with widget rate limits high
+    enough for one shopper to send the whole XSS corpus."""
     limits = {"KEFU_WIDGET_VISITOR_PER_MINUTE": "10000", "KEFU_WIDGET_IP_PER_MINUTE": "10000"}
-    with served(settings, **limits) as url:
+    with served(settings, KEFU_DEMO_MODE="true", **limits) as url:
         yield url
 
 

@@ -1,6 +1,7 @@
 """``/demo/store``: a small storefront built from the demo shop's products that embeds
 the widget exactly as a shop would, with one script tag. It shows a shop owner what their
-shoppers get; ``?lang=en`` renders the page in English markup to show the English widget."""
+shoppers get; ``?lang=en`` renders the page in English markup to show the English widget.
+Only a server in demo mode (``kefu demo``) serves it."""
 
 from __future__ import annotations
 
@@ -57,7 +58,11 @@ def _page(request: Request, template: str, shop: Shop, **context: Any) -> HTMLRe
     return HTMLResponse(html)
 
 
-async def _demo_shop(session: AsyncSession) -> Shop:
+async def _demo_shop(request: Request, session: AsyncSession) -> Shop:
+    """The demo shop, on a server in demo mode only: a real shop that happens to be called
+    "demo" never gets a public catalogue page from Kefu."""
+    if not request.app.state.settings.demo_mode:
+        raise NotFound("the demo store (served by `kefu demo` only)")
     try:
         return await shop_by_slug(session, DEMO_SLUG)
     except NotFound as exc:
@@ -66,7 +71,7 @@ async def _demo_shop(session: AsyncSession) -> Shop:
 
 @router.get("/demo/store")
 async def store_front(request: Request, session: SessionDep, category: str | None = None):
-    shop = await _demo_shop(session)
+    shop = await _demo_shop(request, session)
     products = await storefront_products(session, shop)
     categories = sorted({p.category for p in products if p.category})
     shown = [p for p in products if category in (None, "", p.category)]
@@ -82,7 +87,7 @@ async def store_front(request: Request, session: SessionDep, category: str | Non
 
 @router.get("/demo/store/products/{product_id}")
 async def store_product(request: Request, session: SessionDep, product_id: IdPath):
-    shop = await _demo_shop(session)
+    shop = await _demo_shop(request, session)
     products = await storefront_products(session, shop)
     product = next((p for p in products if p.id == product_id), None)
     if product is None:
