@@ -37,6 +37,7 @@ from kefu.models.orders import (
     TrackingEvent,
 )
 from kefu.models.shops import Holiday, Shop
+from kefu.models.workspace import ConversationRead, PhraseFolder, QuickPhrase
 
 __all__ = [
     "Agent",
@@ -45,6 +46,7 @@ __all__ = [
     "Base",
     "Channel",
     "Conversation",
+    "ConversationRead",
     "ConversationStatus",
     "Coupon",
     "CouponKind",
@@ -59,7 +61,9 @@ __all__ = [
     "OrderLine",
     "OrderStatus",
     "Presence",
+    "PhraseFolder",
     "Product",
+    "QuickPhrase",
     "Role",
     "SenderKind",
     "Shipment",

@@ -99,6 +99,8 @@ class Conversation(IdMixin, ShopOwned, TimestampMixin, Base):
     rating: Mapped[int | None] = mapped_column(Integer)
     rating_comment: Mapped[str | None] = mapped_column(Text)
     tags: Mapped[list[Any]] = mapped_column(default=list)
+    # The agent's 信息核对: which details the shopper confirmed, by whom and when.
+    verification: Mapped[dict[str, Any] | None]
 
 
 class Message(IdMixin, ShopOwned, Base):

@@ -16,6 +16,7 @@ from kefu.web.api.v1 import (
     shop,
     teams,
     widget,
+    workspace,
 )
 from kefu.web.deps import refuse_nul_characters
 
@@ -34,5 +35,6 @@ for module in (
     shop,
     conversations,
     widget,
+    workspace,
 ):
     api_router.include_router(module.router)
