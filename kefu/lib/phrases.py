@@ -23,7 +23,7 @@ def fill(template: str, values: Mapping[str, str | None]) -> str:
 
     def replace(match: re.Match[str]) -> str:
         value = values.get(match.group(1))
-        return match.group(0) if not value else value
+        return value or match.group(0)
 
     return _PLACEHOLDER.sub(replace, template)
 

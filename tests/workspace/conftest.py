@@ -11,12 +11,12 @@ from tests.chat.conftest import Shopper, make_shopper, shopper  # noqa: F401  (s
 from tests.web.conftest import acme_order  # noqa: F401  (shared fixture)
 
 
-async def say(client, shopper: Shopper, body: str) -> dict:
+async def say(client, who: Shopper, body: str) -> dict:
     """The shopper sends ``body`` through the widget's REST API."""
     sent = await client.post(
-        f"/api/v1/widget/conversations/{shopper.conversation_id}/messages",
+        f"/api/v1/widget/conversations/{who.conversation_id}/messages",
         json={"client_id": str(uuid.uuid4()), "body": body},
-        headers=shopper.headers,
+        headers=who.headers,
     )
     assert sent.status_code == 200, sent.text
     return sent.json()

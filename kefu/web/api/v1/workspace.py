@@ -130,7 +130,7 @@ class PanelOrderOut(ApiModel):
     placed_at: datetime
     address: dict[str, Any] | None
     lines: list[OrderLineOut]
-    shipments: list[ShipmentOut] = []
+    shipments: list[ShipmentOut] = Field(default_factory=list)
 
 
 class PanelCustomerOut(ApiModel):
