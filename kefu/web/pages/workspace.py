@@ -19,8 +19,8 @@ from kefu.models import (
     Skill,
 )
 from kefu.queries.people import list_agents, list_teams
-from kefu.web.deps import SessionDep
 from kefu.web import i18n
+from kefu.web.deps import SessionDep
 from kefu.web.i18n import gettext as _
 from kefu.web.labels import label
 from kefu.web.pages.context import PageDep
