@@ -92,6 +92,7 @@ COUPON = {"code": "SPRING20", "kind": "percent", "value": 20}
 NEW_AGENT = {"email": "xiaoli@example.com", "name": "小李", "password": "welcome-2026"}
 MESSAGE = {"client_id": "6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f", "body": "你好，请问还有货吗？"}
 RATING = {"rating": 5, "comment": "客服很耐心"}
+PHRASE = {"shortcut": "hi", "folder": "greeting", "body": "亲，您好{客户昵称}，有什么可以帮您？"}
 
 ROUTES: dict[tuple[str, str], Walk] = {
     ("GET", "/api/v1/products"): Walk("list", "read"),
@@ -152,6 +153,21 @@ ROUTES: dict[tuple[str, str], Walk] = {
         "by_id", "handle", {"summary": "已告知发货时间", "disposition": "resolved"}
     ),
     ("POST", "/api/v1/conversations/{conversation_id}/rating"): Walk("by_id", "shopper", RATING),
+    ("GET", "/api/v1/inbox"): Walk("list", "read"),
+    ("POST", "/api/v1/conversations/{conversation_id}/read"): Walk("by_id", "person", {}),
+    ("GET", "/api/v1/conversations/{conversation_id}/panel"): Walk("by_id", "read"),
+    ("PUT", "/api/v1/conversations/{conversation_id}/verification"): Walk(
+        "by_id", "handle", {"checks": {"address": True, "phone": False}}
+    ),
+    ("PUT", "/api/v1/conversations/{conversation_id}/tags"): Walk(
+        "by_id", "handle", {"tags": ["催发货"]}
+    ),
+    ("GET", "/api/v1/quick-phrases"): Walk("list", "read"),
+    ("POST", "/api/v1/quick-phrases"): Walk("write", "supervise", PHRASE),
+    ("PATCH", "/api/v1/quick-phrases/{phrase_id}"): Walk(
+        "by_id", "supervise", {"body": "亲，已为您加急处理～"}
+    ),
+    ("DELETE", "/api/v1/quick-phrases/{phrase_id}"): Walk("by_id", "supervise"),
     ("POST", "/api/v1/widget/{shop_slug}/visitors"): Walk("public", "visitor", {"page": "/p/1"}),
     ("POST", "/api/v1/widget/conversations"): Walk("write", "visitor", {"skill": "presale"}),
     ("GET", "/api/v1/widget/conversations/{conversation_id}"): Walk("by_id", "visitor"),
@@ -177,6 +193,7 @@ PATH_IDS = {
     "holiday_id": "holidays",
     "conversation_id": "conversations",
     "shop_slug": "shop_slug",
+    "phrase_id": "quick_phrases",
 }
 
 # The table whose ids a route's rows carry (``id``), and the tables named by id fields.
@@ -196,6 +213,7 @@ RESOURCE_TABLE = {
     "conversations/messages": "messages",
     "widget/conversations": "conversations",
     "widget/conversations/messages": "messages",
+    "quick-phrases": "quick_phrases",
 }
 ID_FIELDS = {
     "customer_id": "customers",
@@ -209,6 +227,7 @@ ID_FIELDS = {
     "visitor_id": "visitors",
     "assigned_agent_id": "agents",
     "team_id": "teams",
+    "agent_id": "agents",
 }
 
 
@@ -281,6 +300,20 @@ async def _seed_conversation(client, owen) -> int:
     return shopper.conversation_id
 
 
+async def _seed_workspace(client, owen) -> int:
+    """A shop quick phrase carrying the secret, and owen's read position in the
+    conversation (so the workspace's tables have a row of acme too)."""
+    api = client.as_(owen)
+    phrase = {"shortcut": "acme-wl", "folder": "logistics", "body": _secret("订单{订单号}已发货")}
+    created = await _ok(await api.post("/api/v1/quick-phrases", json=phrase))
+    listed = await _ok(await api.get("/api/v1/inbox"))
+    for item in listed["items"]:
+        await _ok(
+            await api.post(f"/api/v1/conversations/{item['conversation']['id']}/read", json={})
+        )
+    return created["id"]
+
+
 @pytest.fixture
 async def acme(client, owen, alice) -> dict[str, Any]:
     """One row of every kind in acme, each text carrying the secret; returns their ids."""
@@ -322,6 +355,7 @@ async def acme(client, owen, alice) -> dict[str, Any]:
         "api_keys": key["id"],
         "holidays": holiday["id"],
         "conversations": await _seed_conversation(client, owen),
+        "quick_phrases": await _seed_workspace(client, owen),
         "shop_slug": owen.shop_slug,
     }
     for path, item in (
