@@ -8,7 +8,7 @@ from sqlalchemy import update
 
 from kefu.models import Conversation
 from tests.chat.conftest import Shopper, make_shopper, shopper  # noqa: F401  (shared fixtures)
-from tests.web.conftest import acme_order  # noqa: F401  (shared fixture)
+from tests.web.conftest import acme_order, as_, browser  # noqa: F401  (shared fixtures)
 
 
 async def say(client, who: Shopper, body: str) -> dict:

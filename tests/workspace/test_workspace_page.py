@@ -9,7 +9,6 @@ import re
 from sqlalchemy import update
 
 from kefu.models import Shop
-from tests.web.conftest import as_, browser  # noqa: F401  (shared fixtures)
 
 CONFIG = re.compile(r'<script type="application/json" id="ws-config">(.*?)</script>', re.S)
 
