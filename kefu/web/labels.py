@@ -61,7 +61,7 @@ LABELS: dict[type[enum.Enum], dict[str, str]] = {
         "open": N_("Open"),
         "pending": N_("Waiting for customer"),
         "snoozed": N_("Snoozed"),
-        "closed": N_("Closed"),
+        "closed": N_("Ended"),
     },
     Channel: {"web": N_("Web widget"), "api": N_("API"), "email": N_("E-mail")},
     PhraseFolder: {

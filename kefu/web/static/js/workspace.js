@@ -51,13 +51,16 @@
     listTimer = setTimeout(loadList, delay);
   }
 
+  let listRequest = 0;
   async function loadList() {
+    const mine = ++listRequest;  // a slower answer to an older filter must not win
     try {
       const page = await api("GET", `/api/v1/inbox?${filters()}`);
+      if (mine !== listRequest) return;
       state.items = page.items;
       renderList();
     } catch (error) {
-      renderList(error.message);
+      if (mine === listRequest) renderList(error.message);
     }
   }
 
@@ -134,6 +137,7 @@
 
   function renderHead() {
     const c = state.current;
+    $("ws-take").hidden = c.assigned_agent_id !== null || c.status === "closed";
     const sub = $("ws-sub");
     sub.replaceChildren(
       el("span", `badge badge-${statusTone(c.status)}`, L.status[c.status]),
@@ -533,6 +537,14 @@
       } catch (error) { alert(error.message); }
     });
   }
+
+  $("ws-take").addEventListener("click", async () => {
+    try {
+      Object.assign(state.current, await api("POST", `/api/v1/conversations/${state.current.id}/assign`, { agent_id: config.agent_id }));
+      renderHead();
+      reloadList();
+    } catch (error) { alert(error.message); }
+  });
 
   // ---- keys and wiring -----------------------------------------------------------------
   function move(step) {
