@@ -347,7 +347,10 @@
   // ---- quick phrases: "/shortcut" completion ------------------------------------------
   async function loadPhrases() {
     const c = state.current;
-    state.phrases = await api("GET", `/api/v1/quick-phrases?conversation_id=${c.id}`).catch(() => []);
+    const phrases = await api("GET", `/api/v1/quick-phrases?conversation_id=${c.id}`).catch(() => []);
+    if (state.current !== c) return;
+    state.phrases = phrases;
+    updatePhrases();  // the agent may have typed "/" before they arrived
   }
 
   function phraseQuery() {
