@@ -72,7 +72,7 @@ def _matching_messages(actor: Actor, q: str) -> Any:
     return select(Message.conversation_id).where(
         Message.shop_id == actor.shop_id,
         Message.kind.in_([MessageKind.TEXT, MessageKind.NOTE]),
-        and_(*(Message.body.contains(term, autoescape=True) for term in terms)),
+        and_(*(Message.body.icontains(term, autoescape=True) for term in terms)),
     )
 
 

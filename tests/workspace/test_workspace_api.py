@@ -34,13 +34,14 @@ async def test_search_finds_chinese_words_inside_sentences(client, personas, ali
     refund = await make_shopper(client)
     await say(client, refund, "我想退货怎么办")
     other = await make_shopper(client)
-    await say(client, other, "请问什么时候发货")
+    await say(client, other, "请问什么时候发货？iPhone 手机壳")
     api = client.as_(alice)
     for query, expected in [
         ("退货", [refund.conversation_id]),
         ("怎么 退货", [refund.conversation_id]),
         ("发货", [other.conversation_id]),
         ("换货", []),
+        ("IPHONE", [other.conversation_id]),
     ]:
         found = await api.get("/api/v1/inbox", params={"q": query})
         assert [r["conversation"]["id"] for r in found.json()["items"]] == expected, query

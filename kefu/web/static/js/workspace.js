@@ -64,7 +64,10 @@
     }
   }
 
+  const baseTitle = document.title;
   function renderList(problem) {
+    const unread = state.items.reduce((sum, item) => sum + item.unread, 0);
+    document.title = unread ? `(${unread}) ${baseTitle}` : baseTitle;
     const list = $("ws-items");
     list.replaceChildren();
     if (problem || !state.items.length) {
