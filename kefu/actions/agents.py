@@ -14,6 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kefu.access import Actor, Permission
 from kefu.actions.base import publish_on_commit, record_audit, snapshot
 from kefu.actions.checks import check_known, choice, clean_email, clean_text, replace_memberships
+from kefu.actions.routing import (
+    do_requeue_agent_conversations,
+    lock_routing,
+    rebalance,
+    routing_actor,
+)
 from kefu.actions.setup import find_or_create_user
 from kefu.errors import Conflict, Forbidden, Invalid
 from kefu.events import AgentChanged
@@ -271,13 +277,15 @@ async def do_reset_password(session: AsyncSession, actor: Actor, agent_id: int) 
 
 
 async def do_set_presence(session: AsyncSession, actor: Actor, presence: Presence) -> Agent:
-    """Set one's own status (online / away / offline)."""
+    """Set one's own status (online / away / offline). Coming online takes waiting
+    conversations from the queue; going offline hands back the ones not answered yet."""
     if actor.kind != "agent" or actor.id is None:
         raise Forbidden("only a logged-in agent has a presence")
     agent = await fetch_owned(session, actor, Agent, actor.id, "agent", permission=None)
     presence = choice(Presence, presence, "presence")
     if agent.presence == presence:
         return agent
+    await lock_routing(session, agent.shop_id)  # before the agent row is written
     before = {"presence": agent.presence.value}
     agent.presence = presence
     await session.flush()
@@ -291,4 +299,8 @@ async def do_set_presence(session: AsyncSession, actor: Actor, presence: Presenc
         after={"presence": presence.value},
     )
     _announce(session, agent, "presence")
+    if presence is Presence.OFFLINE:
+        await do_requeue_agent_conversations(session, routing_actor(agent.shop_id), agent.id)
+    elif presence is Presence.ONLINE:
+        await rebalance(session, agent.shop_id)
     return agent

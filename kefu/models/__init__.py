@@ -36,6 +36,7 @@ from kefu.models.orders import (
     ShipmentStatus,
     TrackingEvent,
 )
+from kefu.models.routing import RoutingPolicy
 from kefu.models.shops import Holiday, Shop
 
 __all__ = [
@@ -61,6 +62,7 @@ __all__ = [
     "Presence",
     "Product",
     "Role",
+    "RoutingPolicy",
     "SenderKind",
     "Shipment",
     "ShipmentStatus",

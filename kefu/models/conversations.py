@@ -99,6 +99,9 @@ class Conversation(IdMixin, ShopOwned, TimestampMixin, Base):
     rating: Mapped[int | None] = mapped_column(Integer)
     rating_comment: Mapped[str | None] = mapped_column(Text)
     tags: Mapped[list[Any]] = mapped_column(default=list)
+    # Since when the shopper has waited for an agent: set when it starts and whenever it
+    # goes back to the queue; the queue (open, unassigned) is served oldest first.
+    queued_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Message(IdMixin, ShopOwned, Base):

@@ -12,6 +12,7 @@ from kefu.web.api.v1 import (
     me,
     orders,
     products,
+    routing,
     shipments,
     shop,
     teams,
@@ -33,6 +34,7 @@ for module in (
     audit,
     shop,
     conversations,
+    routing,
     widget,
 ):
     api_router.include_router(module.router)
