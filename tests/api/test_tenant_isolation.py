@@ -10,11 +10,19 @@ carrying ``SECRET``. Then mallory (owner of another shop, so every permission th
 API key of her shop, and an anonymous client walk every route with acme's ids: by-id
 routes answer 404 ``not_found``, lists and writes act on her own shop, no response shows
 acme's text or ids, and every row of acme reads the same in the database afterwards.
-Last, a role matrix says what alice (agent) and carol (supervisor) may do in acme."""
+Last, a role matrix says what alice (agent) and carol (supervisor) may do in acme.
+
+The chat widget's routes answer to a visitor token instead of a login: acme's conversation
+(seeded through the widget, with a shopper's message, a reply and an internal note) is
+walked by a visitor of mallory's shop and by another visitor of acme. Neither reads nor
+changes it, a visitor token opens no staff route, and a login or key opens no widget route.
+Only ``POST /widget/{shop_slug}/visitors`` is open to anyone: it is how a shopper gets a
+token, so it is walked by the visitors alone."""
 
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -25,20 +33,31 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy import select
 
 from kefu.models import Agent, Base
+from tests.chat.conftest import Shopper, make_shopper
 
 SECRET = "ACME-机密"
 ACME_PHONE = "13812345678"
 ACME_EMAIL = "zhangwei.vip@example.com"
 
-Kind = Literal["list", "by_id", "write"]
+# "public": open to anyone, naming a shop by the slug in its path (the widget's sign-in).
+Kind = Literal["list", "by_id", "write", "public"]
 # Who may call a route. "person": any logged-in person about themselves (never a key).
-Access = Literal["person", "read", "write", "people", "owner"]
+# "supervise": reassign a conversation that is not one's own; "shopper": rate through the
+# API on a shopper's behalf (a key; people never rate their own work); "visitor": a widget
+# visitor token, never a login or a key.
+Access = Literal[
+    "person", "read", "write", "people", "owner", "handle", "supervise", "shopper", "visitor"
+]
 MAY: dict[Access, frozenset[str]] = {
     "person": frozenset({"owner", "supervisor", "agent"}),
     "read": frozenset({"owner", "supervisor", "agent", "key"}),
     "write": frozenset({"owner", "supervisor", "key"}),
     "people": frozenset({"owner", "supervisor"}),
     "owner": frozenset({"owner"}),
+    "handle": frozenset({"owner", "supervisor", "agent", "key"}),
+    "supervise": frozenset({"owner", "supervisor", "key"}),
+    "shopper": frozenset({"key"}),
+    "visitor": frozenset({"visitor"}),
 }
 
 
@@ -71,6 +90,8 @@ SHIPMENT = {
 }
 COUPON = {"code": "SPRING20", "kind": "percent", "value": 20}
 NEW_AGENT = {"email": "xiaoli@example.com", "name": "小李", "password": "welcome-2026"}
+MESSAGE = {"client_id": "6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f", "body": "你好，请问还有货吗？"}
+RATING = {"rating": 5, "comment": "客服很耐心"}
 
 ROUTES: dict[tuple[str, str], Walk] = {
     ("GET", "/api/v1/products"): Walk("list", "read"),
@@ -116,6 +137,31 @@ ROUTES: dict[tuple[str, str], Walk] = {
         "write", "owner", {"day": "2026-10-01", "name": "国庆节"}
     ),
     ("DELETE", "/api/v1/shop/holidays/{holiday_id}"): Walk("by_id", "owner"),
+    ("GET", "/api/v1/conversations"): Walk("list", "read"),
+    ("GET", "/api/v1/conversations/{conversation_id}"): Walk("by_id", "read"),
+    ("GET", "/api/v1/conversations/{conversation_id}/messages"): Walk("by_id", "read"),
+    ("POST", "/api/v1/conversations/{conversation_id}/messages"): Walk("by_id", "handle", MESSAGE),
+    # Back to the queue: an agent may only take a conversation or hand on her own.
+    ("POST", "/api/v1/conversations/{conversation_id}/assign"): Walk(
+        "by_id", "supervise", {"agent_id": None, "note": "转给售后组处理"}
+    ),
+    ("POST", "/api/v1/conversations/{conversation_id}/snooze"): Walk(
+        "by_id", "handle", {"until": "2030-01-01T09:00:00+08:00"}
+    ),
+    ("POST", "/api/v1/conversations/{conversation_id}/close"): Walk(
+        "by_id", "handle", {"summary": "已告知发货时间", "disposition": "resolved"}
+    ),
+    ("POST", "/api/v1/conversations/{conversation_id}/rating"): Walk("by_id", "shopper", RATING),
+    ("POST", "/api/v1/widget/{shop_slug}/visitors"): Walk("public", "visitor", {"page": "/p/1"}),
+    ("POST", "/api/v1/widget/conversations"): Walk("write", "visitor", {"skill": "presale"}),
+    ("GET", "/api/v1/widget/conversations/{conversation_id}"): Walk("by_id", "visitor"),
+    ("GET", "/api/v1/widget/conversations/{conversation_id}/messages"): Walk("by_id", "visitor"),
+    ("POST", "/api/v1/widget/conversations/{conversation_id}/messages"): Walk(
+        "by_id", "visitor", MESSAGE
+    ),
+    ("POST", "/api/v1/widget/conversations/{conversation_id}/rating"): Walk(
+        "by_id", "visitor", RATING
+    ),
 }
 
 # Path parameter → the kind of acme's row it names in the walk.
@@ -129,6 +175,8 @@ PATH_IDS = {
     "team_id": "teams",
     "key_id": "api_keys",
     "holiday_id": "holidays",
+    "conversation_id": "conversations",
+    "shop_slug": "shop_slug",
 }
 
 # The table whose ids a route's rows carry (``id``), and the tables named by id fields.
@@ -144,6 +192,10 @@ RESOURCE_TABLE = {
     "audit": "audit_entries",
     "shop": "shops",
     "shop/holidays": "holidays",
+    "conversations": "conversations",
+    "conversations/messages": "messages",
+    "widget/conversations": "conversations",
+    "widget/conversations/messages": "messages",
 }
 ID_FIELDS = {
     "customer_id": "customers",
@@ -153,6 +205,10 @@ ID_FIELDS = {
     "agent_ids": "agents",
     "team_ids": "teams",
     "created_by_agent_id": "agents",
+    "conversation_id": "conversations",
+    "visitor_id": "visitors",
+    "assigned_agent_id": "agents",
+    "team_id": "teams",
 }
 
 
@@ -174,7 +230,7 @@ def walk_of(route: tuple[str, str]) -> Walk:
 def walk_order(app) -> list[tuple[str, str]]:
     """Writes first, so that lists then have rows of the caller's own shop to show;
     deletes last, so that a permitted delete does not hide a later route's row."""
-    rank = {"write": 0, "list": 1, "by_id": 2}
+    rank = {"write": 0, "list": 1, "by_id": 2, "public": 3}
     routes = list(api_routes(app))
     return sorted(routes, key=lambda r: (rank[walk_of(r).kind], r[0] == "DELETE"))
 
@@ -190,8 +246,8 @@ def test_the_walk_knows_every_api_route(app):
         params = set(re.findall(r"\{(\w+)\}", path))
         missing = params - PATH_IDS.keys()
         assert not missing, f"{method} {path}: add {sorted(missing)} to PATH_IDS"
-        by_id = ROUTES[method, path].kind == "by_id"
-        assert by_id == bool(params), f"{method} {path}: kind must be by_id iff it has ids"
+        named = ROUTES[method, path].kind in ("by_id", "public")
+        assert named == bool(params), f"{method} {path}: kind must be by_id iff it has ids"
 
 
 # ---- acme, seeded through the API -------------------------------------------------------
@@ -206,8 +262,27 @@ async def _ok(response: httpx.Response) -> Any:
     return response.json() if response.content else None
 
 
+async def visit(client: httpx.AsyncClient, shop_slug: str, first_words: str) -> Shopper:
+    """A shopper opens the widget of a shop and writes, through the widget's own routes."""
+    shopper = await make_shopper(client, shop_slug, skill="aftersale")
+    said = {"client_id": str(uuid.uuid4()), "body": first_words}
+    path = f"/api/v1/widget/conversations/{shopper.conversation_id}/messages"
+    await _ok(await client.post(path, json=said, headers=shopper.headers))
+    return shopper
+
+
+async def _seed_conversation(client, owen) -> int:
+    """A shopper's question, owen's reply and his internal note, all carrying the secret."""
+    shopper = await visit(client, owen.shop_slug, _secret("我的快递三天没动了"))
+    path = f"/api/v1/conversations/{shopper.conversation_id}/messages"
+    for kind, words in (("text", "已帮您催促快递"), ("note", "顾客很着急，明天回访")):
+        said = {"client_id": str(uuid.uuid4()), "kind": kind, "body": _secret(words)}
+        await _ok(await client.as_(owen).post(path, json=said))
+    return shopper.conversation_id
+
+
 @pytest.fixture
-async def acme(client, owen, alice) -> dict[str, int]:
+async def acme(client, owen, alice) -> dict[str, Any]:
     """One row of every kind in acme, each text carrying the secret; returns their ids."""
     api = client.as_(owen)
     await _ok(
@@ -246,6 +321,8 @@ async def acme(client, owen, alice) -> dict[str, int]:
         "teams": team["id"],
         "api_keys": key["id"],
         "holidays": holiday["id"],
+        "conversations": await _seed_conversation(client, owen),
+        "shop_slug": owen.shop_slug,
     }
     for path, item in (
         ("products", _acme_product()),
@@ -331,10 +408,13 @@ async def test_the_seed_has_a_row_of_every_kind(sessionmaker, owen, acme):
 
 
 def _resource(path: str) -> str:
-    """'/api/v1/shop/holidays/{holiday_id}' → 'shop/holidays'; '/api/v1/teams' → 'teams'."""
+    """The longest known prefix of the path without its ids:
+    '/api/v1/shop/holidays/{holiday_id}' → 'shop/holidays'; '/api/v1/teams' → 'teams'."""
     parts = [p for p in path.removeprefix("/api/v1/").split("/") if "{" not in p]
-    joined = "/".join(parts[:2])
-    return joined if joined in RESOURCE_TABLE else parts[0]
+    for end in range(len(parts), 0, -1):
+        if "/".join(parts[:end]) in RESOURCE_TABLE:
+            return "/".join(parts[:end])
+    return parts[0]
 
 
 def _rows(body: Any) -> list[Any]:
@@ -374,17 +454,20 @@ def assert_shows_nothing_of_acme(
         assert row_id not in ids.get(named, set()), (route, f"names acme's {named}", row_id)
 
 
-def _path(path: str, ids: dict[str, int]) -> str:
+def _path(path: str, ids: dict[str, Any]) -> str:
     return re.sub(r"\{(\w+)\}", lambda m: str(ids[PATH_IDS[m.group(1)]]), path)
 
 
 async def walk(
-    app, api: httpx.AsyncClient, ids: dict[str, int], *, who: str
+    app, api: httpx.AsyncClient, ids: dict[str, Any], *, who: str
 ) -> AsyncIterator[tuple[tuple[str, str], Walk, httpx.Response]]:
-    """Call every route once as ``api``, by-id routes with acme's ids."""
+    """Call every route once as ``api``, by-id routes with acme's ids. Only visitors
+    walk the public route: anyone may become a visitor of acme, which adds to acme."""
     for route in walk_order(app):
         method, path = route
         spec = walk_of(route)
+        if spec.kind == "public" and who != "visitor":
+            continue
         response = await api.request(method, _path(path, ids), json=spec.body)
         assert response.status_code < 500, (who, route, response.text)
         yield route, spec, response
@@ -395,6 +478,16 @@ def assert_refused(route, response: httpx.Response, status: int, code: str) -> N
     assert response.json()["error"]["code"] == code, (route, response.text)
 
 
+def assert_not_for(route, spec: Walk, response: httpx.Response) -> None:
+    """Refused to a caller the route is not for: a login or key at a widget route, or a
+    visitor at a staff route, is not signed in there (401); a person or key lacking the
+    permission is forbidden (403)."""
+    if spec.access == "visitor":
+        assert_refused(route, response, 401, "unauthenticated")
+    else:
+        assert_refused(route, response, 403, "forbidden")
+
+
 async def check_outsider_walk(app, sessionmaker, api, owen, acme, *, who: str) -> None:
     """An outsider walks every route: refused or confined to her shop, and acme unchanged."""
     before = await acme_rows(sessionmaker, owen.shop_id)
@@ -402,7 +495,7 @@ async def check_outsider_walk(app, sessionmaker, api, owen, acme, *, who: str) -
     async for route, spec, response in walk(app, api, acme, who=who):
         assert_shows_nothing_of_acme(route, response, ids)
         if who not in MAY[spec.access]:
-            assert_refused(route, response, 403, "forbidden")
+            assert_not_for(route, spec, response)
         elif spec.kind == "by_id":
             assert_refused(route, response, 404, "not_found")
         else:
@@ -415,6 +508,7 @@ async def check_outsider_walk(app, sessionmaker, api, owen, acme, *, who: str) -
 async def test_mallory_can_neither_read_nor_change_acme(
     app, sessionmaker, client, owen, mallory, acme
 ):
+    await visit(client, mallory.shop_slug, "你好，在吗？")  # a conversation for her lists
     await check_outsider_walk(app, sessionmaker, client.as_(mallory), owen, acme, who="owner")
 
 
@@ -447,7 +541,7 @@ async def test_role_matrix_within_acme(app, client, personas, acme, persona):
         if role in MAY[spec.access]:
             assert response.status_code < 300, (persona, route, response.text)
         else:
-            assert_refused(route, response, 403, "forbidden")
+            assert_not_for(route, spec, response)
 
 
 # ---- references from mallory's own rows to acme's ---------------------------------------
@@ -482,3 +576,67 @@ async def test_mallory_cannot_point_her_rows_at_acmes(
     ]:
         assert (await api.get(path, params=params)).json()["items"] == [], path
     assert await acme_rows(sessionmaker, owen.shop_id) == before
+
+
+# ---- the widget: visitors of another shop, and of acme but not of this conversation ------
+
+
+def _without_visitors(
+    snapshot: dict[str, list[dict[str, Any]]], known: set[int], own: str
+) -> dict[str, list[dict[str, Any]]]:
+    """The snapshot less the walking visitor's own row (she is seen again when she signs
+    in) and any visitor that was not in ``known`` (anyone may become acme's visitor)."""
+    visitors = [
+        row for row in snapshot["visitors"] if row["id"] in known and row["public_id"] != own
+    ]
+    return snapshot | {"visitors": visitors}
+
+
+async def check_visitor_walk(app, sessionmaker, client, owen, acme, shopper: Shopper) -> None:
+    """A visitor other than the conversation's walks every route with acme's ids: staff
+    routes refuse her token (401), acme's conversation is not found (404), her own stays
+    hers, signing in at acme never yields another visitor of acme, and acme is unchanged."""
+    before = await acme_rows(sessionmaker, owen.shop_id)
+    ids = acme_ids(before)
+    ids["conversations"] -= {shopper.conversation_id}  # hers, so the widget shows it
+    known = {row["public_id"] for row in before["visitors"]} - {shopper.public_id}
+    async with httpx.AsyncClient(
+        transport=client._transport, base_url=client.base_url, headers=shopper.headers
+    ) as api:
+        async for route, spec, response in walk(app, api, acme, who="visitor"):
+            if spec.kind == "public":
+                assert response.status_code == 200, (route, response.text)
+                assert set(response.json()) == {"token", "visitor_id", "shop_name"}
+                assert response.json()["visitor_id"] not in known, (route, "another's visitor")
+                continue
+            assert_shows_nothing_of_acme(route, response, ids)
+            if spec.access != "visitor":
+                assert_refused(route, response, 401, "unauthenticated")
+            elif spec.kind == "by_id":
+                assert_refused(route, response, 404, "not_found")
+            else:
+                assert response.status_code < 300, (route, response.text)
+    after = await acme_rows(sessionmaker, owen.shop_id)
+    old = {row["id"] for row in before["visitors"]}
+    assert _without_visitors(after, old, shopper.public_id) == _without_visitors(
+        before, old, shopper.public_id
+    )
+
+
+async def test_a_visitor_of_mallorys_shop_never_reaches_acmes_conversation(
+    app, sessionmaker, client, owen, mallory, acme
+):
+    shopper = await visit(client, mallory.shop_slug, "你好，在吗？")
+    await check_visitor_walk(app, sessionmaker, client, owen, acme, shopper)
+
+
+async def test_another_visitor_of_acme_never_reaches_the_conversation(
+    app, sessionmaker, client, owen, acme
+):
+    shopper = await visit(client, owen.shop_slug, "请问有优惠券吗？")
+    await check_visitor_walk(app, sessionmaker, client, owen, acme, shopper)
+
+
+async def test_the_visitors_sign_in_is_the_only_route_a_walk_leaves_to_visitors(app):
+    public = [route for route in api_routes(app) if walk_of(route).kind == "public"]
+    assert public == [("POST", "/api/v1/widget/{shop_slug}/visitors")]
