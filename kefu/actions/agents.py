@@ -28,6 +28,8 @@ from kefu.models import Agent, Level, LoginSession, Presence, Role, Skill, TeamM
 from kefu.queries.access import fetch_owned
 
 MAX_CHATS = 50
+# Changes that can let a waiting conversation through to this agent.
+ROUTING_FIELDS = frozenset({"level", "skills", "max_concurrent_chats", "team_ids"})
 UPDATABLE = frozenset(
     {
         "display_name",
@@ -184,6 +186,9 @@ async def do_update_agent(
     check_known(changes, UPDATABLE)
     agent = await load_agent(session, actor, agent_id)
     _check_may_change(actor, agent)
+    reroutes = not ROUTING_FIELDS.isdisjoint(changes)
+    if reroutes:
+        await lock_routing(session, agent.shop_id)  # before any agent row is written
     before = await _audit_view(session, agent)
     if "role" in changes:
         role = choice(Role, changes["role"], "role")
@@ -208,6 +213,8 @@ async def do_update_agent(
     if after != before:
         record_audit(session, actor, "agent.update", "agent", agent.id, before=before, after=after)
         _announce(session, agent, "updated")
+        if reroutes:  # more room, a new skill or team: waiting shoppers may fit now
+            await rebalance(session, agent.shop_id)
     return agent
 
 
@@ -216,6 +223,7 @@ async def _set_active(session: AsyncSession, actor: Actor, agent_id: int, active
     _check_may_change(actor, agent)
     if agent.active == active:
         return agent
+    await lock_routing(session, agent.shop_id)  # before any agent row is written
     if not active:
         await _check_not_last_owner(session, agent)
     before = snapshot(agent)
@@ -228,6 +236,10 @@ async def _set_active(session: AsyncSession, actor: Actor, agent_id: int, active
         session, actor, f"agent.{verb}", "agent", agent.id, before=before, after=snapshot(agent)
     )
     _announce(session, agent, f"{verb}d")
+    if not active:  # they can no longer log in: every open chat of theirs goes back
+        await do_requeue_agent_conversations(
+            session, routing_actor(agent.shop_id), agent.id, answered_too=True
+        )
     return agent
 
 

@@ -199,25 +199,24 @@ def _unanswered_by(agent_id: int):
 
 
 async def do_requeue_agent_conversations(
-    session: AsyncSession, actor: Actor, agent_id: int
+    session: AsyncSession, actor: Actor, agent_id: int, *, answered_too: bool = False
 ) -> list[Conversation]:
     """Put an agent's open conversations that they have not answered yet back in the
     queue (keeping the shoppers' place: they have waited since ``queued_at``) and route
-    them to whoever has room. Conversations the agent already talked in stay theirs."""
+    them to whoever has room. Conversations the agent already talked in stay theirs,
+    unless ``answered_too`` (the agent is leaving the shop)."""
     _require_routing(actor)
     agent = await fetch_owned(session, actor, Agent, agent_id, "agent", permission=None)
     await lock_routing(session, actor.shop_id)
+    theirs = select(Conversation).where(
+        Conversation.shop_id == actor.shop_id,
+        Conversation.assigned_agent_id == agent.id,
+        Conversation.status == ConversationStatus.OPEN,
+    )
+    if not answered_too:
+        theirs = theirs.where(_unanswered_by(agent.id))
     conversations = list(
-        await session.scalars(
-            select(Conversation)
-            .where(
-                Conversation.shop_id == actor.shop_id,
-                Conversation.assigned_agent_id == agent.id,
-                Conversation.status == ConversationStatus.OPEN,
-                _unanswered_by(agent.id),
-            )
-            .order_by(Conversation.queued_at, Conversation.id)
-        )
+        await session.scalars(theirs.order_by(Conversation.queued_at, Conversation.id))
     )
     for conversation in conversations:
         before = snapshot(conversation)

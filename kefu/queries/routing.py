@@ -125,32 +125,41 @@ async def previous_agents(
 ) -> dict[int, int]:
     """For returning shoppers: conversation id → the agent of their latest earlier
     conversation (the same customer, or the same browser when not linked to one)."""
+    customers = {c.customer_id for c in conversations if c.customer_id is not None}
+    visitors = {c.visitor_id for c in conversations if c.visitor_id is not None}
+    if not conversations or not (customers or visitors):
+        return {}
+    earlier = await session.execute(
+        select(
+            Conversation.id,
+            Conversation.customer_id,
+            Conversation.visitor_id,
+            Conversation.assigned_agent_id,
+        )
+        .where(
+            Conversation.shop_id == conversations[0].shop_id,
+            Conversation.assigned_agent_id.is_not(None),
+            or_(Conversation.customer_id.in_(customers), Conversation.visitor_id.in_(visitors)),
+        )
+        .order_by(Conversation.id)
+    )
+    last_by: dict[tuple[str, int | None], list[tuple[int, int]]] = defaultdict(list)
+    for row_id, customer_id, visitor_id, agent_id in earlier:
+        if customer_id is not None:
+            last_by["customer", customer_id].append((row_id, agent_id))
+        if visitor_id is not None:
+            last_by["visitor", visitor_id].append((row_id, agent_id))
     found: dict[int, int] = {}
     for conversation in conversations:
-        same_shopper = [
-            Conversation.customer_id == conversation.customer_id
-            if conversation.customer_id is not None
-            else None,
-            Conversation.visitor_id == conversation.visitor_id
-            if conversation.visitor_id is not None
-            else None,
+        keys = [("customer", conversation.customer_id), ("visitor", conversation.visitor_id)]
+        before = [
+            (row_id, agent)
+            for key in keys
+            for row_id, agent in last_by.get(key, [])
+            if row_id < conversation.id
         ]
-        matches = [m for m in same_shopper if m is not None]
-        if not matches:
-            continue
-        agent_id = await session.scalar(
-            select(Conversation.assigned_agent_id)
-            .where(
-                Conversation.shop_id == conversation.shop_id,
-                Conversation.id < conversation.id,
-                Conversation.assigned_agent_id.is_not(None),
-                or_(*matches),
-            )
-            .order_by(Conversation.id.desc())
-            .limit(1)
-        )
-        if agent_id is not None:
-            found[conversation.id] = agent_id
+        if before:
+            found[conversation.id] = max(before)[1]
     return found
 
 

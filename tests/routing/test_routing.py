@@ -263,3 +263,24 @@ async def test_a_router_waits_for_another_routers_commit(client, owen, alice, se
             (await session.get_one(Conversation, a.id)).assigned_agent_id for a in (first, second)
         ]
     assert owners == [alice.agent_id, None]
+
+
+async def test_more_room_for_an_agent_lets_waiting_shoppers_through(client, owen, alice, carol):
+    await set_max_chats(client, owen, alice, 1)
+    await set_presence(client, alice, "online")
+    first, waiting = await arrive(client), await arrive(client)
+    assert await assignee(client, carol, waiting) is None
+    await set_max_chats(client, owen, alice, 2)
+    assert await assignee(client, carol, waiting) == alice.agent_id
+    assert await assignee(client, carol, first) == alice.agent_id
+
+
+async def test_an_agent_leaving_the_shop_hands_back_every_open_chat(client, owen, alice, carol):
+    await set_presence(client, alice, "online")
+    answered = await arrive(client)
+    reply = {"client_id": str(uuid.uuid4()), "body": "您好，这款有现货"}
+    await client.as_(alice).post(f"/api/v1/conversations/{answered.id}/messages", json=reply)
+    await set_presence(client, owen, "online")
+    left = await client.as_(carol).post(f"/api/v1/agents/{alice.agent_id}/deactivate")
+    assert left.status_code == 200, left.text
+    assert await assignee(client, carol, answered) == owen.agent_id
