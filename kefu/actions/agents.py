@@ -186,9 +186,9 @@ async def do_update_agent(
     check_known(changes, UPDATABLE)
     agent = await load_agent(session, actor, agent_id)
     _check_may_change(actor, agent)
-    reroutes = not ROUTING_FIELDS.isdisjoint(changes)
-    if reroutes:
-        await lock_routing(session, agent.shop_id)  # before any agent row is written
+    # Before any agent row is written or locked, so agent rows are always locked in the
+    # same order (a role change locks the owners' rows too).
+    await lock_routing(session, agent.shop_id)
     before = await _audit_view(session, agent)
     if "role" in changes:
         role = choice(Role, changes["role"], "role")
@@ -213,7 +213,7 @@ async def do_update_agent(
     if after != before:
         record_audit(session, actor, "agent.update", "agent", agent.id, before=before, after=after)
         _announce(session, agent, "updated")
-        if reroutes:  # more room, a new skill or team: waiting shoppers may fit now
+        if not ROUTING_FIELDS.isdisjoint(changes):  # waiting shoppers may fit now
             await rebalance(session, agent.shop_id)
     return agent
 
