@@ -150,6 +150,15 @@ async def do_start_conversation(
     )
 
 
+async def _load_locked(session: AsyncSession, actor: Actor, conversation_id: int) -> Conversation:
+    """The conversation as it stands once this transaction holds the shop's routing lock
+    (an action that frees or takes an agent's slot checks the state under that lock)."""
+    conversation = await load_for_staff(session, actor, conversation_id)
+    await _routing().lock_routing(session, actor.shop_id)
+    await session.refresh(conversation)
+    return conversation
+
+
 async def _check_assignee(
     session: AsyncSession, actor: Actor, agent_id: int | None, team_id: int | None
 ) -> None:
@@ -181,14 +190,11 @@ async def do_assign_conversation(
 ) -> Conversation:
     """Assign (or transfer) to an agent and/or team; ``agent_id=None`` puts it back in
     the queue. A note for the next agent is stored as an internal message."""
-    conversation = await load_for_staff(session, actor, conversation_id)
+    conversation = await _load_locked(session, actor, conversation_id)
     if conversation.status is ConversationStatus.CLOSED:
         raise Conflict("this conversation is closed")
     await _check_assignee(session, actor, agent_id, team_id)
     _check_may_assign(actor, conversation, agent_id)
-    routing = _routing()
-    await routing.lock_routing(session, actor.shop_id)
-    await session.refresh(conversation)
     before = snapshot(conversation)
     previous = conversation.assigned_agent_id
     was_queued = previous is None and conversation.status is ConversationStatus.OPEN
@@ -222,7 +228,7 @@ async def do_assign_conversation(
         await session.flush()
         await announce_message(session, conversation, note_message)
     await announce_change(session, conversation, "assigned" if previous is None else "transferred")
-    await routing.rebalance(session, actor.shop_id, [conversation] if was_queued else [])
+    await _routing().rebalance(session, actor.shop_id, [conversation] if was_queued else [])
     return conversation
 
 
@@ -256,12 +262,9 @@ async def do_close_conversation(
     disposition: str | None = None,
 ) -> Conversation:
     """Close with the agent's summary (记录总结) and a disposition such as "resolved"."""
-    conversation = await load_for_staff(session, actor, conversation_id)
+    conversation = await _load_locked(session, actor, conversation_id)
     if conversation.status is ConversationStatus.CLOSED:
         raise Conflict("this conversation is already closed")
-    routing = _routing()
-    await routing.lock_routing(session, actor.shop_id)
-    await session.refresh(conversation)
     was_queued = (
         conversation.assigned_agent_id is None and conversation.status is ConversationStatus.OPEN
     )
@@ -279,7 +282,7 @@ async def do_close_conversation(
         else clean_text(disposition, "disposition", "disposition", 64),
     )
     # The agent has room for one more; a waiting shopper behind it moves up.
-    await routing.rebalance(session, actor.shop_id, [conversation] if was_queued else [])
+    await _routing().rebalance(session, actor.shop_id, [conversation] if was_queued else [])
     return conversation
 
 
