@@ -255,17 +255,18 @@ async def do_update_routing_policy(
     actor: Actor,
     *,
     overflow_team_id: int | None,
-    level_rules: Mapping[str, Any],
+    level_rules: Mapping[str, Any] | None,
 ) -> Policy:
-    """Set which team takes overflow and the level preferences per skill, then route
+    """Set which team takes overflow and the level preferences per skill (None keeps
+    them as they are: by default, complaints to senior agents first), then route
     whatever the new policy lets through."""
     actor.require(Permission.MANAGE_AGENTS)
     if overflow_team_id is not None:
         await fetch_owned(session, actor, Team, overflow_team_id, "overflow team", permission=None)
-    rules = _clean_level_rules(level_rules)
     await lock_routing(session, actor.shop_id)
     row = await policy_row(session, actor.shop_id)
     before = policy_data(policy_of(row))
+    rules = _clean_level_rules(before["level_rules"] if level_rules is None else level_rules)
     if row is None:
         row = RoutingPolicy(shop_id=actor.shop_id)
         session.add(row)

@@ -224,7 +224,11 @@ async def test_the_routing_policy_is_checked_and_kept(client, owen, carol, alice
         "/api/v1/shop/routing", json={"overflow_team_id": acme_team.json()["id"]}
     )
     assert stolen.status_code == 404
-    assert (await client.as_(owen).get("/api/v1/shop/routing")).json()["level_rules"] == rules
+    team = await client.as_(carol).put(
+        "/api/v1/shop/routing", json={"overflow_team_id": acme_team.json()["id"]}
+    )
+    assert team.json() == {"overflow_team_id": acme_team.json()["id"], "level_rules": rules}
+    assert (await client.as_(owen).get("/api/v1/shop/routing")).json() == team.json()
 
 
 async def test_only_supervisors_and_owners_see_the_queue(client, alice, carol, owen, mallory):

@@ -39,17 +39,24 @@ class LevelRuleIn(ApiModel):
     )
 
 
-class RoutingPolicyIO(ApiModel):
+class RoutingPolicyOut(ApiModel):
+    overflow_team_id: int | None = Field(
+        description="The team that takes conversations no agent of the skill has room for"
+    )
+    level_rules: dict[Skill, LevelRuleIn] = Field(description="Per skill: which levels to prefer")
+
+
+class RoutingPolicyIn(ApiModel):
     overflow_team_id: RowId | None = Field(
         None, description="The team that takes conversations no agent of the skill has room for"
     )
-    level_rules: dict[Skill, LevelRuleIn] = Field(
-        default_factory=dict, description="Per skill: which levels to prefer"
+    level_rules: dict[Skill, LevelRuleIn] | None = Field(
+        None, description="Per skill: which levels to prefer; omitted keeps the current rules"
     )
 
 
-def _policy_out(policy: Policy) -> RoutingPolicyIO:
-    return RoutingPolicyIO.model_validate(policy_data(policy))
+def _policy_out(policy: Policy) -> RoutingPolicyOut:
+    return RoutingPolicyOut.model_validate(policy_data(policy))
 
 
 @router.get("/queue", summary="Conversations waiting for an agent, oldest first")
@@ -72,19 +79,21 @@ async def get_queue(session: SessionDep, actor: ActorDep) -> QueueOut:
 
 
 @router.get("/shop/routing", summary="The shop's routing policy")
-async def get_routing(session: SessionDep, actor: ActorDep) -> RoutingPolicyIO:
+async def get_routing(session: SessionDep, actor: ActorDep) -> RoutingPolicyOut:
     return _policy_out(await read_policy(session, actor))
 
 
 @router.put("/shop/routing", summary="Set the overflow team and level preferences")
 async def put_routing(
-    body: RoutingPolicyIO, session: SessionDep, actor: ActorDep
-) -> RoutingPolicyIO:
+    body: RoutingPolicyIn, session: SessionDep, actor: ActorDep
+) -> RoutingPolicyOut:
     policy = await do_update_routing_policy(
         session,
         actor,
         overflow_team_id=body.overflow_team_id,
-        level_rules={
+        level_rules=None
+        if body.level_rules is None
+        else {
             skill.value: rule.model_dump(mode="json") for skill, rule in body.level_rules.items()
         },
     )
