@@ -15,9 +15,9 @@ from kefu.access import Actor, Permission
 from kefu.actions.base import publish_on_commit, record_audit, snapshot
 from kefu.actions.checks import check_known, choice, clean_email, clean_text, replace_memberships
 from kefu.actions.routing import (
+    do_drain_queue,
     do_requeue_agent_conversations,
     lock_routing,
-    rebalance,
     routing_actor,
 )
 from kefu.actions.setup import find_or_create_user
@@ -214,7 +214,7 @@ async def do_update_agent(
         record_audit(session, actor, "agent.update", "agent", agent.id, before=before, after=after)
         _announce(session, agent, "updated")
         if not ROUTING_FIELDS.isdisjoint(changes):  # waiting shoppers may fit now
-            await rebalance(session, agent.shop_id)
+            await do_drain_queue(session, routing_actor(agent.shop_id))
     return agent
 
 
@@ -314,5 +314,5 @@ async def do_set_presence(session: AsyncSession, actor: Actor, presence: Presenc
     if presence is Presence.OFFLINE:
         await do_requeue_agent_conversations(session, routing_actor(agent.shop_id), agent.id)
     elif presence is Presence.ONLINE:
-        await rebalance(session, agent.shop_id)
+        await do_drain_queue(session, routing_actor(agent.shop_id))
     return agent

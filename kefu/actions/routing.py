@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import exists, select, text
+from sqlalchemy import ColumnElement, exists, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
@@ -188,7 +188,7 @@ async def do_drain_queue(session: AsyncSession, actor: Actor) -> list[Conversati
     return await rebalance(session, actor.shop_id)
 
 
-def _unanswered_by(agent_id: int):
+def _unanswered_by(agent_id: int) -> ColumnElement[bool]:
     """No reply (internal notes aside) from this agent in the conversation."""
     return ~exists().where(
         Message.conversation_id == Conversation.id,

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from fractions import Fraction
@@ -106,7 +106,7 @@ def _pools(
     def skilled(agent: AgentState) -> bool:
         return needs.skill is None or needs.skill in agent.skills
 
-    def member(team_id: int | None):
+    def member(team_id: int | None) -> Callable[[AgentState], bool]:
         return lambda agent: team_id is not None and team_id in agent.teams
 
     in_team = member(needs.team_id)
@@ -119,7 +119,7 @@ def _pools(
     yield Reason.OVERFLOW, [a for a in available if in_overflow(a)]
 
 
-def _order_key(needs: Needs, policy: Policy):
+def _order_key(needs: Needs, policy: Policy) -> Callable[[AgentState], tuple[object, ...]]:
     rule = policy.level_rules.get(needs.skill) if needs.skill else None
 
     def key(agent: AgentState) -> tuple[object, ...]:
