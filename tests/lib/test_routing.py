@@ -97,8 +97,10 @@ def test_only_an_available_agent_who_fits_is_chosen(agents, need, policy):
         and (need.skill is None or need.skill in a.skills)
         and (need.team_id is None or need.team_id in a.teams)
     ]
-    if chosen is None:
+    if chosen is None:  # nobody of the skill, the conversation's team or the overflow team
+        teams = {need.team_id, policy.overflow_team_id} - {None}
         assert skilled == []
+        assert not [a for a in agents if a.available and a.teams & teams]
         return
     picked = by_id[chosen.agent_id]
     assert picked.available
