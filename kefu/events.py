@@ -68,6 +68,13 @@ class MessageCreated(Event):
     name: ClassVar[str] = "message.created"
 
 
+@dataclass(frozen=True, slots=True)
+class QueuePositionChanged(Event):
+    """A waiting shopper's place in the queue (and the expected wait) changed."""
+
+    name: ClassVar[str] = "queue.position_changed"
+
+
 EVENT_TYPES: tuple[type[Event], ...] = (
     ShopDataChanged,
     AgentChanged,
@@ -76,6 +83,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     ConversationStarted,
     ConversationChanged,
     MessageCreated,
+    QueuePositionChanged,
 )
 
 

@@ -36,6 +36,7 @@ from kefu.models.orders import (
     ShipmentStatus,
     TrackingEvent,
 )
+from kefu.models.routing import RoutingPolicy
 from kefu.models.shops import Holiday, Shop
 from kefu.models.workspace import ConversationRead, PhraseFolder, QuickPhrase
 
@@ -65,6 +66,7 @@ __all__ = [
     "Product",
     "QuickPhrase",
     "Role",
+    "RoutingPolicy",
     "SenderKind",
     "Shipment",
     "ShipmentStatus",

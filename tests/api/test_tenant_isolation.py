@@ -93,6 +93,7 @@ NEW_AGENT = {"email": "xiaoli@example.com", "name": "小李", "password": "welco
 MESSAGE = {"client_id": "6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f", "body": "你好，请问还有货吗？"}
 RATING = {"rating": 5, "comment": "客服很耐心"}
 PHRASE = {"shortcut": "hi", "folder": "greeting", "body": "亲，您好{客户昵称}，有什么可以帮您？"}
+ROUTING = {"overflow_team_id": None, "level_rules": {"aftersale": {"order": ["senior"]}}}
 
 ROUTES: dict[tuple[str, str], Walk] = {
     ("GET", "/api/v1/products"): Walk("list", "read"),
@@ -168,6 +169,9 @@ ROUTES: dict[tuple[str, str], Walk] = {
         "by_id", "supervise", {"body": "亲，已为您加急处理～"}
     ),
     ("DELETE", "/api/v1/quick-phrases/{phrase_id}"): Walk("by_id", "supervise"),
+    ("GET", "/api/v1/queue"): Walk("list", "supervise"),
+    ("GET", "/api/v1/shop/routing"): Walk("list", "read"),
+    ("PUT", "/api/v1/shop/routing"): Walk("write", "people", ROUTING),
     ("POST", "/api/v1/widget/{shop_slug}/visitors"): Walk("public", "visitor", {"page": "/p/1"}),
     ("POST", "/api/v1/widget/conversations"): Walk("write", "visitor", {"skill": "presale"}),
     ("GET", "/api/v1/widget/conversations/{conversation_id}"): Walk("by_id", "visitor"),
@@ -228,6 +232,7 @@ ID_FIELDS = {
     "assigned_agent_id": "agents",
     "team_id": "teams",
     "agent_id": "agents",
+    "overflow_team_id": "teams",
 }
 
 
@@ -349,6 +354,7 @@ async def acme(client, owen, alice) -> dict[str, Any]:
         )
     )
     key = await _ok(await api.post("/api/v1/api-keys", json={"name": _secret("ERP 同步")}))
+    await _ok(await api.put("/api/v1/shop/routing", json={"overflow_team_id": team["id"]}))
     ids = {
         "agents": dora["id"],
         "teams": team["id"],

@@ -12,6 +12,7 @@ from kefu.web.api.v1 import (
     me,
     orders,
     products,
+    routing,
     shipments,
     shop,
     teams,
@@ -34,6 +35,7 @@ for module in (
     audit,
     shop,
     conversations,
+    routing,
     widget,
     workspace,
 ):
