@@ -102,15 +102,15 @@ def _sql(*statements: str) -> Any:
 
 
 def test_routing_keeps_waiting_conversations_in_their_place(empty_database_url):
-    """0003: a conversation waiting before the upgrade has waited since it started."""
-    upgrade(empty_database_url, "0002")
+    """0004: a conversation waiting before the upgrade has waited since it started."""
+    upgrade(empty_database_url, "0003")
     on_database(empty_database_url, _sql(*SEED_0002))
     upgrade(empty_database_url)
     [(queued, created)] = on_database(
         empty_database_url, _sql("SELECT queued_at, created_at FROM conversations")
     )
     assert queued == created
-    downgrade(empty_database_url, "0002")
+    downgrade(empty_database_url, "0003")
     assert on_database(empty_database_url, _sql("SELECT count(*) FROM conversations")) == [(1,)]
     upgrade(empty_database_url)
     assert "routing_policies" in on_database(empty_database_url, _tables)
