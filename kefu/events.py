@@ -69,10 +69,17 @@ class MessageCreated(Event):
 
 
 @dataclass(frozen=True, slots=True)
-class ConversationRead(Event):
+class ReadReceipt(Event):
     """An agent read a conversation up to a message (the shopper's "已读")."""
 
     name: ClassVar[str] = "conversation.read"
+
+
+@dataclass(frozen=True, slots=True)
+class QueuePositionChanged(Event):
+    """A waiting shopper's place in the queue (and the expected wait) changed."""
+
+    name: ClassVar[str] = "queue.position_changed"
 
 
 EVENT_TYPES: tuple[type[Event], ...] = (
@@ -83,7 +90,8 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     ConversationStarted,
     ConversationChanged,
     MessageCreated,
-    ConversationRead,
+    ReadReceipt,
+    QueuePositionChanged,
 )
 
 

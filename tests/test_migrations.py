@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, make_url
 
 from kefu.db import make_engine
@@ -75,3 +75,42 @@ def test_upgrade_downgrade_and_upgrade_again(empty_database_url):
 def test_models_match_the_migrations(empty_database_url):
     upgrade(empty_database_url)
     assert on_database(empty_database_url, _differences) == []
+
+
+STARTED = "2026-11-11 00:00:05+00:00"
+SEED_0002 = (
+    "INSERT INTO shops (id, slug, name, timezone, locale, currency, business_hours,"
+    f" widget_secret, created_at, updated_at) VALUES (1, 'acme', 'Acme 旗舰店', 'Asia/Shanghai',"
+    f" 'zh_CN', 'CNY', '{{}}', 's', '{STARTED}', '{STARTED}')",
+    "INSERT INTO conversations (id, shop_id, channel, status, tags, created_at, updated_at)"
+    f" VALUES (1, 1, 'web', 'open', '[]', '{STARTED}', '{STARTED}')",
+)
+
+
+def _sql(*statements: str) -> Any:
+    """``on_database`` work that runs ``statements``, commits and returns the last rows."""
+
+    def work(connection: Connection) -> list[tuple[Any, ...]]:
+        rows: list[tuple[Any, ...]] = []
+        for statement in statements:
+            result = connection.execute(text(statement))
+            rows = [tuple(r) for r in result] if result.returns_rows else []
+        connection.commit()
+        return rows
+
+    return work
+
+
+def test_routing_keeps_waiting_conversations_in_their_place(empty_database_url):
+    """0004: a conversation waiting before the upgrade has waited since it started."""
+    upgrade(empty_database_url, "0003")
+    on_database(empty_database_url, _sql(*SEED_0002))
+    upgrade(empty_database_url)
+    [(queued, created)] = on_database(
+        empty_database_url, _sql("SELECT queued_at, created_at FROM conversations")
+    )
+    assert queued == created
+    downgrade(empty_database_url, "0003")
+    assert on_database(empty_database_url, _sql("SELECT count(*) FROM conversations")) == [(1,)]
+    upgrade(empty_database_url)
+    assert "routing_policies" in on_database(empty_database_url, _tables)

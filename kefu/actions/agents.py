@@ -14,6 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kefu.access import Actor, Permission
 from kefu.actions.base import publish_on_commit, record_audit, snapshot
 from kefu.actions.checks import check_known, choice, clean_email, clean_text, replace_memberships
+from kefu.actions.routing import (
+    do_drain_queue,
+    do_requeue_agent_conversations,
+    lock_routing,
+    routing_actor,
+)
 from kefu.actions.setup import find_or_create_user
 from kefu.errors import Conflict, Forbidden, Invalid
 from kefu.events import AgentChanged
@@ -22,6 +28,8 @@ from kefu.models import Agent, Level, LoginSession, Presence, Role, Skill, TeamM
 from kefu.queries.access import fetch_owned
 
 MAX_CHATS = 50
+# Changes that can let a waiting conversation through to this agent.
+ROUTING_FIELDS = frozenset({"level", "skills", "max_concurrent_chats", "team_ids"})
 UPDATABLE = frozenset(
     {
         "display_name",
@@ -178,6 +186,9 @@ async def do_update_agent(
     check_known(changes, UPDATABLE)
     agent = await load_agent(session, actor, agent_id)
     _check_may_change(actor, agent)
+    # Before any agent row is written or locked, so agent rows are always locked in the
+    # same order (a role change locks the owners' rows too).
+    await lock_routing(session, agent.shop_id)
     before = await _audit_view(session, agent)
     if "role" in changes:
         role = choice(Role, changes["role"], "role")
@@ -202,6 +213,8 @@ async def do_update_agent(
     if after != before:
         record_audit(session, actor, "agent.update", "agent", agent.id, before=before, after=after)
         _announce(session, agent, "updated")
+        if not ROUTING_FIELDS.isdisjoint(changes):  # waiting shoppers may fit now
+            await do_drain_queue(session, routing_actor(agent.shop_id))
     return agent
 
 
@@ -210,6 +223,7 @@ async def _set_active(session: AsyncSession, actor: Actor, agent_id: int, active
     _check_may_change(actor, agent)
     if agent.active == active:
         return agent
+    await lock_routing(session, agent.shop_id)  # before any agent row is written
     if not active:
         await _check_not_last_owner(session, agent)
     before = snapshot(agent)
@@ -222,6 +236,10 @@ async def _set_active(session: AsyncSession, actor: Actor, agent_id: int, active
         session, actor, f"agent.{verb}", "agent", agent.id, before=before, after=snapshot(agent)
     )
     _announce(session, agent, f"{verb}d")
+    if not active:  # they can no longer log in: every open chat of theirs goes back
+        await do_requeue_agent_conversations(
+            session, routing_actor(agent.shop_id), agent.id, answered_too=True
+        )
     return agent
 
 
@@ -271,13 +289,15 @@ async def do_reset_password(session: AsyncSession, actor: Actor, agent_id: int) 
 
 
 async def do_set_presence(session: AsyncSession, actor: Actor, presence: Presence) -> Agent:
-    """Set one's own status (online / away / offline)."""
+    """Set one's own status (online / away / offline). Coming online takes waiting
+    conversations from the queue; going offline hands back the ones not answered yet."""
     if actor.kind != "agent" or actor.id is None:
         raise Forbidden("only a logged-in agent has a presence")
     agent = await fetch_owned(session, actor, Agent, actor.id, "agent", permission=None)
     presence = choice(Presence, presence, "presence")
     if agent.presence == presence:
         return agent
+    await lock_routing(session, agent.shop_id)  # before the agent row is written
     before = {"presence": agent.presence.value}
     agent.presence = presence
     await session.flush()
@@ -291,4 +311,8 @@ async def do_set_presence(session: AsyncSession, actor: Actor, presence: Presenc
         after={"presence": presence.value},
     )
     _announce(session, agent, "presence")
+    if presence is Presence.OFFLINE:
+        await do_requeue_agent_conversations(session, routing_actor(agent.shop_id), agent.id)
+    elif presence is Presence.ONLINE:
+        await do_drain_queue(session, routing_actor(agent.shop_id))
     return agent

@@ -8,6 +8,7 @@ stream (the shop's while unassigned) and, unless they are notes, to the visitor'
 from __future__ import annotations
 
 from datetime import datetime
+from types import ModuleType
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -49,6 +50,14 @@ MAX_SUMMARY = 2000
 MAX_COMMENT = 1000
 
 
+def _routing() -> ModuleType:
+    """The routing actions, which build on this module's announcements: imported late
+    because starting, closing and reassigning conversations call back into routing."""
+    from kefu.actions import routing
+
+    return routing
+
+
 def staff_stream(conversation: Conversation) -> str:
     """Where agents hear the conversation's messages: its assignee, else the whole shop."""
     if conversation.assigned_agent_id is not None:
@@ -81,7 +90,7 @@ async def announce_message(
     )
 
 
-async def _announce_change(
+async def announce_change(
     session: AsyncSession,
     conversation: Conversation,
     change: str,
@@ -112,7 +121,8 @@ async def load_for_staff(session: AsyncSession, actor: Actor, conversation_id: i
 async def do_start_conversation(
     session: AsyncSession, actor: Actor, *, skill: Skill | str | None = None
 ) -> Conversation:
-    """The visitor's open conversation, or a new one waiting for an agent.
+    """The visitor's open conversation, or a new one, routed to an agent at once (in
+    this transaction: a started conversation is never left unrouted) or else queued.
 
     Opening the widget twice must not make two conversations, hence the reuse."""
     if not actor.is_visitor:
@@ -132,7 +142,20 @@ async def do_start_conversation(
     )
     session.add(conversation)
     await session.flush()
-    await _announce_change(session, conversation, "started", ConversationStarted)
+    routing = _routing()
+    await routing.lock_routing(session, actor.shop_id)
+    await announce_change(session, conversation, "started", ConversationStarted)
+    return await routing.do_route_conversation(
+        session, routing.routing_actor(actor.shop_id), conversation.id
+    )
+
+
+async def _load_locked(session: AsyncSession, actor: Actor, conversation_id: int) -> Conversation:
+    """The conversation as it stands once this transaction holds the shop's routing lock
+    (an action that frees or takes an agent's slot checks the state under that lock)."""
+    conversation = await load_for_staff(session, actor, conversation_id)
+    await _routing().lock_routing(session, actor.shop_id)
+    await session.refresh(conversation)
     return conversation
 
 
@@ -167,15 +190,20 @@ async def do_assign_conversation(
 ) -> Conversation:
     """Assign (or transfer) to an agent and/or team; ``agent_id=None`` puts it back in
     the queue. A note for the next agent is stored as an internal message."""
-    conversation = await load_for_staff(session, actor, conversation_id)
+    conversation = await _load_locked(session, actor, conversation_id)
     if conversation.status is ConversationStatus.CLOSED:
         raise Conflict("this conversation is closed")
     await _check_assignee(session, actor, agent_id, team_id)
     _check_may_assign(actor, conversation, agent_id)
     before = snapshot(conversation)
     previous = conversation.assigned_agent_id
+    was_queued = previous is None and conversation.status is ConversationStatus.OPEN
     conversation.assigned_agent_id = agent_id
     conversation.team_id = team_id
+    if agent_id is None:
+        conversation.queued_at = utcnow()
+    else:  # a person's choice is never refused for capacity (the API reports it)
+        (await session.get_one(Agent, agent_id)).last_assigned_at = utcnow()
     await session.flush()
     record_audit(
         session,
@@ -199,7 +227,8 @@ async def do_assign_conversation(
         session.add(note_message)
         await session.flush()
         await announce_message(session, conversation, note_message)
-    await _announce_change(session, conversation, "assigned" if previous is None else "transferred")
+    await announce_change(session, conversation, "assigned" if previous is None else "transferred")
+    await _routing().rebalance(session, actor.shop_id, [conversation] if was_queued else [])
     return conversation
 
 
@@ -233,10 +262,13 @@ async def do_close_conversation(
     disposition: str | None = None,
 ) -> Conversation:
     """Close with the agent's summary (记录总结) and a disposition such as "resolved"."""
-    conversation = await load_for_staff(session, actor, conversation_id)
+    conversation = await _load_locked(session, actor, conversation_id)
     if conversation.status is ConversationStatus.CLOSED:
         raise Conflict("this conversation is already closed")
-    return await _change(
+    was_queued = (
+        conversation.assigned_agent_id is None and conversation.status is ConversationStatus.OPEN
+    )
+    await _change(
         session,
         actor,
         conversation,
@@ -249,6 +281,9 @@ async def do_close_conversation(
         if not disposition
         else clean_text(disposition, "disposition", "disposition", 64),
     )
+    # The agent has room for one more; a waiting shopper behind it moves up.
+    await _routing().rebalance(session, actor.shop_id, [conversation] if was_queued else [])
+    return conversation
 
 
 async def do_rate_conversation(
@@ -303,5 +338,5 @@ async def _change(
             before=before,
             after=snapshot(conversation),
         )
-    await _announce_change(session, conversation, change)
+    await announce_change(session, conversation, change)
     return conversation

@@ -1,5 +1,6 @@
-"""The chat widget's writes besides messages: the shop's widget settings (owners), a
-message left while nobody can answer (visitors), and an agent's read marker.
+"""The chat widget's writes besides messages: the shop's widget settings (owners) and a
+message left while nobody can answer (visitors). The shopper's "已读" moves with the
+agent's read position (kefu.actions.workspace.do_mark_read).
 
 Settings keys and defaults live in ``kefu.lib.widget``."""
 
@@ -7,22 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
 from kefu.actions.base import publish_on_commit, record_audit
 from kefu.actions.checks import check_known, clean_text
-from kefu.actions.conversations import (
-    do_start_conversation,
-    load_for_staff,
-    staff_stream,
-    visitor_streams,
-)
+from kefu.actions.conversations import do_start_conversation
 from kefu.actions.messages import do_send_message
-from kefu.actions.streams import emit
-from kefu.errors import Invalid, NotFound
-from kefu.events import ConversationRead, ShopSettingsChanged, shop_stream
+from kefu.errors import Invalid
+from kefu.events import ShopSettingsChanged, shop_stream
 from kefu.lib.widget import (
     DEFAULTS,
     MAX_ANNOUNCEMENT_LENGTH,
@@ -137,40 +131,3 @@ async def do_leave_offline_message(
         payload={"offline_form": details},
     )
     return conversation, message
-
-
-async def _newest_message_id(session: AsyncSession, conversation: Conversation) -> int | None:
-    return await session.scalar(
-        select(func.max(Message.id)).where(Message.conversation_id == conversation.id)
-    )
-
-
-async def do_mark_read(
-    session: AsyncSession, actor: Actor, conversation_id: int, message_id: int | None = None
-) -> Conversation:
-    """An agent has read the conversation up to ``message_id`` (default: all of it): the
-    shopper's messages up to there show "已读". The marker only moves forward; reading is
-    not audited (it changes nothing but the receipt)."""
-    conversation = await load_for_staff(session, actor, conversation_id)
-    if message_id is None:
-        message_id = await _newest_message_id(session, conversation)
-        if message_id is None:
-            return conversation
-    else:
-        message = await session.get(Message, message_id)
-        if message is None or message.conversation_id != conversation.id:
-            raise NotFound("message", field="message_id")
-    if (conversation.agent_read_message_id or 0) >= message_id:
-        return conversation
-    conversation.agent_read_message_id = message_id
-    await session.flush()
-    recipients = {staff_stream(conversation)} | await visitor_streams(session, conversation)
-    await emit(
-        session,
-        ConversationRead(
-            conversation.shop_id,
-            {"conversation_id": conversation.id, "message_id": message_id},
-            frozenset(recipients),
-        ),
-    )
-    return conversation

@@ -29,8 +29,20 @@ from kefu.actions.teams import do_create_team, do_update_team
 from kefu.actions.widget import do_update_widget_settings
 from kefu.db import make_engine, make_sessionmaker, session_scope
 from kefu.demo import staff
+from kefu.demo.phrases import seed_phrases
 from kefu.demo.records import SHANGHAI, generate
-from kefu.models import Agent, Coupon, Customer, Order, Product, Shipment, Team, TrackingEvent, User
+from kefu.models import (
+    Agent,
+    Coupon,
+    Customer,
+    Order,
+    Product,
+    QuickPhrase,
+    Shipment,
+    Team,
+    TrackingEvent,
+    User,
+)
 from kefu.queries.people import list_teams
 from kefu.queries.shops import get_shop, list_holidays
 from kefu.settings import Settings
@@ -121,6 +133,7 @@ async def _counts(session: AsyncSession, shop_id: int) -> dict[str, int]:
         "coupons": Coupon,
         "agents": Agent,
         "teams": Team,
+        "quick_phrases": QuickPhrase,
     }
     return {
         name: await session.scalar(select(func.count()).where(model.shop_id == shop_id)) or 0
@@ -143,6 +156,7 @@ async def build_demo(session: AsyncSession) -> DemoSummary:
     anchor = shop.created_at.astimezone(SHANGHAI).date()
     await _shop_profile(session, actor, anchor)
     await _teams(session, actor, await _people(session, actor))
+    await seed_phrases(session, actor)
     records = generate(anchor)
     await _upsert_in_batches(session, actor, do_upsert_products, records.products)
     await _upsert_in_batches(session, actor, do_upsert_customers, records.customers)

@@ -37,7 +37,9 @@ from kefu.models.orders import (
     ShipmentStatus,
     TrackingEvent,
 )
+from kefu.models.routing import RoutingPolicy
 from kefu.models.shops import Holiday, Shop
+from kefu.models.workspace import ConversationRead, PhraseFolder, QuickPhrase
 
 __all__ = [
     "Agent",
@@ -46,6 +48,7 @@ __all__ = [
     "Base",
     "Channel",
     "Conversation",
+    "ConversationRead",
     "ConversationStatus",
     "Coupon",
     "CouponKind",
@@ -59,9 +62,12 @@ __all__ = [
     "Order",
     "OrderLine",
     "OrderStatus",
+    "PhraseFolder",
     "Presence",
     "Product",
+    "QuickPhrase",
     "Role",
+    "RoutingPolicy",
     "SenderKind",
     "Shipment",
     "ShipmentStatus",

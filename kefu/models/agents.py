@@ -70,6 +70,8 @@ class Agent(IdMixin, ShopOwned, TimestampMixin, Base):
     max_concurrent_chats: Mapped[int] = mapped_column(Integer, default=5)
     can_view_contact: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # When routing or a person last gave them a conversation: "longest idle" goes first.
+    last_assigned_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(back_populates="memberships", lazy="joined")
 

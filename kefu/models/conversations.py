@@ -101,6 +101,11 @@ class Conversation(IdMixin, ShopOwned, TimestampMixin, Base):
     tags: Mapped[list[Any]] = mapped_column(default=list)
     # The newest message an agent has read: the shopper's "已读" up to here.
     agent_read_message_id: Mapped[int | None] = mapped_column(BigId)
+    # The agent's 信息核对: which details the shopper confirmed, by whom and when.
+    verification: Mapped[dict[str, Any] | None]
+    # Since when the shopper has waited for an agent: set when it starts and whenever it
+    # goes back to the queue; the queue (open, unassigned) is served oldest first.
+    queued_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Message(IdMixin, ShopOwned, Base):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import String, UniqueConstraint
+from sqlalchemy import Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kefu.models.base import Base, IdMixin, ShopOwned, TimestampMixin
@@ -33,6 +33,10 @@ class Shop(IdMixin, TimestampMixin, Base):
     # The chat widget's texts and promises: announcements, greeting, expected reply times
     # (see kefu.actions.widget for the keys and their defaults).
     widget_settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # First-response timer of the workspace: amber after the first, red after the second
+    # (the platforms' 3-minute response rule).
+    response_warn_seconds: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
+    response_alert_seconds: Mapped[int] = mapped_column(Integer, default=180, server_default="180")
 
 
 class Holiday(IdMixin, ShopOwned, Base):

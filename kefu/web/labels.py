@@ -7,7 +7,17 @@ from __future__ import annotations
 
 import enum
 
-from kefu.models import Level, OrderStatus, Presence, Role, ShipmentStatus, Skill
+from kefu.models import (
+    Channel,
+    ConversationStatus,
+    Level,
+    OrderStatus,
+    PhraseFolder,
+    Presence,
+    Role,
+    ShipmentStatus,
+    Skill,
+)
 from kefu.web.i18n import N_, gettext
 
 # Keyed by class, then value: StrEnum members of different enums compare equal as text.
@@ -47,6 +57,23 @@ LABELS: dict[type[enum.Enum], dict[str, str]] = {
         "complaint": N_("Complaints"),
     },
     Presence: {"online": N_("Online"), "away": N_("Away"), "offline": N_("Offline")},
+    ConversationStatus: {
+        "open": N_("Open"),
+        "pending": N_("Waiting for customer"),
+        "snoozed": N_("Snoozed"),
+        "closed": N_("Ended"),
+    },
+    Channel: {"web": N_("Web widget"), "api": N_("API"), "email": N_("E-mail")},
+    PhraseFolder: {
+        "greeting": N_("Greeting"),
+        "conversation": N_("Conversation"),
+        "bargaining": N_("Bargaining"),
+        "payment": N_("Payment"),
+        "logistics": N_("Logistics"),
+        "aftersale": N_("After-sale"),
+        "review": N_("Review"),
+        "closing": N_("Closing"),
+    },
 }
 
 WEEKDAYS = (

@@ -123,6 +123,27 @@ KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"^something went wrong on our side$",
             N_("Something went wrong on our side. Please try again."),
         ),
+        (
+            r"^a shortcut has 1 to (?P<n>\d+) letters",
+            N_("A shortcut has 1 to %(n)s letters, digits, _ or - (no spaces)."),
+        ),
+        (r"^a phrase has 1 to (?P<n>\d+) characters$", N_("Enter 1 to %(n)s characters.")),
+        (
+            r"^the phrase contains a NUL character$",
+            N_("Remove the NUL character from what you entered."),
+        ),
+        (
+            r"^unknown variable \{(?P<name>[^}]+)\}",
+            N_("Unknown variable {%(name)s}; use {客户昵称}, {订单号}, {物流单号} or {商品名}."),
+        ),
+        (
+            r"^the shortcut /(?P<shortcut>\S+) is already used$",
+            N_("The shortcut /%(shortcut)s is already in use."),
+        ),
+        (
+            r"^only an agent has phrases of their own$",
+            N_("Only an agent has phrases of their own."),
+        ),
         (r"^[\w ]+ not found$", N_("It does not exist, or it belongs to another shop.")),
     )
 )

@@ -101,6 +101,8 @@ OFFLINE = {
     "client_id": "0d7c2a11-5b3e-4f0a-9c1d-2e3f4a5b6c7d",
 }
 IMAGE = {"file": ("截图.png", png_bytes(64, 48), "image/png")}
+PHRASE = {"shortcut": "hi", "folder": "greeting", "body": "亲，您好{客户昵称}，有什么可以帮您？"}
+ROUTING = {"overflow_team_id": None, "level_rules": {"aftersale": {"order": ["senior"]}}}
 
 ROUTES: dict[tuple[str, str], Walk] = {
     ("GET", "/api/v1/products"): Walk("list", "read"),
@@ -161,6 +163,24 @@ ROUTES: dict[tuple[str, str], Walk] = {
         "by_id", "handle", {"summary": "已告知发货时间", "disposition": "resolved"}
     ),
     ("POST", "/api/v1/conversations/{conversation_id}/rating"): Walk("by_id", "shopper", RATING),
+    ("GET", "/api/v1/inbox"): Walk("list", "read"),
+    ("POST", "/api/v1/conversations/{conversation_id}/read"): Walk("by_id", "person", {}),
+    ("GET", "/api/v1/conversations/{conversation_id}/panel"): Walk("by_id", "read"),
+    ("PUT", "/api/v1/conversations/{conversation_id}/verification"): Walk(
+        "by_id", "handle", {"checks": {"address": True, "phone": False}}
+    ),
+    ("PUT", "/api/v1/conversations/{conversation_id}/tags"): Walk(
+        "by_id", "handle", {"tags": ["催发货"]}
+    ),
+    ("GET", "/api/v1/quick-phrases"): Walk("list", "read"),
+    ("POST", "/api/v1/quick-phrases"): Walk("write", "supervise", PHRASE),
+    ("PATCH", "/api/v1/quick-phrases/{phrase_id}"): Walk(
+        "by_id", "supervise", {"body": "亲，已为您加急处理～"}
+    ),
+    ("DELETE", "/api/v1/quick-phrases/{phrase_id}"): Walk("by_id", "supervise"),
+    ("GET", "/api/v1/queue"): Walk("list", "supervise"),
+    ("GET", "/api/v1/shop/routing"): Walk("list", "read"),
+    ("PUT", "/api/v1/shop/routing"): Walk("write", "people", ROUTING),
     ("POST", "/api/v1/widget/{shop_slug}/visitors"): Walk("public", "visitor", {"page": "/p/1"}),
     ("POST", "/api/v1/widget/conversations"): Walk("write", "visitor", {"skill": "presale"}),
     ("GET", "/api/v1/widget/conversations/{conversation_id}"): Walk("by_id", "visitor"),
@@ -173,7 +193,6 @@ ROUTES: dict[tuple[str, str], Walk] = {
     ),
     ("GET", "/api/v1/shop/widget"): Walk("list", "read"),
     ("PATCH", "/api/v1/shop/widget"): Walk("write", "owner", {"announcements": ["新品上市"]}),
-    ("POST", "/api/v1/conversations/{conversation_id}/read"): Walk("by_id", "handle", {}),
     ("POST", "/api/v1/conversations/{conversation_id}/images"): Walk(
         "by_id", "handle", files=IMAGE
     ),
@@ -202,6 +221,7 @@ PATH_IDS = {
     "conversation_id": "conversations",
     "upload_id": "uploads",
     "shop_slug": "shop_slug",
+    "phrase_id": "quick_phrases",
 }
 
 # The table whose ids a route's rows carry (``id``), and the tables named by id fields.
@@ -223,6 +243,7 @@ RESOURCE_TABLE = {
     "widget/conversations/messages": "messages",
     "conversations/images": "uploads",
     "widget/conversations/images": "uploads",
+    "quick-phrases": "quick_phrases",
 }
 ID_FIELDS = {
     "customer_id": "customers",
@@ -236,6 +257,8 @@ ID_FIELDS = {
     "visitor_id": "visitors",
     "assigned_agent_id": "agents",
     "team_id": "teams",
+    "agent_id": "agents",
+    "overflow_team_id": "teams",
 }
 
 
@@ -316,6 +339,20 @@ async def _seed_conversation(client, owen) -> tuple[int, int]:
     return shopper.conversation_id, photo["id"]
 
 
+async def _seed_workspace(client, owen) -> int:
+    """A shop quick phrase carrying the secret, and owen's read position in the
+    conversation (so the workspace's tables have a row of acme too)."""
+    api = client.as_(owen)
+    phrase = {"shortcut": "acme-wl", "folder": "logistics", "body": _secret("订单{订单号}已发货")}
+    created = await _ok(await api.post("/api/v1/quick-phrases", json=phrase))
+    listed = await _ok(await api.get("/api/v1/inbox"))
+    for item in listed["items"]:
+        await _ok(
+            await api.post(f"/api/v1/conversations/{item['conversation']['id']}/read", json={})
+        )
+    return created["id"]
+
+
 @pytest.fixture
 async def acme(client, owen, alice) -> dict[str, Any]:
     """One row of every kind in acme, each text carrying the secret; returns their ids."""
@@ -352,6 +389,7 @@ async def acme(client, owen, alice) -> dict[str, Any]:
     )
     key = await _ok(await api.post("/api/v1/api-keys", json={"name": _secret("ERP 同步")}))
     await _ok(await api.patch("/api/v1/shop/widget", json={"greeting": _secret("您好")}))
+    await _ok(await api.put("/api/v1/shop/routing", json={"overflow_team_id": team["id"]}))
     conversation_id, upload_id = await _seed_conversation(client, owen)
     ids = {
         "agents": dora["id"],
@@ -360,6 +398,7 @@ async def acme(client, owen, alice) -> dict[str, Any]:
         "holidays": holiday["id"],
         "conversations": conversation_id,
         "uploads": upload_id,
+        "quick_phrases": await _seed_workspace(client, owen),
         "shop_slug": owen.shop_slug,
     }
     for path, item in (

@@ -38,6 +38,7 @@ async def test_the_shopper_sees_when_an_agent_has_read(client, server, alice, ac
             )
             assert read.json() == {
                 "conversation_id": acme_shopper.conversation_id,
+                "last_read_message_id": first,
                 "agent_read_message_id": first,
             }
         event = await socket.expect(lambda f: f.get("name") == "conversation.read")

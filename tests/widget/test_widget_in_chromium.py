@@ -14,7 +14,7 @@ import pytest
 from playwright.async_api import Page, expect
 from sqlalchemy import update
 
-from kefu.models import Product, Role, Shop
+from kefu.models import Agent, Product, Role, Shop
 from tests.browser.conftest import CHROMIUM, served
 from tests.chat.wsclient import Socket
 from tests.factories import Persona, make_person, make_shop
@@ -206,6 +206,41 @@ async def test_shopper_and_carol_hold_a_conversation(shopper: Page, demo_carol, 
             assert (rated["rating"], rated["rating_comment"]) == (5, "回复很快，谢谢！")
     finally:
         await carol_socket.ws.close()
+
+
+async def test_a_waiting_shopper_sees_her_place_in_the_queue(
+    shopper: Page, demo_carol, sessionmaker, widget_server
+):
+    """carol has room for one chat and it is taken: the next shopper is told she is next
+    in line, and the line goes away once carol closes the first chat and takes hers."""
+    async with sessionmaker() as session:
+        await session.execute(
+            update(Agent).where(Agent.id == demo_carol.agent_id).values(max_concurrent_chats=1)
+        )
+        await session.commit()
+    async with httpx.AsyncClient(base_url=widget_server, timeout=WAIT / 1000) as first:
+        issued = await first.post("/api/v1/widget/demo/visitors", json={"page": "/demo/store"})
+        started = await first.post(
+            "/api/v1/widget/conversations",
+            json={"skill": "presale"},
+            headers={"X-Visitor-Token": issued.json()["token"]},
+        )
+        assert started.json()["queue_position"] is None
+    await shopper.goto("/demo/store")
+    await shopper.get_by_role("button", name="联系客服").click()
+    chat = widget(shopper)
+    await chat.get_by_role("textbox", name="输入消息").fill("羽绒服能便宜点吗？")
+    await chat.get_by_role("textbox", name="输入消息").press("Enter")
+    await expect(chat.get_by_text(re.compile("正在为您接入客服，您是下一位"))).to_be_visible(
+        timeout=WAIT
+    )
+    async with staff(widget_server, demo_carol) as carol:
+        closed = await carol.post(
+            f"/api/v1/conversations/{started.json()['id']}/close",
+            json={"summary": "已推荐尺码", "disposition": "resolved"},
+        )
+        assert closed.is_success, closed.text
+    await expect(chat.get_by_text(re.compile("正在为您接入客服"))).to_be_hidden(timeout=WAIT)
 
 
 async def test_nothing_a_shopper_or_agent_types_runs_in_the_widget(

@@ -1,5 +1,5 @@
 """The widget's API beyond conversations and messages (those are in kefu.web.api.v1.widget):
-the shop's public widget profile, images (both sides), offline messages, read receipts."""
+the shop's public widget profile, images (both sides), offline messages."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ from pydantic import Field
 
 from kefu.access import Actor
 from kefu.actions.uploads import do_store_image
-from kefu.actions.widget import do_leave_offline_message, do_mark_read
+from kefu.actions.widget import do_leave_offline_message
 from kefu.lib.images import stored_path
 from kefu.models import Upload
 from kefu.models.base import utcnow
 from kefu.queries.widget import get_upload, visitor_shop, widget_profile
 from kefu.settings import Settings
 from kefu.web.api.v1.conversations import MessageIn, MessageOut
-from kefu.web.api.v1.schemas import ERROR_RESPONSES, ApiModel, IdPath, RowId
+from kefu.web.api.v1.schemas import ERROR_RESPONSES, ApiModel, IdPath
 from kefu.web.api.v1.widget import WidgetConversationOut
 from kefu.web.deps import (
     ActorDep,
@@ -61,17 +61,6 @@ class OfflineOut(ApiModel):
     conversation: WidgetConversationOut
     message: MessageOut
     reply_minutes: int = Field(description="The shop promises an answer within this time")
-
-
-class ReadIn(ApiModel):
-    message_id: RowId | None = Field(
-        None, description="The newest message the agent has read; omitted: the newest of all"
-    )
-
-
-class ReadOut(ApiModel):
-    conversation_id: int
-    agent_read_message_id: int | None
 
 
 @router.get(
@@ -240,20 +229,3 @@ async def agent_thumbnail(
     upload_id: IdPath, session: SessionDep, actor: ActorDep, settings: SettingsDep
 ) -> FileResponse:
     return _file(settings, await get_upload(session, actor, upload_id), thumbnail=True)
-
-
-@router.post(
-    "/conversations/{conversation_id}/read",
-    summary="Mark the conversation read up to a message (the shopper sees 已读)",
-    dependencies=NO_NUL,
-    tags=["conversations"],
-)
-async def mark_read(
-    conversation_id: IdPath, body: ReadIn, session: SessionDep, actor: ActorDep
-) -> ReadOut:
-    conversation = await do_mark_read(session, actor, conversation_id, body.message_id)
-    await session.commit()
-    return ReadOut(
-        conversation_id=conversation.id,
-        agent_read_message_id=conversation.agent_read_message_id,
-    )

@@ -23,7 +23,7 @@
       title: "在线客服", open: "联系客服", close: "关闭", placeholder: "输入消息，回车发送",
       send: "发送", emoji: "表情", image: "发送图片", greeting: "您好，欢迎光临{shop}！请问有什么可以帮您？",
       read: "已读", unread: "未读", sending: "发送中…", failed: "发送失败，点击重试",
-      typing: "客服正在输入…", queue: "正在为您接入客服，前面还有 {n} 位", offlineTitle: "客服暂时不在线",
+      typing: "客服正在输入…", queue: "正在为您接入客服，前面还有 {n} 位", queueNext: "正在为您接入客服，您是下一位", wait: "，预计等待约 {t}", offlineTitle: "客服暂时不在线",
       offlineHint: "请留言，我们将在 {t}内回复您。", name: "您的称呼", contact: "手机号 / 微信 / 邮箱",
       message: "留言内容", leave: "提交留言", left: "留言已收到，我们将在 {t}内回复您。",
       closed: "本次会话已结束", rate: "请为本次服务评分", comment: "说说您的感受（选填）",
@@ -37,7 +37,7 @@
       title: "Chat with us", open: "Chat", close: "Close", placeholder: "Type a message, Enter to send",
       send: "Send", emoji: "Emoji", image: "Send a picture", greeting: "Hello, welcome to {shop}! How can we help you?",
       read: "Read", unread: "Delivered", sending: "Sending…", failed: "Not sent, tap to retry",
-      typing: "Agent is typing…", queue: "Connecting you to an agent, {n} ahead of you", offlineTitle: "We are away right now",
+      typing: "Agent is typing…", queue: "Connecting you to an agent, {n} ahead of you", queueNext: "Connecting you to an agent, you are next", wait: " (about {t})", offlineTitle: "We are away right now",
       offlineHint: "Leave a message and we will reply within {t}.", name: "Your name", contact: "Phone / WeChat / e-mail",
       message: "Your message", leave: "Leave message", left: "Message received. We will reply within {t}.",
       closed: "This chat has ended", rate: "How did we do?", comment: "Tell us more (optional)",
@@ -633,12 +633,21 @@
     state.conversationId = conversation.id;
     save("conversation", conversation.id);
     state.agentRead = Math.max(state.agentRead, conversation.agent_read_message_id || 0);
-    var position = conversation.queue_position;
-    ui.queue.hidden = !(position > 0 && conversation.status === "open");
-    if (!ui.queue.hidden) ui.queue.textContent = t("queue", { n: position });
+    showQueue(conversation);
     if (conversation.status === "closed") ended();
     updateReceipts();
     showPresence();
+  }
+
+  // While no agent has the conversation: "n ahead of you" (position 1 is next), and the
+  // rough wait when someone who could take it is online.
+  function showQueue(conversation) {
+    var position = conversation.queue_position;
+    ui.queue.hidden = !(position > 0 && conversation.status === "open");
+    if (ui.queue.hidden) return;
+    var wait = conversation.expected_wait_seconds;
+    ui.queue.textContent = (position > 1 ? t("queue", { n: position - 1 }) : t("queueNext")) +
+      (wait != null ? t("wait", { t: duration(Math.max(1, Math.ceil(wait / 60))) }) : "");
   }
 
   function ended() {
@@ -757,6 +766,14 @@
       var conversation = data.conversation;
       if (!state.conversation || conversation.id === state.conversation.id) {
         setConversation(Object.assign({}, state.conversation || {}, conversation));
+        // The shopper's copy says nothing of the queue: ask where it stands now.
+        request("GET", "/conversations/" + conversation.id).then(setConversation, function () {});
+      }
+    } else if (name === "queue.position_changed") {
+      if (state.conversation && data.conversation_id === state.conversation.id) {
+        setConversation(Object.assign({}, state.conversation, {
+          queue_position: data.queue_position, expected_wait_seconds: data.expected_wait_seconds
+        }));
       }
     } else if (name === "conversation.read") {
       state.agentRead = Math.max(state.agentRead, data.message_id || 0);

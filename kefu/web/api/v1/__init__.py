@@ -12,10 +12,12 @@ from kefu.web.api.v1 import (
     me,
     orders,
     products,
+    routing,
     shipments,
     shop,
     teams,
     widget,
+    workspace,
 )
 from kefu.web.deps import refuse_nul_characters
 
@@ -33,6 +35,8 @@ for module in (
     audit,
     shop,
     conversations,
+    routing,
     widget,
+    workspace,
 ):
     api_router.include_router(module.router)

@@ -25,6 +25,7 @@ from kefu.models import (
     Skill,
 )
 from kefu.queries.conversations import View, get_conversation, list_conversations, list_messages
+from kefu.queries.routing import assignment_warnings
 from kefu.web.api.v1.schemas import (
     ERROR_RESPONSES,
     ApiModel,
@@ -85,6 +86,18 @@ class AssignIn(ApiModel):
     agent_id: RowId | None = Field(description="The new agent; null puts it back in the queue")
     team_id: RowId | None = None
     note: str | None = Field(None, max_length=2000, description="Internal note for the next agent")
+
+
+class AssignmentWarning(ApiModel):
+    code: str = Field(description="over_capacity, not_online or lacks_skill")
+    message: str
+
+
+class AssignedOut(ConversationOut):
+    warnings: list[AssignmentWarning] = Field(
+        default_factory=list,
+        description="What the choice goes against; a person's choice is never refused for it",
+    )
 
 
 class SnoozeIn(ApiModel):
@@ -166,12 +179,15 @@ async def post_message(
 @router.post("/{conversation_id}/assign", summary="Assign or transfer, with a note")
 async def assign(
     conversation_id: IdPath, body: AssignIn, session: SessionDep, actor: ActorDep
-) -> ConversationOut:
+) -> AssignedOut:
     conversation = await do_assign_conversation(
         session, actor, conversation_id, **body.model_dump()
     )
     await session.commit()
-    return ConversationOut.model_validate(conversation)
+    warnings = await assignment_warnings(session, actor, conversation)
+    return AssignedOut.model_validate(conversation).model_copy(
+        update={"warnings": [AssignmentWarning(code=w.code, message=w.message) for w in warnings]}
+    )
 
 
 @router.post("/{conversation_id}/snooze", summary="Put aside until a time")

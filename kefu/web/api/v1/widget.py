@@ -9,13 +9,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import Field
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from kefu.access import Actor
 from kefu.actions.conversations import do_rate_conversation, do_start_conversation
 from kefu.actions.messages import do_send_message
 from kefu.actions.visitors import do_identify_visitor, shop_by_slug
 from kefu.lib.tokens import read_visitor_token, sign_visitor_token
-from kefu.models import Channel, ConversationStatus, Skill
+from kefu.models import Channel, Conversation, ConversationStatus, Skill
 from kefu.queries.conversations import get_conversation, list_messages
+from kefu.queries.routing import queue_position, wait_estimator
 from kefu.web.api.v1.conversations import MessageIn, MessageOut, RatingIn
 from kefu.web.api.v1.schemas import ERROR_RESPONSES, ApiModel, CursorQuery, IdPath, PageOut
 from kefu.web.deps import SessionDep, SettingsDep, VisitorDep
@@ -61,6 +64,26 @@ class WidgetConversationOut(ApiModel):
     agent_read_message_id: int | None = Field(
         description="The shopper's messages up to this id have been read by an agent"
     )
+    queue_position: int | None = Field(
+        None, description="1 = next to be served; null once an agent has it (or closed)"
+    )
+    expected_wait_seconds: int | None = Field(
+        None, description="A rough wait while queued; null when no agent who could take it is on"
+    )
+
+
+async def conversation_out(
+    session: AsyncSession, visitor: Actor, conversation: Conversation
+) -> WidgetConversationOut:
+    """The shopper's view, with their place in the queue while they wait."""
+    position = await queue_position(session, visitor, conversation.id)
+    estimate = await wait_estimator(session, conversation.shop_id)
+    return WidgetConversationOut.model_validate(conversation).model_copy(
+        update={
+            "queue_position": position,
+            "expected_wait_seconds": estimate(conversation, position),
+        }
+    )
 
 
 class StartIn(ApiModel):
@@ -99,16 +122,18 @@ async def identify(
 async def start(body: StartIn, session: SessionDep, visitor: VisitorDep) -> WidgetConversationOut:
     conversation = await do_start_conversation(session, visitor, skill=body.skill)
     await session.commit()
-    return WidgetConversationOut.model_validate(conversation)
+    return await conversation_out(session, visitor, conversation)
 
 
-@router.get("/conversations/{conversation_id}", summary="Read one's own conversation")
+@router.get(
+    "/conversations/{conversation_id}",
+    summary="Read one's own conversation, with the place in the queue while waiting",
+)
 async def get_own(
     conversation_id: IdPath, session: SessionDep, visitor: VisitorDep
 ) -> WidgetConversationOut:
-    return WidgetConversationOut.model_validate(
-        await get_conversation(session, visitor, conversation_id)
-    )
+    conversation = await get_conversation(session, visitor, conversation_id)
+    return await conversation_out(session, visitor, conversation)
 
 
 @router.get(
@@ -153,4 +178,4 @@ async def rate_own(
         session, visitor, conversation_id, **body.model_dump()
     )
     await session.commit()
-    return WidgetConversationOut.model_validate(conversation)
+    return await conversation_out(session, visitor, conversation)

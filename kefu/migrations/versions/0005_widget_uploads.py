@@ -1,7 +1,7 @@
 """widget: per-shop widget settings, the agent read marker, uploaded images
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-11-25 21:09:51.946079
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import kefu.models.base
 
-revision: str = "0003"
-down_revision: str | None = "0002"
+revision: str = "0005"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

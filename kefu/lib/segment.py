@@ -1,0 +1,26 @@
+"""Chinese word segmentation for message search (jieba, search mode).
+
+Why segment at query time and match substrings: neither SQLite FTS5's tokenizers nor
+PostgreSQL's text-search parsers split Chinese into words (a run of Han characters is one
+token, and FTS5's trigram tokenizer cannot match two-character words such as 退货). A
+word found by jieba is matched as a substring of the message text, which works the same
+on both databases: "退货 尺码" finds "尺码不合适想退货" whatever the word order."""
+
+from __future__ import annotations
+
+import logging
+
+import jieba
+
+jieba.setLogLevel(logging.WARNING)
+
+MAX_TERMS = 8
+_PUNCTUATION = set(" \t\r\n,.;:!?，。；：！？、（）()[]【】\"'“”‘’")
+
+
+def search_terms(query: str) -> list[str]:
+    """The words of ``query`` to look for, longest first, without duplicates or
+    punctuation; a word jieba keeps whole also covers its parts, so parts are dropped."""
+    words = [w.strip() for w in jieba.cut(query.strip()) if w.strip()]
+    terms = [w for w in dict.fromkeys(words) if not set(w) <= _PUNCTUATION]
+    return sorted(terms, key=len, reverse=True)[:MAX_TERMS]

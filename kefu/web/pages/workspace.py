@@ -1,0 +1,109 @@
+"""The agent workspace (/workspace): conversation list, message pane, customer panel.
+
+The page is rendered once; ``static/js/workspace.js`` then talks to the REST API and the
+agent WebSocket. The strings the script shows are translated here, so the catalogs hold
+them like every other UI string."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from kefu.lib.phrases import VARIABLES
+from kefu.models import (
+    Channel,
+    ConversationStatus,
+    OrderStatus,
+    PhraseFolder,
+    ShipmentStatus,
+    Skill,
+)
+from kefu.queries.people import list_agents, list_teams
+from kefu.web import i18n
+from kefu.web.deps import SessionDep
+from kefu.web.i18n import gettext as _
+from kefu.web.labels import label
+from kefu.web.pages.context import PageDep
+from kefu.web.pages.rendering import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _strings() -> dict[str, str]:
+    """What the script shows, translated into the page's language."""
+    return {
+        "empty_list": _("No conversations here"),
+        "no_messages": _("No messages yet"),
+        "load_earlier": _("Load earlier messages"),
+        "note": _("Internal note"),
+        "typing": _("The customer is typing…"),
+        "sending": _("Sending…"),
+        "unsent": _("Not sent yet; will retry"),
+        "new_message": _("New message"),
+        "connected": _("Live"),
+        "reconnecting": _("Reconnecting…"),
+        "waiting": _("Waiting"),
+        "no_customer": _("A visitor who has not logged in"),
+        "returning": _("Returning customer"),
+        "no_orders": _("No orders"),
+        "send_card": _("Send card"),
+        "saved": _("Saved"),
+        "no_phrase": _("No phrase with this shortcut"),
+        "card": _("Card"),
+        "past": _("Earlier conversations"),
+        "error": _("Something went wrong; try again"),
+        "you": _("Me"),
+        "visitor": _("Customer"),
+        "verified_by": _("Checked by"),
+        "profile": _("Customer"),
+        "verify_title": _("Verification"),
+        "verify_address": _("Address confirmed"),
+        "verify_phone": _("Phone confirmed"),
+        "verify_spec": _("Model / size confirmed"),
+        "verify_save": _("Record check"),
+        "orders_title": _("Orders"),
+    }
+
+
+def _labels() -> dict[str, dict[str, str]]:
+    return {
+        "status": {s.value: label(s) for s in ConversationStatus},
+        "skill": {s.value: label(s) for s in Skill},
+        "channel": {c.value: label(c) for c in Channel},
+        "folder": {f.value: label(f) for f in PhraseFolder},
+        "order": {s.value: label(s) for s in OrderStatus},
+        "shipment": {s.value: label(s) for s in ShipmentStatus},
+    }
+
+
+@router.get("/workspace")
+async def workspace(request: Request, session: SessionDep, page: PageDep) -> Response:
+    agents = await list_agents(session, page.actor, active=True, limit=200)
+    teams = await list_teams(session, page.actor)
+    token = i18n.activate(page.locale)
+    try:
+        strings, labels = _strings(), _labels()
+    finally:
+        i18n.deactivate(token)
+    config = {
+        "agent_id": page.actor.id,
+        "csrf": page.csrf_token,
+        "warn_seconds": page.shop.response_warn_seconds,
+        "alert_seconds": page.shop.response_alert_seconds,
+        "timezone": page.shop.timezone,
+        "strings": strings,
+        "labels": labels,
+        "variables": list(VARIABLES),
+    }
+    return render(
+        request,
+        "workspace/workspace.html",
+        {
+            "config": config,
+            "agents": agents.items,
+            "teams": teams,
+            "statuses": list(ConversationStatus),
+            "skills": list(Skill),
+            "channels": list(Channel),
+        },
+    )

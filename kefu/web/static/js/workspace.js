@@ -1,0 +1,609 @@
+// Kefu agent workspace: conversation list, message pane, customer panel.
+// Everything a shopper or agent wrote is put into the page with textContent, never as HTML.
+(() => {
+  "use strict";
+  const config = JSON.parse(document.getElementById("ws-config").textContent);
+  const T = config.strings;
+  const L = config.labels;
+  const $ = (id) => document.getElementById(id);
+  const state = {
+    view: "mine", items: [], current: null, cursor: null, messages: new Map(),
+    phrases: [], phraseIndex: 0, pending: new Map(), socket: null, retry: 0,
+    lastEventId: Number(sessionStorage.getItem("kefu.ws.last_event_id")) || null,
+  };
+  const timeFormat = new Intl.DateTimeFormat(document.documentElement.lang, {
+    timeZone: config.timezone, month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+  });
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  async function api(method, path, body) {
+    const response = await fetch(path, {
+      method,
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": config.csrf },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: "same-origin",
+    });
+    if (response.status === 204) return null;
+    const data = await response.json().catch(() => null);
+    if (!response.ok) throw new Error((data && data.error && data.error.message) || T.error);
+    return data;
+  }
+
+  // ---- conversation list -------------------------------------------------------------
+  function filters() {
+    const params = new URLSearchParams({ view: state.view, limit: "100" });
+    for (const [key, id] of [["status", "ws-status"], ["skill", "ws-skill"], ["channel", "ws-channel"], ["tag", "ws-tag"], ["q", "ws-q"]]) {
+      const value = $(id).value.trim();
+      if (value) params.set(key, value);
+    }
+    return params;
+  }
+
+  let listTimer = null;
+  function reloadList(delay = 0) {
+    clearTimeout(listTimer);
+    listTimer = setTimeout(loadList, delay);
+  }
+
+  let listRequest = 0;
+  async function loadList() {
+    const mine = ++listRequest;  // a slower answer to an older filter must not win
+    try {
+      const page = await api("GET", `/api/v1/inbox?${filters()}`);
+      if (mine !== listRequest) return;
+      state.items = page.items;
+      renderList();
+    } catch (error) {
+      if (mine === listRequest) renderList(error.message);
+    }
+  }
+
+  const baseTitle = document.title;
+  function renderList(problem) {
+    const unread = state.items.reduce((sum, item) => sum + item.unread, 0);
+    document.title = unread ? `(${unread}) ${baseTitle}` : baseTitle;
+    const list = $("ws-items");
+    list.replaceChildren();
+    if (problem || !state.items.length) {
+      list.append(el("li", "ws-items-empty", problem || T.empty_list));
+    }
+    for (const item of state.items) {
+      const c = item.conversation;
+      const row = el("li", "ws-item");
+      row.dataset.id = c.id;
+      row.tabIndex = 0;
+      row.setAttribute("aria-current", state.current && state.current.id === c.id ? "true" : "false");
+      const top = el("div", "ws-item-top");
+      top.append(el("span", "avatar", item.name.slice(0, 1)), el("strong", "ws-item-name", item.name));
+      if (item.unread) top.append(el("span", "ws-unread", item.unread));
+      const bottom = el("div", "ws-item-bottom");
+      bottom.append(el("span", "ws-preview", item.preview || T.no_messages));
+      const meta = el("div", "ws-item-meta");
+      meta.append(el("span", `badge badge-${statusTone(c.status)}`, L.status[c.status]));
+      if (c.skill) meta.append(el("span", "badge badge-gray", L.skill[c.skill]));
+      for (const tag of c.tags || []) meta.append(el("span", "badge badge-violet", tag));
+      if (item.waiting_since) {
+        const timer = el("span", "ws-timer");
+        timer.dataset.since = item.waiting_since;
+        meta.append(timer);
+      }
+      meta.append(el("span", "ws-when", c.last_message_at ? timeFormat.format(new Date(c.last_message_at)) : ""));
+      row.append(top, bottom, meta);
+      row.addEventListener("click", () => openConversation(c.id));
+      row.addEventListener("keydown", (e) => { if (e.key === "Enter") openConversation(c.id); });
+      list.append(row);
+    }
+    tickTimers();
+  }
+
+  function statusTone(status) {
+    return { open: "green", pending: "amber", snoozed: "violet", closed: "gray" }[status] || "gray";
+  }
+
+  // First-response timer: amber after the shop's first threshold, red after the second.
+  function tickTimers() {
+    for (const timer of document.querySelectorAll(".ws-timer")) {
+      const seconds = Math.max(0, Math.floor((Date.now() - Date.parse(timer.dataset.since)) / 1000));
+      const minutes = Math.floor(seconds / 60);
+      timer.textContent = `${T.waiting} ${minutes}:${String(seconds % 60).padStart(2, "0")}`;
+      timer.classList.toggle("warn", seconds >= config.warn_seconds && seconds < config.alert_seconds);
+      timer.classList.toggle("alert", seconds >= config.alert_seconds);
+    }
+  }
+
+  // ---- one conversation ---------------------------------------------------------------
+  async function openConversation(id) {
+    const item = state.items.find((i) => i.conversation.id === id);
+    state.current = item ? item.conversation : await api("GET", `/api/v1/conversations/${id}`);
+    state.messages = new Map();
+    state.cursor = null;
+    $("ws-placeholder").hidden = true;
+    $("ws-chat").hidden = false;
+    $("ws-title").textContent = item ? item.name : `#${id}`;
+    renderHead();
+    $("ws-messages").replaceChildren();
+    await loadMessages();
+    markRead();
+    loadPanel();
+    loadPhrases();
+    for (const row of document.querySelectorAll(".ws-item")) {
+      row.setAttribute("aria-current", String(Number(row.dataset.id) === id));
+    }
+    $("ws-input").focus();
+  }
+
+  function renderHead() {
+    const c = state.current;
+    $("ws-take").hidden = c.assigned_agent_id !== null || c.status === "closed";
+    const sub = $("ws-sub");
+    sub.replaceChildren(
+      el("span", `badge badge-${statusTone(c.status)}`, L.status[c.status]),
+      el("span", "", L.channel[c.channel] || c.channel),
+      el("span", "", c.skill ? L.skill[c.skill] : ""),
+      el("span", "", `#${c.id}`),
+    );
+  }
+
+  async function loadMessages() {
+    const c = state.current;
+    const params = new URLSearchParams({ limit: "30" });
+    if (state.cursor) params.set("cursor", state.cursor);
+    const page = await api("GET", `/api/v1/conversations/${c.id}/messages?${params}`);
+    if (state.current !== c) return;
+    const box = $("ws-messages");
+    const older = !!state.cursor;
+    const height = box.scrollHeight;
+    const nodes = page.items.slice().reverse().filter((m) => !state.messages.has(m.id)).map(messageNode);
+    const more = box.querySelector(".ws-more");
+    if (more) more.remove();
+    box.prepend(...nodes);
+    state.cursor = page.next_cursor;
+    if (state.cursor) {
+      const button = el("button", "btn btn-sm ws-more", T.load_earlier);
+      button.type = "button";
+      button.addEventListener("click", loadMessages);
+      box.prepend(button);
+    }
+    if (!box.querySelector(".ws-msg")) box.append(el("div", "ws-none", T.no_messages));
+    box.scrollTop = older ? box.scrollHeight - height : box.scrollHeight;
+  }
+
+  function messageNode(m) {
+    state.messages.set(m.id, m);
+    const mine = m.sender_kind !== "visitor";
+    const node = el("div", `ws-msg ${mine ? "out" : "in"} kind-${m.kind}`);
+    node.dataset.id = m.id;
+    if (m.client_id) node.dataset.clientId = m.client_id;
+    const bubble = el("div", "ws-bubble");
+    if (m.kind === "note") bubble.append(el("div", "ws-note-label", T.note));
+    if (m.kind === "card" && m.payload) {
+      const card = el("div", "ws-card");
+      card.append(el("strong", "", m.payload.title || T.card));
+      for (const line of m.payload.lines || []) card.append(el("div", "ws-card-line", line));
+      bubble.append(card);
+    }
+    if (m.body) bubble.append(el("div", "ws-text", m.body));
+    const meta = el("div", "ws-msg-meta", timeFormat.format(new Date(m.created_at)));
+    node.append(bubble, meta);
+    return node;
+  }
+
+  function appendMessage(m) {
+    if (!state.current || m.conversation_id !== state.current.id || state.messages.has(m.id)) return;
+    const box = $("ws-messages");
+    const none = box.querySelector(".ws-none");
+    if (none) none.remove();
+    const pending = m.client_id && box.querySelector(`[data-client-id="${CSS.escape(m.client_id)}"]`);
+    const node = messageNode(m);
+    if (pending) pending.replaceWith(node); else box.append(node);
+    box.scrollTop = box.scrollHeight;
+  }
+
+  async function markRead() {
+    if (!state.current) return;
+    try {
+      await api("POST", `/api/v1/conversations/${state.current.id}/read`, {});
+      const item = state.items.find((i) => i.conversation.id === state.current.id);
+      if (item && item.unread) { item.unread = 0; renderList(); }
+    } catch { /* a read position is a nicety; the next open marks it */ }
+  }
+
+  // ---- sending, with retries of unacknowledged messages over the socket ----------------
+  function send(body, kind, payload) {
+    const c = state.current;
+    if (!c) return;
+    const frame = { type: "message", conversation_id: c.id, client_id: crypto.randomUUID(), body, kind, payload };
+    state.pending.set(frame.client_id, frame);
+    const box = $("ws-messages");
+    const preview = messageNode({ id: `pending-${frame.client_id}`, conversation_id: c.id, client_id: frame.client_id,
+      sender_kind: "agent", kind, body, payload, created_at: new Date().toISOString() });
+    state.messages.delete(`pending-${frame.client_id}`);
+    preview.classList.add("pending");
+    preview.querySelector(".ws-msg-meta").textContent = T.sending;
+    box.append(preview);
+    box.scrollTop = box.scrollHeight;
+    transmit(frame);
+  }
+
+  function transmit(frame) {
+    if (state.socket && state.socket.readyState === WebSocket.OPEN && state.socket.ready) {
+      state.socket.send(JSON.stringify(frame));
+    }
+  }
+
+  function acknowledged(clientId) {
+    state.pending.delete(clientId);
+    const node = document.querySelector(`.ws-msg.pending[data-client-id="${CSS.escape(clientId)}"]`);
+    if (node) node.classList.remove("pending");
+  }
+
+  function failed(frame) {
+    if (!frame.client_id) return;
+    const node = document.querySelector(`.ws-msg[data-client-id="${CSS.escape(frame.client_id)}"] .ws-msg-meta`);
+    if (node) node.textContent = frame.message;
+    if (frame.code !== "internal") state.pending.delete(frame.client_id);
+  }
+
+  // ---- realtime -------------------------------------------------------------------------
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const socket = new WebSocket(`${scheme}://${location.host}/ws/agent`);
+    state.socket = socket;
+    socket.addEventListener("open", () => {
+      socket.send(JSON.stringify({ type: "hello", last_event_id: state.lastEventId }));
+    });
+    socket.addEventListener("message", (e) => onFrame(socket, JSON.parse(e.data)));
+    socket.addEventListener("close", () => {
+      setLive(false);
+      const wait = Math.min(15000, 500 * 2 ** state.retry++);
+      setTimeout(connect, wait);
+    });
+  }
+
+  function setLive(live) {
+    $("ws-live").textContent = live ? T.connected : T.reconnecting;
+    $("ws-live").classList.toggle("on", live);
+  }
+
+  function onFrame(socket, frame) {
+    if (frame.type === "welcome") {
+      socket.ready = true;
+      state.retry = 0;
+      setLive(true);
+      state.lastEventId = frame.last_event_id;
+      for (const pending of state.pending.values()) transmit(pending);  // same client_id: no duplicate
+    } else if (frame.type === "event") {
+      state.lastEventId = frame.id;
+      sessionStorage.setItem("kefu.ws.last_event_id", String(frame.id));
+      onEvent(frame.name, frame.data);
+    } else if (frame.type === "ack") {
+      acknowledged(frame.client_id);
+    } else if (frame.type === "error") {
+      if (frame.code === "unknown_stream") { state.lastEventId = null; reloadList(); }
+      failed(frame);
+    } else if (frame.type === "typing") {
+      showTyping(frame);
+    }
+  }
+
+  function onEvent(name, data) {
+    if (name === "message.created") {
+      const m = data.message;
+      const open = state.current && state.current.id === m.conversation_id;
+      appendMessage(m);
+      if (m.client_id) acknowledged(m.client_id);
+      if (m.sender_kind === "visitor") {
+        if (open && !document.hidden) markRead();
+        if (document.hidden) notify(m);
+      }
+      reloadList(300);
+    } else if (name.startsWith("conversation.")) {
+      if (state.current && data.conversation.id === state.current.id) {
+        Object.assign(state.current, data.conversation);
+        renderHead();
+      }
+      reloadList(300);
+    }
+  }
+
+  let typingTimer = null;
+  function showTyping(frame) {
+    if (!state.current || frame.conversation_id !== state.current.id || frame.sender_kind !== "visitor") return;
+    const box = $("ws-typing");
+    box.textContent = T.typing;
+    box.hidden = !frame.typing;
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(() => { box.hidden = true; }, 6000);
+  }
+
+  let lastTyping = 0;
+  function sendTyping() {
+    if (!state.current || !state.socket || !state.socket.ready || Date.now() - lastTyping < 3000) return;
+    lastTyping = Date.now();
+    state.socket.send(JSON.stringify({ type: "typing", conversation_id: state.current.id, typing: true }));
+  }
+
+  // A new message while the tab is hidden: a system notification and a short chime.
+  function notify(m) {
+    if ("Notification" in window && Notification.permission === "granted") {
+      new Notification(T.new_message, { body: m.kind === "text" ? m.body.slice(0, 80) : T.card, tag: `kefu-${m.conversation_id}` });
+    }
+    try {
+      const audio = new AudioContext();
+      const tone = audio.createOscillator();
+      const gain = audio.createGain();
+      tone.frequency.value = 880;
+      gain.gain.setValueAtTime(0.15, audio.currentTime);
+      gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + 0.4);
+      tone.connect(gain).connect(audio.destination);
+      tone.start();
+      tone.stop(audio.currentTime + 0.4);
+    } catch { /* no audio device */ }
+  }
+
+  // ---- quick phrases: "/shortcut" completion ------------------------------------------
+  async function loadPhrases() {
+    const c = state.current;
+    const phrases = await api("GET", `/api/v1/quick-phrases?conversation_id=${c.id}`).catch(() => []);
+    if (state.current !== c) return;
+    state.phrases = phrases;
+    updatePhrases();  // the agent may have typed "/" before they arrived
+  }
+
+  function phraseQuery() {
+    const input = $("ws-input");
+    const before = input.value.slice(0, input.selectionStart);
+    const match = before.match(/(?:^|\s)\/([\w\u4e00-\u9fff-]*)$/);
+    return match ? match[1].toLowerCase() : null;
+  }
+
+  function updatePhrases() {
+    const query = phraseQuery();
+    const list = $("ws-phrases");
+    if (query === null) { list.hidden = true; return; }
+    const found = state.phrases.filter((p) => p.shortcut.startsWith(query) || p.body.includes(query)).slice(0, 8);
+    state.phraseIndex = Math.min(state.phraseIndex, Math.max(0, found.length - 1));
+    list.replaceChildren();
+    if (!found.length) list.append(el("li", "ws-phrase-none", T.no_phrase));
+    found.forEach((p, i) => {
+      const row = el("li", "ws-phrase");
+      row.setAttribute("role", "option");
+      row.setAttribute("aria-selected", String(i === state.phraseIndex));
+      row.append(el("code", "", `/${p.shortcut}`), el("span", "badge badge-gray", L.folder[p.folder]), el("span", "ws-phrase-text", p.filled || p.body));
+      row.addEventListener("mousedown", (e) => { e.preventDefault(); pickPhrase(p); });
+      list.append(row);
+    });
+    list.found = found;
+    list.hidden = false;
+  }
+
+  function pickPhrase(phrase) {
+    const input = $("ws-input");
+    const start = input.selectionStart;
+    const before = input.value.slice(0, start).replace(/\/[\w\u4e00-\u9fff-]*$/, "");
+    const text = phrase.filled || phrase.body;
+    input.value = before + text + input.value.slice(start);
+    input.selectionStart = input.selectionEnd = before.length + text.length;
+    $("ws-phrases").hidden = true;
+    input.focus();
+  }
+
+  // ---- customer panel -----------------------------------------------------------------
+  const money = (cents, currency) => new Intl.NumberFormat(document.documentElement.lang, { style: "currency", currency: currency || "CNY" }).format(cents / 100);
+
+  async function loadPanel() {
+    const c = state.current;
+    const panel = $("ws-panel");
+    let data;
+    try { data = await api("GET", `/api/v1/conversations/${c.id}/panel`); } catch (error) { panel.replaceChildren(el("p", "muted", error.message)); return; }
+    if (state.current !== c) return;
+    panel.replaceChildren(profileCard(data), verifyCard(data), ordersCard(data));
+    if (data.past_conversations.length) panel.append(pastCard(data));
+  }
+
+  function section(title) {
+    const card = el("section", "ws-card-block");
+    card.append(el("h3", "", title));
+    return card;
+  }
+
+  function profileCard(data) {
+    const card = section(T.profile);
+    const customer = data.customer;
+    if (!customer) { card.append(el("p", "muted", T.no_customer)); return card; }
+    const head = el("div", "ws-profile");
+    head.append(el("span", "avatar avatar-lg", (customer.nickname || customer.name || "?").slice(0, 1)));
+    const who = el("div");
+    who.append(el("strong", "", customer.nickname || customer.name));
+    if (data.returning) who.append(el("span", "badge badge-blue ws-returning", T.returning));
+    head.append(who);
+    card.append(head);
+    const facts = el("dl", "ws-facts");
+    for (const [label, value] of [["☎", customer.phone], ["✉", customer.email], ["★", customer.member_level]]) {
+      if (value) facts.append(el("dt", "", label), el("dd", "", value));
+    }
+    card.append(facts);
+    const tags = el("div", "ws-tags");
+    for (const tag of customer.tags || []) tags.append(el("span", "badge badge-violet", tag));
+    card.append(tags);
+    if (customer.note) card.append(el("p", "ws-customer-note", customer.note));
+    return card;
+  }
+
+  function verifyCard(data) {
+    const card = section(T.verify_title);
+    const result = data.conversation.verification || { checks: {} };
+    const form = el("form", "ws-verify");
+    for (const item of ["address", "phone", "spec"]) {
+      const label = el("label", "ws-check");
+      const box = el("input");
+      box.type = "checkbox";
+      box.name = item;
+      box.checked = !!result.checks[item];
+      label.append(box, document.createTextNode(" " + T[`verify_${item}`]));
+      form.append(label);
+    }
+    const save = el("button", "btn btn-sm", T.verify_save);
+    save.type = "submit";
+    const status = el("span", "ws-verify-status", result.by ? `${T.verified_by} ${result.by}` : "");
+    form.append(save, status);
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const checks = Object.fromEntries([...form.querySelectorAll("input")].map((b) => [b.name, b.checked]));
+      try {
+        const saved = await api("PUT", `/api/v1/conversations/${state.current.id}/verification`, { checks });
+        status.textContent = `${T.saved} · ${T.verified_by} ${saved.verification.by}`;
+      } catch (error) { status.textContent = error.message; }
+    });
+    card.append(form);
+    return card;
+  }
+
+  function ordersCard(data) {
+    const card = section(T.orders_title);
+    if (!data.orders.length) card.append(el("p", "muted", T.no_orders));
+    for (const order of data.orders) {
+      const box = el("div", "ws-order");
+      const head = el("div", "ws-order-head");
+      head.append(el("code", "", order.external_id), el("span", "badge badge-blue", L.order[order.status] || order.status), el("strong", "", money(order.total_cents, order.currency)));
+      box.append(head);
+      for (const line of order.lines) box.append(el("div", "ws-order-line", `${line.title} × ${line.quantity}`));
+      for (const shipment of order.shipments) {
+        box.append(el("div", "ws-ship", `${shipment.carrier} ${shipment.tracking_no} · ${L.shipment[shipment.status] || shipment.status}`));
+        const timeline = el("ol", "ws-timeline");
+        for (const event of shipment.events.slice().reverse().slice(0, 4)) {
+          const step = el("li");
+          step.append(el("span", "ws-when", timeFormat.format(new Date(event.at))), el("span", "", event.description));
+          timeline.append(step);
+        }
+        box.append(timeline);
+      }
+      const cardButton = el("button", "btn btn-sm", T.send_card);
+      cardButton.type = "button";
+      cardButton.addEventListener("click", () => send("", "card", {
+        type: "order", order_id: order.id, title: `${order.external_id} · ${L.order[order.status] || order.status}`,
+        lines: order.lines.map((l) => `${l.title} × ${l.quantity}`), total: money(order.total_cents, order.currency),
+      }));
+      box.append(cardButton);
+      if (order.lines[0] && order.lines[0].product_id) {
+        const product = order.lines[0];
+        const productButton = el("button", "btn btn-sm", `${T.send_card}: ${product.title}`.slice(0, 40));
+        productButton.type = "button";
+        productButton.addEventListener("click", () => send("", "card", {
+          type: "product", product_id: product.product_id, title: product.title, lines: [money(product.unit_price_cents, order.currency)],
+        }));
+        box.append(productButton);
+      }
+      card.append(box);
+    }
+    return card;
+  }
+
+  function pastCard(data) {
+    const card = section(T.past);
+    const list = el("ul", "ws-past");
+    for (const past of data.past_conversations) {
+      const row = el("li");
+      row.append(el("span", "ws-when", timeFormat.format(new Date(past.created_at))), el("span", "", past.summary || L.status[past.status]));
+      list.append(row);
+    }
+    card.append(list);
+    return card;
+  }
+
+  // ---- dialogs: transfer, snooze, close ------------------------------------------------
+  for (const button of document.querySelectorAll("[data-dialog]")) {
+    button.addEventListener("click", () => $(`dlg-${button.dataset.dialog}`).showModal());
+  }
+  for (const dialog of document.querySelectorAll(".ws-dialog")) {
+    dialog.addEventListener("close", async () => {
+      if (dialog.returnValue !== "ok" || !state.current) return;
+      const form = dialog.querySelector("form");
+      const values = Object.fromEntries(new FormData(form));
+      const id = state.current.id;
+      try {
+        if (form.dataset.action === "transfer") {
+          await api("POST", `/api/v1/conversations/${id}/assign`, {
+            agent_id: values.agent_id ? Number(values.agent_id) : null,
+            team_id: values.team_id ? Number(values.team_id) : null, note: values.note || null,
+          });
+        } else if (form.dataset.action === "snooze") {
+          await api("POST", `/api/v1/conversations/${id}/snooze`, { until: new Date(values.until).toISOString() });
+        } else {
+          await api("POST", `/api/v1/conversations/${id}/close`, { summary: values.summary || null, disposition: values.disposition });
+        }
+        form.reset();
+        reloadList();
+      } catch (error) { alert(error.message); }
+    });
+  }
+
+  $("ws-take").addEventListener("click", async () => {
+    try {
+      Object.assign(state.current, await api("POST", `/api/v1/conversations/${state.current.id}/assign`, { agent_id: config.agent_id }));
+      renderHead();
+      reloadList();
+    } catch (error) { alert(error.message); }
+  });
+
+  // ---- keys and wiring -----------------------------------------------------------------
+  function move(step) {
+    if (!state.items.length) return;
+    const index = state.items.findIndex((i) => state.current && i.conversation.id === state.current.id);
+    const next = state.items[Math.max(0, Math.min(state.items.length - 1, index + step))];
+    if (next) openConversation(next.conversation.id);
+  }
+
+  document.addEventListener("keydown", (e) => {
+    if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "k") { e.preventDefault(); $("ws-q").focus(); $("ws-q").select(); }
+    if (e.altKey && (e.key === "ArrowUp" || e.key === "ArrowDown")) { e.preventDefault(); move(e.key === "ArrowUp" ? -1 : 1); }
+  });
+
+  $("ws-input").addEventListener("keydown", (e) => {
+    const list = $("ws-phrases");
+    if (!list.hidden && list.found && list.found.length) {
+      if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+        e.preventDefault();
+        state.phraseIndex = (state.phraseIndex + (e.key === "ArrowDown" ? 1 : -1) + list.found.length) % list.found.length;
+        updatePhrases();
+        return;
+      }
+      if (e.key === "Enter" || e.key === "Tab") { e.preventDefault(); pickPhrase(list.found[state.phraseIndex]); return; }
+      if (e.key === "Escape") { list.hidden = true; return; }
+    }
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); $("ws-composer").requestSubmit(); }
+  });
+  $("ws-input").addEventListener("input", () => { state.phraseIndex = 0; updatePhrases(); sendTyping(); });
+  $("ws-note").addEventListener("change", () => $("ws-composer").classList.toggle("noting", $("ws-note").checked));
+  $("ws-composer").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const body = $("ws-input").value.trim();
+    if (!body) return;
+    send(body, $("ws-note").checked ? "note" : "text", null);
+    $("ws-input").value = "";
+    $("ws-phrases").hidden = true;
+  });
+  for (const tab of document.querySelectorAll("[data-view]")) {
+    tab.addEventListener("click", () => {
+      state.view = tab.dataset.view;
+      for (const other of document.querySelectorAll("[data-view]")) other.setAttribute("aria-selected", String(other === tab));
+      reloadList();
+    });
+  }
+  for (const id of ["ws-status", "ws-skill", "ws-channel"]) $(id).addEventListener("change", () => reloadList());
+  for (const id of ["ws-q", "ws-tag"]) $(id).addEventListener("input", () => reloadList(350));
+  document.addEventListener("visibilitychange", () => { if (!document.hidden) markRead(); });
+  document.addEventListener("click", () => {
+    if ("Notification" in window && Notification.permission === "default") Notification.requestPermission();
+  }, { once: true });
+
+  setInterval(tickTimers, 1000);
+  loadList();
+  connect();
+})();

@@ -1,0 +1,128 @@
+"""An agent in the workspace, in Chromium against a real server: a shopper's message
+arrives live, a quick phrase is picked with /hi and its variables filled, the reply
+reaches the shopper, and markup a shopper sends stays text."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from playwright.async_api import Page, expect
+
+from kefu.models import Customer, Order, OrderStatus
+from tests.browser.test_pages_in_chromium import sign_in
+from tests.workspace.conftest import link_customer
+
+pytestmark = pytest.mark.browser
+XSS = ['<img src=x onerror="window.__xss=1">', "<script>window.__xss=1</script>"]
+
+
+async def _customer_with_order(sessionmaker, shop_id: int) -> int:
+    async with sessionmaker() as s:
+        customer = Customer(shop_id=shop_id, external_id="C-7001", nickname="小王", tags=[])
+        s.add(customer)
+        await s.flush()
+        s.add(
+            Order(
+                shop_id=shop_id,
+                external_id="E2026112500088",
+                customer_id=customer.id,
+                status=OrderStatus.PAID,
+                total_cents=12900,
+                placed_at=datetime(2026, 11, 25, 8, 0, tzinfo=UTC),
+            )
+        )
+        await s.commit()
+        return customer.id
+
+
+class Shopper:
+    """A visitor using the widget's REST API on the real server."""
+
+    def __init__(self, http: httpx.AsyncClient, token: str, conversation_id: int):
+        self.http, self.conversation_id = http, conversation_id
+        self.headers = {"X-Visitor-Token": token}
+
+    @classmethod
+    async def start(cls, http: httpx.AsyncClient) -> Shopper:
+        token = (await http.post("/api/v1/widget/acme/visitors", json={})).json()["token"]
+        started = await http.post(
+            "/api/v1/widget/conversations",
+            json={"skill": "presale"},
+            headers={"X-Visitor-Token": token},
+        )
+        return cls(http, token, started.json()["id"])
+
+    async def say(self, body: str) -> None:
+        sent = await self.http.post(
+            f"/api/v1/widget/conversations/{self.conversation_id}/messages",
+            json={"client_id": str(uuid.uuid4()), "body": body},
+            headers=self.headers,
+        )
+        assert sent.status_code == 200, sent.text
+
+    async def read(self) -> list[str]:
+        page = await self.http.get(
+            f"/api/v1/widget/conversations/{self.conversation_id}/messages", headers=self.headers
+        )
+        return [m["body"] for m in page.json()["items"]]
+
+
+async def test_agent_answers_live_with_a_quick_phrase(
+    page: Page, server_url, client, sessionmaker, alice, carol
+):
+    customer_id = await _customer_with_order(sessionmaker, alice.shop_id)
+    phrase = await client.as_(carol).post(
+        "/api/v1/quick-phrases",
+        json={
+            "shortcut": "hi",
+            "folder": "greeting",
+            "body": "您好{客户昵称}，订单{订单号}已收到～",
+        },
+    )
+    assert phrase.status_code == 200, phrase.text
+    async with httpx.AsyncClient(base_url=server_url) as http:
+        shopper = await Shopper.start(http)
+        await link_customer(sessionmaker, shopper.conversation_id, customer_id)
+        await shopper.say("你好，在吗？")
+
+        await sign_in(page, alice.email, alice.password)
+        await page.goto("/workspace")
+        await page.get_by_role("tab", name="待分配").click()
+        await page.locator(".ws-item").filter(has_text="小王").click()
+        await expect(page.locator("#ws-messages")).to_contain_text("你好，在吗？")
+        await expect(page.locator("#ws-live")).to_have_text("实时")
+
+        await shopper.say("我想问下什么时候发货")
+        await expect(page.locator("#ws-messages")).to_contain_text("我想问下什么时候发货")
+
+        composer = page.get_by_role("textbox", name="消息")
+        await composer.press_sequentially("/hi")
+        phrases = page.get_by_role("listbox", name="快捷短语")
+        await expect(phrases.get_by_role("option").first).to_contain_text("/hi")
+        await composer.press("Enter")
+        filled = "您好小王，订单E2026112500088已收到～"
+        await expect(composer).to_have_value(filled)
+        await composer.press("Enter")
+        await expect(page.locator(".ws-msg.out:not(.pending)")).to_contain_text(filled)
+        assert (await shopper.read())[0] == filled
+
+
+async def test_markup_from_a_shopper_is_shown_as_text(page: Page, server_url, alice):
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: dialogs.append(d.message))
+    async with httpx.AsyncClient(base_url=server_url) as http:
+        shopper = await Shopper.start(http)
+        for payload in XSS:
+            await shopper.say(payload)
+        await sign_in(page, alice.email, alice.password)
+        await page.goto("/workspace")
+        await page.get_by_role("tab", name="全部").click()
+        await page.locator(".ws-item").first.click()
+        for payload in XSS:
+            await expect(page.locator(".ws-text").filter(has_text=payload)).to_have_count(1)
+    assert await page.evaluate("window.__xss") is None
+    assert await page.locator("#ws-messages img, #ws-messages script").count() == 0
+    assert dialogs == []
