@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from kefu.app import create_app
+from kefu.lib.tokens import customer_signature
 from kefu.models import Product
 from tests.chat.conftest import make_shopper, visitor_socket
 from tests.factories import make_shop
@@ -142,3 +143,14 @@ async def test_demo_store_lists_products_and_embeds_the_widget(client, demo_clie
     assert "身高160-168cm" in page.text and "藏青" in page.text
     assert "data-product=" in page.text
     assert (await demo_client.get("/demo/store/products/999999")).status_code == 404
+
+
+async def test_demo_store_plays_a_signed_in_customer(demo_client, sessionmaker):
+    async with sessionmaker() as session:
+        shop = await make_shop(session, "demo", "小鹿优选旗舰店")
+        await session.commit()
+    signed_in = await demo_client.get("/demo/store?customer=C00042")
+    expected = customer_signature(shop.widget_secret, "C00042")
+    assert f'data-customer-id="C00042" data-customer-signature="{expected}"' in signed_in.text
+    for anonymous in ("/demo/store", '/demo/store?customer="><script>'):
+        assert "data-customer-id" not in (await demo_client.get(anonymous)).text

@@ -1,10 +1,13 @@
 """``/demo/store``: a small storefront built from the demo shop's products that embeds
 the widget exactly as a shop would, with one script tag. It shows a shop owner what their
-shoppers get; ``?lang=en`` renders the page in English markup to show the English widget.
+shoppers get; ``?lang=en`` renders the page in English markup to show the English widget,
+and ``?customer=C00001`` plays a shopper signed in to the store as that demo customer (the
+page signs the id as a shop's own backend would, so the agent sees who is asking).
 Only a server in demo mode (``kefu demo``) serves it."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +20,7 @@ from kefu.actions.visitors import shop_by_slug
 from kefu.demo.staff import SLUG as DEMO_SLUG
 from kefu.errors import NotFound
 from kefu.lib.money import cents_to_decimal
+from kefu.lib.tokens import customer_signature
 from kefu.models import Product, Shop
 from kefu.queries.widget import storefront_products
 from kefu.web.api.v1.schemas import IdPath
@@ -38,10 +42,21 @@ CATEGORY_LOOK = {
     "数码": (HEADPHONES, "linear-gradient(135deg,#e3e9fd,#c9d6fb)", "#3949ab"),
 }
 DEFAULT_LOOK = (BAG, "linear-gradient(135deg,#f0efeb,#dfdfdf)", "#6b6258")
+# The demo's customer ids (C00001 …); anything else is ignored, not signed.
+DEMO_CUSTOMER_ID = re.compile(r"^C\d{5}$")
 
 
 def _look(product: Product) -> tuple[str, str, str]:
     return CATEGORY_LOOK.get(product.category or "", DEFAULT_LOOK)
+
+
+def _signed_in_shopper(request: Request, shop: Shop) -> dict[str, str] | None:
+    """The widget's data-customer-id/-signature pair for ``?customer=``: what a real
+    storefront renders for a logged-in shopper, signed with the shop's widget secret."""
+    external_id = request.query_params.get("customer", "")
+    if not DEMO_CUSTOMER_ID.match(external_id):
+        return None
+    return {"id": external_id, "signature": customer_signature(shop.widget_secret, external_id)}
 
 
 def _page(request: Request, template: str, shop: Shop, **context: Any) -> HTMLResponse:
@@ -53,6 +68,7 @@ def _page(request: Request, template: str, shop: Shop, **context: Any) -> HTMLRe
         base_url=str(request.base_url).rstrip("/"),
         look=_look,
         price=lambda cents: "¥" + cents_to_decimal(cents),
+        customer=_signed_in_shopper(request, shop),
         **context,
     )
     return HTMLResponse(html)
