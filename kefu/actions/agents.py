@@ -143,16 +143,20 @@ async def do_create_agent(
     max_concurrent_chats: int = 5,
     can_view_contact: bool = False,
     team_ids: Sequence[int] = (),
+    must_change_password: bool = True,
 ) -> Agent:
     """Add a person to the shop. Someone who already has an account (say, working for
     another shop) keeps it and their own password; ``password`` is for new accounts, which
-    must change it at first login (the admin who typed it should not keep knowing it)."""
+    must change it at first login (the admin who typed it should not keep knowing it),
+    unless the password is meant to be shared, as the public demo's printed logins are."""
     actor.require(Permission.MANAGE_AGENTS)
     role = choice(Role, role, "role")
     _check_may_grant(actor, role)
     name = _clean_name(name)
     email = clean_email(email, "email")
-    user = await find_or_create_user(session, email, name, password, must_change_password=True)
+    user = await find_or_create_user(
+        session, email, name, password, must_change_password=must_change_password
+    )
     taken = await session.scalar(
         select(Agent.id).where(Agent.shop_id == actor.shop_id, Agent.user_id == user.id)
     )

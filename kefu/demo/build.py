@@ -100,6 +100,7 @@ async def _people(session: AsyncSession, actor: Actor) -> dict[str, int]:
                 email=person.email,
                 name=person.name,
                 password=staff.DEMO_PASSWORD,
+                must_change_password=False,
                 **values,
             )
         ids[person.key] = agent.id
