@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from kefu.access import Actor
 from kefu.actions.auth import do_login
 from kefu.actions.conversations import do_assign_conversation, do_start_conversation
@@ -15,6 +18,7 @@ from kefu.demo import staff
 from kefu.demo.build import build_demo
 from kefu.errors import Invalid
 from kefu.lib.tokens import sign_visitor_token
+from kefu.models import Agent
 from kefu.queries.auth import visitor_actor
 from kefu.settings import Settings
 
@@ -56,20 +60,18 @@ async def seed(url: str, secret: str, *, shopper_count: int, agent_count: int) -
     return Participants(agents, shoppers)
 
 
-async def _agent_ids(session, shop_id: int, user_ids: dict[str, int]) -> dict[str, int]:
+async def _agent_ids(
+    session: AsyncSession, shop_id: int, user_ids: dict[str, int]
+) -> dict[str, int]:
     """Agent ids (one per user in the shop) by person key."""
-    from sqlalchemy import select
-
-    from kefu.models import Agent
-
-    rows = await session.execute(
-        select(Agent.user_id, Agent.id).where(Agent.shop_id == shop_id)
-    )
+    rows = await session.execute(select(Agent.user_id, Agent.id).where(Agent.shop_id == shop_id))
     by_user = dict(rows.tuples().all())
     return {key: by_user[user_id] for key, user_id in user_ids.items()}
 
 
-async def _shoppers(session, secret: str, count: int, agent_ids: dict[str, int]) -> list[Shopper]:
+async def _shoppers(
+    session: AsyncSession, secret: str, count: int, agent_ids: dict[str, int]
+) -> list[Shopper]:
     shop = await shop_by_slug(session, staff.SLUG)
     supervisor = Actor.system(shop.id, "kefu bench")
     keys = list(agent_ids)
@@ -82,8 +84,6 @@ async def _shoppers(session, secret: str, count: int, agent_ids: dict[str, int])
         actor = await visitor_actor(session, secret, token)
         conversation = await do_start_conversation(session, actor, skill="presale")
         key = keys[n % len(keys)]
-        await do_assign_conversation(
-            session, supervisor, conversation.id, agent_id=agent_ids[key]
-        )
+        await do_assign_conversation(session, supervisor, conversation.id, agent_id=agent_ids[key])
         shoppers.append(Shopper(token, conversation.id, key))
     return shoppers
