@@ -65,7 +65,7 @@ async def _agent_ids(
 ) -> dict[str, int]:
     """Agent ids (one per user in the shop) by person key."""
     rows = await session.execute(select(Agent.user_id, Agent.id).where(Agent.shop_id == shop_id))
-    by_user = dict(rows.tuples().all())
+    by_user = dict(rows.all())
     return {key: by_user[user_id] for key, user_id in user_ids.items()}
 
 
