@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from kefu import __version__
 from kefu.channels.web_widget import install_widget
-from kefu.db import make_engine, make_sessionmaker
+from kefu.db import make_engine, make_sessionmaker, write_gate
 from kefu.eventbus import EventBus
 from kefu.events import Event
 from kefu.realtime.hub import Hub
@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.bus = bus
     app.state.sessionmaker = sessionmaker
+    app.state.write_gate = write_gate(settings.effective_database_url)
     app.state.hub = hub
     app.state.pubsub = pubsub
     app.state.widget_limits = WidgetLimits.from_settings(settings)

@@ -6,8 +6,9 @@ embedded default behaves like a server database under concurrent readers.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,16 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_async_engine(url, **kwargs)
+
+
+def write_gate(url: str) -> AbstractAsyncContextManager[Any]:
+    """What a hot write path of one process holds around its transaction.
+
+    SQLite has one writer at a time; without a queue, concurrent writers collide and
+    wait in SQLite's busy handler, which sleeps in steps of up to 100 ms (measured by
+    ``kefu bench chat``: 175 msgs/s, p99 0.7 s). Queued on an asyncio lock they take
+    turns at once. PostgreSQL locks rows itself, so nothing is held there."""
+    return asyncio.Lock() if is_sqlite(url) else nullcontext()
 
 
 def make_sessionmaker(engine: AsyncEngine, **info: Any) -> async_sessionmaker[AsyncSession]:

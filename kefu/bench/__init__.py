@@ -10,9 +10,10 @@ import importlib
 import json
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
-BENCHMARKS = {"import": "kefu.bench.import_file"}
+BENCHMARKS = {"import": "kefu.bench.import_file", "chat": "kefu.bench.chat"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,9 +25,11 @@ class BenchResult:
     baseline: str  # what the baseline is, and how ``ratio`` is computed
     baseline_value: float
     ratio: float
+    extra: dict[str, Any] = field(default_factory=dict)  # further figures, flattened
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False)
+        fields = asdict(self)
+        return json.dumps(fields | fields.pop("extra"), ensure_ascii=False)
 
 
 def note(message: str) -> None:

@@ -157,6 +157,7 @@ class SocketSession:
         state = websocket.app.state
         self.hub: Hub = state.hub
         self.sessionmaker: async_sessionmaker[AsyncSession] = state.sessionmaker
+        self.write_gate = state.write_gate
         self.publish = state.pubsub.publish
         self.widget_limits: WidgetLimits = state.widget_limits
         self.visitor_token = websocket.query_params.get("token")
@@ -269,7 +270,7 @@ class SocketSession:
         if self.actor.is_visitor:
             client = self.websocket.client
             self.widget_limits.check(client.host if client else None, self.visitor_token)
-        async with self.sessionmaker() as session:
+        async with self.write_gate, self.sessionmaker() as session:
             message = await do_send_message(
                 session,
                 self.actor,

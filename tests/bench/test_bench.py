@@ -31,3 +31,19 @@ async def test_unknown_benchmark_is_refused(kefu_cli):
     assert code != 0
     assert "unknown benchmark 'teleport'" in err and "import" in err
     assert out == ""
+
+
+async def test_quick_chat_bench_ends_with_one_json_line(kefu_cli):
+    code, out, err = await kefu_cli("bench", "chat", "--quick")
+    assert code == 0, err
+    result = json.loads(out.strip().splitlines()[-1])
+    assert set(result) >= KEYS
+    assert (result["bench"], result["metric"], result["unit"]) == (
+        "chat",
+        "msgs_per_second",
+        "msgs/s",
+    )
+    assert result["value"] > 0 and result["baseline_value"] > 0 and result["ratio"] > 0
+    assert result["p99_ms"] >= result["p50_ms"] > 0
+    assert result["msgs_per_cpu_second"] > 0
+    assert "bare Starlette WebSocket relay" in err  # progress goes to stderr

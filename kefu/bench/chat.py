@@ -1,0 +1,175 @@
+"""``kefu bench chat``: shoppers and agents over real WebSockets against a real server.
+
+A uvicorn subprocess serves Kefu on a free port with a fresh SQLite database (migrated, a
+demo shop seeded through the actions). The load generator, in this process, opens one
+visitor socket per shopper (each with an open conversation assigned to an agent) and one
+socket per agent, sends messages from the shoppers and times each from send to its
+``message.created`` event on the agent's socket. Two phases: a fixed offered rate
+(latency at a realistic load) and closed-loop maximum (throughput).
+
+Baseline, measured in the same run with the same load generator: a bare Starlette
+WebSocket relay with no database (``kefu.bench.relay``) in its own uvicorn subprocess.
+Targets (SQLite): ratio = ours msgs/s ÷ relay msgs/s ≥ 0.2; p99 < 20 ms at 2,000 msgs/s."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from kefu.bench import BenchResult, note
+from kefu.bench.chatload import Load, LoadFigures, run_phase
+from kefu.bench.chatseed import Participants, seed
+
+SECRET = "kefu-bench-chat-secret-key-not-for-production"
+START_ATTEMPTS = 400  # × 0.05 s
+STOP_SECONDS = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    shoppers: int
+    agents: int
+    fixed_rate: float  # msgs/s offered in the latency phase
+    seconds: float  # per phase
+    window: int  # messages in flight per shopper in the max phase
+
+
+FULL = Shape(shoppers=200, agents=6, fixed_rate=2000.0, seconds=5.0, window=2)
+QUICK = Shape(shoppers=20, agents=2, fixed_rate=200.0, seconds=1.0, window=2)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """A uvicorn subprocess; its CPU seconds are read from /proc."""
+
+    def __init__(self, factory: str, env: dict[str, str]) -> None:
+        self.factory = factory
+        self.env = os.environ | env | {"PYTHONPATH": _root_path()}
+        self.port = _free_port()
+        self.process: asyncio.subprocess.Process | None = None
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    async def __aenter__(self) -> Server:
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            self.factory,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--log-level",
+            "warning",
+            env=self.env,
+        )
+        for _ in range(START_ATTEMPTS):
+            try:
+                _reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+                writer.close()
+                return self
+            except OSError:
+                await asyncio.sleep(0.05)
+        raise RuntimeError(f"{self.factory} did not start on {self.address}")
+
+    async def __aexit__(self, *_exc: object) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.terminate()
+            try:
+                await asyncio.wait_for(self.process.wait(), STOP_SECONDS)
+            except TimeoutError:  # still busy with a backlog: nothing left to measure
+                self.process.kill()
+                await self.process.wait()
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the server process so far (Linux /proc)."""
+        assert self.process is not None
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _root_path() -> str:
+    """Our checkout first on the server's path, so it runs this code."""
+    root = str(Path(__file__).resolve().parents[2])
+    return os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
+
+
+async def _measure(server: Server, people: Participants, shape: Shape) -> LoadFigures:
+    """The max phase, then the fixed-rate one (last: a server slower than the offered
+    rate is left with a backlog that would spoil any later phase)."""
+    async with Load.connect(server.address, people) as load:
+        cpu_before = server.cpu_seconds()
+        best = await run_phase(load, seconds=shape.seconds, rate=None, window=shape.window)
+        cpu = server.cpu_seconds() - cpu_before
+        fixed = await run_phase(load, seconds=shape.seconds, rate=shape.fixed_rate, window=0)
+    return LoadFigures(fixed, best, cpu)
+
+
+async def _bench(work: Path, shape: Shape) -> tuple[LoadFigures, LoadFigures]:
+    url = f"sqlite+aiosqlite:///{work / 'kefu.db'}"
+    note(f"seeding a demo shop, {shape.shoppers} shoppers and {shape.agents} agents …")
+    people = await seed(url, SECRET, shopper_count=shape.shoppers, agent_count=shape.agents)
+    env = {
+        "KEFU_DATABASE_URL": url,
+        "KEFU_SECRET_KEY": SECRET,
+        "KEFU_DATA_DIR": str(work / "data"),
+        "KEFU_WIDGET_VISITOR_PER_MINUTE": "100000000",
+        "KEFU_WIDGET_IP_PER_MINUTE": "100000000",
+    }
+    note("Kefu server (uvicorn, SQLite) …")
+    async with Server("kefu.app:create_app", env) as server:
+        ours = await _measure(server, people, shape)
+    note(f"  {ours.describe()}")
+    note("baseline: bare Starlette WebSocket relay, no database …")
+    async with Server("kefu.bench.relay:create_app", {}) as server:
+        relay = await _measure(server, people, shape)
+    note(f"  {relay.describe()}")
+    return ours, relay
+
+
+def run(quick: bool) -> BenchResult:
+    from kefu.schema import upgrade
+
+    shape = QUICK if quick else FULL
+    with tempfile.TemporaryDirectory(prefix="kefu-bench-chat-") as tmp:
+        work = Path(tmp)
+        upgrade(f"sqlite+aiosqlite:///{work / 'kefu.db'}")
+        ours, relay = asyncio.run(_bench(work, shape))
+    value = ours.best.msgs_per_second
+    return BenchResult(
+        bench="chat",
+        metric="msgs_per_second",
+        value=round(value),
+        unit="msgs/s",
+        baseline="bare Starlette WebSocket relay without a database, same load generator; "
+        "baseline_value in msgs/s; ratio = ours / baseline",
+        baseline_value=round(relay.best.msgs_per_second),
+        ratio=round(value / relay.best.msgs_per_second, 3),
+        extra={
+            "offered_rate": shape.fixed_rate,
+            "p50_ms": ours.fixed.p50_ms,
+            "p99_ms": ours.fixed.p99_ms,
+            "max_p50_ms": ours.best.p50_ms,
+            "max_p99_ms": ours.best.p99_ms,
+            "undelivered_at_offered_rate": ours.fixed.undelivered,
+            "msgs_per_cpu_second": round(ours.msgs_per_cpu_second),
+            "baseline_msgs_per_cpu_second": round(relay.msgs_per_cpu_second),
+            "shoppers": shape.shoppers,
+            "agents": shape.agents,
+        },
+    )
