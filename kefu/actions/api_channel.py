@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kefu.access import Actor, Permission
 from kefu.actions.conversations import announce_message, start_routed
 from kefu.actions.messages import insert_message, message_body, stored_message
+from kefu.actions.routing import lock_routing
 from kefu.errors import Conflict, Forbidden
 from kefu.models import (
     Channel,
@@ -81,9 +82,6 @@ async def _conversation(
 ) -> Conversation:
     """The open conversation for the marketplace's conversation id, or a new routed one
     (a conversation closed in Kefu is not reopened: the shopper's next words start anew)."""
-    from kefu.actions.routing import lock_routing  # routing builds on conversations
-
-    await lock_routing(session, shop_id)  # two first messages at once start one conversation
     existing = await _open_conversation(session, shop_id, external_id)
     if existing is not None:
         return existing
@@ -118,6 +116,9 @@ async def do_receive_api_message(
     if stored is not None:
         return _same(stored, external_conversation_id), False
     body = message_body(text, MessageKind.TEXT, None)
+    # Taken before any row is written: two first messages of one shopper at once then make
+    # one customer and one conversation, and the lock order (routing, then streams) holds.
+    await lock_routing(session, actor.shop_id)
     who = await _customer(
         session, actor.shop_id, customer["channel"], customer["external_id"], customer.get("name")
     )
