@@ -4,18 +4,22 @@ dead-lettered and replayed, and never lost when a worker stops."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
 from datetime import timedelta
 from typing import Any
 
+import httpx
 from sqlalchemy import select, update
 
+from kefu.app import create_app
 from kefu.lib.signing import SIGNATURE_HEADER, verify
 from kefu.models import Conversation, CustomerIdentity, Message, StreamEvent, WebhookDelivery
 from kefu.models.base import utcnow
 from tests.channels.conftest import make_worker
+from tests.conftest import Client
 
 SHOPPER = {"external_id": "tb_lixiaomei", "name": "李小美", "channel": "taobao"}
 
@@ -215,3 +219,24 @@ async def test_webhook_addresses_and_events_are_checked(client, owen):
         response = await api.post("/api/v1/webhooks", json=body)
         assert response.status_code == 422
         assert response.json()["error"]["field"] == field
+
+
+async def test_the_server_sends_deliveries_by_itself(settings, owen, receiver):
+    """The worker started by the app's lifespan picks up a committed reply on its own."""
+    app = create_app(settings)
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        Client(transport=transport, base_url="http://kefu.test") as client,
+    ):
+        await add_webhook(client.as_(owen), receiver, "/live", ["message.created"])
+        created = await client.as_(owen).post("/api/v1/api-keys", json={"name": "抖音适配器"})
+        headers = {"Authorization": f"Bearer {created.json()['key']}"}
+        path = "/api/v1/channels/api/messages"
+        posted = await client.post(path, json=said("发什么快递", "m-1"), headers=headers)
+        await reply(client, owen, posted.json()["conversation_id"], "默认中通哦")
+        for _ in range(500):  # no timing claim: just long enough never to be the flake
+            if receiver.at("/live"):
+                break
+            await asyncio.sleep(0.02)
+    assert len(receiver.at("/live")) == 1
