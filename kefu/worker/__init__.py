@@ -126,8 +126,11 @@ class Worker:
                     tried += 1
         return tried
 
-    async def _send(self, delivery: WebhookDelivery, endpoint: WebhookEndpoint) -> str | None:
-        """POST it; None on a 2xx answer, else what went wrong."""
+    async def _send(
+        self, delivery: WebhookDelivery, endpoint: WebhookEndpoint
+    ) -> tuple[int | None, str | None]:
+        """POST it: the answer's status (None without an answer) and what went wrong
+        (None on a 2xx answer)."""
         body = request_body(delivery)
         headers = {
             "Content-Type": "application/json",
@@ -138,24 +141,27 @@ class Worker:
         try:
             response = await self._client.post(endpoint.url, content=body, headers=headers)
         except httpx.HTTPError as exc:
-            return f"{type(exc).__name__}: {exc}"[:MAX_ERROR]
-        delivery.last_status = response.status_code
+            return None, f"{type(exc).__name__}: {exc}"[:MAX_ERROR]
         if response.is_success:
-            return None
-        return f"HTTP {response.status_code}: {response.text}"[:MAX_ERROR]
+            return response.status_code, None
+        return response.status_code, f"HTTP {response.status_code}: {response.text}"[:MAX_ERROR]
 
     async def _deliver(self, delivery_id: int) -> None:
+        """Read the row, send with no transaction open (a slow receiver holds no
+        connection), then record the outcome."""
         async with self.sessionmaker() as session:
             delivery = await session.get_one(WebhookDelivery, delivery_id)
             endpoint = await session.get_one(WebhookEndpoint, delivery.endpoint_id)
-            error = await self._send(delivery, endpoint)
-            self._record(delivery, error)
+            await session.commit()  # ends the read; the loaded rows stay usable
+            status, error = await self._send(delivery, endpoint)
+            self._record(delivery, status, error)
             await session.commit()
 
-    def _record(self, delivery: WebhookDelivery, error: str | None) -> None:
+    def _record(self, delivery: WebhookDelivery, status: int | None, error: str | None) -> None:
         """Delivered, or retried after base × 2^(attempts−1) seconds, or dead at the last."""
         delivery.attempts += 1
         delivery.claimed_by = delivery.claimed_at = None
+        delivery.last_status = status
         delivery.last_error = error
         if error is None:
             delivery.state = DeliveryState.DELIVERED
