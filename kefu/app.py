@@ -53,7 +53,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await pubsub.start()
-        worker.start()
+        if settings.worker_enabled:
+            worker.start()
         yield
         await worker.stop()
         await hub.close_all()

@@ -82,6 +82,10 @@ class Settings(BaseSettings):
         ge=1024,
         description="Largest image a shopper or agent may send in a chat, in bytes.",
     )
+    worker_enabled: bool = Field(
+        True,
+        description="Run the background worker (webhook deliveries) inside the server.",
+    )
     webhook_timeout_seconds: float = Field(
         10, gt=0, le=120, description="How long a webhook receiver may take to answer."
     )

@@ -223,7 +223,7 @@ async def test_webhook_addresses_and_events_are_checked(client, owen):
 
 async def test_the_server_sends_deliveries_by_itself(settings, owen, receiver):
     """The worker started by the app's lifespan picks up a committed reply on its own."""
-    app = create_app(settings)
+    app = create_app(settings.model_copy(update={"worker_enabled": True}))
     transport = httpx.ASGITransport(app=app)
     async with (
         app.router.lifespan_context(app),
