@@ -22,6 +22,7 @@ from kefu.web.cors import WidgetCORS
 from kefu.web.errors import install_error_handlers
 from kefu.web.pages import install_pages
 from kefu.web.ratelimits import WidgetLimits
+from kefu.worker import Worker
 
 API_DESCRIPTION = """Kefu's REST API. Authenticate with an API key
 (`Authorization: Bearer kefu_…`, created under Settings → API keys) or a browser session.
@@ -46,11 +47,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             pubsub.publish({"streams": sorted(event.recipients)})
 
     bus.subscribe("*", ring)
+    worker = Worker(sessionmaker, settings)
+    bus.subscribe("*", lambda _event: worker.wake())
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await pubsub.start()
+        if settings.worker_enabled:
+            worker.start()
         yield
+        await worker.stop()
         await hub.close_all()
         await pubsub.stop()
         await engine.dispose()
@@ -71,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.write_gate = write_gate(settings.effective_database_url)
     app.state.hub = hub
     app.state.pubsub = pubsub
+    app.state.worker = worker
     app.state.widget_limits = WidgetLimits.from_settings(settings)
     install_error_handlers(app)
     app.add_middleware(WidgetCORS)

@@ -82,6 +82,25 @@ class Settings(BaseSettings):
         ge=1024,
         description="Largest image a shopper or agent may send in a chat, in bytes.",
     )
+    worker_enabled: bool = Field(
+        True,
+        description="Run the background worker (webhook deliveries) inside the server.",
+    )
+    webhook_timeout_seconds: float = Field(
+        10, gt=0, le=120, description="How long a webhook receiver may take to answer."
+    )
+    webhook_max_attempts: int = Field(
+        8, ge=1, le=30, description="Attempts before a webhook delivery is dead-lettered."
+    )
+    webhook_retry_base_seconds: float = Field(
+        10, ge=0, description="Wait before the first retry; doubled after each failure."
+    )
+    worker_lease_seconds: float = Field(
+        120, gt=0, description="A running job not finished after this is queued again."
+    )
+    worker_poll_seconds: float = Field(
+        1, gt=0, le=60, description="How often the background worker looks for due jobs."
+    )
     log_level: str = Field("info", description="Log level: debug, info, warning or error.")
 
     @model_validator(mode="before")

@@ -75,6 +75,8 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         # Every test's shopper comes from 127.0.0.1; limits are tested with their own values.
         widget_visitor_per_minute=100_000,
         widget_ip_per_minute=100_000,
+        # Webhook tests drive their own workers; no server of the suite sends behind them.
+        worker_enabled=False,
     )
 
 

@@ -15,7 +15,7 @@ from kefu.events import Event
 from kefu.models import AuditEntry
 
 _PENDING = "kefu_pending_events"
-SECRET_FIELDS = frozenset({"password_hash", "key_hash", "token_hash", "widget_secret"})
+SECRET_FIELDS = frozenset({"password_hash", "key_hash", "token_hash", "widget_secret", "secret"})
 
 
 def publish_on_commit(session: AsyncSession, evt: Event) -> None:

@@ -140,13 +140,19 @@ async def do_start_conversation(
         skill=None if skill is None else choice(Skill, skill, "skill"),
         tags=[],
     )
+    return await start_routed(session, conversation)
+
+
+async def start_routed(session: AsyncSession, conversation: Conversation) -> Conversation:
+    """Store a new conversation, announce it and route it to an agent at once (in this
+    transaction: a started conversation is never left unrouted) or else queue it."""
     session.add(conversation)
     await session.flush()
     routing = _routing()
-    await routing.lock_routing(session, actor.shop_id)
+    await routing.lock_routing(session, conversation.shop_id)
     await announce_change(session, conversation, "started", ConversationStarted)
     return await routing.do_route_conversation(
-        session, routing.routing_actor(actor.shop_id), conversation.id
+        session, routing.routing_actor(conversation.shop_id), conversation.id
     )
 
 

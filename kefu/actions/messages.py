@@ -35,7 +35,7 @@ def _client_id(value: Any) -> uuid.UUID:
         raise Invalid("client_id must be a UUID", field="client_id") from exc
 
 
-def _body(value: Any, kind: MessageKind, payload: dict[str, Any] | None) -> str:
+def message_body(value: Any, kind: MessageKind, payload: dict[str, Any] | None) -> str:
     body = value.strip() if isinstance(value, str) else ""
     if len(body) > MAX_BODY:
         raise Invalid(f"a message has at most {MAX_BODY} characters", field="body")
@@ -65,9 +65,12 @@ async def _load(session: AsyncSession, actor: Actor, conversation_id: int) -> Co
     return await load_for_staff(session, actor, conversation_id)
 
 
-async def _stored(session: AsyncSession, actor: Actor, client_id: uuid.UUID) -> Message | None:
+async def stored_message(
+    session: AsyncSession, shop_id: int, client_id: uuid.UUID
+) -> Message | None:
+    """The shop's message sent before with this ``client_id``, if any."""
     return await session.scalar(
-        select(Message).where(Message.shop_id == actor.shop_id, Message.client_id == client_id)
+        select(Message).where(Message.shop_id == shop_id, Message.client_id == client_id)
     )
 
 
@@ -87,7 +90,7 @@ def _same_message(
     return message
 
 
-async def _insert(session: AsyncSession, values: dict[str, Any]) -> Message | None:
+async def insert_message(session: AsyncSession, values: dict[str, Any]) -> Message | None:
     """Insert unless (shop, client_id) exists: the new message, or None on a conflict."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -130,7 +133,9 @@ async def do_send_message(
         raise Invalid(f"{kind.value} messages cannot be sent here", field="kind")
     cid, sender = _client_id(client_id), _sender(actor)
     if conversation.status is ConversationStatus.CLOSED:
-        stored = await _stored(session, actor, cid)  # a late retry still gets its answer
+        stored = await stored_message(
+            session, actor.shop_id, cid
+        )  # a late retry still gets its answer
         if stored is not None:
             return _same_message(stored, conversation.id, sender)
         raise Conflict("this conversation is closed; start a new one")
@@ -140,14 +145,14 @@ async def do_send_message(
         "sender_kind": sender[0],
         "sender_id": sender[1],
         "kind": kind,
-        "body": _body(body, kind, payload),
+        "body": message_body(body, kind, payload),
         "payload": payload,
         "client_id": cid,
         "created_at": utcnow(),
     }
-    message = await _insert(session, values)
+    message = await insert_message(session, values)
     if message is None:  # sent before (a retry), or a concurrent retry won the race
-        stored = await _stored(session, actor, cid)
+        stored = await stored_message(session, actor.shop_id, cid)
         assert stored is not None  # the conflict means the row exists and is committed
         return _same_message(stored, conversation.id, sender)
     _touch(conversation, message)

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
 from kefu.actions.base import publish_on_commit
+from kefu.actions.webhooks import enqueue_deliveries
 from kefu.events import Event
 from kefu.models import StreamEvent
 from kefu.models.base import utcnow
@@ -40,7 +41,8 @@ async def _lock_shop_streams(session: AsyncSession, shop_id: int) -> None:
 
 
 async def emit(session: AsyncSession, event: Event) -> None:
-    """Store ``event`` for each of its recipient streams and publish it after commit."""
+    """Store ``event`` for each of its recipient streams, queue its webhook deliveries,
+    and publish it after commit."""
     await _lock_shop_streams(session, event.shop_id)
     now = utcnow()
     rows = [
@@ -55,4 +57,5 @@ async def emit(session: AsyncSession, event: Event) -> None:
     ]
     if rows:  # one statement for all recipients; nobody needs the new ids here
         await session.execute(insert(StreamEvent), rows)
+    await enqueue_deliveries(session, event)
     publish_on_commit(session, event)

@@ -39,6 +39,7 @@ from kefu.models.orders import (
 )
 from kefu.models.routing import RoutingPolicy
 from kefu.models.shops import Holiday, Shop
+from kefu.models.webhooks import DeliveryState, WebhookDelivery, WebhookEndpoint
 from kefu.models.workspace import ConversationRead, PhraseFolder, QuickPhrase
 
 __all__ = [
@@ -54,6 +55,7 @@ __all__ = [
     "CouponKind",
     "Customer",
     "CustomerIdentity",
+    "DeliveryState",
     "Holiday",
     "Level",
     "LoginSession",
@@ -80,4 +82,6 @@ __all__ = [
     "Upload",
     "User",
     "Visitor",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -73,6 +73,7 @@ class Conversation(IdMixin, ShopOwned, TimestampMixin, Base):
     __table_args__ = (
         CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name="rating_range"),
         Index("ix_conversations_shop_status", "shop_id", "status"),
+        Index("ix_conversations_shop_external_id", "shop_id", "external_id"),
     )
 
     channel: Mapped[Channel] = mapped_column(text_enum(Channel), default=Channel.WEB)
@@ -106,6 +107,8 @@ class Conversation(IdMixin, ShopOwned, TimestampMixin, Base):
     # Since when the shopper has waited for an agent: set when it starts and whenever it
     # goes back to the queue; the queue (open, unassigned) is served oldest first.
     queued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The marketplace's conversation id on the API channel (one open conversation each).
+    external_id: Mapped[str | None] = mapped_column(String(200))
 
 
 class Message(IdMixin, ShopOwned, Base):

@@ -102,6 +102,13 @@ OFFLINE = {
 }
 IMAGE = {"file": ("截图.png", png_bytes(64, 48), "image/png")}
 PHRASE = {"shortcut": "hi", "folder": "greeting", "body": "亲，您好{客户昵称}，有什么可以帮您？"}
+CHANNEL_MESSAGE = {
+    "external_conversation_id": "TB-CONV-1",
+    "external_message_id": "TB-MSG-1",
+    "customer": {"external_id": "tb_wangfang", "name": "王芳", "channel": "taobao"},
+    "text": "亲，这件还有L码吗？",
+}
+WEBHOOK = {"url": "https://hooks.example.com/kefu", "event_types": ["message.created"]}
 ROUTING = {"overflow_team_id": None, "level_rules": {"aftersale": {"order": ["senior"]}}}
 
 ROUTES: dict[tuple[str, str], Walk] = {
@@ -205,6 +212,15 @@ ROUTES: dict[tuple[str, str], Walk] = {
     ),
     ("GET", "/api/v1/widget/images/{upload_id}"): Walk("by_id", "visitor"),
     ("GET", "/api/v1/widget/images/{upload_id}/thumbnail"): Walk("by_id", "visitor"),
+    ("POST", "/api/v1/channels/api/messages"): Walk("write", "shopper", CHANNEL_MESSAGE),
+    ("GET", "/api/v1/webhooks"): Walk("list", "owner"),
+    ("POST", "/api/v1/webhooks"): Walk("write", "owner", WEBHOOK),
+    ("GET", "/api/v1/webhooks/{webhook_id}"): Walk("by_id", "owner"),
+    ("PATCH", "/api/v1/webhooks/{webhook_id}"): Walk("by_id", "owner", {"active": False}),
+    ("DELETE", "/api/v1/webhooks/{webhook_id}"): Walk("by_id", "owner"),
+    ("POST", "/api/v1/webhooks/{webhook_id}/test"): Walk("by_id", "owner"),
+    ("GET", "/api/v1/webhook-deliveries"): Walk("list", "owner"),
+    ("POST", "/api/v1/webhook-deliveries/{delivery_id}/replay"): Walk("by_id", "owner"),
 }
 
 # Path parameter → the kind of acme's row it names in the walk.
@@ -222,6 +238,8 @@ PATH_IDS = {
     "upload_id": "uploads",
     "shop_slug": "shop_slug",
     "phrase_id": "quick_phrases",
+    "webhook_id": "webhooks",
+    "delivery_id": "webhook_deliveries",
 }
 
 # The table whose ids a route's rows carry (``id``), and the tables named by id fields.
@@ -244,6 +262,9 @@ RESOURCE_TABLE = {
     "conversations/images": "uploads",
     "widget/conversations/images": "uploads",
     "quick-phrases": "quick_phrases",
+    "channels/api/messages": "messages",
+    "webhooks": "webhook_endpoints",
+    "webhook-deliveries": "webhook_deliveries",
 }
 ID_FIELDS = {
     "customer_id": "customers",
@@ -259,6 +280,7 @@ ID_FIELDS = {
     "team_id": "teams",
     "agent_id": "agents",
     "overflow_team_id": "teams",
+    "endpoint_id": "webhook_endpoints",
 }
 
 
@@ -353,6 +375,20 @@ async def _seed_workspace(client, owen) -> int:
     return created["id"]
 
 
+async def _seed_api_channel(client, raw_key: str, owen) -> tuple[int, int]:
+    """A webhook endpoint with a test delivery, and a Taobao shopper's message through
+    acme's key (an API-channel conversation); returns the endpoint's and delivery's ids."""
+    api = client.as_(owen)
+    hook = {"url": f"https://hooks.acme.example/{SECRET}", "event_types": ["message.created"]}
+    endpoint = await _ok(await api.post("/api/v1/webhooks", json=hook))
+    delivery = await _ok(await api.post(f"/api/v1/webhooks/{endpoint['id']}/test"))
+    said = CHANNEL_MESSAGE | {"text": _secret("我的快递到哪了")}
+    said["customer"] = said["customer"] | {"name": _secret("王芳")}
+    headers = {"Authorization": f"Bearer {raw_key}"}
+    await _ok(await client.post("/api/v1/channels/api/messages", json=said, headers=headers))
+    return endpoint["id"], delivery["id"]
+
+
 @pytest.fixture
 async def acme(client, owen, alice) -> dict[str, Any]:
     """One row of every kind in acme, each text carrying the secret; returns their ids."""
@@ -391,6 +427,7 @@ async def acme(client, owen, alice) -> dict[str, Any]:
     await _ok(await api.patch("/api/v1/shop/widget", json={"greeting": _secret("您好")}))
     await _ok(await api.put("/api/v1/shop/routing", json={"overflow_team_id": team["id"]}))
     conversation_id, upload_id = await _seed_conversation(client, owen)
+    webhook_id, delivery_id = await _seed_api_channel(client, key["key"], owen)
     ids = {
         "agents": dora["id"],
         "teams": team["id"],
@@ -400,6 +437,8 @@ async def acme(client, owen, alice) -> dict[str, Any]:
         "uploads": upload_id,
         "quick_phrases": await _seed_workspace(client, owen),
         "shop_slug": owen.shop_slug,
+        "webhooks": webhook_id,
+        "webhook_deliveries": delivery_id,
     }
     for path, item in (
         ("products", _acme_product()),
@@ -587,6 +626,8 @@ async def test_mallory_can_neither_read_nor_change_acme(
     app, sessionmaker, client, owen, mallory, acme
 ):
     await visit(client, mallory.shop_slug, "你好，在吗？")  # a conversation for her lists
+    hook = await client.as_(mallory).post("/api/v1/webhooks", json=WEBHOOK)
+    await client.as_(mallory).post(f"/api/v1/webhooks/{hook.json()['id']}/test")  # a delivery
     await check_outsider_walk(app, sessionmaker, client.as_(mallory), owen, acme, who="owner")
 
 

@@ -70,6 +70,7 @@ def served(settings, **env: str) -> Iterator[str]:
         "KEFU_DATABASE_URL": settings.database_url,
         "KEFU_DATA_DIR": str(settings.data_dir),
         "KEFU_SECRET_KEY": settings.secret_key,
+        "KEFU_WORKER_ENABLED": "false",
         **env,
     }
     command = [

@@ -28,6 +28,7 @@ class ServerProcess:
             "KEFU_SECRET_KEY": settings.secret_key,
             "KEFU_DATA_DIR": str(settings.data_dir),
             "KEFU_REDIS_URL": redis_url,
+            "KEFU_WORKER_ENABLED": "false",
             # Long, so that only a pub/sub notice can explain a prompt delivery.
             "KEFU_WS_HEARTBEAT_SECONDS": "300",
             "KEFU_WIDGET_VISITOR_PER_MINUTE": str(settings.widget_visitor_per_minute),

@@ -6,6 +6,7 @@ from kefu.web.api.v1 import (
     agents,
     api_keys,
     audit,
+    channels,
     conversations,
     coupons,
     customers,
@@ -16,6 +17,7 @@ from kefu.web.api.v1 import (
     shipments,
     shop,
     teams,
+    webhooks,
     widget,
     workspace,
 )
@@ -38,5 +40,7 @@ for module in (
     routing,
     widget,
     workspace,
+    channels,
+    webhooks,
 ):
     api_router.include_router(module.router)

@@ -1,0 +1,195 @@
+"""Background jobs: today the webhook deliveries. Runs inside the server (started from
+the app's lifespan) and is written so a separate ``kefu worker`` process can run it too.
+
+Jobs are rows. A worker claims one with a compare-and-swap ``UPDATE … WHERE state =
+'queued'``: of two workers racing for a row exactly one updates it. A worker that dies
+leaves its rows ``running``; once their lease runs out any worker queues them again, so
+a restart never loses a job (a receiver may then see a delivery twice: it deduplicates
+by the ``X-Kefu-Delivery`` id)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import socket
+import time
+import uuid
+from datetime import timedelta
+
+import httpx
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from kefu.lib.signing import SIGNATURE_HEADER, sign
+from kefu.models.base import utcnow
+from kefu.models.webhooks import DeliveryState, WebhookDelivery, WebhookEndpoint
+from kefu.settings import Settings
+
+log = logging.getLogger(__name__)
+BATCH = 20
+MAX_ERROR = 500
+
+
+def worker_name() -> str:
+    """Who claimed a row, for a person reading the table: host, process, a random tag."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def request_body(delivery: WebhookDelivery) -> bytes:
+    """The exact bytes sent and signed."""
+    document = {
+        "id": delivery.id,
+        "event": delivery.event,
+        "created_at": delivery.created_at.isoformat(),
+        "data": delivery.payload,
+    }
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+class Worker:
+    """Claims due deliveries, sends them, records the outcome."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        *,
+        name: str | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.settings = settings
+        self.name = name or worker_name()
+        self._client = httpx.AsyncClient(
+            timeout=settings.webhook_timeout_seconds, transport=transport
+        )
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        """Look for work now instead of at the next poll (called after a commit)."""
+        self._wake.set()
+
+    async def requeue_stale(self) -> int:
+        """Queue again the rows whose worker has held them longer than the lease."""
+        expired = utcnow() - timedelta(seconds=self.settings.worker_lease_seconds)
+        async with self.sessionmaker() as session:
+            result = await session.execute(
+                update(WebhookDelivery)
+                .where(
+                    WebhookDelivery.state == DeliveryState.RUNNING,
+                    WebhookDelivery.claimed_at < expired,
+                )
+                .values(state=DeliveryState.QUEUED, claimed_by=None, claimed_at=None)
+            )
+            await session.commit()
+            return result.rowcount
+
+    async def claim(self, delivery_id: int) -> bool:
+        """The compare-and-swap: True if this worker now owns the row."""
+        async with self.sessionmaker() as session:
+            result = await session.execute(
+                update(WebhookDelivery)
+                .where(
+                    WebhookDelivery.id == delivery_id,
+                    WebhookDelivery.state == DeliveryState.QUEUED,
+                )
+                .values(state=DeliveryState.RUNNING, claimed_by=self.name, claimed_at=utcnow())
+            )
+            await session.commit()
+            return result.rowcount == 1
+
+    async def _due(self) -> list[int]:
+        async with self.sessionmaker() as session:
+            rows = await session.scalars(
+                select(WebhookDelivery.id)
+                .where(
+                    WebhookDelivery.state == DeliveryState.QUEUED,
+                    WebhookDelivery.next_attempt_at <= utcnow(),
+                )
+                .order_by(WebhookDelivery.id)
+                .limit(BATCH)
+            )
+            return list(rows)
+
+    async def run_once(self) -> int:
+        """Re-queue stale rows, then send every due delivery; returns how many were tried."""
+        await self.requeue_stale()
+        tried = 0
+        while due := await self._due():
+            for delivery_id in due:
+                if await self.claim(delivery_id):
+                    await self._deliver(delivery_id)
+                    tried += 1
+        return tried
+
+    async def _send(
+        self, delivery: WebhookDelivery, endpoint: WebhookEndpoint
+    ) -> tuple[int | None, str | None]:
+        """POST it: the answer's status (None without an answer) and what went wrong
+        (None on a 2xx answer)."""
+        body = request_body(delivery)
+        headers = {
+            "Content-Type": "application/json",
+            "X-Kefu-Event": delivery.event,
+            "X-Kefu-Delivery": str(delivery.id),
+            SIGNATURE_HEADER: sign(endpoint.secret, int(time.time()), body),
+        }
+        try:
+            response = await self._client.post(endpoint.url, content=body, headers=headers)
+        except httpx.HTTPError as exc:
+            return None, f"{type(exc).__name__}: {exc}"[:MAX_ERROR]
+        if response.is_success:
+            return response.status_code, None
+        return response.status_code, f"HTTP {response.status_code}: {response.text}"[:MAX_ERROR]
+
+    async def _deliver(self, delivery_id: int) -> None:
+        """Read the row, send with no transaction open (a slow receiver holds no
+        connection), then record the outcome."""
+        async with self.sessionmaker() as session:
+            delivery = await session.get_one(WebhookDelivery, delivery_id)
+            endpoint = await session.get_one(WebhookEndpoint, delivery.endpoint_id)
+            await session.commit()  # ends the read; the loaded rows stay usable
+            status, error = await self._send(delivery, endpoint)
+            self._record(delivery, status, error)
+            await session.commit()
+
+    def _record(self, delivery: WebhookDelivery, status: int | None, error: str | None) -> None:
+        """Delivered, or retried after base × 2^(attempts−1) seconds, or dead at the last."""
+        delivery.attempts += 1
+        delivery.claimed_by = delivery.claimed_at = None
+        delivery.last_status = status
+        delivery.last_error = error
+        if error is None:
+            delivery.state = DeliveryState.DELIVERED
+            delivery.delivered_at = utcnow()
+        elif delivery.attempts >= self.settings.webhook_max_attempts:
+            delivery.state = DeliveryState.DEAD
+        else:
+            wait = self.settings.webhook_retry_base_seconds * 2 ** (delivery.attempts - 1)
+            delivery.state = DeliveryState.QUEUED
+            delivery.next_attempt_at = utcnow() + timedelta(seconds=wait)
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                await self.run_once()
+            except Exception:  # a database hiccup must not end the worker for good
+                log.exception("worker round failed; trying again")
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.settings.worker_poll_seconds)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._loop(), name=f"kefu-worker {self.name}")
+
+    async def stop(self) -> None:
+        """Stop between jobs; a job cut short stays running and is re-queued after its lease."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+        await self._client.aclose()
