@@ -135,9 +135,7 @@ async def get_conversations(
         cursor=cursor,
         limit=limit,
     )
-    return PageOut(
-        items=[ConversationOut.model_validate(c) for c in page.items], next_cursor=page.next_cursor
-    )
+    return PageOut.of(page, ConversationOut)
 
 
 @router.get("/{conversation_id}", summary="Read one conversation")
@@ -154,9 +152,7 @@ async def get_messages(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> PageOut[MessageOut]:
     page = await list_messages(session, actor, conversation_id, cursor=cursor, limit=limit)
-    return PageOut(
-        items=[MessageOut.model_validate(m) for m in page.items], next_cursor=page.next_cursor
-    )
+    return PageOut.of(page, MessageOut)
 
 
 @router.post("/{conversation_id}/messages", summary="Send a message or an internal note")
