@@ -366,3 +366,17 @@ async def test_a_message_sent_while_offline_arrives_once_after_reconnecting(
         path = f"/api/v1/conversations/{conversation['id']}/messages"
         bodies = [m["body"] for m in (await carol.get(path)).json()["items"]]
     assert bodies == ["我的订单什么时候发货？", "在吗？"]
+
+
+async def test_carol_sees_the_shopper_browsing_the_store(shopper: Page, demo_carol, widget_server):
+    await shopper.goto("/demo/store")
+    await expect(shopper.get_by_role("button", name="联系客服")).to_be_visible(timeout=WAIT)
+    async with staff(widget_server, demo_carol) as carol:
+        for _ in range(50):  # the widget reports the page once it has its token
+            live = (await carol.get("/api/v1/visitors/live")).json()["items"]
+            if live:
+                break
+            await shopper.wait_for_timeout(200)
+    [visitor] = live
+    assert visitor["current_page"].endswith("/demo/store")
+    assert visitor["returning"] is False

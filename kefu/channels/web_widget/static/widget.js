@@ -2,7 +2,9 @@
  *  <script src="https://YOUR-KEFU/widget.js" data-shop="SLUG" async></script>
  * Optional: data-customer-id + data-customer-signature (hex HMAC-SHA256 of the id under the
  * shop's widget secret) link the shopper to your customer; data-product='{"title":…}' offers
- * a product card to send. Plain JavaScript, no dependencies.
+ * a product card to send; data-product-id (your product id) and data-cart-value-cents tell
+ * agents which product the shopper looks at and what is in the cart. Plain JavaScript, no
+ * dependencies.
  *
  * Everything lives in a Shadow DOM: the shop's CSS cannot reach in, ours cannot leak out,
  * and there is no second page to load (an iframe would need one plus postMessage). Every
@@ -813,9 +815,20 @@
     });
   }
 
+  // The page view agents see in their live visitor list; a failure here never stops the chat.
+  function reportPageView() {
+    var body = { page: location.href.slice(0, 2000), title: (document.title || "").slice(0, 300) || null };
+    var product = script.getAttribute("data-product-id");
+    if (product) body.product_id = product.slice(0, 64);
+    var cart = parseInt(script.getAttribute("data-cart-value-cents") || "", 10);
+    if (cart >= 0) body.cart_value_cents = cart;
+    return request("POST", "/page-views", body).catch(function () {});
+  }
+
   function start() {
     build();
     identify().then(function () {
+      reportPageView();
       request("GET", "/profile").then(function (profile) {
         state.profile = profile;
         rotateAnnouncements(profile.announcements || []);
