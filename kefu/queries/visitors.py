@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
 from kefu.lib.times import zone
-from kefu.lib.visitors import is_returning
+from kefu.lib.visitors import InvitationRule, VisitorState, invitation_for, is_returning
+from kefu.lib.widget import widget_settings
 from kefu.models import Shop, Visitor
 from kefu.models.base import utcnow
 
@@ -63,3 +64,24 @@ async def list_live_visitors(
         )
         for v in rows
     ]
+
+
+async def invitation_now(session: AsyncSession, visitor: Actor, row: Visitor) -> str | None:
+    """The invitation the shop's rules give this visitor on the page they just reported
+    (the widget reports again while the shopper stays, so time-on-page rules can fire)."""
+    shop = await session.get(Shop, visitor.shop_id)
+    if shop is None or row.shop_id != visitor.shop_id:
+        return None
+    rules = [
+        InvitationRule(**rule) for rule in widget_settings(shop.widget_settings)["invitations"]
+    ]
+    if not rules:
+        return None
+    now = utcnow()
+    state = VisitorState(
+        on_product_page=row.product_external_id is not None,
+        seconds_on_page=int((now - (row.page_since or now)).total_seconds()),
+        cart_value_cents=row.cart_value_cents,
+        returning=is_returning(row.first_seen_at, now, zone(shop.timezone)),
+    )
+    return invitation_for(rules, state)

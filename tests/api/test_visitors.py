@@ -93,3 +93,30 @@ async def test_page_views_need_a_visitor_token(client, alice):
     assert anonymous.status_code in (401, 403)
     staff = await client.as_(alice).post("/api/v1/widget/page-views", json=PRODUCT_PAGE)
     assert staff.status_code in (401, 403)
+
+
+INVITATIONS = [
+    {"message": "满299包邮，需要帮您凑单吗？", "cart_above_cents": 29900},
+    {"message": "欢迎回来！老顾客专享客服在线", "returning_only": True},
+]
+
+
+async def test_the_widget_gets_the_shops_invitation_when_a_rule_is_met(client, owen):
+    saved = await client.as_(owen).patch("/api/v1/shop/widget", json={"invitations": INVITATIONS})
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["invitations"][0]["cart_above_cents"] == 29900
+    shopper = await _new_visitor(client)
+    path = "/api/v1/widget/page-views"
+    small = (await client.post(path, json=PRODUCT_PAGE, headers=shopper)).json()
+    assert small["invitation"] is None
+    big = {**PRODUCT_PAGE, "cart_value_cents": 35000}
+    assert (await client.post(path, json=big, headers=shopper)).json()["invitation"] == (
+        "满299包邮，需要帮您凑单吗？"
+    )
+
+
+async def test_an_invitation_without_a_condition_is_refused(client, owen):
+    empty = {"invitations": [{"message": "随便聊聊"}]}
+    refused = await client.as_(owen).patch("/api/v1/shop/widget", json=empty)
+    assert refused.status_code == 422
+    assert refused.json()["error"]["field"] == "invitations"

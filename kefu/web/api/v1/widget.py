@@ -19,6 +19,7 @@ from kefu.lib.tokens import read_visitor_token, sign_visitor_token
 from kefu.models import Channel, Conversation, ConversationStatus, Skill
 from kefu.queries.conversations import get_conversation, list_messages
 from kefu.queries.routing import queue_position, wait_estimator
+from kefu.queries.visitors import invitation_now
 from kefu.web.api.v1.conversations import MessageIn, MessageOut, RatingIn
 from kefu.web.api.v1.schemas import ERROR_RESPONSES, ApiModel, CursorQuery, IdPath, PageOut
 from kefu.web.deps import SessionDep, SettingsDep, VisitorDep
@@ -99,6 +100,9 @@ class PageViewIn(ApiModel):
 
 class PageViewOut(ApiModel):
     page_since: datetime = Field(description="Since when the visitor is on this page")
+    invitation: str | None = Field(
+        None, description="The shop's invitation to chat to show now; null: none"
+    )
 
 
 class StartIn(ApiModel):
@@ -144,7 +148,9 @@ async def page_view(body: PageViewIn, session: SessionDep, visitor: VisitorDep) 
         cart_value_cents=body.cart_value_cents,
     )
     await session.commit()
-    return PageViewOut(page_since=row.page_since)
+    return PageViewOut(
+        page_since=row.page_since, invitation=await invitation_now(session, visitor, row)
+    )
 
 
 @router.post("/conversations", summary="Start a conversation, or get the open one")
