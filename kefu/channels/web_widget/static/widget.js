@@ -185,6 +185,7 @@
     "button{font:inherit;cursor:pointer}",
     ".launcher{position:fixed;right:20px;bottom:20px;display:flex;align-items:center;gap:8px;border:0;border-radius:999px;padding:12px 20px 12px 16px;background:#1f6bff;color:#fff;font-size:15px;font-weight:600;box-shadow:0 8px 24px rgba(31,107,255,.35)}",
     ".launcher:hover{background:#1554d1}",
+    ".invite{position:fixed;right:20px;bottom:76px;max-width:260px;border:0;border-radius:12px;padding:10px 14px;background:#fff;color:#1a1a1a;font-size:14px;text-align:left;box-shadow:0 8px 24px rgba(0,0,0,.18)}",
     ".icon{width:20px;height:20px;fill:none;stroke:currentColor;stroke-width:1.8;stroke-linecap:round;stroke-linejoin:round;flex:none;display:block}",
     ".badge{position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;border-radius:10px;background:#e5484d;color:#fff;font-size:12px;line-height:20px;text-align:center;padding:0 5px}",
     ".panel{position:fixed;right:20px;bottom:20px;width:380px;height:min(620px,calc(100vh - 40px));display:flex;flex-direction:column;background:#f5f7fb;border-radius:16px;overflow:hidden;box-shadow:0 18px 50px rgba(16,24,40,.25);color:#1d2433;font-size:14px;line-height:1.5}",
@@ -309,6 +310,8 @@
     ]);
     root.appendChild(ui.panel);
     root.appendChild(ui.launcher);
+    ui.invite = el("button", { "class": "invite", type: "button", hidden: true, onclick: toggle });
+    root.appendChild(ui.invite);
     document.body.appendChild(host);
     offerProduct();
   }
@@ -788,6 +791,7 @@
     state.open = !state.open;
     ui.panel.hidden = !state.open;
     ui.launcher.hidden = state.open;
+    ui.invite.hidden = true;
     host.classList.toggle("open", state.open);
     if (state.open) {
       ui.badge.hidden = true;
@@ -822,7 +826,22 @@
     if (product) body.product_id = product.slice(0, 64);
     var cart = parseInt(script.getAttribute("data-cart-value-cents") || "", 10);
     if (cart >= 0) body.cart_value_cents = cart;
-    return request("POST", "/page-views", body).catch(function () {});
+    return request("POST", "/page-views", body).then(function (answer) {
+      if (answer && answer.invitation && !state.open) {
+        ui.invite.textContent = answer.invitation;
+        ui.invite.hidden = false;
+      }
+      return answer;
+    }).catch(function () {});
+  }
+
+  // Time-on-page rules can only fire if the widget tells the server the shopper stayed.
+  var REPORT_EVERY_MS = 15000;
+  function keepReporting() {
+    var timer = setInterval(function () {
+      if (state.open || !ui.invite.hidden) { clearInterval(timer); return; }
+      reportPageView().then(keepReporting);
+    }, REPORT_EVERY_MS);
   }
 
   function start() {
