@@ -7,6 +7,7 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kefu.access import Actor
 from kefu.errors import Forbidden, NotFound
 from kefu.lib.tokens import customer_signature_ok
 from kefu.models import Customer, Shop, Visitor
@@ -72,3 +73,33 @@ async def do_identify_visitor(
         )
     await session.flush()
     return visitor
+
+
+async def do_record_page_view(
+    session: AsyncSession,
+    visitor: Actor,
+    *,
+    page: str,
+    title: str | None,
+    product_external_id: str | None,
+    cart_value_cents: int | None,
+) -> Visitor:
+    """The visitor (named by their own token) is now on ``page``: agents see it in the live
+    list, and the time on the page restarts only when the page changes, so a reload or a
+    second report of the same page keeps counting."""
+    if not visitor.is_visitor:
+        raise Forbidden("only the widget reports page views")
+    row = await session.get(Visitor, visitor.id)
+    if row is None or row.shop_id != visitor.shop_id:
+        raise NotFound("visitor")
+    now = utcnow()
+    page = _clip(page, 2000) or ""
+    if row.current_page != page or row.page_since is None:
+        row.page_since = now
+    row.current_page = page
+    row.page_title = _clip(title, 300)
+    row.product_external_id = _clip(product_external_id, 64)
+    row.cart_value_cents = cart_value_cents
+    row.last_seen_at = now
+    await session.flush()
+    return row

@@ -22,6 +22,8 @@ from kefu.lib.widget import (
     MAX_ANNOUNCEMENT_LENGTH,
     MAX_ANNOUNCEMENTS,
     MAX_GREETING_LENGTH,
+    MAX_INVITATION_LENGTH,
+    MAX_INVITATIONS,
     MAX_REPLY_MINUTES,
     widget_settings,
 )
@@ -62,11 +64,54 @@ def _minutes(field: str) -> Any:
     return check
 
 
+INVITATION_KEYS = ("message", "product_page_seconds", "cart_above_cents", "returning_only")
+
+
+def _whole_or_none(rule: dict[str, Any], key: str, limit: int) -> int | None:
+    value = rule.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= limit:
+        raise Invalid(f"{key} must be a whole number from 0 to {limit}", field="invitations")
+    return value
+
+
+def _invitation(rule: Any) -> dict[str, Any]:
+    """One rule, cleaned; a rule without any condition would invite everyone, so refuse it."""
+    if not isinstance(rule, dict):
+        raise Invalid("each invitation must be an object", field="invitations")
+    check_known(rule, INVITATION_KEYS)
+    cleaned = {
+        "message": clean_text(
+            rule.get("message"), "invitations", "the invitation text", MAX_INVITATION_LENGTH
+        ),
+        "product_page_seconds": _whole_or_none(rule, "product_page_seconds", 24 * 3600),
+        "cart_above_cents": _whole_or_none(rule, "cart_above_cents", 10**12),
+        "returning_only": bool(rule.get("returning_only", False)),
+    }
+    if (
+        cleaned["product_page_seconds"] is None
+        and cleaned["cart_above_cents"] is None
+        and not cleaned["returning_only"]
+    ):
+        raise Invalid("an invitation needs at least one condition", field="invitations")
+    return cleaned
+
+
+def _invitations(value: Any) -> list[dict[str, Any]]:
+    if not isinstance(value, list) or len(value) > MAX_INVITATIONS:
+        raise Invalid(
+            f"invitations: a list of at most {MAX_INVITATIONS} rules", field="invitations"
+        )
+    return [_invitation(rule) for rule in value]
+
+
 CHECKS = {
     "announcements": _announcements,
     "greeting": _greeting,
     "reply_minutes_open": _minutes("reply_minutes_open"),
     "reply_minutes_closed": _minutes("reply_minutes_closed"),
+    "invitations": _invitations,
 }
 assert set(CHECKS) == set(DEFAULTS)
 

@@ -16,12 +16,17 @@ MAX_ANNOUNCEMENTS = 5
 MAX_ANNOUNCEMENT_LENGTH = 100
 MAX_GREETING_LENGTH = 300
 MAX_REPLY_MINUTES = 7 * 24 * 60
+MAX_INVITATIONS = 10
+MAX_INVITATION_LENGTH = 200
 
 DEFAULTS: dict[str, Any] = {
     "announcements": [],
     "greeting": None,  # None: the widget's own greeting, in the shopper's language
     "reply_minutes_open": 60,
     "reply_minutes_closed": 240,
+    # Proactive invitations: {"message", "product_page_seconds", "cart_above_cents",
+    # "returning_only"} each, first match wins (kefu.lib.visitors.invitation_for).
+    "invitations": [],
 }
 
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -57,6 +58,7 @@ class Visitor(IdMixin, ShopOwned, Base):
     names; the row id never leaves the server."""
 
     __tablename__ = "visitors"
+    __table_args__ = (Index("ix_visitors_shop_last_seen", "shop_id", "last_seen_at"),)
 
     public_id: Mapped[str] = mapped_column(String(32), unique=True)
     customer_id: Mapped[int | None] = mapped_column(
@@ -66,6 +68,12 @@ class Visitor(IdMixin, ShopOwned, Base):
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     user_agent: Mapped[str | None] = mapped_column(String(500))
     current_page: Mapped[str | None] = mapped_column(String(2000))
+    # What the widget last reported: the page's title, the shop's product id when it is a
+    # product page, the cart's value the shop passed, and since when the visitor is there.
+    page_title: Mapped[str | None] = mapped_column(String(300))
+    product_external_id: Mapped[str | None] = mapped_column(String(64))
+    cart_value_cents: Mapped[int | None] = mapped_column(BigInteger)
+    page_since: Mapped[datetime | None]
 
 
 class Conversation(IdMixin, ShopOwned, TimestampMixin, Base):

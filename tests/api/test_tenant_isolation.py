@@ -109,6 +109,7 @@ CHANNEL_MESSAGE = {
     "text": "亲，这件还有L码吗？",
 }
 WEBHOOK = {"url": "https://hooks.example.com/kefu", "event_types": ["message.created"]}
+PAGE_VIEW = {"page": "/p/P-1001", "title": "纯棉短袖T恤", "product_id": "P-1001"}
 ROUTING = {"overflow_team_id": None, "level_rules": {"aftersale": {"order": ["senior"]}}}
 
 ROUTES: dict[tuple[str, str], Walk] = {
@@ -189,6 +190,8 @@ ROUTES: dict[tuple[str, str], Walk] = {
     ("GET", "/api/v1/shop/routing"): Walk("list", "read"),
     ("PUT", "/api/v1/shop/routing"): Walk("write", "people", ROUTING),
     ("POST", "/api/v1/widget/{shop_slug}/visitors"): Walk("public", "visitor", {"page": "/p/1"}),
+    ("POST", "/api/v1/widget/page-views"): Walk("write", "visitor", PAGE_VIEW),
+    ("GET", "/api/v1/visitors/live"): Walk("list", "handle"),
     ("POST", "/api/v1/widget/conversations"): Walk("write", "visitor", {"skill": "presale"}),
     ("GET", "/api/v1/widget/conversations/{conversation_id}"): Walk("by_id", "visitor"),
     ("GET", "/api/v1/widget/conversations/{conversation_id}/messages"): Walk("by_id", "visitor"),
@@ -344,8 +347,8 @@ async def visit(client: httpx.AsyncClient, shop_slug: str, first_words: str) -> 
 
 
 async def _seed_conversation(client, owen) -> tuple[int, int]:
-    """A shopper's question with a photo, owen's reply and his internal note, all carrying
-    the secret; returns the conversation's and the photo's ids."""
+    """A shopper's question with a photo and the product page they are on, owen's reply and
+    his internal note, all carrying the secret; returns the conversation's and the photo's ids."""
     shopper = await visit(client, owen.shop_slug, _secret("我的快递三天没动了"))
     photo = await _ok(
         await client.post(
@@ -354,6 +357,8 @@ async def _seed_conversation(client, owen) -> tuple[int, int]:
             headers=shopper.headers,
         )
     )
+    viewed = {"page": _secret("/p/P-1001"), "title": _secret("纯棉短袖T恤"), "product_id": SECRET}
+    await _ok(await client.post("/api/v1/widget/page-views", json=viewed, headers=shopper.headers))
     path = f"/api/v1/conversations/{shopper.conversation_id}/messages"
     for kind, words in (("text", "已帮您催促快递"), ("note", "顾客很着急，明天回访")):
         said = {"client_id": str(uuid.uuid4()), "kind": kind, "body": _secret(words)}

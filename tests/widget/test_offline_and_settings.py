@@ -39,6 +39,7 @@ async def test_owner_sets_announcements_and_greeting_the_widget_shows(client, ow
             "greeting": "您好，Acme 旗舰店客服在此～",
             "reply_minutes_open": 60,
             "reply_minutes_closed": 240,
+            "invitations": [],
         }
     shown = await profile(client)
     assert shown["announcements"] == ANNOUNCEMENTS

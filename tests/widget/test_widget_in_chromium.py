@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 from playwright.async_api import Page, expect
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from kefu.models import Agent, Product, Role, Shop
 from tests.browser.conftest import CHROMIUM, served
@@ -366,3 +366,34 @@ async def test_a_message_sent_while_offline_arrives_once_after_reconnecting(
         path = f"/api/v1/conversations/{conversation['id']}/messages"
         bodies = [m["body"] for m in (await carol.get(path)).json()["items"]]
     assert bodies == ["我的订单什么时候发货？", "在吗？"]
+
+
+async def test_carol_sees_the_shopper_browsing_the_store(shopper: Page, demo_carol, widget_server):
+    await shopper.goto("/demo/store")
+    await expect(shopper.get_by_role("button", name="联系客服")).to_be_visible(timeout=WAIT)
+    async with staff(widget_server, demo_carol) as carol:
+        for _ in range(50):  # the widget reports the page once it has its token
+            live = (await carol.get("/api/v1/visitors/live")).json()["items"]
+            if live:
+                break
+            await shopper.wait_for_timeout(200)
+    [visitor] = live
+    assert visitor["current_page"].endswith("/demo/store")
+    assert visitor["returning"] is False
+
+
+async def test_a_shopper_on_a_product_page_is_invited_and_the_invitation_opens_the_chat(
+    shopper: Page, demo_carol, widget_server, sessionmaker
+):
+    invitation = {"message": "亲，这款羽绒服有什么想了解的吗？", "product_page_seconds": 0}
+    async with sessionmaker() as session:
+        shop = await session.scalar(select(Shop).where(Shop.slug == "demo"))
+        shop.widget_settings = {**shop.widget_settings, "invitations": [invitation]}
+        product_id = await session.scalar(select(Product.id).where(Product.shop_id == shop.id))
+        await session.commit()
+    await shopper.goto(f"/demo/store/products/{product_id}")
+    invite = widget(shopper).get_by_role("button", name=invitation["message"])
+    await expect(invite).to_be_visible(timeout=WAIT)
+    await invite.click()
+    await expect(widget(shopper).get_by_text(GREETING)).to_be_visible(timeout=WAIT)
+    await expect(invite).to_be_hidden()

@@ -2,7 +2,9 @@
  *  <script src="https://YOUR-KEFU/widget.js" data-shop="SLUG" async></script>
  * Optional: data-customer-id + data-customer-signature (hex HMAC-SHA256 of the id under the
  * shop's widget secret) link the shopper to your customer; data-product='{"title":…}' offers
- * a product card to send. Plain JavaScript, no dependencies.
+ * a product card to send; data-product-id (your product id) and data-cart-value-cents tell
+ * agents which product the shopper looks at and what is in the cart. Plain JavaScript, no
+ * dependencies.
  *
  * Everything lives in a Shadow DOM: the shop's CSS cannot reach in, ours cannot leak out,
  * and there is no second page to load (an iframe would need one plus postMessage). Every
@@ -183,6 +185,7 @@
     "button{font:inherit;cursor:pointer}",
     ".launcher{position:fixed;right:20px;bottom:20px;display:flex;align-items:center;gap:8px;border:0;border-radius:999px;padding:12px 20px 12px 16px;background:#1f6bff;color:#fff;font-size:15px;font-weight:600;box-shadow:0 8px 24px rgba(31,107,255,.35)}",
     ".launcher:hover{background:#1554d1}",
+    ".invite{position:fixed;right:20px;bottom:76px;max-width:260px;border:0;border-radius:12px;padding:10px 14px;background:#fff;color:#1a1a1a;font-size:14px;text-align:left;box-shadow:0 8px 24px rgba(0,0,0,.18)}",
     ".icon{width:20px;height:20px;fill:none;stroke:currentColor;stroke-width:1.8;stroke-linecap:round;stroke-linejoin:round;flex:none;display:block}",
     ".badge{position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;border-radius:10px;background:#e5484d;color:#fff;font-size:12px;line-height:20px;text-align:center;padding:0 5px}",
     ".panel{position:fixed;right:20px;bottom:20px;width:380px;height:min(620px,calc(100vh - 40px));display:flex;flex-direction:column;background:#f5f7fb;border-radius:16px;overflow:hidden;box-shadow:0 18px 50px rgba(16,24,40,.25);color:#1d2433;font-size:14px;line-height:1.5}",
@@ -307,6 +310,8 @@
     ]);
     root.appendChild(ui.panel);
     root.appendChild(ui.launcher);
+    ui.invite = el("button", { "class": "invite", type: "button", hidden: true, onclick: toggle });
+    root.appendChild(ui.invite);
     document.body.appendChild(host);
     offerProduct();
   }
@@ -786,6 +791,7 @@
     state.open = !state.open;
     ui.panel.hidden = !state.open;
     ui.launcher.hidden = state.open;
+    ui.invite.hidden = true;
     host.classList.toggle("open", state.open);
     if (state.open) {
       ui.badge.hidden = true;
@@ -813,9 +819,35 @@
     });
   }
 
+  // The page view agents see in their live visitor list; a failure here never stops the chat.
+  function reportPageView() {
+    var body = { page: location.href.slice(0, 2000), title: (document.title || "").slice(0, 300) || null };
+    var product = script.getAttribute("data-product-id");
+    if (product) body.product_id = product.slice(0, 64);
+    var cart = parseInt(script.getAttribute("data-cart-value-cents") || "", 10);
+    if (cart >= 0) body.cart_value_cents = cart;
+    return request("POST", "/page-views", body).then(function (answer) {
+      if (answer && answer.invitation && !state.open) {
+        ui.invite.textContent = answer.invitation;
+        ui.invite.hidden = false;
+      }
+      return answer;
+    }).catch(function () {});
+  }
+
+  // Time-on-page rules can only fire if the widget tells the server the shopper stayed.
+  var REPORT_EVERY_MS = 15000;
+  function keepReporting() {
+    var timer = setInterval(function () {
+      if (state.open || !ui.invite.hidden) { clearInterval(timer); return; }
+      reportPageView().then(keepReporting);
+    }, REPORT_EVERY_MS);
+  }
+
   function start() {
     build();
     identify().then(function () {
+      reportPageView();
       request("GET", "/profile").then(function (profile) {
         state.profile = profile;
         rotateAnnouncements(profile.announcements || []);

@@ -17,6 +17,7 @@ from kefu.web.api.v1 import (
     shipments,
     shop,
     teams,
+    visitors,
     webhooks,
     widget,
     workspace,
@@ -42,5 +43,6 @@ for module in (
     workspace,
     channels,
     webhooks,
+    visitors,
 ):
     api_router.include_router(module.router)

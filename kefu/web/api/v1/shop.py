@@ -76,11 +76,23 @@ class HolidayOut(HolidayIn):
     id: int
 
 
+class InvitationRuleIn(ApiModel):
+    """Invite a visitor to chat when every condition set holds (at least one must be)."""
+
+    message: str = Field(max_length=200, examples=["亲，这款有什么想了解的吗？"])
+    product_page_seconds: int | None = Field(None, ge=0, description="On a product page this long")
+    cart_above_cents: int | None = Field(None, ge=0, description="A cart worth more than this")
+    returning_only: bool = Field(False, description="Only visitors seen on an earlier day")
+
+
 class WidgetSettingsOut(ApiModel):
     announcements: list[str] = Field(description="Lines the widget rotates (at most 5)")
     greeting: str | None = Field(description="Sent when a shopper opens the widget; null: default")
     reply_minutes_open: int = Field(description="Promised reply time within business hours")
     reply_minutes_closed: int = Field(description="Promised reply time outside business hours")
+    invitations: list[InvitationRuleIn] = Field(
+        description="Proactive invitations, first match wins"
+    )
 
 
 class WidgetSettingsPatch(ApiModel):
@@ -94,6 +106,7 @@ class WidgetSettingsPatch(ApiModel):
     greeting: str | None = Field(None, max_length=MAX_GREETING_LENGTH, description="Empty: default")
     reply_minutes_open: int | None = Field(None, ge=1, le=MAX_REPLY_MINUTES)
     reply_minutes_closed: int | None = Field(None, ge=1, le=MAX_REPLY_MINUTES)
+    invitations: list[InvitationRuleIn] | None = Field(None, description="Replaces all rules")
 
 
 @router.get("/widget", summary="Read the chat widget's announcements, greeting and reply times")

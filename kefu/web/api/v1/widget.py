@@ -14,11 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kefu.access import Actor
 from kefu.actions.conversations import do_rate_conversation, do_start_conversation
 from kefu.actions.messages import do_send_message
-from kefu.actions.visitors import do_identify_visitor, shop_by_slug
+from kefu.actions.visitors import do_identify_visitor, do_record_page_view, shop_by_slug
 from kefu.lib.tokens import read_visitor_token, sign_visitor_token
 from kefu.models import Channel, Conversation, ConversationStatus, Skill
 from kefu.queries.conversations import get_conversation, list_messages
 from kefu.queries.routing import queue_position, wait_estimator
+from kefu.queries.visitors import invitation_now
 from kefu.web.api.v1.conversations import MessageIn, MessageOut, RatingIn
 from kefu.web.api.v1.schemas import ERROR_RESPONSES, ApiModel, CursorQuery, IdPath, PageOut
 from kefu.web.deps import SessionDep, SettingsDep, VisitorDep
@@ -86,6 +87,24 @@ async def conversation_out(
     )
 
 
+class PageViewIn(ApiModel):
+    page: str = Field(min_length=1, max_length=2000, description="The page's URL")
+    title: str | None = Field(None, max_length=300, description="The page's title")
+    product_id: str | None = Field(
+        None, max_length=64, description="Your product id, when this is a product page"
+    )
+    cart_value_cents: int | None = Field(
+        None, ge=0, le=10**12, description="The cart's value in cents, when your shop passes it"
+    )
+
+
+class PageViewOut(ApiModel):
+    page_since: datetime = Field(description="Since when the visitor is on this page")
+    invitation: str | None = Field(
+        None, description="The shop's invitation to chat to show now; null: none"
+    )
+
+
 class StartIn(ApiModel):
     skill: Skill | None = Field(None, description="The widget entry point: 售前, 售中, 售后, 投诉")
 
@@ -115,6 +134,22 @@ async def identify(
         token=sign_visitor_token(settings.secret_key, shop.id, visitor.public_id),
         visitor_id=visitor.public_id,
         shop_name=shop.name,
+    )
+
+
+@router.post("/page-views", summary="Report the page the visitor is on now")
+async def page_view(body: PageViewIn, session: SessionDep, visitor: VisitorDep) -> PageViewOut:
+    row = await do_record_page_view(
+        session,
+        visitor,
+        page=body.page,
+        title=body.title,
+        product_external_id=body.product_id,
+        cart_value_cents=body.cart_value_cents,
+    )
+    await session.commit()
+    return PageViewOut(
+        page_since=row.page_since, invitation=await invitation_now(session, visitor, row)
     )
 
 

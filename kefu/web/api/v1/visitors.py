@@ -1,0 +1,42 @@
+"""Live visitors: who is browsing the shop's site now, for agents to invite to a chat."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import Field
+
+from kefu.queries.visitors import list_live_visitors
+from kefu.web.api.v1.schemas import ERROR_RESPONSES, ApiModel
+from kefu.web.deps import ActorDep, SessionDep
+
+router = APIRouter(prefix="/visitors", tags=["visitors"], responses=ERROR_RESPONSES)
+
+
+class LiveVisitorOut(ApiModel):
+    visitor_id: str = Field(validation_alias="public_id", description="The visitor's public id")
+    current_page: str | None
+    page_title: str | None
+    product_id: str | None = Field(validation_alias="product_external_id")
+    cart_value_cents: int | None
+    page_since: datetime | None
+    last_seen_at: datetime
+    seconds_on_page: int | None
+    returning: bool = Field(description="First seen on an earlier day (shop's time zone)")
+    customer_id: int | None
+
+
+class LiveVisitorsOut(ApiModel):
+    items: list[LiveVisitorOut]
+
+
+@router.get("/live", summary="Visitors seen in the last minutes, most recently active first")
+async def live(
+    session: SessionDep,
+    actor: ActorDep,
+    minutes: Annotated[int, Query(ge=1, le=1440)] = 5,
+) -> LiveVisitorsOut:
+    visitors = await list_live_visitors(session, actor, minutes)
+    return LiveVisitorsOut(items=[LiveVisitorOut.model_validate(v) for v in visitors])
