@@ -192,6 +192,17 @@ KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ),
         (r"^type a word to search for$", N_("Type a word to search for.")),
         (r"^visitors cannot do this$", N_("Visitors cannot do this.")),
+        # Webhooks (settings).
+        (
+            r"^give the receiver's full http:// or https:// address$",
+            N_("Give the receiver's full http:// or https:// address."),
+        ),
+        (r"^subscribe to at least one event type$", N_("Choose at least one event.")),
+        (r"^unknown event type ", N_("Choose events from the list offered.")),
+        (
+            r"^only a dead-lettered delivery can be replayed$",
+            N_("Only a dead letter can be sent again."),
+        ),
         (r"^[\w ]+ not found$", N_("It does not exist, or it belongs to another shop.")),
     )
 )
