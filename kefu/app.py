@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,6 +13,7 @@ from kefu.channels.web_widget import install_widget
 from kefu.db import make_engine, make_sessionmaker, write_gate
 from kefu.eventbus import EventBus
 from kefu.events import Event
+from kefu.lib.segment import warm_up
 from kefu.realtime.hub import Hub
 from kefu.realtime.pubsub import make_backend
 from kefu.realtime.ws import replay_source
@@ -55,7 +57,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await pubsub.start()
         if settings.worker_enabled:
             worker.start()
+        segmenter = asyncio.create_task(asyncio.to_thread(warm_up))
         yield
+        await segmenter
         await worker.stop()
         await hub.close_all()
         await pubsub.stop()
