@@ -30,7 +30,8 @@ API_DESCRIPTION = """Kefu's REST API. Authenticate with an API key
 (`Authorization: Bearer kefu_…`, created under Settings → API keys) or a browser session.
 
 Lists use cursor pagination: pass `next_cursor` back as `cursor`. Every error has the body
-`{"error": {"code": "...", "message": "...", "field": "..."}}`."""
+`{"error": {"code": "...", "message": "...", "field": "..."}}`; `message` is written in the
+language of `Accept-Language` (zh-CN or en) when the request sends one."""
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
