@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,6 +13,7 @@ from kefu.channels.web_widget import install_widget
 from kefu.db import make_engine, make_sessionmaker, write_gate
 from kefu.eventbus import EventBus
 from kefu.events import Event
+from kefu.lib.segment import warm_up
 from kefu.realtime.hub import Hub
 from kefu.realtime.pubsub import make_backend
 from kefu.realtime.ws import replay_source
@@ -28,7 +30,8 @@ API_DESCRIPTION = """Kefu's REST API. Authenticate with an API key
 (`Authorization: Bearer kefu_…`, created under Settings → API keys) or a browser session.
 
 Lists use cursor pagination: pass `next_cursor` back as `cursor`. Every error has the body
-`{"error": {"code": "...", "message": "...", "field": "..."}}`."""
+`{"error": {"code": "...", "message": "...", "field": "..."}}`; `message` is written in the
+language of `Accept-Language` (zh-CN or en) when the request sends one."""
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -55,7 +58,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await pubsub.start()
         if settings.worker_enabled:
             worker.start()
+        segmenter = asyncio.create_task(asyncio.to_thread(warm_up))
         yield
+        await segmenter
         await worker.stop()
         await hub.close_all()
         await pubsub.stop()
