@@ -10,7 +10,7 @@ from typing import Any
 import typer
 from pydantic import ValidationError
 
-from kefu import cli_data
+from kefu import cli_data, cli_rfm
 from kefu.settings import InsecureSettingsError, Settings
 
 app = typer.Typer(
@@ -156,6 +156,7 @@ def createadmin(
 app.command("import")(cli_data.import_command)
 app.command("export")(cli_data.export_command)
 app.command("bench")(cli_data.bench_command)
+app.command("rfm")(cli_rfm.rfm_command)
 
 
 def main() -> None:
