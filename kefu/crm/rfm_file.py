@@ -20,7 +20,7 @@ import polars as pl
 from isal import igzip
 
 from kefu.errors import Invalid
-from kefu.lib.dates import order_date
+from kefu.lib.dates import DATE_FORMS, order_dates
 from kefu.lib.money import parse_decimal
 
 FIELDS = ("customer_id", "order_id", "ordered_at", "amount", "quantity", "unit_price")
@@ -171,14 +171,18 @@ def _with_order_ids(table: pl.DataFrame, label: str) -> pl.DataFrame:
     return table.with_columns(order_id=order)
 
 
+def _refuse_empty(table: pl.DataFrame, field: str, label: str) -> None:
+    line = _first_line(table, pl.col(field).str.strip_chars().replace("", None).is_null())
+    if line is not None:
+        raise BadFile(f"line {line}: {label} is empty", field=field)
+
+
 def _distinct_parsed(
     table: pl.DataFrame, field: str, label: str, parse: Callable[[str], T]
 ) -> tuple[pl.Series, list[T]]:
     """The distinct texts of ``field`` and ``parse`` of each; the first line whose text is
     empty or does not parse is named in the refusal."""
-    empty = _first_line(table, pl.col(field).str.strip_chars().replace("", None).is_null())
-    if empty is not None:
-        raise BadFile(f"line {empty}: {label} is empty", field=field)
+    _refuse_empty(table, field, label)
     texts = table[field].unique()
     values: list[T] = []
     for text in texts:
@@ -191,8 +195,17 @@ def _distinct_parsed(
 
 
 def _dates(table: pl.DataFrame, label: str) -> pl.Series:
-    texts, days = _distinct_parsed(table, "ordered_at", label, order_date)
-    return table["ordered_at"].replace_strict(texts, pl.Series(days, dtype=pl.Date))
+    """The column's calendar dates (``kefu.lib.dates``), parsed once per distinct text."""
+    _refuse_empty(table, "ordered_at", label)
+    texts = table["ordered_at"].unique()
+    days = order_dates(texts)
+    if days.null_count():
+        text = texts.filter(days.is_null())[0]
+        line = _first_line(table, pl.col("ordered_at") == text)
+        raise BadFile(
+            f"line {line}: {label}: {text!r} is not a date (use {DATE_FORMS})", field="ordered_at"
+        )
+    return table["ordered_at"].replace_strict(texts, days)
 
 
 def _amounts(table: pl.DataFrame, named: Mapping[str, str]) -> tuple[pl.Series, int]:
