@@ -65,7 +65,7 @@ def rfm_command(
     table = rfm_table(found.lines, scale=found.scale, as_of=day)
     sys.stdout.write(to_csv(table))
     typer.echo(
-        f"read {found.read} lines, skipped {found.skipped}: {found.no_customer} with an empty "
+        f"{found.read} lines read, {found.skipped} skipped: {found.no_customer} with an empty "
         f"customer_id, {found.not_positive} with an amount of 0 or less",
         err=True,
     )

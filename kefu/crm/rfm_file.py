@@ -205,7 +205,8 @@ def _dates(table: pl.DataFrame, label: str) -> pl.Series:
         raise BadFile(
             f"line {line}: {label}: {text!r} is not a date (use {DATE_FORMS})", field="ordered_at"
         )
-    return table["ordered_at"].replace_strict(texts, days)
+    # ``.cast``: replace_strict leaves an empty column as text
+    return table["ordered_at"].replace_strict(texts, days).cast(pl.Date)
 
 
 def _amounts(table: pl.DataFrame, named: Mapping[str, str]) -> tuple[pl.Series, int]:
@@ -231,7 +232,7 @@ def _scaled(table: pl.DataFrame, field: str, label: str) -> tuple[pl.Series, int
             field=field,
         )
     units = pl.Series([int(number.scaleb(scale)) for number in numbers], dtype=pl.Int128)
-    return table[field].replace_strict(texts, units), scale
+    return table[field].replace_strict(texts, units).cast(pl.Int128), scale
 
 
 def _decimal_places(value: Decimal) -> int:
