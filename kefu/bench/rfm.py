@@ -19,6 +19,7 @@ from pathlib import Path
 
 from kefu.bench import BenchResult, Stopwatch, note
 from kefu.bench.import_file import _first_lines, dataset
+from kefu.errors import DomainError
 
 QUICK_LINES = 50_000
 REPEATS = 3
@@ -42,7 +43,12 @@ def ours(path: Path) -> tuple[int, str]:
 
 def pandas_baseline(path: Path) -> int:
     """Customers found by a plain pandas read_csv + groupby of the same file."""
-    import pandas as pd
+    try:
+        import pandas as pd
+    except ImportError:
+        raise DomainError(
+            "the rfm benchmark's baseline needs pandas (pip install 'kefu[test]')"
+        ) from None
 
     frame = pd.read_csv(path, usecols=list(MAPPING.values()), dtype={"CustomerID": str})
     frame = frame[frame["CustomerID"].notna()]
