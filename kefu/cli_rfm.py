@@ -71,3 +71,9 @@ def rfm_command(
     )
     if day is not None:
         typer.echo(f"{table.height} customers as of {day.isoformat()}", err=True)
+    later = table.filter(table["recency_days"] < 0).height
+    if later:
+        typer.echo(
+            f"note: {later} customers ordered after the as-of date (negative recency_days)",
+            err=True,
+        )

@@ -27,6 +27,7 @@ FIELDS = ("customer_id", "order_id", "ordered_at", "amount", "quantity", "unit_p
 LINE = "_line"  # the line in the file, counting the header as line 1
 MAX_DECIMALS = 12
 GZIP_MAGIC = b"\x1f\x8b"
+ZIP_MAGIC = b"PK\x03\x04"
 T = TypeVar("T")
 
 
@@ -95,11 +96,14 @@ def _csv_bytes(path: Path) -> bytes:
     """The file's bytes, gunzipped when they start with the gzip signature."""
     try:
         data = path.read_bytes()
-        return igzip.decompress(data) if data.startswith(GZIP_MAGIC) else data
+        data = igzip.decompress(data) if data.startswith(GZIP_MAGIC) else data
     except FileNotFoundError:
         raise BadFile(f"{str(path)!r} does not exist", field="file") from None
     except (OSError, EOFError) as exc:
         raise BadFile(f"cannot read {path.name!r}: {exc}", field="file") from None
+    if data.startswith(ZIP_MAGIC):
+        raise BadFile(f"{path.name!r} is a ZIP or XLSX file; save it as CSV", field="file")
+    return data
 
 
 def _header(data: bytes, name: str) -> list[str]:

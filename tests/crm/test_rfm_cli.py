@@ -55,6 +55,13 @@ def test_as_of_sets_the_day_recency_counts_from(orders_csv):
     assert "as of 2026-03-31" in result.stderr
 
 
+def test_orders_after_the_as_of_date_count_with_negative_recency(orders_csv):
+    result = rfm(orders_csv, "--as-of", "2026-03-16")
+    assert result.code == 0, result.stderr
+    assert "\n王芳,-4,2,318.81," in result.stdout and "\n李雷,1,2,259.96," in result.stdout
+    assert "note: 2 customers ordered after the as-of date" in result.stderr
+
+
 def test_amount_column_is_used_as_is(tmp_path):
     rows = [
         ["C-8801", "A1", "2026-03-01", "100.005"],

@@ -83,6 +83,15 @@ def test_missing_file_and_bad_as_of(tmp_path, orders_csv):
     )
 
 
+def test_xlsx_is_refused_with_advice(tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["customer_id", "order_id", "ordered_at", "amount"])
+    book.save(tmp_path / "订单.xlsx")
+    assert "is a ZIP or XLSX file; save it as CSV" in refused(tmp_path / "订单.xlsx")
+
+
 def test_refusal_exit_code_as_a_process(tmp_path):
     path = write_csv(tmp_path / "no_date.csv", ["customer_id", "order_id", "amount"], [])
     code, out, err = rfm_process(path)
