@@ -93,7 +93,8 @@ def _label(ours: str, theirs: str) -> str:
 
 
 def _csv_bytes(path: Path) -> bytes:
-    """The file's bytes, gunzipped when they start with the gzip signature."""
+    """The file's bytes, gunzipped when they start with the gzip signature, as UTF-8 (a
+    header that is not UTF-8 means the whole file is in another encoding)."""
     try:
         data = path.read_bytes()
         data = igzip.decompress(data) if data.startswith(GZIP_MAGIC) else data
@@ -103,6 +104,10 @@ def _csv_bytes(path: Path) -> bytes:
         raise BadFile(f"cannot read {path.name!r}: {exc}", field="file") from None
     if data.startswith(ZIP_MAGIC):
         raise BadFile(f"{path.name!r} is a ZIP or XLSX file; save it as CSV", field="file")
+    try:
+        data[: data.find(b"\n")].decode("utf-8")
+    except UnicodeDecodeError:
+        return _transcoded(data)
     return data
 
 
@@ -139,8 +144,8 @@ def _columns(data: bytes, mapping: Mapping[str, str], name: str) -> dict[str, st
 
 
 def _read(data: bytes, columns: Mapping[str, str], name: str) -> pl.DataFrame:
-    """The needed columns as text, named by our fields, with ``LINE``. Not UTF-8? Then
-    GB18030 (what Excel in China writes), else Latin-1 (older Western exports)."""
+    """The needed columns as text, named by our fields, with ``LINE`` (transcoded when
+    the lines below a UTF-8 header are not UTF-8)."""
     wanted = list(dict.fromkeys(columns.values()))
     try:
         table = pl.read_csv(data, columns=wanted, infer_schema=False)
@@ -157,6 +162,8 @@ def _read(data: bytes, columns: Mapping[str, str], name: str) -> pl.DataFrame:
 
 
 def _transcoded(data: bytes) -> bytes:
+    """Text that is not UTF-8 as UTF-8: GB18030 (what Excel in China writes, a superset of
+    GBK) when it decodes as that, else Latin-1 (older Western exports)."""
     try:
         return data.decode("gb18030").encode("utf-8")
     except UnicodeDecodeError:

@@ -101,6 +101,20 @@ def test_customer_ids_are_trimmed_but_otherwise_kept_as_written(tmp_path):
 def test_gbk_file_from_excel_is_read(tmp_path):
     path = write_csv(tmp_path / "gbk.csv", HEADER, LINES, encoding="gb18030")
     assert rfm(path).stdout == EXPECTED
+    chinese = ["买家ID", "订单号", "下单时间", "数量", "单价"]
+    path = write_csv(tmp_path / "gbk_header.csv", chinese, LINES, encoding="gb18030")
+    maps = "customer_id=买家ID order_id=订单号 ordered_at=下单时间 quantity=数量 unit_price=单价"
+    assert rfm(path, "--map", maps).stdout == EXPECTED
+
+
+def test_latin1_bytes_in_an_unused_column_do_no_harm(tmp_path):
+    header = [*HEADER, "Description"]
+    rows = [[*row, "CAFÉ CRÈME MUG £"] for row in LINES if row[0].isascii()]
+    rows += [["12346", "E1", "2011-01-18", "1", "10", "CAFÉ CRÈME MUG £"]]
+    path = write_csv(tmp_path / "latin1.csv", header, rows, encoding="latin-1")
+    result = rfm(path)
+    assert result.code == 0, result.stderr
+    assert result.stdout.splitlines()[1] == "12346,1,1,10.00,3,3,3,core"
 
 
 def test_header_only_file_prints_the_header(tmp_path):
