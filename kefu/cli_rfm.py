@@ -63,7 +63,8 @@ def rfm_command(
         fail(exc.message)
     day = day or default_as_of(found.lines)
     table = rfm_table(found.lines, scale=found.scale, as_of=day)
-    sys.stdout.write(to_csv(table))
+    sys.stdout.buffer.write(to_csv(table).encode("utf-8"))  # UTF-8 whatever the locale
+    sys.stdout.flush()
     typer.echo(
         f"{found.read} lines read, {found.skipped} skipped: {found.no_customer} with an empty "
         f"customer_id, {found.not_positive} with an amount of 0 or less",

@@ -12,17 +12,18 @@ import polars as pl
 
 _TIME = (
     r"(?:(?:T|\s+)(?<h>[0-9]{1,2}):(?<mi>[0-9]{2})(?::(?<sec>[0-9]{2})(?:\.[0-9]+)?)?"
-    r"(?:\s*(?<ampm>[AaPp][Mm]))?(?:\s*(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?))?)?"
+    r"(?:\s*(?<ampm>[AaPp][Mm]))?(?:\s*(?:Z|UTC|GMT|[+-][0-9]{2}(?::?[0-9]{2})?))?)?"
 )
 _Y, _M, _D = r"(?<y>[0-9]{4})", r"(?<m>[0-9]{1,2})", r"(?<d>[0-9]{1,2})"
 # Slash dates with the year last are month/day/year (the Online Retail export writes
-# ``12/1/2010 8:26``); a day above 12 in first place is therefore refused, not swapped.
+# ``12/1/2010 8:26``, Excel ``12/1/10 8:26``); a day above 12 in first place is therefore
+# refused, not swapped. A two-digit year there is 20YY (orders are from this century).
 _PATTERNS = tuple(
     f"^{date}{_TIME}$"
     for date in (
         f"{_Y}-{_M}-{_D}",
         f"{_Y}/{_M}/{_D}",
-        f"{_M}/{_D}/{_Y}",
+        f"{_M}/{_D}/(?<y>[0-9]{{4}}|[0-9]{{2}})",
         f"{_Y}年{_M}月{_D}日",
     )
 )
@@ -40,8 +41,10 @@ def order_dates(texts: pl.Series) -> pl.Series:
     def part(name: str) -> pl.Expr:
         return pl.coalesce([pl.col(form).struct.field(name) for form in frame.columns])
 
+    year = part("y")
+    year = pl.when(year.str.len_chars() == 2).then(pl.lit("20") + year).otherwise(year)
     day = pl.concat_str(
-        part("y"), pl.lit("-"), part("m").str.zfill(2), pl.lit("-"), part("d").str.zfill(2)
+        year, pl.lit("-"), part("m").str.zfill(2), pl.lit("-"), part("d").str.zfill(2)
     ).str.to_date("%Y-%m-%d", strict=False)
     hour, minute = part("h").cast(pl.Int32), part("mi").cast(pl.Int32)
     second = part("sec").cast(pl.Int32).fill_null(0)
