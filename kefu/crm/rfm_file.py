@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 import polars as pl
 from isal import igzip
@@ -170,22 +170,25 @@ def _transcoded(data: bytes) -> bytes:
         return data.decode("latin-1").encode("utf-8")
 
 
-def _first_line(table: pl.DataFrame, condition: pl.Expr) -> int | None:
-    return table.filter(condition)[LINE].min()  # type: ignore[return-value]
-
-
 def _with_order_ids(table: pl.DataFrame, label: str) -> pl.DataFrame:
     order = pl.col("order_id").str.strip_chars()
-    line = _first_line(table, order.is_null() | (order == ""))
-    if line is not None:
-        raise BadFile(f"line {line}: {label} is empty", field="order_id")
-    return table.with_columns(order_id=order)
+    checked = table.with_columns(order_id=order)
+    if checked["order_id"].is_null().any() or (checked["order_id"] == "").any():
+        _refuse_first(checked, "order_id", label, {"": "is empty"})
+    return checked
 
 
-def _refuse_empty(table: pl.DataFrame, field: str, label: str) -> None:
-    line = _first_line(table, pl.col(field).str.strip_chars().replace("", None).is_null())
-    if line is not None:
-        raise BadFile(f"line {line}: {label} is empty", field=field)
+def _refuse_first(
+    table: pl.DataFrame, field: str, label: str, reasons: Mapping[str | None, str]
+) -> NoReturn:
+    """Refuse the file at the first line whose ``field`` is one of the texts in ``reasons``
+    (None: an empty cell), so the line named never depends on hashing order."""
+    bad = pl.col(field).is_in([text for text in reasons if text is not None])
+    first = table.filter(bad | pl.col(field).is_null()).sort(LINE).row(0, named=True)
+    text = first[field]
+    if text is None or not text.strip():
+        raise BadFile(f"line {first[LINE]}: {label} is empty", field=field)
+    raise BadFile(f"line {first[LINE]}: {label}: {reasons[text]}", field=field)
 
 
 def _distinct_parsed(
@@ -193,29 +196,32 @@ def _distinct_parsed(
 ) -> tuple[pl.Series, list[T]]:
     """The distinct texts of ``field`` and ``parse`` of each; the first line whose text is
     empty or does not parse is named in the refusal."""
-    _refuse_empty(table, field, label)
     texts = table[field].unique()
     values: list[T] = []
+    reasons: dict[str | None, str] = {}
     for text in texts:
+        if text is None:  # an empty cell
+            reasons[None] = "is empty"
+            continue
         try:
             values.append(parse(text))
         except ValueError as exc:
-            line = _first_line(table, pl.col(field) == text)
-            raise BadFile(f"line {line}: {label}: {exc}", field=field) from None
+            reasons[text] = str(exc)
+    if reasons:
+        _refuse_first(table, field, label, reasons)
     return texts, values
 
 
 def _dates(table: pl.DataFrame, label: str) -> pl.Series:
     """The column's calendar dates (``kefu.lib.dates``), parsed once per distinct text."""
-    _refuse_empty(table, "ordered_at", label)
     texts = table["ordered_at"].unique()
     days = order_dates(texts)
     if days.null_count():
-        text = texts.filter(days.is_null())[0]
-        line = _first_line(table, pl.col("ordered_at") == text)
-        raise BadFile(
-            f"line {line}: {label}: {text!r} is not a date (use {DATE_FORMS})", field="ordered_at"
-        )
+        reasons = {
+            text: f"{text!r} is not a date (use {DATE_FORMS})"
+            for text in texts.filter(days.is_null())
+        }
+        _refuse_first(table, "ordered_at", label, reasons)
     # ``.cast``: replace_strict leaves an empty column as text
     return table["ordered_at"].replace_strict(texts, days).cast(pl.Date)
 
@@ -234,14 +240,14 @@ def _scaled(table: pl.DataFrame, field: str, label: str) -> tuple[pl.Series, int
     any of its values has (so every value is exact)."""
     texts, numbers = _distinct_parsed(table, field, label, parse_decimal)
     places = [_decimal_places(number) for number in numbers]
+    too_precise = {
+        text: f"{text!r} has more than {MAX_DECIMALS} decimal places"
+        for text, count in zip(texts, places, strict=True)
+        if count > MAX_DECIMALS
+    }
+    if too_precise:
+        _refuse_first(table, field, label, too_precise)
     scale = max(places, default=0)
-    if scale > MAX_DECIMALS:
-        text = texts[places.index(scale)]
-        line = _first_line(table, pl.col(field) == text)
-        raise BadFile(
-            f"line {line}: {label}: {text!r} has more than {MAX_DECIMALS} decimal places",
-            field=field,
-        )
     units = pl.Series([int(number.scaleb(scale)) for number in numbers], dtype=pl.Int128)
     return table[field].replace_strict(texts, units).cast(pl.Int128), scale
 

@@ -97,3 +97,20 @@ def test_refusal_exit_code_as_a_process(tmp_path):
     code, out, err = rfm_process(path)
     assert (code, out) == (1, b"")
     assert err.startswith("error: ") and "ordered_at" in err
+
+
+def test_the_first_bad_line_is_named_whatever_the_values(tmp_path):
+    rows = [["王芳", f"E{i}", "2026-03-01", "1", "5"] for i in range(200)]
+    rows[150][2], rows[40][2], rows[90][2] = "周一", "周二", ""
+    message = refused(write_csv(tmp_path / "many.csv", HEADER, rows))
+    assert "line 42: ordered_at: '周二' is not a date" in message
+    rows[40][2] = "2026-03-01"
+    assert "line 92: ordered_at is empty" in refused(write_csv(tmp_path / "m2.csv", HEADER, rows))
+
+
+def test_empty_and_overly_precise_numbers_are_refused(tmp_path):
+    rows = [["王芳", "E1", "2026-03-01", "1", "5"], ["王芳", "E2", "2026-03-01", "", "5"]]
+    assert "line 3: quantity is empty" in refused(write_csv(tmp_path / "e.csv", HEADER, rows))
+    rows[1][3] = "0.0000000000001"
+    message = refused(write_csv(tmp_path / "p.csv", HEADER, rows))
+    assert "line 3: quantity: '0.0000000000001' has more than 12 decimal places" in message
