@@ -34,7 +34,8 @@ async def test_quick_rfm_bench_ends_with_one_json_line(kefu_cli):
     code, out, err = await kefu_cli("bench", "rfm", "--quick")
     assert code == 0, err
     result = json.loads(out.strip().splitlines()[-1])
-    assert set(result) == KEYS | {"lines", "customers", "cli_seconds"}
+    extra = {"lines", "customers", "cpu_seconds", "baseline_cpu_seconds", "cli_seconds"}
+    assert set(result) == KEYS | extra
     assert (result["bench"], result["metric"], result["unit"]) == ("rfm", "seconds", "s")
     assert result["lines"] == 50_000
     assert result["customers"] > 0 and result["value"] > 0 and result["baseline_value"] > 0
