@@ -36,7 +36,9 @@ def _file_and_mappings(args: list[str], map_options: list[str]) -> tuple[Path, l
 
 def rfm_command(
     args: list[str] = typer.Argument(
-        ..., metavar="FILE [ours=theirs]...", help="CSV or gzipped CSV of order lines."
+        ...,
+        metavar="FILE",
+        help="CSV or gzipped CSV of order lines (further ours=theirs pairs of --map land here).",
     ),
     as_of: str = typer.Option(
         None,
@@ -47,6 +49,7 @@ def rfm_command(
     map_: list[str] = typer.Option(
         [],
         "--map",
+        metavar="ours=theirs",
         help="ours=theirs: read our column from yours (e.g. customer_id=CustomerID). "
         "Several pairs may follow one --map.",
     ),
