@@ -9,6 +9,8 @@ numbers are parsed once per distinct text, which keeps large exports fast."""
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -115,7 +117,7 @@ def _header(data: bytes, name: str) -> list[str]:
     try:
         return pl.read_csv(data, n_rows=0, infer_schema=False).columns
     except pl.exceptions.PolarsError as exc:
-        raise BadFile(f"{name!r} is not a readable CSV file: {exc}", field="file") from None
+        raise BadFile(_csv_problem(data, name, exc), field="file") from None
 
 
 def _columns(data: bytes, mapping: Mapping[str, str], name: str) -> dict[str, str]:
@@ -148,17 +150,37 @@ def _read(data: bytes, columns: Mapping[str, str], name: str) -> pl.DataFrame:
     the lines below a UTF-8 header are not UTF-8)."""
     wanted = list(dict.fromkeys(columns.values()))
     try:
-        table = pl.read_csv(data, columns=wanted, infer_schema=False)
-    except pl.exceptions.ComputeError as exc:
-        if "utf-8" not in str(exc).lower():
-            raise BadFile(f"{name!r} is not a readable CSV file: {exc}", field="file") from None
-        table = pl.read_csv(_transcoded(data), columns=wanted, infer_schema=False)
+        try:
+            table = pl.read_csv(data, columns=wanted, infer_schema=False)
+        except pl.exceptions.ComputeError as exc:
+            if "utf-8" not in str(exc).lower():
+                raise
+            data = _transcoded(data)
+            table = pl.read_csv(data, columns=wanted, infer_schema=False)
     except pl.exceptions.PolarsError as exc:
-        raise BadFile(f"{name!r} is not a readable CSV file: {exc}", field="file") from None
+        raise BadFile(_csv_problem(data, name, exc), field="file") from None
     return table.select(
         pl.int_range(2, pl.len() + 2, dtype=pl.Int64).alias(LINE),
         *(pl.col(theirs).alias(ours) for ours, theirs in columns.items()),
     )
+
+
+def _csv_problem(data: bytes, name: str, exc: Exception) -> str:
+    """Where a file polars cannot parse goes wrong, found again with the csv module: a
+    line with more fields than the header, or a quote never closed."""
+    reader = csv.reader(io.StringIO(data.decode("utf-8", "replace"), newline=""), strict=True)
+    start = 1
+    try:
+        header = next(reader, [])
+        start = reader.line_num + 1
+        for row in reader:
+            if len(row) > len(header):
+                return f"line {start}: {len(row)} fields where the header has {len(header)}"
+            start = reader.line_num + 1
+    except csv.Error as error:
+        return f"line {start}: not valid CSV ({error})"
+    first = str(exc).strip().splitlines()[0]
+    return f"{name!r} is not a readable CSV file: {first}"
 
 
 def _transcoded(data: bytes) -> bytes:

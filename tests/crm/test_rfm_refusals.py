@@ -114,3 +114,21 @@ def test_empty_and_overly_precise_numbers_are_refused(tmp_path):
     rows[1][3] = "0.0000000000001"
     message = refused(write_csv(tmp_path / "p.csv", HEADER, rows))
     assert "line 3: quantity: '0.0000000000001' has more than 12 decimal places" in message
+
+
+def test_broken_csv_is_refused_with_the_line(tmp_path):
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text(
+        "customer_id,order_id,ordered_at,amount\nC1,E1,2026-03-01,5\nC2,E2,2026-03-01,5,9\n",
+        encoding="utf-8",
+    )
+    assert "line 3: 5 fields where the header has 4" in refused(ragged)
+    unclosed = tmp_path / "quote.csv"
+    unclosed.write_text(
+        'customer_id,order_id,ordered_at,amount\nC1,"E1,2026-03-01,5\nC3,E3,2026-03-01,4\n',
+        encoding="utf-8",
+    )
+    assert "line 2: not valid CSV" in refused(unclosed)
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    assert "'empty.csv' is not a readable CSV file: empty CSV" in refused(empty)
