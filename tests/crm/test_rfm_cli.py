@@ -45,6 +45,8 @@ def test_map_pairs_may_come_as_repeated_options_or_in_one_quoted_option(tmp_path
     repeated = [arg for pair in RETAIL_MAP for arg in ("--map", pair)]
     assert rfm(path, *repeated).stdout == EXPECTED
     assert rfm("--map", " ".join(RETAIL_MAP), path).stdout == EXPECTED
+    assert rfm("--map", *RETAIL_MAP, path, "--as-of", "2026-03-21").stdout == EXPECTED
+    assert rfm(f"--map={RETAIL_MAP[0]}", *RETAIL_MAP[1:], path).stdout == EXPECTED
 
 
 def test_as_of_sets_the_day_recency_counts_from(orders_csv):
