@@ -9,12 +9,8 @@ from pathlib import Path
 
 import typer
 
+from kefu.cli_data import fail
 from kefu.errors import DomainError
-
-
-def fail(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(1)
 
 
 def _file_and_mappings(args: list[str], map_options: list[str]) -> tuple[Path, list[str]]:
