@@ -14,10 +14,8 @@ from pathlib import Path
 
 import polars as pl
 import typer
-from sqlalchemy.exc import SQLAlchemyError
 
 from kefu.errors import DomainError
-from kefu.settings import Settings
 
 SHOWN_PROBLEMS = 20
 
@@ -68,6 +66,7 @@ def _database() -> Iterator[object]:
     """An async sessionmaker on the configured, migrated database."""
     from kefu.db import make_engine, make_sessionmaker
     from kefu.schema import upgrade
+    from kefu.settings import Settings
 
     settings = Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -113,6 +112,8 @@ def import_command(
     ),
 ) -> None:
     """Import shop data from a file, all or nothing; re-importing the same file changes nothing."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from kefu.importing.service import ImportRequest, run_import
 
     request = ImportRequest(

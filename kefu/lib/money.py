@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 
 
@@ -24,3 +25,23 @@ def decimal_to_cents(text: str) -> int:
 def cents_to_decimal(cents: int) -> str:
     """255 → ``"2.55"``: the text form that ``decimal_to_cents`` reads back exactly."""
     return str((Decimal(cents) / 100).quantize(Decimal("0.01")))
+
+
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
+
+
+def parse_decimal(text: str) -> Decimal:
+    """``"2.55"``, ``"-3"``, ``"1,234.50"``, ``"1e-05"`` → the exact ``Decimal``.
+
+    Commas are read only as thousands separators (``1,234``); ``"2,55"`` is refused rather
+    than guessed to be a decimal comma. ``ValueError`` names the text otherwise."""
+    cleaned = text.strip()
+    if _THOUSANDS.fullmatch(cleaned):
+        cleaned = cleaned.replace(",", "")
+    try:
+        amount = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValueError(f"{text!r} is not a number") from None
+    if not amount.is_finite():
+        raise ValueError(f"{text!r} is not a number")
+    return amount

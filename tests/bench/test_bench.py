@@ -26,6 +26,22 @@ async def test_quick_import_bench_ends_with_one_json_line(kefu_cli):
     assert "importing" in err  # progress goes to stderr
 
 
+async def test_quick_rfm_bench_ends_with_one_json_line(kefu_cli):
+    try:
+        dataset()
+    except NotFound:
+        pytest.skip("UCI Online Retail file not found (set KEFU_SHARED_DIR to ../shared)")
+    code, out, err = await kefu_cli("bench", "rfm", "--quick")
+    assert code == 0, err
+    result = json.loads(out.strip().splitlines()[-1])
+    extra = {"lines", "customers", "cpu_seconds", "baseline_cpu_seconds", "cli_seconds"}
+    assert set(result) == KEYS | extra
+    assert (result["bench"], result["metric"], result["unit"]) == ("rfm", "seconds", "s")
+    assert result["lines"] == 50_000
+    assert result["customers"] > 0 and result["value"] > 0 and result["baseline_value"] > 0
+    assert "pandas" in err  # progress goes to stderr
+
+
 async def test_unknown_benchmark_is_refused(kefu_cli):
     code, out, err = await kefu_cli("bench", "teleport")
     assert code != 0
