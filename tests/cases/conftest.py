@@ -20,7 +20,12 @@ ORDER = {
     "paid_at": "2026-11-08T20:16:00+08:00",
     "lines": [
         {"sku": "MUG-350", "title": "陶瓷马克杯 350ml", "quantity": 2, "unit_price_cents": 3900},
-        {"sku": "FLASK-500", "title": "不锈钢保温杯 500ml", "quantity": 1, "unit_price_cents": 12900},
+        {
+            "sku": "FLASK-500",
+            "title": "不锈钢保温杯 500ml",
+            "quantity": 1,
+            "unit_price_cents": 12900,
+        },
     ],
 }
 

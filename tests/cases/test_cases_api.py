@@ -136,7 +136,9 @@ async def test_custom_fields_follow_the_shops_json_schema(client, owen, alice, o
         ({}, "custom_fields"),
         ({"颜色": "白色", "使用天数": -1}, "custom_fields.使用天数"),
     ]:
-        response = await client.as_(alice).post("/api/v1/cases", json=body | {"custom_fields": custom})
+        response = await client.as_(alice).post(
+            "/api/v1/cases", json=body | {"custom_fields": custom}
+        )
         assert response.status_code == 422, response.text
         assert response.json()["error"]["field"] == field
     case = await open_case(client, alice, **body, custom_fields={"颜色": "白色", "使用天数": 3})
@@ -154,7 +156,9 @@ async def test_lists_filter_and_page(client, alice, bob, carol, order):
     opened = [
         await open_case(client, alice, type="return", order_line_id=order.mug_line_id),
         await open_case(client, alice, type="complaint", title="物流太慢", priority="high"),
-        await open_case(client, bob, type="consultation", title="怎么开发票", assigned_agent_id=bob.agent_id),
+        await open_case(
+            client, bob, type="consultation", title="怎么开发票", assigned_agent_id=bob.agent_id
+        ),
     ]
     await ok(await api.post(f"/api/v1/cases/{opened[0]['id']}/transition", json={"to": "accepted"}))
 
@@ -170,7 +174,9 @@ async def test_lists_filter_and_page(client, alice, bob, carol, order):
     assert await numbers(order_id=order.id) == [1]
     first = await ok(await api.get("/api/v1/cases", params={"limit": 2}))
     assert [c["number"] for c in first["items"]] == [3, 2]
-    rest = await ok(await api.get("/api/v1/cases", params={"limit": 2, "cursor": first["next_cursor"]}))
+    rest = await ok(
+        await api.get("/api/v1/cases", params={"limit": 2, "cursor": first["next_cursor"]})
+    )
     assert [c["number"] for c in rest["items"]] == [1] and rest["next_cursor"] is None
     bad = await api.get("/api/v1/cases", params={"status": "lost"})
     assert bad.status_code == 422
@@ -181,7 +187,9 @@ async def test_the_timeline_records_who_did_what(client, alice, bob, carol, orde
     path = f"/api/v1/cases/{case['id']}"
     await ok(await client.as_(alice).post(f"{path}/transition", json={"to": "accepted"}))
     await ok(await client.as_(carol).post(f"{path}/assign", json={"agent_id": bob.agent_id}))
-    await ok(await client.as_(bob).post(f"{path}/comments", json={"body": "已联系仓库确认退货地址"}))
+    await ok(
+        await client.as_(bob).post(f"{path}/comments", json={"body": "已联系仓库确认退货地址"})
+    )
     await ok(
         await client.as_(bob).post(
             f"{path}/transition", json={"to": "investigating", "note": "等仓库回复"}
@@ -193,7 +201,9 @@ async def test_the_timeline_records_who_did_what(client, alice, bob, carol, orde
     assert "from investigating to closed" in illegal.json()["error"]["message"]
     detail = await ok(await client.as_(alice).get(path))
     assert detail["assigned_agent_id"] == bob.agent_id
-    assert [(e["kind"], e["actor_label"], e["to_status"], e["body"]) for e in detail["timeline"]] == [
+    assert [
+        (e["kind"], e["actor_label"], e["to_status"], e["body"]) for e in detail["timeline"]
+    ] == [
         ("created", "Alice", "new", None),
         ("status_changed", "Alice", "accepted", None),
         ("assigned", "Carol", None, None),
@@ -219,10 +229,11 @@ async def test_assigning_to_another_shops_agent_is_not_found(client, alice, mall
 
 async def test_the_case_list_exports_as_csv(client, owen, alice, carol, order):
     case = await open_case(client, alice, type="refund_only", order_line_id=order.mug_line_id)
-    await open_case(client, alice, type="complaint", title="=HYPERLINK(\"x\") 客服不回复")
+    await open_case(client, alice, type="complaint", title='=HYPERLINK("x") 客服不回复')
     await ok(
         await client.as_(carol).post(
-            f"/api/v1/cases/{case['id']}/compensations", json={"kind": "refund", "amount_cents": 3900}
+            f"/api/v1/cases/{case['id']}/compensations",
+            json={"kind": "refund", "amount_cents": 3900},
         )
     )
     response = await client.as_(alice).get("/api/v1/cases/export.csv")
