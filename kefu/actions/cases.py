@@ -99,7 +99,9 @@ def add_timeline(
     return entry
 
 
-async def announce(session: AsyncSession, event_type: type[Event], shop_id: int, **payload: Any):
+async def announce(
+    session: AsyncSession, event_type: type[Event], shop_id: int, **payload: Any
+) -> None:
     """Tell every agent of the shop (the case list redraws), after commit."""
     await emit(session, event_type(shop_id, payload, frozenset({shop_stream(shop_id)})))
 

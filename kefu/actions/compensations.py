@@ -166,6 +166,8 @@ def _amount(value: Any, kind: CompensationKind) -> int | None:
             f"amount_cents must be a whole number from 0 to {MAX_AMOUNT_CENTS}",
             field="amount_cents",
         )
+    if value == 0 and kind is CompensationKind.REFUND:
+        raise Invalid("a refund must give back more than 0.00", field="amount_cents")
     return value
 
 

@@ -10,7 +10,9 @@ import io
 import pytest
 
 from kefu.events import Event
+from kefu.models import Role, Shop
 from tests.cases.conftest import ok, open_case
+from tests.factories import make_person
 
 
 async def test_an_agent_opens_a_damaged_case_from_a_conversation(client, alice, order, chat):
@@ -278,3 +280,23 @@ async def test_case_writes_publish_events_after_commit(client, alice, carol, ord
     changed = next(e for e in _recorded if e.name == "case.status_changed")
     assert (changed.payload["from_status"], changed.payload["to_status"]) == ("new", "accepted")
     assert changed.recipients == frozenset({f"shop:{alice.shop_id}"})
+
+
+async def test_an_analyst_reads_cases_but_works_on_none(client, sessionmaker, alice, order):
+    async with sessionmaker() as session:
+        shop = await session.get_one(Shop, alice.shop_id)
+        analyst = await make_person(session, shop, "ana", Role.ANALYST)
+        await session.commit()
+    case = await open_case(client, alice, type="return", order_line_id=order.mug_line_id)
+    path = f"/api/v1/cases/{case['id']}"
+    assert (await client.as_(analyst).get(path)).status_code == 200
+    assert (await client.as_(analyst).get("/api/v1/cases/export.csv")).status_code == 200
+    for target, body in [
+        ("/api/v1/cases", {"type": "complaint", "title": "投诉"}),
+        (f"{path}/transition", {"to": "accepted"}),
+        (f"{path}/assign", {"agent_id": None}),
+        (f"{path}/comments", {"body": "看一下"}),
+        (f"{path}/compensations", {"kind": "coupon", "amount_cents": 100}),
+    ]:
+        response = await client.as_(analyst).post(target, json=body)
+        assert response.status_code == 403, (target, response.text)

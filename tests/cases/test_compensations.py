@@ -28,6 +28,8 @@ async def test_partial_then_full_refund_stops_at_what_the_line_cost(client, caro
     case_id = await _mug_case(client, carol, order)
     partial = await ok(await _offer(client, carol, case_id, kind="refund", amount_cents=3000))
     assert (partial["amount_cents"], partial["status"]) == (3000, "approved")
+    zero = await _offer(client, carol, case_id, kind="refund", amount_cents=0)
+    assert (zero.status_code, zero.json()["error"]["field"]) == (422, "amount_cents")
     rest = await ok(await _offer(client, carol, case_id, kind="refund"))
     assert rest["amount_cents"] == 4800  # 2 × 39.00 paid, 30.00 already back
     more = await _offer(client, carol, case_id, kind="refund", amount_cents=1)
