@@ -12,7 +12,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
-from kefu.actions.base import record_audit, snapshot
+from kefu.actions.base import lock_row, record_audit, snapshot
 from kefu.actions.checks import check_known, choice, clean_text
 from kefu.actions.streams import emit
 from kefu.errors import Conflict, Invalid, NotFound
@@ -110,11 +110,12 @@ async def load_case(
     session: AsyncSession, actor: Actor, case_id: int, *, lock: bool = False
 ) -> Case:
     """The actor's shop's case, for someone who may work on cases; ``lock`` holds its row
-    until commit on PostgreSQL so two people cannot move it at once."""
+    until commit (and reads it afresh) so two people cannot move it at once."""
     actor.require(Permission.HANDLE_CASES)
     case = await fetch_owned(session, actor, Case, case_id, "case")
-    if lock and session.get_bind().dialect.name == "postgresql":
-        await session.refresh(case, with_for_update=True)
+    if lock:
+        await lock_row(session, Case, case.id)
+        await session.refresh(case)
     return case
 
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
-from kefu.actions.base import record_audit, snapshot
+from kefu.actions.base import lock_row, record_audit, snapshot
 from kefu.actions.cases import add_timeline, announce, load_case
 from kefu.actions.checks import choice
 from kefu.errors import Conflict, Invalid, NotFound
@@ -66,16 +66,6 @@ def compensation_payload(entry: Compensation) -> dict[str, Any]:
     }
 
 
-async def lock_order(session: AsyncSession, order_id: int) -> None:
-    """Hold the order's row until this transaction ends: refunds of one order queue here."""
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(select(Order.id).where(Order.id == order_id).with_for_update())
-    else:
-        await session.execute(
-            text("UPDATE orders SET status = status WHERE id = :id"), {"id": order_id}
-        )
-
-
 async def _refunded(session: AsyncSession, column: Any, row_id: int, exclude: int | None) -> int:
     stmt = select(func.coalesce(func.sum(Compensation.amount_cents), 0)).where(
         column == row_id,
@@ -121,7 +111,7 @@ async def check_refund(
 ) -> int:
     """Lock the order and return the refund's amount (``None``: all that is left), or a
     409 when it would take more than was paid."""
-    await lock_order(session, order.id)
+    await lock_row(session, Order, order.id)
     await session.refresh(order)
     left = await refundable(session, order, line, exclude=exclude)
     if amount is None:
@@ -252,9 +242,9 @@ async def do_decide_compensation(
     if not isinstance(approve, bool):
         raise Invalid("approve must be true or false", field="approve")
     if entry.order_id is not None and entry.kind is CompensationKind.REFUND:
-        await lock_order(session, entry.order_id)
-    postgres = session.get_bind().dialect.name == "postgresql"
-    await session.refresh(entry, with_for_update=True if postgres else None)
+        await lock_row(session, Order, entry.order_id)
+    await lock_row(session, Compensation, entry.id)
+    await session.refresh(entry)
     if entry.status is not CompensationStatus.PENDING_APPROVAL:
         raise Conflict(f"this compensation is already {entry.status.value}")
     if approve and entry.kind is CompensationKind.REFUND and entry.order_id is not None:

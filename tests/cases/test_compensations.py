@@ -9,7 +9,7 @@ import asyncio
 from sqlalchemy import func, select
 
 from kefu.access import Actor
-from kefu.actions.compensations import do_offer_compensation
+from kefu.actions.compensations import do_decide_compensation, do_offer_compensation
 from kefu.errors import Conflict
 from kefu.models import Compensation, Role
 from tests.cases.conftest import make_order, ok, open_case
@@ -193,6 +193,17 @@ async def test_a_closed_case_takes_no_compensation(client, carol):
     assert response.status_code == 409
 
 
+def _carol(carol) -> Actor:
+    return Actor.agent(
+        carol.shop_id,
+        carol.agent_id,
+        "Carol",
+        Role.SUPERVISOR,
+        can_view_contact=True,
+        user_id=carol.user_id,
+    )
+
+
 async def _refund(sessionmaker, actor: Actor, case_id: int, cents: int) -> str:
     """One refund in its own session (its own database connection), committed."""
     async with sessionmaker() as session:
@@ -209,14 +220,7 @@ async def test_concurrent_refunds_never_exceed_what_was_paid(sessionmaker, clien
     """Eight refunds of 30.00 on a line that cost 78.00, fired at once from separate
     connections: exactly two are granted, and the ledger holds 60.00."""
     case_id = await _mug_case(client, carol, order)
-    actor = Actor.agent(
-        carol.shop_id,
-        carol.agent_id,
-        "Carol",
-        Role.SUPERVISOR,
-        can_view_contact=True,
-        user_id=carol.user_id,
-    )
+    actor = _carol(carol)
     results = await asyncio.gather(*(_refund(sessionmaker, actor, case_id, 3000) for _ in range(8)))
     assert sorted(results) == ["granted"] * 2 + ["refused"] * 6
     async with sessionmaker() as session:
@@ -224,3 +228,31 @@ async def test_concurrent_refunds_never_exceed_what_was_paid(sessionmaker, clien
             select(func.sum(Compensation.amount_cents)).where(Compensation.case_id == case_id)
         )
     assert total == 6000
+
+
+async def _decide(sessionmaker, actor: Actor, compensation_id: int, approve: bool) -> str:
+    async with sessionmaker() as session:
+        try:
+            await do_decide_compensation(session, actor, compensation_id, approve=approve)
+            await session.commit()
+        except Conflict:
+            await session.rollback()
+            return "refused"
+    return "approved" if approve else "declined"
+
+
+async def test_two_supervisors_deciding_at_once_decide_once(
+    sessionmaker, client, alice, carol, order
+):
+    case_id = await _mug_case(client, alice, order)
+    asked = await ok(await _offer(client, alice, case_id, kind="refund", amount_cents=5000))
+    results = await asyncio.gather(
+        *(
+            _decide(sessionmaker, _carol(carol), asked["id"], approve)
+            for approve in (True, False) * 3
+        )
+    )
+    assert sorted(results).count("refused") == 5
+    async with sessionmaker() as session:
+        stored = await session.get_one(Compensation, asked["id"])
+    assert stored.status.value in results

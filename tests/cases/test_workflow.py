@@ -3,16 +3,17 @@ the timeline) or refused with 409 naming both statuses."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
 from kefu.access import Actor
 from kefu.actions.cases import do_open_case, do_transition_case
 from kefu.errors import Conflict
 from kefu.lib.cases import TRANSITIONS, CaseStatus, transition_problem
-from kefu.models import Case, Role
+from kefu.models import Case, CaseEvent, Role
 
 LEGAL = {
     ("new", "accepted"),
@@ -97,3 +98,33 @@ async def test_resolving_closing_and_reopening_keep_their_times(client, alice):
     again = await client.as_(alice).post(path, json={"to": "reopened"})
     assert again.status_code == 409
     assert again.json()["error"]["message"].startswith("a case cannot go from reopened to reopened")
+
+
+async def _accept(sessionmaker, actor: Actor, case_id: int) -> str:
+    async with sessionmaker() as session:
+        try:
+            await do_transition_case(session, actor, case_id, "accepted")
+            await session.commit()
+        except Conflict:
+            await session.rollback()
+            return "refused"
+    return "moved"
+
+
+async def test_two_agents_accepting_at_once_move_the_case_once(sessionmaker, alice, bob):
+    """Fired together from separate connections: one accepts, the other is told the case
+    is no longer new, and the timeline shows one move."""
+    async with sessionmaker() as session:
+        case = await do_open_case(session, _actor(alice), type="complaint", title="少发了赠品")
+        await session.commit()
+    results = await asyncio.gather(
+        *(_accept(sessionmaker, _actor(who), case.id) for who in (alice, bob, alice, bob))
+    )
+    assert sorted(results) == ["moved"] + ["refused"] * 3
+    async with sessionmaker() as session:
+        moves = await session.scalar(
+            select(func.count())
+            .select_from(CaseEvent)
+            .where(CaseEvent.case_id == case.id, CaseEvent.kind == "status_changed")
+        )
+    assert moves == 1
