@@ -256,3 +256,33 @@ async def test_two_supervisors_deciding_at_once_decide_once(
     async with sessionmaker() as session:
         stored = await session.get_one(Compensation, asked["id"])
     assert stored.status.value in results
+
+
+async def test_case_and_ledger_writes_are_audited(client, owen, alice, carol, order):
+    case_id = await _mug_case(client, alice, order)
+    await ok(
+        await client.as_(alice).post(f"/api/v1/cases/{case_id}/transition", json={"to": "accepted"})
+    )
+    asked = await ok(await _offer(client, alice, case_id, kind="refund", amount_cents=2000))
+    decision = {"approve": True, "note": "破损属实"}
+    await ok(
+        await client.as_(carol).post(f"/api/v1/compensations/{asked['id']}/decision", json=decision)
+    )
+    limits = {"limits": {"senior": {"refund": 90000}}}
+    await ok(await client.as_(owen).patch("/api/v1/shop/case-settings", json=limits))
+    audit = await ok(await client.as_(owen).get("/api/v1/audit", params={"limit": 200}))
+    trail = [
+        (e["actor_label"], e["action"])
+        for e in reversed(audit["items"])
+        if e["entity"] in ("case", "compensation") or e["action"] == "shop.update_case_settings"
+    ]
+    assert trail == [
+        ("Alice", "case.open"),
+        ("Alice", "case.transition"),
+        ("Alice", "compensation.create"),
+        ("Carol", "compensation.decide"),
+        ("Owen", "shop.update_case_settings"),
+    ]
+    decided = next(e for e in audit["items"] if e["action"] == "compensation.decide")
+    assert decided["before"]["status"] == "pending_approval"
+    assert decided["after"]["status"] == "approved"
