@@ -39,7 +39,7 @@ router = APIRouter(tags=["cases"], responses=ERROR_RESPONSES)
 
 
 class EvidenceIn(ApiModel):
-    """What the case type requires (see docs/cases.md); extra evidence is kept too."""
+    """What the case type requires (see docs/cases.md); anything given is kept."""
 
     photo_upload_ids: list[RowId] | None = Field(
         None, description="Images sent in a conversation (damaged, wrong item, quality)"
