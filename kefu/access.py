@@ -22,6 +22,8 @@ class Permission(enum.StrEnum):
     VIEW_AUDIT = "view_audit"
     HANDLE_CONVERSATIONS = "handle_conversations"  # reply, take, transfer one's own, close
     SUPERVISE_CONVERSATIONS = "supervise_conversations"  # reassign anyone's conversation
+    HANDLE_CASES = "handle_cases"  # open, work, assign, comment cases; offer compensation
+    APPROVE_COMPENSATION = "approve_compensation"  # above an agent's limit; no limit of one's own
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -34,9 +36,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MANAGE_AGENTS,
             Permission.HANDLE_CONVERSATIONS,
             Permission.SUPERVISE_CONVERSATIONS,
+            Permission.HANDLE_CASES,
+            Permission.APPROVE_COMPENSATION,
         }
     ),
-    Role.AGENT: frozenset({Permission.READ_SHOP_DATA, Permission.HANDLE_CONVERSATIONS}),
+    Role.AGENT: frozenset(
+        {Permission.READ_SHOP_DATA, Permission.HANDLE_CONVERSATIONS, Permission.HANDLE_CASES}
+    ),
     Role.ANALYST: frozenset({Permission.READ_SHOP_DATA}),
 }
 
@@ -47,6 +53,8 @@ API_KEY_PERMISSIONS = frozenset(
         Permission.VIEW_CONTACT,
         Permission.HANDLE_CONVERSATIONS,
         Permission.SUPERVISE_CONVERSATIONS,
+        Permission.HANDLE_CASES,
+        Permission.APPROVE_COMPENSATION,
     }
 )
 

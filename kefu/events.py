@@ -82,6 +82,48 @@ class QueuePositionChanged(Event):
     name: ClassVar[str] = "queue.position_changed"
 
 
+@dataclass(frozen=True, slots=True)
+class CaseCreated(Event):
+    """An after-sales case was opened (from a conversation, an order line or the API)."""
+
+    name: ClassVar[str] = "case.created"
+
+
+@dataclass(frozen=True, slots=True)
+class CaseStatusChanged(Event):
+    """A case moved along its workflow (accepted, waiting, resolved, closed, reopened)."""
+
+    name: ClassVar[str] = "case.status_changed"
+
+
+@dataclass(frozen=True, slots=True)
+class CaseAssigned(Event):
+    """A case was given to an agent or a team, or taken back from them."""
+
+    name: ClassVar[str] = "case.assigned"
+
+
+@dataclass(frozen=True, slots=True)
+class CaseCommented(Event):
+    """Someone added an internal comment to a case's timeline."""
+
+    name: ClassVar[str] = "case.commented"
+
+
+@dataclass(frozen=True, slots=True)
+class CompensationCreated(Event):
+    """A compensation was granted, or requested above the requester's limit."""
+
+    name: ClassVar[str] = "compensation.created"
+
+
+@dataclass(frozen=True, slots=True)
+class CompensationDecided(Event):
+    """A supervisor approved or declined a compensation waiting for approval."""
+
+    name: ClassVar[str] = "compensation.decided"
+
+
 EVENT_TYPES: tuple[type[Event], ...] = (
     ShopDataChanged,
     AgentChanged,
@@ -92,6 +134,12 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     MessageCreated,
     ReadReceipt,
     QueuePositionChanged,
+    CaseCreated,
+    CaseStatusChanged,
+    CaseAssigned,
+    CaseCommented,
+    CompensationCreated,
+    CompensationDecided,
 )
 
 

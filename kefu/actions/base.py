@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import event, inspect
+from sqlalchemy import event, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -84,3 +84,17 @@ def record_audit(
             after=after,
         )
     )
+
+
+async def lock_row(session: AsyncSession, model: type[Any], row_id: int) -> None:
+    """Hold one row until this transaction ends, so that writers of it take turns and each
+    reads what the one before wrote: SELECT … FOR UPDATE on PostgreSQL; on SQLite a write
+    to the row, which takes the database's single write lock before anything is read
+    (the driver opens the transaction at the first write, so earlier reads hold nothing)."""
+    table = model.__table__
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(select(table.c.id).where(table.c.id == row_id).with_for_update())
+    else:
+        await session.execute(
+            text(f'UPDATE "{table.name}" SET id = id WHERE id = :id'), {"id": row_id}
+        )

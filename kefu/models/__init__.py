@@ -14,6 +14,7 @@ from kefu.models.agents import (
 )
 from kefu.models.audit import AuditEntry
 from kefu.models.base import Base
+from kefu.models.cases import Case, CaseEvent, CaseSource, Compensation, CompensationStatus
 from kefu.models.catalog import Product
 from kefu.models.conversations import (
     Channel,
@@ -47,7 +48,12 @@ __all__ = [
     "ApiKey",
     "AuditEntry",
     "Base",
+    "Case",
+    "CaseEvent",
+    "CaseSource",
     "Channel",
+    "Compensation",
+    "CompensationStatus",
     "Conversation",
     "ConversationRead",
     "ConversationStatus",

@@ -21,6 +21,8 @@ token, so it is walked by the visitors alone."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -111,6 +113,8 @@ CHANNEL_MESSAGE = {
 WEBHOOK = {"url": "https://hooks.example.com/kefu", "event_types": ["message.created"]}
 PAGE_VIEW = {"page": "/p/P-1001", "title": "纯棉短袖T恤", "product_id": "P-1001"}
 ROUTING = {"overflow_team_id": None, "level_rules": {"aftersale": {"order": ["senior"]}}}
+CASE = {"type": "complaint", "title": "客服回复太慢"}
+CASE_SETTINGS = {"limits": {"junior": {"coupon": 3000}}}
 
 ROUTES: dict[tuple[str, str], Walk] = {
     ("GET", "/api/v1/products"): Walk("list", "read"),
@@ -224,6 +228,22 @@ ROUTES: dict[tuple[str, str], Walk] = {
     ("POST", "/api/v1/webhooks/{webhook_id}/test"): Walk("by_id", "owner"),
     ("GET", "/api/v1/webhook-deliveries"): Walk("list", "owner"),
     ("POST", "/api/v1/webhook-deliveries/{delivery_id}/replay"): Walk("by_id", "owner"),
+    ("GET", "/api/v1/cases"): Walk("list", "read"),
+    ("GET", "/api/v1/cases/export.csv"): Walk("list", "read"),
+    ("POST", "/api/v1/cases"): Walk("write", "handle", CASE),
+    ("GET", "/api/v1/cases/{case_id}"): Walk("by_id", "read"),
+    ("POST", "/api/v1/cases/{case_id}/transition"): Walk("by_id", "handle", {"to": "accepted"}),
+    ("POST", "/api/v1/cases/{case_id}/assign"): Walk("by_id", "handle", {"agent_id": None}),
+    ("POST", "/api/v1/cases/{case_id}/comments"): Walk("by_id", "handle", {"body": "已核实订单"}),
+    ("POST", "/api/v1/cases/{case_id}/compensations"): Walk(
+        "by_id", "handle", {"kind": "coupon", "amount_cents": 1000}
+    ),
+    ("GET", "/api/v1/compensations"): Walk("list", "read"),
+    ("POST", "/api/v1/compensations/{compensation_id}/decision"): Walk(
+        "by_id", "supervise", {"approve": True}
+    ),
+    ("GET", "/api/v1/shop/case-settings"): Walk("list", "read"),
+    ("PATCH", "/api/v1/shop/case-settings"): Walk("write", "owner", CASE_SETTINGS),
 }
 
 # Path parameter → the kind of acme's row it names in the walk.
@@ -243,6 +263,8 @@ PATH_IDS = {
     "phrase_id": "quick_phrases",
     "webhook_id": "webhooks",
     "delivery_id": "webhook_deliveries",
+    "case_id": "cases",
+    "compensation_id": "compensations",
 }
 
 # The table whose ids a route's rows carry (``id``), and the tables named by id fields.
@@ -268,6 +290,10 @@ RESOURCE_TABLE = {
     "channels/api/messages": "messages",
     "webhooks": "webhook_endpoints",
     "webhook-deliveries": "webhook_deliveries",
+    "cases": "cases",
+    "cases/comments": "case_events",
+    "cases/compensations": "compensations",
+    "compensations": "compensations",
 }
 ID_FIELDS = {
     "customer_id": "customers",
@@ -284,6 +310,8 @@ ID_FIELDS = {
     "agent_id": "agents",
     "overflow_team_id": "teams",
     "endpoint_id": "webhook_endpoints",
+    "case_id": "cases",
+    "order_line_id": "order_lines",
 }
 
 
@@ -454,7 +482,26 @@ async def acme(client, owen, alice) -> dict[str, Any]:
     ):
         result = await _ok(await api.post(f"/api/v1/{path}/bulk", json={"items": [item]}))
         ids[path] = result["ids"][0]
+    ids["cases"], ids["compensations"] = await _seed_case(client, alice, ids["orders"])
     return ids
+
+
+async def _seed_case(client, alice, order_id: int) -> tuple[int, int]:
+    """Alice's return case about acme's order line, with a comment and a refund waiting
+    for approval (above a junior's limit); returns the case's and the refund's ids."""
+    api = client.as_(alice)
+    order = await _ok(await api.get(f"/api/v1/orders/{order_id}"))
+    case = {
+        "type": "return",
+        "title": _secret("T恤尺码不合适"),
+        "order_line_id": order["lines"][0]["id"],
+    }
+    case = await _ok(await api.post("/api/v1/cases", json=case))
+    path = f"/api/v1/cases/{case['id']}"
+    await _ok(await api.post(f"{path}/comments", json={"body": _secret("顾客已寄回")}))
+    refund = {"kind": "refund", "amount_cents": 3000, "note": _secret("退一半")}
+    compensation = await _ok(await api.post(f"{path}/compensations", json=refund))
+    return case["id"], compensation["id"]
 
 
 def _acme_product() -> dict[str, Any]:
@@ -558,6 +605,14 @@ def _ids_named(value: Any) -> Iterator[tuple[str, int]]:
                 yield from _ids_named(item)
 
 
+def _body(response: httpx.Response) -> Any:
+    """A JSON body as it is; a CSV export as its rows, ids as numbers."""
+    if not response.headers.get("content-type", "").startswith("text/csv"):
+        return response.json()
+    rows = csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")))
+    return [row | {"id": int(row["id"])} for row in rows]
+
+
 def assert_shows_nothing_of_acme(
     route: tuple[str, str], response: httpx.Response, ids: dict[str, set[int]]
 ) -> None:
@@ -566,7 +621,7 @@ def assert_shows_nothing_of_acme(
         assert secret not in text, (route, f"shows {secret!r}", text)
     if not response.content or response.status_code >= 300:
         return
-    body = response.json()
+    body = _body(response)
     table = RESOURCE_TABLE.get(_resource(route[1]))
     for row in _rows(body):
         if table and isinstance(row, dict):
@@ -623,7 +678,7 @@ async def check_outsider_walk(app, sessionmaker, api, owen, acme, *, who: str) -
         else:
             assert response.status_code < 300, (route, response.text)
             if spec.kind == "list" and who == "owner":  # a key cannot create teams, say
-                assert _rows(response.json()), (route, "lists the caller's own rows")
+                assert _rows(_body(response)), (route, "lists the caller's own rows")
     assert await acme_rows(sessionmaker, owen.shop_id) == before
 
 
@@ -633,6 +688,11 @@ async def test_mallory_can_neither_read_nor_change_acme(
     await visit(client, mallory.shop_slug, "你好，在吗？")  # a conversation for her lists
     hook = await client.as_(mallory).post("/api/v1/webhooks", json=WEBHOOK)
     await client.as_(mallory).post(f"/api/v1/webhooks/{hook.json()['id']}/test")  # a delivery
+    case = await _ok(await client.as_(mallory).post("/api/v1/cases", json=CASE))
+    coupon = {"kind": "coupon", "amount_cents": 500}
+    await _ok(
+        await client.as_(mallory).post(f"/api/v1/cases/{case['id']}/compensations", json=coupon)
+    )
     await check_outsider_walk(app, sessionmaker, client.as_(mallory), owen, acme, who="owner")
 
 

@@ -6,6 +6,7 @@ from kefu.web.api.v1 import (
     agents,
     api_keys,
     audit,
+    cases,
     channels,
     conversations,
     coupons,
@@ -44,5 +45,6 @@ for module in (
     channels,
     webhooks,
     visitors,
+    cases,
 ):
     api_router.include_router(module.router)

@@ -66,6 +66,7 @@ class OrdersIn(BulkIn[OrderIn]):
 
 
 class OrderLineOut(ApiModel):
+    id: int = Field(description="Names the line, e.g. to open a case about it")
     line_no: int
     product_id: int | None
     sku: str

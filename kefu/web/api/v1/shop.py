@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Response
 from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor
+from kefu.actions.cases import do_update_case_settings
 from kefu.actions.shops import (
     do_add_holiday,
     do_remove_holiday,
@@ -17,6 +18,7 @@ from kefu.actions.shops import (
     do_update_shop_profile,
 )
 from kefu.actions.widget import do_update_widget_settings
+from kefu.lib.cases import case_settings
 from kefu.lib.widget import (
     MAX_GREETING_LENGTH,
     MAX_REPLY_MINUTES,
@@ -124,6 +126,53 @@ async def update_widget_settings(
     )
     await session.commit()
     return WidgetSettingsOut(**settings)
+
+
+class CaseSettingsOut(ApiModel):
+    custom_fields: dict[str, dict[str, Any]] = Field(
+        description="Case type → JSON schema (draft 2020-12, an object) of its custom fields"
+    )
+    limits: dict[str, dict[str, int]] = Field(
+        description="Agent level → compensation kind → cents an agent of that level may "
+        "grant without a supervisor's approval (a kind left out always needs approval)"
+    )
+
+
+class CaseSettingsPatch(ApiModel):
+    """Only the fields sent are replaced (each as a whole)."""
+
+    custom_fields: dict[str, dict[str, Any]] | None = Field(
+        None,
+        examples=[
+            {
+                "quality": {
+                    "type": "object",
+                    "properties": {"颜色": {"type": "string"}},
+                    "required": ["颜色"],
+                }
+            }
+        ],
+    )
+    limits: dict[str, dict[str, int]] | None = Field(
+        None, examples=[{"junior": {"coupon": 3000}, "senior": {"refund": 80000}}]
+    )
+
+
+@router.get("/case-settings", summary="Read the custom fields of case types and agents' limits")
+async def read_case_settings(session: SessionDep, actor: ActorDep) -> CaseSettingsOut:
+    shop = await get_shop(session, actor)
+    return CaseSettingsOut(**case_settings(shop.case_settings))
+
+
+@router.patch("/case-settings", summary="Change custom-field schemas or compensation limits")
+async def update_case_settings(
+    body: CaseSettingsPatch, session: SessionDep, actor: ActorDep
+) -> CaseSettingsOut:
+    settings = await do_update_case_settings(
+        session, actor, **body.model_dump(exclude_unset=True, exclude_none=True)
+    )
+    await session.commit()
+    return CaseSettingsOut(**settings)
 
 
 @router.get("", summary="Read the shop profile")

@@ -1,0 +1,492 @@
+"""After-sales cases: open one (with the evidence its type requires), move it along the
+workflow, assign it, comment on it, and the shop's case settings (owners).
+
+Every change lands on the case's timeline (``CaseEvent``) and in the audit log, and is
+announced to the shop's agents. Compensations live in kefu.actions.compensations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kefu.access import Actor, Permission
+from kefu.actions.base import lock_row, record_audit, snapshot
+from kefu.actions.checks import check_known, choice, clean_text
+from kefu.actions.streams import emit
+from kefu.errors import Conflict, Invalid, NotFound
+from kefu.events import (
+    CaseAssigned,
+    CaseCommented,
+    CaseCreated,
+    CaseStatusChanged,
+    Event,
+    ShopSettingsChanged,
+    shop_stream,
+)
+from kefu.lib.cases import (
+    MAX_PHOTOS,
+    REQUIRED,
+    TEXT_EVIDENCE,
+    CasePriority,
+    CaseStatus,
+    CaseType,
+    CompensationKind,
+    case_settings,
+    custom_fields_problem,
+    schema_problem,
+    transition_problem,
+)
+from kefu.models import (
+    Agent,
+    Case,
+    CaseEvent,
+    CaseSource,
+    Conversation,
+    Customer,
+    Level,
+    Order,
+    OrderLine,
+    Team,
+    Upload,
+)
+from kefu.models.base import MAX_ID, utcnow
+from kefu.queries.access import fetch_owned
+from kefu.queries.shops import get_shop
+
+MAX_TITLE = 200
+MAX_TEXT = 4000
+MAX_LIMIT_CENTS = 10**12
+
+
+def case_payload(case: Case) -> dict[str, Any]:
+    """What events say about a case: enough for a list row to redraw itself."""
+    return {
+        "id": case.id,
+        "number": case.number,
+        "type": case.type.value,
+        "status": case.status.value,
+        "priority": case.priority.value,
+        "title": case.title,
+        "customer_id": case.customer_id,
+        "order_id": case.order_id,
+        "order_line_id": case.order_line_id,
+        "conversation_id": case.conversation_id,
+        "assigned_agent_id": case.assigned_agent_id,
+        "team_id": case.team_id,
+    }
+
+
+def add_timeline(
+    session: AsyncSession, actor: Actor, case: Case, kind: str, **details: Any
+) -> CaseEvent:
+    """Add one line to the case's timeline: who (the actor), when (now), what (``kind``)."""
+    entry = CaseEvent(
+        shop_id=actor.shop_id,
+        case_id=case.id,
+        at=utcnow(),
+        actor_kind=actor.kind,
+        actor_id=actor.id,
+        actor_label=actor.label,
+        kind=kind,
+        from_status=details.pop("from_status", None),
+        to_status=details.pop("to_status", None),
+        body=details.pop("body", None),
+        data=details,
+    )
+    session.add(entry)
+    return entry
+
+
+async def announce(
+    session: AsyncSession, event_type: type[Event], shop_id: int, **payload: Any
+) -> None:
+    """Tell every agent of the shop (the case list redraws), after commit."""
+    await emit(session, event_type(shop_id, payload, frozenset({shop_stream(shop_id)})))
+
+
+async def load_case(
+    session: AsyncSession, actor: Actor, case_id: int, *, lock: bool = False
+) -> Case:
+    """The actor's shop's case, for someone who may work on cases; ``lock`` holds its row
+    until commit (and reads it afresh) so two people cannot move it at once."""
+    actor.require(Permission.HANDLE_CASES)
+    case = await fetch_owned(session, actor, Case, case_id, "case")
+    if lock:
+        await lock_row(session, Case, case.id)
+        await session.refresh(case)
+    return case
+
+
+# ---- opening a case ----------------------------------------------------------------------
+
+
+async def _links(session: AsyncSession, actor: Actor, ids: dict[str, Any]) -> dict[str, Any]:
+    """The conversation, order line, order and customer named, each of the actor's shop
+    and consistent with each other; the customer and order follow from the others."""
+    conversation = line = order = customer = None
+    if ids.get("conversation_id") is not None:
+        conversation = await _owned(session, actor, Conversation, ids, "conversation")
+    if ids.get("order_line_id") is not None:
+        line = await _owned(session, actor, OrderLine, ids, "order_line", "order line")
+    if ids.get("order_id") is not None:
+        order = await _owned(session, actor, Order, ids, "order")
+        if line is not None and line.order_id != order.id:
+            raise Invalid("the order line is not a line of this order", field="order_line_id")
+    elif line is not None:
+        order = await session.get_one(Order, line.order_id)
+    if ids.get("customer_id") is not None:
+        customer = await _owned(session, actor, Customer, ids, "customer")
+    customer_id = (
+        customer.id
+        if customer
+        else (order and order.customer_id) or (conversation and conversation.customer_id)
+    )
+    return {
+        "conversation_id": conversation and conversation.id,
+        "order_line_id": line and line.id,
+        "order_id": order and order.id,
+        "customer_id": customer_id,
+    }
+
+
+async def _owned(
+    session: AsyncSession,
+    actor: Actor,
+    model: type[Any],
+    ids: dict[str, Any],
+    name: str,
+    what: str | None = None,
+) -> Any:
+    field = f"{name}_id"
+    value = ids[field]
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Invalid(f"{field} must be a Kefu id", field=field)
+    try:
+        return await fetch_owned(session, actor, model, value, what or name)
+    except NotFound as exc:
+        raise NotFound(what or name, field=field) from exc
+
+
+def _text_evidence(evidence: dict[str, Any]) -> dict[str, str]:
+    cleaned = {}
+    for key, max_length in TEXT_EVIDENCE.items():
+        value = evidence.get(key)
+        if value is not None and not (isinstance(value, str) and not value.strip()):
+            cleaned[key] = clean_text(value, f"evidence.{key}", key.replace("_", " "), max_length)
+    return cleaned
+
+
+async def _photos(session: AsyncSession, actor: Actor, value: Any) -> list[int]:
+    """Upload ids of images of the actor's shop (sent in a conversation)."""
+    field = "evidence.photo_upload_ids"
+    if value is None:
+        return []
+    if not isinstance(value, list) or any(
+        isinstance(i, bool) or not isinstance(i, int) for i in value
+    ):
+        raise Invalid("photo_upload_ids must be a list of upload ids", field=field)
+    if len(value) > MAX_PHOTOS:
+        raise Invalid(f"a case has at most {MAX_PHOTOS} photos", field=field)
+    wanted = sorted(set(value))
+    if any(not 0 < i <= MAX_ID for i in wanted):
+        raise NotFound("photo", field=field)
+    found = await session.scalar(
+        select(func.count())
+        .select_from(Upload)
+        .where(Upload.shop_id == actor.shop_id, Upload.id.in_(wanted))
+    )
+    if found != len(wanted):
+        raise NotFound("photo", field=field)
+    return wanted
+
+
+async def _evidence(
+    session: AsyncSession, actor: Actor, kind: CaseType, links: dict[str, Any], evidence: Any
+) -> dict[str, Any]:
+    """The evidence given, checked against what ``kind`` requires (422 naming the field)."""
+    if evidence is None:
+        evidence = {}
+    if not isinstance(evidence, dict):
+        raise Invalid("evidence must be an object", field="evidence")
+    check_known(evidence, ("photo_upload_ids", *TEXT_EVIDENCE))
+    cleaned: dict[str, Any] = _text_evidence(evidence)
+    photos = await _photos(session, actor, evidence.get("photo_upload_ids"))
+    if photos:
+        cleaned["photo_upload_ids"] = photos
+    needs = REQUIRED[kind]
+    missing = [
+        (field, what)
+        for wanted, field, what in (
+            (needs.order_line, "order_line_id", "the order line it is about"),
+            (needs.order, "order_id", "the order it is about"),
+            (needs.photos, "evidence.photo_upload_ids", "at least one photo"),
+            (needs.tracking_no, "evidence.tracking_no", "the tracking number"),
+            (needs.batch_no, "evidence.batch_no", "the batch number"),
+            (needs.customs_status, "evidence.customs_status", "the customs status"),
+        )
+        if wanted and not (links | cleaned).get(field.removeprefix("evidence."))
+    ]
+    if missing:
+        field, what = missing[0]
+        raise Invalid(f"a {kind.value} case needs {what} ({field})", field=field)
+    return cleaned
+
+
+def _custom_fields(settings: dict[str, Any], kind: CaseType, value: Any) -> dict[str, Any]:
+    """The custom fields, valid under the shop's JSON schema for ``kind``."""
+    value = {} if value is None else value
+    schema = settings["custom_fields"].get(kind.value)
+    if schema is None:
+        if value:
+            raise Invalid(
+                f"this shop has no custom fields for {kind.value} cases", field="custom_fields"
+            )
+        return {}
+    problem = custom_fields_problem(schema, value)
+    if problem:
+        field, message = problem
+        raise Invalid(f"{field}: {message}", field=field)
+    return value
+
+
+async def _assignee(
+    session: AsyncSession, actor: Actor, agent_id: Any, team_id: Any
+) -> tuple[int | None, int | None]:
+    """An active agent and a team of the actor's shop (either may be None)."""
+    ids = {"agent_id": agent_id, "team_id": team_id}
+    agent = team = None
+    if agent_id is not None:
+        agent = await _owned(session, actor, Agent, ids, "agent")
+        if not agent.active:
+            raise Conflict("this agent is deactivated", field="agent_id")
+    if team_id is not None:
+        team = await _owned(session, actor, Team, ids, "team")
+    return agent and agent.id, team and team.id
+
+
+async def _next_number(session: AsyncSession, shop_id: int) -> int:
+    """The shop's next case number: one statement, so concurrent openings never share one."""
+    result = await session.execute(
+        text(
+            "UPDATE shops SET last_case_number = last_case_number + 1 WHERE id = :id "
+            "RETURNING last_case_number"
+        ),
+        {"id": shop_id},
+    )
+    return int(result.scalar_one())
+
+
+def _source(links: dict[str, Any]) -> CaseSource:
+    if links["conversation_id"]:
+        return CaseSource.CONVERSATION
+    return CaseSource.ORDER_LINE if links["order_line_id"] else CaseSource.API
+
+
+async def do_open_case(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    type: Any,
+    title: Any,
+    description: Any = None,
+    priority: Any = CasePriority.NORMAL,
+    evidence: Any = None,
+    custom_fields: Any = None,
+    assigned_agent_id: Any = None,
+    team_id: Any = None,
+    **links: Any,
+) -> Case:
+    """Open a case from a conversation, an order line, or through the API. ``links`` are
+    ``conversation_id``, ``order_line_id``, ``order_id`` and ``customer_id``."""
+    actor.require(Permission.HANDLE_CASES)
+    check_known(links, ("conversation_id", "order_line_id", "order_id", "customer_id"))
+    kind = choice(CaseType, type, "type")
+    resolved = await _links(session, actor, links)
+    cleaned = await _evidence(session, actor, kind, resolved, evidence)
+    settings = case_settings((await get_shop(session, actor)).case_settings)
+    agent_id, team = await _assignee(session, actor, assigned_agent_id, team_id)
+    case = Case(
+        shop_id=actor.shop_id,
+        type=kind,
+        status=CaseStatus.NEW,
+        priority=choice(CasePriority, priority, "priority"),
+        source=_source(resolved),
+        title=clean_text(title, "title", "the title", MAX_TITLE),
+        description=_optional_text(description, "description"),
+        evidence=cleaned,
+        custom_fields=_custom_fields(settings, kind, custom_fields),
+        assigned_agent_id=agent_id,
+        team_id=team,
+        **resolved,
+    )
+    case.number = await _next_number(session, actor.shop_id)
+    session.add(case)
+    await session.flush()
+    add_timeline(session, actor, case, "created", to_status=CaseStatus.NEW)
+    record_audit(session, actor, "case.open", "case", case.id, after=snapshot(case))
+    await announce(session, CaseCreated, actor.shop_id, case=case_payload(case))
+    return case
+
+
+def _optional_text(value: Any, field: str) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str) or len(value) > MAX_TEXT:
+        raise Invalid(f"{field} must be text of at most {MAX_TEXT} characters", field=field)
+    return value.strip()
+
+
+# ---- working on a case -------------------------------------------------------------------
+
+
+async def do_transition_case(
+    session: AsyncSession, actor: Actor, case_id: int, to: Any, *, note: Any = None
+) -> Case:
+    """Move a case along the workflow; a move the workflow does not allow is a 409 that
+    names both statuses."""
+    case = await load_case(session, actor, case_id, lock=True)
+    wanted = choice(CaseStatus, to, "to")
+    problem = transition_problem(case.status, wanted)
+    if problem:
+        raise Conflict(problem, field="to", code="illegal_transition")
+    before = case.status
+    case.status = wanted
+    now = utcnow()
+    if wanted is CaseStatus.RESOLVED:
+        case.resolved_at = now
+    elif wanted is CaseStatus.CLOSED:
+        case.closed_at = now
+    elif wanted is CaseStatus.REOPENED:
+        case.resolved_at = case.closed_at = None
+    add_timeline(
+        session,
+        actor,
+        case,
+        "status_changed",
+        from_status=before,
+        to_status=wanted,
+        body=_optional_text(note, "note"),
+    )
+    record_audit(
+        session,
+        actor,
+        "case.transition",
+        "case",
+        case.id,
+        before={"status": before.value},
+        after={"status": wanted.value},
+    )
+    await session.flush()
+    await announce(
+        session,
+        CaseStatusChanged,
+        actor.shop_id,
+        case=case_payload(case),
+        from_status=before.value,
+        to_status=wanted.value,
+    )
+    return case
+
+
+async def do_assign_case(
+    session: AsyncSession, actor: Actor, case_id: int, *, agent_id: Any, team_id: Any = None
+) -> Case:
+    """Give a case to an agent and/or a team of the shop (None for either takes it back)."""
+    case = await load_case(session, actor, case_id, lock=True)
+    agent, team = await _assignee(session, actor, agent_id, team_id)
+    before = {"assigned_agent_id": case.assigned_agent_id, "team_id": case.team_id}
+    after = {"assigned_agent_id": agent, "team_id": team}
+    if after == before:
+        return case
+    case.assigned_agent_id, case.team_id = agent, team
+    add_timeline(session, actor, case, "assigned", before=before, after=after)
+    record_audit(session, actor, "case.assign", "case", case.id, before=before, after=after)
+    await session.flush()
+    await announce(session, CaseAssigned, actor.shop_id, case=case_payload(case))
+    return case
+
+
+async def do_comment_case(
+    session: AsyncSession, actor: Actor, case_id: int, body: Any
+) -> CaseEvent:
+    """An internal comment on the case's timeline (agents only; never the shopper)."""
+    case = await load_case(session, actor, case_id)
+    text_ = _optional_text(body, "body")
+    if text_ is None:
+        raise Invalid("write a comment", field="body")
+    entry = add_timeline(session, actor, case, "commented", body=text_)
+    case.updated_at = utcnow()
+    await session.flush()
+    record_audit(session, actor, "case.comment", "case", case.id, after={"event_id": entry.id})
+    await announce(
+        session, CaseCommented, actor.shop_id, case_id=case.id, event_id=entry.id, body=text_
+    )
+    return entry
+
+
+# ---- the shop's case settings ------------------------------------------------------------
+
+
+def _schemas(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise Invalid("custom_fields must map case types to JSON schemas", field="custom_fields")
+    cleaned = {}
+    for key, schema in value.items():
+        kind = choice(CaseType, key, "custom_fields")
+        problem = schema_problem(schema)
+        if problem:
+            raise Invalid(f"custom_fields.{kind.value}: {problem}", field=f"custom_fields.{key}")
+        cleaned[kind.value] = schema
+    return cleaned
+
+
+def _limits(value: Any) -> dict[str, dict[str, int]]:
+    if not isinstance(value, dict):
+        raise Invalid("limits must map agent levels to amounts per kind", field="limits")
+    cleaned: dict[str, dict[str, int]] = {}
+    for level, kinds in value.items():
+        choice(Level, level, "limits")
+        if not isinstance(kinds, dict):
+            raise Invalid(f"limits.{level} must map kinds to cents", field=f"limits.{level}")
+        for kind, cents in kinds.items():
+            choice(CompensationKind, kind, f"limits.{level}")
+            if isinstance(cents, bool) or not isinstance(cents, int):
+                raise Invalid(f"limits.{level}.{kind} must be cents", field=f"limits.{level}")
+            if not 0 <= cents <= MAX_LIMIT_CENTS:
+                raise Invalid(
+                    f"limits.{level}.{kind} must be 0 to {MAX_LIMIT_CENTS} cents",
+                    field=f"limits.{level}",
+                )
+        cleaned[str(level)] = {str(k): v for k, v in kinds.items()}
+    return cleaned
+
+
+SETTING_CHECKS = {"custom_fields": _schemas, "limits": _limits}
+
+
+async def do_update_case_settings(
+    session: AsyncSession, actor: Actor, **changes: Any
+) -> dict[str, Any]:
+    """Replace the shop's custom-field schemas (per case type) and/or the compensation
+    limits (per agent level); returns the complete settings."""
+    actor.require(Permission.MANAGE_SHOP)
+    check_known(changes, SETTING_CHECKS)
+    shop = await get_shop(session, actor)
+    before = dict(shop.case_settings)
+    after = before | {key: SETTING_CHECKS[key](value) for key, value in changes.items()}
+    if after != before:
+        shop.case_settings = after
+        await session.flush()
+        record_audit(
+            session,
+            actor,
+            "shop.update_case_settings",
+            "shop",
+            shop.id,
+            before={"case_settings": before},
+            after={"case_settings": after},
+        )
+        await announce(session, ShopSettingsChanged, actor.shop_id, changed="cases")
+    return case_settings(after)

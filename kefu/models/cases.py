@@ -1,0 +1,121 @@
+"""After-sales cases (售后工单): the case, its timeline, and the compensation ledger.
+
+Each case has a number per shop (``Shop.last_case_number`` hands them out). The timeline
+holds every change and the internal comments. Compensations are the ledger: refunds of
+an order line never add up to more than was paid for it (see kefu.actions.compensations).
+SLA timers (first response, resolution due) will hang off the case and its timeline."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kefu.lib.cases import CasePriority, CaseStatus, CaseType, CompensationKind
+from kefu.models.base import Base, BigId, IdMixin, ShopOwned, TimestampMixin, text_enum, utcnow
+
+
+class CaseSource(enum.StrEnum):
+    CONVERSATION = "conversation"
+    ORDER_LINE = "order_line"
+    API = "api"
+
+
+class CompensationStatus(enum.StrEnum):
+    APPROVED = "approved"  # within the requester's limit, or approved by a supervisor
+    PENDING_APPROVAL = "pending_approval"  # above it: waits for a supervisor
+    DECLINED = "declined"
+
+
+def _fk(table: str) -> Any:
+    return ForeignKey(f"{table}.id", ondelete="SET NULL")
+
+
+class Case(IdMixin, ShopOwned, TimestampMixin, Base):
+    __tablename__ = "cases"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "number"),
+        Index("ix_cases_shop_status", "shop_id", "status"),
+    )
+
+    number: Mapped[int] = mapped_column(Integer)
+    type: Mapped[CaseType] = mapped_column(text_enum(CaseType))
+    status: Mapped[CaseStatus] = mapped_column(text_enum(CaseStatus), default=CaseStatus.NEW)
+    priority: Mapped[CasePriority] = mapped_column(
+        text_enum(CasePriority), default=CasePriority.NORMAL
+    )
+    source: Mapped[CaseSource] = mapped_column(text_enum(CaseSource))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    customer_id: Mapped[int | None] = mapped_column(BigId, _fk("customers"), index=True)
+    conversation_id: Mapped[int | None] = mapped_column(BigId, _fk("conversations"))
+    order_id: Mapped[int | None] = mapped_column(BigId, _fk("orders"), index=True)
+    order_line_id: Mapped[int | None] = mapped_column(BigId, _fk("order_lines"))
+    assigned_agent_id: Mapped[int | None] = mapped_column(BigId, _fk("agents"), index=True)
+    team_id: Mapped[int | None] = mapped_column(BigId, _fk("teams"))
+    # {"photo_upload_ids": [...], "tracking_no", "batch_no", "customs_status"}
+    evidence: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Checked against the shop's JSON schema for the type.
+    custom_fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+
+
+class CaseEvent(IdMixin, ShopOwned, Base):
+    """One line of a case's timeline: who did what when (``kind``), with what."""
+
+    __tablename__ = "case_events"
+
+    case_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("cases.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_kind: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[int | None]
+    actor_label: Mapped[str] = mapped_column(String(200))
+    # created | status_changed | assigned | commented | compensation | compensation_decided
+    kind: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[CaseStatus | None] = mapped_column(text_enum(CaseStatus))
+    to_status: Mapped[CaseStatus | None] = mapped_column(text_enum(CaseStatus))
+    body: Mapped[str | None] = mapped_column(Text)  # an internal comment, a note
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Compensation(IdMixin, ShopOwned, TimestampMixin, Base):
+    """One entry of the ledger: a refund, coupon, reship, replacement or exchange, with
+    its amount in cents (a refund's money back; otherwise what it costs the shop)."""
+
+    __tablename__ = "compensations"
+    __table_args__ = (CheckConstraint("amount_cents >= 0", name="amount_not_negative"),)
+
+    case_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("cases.id", ondelete="CASCADE"), index=True
+    )
+    order_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("orders.id", ondelete="CASCADE"), index=True
+    )
+    order_line_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("order_lines.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[CompensationKind] = mapped_column(text_enum(CompensationKind))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[CompensationStatus] = mapped_column(text_enum(CompensationStatus))
+    note: Mapped[str | None] = mapped_column(String(500))
+    requested_by_kind: Mapped[str] = mapped_column(String(16))
+    requested_by_id: Mapped[int | None]
+    requested_by_label: Mapped[str] = mapped_column(String(200))
+    decided_by_label: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[datetime | None]
+    decision_note: Mapped[str | None] = mapped_column(String(500))

@@ -1,0 +1,209 @@
+"""Reading after-sales cases: the filtered list (newest first), one case with its timeline
+and compensations, the compensations waiting for approval, and the list as CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kefu.access import Actor, Permission
+from kefu.lib.cases import CasePriority, CaseStatus, CaseType, CompensationKind
+from kefu.lib.money import cents_to_decimal
+from kefu.models import (
+    Agent,
+    Case,
+    CaseEvent,
+    Compensation,
+    CompensationStatus,
+    Order,
+    OrderLine,
+    Shop,
+    Team,
+)
+from kefu.queries.access import fetch_owned
+from kefu.queries.pagination import Page, id_filter, paginate
+
+EXPORT_LIMIT = 100_000
+EXPORT_COLUMNS = (
+    "id",
+    "number",
+    "type",
+    "status",
+    "priority",
+    "title",
+    "order_external_id",
+    "line_no",
+    "sku",
+    "assignee",
+    "team",
+    "refunded",
+    "created_at",
+    "resolved_at",
+    "closed_at",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFilters:
+    status: CaseStatus | None = None
+    type: CaseType | None = None
+    priority: CasePriority | None = None
+    assigned_agent_id: int | None = None
+    team_id: int | None = None
+    customer_id: int | None = None
+    order_id: int | None = None
+
+
+@dataclass(slots=True)
+class CaseDetail:
+    case: Case
+    timeline: list[CaseEvent]
+    compensations: list[Compensation]
+
+
+def _filtered(actor: Actor, filters: CaseFilters) -> Select[Any]:
+    """The actor's shop's cases matching every filter given."""
+    actor.require(Permission.READ_SHOP_DATA)
+    stmt = select(Case).where(Case.shop_id == actor.shop_id)
+    for column, value in (
+        (Case.status, filters.status),
+        (Case.type, filters.type),
+        (Case.priority, filters.priority),
+    ):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    for column, field in (
+        (Case.assigned_agent_id, "assigned_agent_id"),
+        (Case.team_id, "team_id"),
+        (Case.customer_id, "customer_id"),
+        (Case.order_id, "order_id"),
+    ):
+        value = id_filter(getattr(filters, field), field)
+        if value is not None:
+            stmt = stmt.where(column == value)
+    return stmt
+
+
+async def list_cases(
+    session: AsyncSession,
+    actor: Actor,
+    filters: CaseFilters,
+    *,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page[Case]:
+    """Cases of the actor's shop, newest first."""
+    stmt = _filtered(actor, filters)
+    return await paginate(session, stmt, Case.id, cursor=cursor, limit=limit, newest_first=True)
+
+
+async def get_case(session: AsyncSession, actor: Actor, case_id: int) -> CaseDetail:
+    """One case with its timeline (oldest first) and its compensations."""
+    case = await fetch_owned(session, actor, Case, case_id, "case")
+    timeline = await session.scalars(
+        select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
+    )
+    compensations = await session.scalars(
+        select(Compensation).where(Compensation.case_id == case.id).order_by(Compensation.id)
+    )
+    return CaseDetail(case, list(timeline), list(compensations))
+
+
+async def list_compensations(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    status: CompensationStatus | None = None,
+    case_id: int | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page[Compensation]:
+    """Compensations of the actor's shop, newest first (``pending_approval``: the
+    supervisors' approval queue)."""
+    actor.require(Permission.READ_SHOP_DATA)
+    stmt = select(Compensation).where(Compensation.shop_id == actor.shop_id)
+    if status is not None:
+        stmt = stmt.where(Compensation.status == status)
+    if id_filter(case_id, "case_id") is not None:
+        stmt = stmt.where(Compensation.case_id == case_id)
+    return await paginate(
+        session, stmt, Compensation.id, cursor=cursor, limit=limit, newest_first=True
+    )
+
+
+def _local(value: Any, tz: str) -> str:
+    return value.astimezone(ZoneInfo(tz)).isoformat(timespec="seconds") if value else ""
+
+
+async def export_cases_csv(session: AsyncSession, actor: Actor, filters: CaseFilters) -> str:
+    """The filtered case list as CSV (UTF-8, header row; times in the shop's time zone,
+    refunds granted as a decimal amount), newest first."""
+    cases = _filtered(actor, filters).subquery()
+    refunded = (
+        select(Compensation.case_id, func.sum(Compensation.amount_cents).label("cents"))
+        .where(
+            Compensation.shop_id == actor.shop_id,
+            Compensation.kind == CompensationKind.REFUND,
+            Compensation.status == CompensationStatus.APPROVED,
+        )
+        .group_by(Compensation.case_id)
+        .subquery()
+    )
+    stmt = (
+        select(
+            cases,
+            Order.external_id,
+            OrderLine.line_no,
+            OrderLine.sku,
+            Agent.display_name,
+            Team.name,
+            refunded.c.cents,
+        )
+        .outerjoin(Order, Order.id == cases.c.order_id)
+        .outerjoin(OrderLine, OrderLine.id == cases.c.order_line_id)
+        .outerjoin(Agent, Agent.id == cases.c.assigned_agent_id)
+        .outerjoin(Team, Team.id == cases.c.team_id)
+        .outerjoin(refunded, refunded.c.case_id == cases.c.id)
+        .order_by(cases.c.id.desc())
+        .limit(EXPORT_LIMIT)
+    )
+    shop = await session.get_one(Shop, actor.shop_id)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
+    for row in await session.execute(stmt):
+        writer.writerow(_export_row(row._mapping, shop.timezone))
+    return out.getvalue()
+
+
+def _cell(value: str | None) -> str:
+    """Text as a spreadsheet shows it, never as a formula (a title may start with "=")."""
+    if not value:
+        return ""
+    return "'" + value if value[0] in "=+-@\t\r" else value
+
+
+def _export_row(row: Any, tz: str) -> list[Any]:
+    return [
+        row["id"],
+        row["number"],
+        row["type"].value,
+        row["status"].value,
+        row["priority"].value,
+        _cell(row["title"]),
+        _cell(row[Order.external_id]),
+        row[OrderLine.line_no] or "",
+        _cell(row[OrderLine.sku]),
+        _cell(row[Agent.display_name]),
+        _cell(row[Team.name]),
+        cents_to_decimal(row["cents"] or 0),
+        _local(row["created_at"], tz),
+        _local(row["resolved_at"], tz),
+        _local(row["closed_at"], tz),
+    ]

@@ -1,0 +1,303 @@
+"""After-sales cases: open, list (with filters, as CSV too), read with the timeline, move
+along the workflow, assign, comment; compensations and their approval."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Response
+from pydantic import AwareDatetime, Field
+
+from kefu.actions.cases import (
+    do_assign_case,
+    do_comment_case,
+    do_open_case,
+    do_transition_case,
+)
+from kefu.actions.compensations import do_decide_compensation, do_offer_compensation
+from kefu.lib.cases import CasePriority, CaseStatus, CaseType, CompensationKind
+from kefu.models import CaseSource, CompensationStatus
+from kefu.queries.cases import (
+    CaseFilters,
+    export_cases_csv,
+    get_case,
+    list_cases,
+    list_compensations,
+)
+from kefu.web.api.v1.schemas import (
+    ERROR_RESPONSES,
+    ApiModel,
+    CursorQuery,
+    IdPath,
+    LimitQuery,
+    PageOut,
+    RowId,
+)
+from kefu.web.deps import ActorDep, SessionDep
+
+router = APIRouter(tags=["cases"], responses=ERROR_RESPONSES)
+
+
+class EvidenceIn(ApiModel):
+    """What the case type requires (see docs/cases.md); anything given is kept."""
+
+    photo_upload_ids: list[RowId] | None = Field(
+        None, description="Images sent in a conversation (damaged, wrong item, quality)"
+    )
+    tracking_no: str | None = Field(None, max_length=64, description="Lost or late parcels")
+    batch_no: str | None = Field(None, max_length=64, description="Quality problems (批次号)")
+    customs_status: str | None = Field(None, max_length=100, description="Cross-border (跨境)")
+
+
+class CaseIn(ApiModel):
+    type: CaseType
+    title: str = Field(min_length=1, max_length=200, examples=["收到的杯子碎了"])
+    description: str | None = Field(None, max_length=4000)
+    priority: CasePriority = CasePriority.NORMAL
+    conversation_id: RowId | None = Field(None, description="Opened from this conversation")
+    order_line_id: RowId | None = Field(None, description="About this order line")
+    order_id: RowId | None = Field(None, description="About this order (implied by the line)")
+    customer_id: RowId | None = Field(None, description="Implied by the order or conversation")
+    evidence: EvidenceIn | None = None
+    custom_fields: dict[str, Any] | None = Field(
+        None, description="Checked against the shop's JSON schema for the type"
+    )
+    assigned_agent_id: RowId | None = None
+    team_id: RowId | None = None
+
+
+class CaseOut(ApiModel):
+    id: int
+    number: int = Field(description="The case's number within the shop (1, 2, …)")
+    type: CaseType
+    status: CaseStatus
+    priority: CasePriority
+    source: CaseSource
+    title: str
+    description: str | None
+    customer_id: int | None
+    conversation_id: int | None
+    order_id: int | None
+    order_line_id: int | None
+    assigned_agent_id: int | None
+    team_id: int | None
+    evidence: dict[str, Any]
+    custom_fields: dict[str, Any]
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+    resolved_at: AwareDatetime | None
+    closed_at: AwareDatetime | None
+
+
+class TimelineEntryOut(ApiModel):
+    id: int
+    at: AwareDatetime
+    actor_kind: str
+    actor_label: str
+    kind: str = Field(
+        description="created, status_changed, assigned, commented, compensation, "
+        "compensation_decided"
+    )
+    from_status: CaseStatus | None
+    to_status: CaseStatus | None
+    body: str | None = Field(description="An internal comment or a note")
+    data: dict[str, Any]
+
+
+class CompensationIn(ApiModel):
+    kind: CompensationKind
+    amount_cents: int | None = Field(
+        None,
+        ge=0,
+        description="Money back (refund) or what it costs the shop; a refund without it "
+        "refunds all that is left on the line",
+    )
+    order_line_id: RowId | None = Field(None, description="Defaults to the case's order line")
+    note: str | None = Field(None, max_length=500)
+
+
+class CompensationOut(ApiModel):
+    id: int
+    case_id: int
+    order_id: int | None
+    order_line_id: int | None
+    kind: CompensationKind
+    amount_cents: int
+    status: CompensationStatus
+    note: str | None
+    requested_by_label: str
+    decided_by_label: str | None
+    decided_at: AwareDatetime | None
+    decision_note: str | None
+    created_at: AwareDatetime
+
+
+class CaseDetailOut(CaseOut):
+    timeline: list[TimelineEntryOut]
+    compensations: list[CompensationOut]
+
+
+class TransitionIn(ApiModel):
+    to: CaseStatus
+    note: str | None = Field(None, max_length=4000, examples=["已联系仓库补发"])
+
+
+class AssignIn(ApiModel):
+    agent_id: RowId | None = Field(description="null takes the case back from its agent")
+    team_id: RowId | None = None
+
+
+class CommentIn(ApiModel):
+    body: str = Field(min_length=1, max_length=4000, examples=["顾客要求先补发再退差价"])
+
+
+class DecisionIn(ApiModel):
+    approve: bool
+    note: str | None = Field(None, max_length=500)
+
+
+def _filters(
+    status: CaseStatus | None = None,
+    type: CaseType | None = None,
+    priority: CasePriority | None = None,
+    assigned_agent_id: int | None = None,
+    team_id: int | None = None,
+    customer_id: int | None = None,
+    order_id: int | None = None,
+) -> CaseFilters:
+    return CaseFilters(status, type, priority, assigned_agent_id, team_id, customer_id, order_id)
+
+
+FiltersDep = Annotated[CaseFilters, Depends(_filters)]
+
+
+@router.get("/cases", summary="List cases, newest first")
+async def get_cases(
+    session: SessionDep,
+    actor: ActorDep,
+    filters: FiltersDep,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = 50,
+) -> PageOut[CaseOut]:
+    page = await list_cases(session, actor, filters, cursor=cursor, limit=limit)
+    return PageOut.of(page, CaseOut)
+
+
+@router.get(
+    "/cases/export.csv",
+    summary="The case list as CSV (same filters)",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}},
+)
+async def export_cases(session: SessionDep, actor: ActorDep, filters: FiltersDep) -> Response:
+    body = await export_cases_csv(session, actor, filters)
+    return Response(
+        "\ufeff" + body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="cases.csv"'},
+    )
+
+
+@router.post("/cases", status_code=201, summary="Open a case")
+async def open_case(body: CaseIn, session: SessionDep, actor: ActorDep) -> CaseOut:
+    fields = body.model_dump(exclude_none=True)
+    if body.evidence is not None:
+        fields["evidence"] = body.evidence.model_dump(exclude_none=True)
+    case = await do_open_case(session, actor, **fields)
+    await session.commit()
+    return CaseOut.model_validate(case)
+
+
+async def _detail(session: SessionDep, actor: ActorDep, case_id: int) -> CaseDetailOut:
+    detail = await get_case(session, actor, case_id)
+    return CaseDetailOut.model_validate(
+        CaseOut.model_validate(detail.case).model_dump()
+        | {
+            "timeline": [TimelineEntryOut.model_validate(e) for e in detail.timeline],
+            "compensations": [CompensationOut.model_validate(c) for c in detail.compensations],
+        }
+    )
+
+
+@router.get("/cases/{case_id}", summary="Read a case with its timeline and compensations")
+async def read_case(case_id: IdPath, session: SessionDep, actor: ActorDep) -> CaseDetailOut:
+    return await _detail(session, actor, case_id)
+
+
+@router.post("/cases/{case_id}/transition", summary="Move a case along the workflow")
+async def transition_case(
+    case_id: IdPath, body: TransitionIn, session: SessionDep, actor: ActorDep
+) -> CaseOut:
+    case = await do_transition_case(session, actor, case_id, body.to, note=body.note)
+    await session.commit()
+    return CaseOut.model_validate(case)
+
+
+@router.post("/cases/{case_id}/assign", summary="Give a case to an agent and/or a team")
+async def assign_case(
+    case_id: IdPath, body: AssignIn, session: SessionDep, actor: ActorDep
+) -> CaseOut:
+    case = await do_assign_case(
+        session, actor, case_id, agent_id=body.agent_id, team_id=body.team_id
+    )
+    await session.commit()
+    return CaseOut.model_validate(case)
+
+
+@router.post("/cases/{case_id}/comments", status_code=201, summary="Add an internal comment")
+async def comment_case(
+    case_id: IdPath, body: CommentIn, session: SessionDep, actor: ActorDep
+) -> TimelineEntryOut:
+    entry = await do_comment_case(session, actor, case_id, body.body)
+    await session.commit()
+    return TimelineEntryOut.model_validate(entry)
+
+
+@router.post(
+    "/cases/{case_id}/compensations",
+    status_code=201,
+    summary="Grant a compensation, or request it above your limit",
+)
+async def offer_compensation(
+    case_id: IdPath, body: CompensationIn, session: SessionDep, actor: ActorDep
+) -> CompensationOut:
+    entry = await do_offer_compensation(
+        session,
+        actor,
+        case_id,
+        kind=body.kind,
+        amount_cents=body.amount_cents,
+        order_line_id=body.order_line_id,
+        note=body.note,
+    )
+    await session.commit()
+    return CompensationOut.model_validate(entry)
+
+
+@router.get("/compensations", summary="List compensations, newest first")
+async def get_compensations(
+    session: SessionDep,
+    actor: ActorDep,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = 50,
+    status: CompensationStatus | None = None,
+    case_id: int | None = None,
+) -> PageOut[CompensationOut]:
+    page = await list_compensations(
+        session, actor, status=status, case_id=case_id, cursor=cursor, limit=limit
+    )
+    return PageOut.of(page, CompensationOut)
+
+
+@router.post(
+    "/compensations/{compensation_id}/decision",
+    summary="Approve or decline a compensation waiting for approval (supervisors)",
+)
+async def decide_compensation(
+    compensation_id: IdPath, body: DecisionIn, session: SessionDep, actor: ActorDep
+) -> CompensationOut:
+    entry = await do_decide_compensation(
+        session, actor, compensation_id, approve=body.approve, note=body.note
+    )
+    await session.commit()
+    return CompensationOut.model_validate(entry)
