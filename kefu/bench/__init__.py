@@ -13,7 +13,11 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-BENCHMARKS = {"import": "kefu.bench.import_file", "chat": "kefu.bench.chat"}
+BENCHMARKS = {
+    "import": "kefu.bench.import_file",
+    "chat": "kefu.bench.chat",
+    "idle": "kefu.bench.idle",
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,18 +60,16 @@ class Connection:
         self._live = False
         self._held: list[Frame] = []  # handed over by the feed while catching up
         self._held_overflow = False
-        self._behind = asyncio.Event()
-        self._behind.set()  # the first catch-up is the replay
-        self._pump: asyncio.Task[None] | None = None
+        self._catching_up: asyncio.Task[None] | None = None
 
     def start(self) -> None:
-        self._pump = asyncio.create_task(self._catch_up_when_behind(), name="hub-catch-up")
+        self._fall_behind()  # the first catch-up is the replay
 
     async def stop(self) -> None:
-        if self._pump is not None:
-            self._pump.cancel()
+        if self._catching_up is not None:
+            self._catching_up.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._pump
+                await self._catching_up
 
     async def next_frame(self) -> Frame:
         """The next frame to send, or a heartbeat when there was none for a while."""
@@ -102,8 +100,7 @@ class Connection:
         try:
             self._outbox.put_nowait(frame)
         except asyncio.QueueFull:
-            self._live = False  # read it again from the log once the client catches up
-            self._behind.set()
+            self._fall_behind()  # read it again from the log once the client catches up
             return
         self.cursor = frame["id"]
 
@@ -114,18 +111,25 @@ class Connection:
             self._held.clear()
             self._held_overflow = True
 
-    async def _catch_up_when_behind(self) -> None:
+    def _fall_behind(self) -> None:
+        """Stop taking the feed's frames and read the log from the cursor instead, in a
+        task that lives only while this connection is behind (idle sockets have none)."""
+        self._live = False
+        if self._catching_up is None or self._catching_up.done():
+            self._catching_up = asyncio.create_task(
+                self._catch_up_until_done(), name="hub-catch-up"
+            )
+
+    async def _catch_up_until_done(self) -> None:
         while True:
-            await self._behind.wait()
-            self._behind.clear()
             try:
                 await self._catch_up()
-            except asyncio.CancelledError:
-                raise
             except Exception:
                 log.exception("reading the replay log failed; retrying")
                 await asyncio.sleep(self._hub.retry_seconds)
-                self._behind.set()
+                continue
+            if self._live:  # not pushed back by a full outbox while taking the held frames
+                return
 
     async def _catch_up(self) -> None:
         """Read own streams from the cursor until the log has no more, then take over what
