@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -13,6 +14,7 @@ from kefu.db import make_engine, make_sessionmaker, make_sync_sqlite_engine
 from kefu.eventbus import EventBus
 from kefu.events import Event
 from kefu.groupcommit import GroupCommit
+from kefu.lib.segment import warm_up
 from kefu.realtime.hub import Hub
 from kefu.realtime.pubsub import make_backend
 from kefu.realtime.ws import ReplaySource
@@ -29,7 +31,8 @@ API_DESCRIPTION = """Kefu's REST API. Authenticate with an API key
 (`Authorization: Bearer kefu_…`, created under Settings → API keys) or a browser session.
 
 Lists use cursor pagination: pass `next_cursor` back as `cursor`. Every error has the body
-`{"error": {"code": "...", "message": "...", "field": "..."}}`."""
+`{"error": {"code": "...", "message": "...", "field": "..."}}`; `message` is written in the
+language of `Accept-Language` (zh-CN or en) when the request sends one."""
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -61,7 +64,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await pubsub.start()
         if settings.worker_enabled:
             worker.start()
+        segmenter = asyncio.create_task(asyncio.to_thread(warm_up))
         yield
+        await segmenter
         await worker.stop()
         await hub.close_all()
         await group_commit.stop()

@@ -18,6 +18,13 @@ MAX_TERMS = 8
 _PUNCTUATION = set(" \t\r\n,.;:!?，。；：！？、（）()[]【】\"'“”‘’")
 
 
+def warm_up() -> None:
+    """Build jieba's dictionary now. It takes seconds of CPU and would otherwise happen in
+    the first search, inside the request, stalling every socket of the process; the app
+    runs this in a thread as it starts."""
+    jieba.initialize()
+
+
 def search_terms(query: str) -> list[str]:
     """The words of ``query`` to look for, longest first, without duplicates or
     punctuation; a word jieba keeps whole also covers its parts, so parts are dropped."""

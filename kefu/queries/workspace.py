@@ -33,6 +33,7 @@ from kefu.models import (
     Skill,
     Visitor,
 )
+from kefu.models.base import utcnow
 from kefu.queries.contact import mask_customers, mask_orders
 from kefu.queries.conversations import View, get_conversation
 from kefu.queries.pagination import Page, paginate
@@ -76,6 +77,16 @@ def _matching_messages(actor: Actor, q: str) -> Any:
     )
 
 
+def _awake() -> Any:
+    """Not snoozed, or snoozed until a time that has come: a snoozed conversation leaves the
+    list until then (a new message from the shopper reopens it sooner). Asking for the
+    snoozed status lists them all."""
+    return or_(
+        Conversation.status != ConversationStatus.SNOOZED,
+        Conversation.snoozed_until <= utcnow(),
+    )
+
+
 def _filtered(actor: Actor, filters: InboxFilters) -> Any:
     stmt = select(Conversation).where(Conversation.shop_id == actor.shop_id)
     if filters.view is View.MINE:
@@ -84,6 +95,8 @@ def _filtered(actor: Actor, filters: InboxFilters) -> Any:
         stmt = stmt.where(Conversation.assigned_agent_id == actor.id)
     elif filters.view is View.UNASSIGNED:
         stmt = stmt.where(Conversation.assigned_agent_id.is_(None))
+    if filters.status is None:
+        stmt = stmt.where(_awake())
     for column, value in (
         (Conversation.status, filters.status),
         (Conversation.channel, filters.channel),

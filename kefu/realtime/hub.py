@@ -74,7 +74,8 @@ class Connection:
     async def next_frame(self) -> Frame:
         """The next frame to send, or a heartbeat when there was none for a while."""
         try:
-            return await asyncio.wait_for(self._outbox.get(), self._hub.heartbeat_seconds)
+            async with asyncio.timeout(self._hub.heartbeat_seconds):  # no extra task per wait
+                return await self._outbox.get()
         except TimeoutError:
             return HEARTBEAT
 

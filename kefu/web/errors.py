@@ -1,7 +1,9 @@
 """One error body everywhere: ``{"error": {"code", "message", "field"}}``.
 
 Pages get the same information as an HTML page (or a redirect to the login form);
-nothing ever shows a traceback."""
+nothing ever shows a traceback. ``message`` is English unless the request asks for
+another language with ``Accept-Language`` (the workspace script sends the user's), so a
+person reading it gets it in their language while ``code`` stays the same for programs."""
 
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kefu.errors import DomainError
+from kefu.web import i18n
+from kefu.web.messages import translate_message
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +56,25 @@ def _login_redirect(request: Request) -> Response:
     return RedirectResponse(location, status_code=303)
 
 
+def _in_accepted_language(request: Request, message: str) -> str:
+    """``message`` in the language the request accepts, or as it is without one."""
+    locale = i18n.accepted_locale(request.headers.get("accept-language"))
+    if locale is None:
+        return message
+    token = i18n.activate(locale)
+    try:
+        return translate_message(message)
+    finally:
+        i18n.deactivate(token)
+
+
 def _respond(request: Request, status: int, code: str, message: str, field: str | None) -> Response:
     if _wants_html(request):
         if status == 401:
             return _login_redirect(request)
         render = request.app.state.render_error
         return render(request, status, message)
+    message = _in_accepted_language(request, message)
     return JSONResponse(error_body(code, message, field), status_code=status)
 
 

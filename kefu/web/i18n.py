@@ -55,6 +55,24 @@ def translations(locale: str) -> Translations:
     return Translations(fp=buffer, domain="messages")
 
 
+def accepted_locale(header: str | None) -> str | None:
+    """The first language of an ``Accept-Language`` header that Kefu speaks, by weight
+    (``en-US,zh;q=0.8`` → ``en``); None when it names none of them."""
+    ranked: list[tuple[float, int, str]] = []
+    for index, part in enumerate((header or "").split(",")):
+        tag, _, params = part.partition(";")
+        weight = 1.0
+        if params.strip().startswith("q="):
+            try:
+                weight = float(params.strip()[2:])
+            except ValueError:
+                continue
+        locale = normalise(tag)
+        if locale is not None and weight > 0:
+            ranked.append((-weight, index, locale))
+    return min(ranked)[2] if ranked else None
+
+
 def chosen_locale(request: Request) -> str | None:
     """The language picked with the switch on this request (``?lang=``), if any."""
     return normalise(request.query_params.get(LANG_PARAM))

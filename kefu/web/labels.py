@@ -18,6 +18,7 @@ from kefu.models import (
     ShipmentStatus,
     Skill,
 )
+from kefu.models.webhooks import DeliveryState
 from kefu.web.i18n import N_, gettext
 
 # Keyed by class, then value: StrEnum members of different enums compare equal as text.
@@ -64,6 +65,12 @@ LABELS: dict[type[enum.Enum], dict[str, str]] = {
         "closed": N_("Ended"),
     },
     Channel: {"web": N_("Web widget"), "api": N_("API"), "email": N_("E-mail")},
+    DeliveryState: {
+        "queued": N_("Queued"),
+        "running": N_("Sending"),
+        "delivered": N_("Delivered"),
+        "dead": N_("Dead letter"),
+    },
     PhraseFolder: {
         "greeting": N_("Greeting"),
         "conversation": N_("Conversation"),

@@ -118,7 +118,7 @@ KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"^the form has expired or did not come from Kefu",
             N_("The form has expired. Reload the page and try again."),
         ),
-        (r"contains a NUL character$", N_("Remove the NUL character from what you entered.")),
+        (r"^.*contains a NUL character$", N_("Remove the NUL character from what you entered.")),
         (
             r"^something went wrong on our side$",
             N_("Something went wrong on our side. Please try again."),
@@ -143,6 +143,65 @@ KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (
             r"^only an agent has phrases of their own$",
             N_("Only an agent has phrases of their own."),
+        ),
+        # The workspace: conversations, messages, checks, tags.
+        (
+            r"^this conversation is closed; start a new one$",
+            N_("This conversation is closed; start a new one."),
+        ),
+        (r"^this conversation is closed$", N_("This conversation is closed.")),
+        (r"^this conversation is already closed$", N_("This conversation is already closed.")),
+        (
+            r"^(?P<name>.+) no longer works here$",
+            N_("%(name)s no longer works here; choose someone else."),
+        ),
+        (
+            r"^only a supervisor may reassign another agent's conversation$",
+            N_("Only a supervisor may reassign another agent's conversation."),
+        ),
+        (r"^give the time with its time zone$", N_("Give the time with its time zone.")),
+        (r"^snooze until a time in the future$", N_("Choose a time in the future.")),
+        (r"^\w+ messages cannot be sent here$", N_("This kind of message cannot be sent here.")),
+        (
+            r"^a message has at most (?P<n>\d+) characters$",
+            N_("A message has at most %(n)s characters."),
+        ),
+        (r"^client_id must be a UUID$", N_("The message id (client_id) must be a UUID.")),
+        (
+            r"^this client_id was already used for another message$",
+            N_("This message id (client_id) was already used for another message."),
+        ),
+        (r"^the message is empty$", N_("The message is empty.")),
+        (r"^.+ is not a detail to check", N_("Choose from the details offered.")),
+        (
+            r"^each check is true \(confirmed\) or false \(not yet\)$",
+            N_("Mark each check as confirmed or not yet."),
+        ),
+        (r"^say which details were checked$", N_("Say which details were checked.")),
+        (r"^give at most (?P<n>\d+) tags$", N_("Give at most %(n)s tags.")),
+        (r"^only an agent has a read position$", N_("Only an agent has a read position.")),
+        (
+            r"^only an agent has conversations of their own$",
+            N_("Only an agent has conversations of their own."),
+        ),
+        (r"^only the shopper rates a conversation$", N_("Only the shopper rates a conversation.")),
+        (r"^rating must be a whole number from 1 to 5$", N_("Give a rating from 1 to 5.")),
+        (
+            r"^this conversation has already been rated$",
+            N_("This conversation has already been rated."),
+        ),
+        (r"^type a word to search for$", N_("Type a word to search for.")),
+        (r"^visitors cannot do this$", N_("Visitors cannot do this.")),
+        # Webhooks (settings).
+        (
+            r"^give the receiver's full http:// or https:// address$",
+            N_("Give the receiver's full http:// or https:// address."),
+        ),
+        (r"^subscribe to at least one event type$", N_("Choose at least one event.")),
+        (r"^unknown event type ", N_("Choose events from the list offered.")),
+        (
+            r"^only a dead-lettered delivery can be replayed$",
+            N_("Only a dead letter can be sent again."),
         ),
         (r"^[\w ]+ not found$", N_("It does not exist, or it belongs to another shop.")),
     )

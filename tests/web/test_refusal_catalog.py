@@ -23,6 +23,11 @@ from kefu.web.messages import translate_message
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ROOT / "kefu" / "web" / "pages"
+# API modules the workspace script calls: it shows their refusals in the page, asking for
+# the user's language with Accept-Language.
+SCRIPT_APIS = tuple(
+    ROOT / "kefu" / "web" / "api" / "v1" / f for f in ("workspace.py", "conversations.py")
+)
 # Code the walk follows: where refusals are raised (web code translates its own).
 FOLLOWED = ("kefu.actions", "kefu.queries", "kefu.lib", "kefu.access", "kefu.errors")
 # Functions whose returned strings become refusals (``raise Invalid(problem)``).
@@ -76,9 +81,10 @@ def load(name: str) -> Module:
 
 
 def page_roots() -> set[tuple[str, str]]:
-    """The actions and queries the pages call (imported by name from their modules)."""
+    """The actions and queries the pages and the workspace script call (imported by
+    name from their modules)."""
     roots = set(METHOD_ROOTS)
-    for path in PAGES.rglob("*.py"):
+    for path in (*PAGES.rglob("*.py"), *SCRIPT_APIS):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and node.module and _followed(node.module):
                 roots.update((node.module, alias.name) for alias in node.names)

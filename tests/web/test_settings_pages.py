@@ -15,6 +15,7 @@ OWNER_ONLY = (
     "/settings/hours",
     "/settings/widget",
     "/settings/api-keys",
+    "/settings/webhooks",
     "/settings/audit",
 )
 MANAGERS = ("/settings/agents", "/settings/agents/new", "/settings/teams")

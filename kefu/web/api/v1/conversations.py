@@ -9,7 +9,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, Field
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from kefu.access import Actor
 from kefu.actions.conversations import (
     do_assign_conversation,
     do_close_conversation,
@@ -159,6 +161,14 @@ async def get_messages(
 async def post_message(
     conversation_id: IdPath, body: MessageIn, session: SessionDep, actor: ActorDep
 ) -> MessageOut:
+    return await send_message(session, actor, conversation_id, body)
+
+
+async def send_message(
+    session: AsyncSession, actor: Actor, conversation_id: int, body: MessageIn
+) -> MessageOut:
+    """Send ``body`` as ``actor`` and commit: the same step whether staff or the widget's
+    visitor sends, so both routes answer alike."""
     message = await do_send_message(
         session,
         actor,

@@ -13,14 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor
 from kefu.actions.conversations import do_rate_conversation, do_start_conversation
-from kefu.actions.messages import do_send_message
 from kefu.actions.visitors import do_identify_visitor, do_record_page_view, shop_by_slug
 from kefu.lib.tokens import read_visitor_token, sign_visitor_token
 from kefu.models import Channel, Conversation, ConversationStatus, Skill
 from kefu.queries.conversations import get_conversation, list_messages
 from kefu.queries.routing import queue_position, wait_estimator
 from kefu.queries.visitors import invitation_now
-from kefu.web.api.v1.conversations import MessageIn, MessageOut, RatingIn
+from kefu.web.api.v1.conversations import MessageIn, MessageOut, RatingIn, send_message
 from kefu.web.api.v1.schemas import ERROR_RESPONSES, ApiModel, CursorQuery, IdPath, PageOut
 from kefu.web.deps import SessionDep, SettingsDep, VisitorDep
 from kefu.web.ratelimits import limit_widget
@@ -183,26 +182,14 @@ async def get_own_messages(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> PageOut[MessageOut]:
     page = await list_messages(session, visitor, conversation_id, cursor=cursor, limit=limit)
-    return PageOut(
-        items=[MessageOut.model_validate(m) for m in page.items], next_cursor=page.next_cursor
-    )
+    return PageOut.of(page, MessageOut)
 
 
 @router.post("/conversations/{conversation_id}/messages", summary="Send a message")
 async def post_own_message(
     conversation_id: IdPath, body: MessageIn, session: SessionDep, visitor: VisitorDep
 ) -> MessageOut:
-    message = await do_send_message(
-        session,
-        visitor,
-        conversation_id,
-        body.body,
-        body.client_id,
-        kind=body.kind,
-        payload=body.payload,
-    )
-    await session.commit()
-    return MessageOut.model_validate(message)
+    return await send_message(session, visitor, conversation_id, body)
 
 
 @router.post("/conversations/{conversation_id}/rating", summary="Rate the conversation 1–5")

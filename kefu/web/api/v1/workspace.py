@@ -201,10 +201,7 @@ async def get_inbox(
 ) -> PageOut[InboxItemOut]:
     filters = InboxFilters(view, status, channel, skill, tag, q)
     page = await inbox(session, actor, filters, cursor=cursor, limit=limit)
-    return PageOut(
-        items=[InboxItemOut.model_validate(row) for row in page.items],
-        next_cursor=page.next_cursor,
-    )
+    return PageOut.of(page, InboxItemOut)
 
 
 @router.post(

@@ -25,7 +25,8 @@
   async function api(method, path, body) {
     const response = await fetch(path, {
       method,
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": config.csrf },
+      // The page's language is the user's: refusals come back written for them in it.
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": config.csrf, "Accept-Language": document.documentElement.lang },
       body: body === undefined ? undefined : JSON.stringify(body),
       credentials: "same-origin",
     });
@@ -33,6 +34,16 @@
     const data = await response.json().catch(() => null);
     if (!response.ok) throw new Error((data && data.error && data.error.message) || T.error);
     return data;
+  }
+
+  // A refusal or failure, shown in the page (read out by screen readers) until dismissed
+  // or replaced; the text is the server's, put in as text.
+  let problemTimer = null;
+  function showProblem(message) {
+    $("ws-problem-text").textContent = message || T.error;
+    $("ws-problem").hidden = false;
+    clearTimeout(problemTimer);
+    problemTimer = setTimeout(() => { $("ws-problem").hidden = true; }, 10000);
   }
 
   // ---- conversation list -------------------------------------------------------------
@@ -299,8 +310,9 @@
       appendMessage(m);
       if (m.client_id) acknowledged(m.client_id);
       if (m.sender_kind === "visitor") {
+        const seen = open && !document.hidden && document.hasFocus();
         if (open && !document.hidden) markRead();
-        if (document.hidden) notify(m);
+        if (!seen) notify(m);
       }
       reloadList(300);
     } else if (name.startsWith("conversation.")) {
@@ -329,13 +341,16 @@
     state.socket.send(JSON.stringify({ type: "typing", conversation_id: state.current.id, typing: true }));
   }
 
-  // A new message while the tab is hidden: a system notification and a short chime.
+  // A shopper's message the agent is not looking at (another conversation, or the tab is
+  // hidden or unfocused): a system notification and a short chime. One AudioContext for
+  // the page, as browsers cap how many a page may open.
+  let audio = null;
   function notify(m) {
     if ("Notification" in window && Notification.permission === "granted") {
       new Notification(T.new_message, { body: m.kind === "text" ? m.body.slice(0, 80) : T.card, tag: `kefu-${m.conversation_id}` });
     }
     try {
-      const audio = new AudioContext();
+      audio = audio || new AudioContext();
       const tone = audio.createOscillator();
       const gain = audio.createGain();
       tone.frequency.value = 880;
@@ -540,7 +555,7 @@
         }
         form.reset();
         reloadList();
-      } catch (error) { alert(error.message); }
+      } catch (error) { showProblem(error.message); }
     });
   }
 
@@ -549,7 +564,7 @@
       Object.assign(state.current, await api("POST", `/api/v1/conversations/${state.current.id}/assign`, { agent_id: config.agent_id }));
       renderHead();
       reloadList();
-    } catch (error) { alert(error.message); }
+    } catch (error) { showProblem(error.message); }
   });
 
   // ---- keys and wiring -----------------------------------------------------------------
@@ -603,7 +618,10 @@
     if ("Notification" in window && Notification.permission === "default") Notification.requestPermission();
   }, { once: true });
 
+  $("ws-problem-close").addEventListener("click", () => { $("ws-problem").hidden = true; });
+
   setInterval(tickTimers, 1000);
+  setInterval(() => reloadList(), 60000);  // snoozed conversations come back when their time comes
   loadList();
   connect();
 })();
