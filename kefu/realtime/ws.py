@@ -37,6 +37,7 @@ from kefu.queries.conversations import get_conversation
 from kefu.queries.streams import events_after, last_event_id, shop_events_after
 from kefu.realtime.hub import Connection, Frame, Hub
 from kefu.web.deps import SESSION_COOKIE
+from kefu.web.messages import in_accepted_language
 from kefu.web.ratelimits import WidgetLimits
 
 log = logging.getLogger(__name__)
@@ -168,6 +169,7 @@ class SocketSession:
         self.publish = state.pubsub.publish
         self.widget_limits: WidgetLimits = state.widget_limits
         self.visitor_token = websocket.query_params.get("token")
+        self.language = websocket.headers.get("accept-language")  # sent with the upgrade
 
     async def run(self) -> None:
         await self.websocket.accept()
@@ -264,7 +266,8 @@ class SocketSession:
                 return None
             return {"type": "pong"}
         except DomainError as exc:
-            return error_frame(exc.code, exc.message, **_echo_client_id(frame))
+            message = in_accepted_language(self.language, exc.message)
+            return error_frame(exc.code, message, **_echo_client_id(frame))
         except Exception:
             log.exception("handling a %s frame failed", frame.type)
             return error_frame(
