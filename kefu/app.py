@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -14,7 +13,6 @@ from kefu.db import make_engine, make_sessionmaker, make_sync_sqlite_engine
 from kefu.eventbus import EventBus
 from kefu.events import Event
 from kefu.groupcommit import GroupCommit
-from kefu.lib.segment import warm_up
 from kefu.realtime.hub import Hub
 from kefu.realtime.pubsub import make_backend
 from kefu.realtime.ws import ReplaySource
@@ -64,9 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await pubsub.start()
         if settings.worker_enabled:
             worker.start()
-        segmenter = asyncio.create_task(asyncio.to_thread(warm_up))
         yield
-        await segmenter
         await worker.stop()
         await hub.close_all()
         await group_commit.stop()
