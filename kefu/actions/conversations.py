@@ -51,9 +51,6 @@ from kefu.queries.conversations import (
 
 MAX_SUMMARY = 2000
 _VISITOR_PUBLIC_ID = select(Visitor.public_id).where(Visitor.id == bindparam("id"))
-# A visitor's public id never changes, so every message need not look it up again.
-MAX_CACHED_PUBLIC_IDS = 100_000
-_public_ids: dict[int, str] = {}
 MAX_COMMENT = 1000
 
 
@@ -81,15 +78,8 @@ def visitor_streams_sync(session: Session, conversation: Conversation) -> frozen
     """``visitor_streams`` on a synchronous session."""
     if conversation.visitor_id is None:
         return frozenset()
-    public_id = _public_ids.get(conversation.visitor_id)
-    if public_id is None:
-        public_id = session.scalar(_VISITOR_PUBLIC_ID, {"id": conversation.visitor_id})
-        if public_id is None:
-            return frozenset()
-        if len(_public_ids) >= MAX_CACHED_PUBLIC_IDS:
-            _public_ids.clear()
-        _public_ids[conversation.visitor_id] = public_id
-    return frozenset({visitor_stream(public_id)})
+    public_id = session.scalar(_VISITOR_PUBLIC_ID, {"id": conversation.visitor_id})
+    return frozenset() if public_id is None else frozenset({visitor_stream(public_id)})
 
 
 async def announce_message(
