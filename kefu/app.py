@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,13 +9,13 @@ from fastapi import FastAPI
 
 from kefu import __version__
 from kefu.channels.web_widget import install_widget
-from kefu.db import make_engine, make_sessionmaker, write_gate
+from kefu.db import make_engine, make_sessionmaker, make_sync_sqlite_engine
 from kefu.eventbus import EventBus
 from kefu.events import Event
-from kefu.lib.segment import warm_up
+from kefu.groupcommit import GroupCommit
 from kefu.realtime.hub import Hub
 from kefu.realtime.pubsub import make_backend
-from kefu.realtime.ws import replay_source
+from kefu.realtime.ws import ReplaySource
 from kefu.realtime.ws import router as ws_router
 from kefu.settings import Settings
 from kefu.web.api.v1 import api_router
@@ -41,28 +40,32 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     engine = make_engine(settings.effective_database_url)
     bus = EventBus()
     sessionmaker = make_sessionmaker(engine, bus=bus)
-    hub = Hub(replay_source(sessionmaker), heartbeat_seconds=settings.ws_heartbeat_seconds)
+    hub = Hub(ReplaySource(sessionmaker), heartbeat_seconds=settings.ws_heartbeat_seconds)
     pubsub = make_backend(settings.redis_url, hub.receive, hub.wake_all)
 
     def ring(event: Event) -> None:
-        """After a commit, wake the sockets of the event's streams, in every process."""
+        """After a commit, wake the shop's live feed in every process."""
         if event.recipients:
-            pubsub.publish({"streams": sorted(event.recipients)})
+            pubsub.publish({"shop": event.shop_id})
 
     bus.subscribe("*", ring)
+    group_commit = GroupCommit(
+        sessionmaker,
+        sqlite_engine=make_sync_sqlite_engine(settings.effective_database_url),
+        bus=bus,
+    )
     worker = Worker(sessionmaker, settings)
-    bus.subscribe("*", lambda _event: worker.wake())
+    bus.on_jobs_queued(worker.wake)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await pubsub.start()
         if settings.worker_enabled:
             worker.start()
-        segmenter = asyncio.create_task(asyncio.to_thread(warm_up))
         yield
-        await segmenter
         await worker.stop()
         await hub.close_all()
+        await group_commit.stop()
         await pubsub.stop()
         await engine.dispose()
 
@@ -79,7 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.bus = bus
     app.state.sessionmaker = sessionmaker
-    app.state.write_gate = write_gate(settings.effective_database_url)
+    app.state.group_commit = group_commit
     app.state.hub = hub
     app.state.pubsub = pubsub
     app.state.worker = worker

@@ -6,13 +6,12 @@ embedded default behaves like a server database under concurrent readers.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -49,14 +48,15 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(url, **kwargs)
 
 
-def write_gate(url: str) -> AbstractAsyncContextManager[Any]:
-    """What a hot write path of one process holds around its transaction.
-
-    SQLite has one writer at a time; without a queue, concurrent writers collide and
-    wait in SQLite's busy handler, which sleeps in steps of up to 100 ms (measured by
-    ``kefu bench chat``: 175 msgs/s, p99 0.7 s). Queued on an asyncio lock they take
-    turns at once. PostgreSQL locks rows itself, so nothing is held there."""
-    return asyncio.Lock() if is_sqlite(url) else nullcontext()
+def make_sync_sqlite_engine(url: str) -> Engine | None:
+    """A synchronous engine on the same SQLite file as ``url`` (None for anything else):
+    for a thread that runs many statements in one go without a hand-off per statement."""
+    parsed = make_url(url)
+    if not is_sqlite(url) or not parsed.database or parsed.database == ":memory:":
+        return None
+    engine = create_engine(parsed.set(drivername="sqlite+pysqlite"), pool_size=1)
+    event.listen(engine, "connect", _set_sqlite_pragmas)
+    return engine
 
 
 def make_sessionmaker(engine: AsyncEngine, **info: Any) -> async_sessionmaker[AsyncSession]:

@@ -4,6 +4,7 @@ The realtime hub and Redis fan-out subscribe here too, so actions never know who
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Callable
@@ -18,6 +19,7 @@ Listener = Callable[[Event], None]
 class EventBus:
     def __init__(self) -> None:
         self._listeners: dict[str, list[Listener]] = defaultdict(list)
+        self._job_listeners: list[Callable[[], None]] = []
 
     def subscribe(self, name: str, listener: Listener) -> None:
         """Call ``listener`` for every event named ``name`` ("*" for all)."""
@@ -34,3 +36,30 @@ class EventBus:
                 listener(event)
             except Exception:
                 log.exception("listener %r failed on %s", listener, event.name)
+
+    def on_jobs_queued(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` after a commit that queued background jobs (the worker)."""
+        self._job_listeners.append(listener)
+
+    def jobs_queued(self) -> None:
+        """A transaction that queued jobs committed: wake whoever runs them."""
+        for listener in self._job_listeners:
+            try:
+                listener()
+            except Exception:
+                log.exception("job listener %r failed", listener)
+
+
+class LoopBus:
+    """The bus as seen from another thread (the SQLite writer): everything it is told is
+    handed to the event loop's thread, in order, where the listeners live."""
+
+    def __init__(self, bus: EventBus, loop: asyncio.AbstractEventLoop) -> None:
+        self._bus = bus
+        self._loop = loop
+
+    def publish(self, event: Event) -> None:
+        self._loop.call_soon_threadsafe(self._bus.publish, event)
+
+    def jobs_queued(self) -> None:
+        self._loop.call_soon_threadsafe(self._bus.jobs_queued)

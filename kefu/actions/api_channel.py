@@ -112,7 +112,7 @@ async def do_receive_api_message(
         raise Forbidden("only an API key of the shop's adapter posts channel messages")
     actor.require(Permission.HANDLE_CONVERSATIONS)
     client_id = uuid.uuid5(_MESSAGE_NAMESPACE, external_message_id)
-    stored = await stored_message(session, actor.shop_id, client_id)
+    stored = await session.run_sync(stored_message, actor.shop_id, client_id)
     if stored is not None:
         return _same(stored, external_conversation_id), False
     body = message_body(text, MessageKind.TEXT, None)
@@ -126,8 +126,8 @@ async def do_receive_api_message(
     external = {"conversation_id": external_conversation_id, "message_id": external_message_id}
     if sent_at is not None:
         external["sent_at"] = sent_at.isoformat()
-    message = await insert_message(
-        session,
+    message = await session.run_sync(
+        insert_message,
         {
             "shop_id": actor.shop_id,
             "conversation_id": conversation.id,
@@ -141,7 +141,7 @@ async def do_receive_api_message(
         },
     )
     if message is None:  # a concurrent retry stored it first
-        stored = await stored_message(session, actor.shop_id, client_id)
+        stored = await session.run_sync(stored_message, actor.shop_id, client_id)
         assert stored is not None
         return _same(stored, external_conversation_id), False
     conversation.last_message_at = message.created_at

@@ -15,27 +15,38 @@ from kefu.events import Event
 from kefu.models import AuditEntry
 
 _PENDING = "kefu_pending_events"
+_JOBS_QUEUED = "kefu_jobs_queued"
 SECRET_FIELDS = frozenset({"password_hash", "key_hash", "token_hash", "widget_secret", "secret"})
 
 
-def publish_on_commit(session: AsyncSession, evt: Event) -> None:
+def publish_on_commit(session: AsyncSession | Session, evt: Event) -> None:
     """Queue ``evt`` to be published when (and only if) the transaction commits."""
-    session.sync_session.info.setdefault(_PENDING, []).append(evt)
+    session.info.setdefault(_PENDING, []).append(evt)
+
+
+def wake_jobs_on_commit(session: AsyncSession | Session) -> None:
+    """Tell the job worker after commit that this transaction queued jobs (and only
+    then: waking it after every message would cost a round of job queries each)."""
+    session.info[_JOBS_QUEUED] = True
 
 
 @event.listens_for(Session, "after_commit")
 def _publish_pending(session: Session) -> None:
     pending: list[Event] = session.info.pop(_PENDING, [])
+    jobs_queued = session.info.pop(_JOBS_QUEUED, False)
     bus = session.info.get("bus")
     if bus is None:
         return
     for evt in pending:
         bus.publish(evt)
+    if jobs_queued:
+        bus.jobs_queued()
 
 
 @event.listens_for(Session, "after_rollback")
 def _drop_pending(session: Session) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(_JOBS_QUEUED, None)
 
 
 def _jsonable(value: Any) -> Any:

@@ -11,12 +11,14 @@ from datetime import datetime
 from types import ModuleType
 from typing import Any
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from kefu.access import Actor, Permission
 from kefu.actions.base import record_audit, snapshot
 from kefu.actions.checks import choice, clean_text
-from kefu.actions.streams import emit
+from kefu.actions.streams import emit, emit_sync
 from kefu.errors import Conflict, Forbidden, Invalid, NotFound
 from kefu.events import (
     ConversationChanged,
@@ -41,12 +43,14 @@ from kefu.models.base import utcnow
 from kefu.queries.access import fetch_owned
 from kefu.queries.conversations import (
     conversation_data,
+    conversation_for,
     get_conversation,
     message_data,
     open_conversation_of,
 )
 
 MAX_SUMMARY = 2000
+_VISITOR_PUBLIC_ID = select(Visitor.public_id).where(Visitor.id == bindparam("id"))
 MAX_COMMENT = 1000
 
 
@@ -67,20 +71,30 @@ def staff_stream(conversation: Conversation) -> str:
 
 async def visitor_streams(session: AsyncSession, conversation: Conversation) -> frozenset[str]:
     """The visitor's stream, or none for a conversation without a widget visitor."""
+    return await session.run_sync(visitor_streams_sync, conversation)
+
+
+def visitor_streams_sync(session: Session, conversation: Conversation) -> frozenset[str]:
+    """``visitor_streams`` on a synchronous session."""
     if conversation.visitor_id is None:
         return frozenset()
-    visitor = await session.get(Visitor, conversation.visitor_id)
-    return frozenset() if visitor is None else frozenset({visitor_stream(visitor.public_id)})
+    public_id = session.scalar(_VISITOR_PUBLIC_ID, {"id": conversation.visitor_id})
+    return frozenset() if public_id is None else frozenset({visitor_stream(public_id)})
 
 
 async def announce_message(
     session: AsyncSession, conversation: Conversation, message: Message
 ) -> None:
     """Emit ``message.created`` to the staff side and, unless it is a note, the visitor."""
+    await session.run_sync(announce_message_sync, conversation, message)
+
+
+def announce_message_sync(session: Session, conversation: Conversation, message: Message) -> None:
+    """``announce_message`` on a synchronous session."""
     recipients = {staff_stream(conversation)}
     if message.kind is not MessageKind.NOTE:
-        recipients |= await visitor_streams(session, conversation)
-    await emit(
+        recipients |= visitor_streams_sync(session, conversation)
+    emit_sync(
         session,
         MessageCreated(
             conversation.shop_id,
@@ -112,10 +126,15 @@ async def announce_change(
 
 async def load_for_staff(session: AsyncSession, actor: Actor, conversation_id: int) -> Conversation:
     """A conversation of the actor's shop that the actor may work on."""
+    return await session.run_sync(load_for_staff_sync, actor, conversation_id)
+
+
+def load_for_staff_sync(session: Session, actor: Actor, conversation_id: int) -> Conversation:
+    """``load_for_staff`` on a synchronous session."""
     if actor.is_visitor:
         raise Forbidden("visitors cannot do this")
     actor.require(Permission.HANDLE_CONVERSATIONS)
-    return await get_conversation(session, actor, conversation_id)
+    return conversation_for(session, actor, conversation_id)
 
 
 async def do_start_conversation(

@@ -6,20 +6,22 @@ racing each other on two connections still leave one row and get the same answer
 
 from __future__ import annotations
 
+import functools
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Executable, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from kefu.access import Actor
 from kefu.actions.checks import choice
-from kefu.actions.conversations import announce_message, load_for_staff
+from kefu.actions.conversations import announce_message_sync, load_for_staff_sync
 from kefu.errors import Conflict, Invalid
 from kefu.models import Conversation, ConversationStatus, Message, MessageKind, SenderKind
 from kefu.models.base import utcnow
-from kefu.queries.conversations import get_conversation
+from kefu.queries.conversations import conversation_for
 
 MAX_BODY = 5000
 VISITOR_KINDS = frozenset({MessageKind.TEXT, MessageKind.IMAGE, MessageKind.CARD})
@@ -59,17 +61,15 @@ def _sender(actor: Actor) -> tuple[SenderKind, int | None]:
     return kind, None if kind is SenderKind.SYSTEM else actor.id
 
 
-async def _load(session: AsyncSession, actor: Actor, conversation_id: int) -> Conversation:
+def _load(session: Session, actor: Actor, conversation_id: int) -> Conversation:
     if actor.is_visitor:
-        return await get_conversation(session, actor, conversation_id)
-    return await load_for_staff(session, actor, conversation_id)
+        return conversation_for(session, actor, conversation_id)
+    return load_for_staff_sync(session, actor, conversation_id)
 
 
-async def stored_message(
-    session: AsyncSession, shop_id: int, client_id: uuid.UUID
-) -> Message | None:
+def stored_message(session: Session, shop_id: int, client_id: uuid.UUID) -> Message | None:
     """The shop's message sent before with this ``client_id``, if any."""
-    return await session.scalar(
+    return session.scalar(
         select(Message).where(Message.shop_id == shop_id, Message.client_id == client_id)
     )
 
@@ -90,17 +90,30 @@ def _same_message(
     return message
 
 
-async def insert_message(session: AsyncSession, values: dict[str, Any]) -> Message | None:
-    """Insert unless (shop, client_id) exists: the new message, or None on a conflict."""
-    dialect = session.get_bind().dialect.name
+@functools.cache
+def _insert_unless_sent(dialect: str) -> Executable:
+    """``INSERT … ON CONFLICT (shop_id, client_id) DO NOTHING RETURNING id``, built once:
+    a plain table statement with bound values skips the ORM's per-row bookkeeping."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = (
-        insert(Message)
-        .values(**values)
+    table = Message.__table__
+    return (
+        insert(table)
         .on_conflict_do_nothing(index_elements=["shop_id", "client_id"])
-        .returning(Message)
+        .returning(table.c.id)
     )
-    return await session.scalar(stmt)
+
+
+def insert_message(session: Session, values: dict[str, Any]) -> Message | None:
+    """Insert unless (shop, client_id) exists: the new message (in the session, as if
+    loaded), or None on a conflict."""
+    statement = _insert_unless_sent(session.get_bind().dialect.name)
+    new_id = session.execute(statement, values).scalar()
+    if new_id is None:
+        return None
+    message = Message(id=new_id, **values)
+    make_transient_to_detached(message)
+    session.add(message)
+    return message
 
 
 def _touch(conversation: Conversation, message: Message) -> None:
@@ -127,15 +140,30 @@ async def do_send_message(
 
     A retry with the same ``client_id`` returns the stored message and tells nobody again.
     A message is not audited: the message row is itself the record of who said what."""
-    conversation = await _load(session, actor, conversation_id)
+    return await session.run_sync(
+        send_message, actor, conversation_id, body, client_id, kind=kind, payload=payload
+    )
+
+
+def send_message(
+    session: Session,
+    actor: Actor,
+    conversation_id: int,
+    body: Any,
+    client_id: Any,
+    *,
+    kind: MessageKind | str = MessageKind.TEXT,
+    payload: dict[str, Any] | None = None,
+) -> Message:
+    """``do_send_message`` on a synchronous session: what the chat socket's group commit
+    runs, many messages to a transaction."""
+    conversation = _load(session, actor, conversation_id)
     kind = choice(MessageKind, kind, "kind")
     if kind not in (VISITOR_KINDS if actor.is_visitor else STAFF_KINDS):
         raise Invalid(f"{kind.value} messages cannot be sent here", field="kind")
     cid, sender = _client_id(client_id), _sender(actor)
     if conversation.status is ConversationStatus.CLOSED:
-        stored = await stored_message(
-            session, actor.shop_id, cid
-        )  # a late retry still gets its answer
+        stored = stored_message(session, actor.shop_id, cid)  # a late retry gets its answer
         if stored is not None:
             return _same_message(stored, conversation.id, sender)
         raise Conflict("this conversation is closed; start a new one")
@@ -150,12 +178,12 @@ async def do_send_message(
         "client_id": cid,
         "created_at": utcnow(),
     }
-    message = await insert_message(session, values)
+    message = insert_message(session, values)
     if message is None:  # sent before (a retry), or a concurrent retry won the race
-        stored = await stored_message(session, actor.shop_id, cid)
+        stored = stored_message(session, actor.shop_id, cid)
         assert stored is not None  # the conflict means the row exists and is committed
         return _same_message(stored, conversation.id, sender)
     _touch(conversation, message)
-    await session.flush()
-    await announce_message(session, conversation, message)
+    session.flush()
+    announce_message_sync(session, conversation, message)
     return message

@@ -30,20 +30,23 @@ def _forget_locks(session: Session, transaction: SessionTransaction) -> None:
         session.info.pop(_LOCKED, None)
 
 
-async def _lock_shop_streams(session: AsyncSession, shop_id: int) -> None:
-    locked: set[int] = session.sync_session.info.setdefault(_LOCKED, set())
+def _lock_shop_streams(session: Session, shop_id: int) -> None:
+    locked: set[int] = session.info.setdefault(_LOCKED, set())
     if shop_id in locked or session.get_bind().dialect.name != "postgresql":
         return
-    await session.execute(
-        text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_NAMESPACE | shop_id}
-    )
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_NAMESPACE | shop_id})
     locked.add(shop_id)
 
 
 async def emit(session: AsyncSession, event: Event) -> None:
     """Store ``event`` for each of its recipient streams, queue its webhook deliveries,
     and publish it after commit."""
-    await _lock_shop_streams(session, event.shop_id)
+    await session.run_sync(emit_sync, event)
+
+
+def emit_sync(session: Session, event: Event) -> None:
+    """``emit`` on a synchronous session (the chat hot path)."""
+    _lock_shop_streams(session, event.shop_id)
     now = utcnow()
     rows = [
         {
@@ -56,6 +59,6 @@ async def emit(session: AsyncSession, event: Event) -> None:
         for stream in sorted(event.recipients)
     ]
     if rows:  # one statement for all recipients; nobody needs the new ids here
-        await session.execute(insert(StreamEvent), rows)
-    await enqueue_deliveries(session, event)
+        session.execute(insert(StreamEvent.__table__), rows)
+    enqueue_deliveries(session, event)
     publish_on_commit(session, event)

@@ -13,9 +13,10 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from kefu.access import Actor, Permission
-from kefu.actions.base import record_audit, snapshot
+from kefu.actions.base import record_audit, snapshot, wake_jobs_on_commit
 from kefu.errors import Conflict, Invalid
 from kefu.events import ConversationChanged, Event, MessageCreated, shop_stream
 from kefu.lib.secrets import new_token
@@ -125,6 +126,7 @@ async def do_test_webhook(session: AsyncSession, actor: Actor, endpoint_id: int)
     delivery = _delivery(endpoint, TEST_EVENT, {"message": "来自 Kefu 的测试事件"})
     session.add(delivery)
     await session.flush()
+    wake_jobs_on_commit(session)
     record_audit(session, actor, "webhook.test", "webhook", endpoint.id)
     return delivery
 
@@ -143,6 +145,7 @@ async def do_replay_delivery(
     delivery.attempts = 0
     delivery.next_attempt_at = utcnow()
     await session.flush()
+    wake_jobs_on_commit(session)
     record_audit(
         session,
         actor,
@@ -155,11 +158,11 @@ async def do_replay_delivery(
     return delivery
 
 
-async def _is_api_conversation(session: AsyncSession, event: Event) -> bool:
+def _is_api_conversation(session: Session, event: Event) -> bool:
     conversation_id = event.payload.get("conversation_id") or event.payload.get(
         "conversation", {}
     ).get("id")
-    conversation = await session.get(Conversation, conversation_id)
+    conversation = session.get(Conversation, conversation_id)
     return conversation is not None and conversation.channel is Channel.API
 
 
@@ -173,18 +176,20 @@ def _reported(event: Event) -> bool:
     return isinstance(event, ConversationChanged) and shop_stream(event.shop_id) in event.recipients
 
 
-async def enqueue_deliveries(session: AsyncSession, event: Event) -> None:
-    """Write one delivery per subscribed active endpoint, in the event's transaction."""
-    if not _reported(event):
+def enqueue_deliveries(session: Session, event: Event) -> None:
+    """Write one delivery per subscribed active endpoint, in the event's transaction.
+
+    The conversation's channel is checked first: it is already loaded by the action, so
+    the widget's chats pay no query for webhooks they never send."""
+    if not _reported(event) or not _is_api_conversation(session, event):
         return
-    endpoints = (
-        await session.scalars(
-            select(WebhookEndpoint).where(
-                WebhookEndpoint.shop_id == event.shop_id, WebhookEndpoint.active.is_(True)
-            )
+    endpoints = session.scalars(
+        select(WebhookEndpoint).where(
+            WebhookEndpoint.shop_id == event.shop_id, WebhookEndpoint.active.is_(True)
         )
     ).all()
     wanted = [e for e in endpoints if event.name in e.event_types]
-    if not wanted or not await _is_api_conversation(session, event):
+    if not wanted:
         return
     session.add_all(_delivery(endpoint, event.name, event.payload) for endpoint in wanted)
+    wake_jobs_on_commit(session)

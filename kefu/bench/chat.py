@@ -76,6 +76,8 @@ class Server:
             str(self.port),
             "--log-level",
             "warning",
+            "--ws-per-message-deflate",
+            "false",  # as `kefu serve` runs it
             env=self.env,
         )
         for _ in range(START_ATTEMPTS):

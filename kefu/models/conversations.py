@@ -148,7 +148,10 @@ class StreamEvent(ShopOwned, Base):
     everything after the last id it saw."""
 
     __tablename__ = "stream_events"
-    __table_args__ = (Index("ix_stream_events_stream_id", "stream", "id"),)
+    __table_args__ = (
+        Index("ix_stream_events_stream_id", "stream", "id"),
+        Index("ix_stream_events_shop_id_id", "shop_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     stream: Mapped[str] = mapped_column(String(80))

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from kefu.access import Actor, Permission
 from kefu.errors import Invalid, NotFound
@@ -22,7 +23,7 @@ from kefu.models import (
     Skill,
     Visitor,
 )
-from kefu.queries.access import fetch_owned
+from kefu.queries.access import owned_row
 from kefu.queries.pagination import Page, paginate
 
 
@@ -39,14 +40,21 @@ async def get_conversation(
 ) -> Conversation:
     """The conversation if the actor may see it: any of the shop's for staff, only their
     own for a visitor."""
+    return await session.run_sync(conversation_for, actor, conversation_id)
+
+
+def conversation_for(session: Session, actor: Actor, conversation_id: int) -> Conversation:
+    """``get_conversation`` on a synchronous session."""
     if actor.is_visitor:
-        conversation = await fetch_owned(
+        conversation = owned_row(
             session, actor, Conversation, conversation_id, "conversation", permission=None
         )
         if conversation.visitor_id != actor.id:
             raise NotFound("conversation")
         return conversation
-    return await fetch_owned(session, actor, Conversation, conversation_id, "conversation")
+    return owned_row(
+        session, actor, Conversation, conversation_id, "conversation", Permission.READ_SHOP_DATA
+    )
 
 
 async def list_conversations(

@@ -11,6 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kefu.models import StreamEvent
 
 
+def _frame(event_id: int, name: str, payload: Any) -> dict[str, Any]:
+    return {"type": "event", "id": event_id, "name": name, "data": payload}
+
+
 async def events_after(
     session: AsyncSession, streams: Iterable[str], after_id: int, limit: int
 ) -> list[dict[str, Any]]:
@@ -22,9 +26,27 @@ async def events_after(
         .order_by(StreamEvent.id)
         .limit(limit)
     )
-    return [{"type": "event", "id": i, "name": n, "data": p} for i, n, p in rows]
+    return [_frame(*row) for row in rows]
 
 
-async def last_event_id(session: AsyncSession) -> int:
-    """The newest id in the log (0 when empty): where a client with no history starts."""
-    return await session.scalar(select(func.coalesce(func.max(StreamEvent.id), 0))) or 0
+async def shop_events_after(
+    session: AsyncSession, shop_id: int, after_id: int, limit: int
+) -> list[tuple[str, dict[str, Any]]]:
+    """Up to ``limit`` events of every stream of the shop after ``after_id``, oldest
+    first, each with its stream: what one shop's live feed hands to its sockets."""
+    rows = await session.execute(
+        select(StreamEvent.stream, StreamEvent.id, StreamEvent.name, StreamEvent.payload)
+        .where(StreamEvent.shop_id == shop_id, StreamEvent.id > after_id)
+        .order_by(StreamEvent.id)
+        .limit(limit)
+    )
+    return [(stream, _frame(i, n, p)) for stream, i, n, p in rows]
+
+
+async def last_event_id(session: AsyncSession, shop_id: int) -> int:
+    """The shop's newest id in the log (0 when none): where a client with no history
+    starts. Per shop, because only within a shop do ids become visible in order."""
+    found = await session.scalar(
+        select(func.max(StreamEvent.id)).where(StreamEvent.shop_id == shop_id)
+    )
+    return found or 0

@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from kefu.access import Actor, Permission
 from kefu.errors import Invalid
+from kefu.lib import segment
 from kefu.lib.phrases import fill
 from kefu.lib.segment import search_terms
 from kefu.models import (
@@ -205,6 +206,8 @@ async def inbox(
 ) -> Page[InboxRow]:
     """The workspace's conversation list, newest first, with what each line shows."""
     actor.require(Permission.READ_SHOP_DATA)
+    if filters.q:
+        await segment.ready()
     page = await paginate(
         session,
         _filtered(actor, filters),

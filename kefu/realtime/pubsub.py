@@ -1,8 +1,8 @@
 """Fan-out of realtime notices between processes.
 
-A notice is small JSON: ``{"streams": [...]}`` ("new events were committed there"), or
-with ``"frame"`` for an ephemeral frame such as a typing indicator. In one process the
-``MemoryBackend`` hands notices straight to the hub; with ``KEFU_REDIS_URL`` the
+A notice is small JSON: ``{"shop": id}`` ("new events of this shop were committed"), or
+``{"streams": [...], "frame": {...}}`` for an ephemeral frame such as a typing indicator.
+In one process the ``MemoryBackend`` hands notices straight to the hub; with ``KEFU_REDIS_URL`` the
 ``RedisBackend`` publishes them on one Redis channel that every process subscribes to
 (its own notices come back the same way, so each socket is woken exactly by one path)."""
 

@@ -21,20 +21,23 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, WebSocket
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 from starlette.websockets import WebSocketDisconnect
 
 from kefu.access import Actor
 from kefu.actions.conversations import staff_stream, visitor_streams
-from kefu.actions.messages import do_send_message
+from kefu.actions.messages import send_message
 from kefu.errors import DomainError
 from kefu.events import agent_stream, shop_stream, visitor_stream
-from kefu.models import MessageKind
+from kefu.groupcommit import GroupCommit
+from kefu.models import Message, MessageKind
 from kefu.models.base import MAX_ID
 from kefu.queries.auth import agent_actor, api_key_actor, login_from_token, visitor_actor
 from kefu.queries.conversations import get_conversation
-from kefu.queries.streams import events_after, last_event_id
-from kefu.realtime.hub import Connection, FetchEvents, Frame, Hub
+from kefu.queries.streams import events_after, last_event_id, shop_events_after
+from kefu.realtime.hub import Connection, Frame, Hub
 from kefu.web.deps import SESSION_COOKIE
+from kefu.web.messages import in_accepted_language
 from kefu.web.ratelimits import WidgetLimits
 
 log = logging.getLogger(__name__)
@@ -84,14 +87,19 @@ def _echo_client_id(frame: BaseModel) -> dict[str, str]:
     return {} if client_id is None else {"client_id": str(client_id)}
 
 
-def replay_source(sessionmaker: async_sessionmaker[AsyncSession]) -> FetchEvents:
+class ReplaySource:
     """The hub's window on the replay log: one short session per read."""
 
-    async def fetch(streams: frozenset[str], after_id: int, limit: int) -> list[Frame]:
-        async with sessionmaker() as session:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self.sessionmaker = sessionmaker
+
+    async def events_for(self, streams: frozenset[str], after_id: int, limit: int) -> list[Frame]:
+        async with self.sessionmaker() as session:
             return await events_after(session, streams, after_id, limit)
 
-    return fetch
+    async def shop_events(self, shop_id: int, after_id: int, limit: int) -> list[tuple[str, Frame]]:
+        async with self.sessionmaker() as session:
+            return await shop_events_after(session, shop_id, after_id, limit)
 
 
 def streams_of(actor: Actor, public_id: str | None = None) -> frozenset[str]:
@@ -157,10 +165,11 @@ class SocketSession:
         state = websocket.app.state
         self.hub: Hub = state.hub
         self.sessionmaker: async_sessionmaker[AsyncSession] = state.sessionmaker
-        self.write_gate = state.write_gate
+        self.group_commit: GroupCommit = state.group_commit
         self.publish = state.pubsub.publish
         self.widget_limits: WidgetLimits = state.widget_limits
         self.visitor_token = websocket.query_params.get("token")
+        self.language = websocket.headers.get("accept-language")  # sent with the upgrade
 
     async def run(self) -> None:
         await self.websocket.accept()
@@ -171,7 +180,7 @@ class SocketSession:
         if cursor is None:
             await self.websocket.close(POLICY_VIOLATION)
             return
-        connection = self.hub.open(self.streams, cursor)
+        connection = self.hub.open(self.actor.shop_id, self.streams, cursor)
         self._presence(connected=True)
         tasks = [
             asyncio.create_task(self._write(connection)),
@@ -217,7 +226,7 @@ class SocketSession:
             )
             return None
         async with self.sessionmaker() as session:
-            head = await last_event_id(session)
+            head = await last_event_id(session, self.actor.shop_id)
         cursor = head if hello.last_event_id is None else hello.last_event_id
         if cursor > head:
             # The server's log does not know this id (restored backup, another server).
@@ -257,7 +266,8 @@ class SocketSession:
                 return None
             return {"type": "pong"}
         except DomainError as exc:
-            return error_frame(exc.code, exc.message, **_echo_client_id(frame))
+            message = in_accepted_language(self.language, exc.message)
+            return error_frame(exc.code, message, **_echo_client_id(frame))
         except Exception:
             log.exception("handling a %s frame failed", frame.type)
             return error_frame(
@@ -270,8 +280,9 @@ class SocketSession:
         if self.actor.is_visitor:
             client = self.websocket.client
             self.widget_limits.check(client.host if client else None, self.visitor_token)
-        async with self.write_gate, self.sessionmaker() as session:
-            message = await do_send_message(
+
+        def store(session: Session) -> Message:
+            return send_message(
                 session,
                 self.actor,
                 frame.conversation_id,
@@ -280,7 +291,8 @@ class SocketSession:
                 kind=frame.kind,
                 payload=frame.payload,
             )
-            await session.commit()
+
+        message = await self.group_commit.run(store)
         return {"type": "ack", "client_id": str(frame.client_id), "message_id": message.id}
 
     async def _typing(self, frame: TypingFrame) -> None:

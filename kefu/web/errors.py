@@ -17,8 +17,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kefu.errors import DomainError
-from kefu.web import i18n
-from kefu.web.messages import translate_message
+from kefu.web.messages import in_accepted_language
 
 log = logging.getLogger(__name__)
 
@@ -58,14 +57,7 @@ def _login_redirect(request: Request) -> Response:
 
 def _in_accepted_language(request: Request, message: str) -> str:
     """``message`` in the language the request accepts, or as it is without one."""
-    locale = i18n.accepted_locale(request.headers.get("accept-language"))
-    if locale is None:
-        return message
-    token = i18n.activate(locale)
-    try:
-        return translate_message(message)
-    finally:
-        i18n.deactivate(token)
+    return in_accepted_language(request.headers.get("accept-language"), message)
 
 
 def _respond(request: Request, status: int, code: str, message: str, field: str | None) -> Response:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from kefu.web.i18n import N_, gettext
+from kefu.web.i18n import N_, accepted_locale, activate, deactivate, gettext
 
 # (pattern of the action's message, msgid using the pattern's named groups)
 KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
@@ -206,6 +206,19 @@ KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^[\w ]+ not found$", N_("It does not exist, or it belongs to another shop.")),
     )
 )
+
+
+def in_accepted_language(accept_language: str | None, message: str) -> str:
+    """``message`` in the language an ``Accept-Language`` header asks for, or as it is
+    when the header names none Kefu speaks."""
+    locale = accepted_locale(accept_language)
+    if locale is None:
+        return message
+    token = activate(locale)
+    try:
+        return translate_message(message)
+    finally:
+        deactivate(token)
 
 
 def translate_message(message: str) -> str:

@@ -10,7 +10,6 @@ by the ``X-Kefu-Delivery`` id)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import os
@@ -115,9 +114,11 @@ class Worker:
             )
             return list(rows)
 
-    async def run_once(self) -> int:
-        """Re-queue stale rows, then send every due delivery; returns how many were tried."""
-        await self.requeue_stale()
+    async def run_once(self, *, requeue: bool = True) -> int:
+        """Re-queue stale rows (unless told not to), then send every due delivery;
+        returns how many were tried."""
+        if requeue:
+            await self.requeue_stale()
         tried = 0
         while due := await self._due():
             for delivery_id in due:
@@ -174,14 +175,20 @@ class Worker:
             delivery.next_attempt_at = utcnow() + timedelta(seconds=wait)
 
     async def _loop(self) -> None:
+        """A round at every poll, and one whenever a commit queued jobs; stale leases are
+        looked for at the polls only (a lease lasts far longer than a poll)."""
+        woken = False
         while True:
             try:
-                await self.run_once()
+                await self.run_once(requeue=not woken)
             except Exception:  # a database hiccup must not end the worker for good
                 log.exception("worker round failed; trying again")
             self._wake.clear()
-            with contextlib.suppress(TimeoutError):
+            woken = True
+            try:
                 await asyncio.wait_for(self._wake.wait(), self.settings.worker_poll_seconds)
+            except TimeoutError:
+                woken = False
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._loop(), name=f"kefu-worker {self.name}")

@@ -63,3 +63,14 @@ async def test_quick_chat_bench_ends_with_one_json_line(kefu_cli):
     assert result["p99_ms"] >= result["p50_ms"] > 0
     assert result["msgs_per_cpu_second"] > 0
     assert "bare Starlette WebSocket relay" in err  # progress goes to stderr
+
+
+async def test_quick_idle_bench_holds_every_socket_and_reports_memory(kefu_cli):
+    code, out, err = await kefu_cli("bench", "idle", "--quick")
+    assert code == 0, err
+    result = json.loads(out.strip().splitlines()[-1])
+    assert set(result) >= KEYS
+    assert (result["bench"], result["metric"], result["unit"]) == ("idle", "server_rss_mib", "MiB")
+    assert result["connections"] == 500
+    assert result["value"] > result["empty_server_mib"] > 0
+    assert result["baseline_value"] > 0 and result["ratio"] > 0

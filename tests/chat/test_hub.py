@@ -8,21 +8,21 @@ import uuid
 from kefu.actions.messages import do_send_message
 from kefu.queries.auth import visitor_actor
 from kefu.realtime.hub import HEARTBEAT, Hub
-from kefu.realtime.ws import replay_source
+from kefu.realtime.ws import ReplaySource
 from tests.chat.conftest import agent_socket, visitor_socket
 
 
 async def test_an_idle_connection_gets_heartbeats(sessionmaker):
-    hub = Hub(replay_source(sessionmaker), heartbeat_seconds=0.05)
-    connection = hub.open({"shop:1"}, 0)
+    hub = Hub(ReplaySource(sessionmaker), heartbeat_seconds=0.05)
+    connection = hub.open(1, {"shop:1"}, 0)
     assert await connection.next_frame() == HEARTBEAT
     await hub.close(connection)
     assert hub.connection_count() == 0
 
 
 async def test_ephemeral_frames_are_dropped_for_a_client_that_does_not_read(sessionmaker):
-    hub = Hub(replay_source(sessionmaker), queue_size=3)
-    reader, stalled = hub.open({"agent:1"}, 0), hub.open({"agent:1", "shop:1"}, 0)
+    hub = Hub(ReplaySource(sessionmaker), queue_size=3)
+    reader, stalled = hub.open(1, {"agent:1"}, 0), hub.open(1, {"agent:1", "shop:1"}, 0)
     for n in range(5):
         hub.broadcast({"agent:1", "shop:1"}, {"type": "typing", "n": n})
         assert (await reader.next_frame())["n"] == n  # once each, though on two streams
@@ -70,14 +70,14 @@ async def test_joining_during_a_stream_of_messages_misses_and_repeats_nothing(
 async def test_a_full_outbox_holds_events_back_without_losing_any(sessionmaker, settings, shopper):
     async with sessionmaker() as session:
         actor = await visitor_actor(session, settings.secret_key, shopper.token)
-    hub = Hub(replay_source(sessionmaker), queue_size=2, batch_size=3)
-    connection = hub.open({f"visitor:{shopper.public_id}"}, 0)
+    hub = Hub(ReplaySource(sessionmaker), queue_size=2, batch_size=3)
+    connection = hub.open(actor.shop_id, {f"visitor:{shopper.public_id}"}, 0)
     bodies = [f"第{i}个问题" for i in range(7)]
     for body in bodies:
         async with sessionmaker() as session:
             await do_send_message(session, actor, shopper.conversation_id, body, uuid.uuid4())
             await session.commit()
-        hub.notify({f"visitor:{shopper.public_id}"})
+        hub.notify_shop(actor.shop_id)
     frames = [await connection.next_frame() for _ in range(8)]
     assert frames[0]["name"] == "conversation.started"
     assert [f["data"]["message"]["body"] for f in frames[1:]] == bodies

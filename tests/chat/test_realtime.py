@@ -209,3 +209,15 @@ async def test_a_visitor_flooding_the_socket_is_told_to_wait(server, shopper, st
     assert [a["type"] for a in answers] == ["ack", "ack", "error"]
     assert answers[2]["code"] == "rate_limited"
     await visitor_ws.close()
+
+
+async def test_a_refused_message_is_explained_in_the_language_of_the_page(server, shopper):
+    """The browser sends the page's language with the socket's upgrade request."""
+    url = f"ws://{server}/ws/visitor?token={shopper.token}"
+    chinese = await Socket.open(url, headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    refused = await chinese.say(shopper.conversation_id, "   ")
+    assert (refused["code"], refused["message"]) == ("invalid", "消息不能为空。")
+    english = await Socket.open(url, headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert (await english.say(shopper.conversation_id, " "))["message"] == "The message is empty."
+    for ws in (chinese, english):
+        await ws.close()

@@ -1,0 +1,152 @@
+"""Group commit: many small writes from many coroutines share one transaction.
+
+A chat message is a handful of short statements, but its transaction has fixed costs: a
+session, a connection from the pool, a commit. On SQLite every statement through the async
+driver is also a hand-off to the driver's thread and back (measured: ~80 µs of CPU each,
+more than the statement), and the database has one writer at a time anyway. So:
+
+- Under load, units queue up while a transaction runs; the next transaction takes all of
+  them. At a trickle a unit runs alone at once: nothing waits for a batch to fill.
+- A unit is a plain function of a synchronous ``Session`` (the domain code has synchronous
+  cores for this, e.g. ``kefu.actions.messages.send_message``). On SQLite a batch runs in
+  one dedicated writer thread with its own connection: one hand-off per batch instead of
+  several per statement. On PostgreSQL it runs on an async session through ``run_sync``.
+
+Units of one batch run one after the other in one transaction and must not commit. When
+one fails, the transaction is rolled back, that unit's caller gets the error, and the
+others run again in a fresh transaction (a chat message is keyed by its ``client_id``, so
+doing it again is safe). Nobody hears back before the commit; events are published after
+it on the event loop, as for any action."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
+
+from kefu.eventbus import EventBus, LoopBus
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Unit = Callable[[Session], Any]
+Outcome = tuple[bool, Any]  # (True, result) or (False, the exception)
+MAX_BATCH = 64
+
+
+def commit_batch(session: Session, units: list[Unit]) -> list[Outcome]:
+    """Run the units in one transaction and commit; a unit that raises is dropped and the
+    rest run again. A failing commit raises (every unit then failed)."""
+    outcomes: list[Outcome | None] = [None] * len(units)
+    pending = list(range(len(units)))
+    while pending:
+        results: dict[int, Any] = {}
+        failed: tuple[int, Exception] | None = None
+        for index in pending:
+            try:
+                results[index] = units[index](session)
+            except Exception as exc:
+                failed = (index, exc)
+                break
+        if failed is None:
+            session.commit()
+            for index in pending:
+                outcomes[index] = (True, results[index])
+            break
+        session.rollback()
+        outcomes[failed[0]] = (False, failed[1])
+        pending.remove(failed[0])
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+class GroupCommit:
+    """One writer task per process that runs queued units in shared transactions."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        *,
+        sqlite_engine: Engine | None = None,
+        bus: EventBus | None = None,
+        max_batch: int = MAX_BATCH,
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.max_batch = max_batch
+        self._sqlite_engine = sqlite_engine
+        self._bus = bus
+        self._thread: ThreadPoolExecutor | None = None
+        self._thread_sessions: sessionmaker[Session] | None = None
+        self._queue: list[tuple[Unit, asyncio.Future[Any]]] = []
+        self._wake = asyncio.Event()
+        self._writer: asyncio.Task[None] | None = None
+
+    async def run(self, unit: Callable[[Session], T]) -> T:
+        """Run ``unit`` in the next transaction; return its result once committed."""
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._queue.append((unit, future))
+        self._wake.set()
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write(), name="kefu-group-commit")
+        return await future
+
+    async def stop(self) -> None:
+        if self._writer is not None:
+            self._writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._writer
+        if self._thread is not None:
+            self._thread.shutdown(wait=True)
+            self._thread = None
+        if self._sqlite_engine is not None:
+            self._sqlite_engine.dispose()
+
+    async def _write(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._queue:
+                batch = [(u, f) for u, f in self._queue[: self.max_batch] if not f.done()]
+                del self._queue[: self.max_batch]
+                if batch:
+                    await self._commit(batch)
+
+    async def _commit(self, batch: list[tuple[Unit, asyncio.Future[Any]]]) -> None:
+        units = [unit for unit, _future in batch]
+        try:
+            outcomes = await self._run_batch(units)
+        except Exception as exc:
+            log.exception("a group commit of %d writes failed", len(batch))
+            outcomes = [(False, exc)] * len(batch)
+        for (_unit, future), (ok, value) in zip(batch, outcomes, strict=True):
+            if future.done():  # its caller went away (a closed socket)
+                continue
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
+
+    async def _run_batch(self, units: list[Unit]) -> list[Outcome]:
+        if self._sqlite_engine is None:
+            async with self.sessionmaker() as session:
+                return await session.run_sync(commit_batch, units)
+        if self._thread is None:
+            self._thread = ThreadPoolExecutor(1, thread_name_prefix="kefu-sqlite-writer")
+            info = {"bus": LoopBus(self._bus, asyncio.get_running_loop())} if self._bus else {}
+            self._thread_sessions = sessionmaker(
+                self._sqlite_engine, expire_on_commit=False, info=info
+            )
+        sessions = self._thread_sessions
+        assert sessions is not None
+
+        def in_thread() -> list[Outcome]:
+            with sessions() as session:
+                return commit_batch(session, units)
+
+        return await asyncio.get_running_loop().run_in_executor(self._thread, in_thread)
