@@ -11,6 +11,7 @@ from datetime import datetime
 from types import ModuleType
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
@@ -118,6 +119,17 @@ async def load_for_staff(session: AsyncSession, actor: Actor, conversation_id: i
     return await get_conversation(session, actor, conversation_id)
 
 
+async def _lock_visitor(session: AsyncSession, visitor: Visitor) -> None:
+    """Hold the visitor's row until this transaction ends, so two first messages sent at
+    once (two tabs, a retry) start one conversation: the second waits here, then finds the
+    first one's conversation. A no-op UPDATE locks the row on PostgreSQL and takes the
+    write lock on SQLite. Visitor rows are otherwise written only outside routing, so
+    taking this before the routing lock cannot deadlock."""
+    await session.execute(
+        text("UPDATE visitors SET shop_id = shop_id WHERE id = :id"), {"id": visitor.id}
+    )
+
+
 async def do_start_conversation(
     session: AsyncSession, actor: Actor, *, skill: Skill | str | None = None
 ) -> Conversation:
@@ -131,6 +143,9 @@ async def do_start_conversation(
     if visitor is None or visitor.shop_id != actor.shop_id:
         raise NotFound("visitor")
     existing = await open_conversation_of(session, visitor)
+    if existing is None:  # look again once no other start of this visitor is under way
+        await _lock_visitor(session, visitor)
+        existing = await open_conversation_of(session, visitor)
     if existing is not None:
         return existing
     conversation = Conversation(
