@@ -28,3 +28,10 @@ async def events_after(
 async def last_event_id(session: AsyncSession) -> int:
     """The newest id in the log (0 when empty): where a client with no history starts."""
     return await session.scalar(select(func.coalesce(func.max(StreamEvent.id), 0))) or 0
+
+
+async def oldest_event_id(session: AsyncSession) -> int:
+    """The oldest id the log still holds (0 when empty). Older rows were pruned (see
+    kefu/worker/cleanup.py), so a client resuming from below ``oldest - 1`` may have
+    missed events and must reload."""
+    return await session.scalar(select(func.coalesce(func.min(StreamEvent.id), 0))) or 0

@@ -32,7 +32,7 @@ from kefu.models import MessageKind
 from kefu.models.base import MAX_ID
 from kefu.queries.auth import agent_actor, api_key_actor, login_from_token, visitor_actor
 from kefu.queries.conversations import get_conversation
-from kefu.queries.streams import events_after, last_event_id
+from kefu.queries.streams import events_after, last_event_id, oldest_event_id
 from kefu.realtime.hub import Connection, FetchEvents, Frame, Hub
 from kefu.web.deps import SESSION_COOKIE
 from kefu.web.ratelimits import WidgetLimits
@@ -218,10 +218,15 @@ class SocketSession:
             return None
         async with self.sessionmaker() as session:
             head = await last_event_id(session)
+            oldest = await oldest_event_id(session)
         cursor = head if hello.last_event_id is None else hello.last_event_id
         if cursor > head:
             # The server's log does not know this id (restored backup, another server).
             await self._send(error_frame("unknown_stream", "reload to get the current state"))
+            cursor = head
+        elif cursor < oldest - 1:
+            # Events after the cursor may have been pruned (KEFU_STREAM_RETENTION_DAYS).
+            await self._send(error_frame("stale_cursor", "reload to get the current state"))
             cursor = head
         await self._send({"type": "welcome", "last_event_id": cursor})
         return cursor
