@@ -13,6 +13,7 @@ from kefu.db import make_engine, make_sessionmaker, write_gate
 from kefu.eventbus import EventBus
 from kefu.events import Event
 from kefu.realtime.hub import Hub
+from kefu.realtime.presence import AgentLeases
 from kefu.realtime.pubsub import make_backend
 from kefu.realtime.ws import replay_source
 from kefu.realtime.ws import router as ws_router
@@ -49,13 +50,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     bus.subscribe("*", ring)
     worker = Worker(sessionmaker, settings)
     bus.subscribe("*", lambda _event: worker.wake())
+    gate = write_gate(settings.effective_database_url)
+    agent_leases = AgentLeases(sessionmaker, settings, gate)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await pubsub.start()
         if settings.worker_enabled:
             worker.start()
+        agent_leases.start()
         yield
+        await agent_leases.stop()
         await worker.stop()
         await hub.close_all()
         await pubsub.stop()
@@ -74,7 +79,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.bus = bus
     app.state.sessionmaker = sessionmaker
-    app.state.write_gate = write_gate(settings.effective_database_url)
+    app.state.write_gate = gate
+    app.state.agent_leases = agent_leases
     app.state.hub = hub
     app.state.pubsub = pubsub
     app.state.worker = worker

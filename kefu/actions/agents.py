@@ -298,7 +298,14 @@ async def do_set_presence(session: AsyncSession, actor: Actor, presence: Presenc
     if actor.kind != "agent" or actor.id is None:
         raise Forbidden("only a logged-in agent has a presence")
     agent = await fetch_owned(session, actor, Agent, actor.id, "agent", permission=None)
-    presence = choice(Presence, presence, "presence")
+    return await change_presence(session, actor, agent, choice(Presence, presence, "presence"))
+
+
+async def change_presence(
+    session: AsyncSession, actor: Actor, agent: Agent, presence: Presence
+) -> Agent:
+    """Set the agent's status, by their own choice or for them when their sockets are
+    gone (kefu/actions/presence.py): the same audit entry, announcement and routing."""
     if agent.presence == presence:
         return agent
     await lock_routing(session, agent.shop_id)  # before the agent row is written

@@ -2,6 +2,7 @@
 
 from kefu.models.agents import (
     Agent,
+    AgentConnection,
     ApiKey,
     Level,
     LoginSession,
@@ -44,6 +45,7 @@ from kefu.models.workspace import ConversationRead, PhraseFolder, QuickPhrase
 
 __all__ = [
     "Agent",
+    "AgentConnection",
     "ApiKey",
     "AuditEntry",
     "Base",

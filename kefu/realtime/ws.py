@@ -34,6 +34,7 @@ from kefu.queries.auth import agent_actor, api_key_actor, login_from_token, visi
 from kefu.queries.conversations import get_conversation
 from kefu.queries.streams import events_after, last_event_id, oldest_event_id
 from kefu.realtime.hub import Connection, FetchEvents, Frame, Hub
+from kefu.realtime.presence import AgentLeases
 from kefu.web.deps import SESSION_COOKIE
 from kefu.web.ratelimits import WidgetLimits
 
@@ -160,6 +161,7 @@ class SocketSession:
         self.write_gate = state.write_gate
         self.publish = state.pubsub.publish
         self.widget_limits: WidgetLimits = state.widget_limits
+        self.leases: AgentLeases = state.agent_leases
         self.visitor_token = websocket.query_params.get("token")
 
     async def run(self) -> None:
@@ -172,6 +174,7 @@ class SocketSession:
             await self.websocket.close(POLICY_VIOLATION)
             return
         connection = self.hub.open(self.streams, cursor)
+        lease = await self.leases.opened(self.actor)
         self._presence(connected=True)
         tasks = [
             asyncio.create_task(self._write(connection)),
@@ -184,6 +187,7 @@ class SocketSession:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             await self.hub.close(connection)
+            await self.leases.closed(lease)
             self._presence(connected=False)
             with contextlib.suppress(Exception):
                 await self.websocket.close()
