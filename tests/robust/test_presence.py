@@ -82,7 +82,7 @@ async def test_the_last_socket_gone_for_the_grace_sets_the_agent_offline_and_req
     assert await presence_of(sessionmaker, alice) is Presence.OFFLINE
     assert await assignee(client, carol, shopper) is None  # back in the queue
     audit = (await client.as_(owen).get("/api/v1/audit")).json()["items"]
-    gone = [e for e in audit if e["action"] == "agent.set_presence"][0]
+    gone = next(e for e in audit if e["action"] == "agent.set_presence")
     assert (gone["actor_label"], gone["after"]) == ("连接断开", {"presence": "offline"})
     assert "conversation.requeue" in {e["action"] for e in audit}
     async with sessionmaker() as session:  # nothing left to remember about her sockets
