@@ -82,6 +82,15 @@ class QueuePositionChanged(Event):
     name: ClassVar[str] = "queue.position_changed"
 
 
+@dataclass(frozen=True, slots=True)
+class SessionEnded(Event):
+    """A login of the agent may have ended (logged out, deactivated, password reset,
+    switched shop): the agent's open sockets check their login again and close if it is
+    gone."""
+
+    name: ClassVar[str] = "agent.session_ended"
+
+
 EVENT_TYPES: tuple[type[Event], ...] = (
     ShopDataChanged,
     AgentChanged,
@@ -92,6 +101,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     MessageCreated,
     ReadReceipt,
     QueuePositionChanged,
+    SessionEnded,
 )
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
+from kefu.actions.auth import announce_session_end
 from kefu.actions.base import publish_on_commit, record_audit, snapshot
 from kefu.actions.checks import check_known, choice, clean_email, clean_text, replace_memberships
 from kefu.actions.routing import (
@@ -244,6 +245,7 @@ async def _set_active(session: AsyncSession, actor: Actor, agent_id: int, active
         await do_requeue_agent_conversations(
             session, routing_actor(agent.shop_id), agent.id, answered_too=True
         )
+        await announce_session_end(session, agent.user_id, agent.shop_id, "deactivated")
     return agent
 
 
@@ -289,6 +291,7 @@ async def do_reset_password(session: AsyncSession, actor: Actor, agent_id: int) 
         agent.id,
         after={"must_change_password": True, "sessions_ended": True},
     )
+    await announce_session_end(session, agent.user_id, agent.shop_id, "password_reset")
     return password
 
 

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 import uuid
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -27,7 +28,7 @@ from kefu.access import Actor
 from kefu.actions.conversations import staff_stream, visitor_streams
 from kefu.actions.messages import do_send_message
 from kefu.errors import DomainError
-from kefu.events import agent_stream, shop_stream, visitor_stream
+from kefu.events import SessionEnded, agent_stream, shop_stream, visitor_stream
 from kefu.models import MessageKind
 from kefu.models.base import MAX_ID
 from kefu.queries.auth import agent_actor, api_key_actor, login_from_token, visitor_actor
@@ -163,6 +164,7 @@ class SocketSession:
         self.widget_limits: WidgetLimits = state.widget_limits
         self.leases: AgentLeases = state.agent_leases
         self.visitor_token = websocket.query_params.get("token")
+        self._next_check = time.monotonic() + self.hub.heartbeat_seconds
 
     async def run(self) -> None:
         await self.websocket.accept()
@@ -237,7 +239,40 @@ class SocketSession:
 
     async def _write(self, connection: Connection) -> None:
         while True:
-            await self._send(await connection.next_frame())
+            frame = await connection.next_frame()
+            await self._send(frame)
+            if self._login_check_due(frame) and not await self._still_signed_in():
+                await self._send(error_frame("session_ended", "your login ended; log in again"))
+                await self.websocket.close(POLICY_VIOLATION)
+                return
+
+    def _login_check_due(self, frame: Frame) -> bool:
+        """Staff sockets check their login again on an ``agent.session_ended`` notice and
+        at least once per heartbeat interval (a login can also just expire)."""
+        if self.actor.is_visitor:
+            return False
+        return frame.get("name") == SessionEnded.name or time.monotonic() >= self._next_check
+
+    async def _still_signed_in(self) -> bool:
+        """The cookie or key still names the same agent (or key) of the same shop. A
+        database hiccup keeps the socket: the next check decides."""
+        self._next_check = time.monotonic() + self.hub.heartbeat_seconds
+        try:
+            async with self.sessionmaker() as session:
+                fresh = await _agent_actor(self.websocket, session)
+        except DomainError:
+            return False
+        except Exception:
+            log.exception("checking a socket's login failed")
+            return True
+        if (fresh.kind, fresh.id, fresh.shop_id) != (
+            self.actor.kind,
+            self.actor.id,
+            self.actor.shop_id,
+        ):
+            return False
+        self.actor = fresh  # a changed role applies to the next frame
+        return True
 
     async def _read(self, connection: Connection) -> None:
         while True:
