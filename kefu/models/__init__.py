@@ -24,6 +24,7 @@ from kefu.models.conversations import (
     MessageKind,
     SenderKind,
     StreamEvent,
+    StreamHorizon,
     Upload,
     Visitor,
 )
@@ -78,6 +79,7 @@ __all__ = [
     "Shop",
     "Skill",
     "StreamEvent",
+    "StreamHorizon",
     "Team",
     "TeamMember",
     "TrackingEvent",

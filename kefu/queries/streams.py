@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kefu.models import StreamEvent
+from kefu.models import StreamEvent, StreamHorizon
 
 
 async def events_after(
@@ -31,7 +31,8 @@ async def last_event_id(session: AsyncSession) -> int:
 
 
 async def oldest_event_id(session: AsyncSession) -> int:
-    """The oldest id the log still holds (0 when empty). Older rows were pruned (see
-    kefu/worker/cleanup.py), so a client resuming from below ``oldest - 1`` may have
-    missed events and must reload."""
-    return await session.scalar(select(func.coalesce(func.min(StreamEvent.id), 0))) or 0
+    """The oldest id the log may still hold: 1 until the cleanup (kefu/worker/cleanup.py)
+    deleted rows, then one above the highest deleted id. A client resuming from below
+    ``oldest - 1`` may have missed events and must reload."""
+    pruned = await session.scalar(select(StreamHorizon.pruned_through).where(StreamHorizon.id == 1))
+    return (pruned or 0) + 1

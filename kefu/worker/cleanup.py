@@ -4,8 +4,9 @@
   (failed and dead-lettered ones stay for an owner to inspect and replay);
 - images uploaded more than ``UNUSED_UPLOAD_HOURS`` ago that no message ever showed
   (the sender closed the tab between the upload and the message): row and files;
-- replay-log rows older than ``KEFU_STREAM_RETENTION_DAYS``. A client resuming from
-  before the oldest row left is told ``stale_cursor`` and reloads (see kefu/realtime/ws.py).
+- replay-log rows older than ``KEFU_STREAM_RETENTION_DAYS``, raising the horizon
+  (``stream_horizon``) with them: a client resuming from below it is told
+  ``stale_cursor`` and reloads (see kefu/realtime/ws.py).
 
 Every cleanup is an idempotent delete, so several workers may run them at once."""
 
@@ -18,10 +19,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Exists, String, cast, delete, exists, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kefu.lib.images import stored_path
-from kefu.models import Message, MessageKind, StreamEvent, Upload
+from kefu.models import Message, MessageKind, StreamEvent, StreamHorizon, Upload
+from kefu.models.base import utcnow
 from kefu.models.webhooks import DeliveryState, WebhookDelivery
 from kefu.settings import Settings
 
@@ -80,6 +83,21 @@ async def prune_unused_uploads(session: AsyncSession, data_dir: Path, before: da
     return len(removed)
 
 
+async def _raise_horizon(session: AsyncSession, pruned_through: int) -> None:
+    """Record, with the delete, that ids up to ``pruned_through`` are gone (never lowering
+    it: two cleanups may run at once)."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(StreamHorizon).values(id=1, pruned_through=pruned_through, updated_at=utcnow())
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["id"],
+            set_={"pruned_through": stmt.excluded.pruned_through, "updated_at": utcnow()},
+            where=StreamHorizon.pruned_through < stmt.excluded.pruned_through,
+        )
+    )
+
+
 async def prune_stream_events(
     session: AsyncSession, before: datetime, batch: int = STREAM_BATCH
 ) -> int:
@@ -101,6 +119,7 @@ async def prune_stream_events(
         if upto is None:
             break
         result = await session.execute(delete(StreamEvent).where(StreamEvent.id <= upto))
+        await _raise_horizon(session, upto)
         await session.commit()
         deleted += result.rowcount
     return deleted

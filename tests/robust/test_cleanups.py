@@ -156,3 +156,22 @@ async def test_the_newest_replay_row_stays_however_old(sessionmaker, settings, c
     assert cleaned.stream_events == len(aged) - 1
     async with sessionmaker() as session:
         assert list(await session.scalars(select(StreamEvent.id))) == [aged[-1]]
+
+
+async def test_a_log_never_pruned_replays_from_zero_whatever_its_ids(server, sessionmaker, alice):
+    """Ids need not start at 1 (a PostgreSQL sequence moves on after a rollback)."""
+    async with sessionmaker() as session:
+        session.add(
+            StreamEvent(
+                id=1000,
+                shop_id=alice.shop_id,
+                stream=f"agent:{alice.agent_id}",
+                name="conversation.changed",
+                payload={"change": "assigned"},
+            )
+        )
+        await session.commit()
+    socket = await agent_socket(server, alice, last_event_id=0)
+    assert (await socket.event("conversation.changed"))["id"] == 1000
+    assert not [f for f in socket.stash if f["type"] == "error"]
+    await socket.close()

@@ -1,4 +1,5 @@
-"""agent connections: the open agent WebSockets, so presence follows them across processes
+"""agent connections (the open agent WebSockets, so presence follows them across
+processes) and the replay log's pruning horizon
 
 Revision ID: 0008_robust
 Revises: 0007
@@ -43,8 +44,17 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_agent_connections_shop_id"), ["shop_id"], unique=False)
 
+    op.create_table(
+        "stream_horizon",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("pruned_through", sa.BigInteger(), nullable=False),
+        sa.Column("updated_at", kefu.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("stream_horizon")
     with op.batch_alter_table("agent_connections", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_agent_connections_shop_id"))
         batch_op.drop_index(batch_op.f("ix_agent_connections_agent_id"))
