@@ -6,7 +6,11 @@ Protocol (JSON text frames): the client's first frame is ``{"type": "hello",
 then streams live ones (``{"type": "event", "id", "name", "data"}``), with a
 ``heartbeat`` when idle. A client ``message`` frame carries a ``client_id``; its ``ack``
 (``client_id``, ``message_id``) is sent only after the commit. ``typing`` frames are
-relayed to the other side and never stored. A bad frame gets an ``error`` frame."""
+relayed to the other side and never stored. A bad frame gets an ``error`` frame.
+
+An agent socket checks its login again on an ``agent.session_ended`` event and once per
+heartbeat interval, and closes (1008) when the login is gone. Agent sockets are recorded
+for presence (kefu/realtime/presence.py)."""
 
 from __future__ import annotations
 
@@ -123,6 +127,11 @@ async def _agent_actor(websocket: WebSocket, session: AsyncSession) -> Actor:
         raise DomainError("please log in", code="unauthenticated")
     login, user = found
     return await agent_actor(session, user, login.shop_id)
+
+
+def _same_signer(fresh: Actor, before: Actor) -> bool:
+    """The same agent (or key) of the same shop: a login switched to another shop is not."""
+    return (fresh.kind, fresh.id, fresh.shop_id) == (before.kind, before.id, before.shop_id)
 
 
 @router.websocket("/ws/agent")
@@ -265,11 +274,7 @@ class SocketSession:
         except Exception:
             log.exception("checking a socket's login failed")
             return True
-        if (fresh.kind, fresh.id, fresh.shop_id) != (
-            self.actor.kind,
-            self.actor.id,
-            self.actor.shop_id,
-        ):
+        if not _same_signer(fresh, self.actor):
             return False
         self.actor = fresh  # a changed role applies to the next frame
         return True
