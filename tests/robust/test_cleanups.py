@@ -3,6 +3,7 @@ and a client resuming from before the pruned rows is told to reload."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
 
@@ -12,6 +13,7 @@ from kefu.lib.images import stored_path
 from kefu.models import StreamEvent, Upload
 from kefu.models.base import utcnow
 from kefu.models.webhooks import DeliveryState, WebhookDelivery, WebhookEndpoint
+from kefu.worker import Worker
 from kefu.worker.cleanup import run_cleanups
 from tests.chat.conftest import agent_socket
 from tests.chat.wsclient import Socket
@@ -175,3 +177,21 @@ async def test_a_log_never_pruned_replays_from_zero_whatever_its_ids(server, ses
     assert (await socket.event("conversation.changed"))["id"] == 1000
     assert not [f for f in socket.stash if f["type"] == "error"]
     await socket.close()
+
+
+async def test_the_worker_inside_the_server_cleans_up_too(sessionmaker, settings, alice):
+    """``kefu serve`` starts this same worker when KEFU_WORKER_ENABLED is on."""
+    ids = await _deliveries(sessionmaker, alice.shop_id)
+    worker = Worker(sessionmaker, settings.model_copy(update={"worker_poll_seconds": 0.1}))
+    worker.start()
+    try:
+        for _ in range(200):  # × 0.05 s: a safety net, not a timing assertion
+            async with sessionmaker() as session:
+                left = set(await session.scalars(select(WebhookDelivery.id)))
+            if ids["delivered_long_ago"] not in left:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await worker.stop()
+    assert ids["delivered_long_ago"] not in left
+    assert ids["delivered_yesterday"] in left
