@@ -14,6 +14,7 @@ from kefu.models import Agent, AgentConnection, AuditEntry, Presence
 from kefu.models.base import utcnow
 from kefu.realtime.presence import AgentLeases
 from tests.chat.conftest import agent_socket
+from tests.chat.processes import ServerProcess
 from tests.factories import Persona
 from tests.routing.conftest import arrive, assignee, set_presence
 
@@ -156,3 +157,25 @@ async def test_shutting_a_server_down_starts_the_grace_of_its_agents(
     assert await app.state.agent_leases.tick(later(settings.presence_grace_seconds + 1)) == [
         alice.agent_id
     ]
+
+
+async def test_kill_9_of_the_server_holding_the_socket_sets_the_agent_offline_later(
+    app, sessionmaker, settings, client, alice
+):
+    """A real second server process holds alice's socket, then is killed: no close, no
+    shutdown. The sweep of this process sets her offline once the lease and grace pass."""
+    await set_presence(client, alice, "online")
+    other = await ServerProcess(settings).start()
+    try:
+        socket = await agent_socket(other.address, alice)
+        await until_open_sockets(sessionmaker, alice, 1)
+        here: AgentLeases = app.state.agent_leases
+        assert await here.tick(later(settings.presence_grace_seconds + 1)) == []  # vouched for
+        await other.kill()
+    finally:
+        await other.stop()
+    assert await open_sockets(sessionmaker, alice) == 1  # nobody closed it
+    gone_after = max(settings.presence_lease_seconds, settings.presence_grace_seconds)
+    assert await here.tick(later(gone_after + 1)) == [alice.agent_id]
+    assert await presence_of(sessionmaker, alice) is Presence.OFFLINE
+    await socket.ws.close()
