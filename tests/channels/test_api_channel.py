@@ -72,9 +72,9 @@ async def test_a_retried_message_is_stored_once_and_agents_see_it_live(
         assert identity.channel == "taobao" and identity.customer_id == conversation.customer_id
         # The replay log: what agents' sockets receive live (or on resuming).
         live = await session.scalars(
-            select(StreamEvent.payload).where(
-                StreamEvent.shop_id == owen.shop_id, StreamEvent.name == "message.created"
-            )
+            select(StreamEvent.payload)
+            .where(StreamEvent.shop_id == owen.shop_id, StreamEvent.name == "message.created")
+            .order_by(StreamEvent.id)
         )
         assert [p["message"]["body"] for p in live] == ["亲，在吗？", "这件羽绒服有黑色吗"]
 
