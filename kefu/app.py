@@ -9,11 +9,12 @@ from fastapi import FastAPI
 
 from kefu import __version__
 from kefu.channels.web_widget import install_widget
-from kefu.db import make_engine, make_sessionmaker, make_sync_sqlite_engine
+from kefu.db import make_engine, make_sessionmaker, make_sync_sqlite_engine, write_gate
 from kefu.eventbus import EventBus
 from kefu.events import Event
 from kefu.groupcommit import GroupCommit
 from kefu.realtime.hub import Hub
+from kefu.realtime.presence import AgentLeases
 from kefu.realtime.pubsub import make_backend
 from kefu.realtime.ws import ReplaySource
 from kefu.realtime.ws import router as ws_router
@@ -56,13 +57,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     worker = Worker(sessionmaker, settings)
     bus.on_jobs_queued(worker.wake)
+    gate = write_gate(settings.effective_database_url)
+    agent_leases = AgentLeases(sessionmaker, settings, gate)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await pubsub.start()
         if settings.worker_enabled:
             worker.start()
+        agent_leases.start()
         yield
+        await agent_leases.stop()
         await worker.stop()
         await hub.close_all()
         await group_commit.stop()
@@ -83,6 +88,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.bus = bus
     app.state.sessionmaker = sessionmaker
     app.state.group_commit = group_commit
+    app.state.write_gate = gate
+    app.state.agent_leases = agent_leases
     app.state.hub = hub
     app.state.pubsub = pubsub
     app.state.worker = worker

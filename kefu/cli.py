@@ -104,6 +104,24 @@ def serve(
 
 
 @app.command()
+def worker() -> None:
+    """Run the background worker (webhook deliveries, cleanups) as its own process until
+    stopped; migrates the database first."""
+    import logging
+
+    from kefu.schema import upgrade
+    from kefu.worker import run_until_stopped
+
+    settings = load_settings()
+    level = getattr(logging, settings.log_level.upper(), logging.INFO)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.effective_database_url)
+    asyncio.run(run_until_stopped(settings))
+    typer.echo("worker stopped")
+
+
+@app.command()
 def demo(
     serve_after: bool = typer.Option(
         True, "--serve/--no-serve", help="Serve the demo after building it, or only build it."

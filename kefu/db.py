@@ -6,8 +6,9 @@ embedded default behaves like a server database under concurrent readers.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,15 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_async_engine(url, **kwargs)
+
+
+def write_gate(url: str) -> AbstractAsyncContextManager[Any]:
+    """What this process's rare writers on the event loop (the agent-socket leases) hold
+    around their transaction on SQLite, so they take turns instead of colliding inside
+    SQLite's busy handler, which sleeps in steps of up to 100 ms. Chat messages go
+    through the group commit instead (kefu/groupcommit.py). PostgreSQL locks rows itself,
+    so nothing is held there."""
+    return asyncio.Lock() if is_sqlite(url) else nullcontext()
 
 
 def make_sync_sqlite_engine(url: str) -> Engine | None:

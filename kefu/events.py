@@ -124,6 +124,14 @@ class CompensationDecided(Event):
     name: ClassVar[str] = "compensation.decided"
 
 
+class SessionEnded(Event):
+    """A login of the agent may have ended (logged out, deactivated, password reset,
+    switched shop): the agent's open sockets check their login again and close if it is
+    gone."""
+
+    name: ClassVar[str] = "agent.session_ended"
+
+
 EVENT_TYPES: tuple[type[Event], ...] = (
     ShopDataChanged,
     AgentChanged,
@@ -140,6 +148,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     CaseCommented,
     CompensationCreated,
     CompensationDecided,
+    SessionEnded,
 )
 
 

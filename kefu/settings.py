@@ -84,7 +84,7 @@ class Settings(BaseSettings):
     )
     worker_enabled: bool = Field(
         True,
-        description="Run the background worker (webhook deliveries) inside the server.",
+        description="Run the background worker (webhooks, cleanups) inside the server.",
     )
     webhook_timeout_seconds: float = Field(
         10, gt=0, le=120, description="How long a webhook receiver may take to answer."
@@ -100,6 +100,24 @@ class Settings(BaseSettings):
     )
     worker_poll_seconds: float = Field(
         1, gt=0, le=60, description="How often the background worker looks for due jobs."
+    )
+    webhook_retention_days: int = Field(
+        30, ge=1, description="Delivered webhook deliveries are deleted after this many days."
+    )
+    stream_retention_days: int = Field(
+        7,
+        ge=1,
+        description="Realtime replay-log rows are deleted after this many days.",
+    )
+    presence_grace_seconds: float = Field(
+        60,
+        ge=0,
+        description="An agent with no open socket for this long is set offline.",
+    )
+    presence_lease_seconds: float = Field(
+        90,
+        ge=3,
+        description="A socket its server has not vouched for this long counts as gone.",
     )
     log_level: str = Field("info", description="Log level: debug, info, warning or error.")
 

@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
+from kefu.actions.auth import announce_session_end
 from kefu.actions.base import publish_on_commit, record_audit, snapshot
 from kefu.actions.checks import check_known, choice, clean_email, clean_text, replace_memberships
 from kefu.actions.routing import (
@@ -244,6 +245,7 @@ async def _set_active(session: AsyncSession, actor: Actor, agent_id: int, active
         await do_requeue_agent_conversations(
             session, routing_actor(agent.shop_id), agent.id, answered_too=True
         )
+        await announce_session_end(session, agent.user_id, agent.shop_id, "deactivated")
     return agent
 
 
@@ -289,6 +291,7 @@ async def do_reset_password(session: AsyncSession, actor: Actor, agent_id: int) 
         agent.id,
         after={"must_change_password": True, "sessions_ended": True},
     )
+    await announce_session_end(session, agent.user_id, agent.shop_id, "password_reset")
     return password
 
 
@@ -298,7 +301,14 @@ async def do_set_presence(session: AsyncSession, actor: Actor, presence: Presenc
     if actor.kind != "agent" or actor.id is None:
         raise Forbidden("only a logged-in agent has a presence")
     agent = await fetch_owned(session, actor, Agent, actor.id, "agent", permission=None)
-    presence = choice(Presence, presence, "presence")
+    return await change_presence(session, actor, agent, choice(Presence, presence, "presence"))
+
+
+async def change_presence(
+    session: AsyncSession, actor: Actor, agent: Agent, presence: Presence
+) -> Agent:
+    """Set the agent's status, by their own choice or for them when their sockets are
+    gone (kefu/actions/presence.py): the same audit entry, announcement and routing."""
     if agent.presence == presence:
         return agent
     await lock_routing(session, agent.shop_id)  # before the agent row is written

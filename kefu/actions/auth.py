@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.actions.checks import clean_locale
+from kefu.actions.streams import emit
 from kefu.errors import Forbidden, Invalid, Locked, NotFound, Unauthenticated
+from kefu.events import SessionEnded, agent_stream
 from kefu.lib.secrets import (
     hash_password,
     new_token,
@@ -78,8 +80,29 @@ async def do_login(
     return LoginResult(token, login, user)
 
 
+async def announce_session_end(
+    session: AsyncSession, user_id: int, shop_id: int | None, reason: str
+) -> None:
+    """Tell the open sockets of the user's agent in ``shop_id`` to check their login
+    again (kefu/realtime/ws.py closes the ones whose login is gone). An event in the
+    replay log, so it reaches every server process; emitted as the action's last write."""
+    if shop_id is None:
+        return
+    agent_id = await session.scalar(
+        select(Agent.id).where(Agent.user_id == user_id, Agent.shop_id == shop_id)
+    )
+    if agent_id is not None:
+        payload = {"agent_id": agent_id, "reason": reason}
+        await emit(session, SessionEnded(shop_id, payload, frozenset({agent_stream(agent_id)})))
+
+
 async def do_logout(session: AsyncSession, token: str) -> None:
-    await session.execute(delete(LoginSession).where(LoginSession.token_hash == sha256_hex(token)))
+    login = await session.get(LoginSession, sha256_hex(token))
+    if login is None:
+        return
+    await session.delete(login)
+    await session.flush()
+    await announce_session_end(session, login.user_id, login.shop_id, "logged_out")
 
 
 async def do_switch_shop(session: AsyncSession, login: LoginSession, shop_id: int) -> None:
@@ -91,7 +114,11 @@ async def do_switch_shop(session: AsyncSession, login: LoginSession, shop_id: in
     )
     if member is None:
         raise NotFound("shop")
-    login.shop_id = shop_id
+    if login.shop_id == shop_id:
+        return
+    previous, login.shop_id = login.shop_id, shop_id
+    await session.flush()
+    await announce_session_end(session, login.user_id, previous, "switched_shop")
 
 
 async def do_change_own_password(session: AsyncSession, user: User, current: str, new: str) -> None:

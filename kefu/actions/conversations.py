@@ -11,7 +11,7 @@ from datetime import datetime
 from types import ModuleType
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -137,6 +137,17 @@ def load_for_staff_sync(session: Session, actor: Actor, conversation_id: int) ->
     return conversation_for(session, actor, conversation_id)
 
 
+async def _lock_visitor(session: AsyncSession, visitor: Visitor) -> None:
+    """Hold the visitor's row until this transaction ends, so two first messages sent at
+    once (two tabs, a retry) start one conversation: the second waits here, then finds the
+    first one's conversation. A no-op UPDATE locks the row on PostgreSQL and takes the
+    write lock on SQLite. Visitor rows are otherwise written only outside routing, so
+    taking this before the routing lock cannot deadlock."""
+    await session.execute(
+        text("UPDATE visitors SET shop_id = shop_id WHERE id = :id"), {"id": visitor.id}
+    )
+
+
 async def do_start_conversation(
     session: AsyncSession, actor: Actor, *, skill: Skill | str | None = None
 ) -> Conversation:
@@ -150,6 +161,9 @@ async def do_start_conversation(
     if visitor is None or visitor.shop_id != actor.shop_id:
         raise NotFound("visitor")
     existing = await open_conversation_of(session, visitor)
+    if existing is None:  # look again once no other start of this visitor is under way
+        await _lock_visitor(session, visitor)
+        existing = await open_conversation_of(session, visitor)
     if existing is not None:
         return existing
     conversation = Conversation(

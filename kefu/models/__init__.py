@@ -2,6 +2,7 @@
 
 from kefu.models.agents import (
     Agent,
+    AgentConnection,
     ApiKey,
     Level,
     LoginSession,
@@ -24,6 +25,7 @@ from kefu.models.conversations import (
     MessageKind,
     SenderKind,
     StreamEvent,
+    StreamHorizon,
     Upload,
     Visitor,
 )
@@ -45,6 +47,7 @@ from kefu.models.workspace import ConversationRead, PhraseFolder, QuickPhrase
 
 __all__ = [
     "Agent",
+    "AgentConnection",
     "ApiKey",
     "AuditEntry",
     "Base",
@@ -82,6 +85,7 @@ __all__ = [
     "Shop",
     "Skill",
     "StreamEvent",
+    "StreamHorizon",
     "Team",
     "TeamMember",
     "TrackingEvent",

@@ -9,7 +9,15 @@ from typing import Any
 from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kefu.models.base import Base, BigId, IdMixin, ShopOwned, TimestampMixin, text_enum
+from kefu.models.base import (
+    Base,
+    BigId,
+    IdMixin,
+    ShopOwned,
+    TimestampMixin,
+    text_enum,
+    utcnow,
+)
 
 
 class Role(enum.StrEnum):
@@ -123,3 +131,23 @@ class ApiKey(IdMixin, ShopOwned, TimestampMixin, Base):
     )
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+
+
+class AgentConnection(IdMixin, ShopOwned, Base):
+    """One open agent WebSocket, vouched for by the server process that holds it.
+
+    The process refreshes ``seen_at`` while the socket is open and sets ``closed_at``
+    when it closes; a process that dies simply stops refreshing, and its rows expire
+    after ``KEFU_PRESENCE_LEASE_SECONDS``. An agent whose rows are all closed or expired
+    for ``KEFU_PRESENCE_GRACE_SECONDS`` is set offline (kefu/actions/presence.py), and
+    their rows are deleted then."""
+
+    __tablename__ = "agent_connections"
+
+    agent_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("agents.id", ondelete="CASCADE"), index=True
+    )
+    process: Mapped[str] = mapped_column(String(100))
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]

@@ -160,6 +160,18 @@ class StreamEvent(ShopOwned, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class StreamHorizon(Base):
+    """One row: the highest replay-log id deleted by the cleanup (kefu/worker/cleanup.py).
+    A client resuming from below it may have missed events and must reload. Kept
+    apart from the log because ids need not start at 1 nor be contiguous."""
+
+    __tablename__ = "stream_horizon"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    pruned_through: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
 class Upload(IdMixin, ShopOwned, Base):
     """An image sent in a conversation. The file and its thumbnail live under the data
     directory (``uploads/<shop id>/<stored_name>``); only the conversation's visitor and

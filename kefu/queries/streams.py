@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kefu.models import StreamEvent
+from kefu.models import StreamEvent, StreamHorizon
 
 
 def _frame(event_id: int, name: str, payload: Any) -> dict[str, Any]:
@@ -50,3 +50,11 @@ async def last_event_id(session: AsyncSession, shop_id: int) -> int:
         select(func.max(StreamEvent.id)).where(StreamEvent.shop_id == shop_id)
     )
     return found or 0
+
+
+async def oldest_event_id(session: AsyncSession) -> int:
+    """The oldest id the log may still hold: 1 until the cleanup (kefu/worker/cleanup.py)
+    deleted rows, then one above the highest deleted id. A client resuming from below
+    ``oldest - 1`` may have missed events and must reload."""
+    pruned = await session.scalar(select(StreamHorizon.pruned_through).where(StreamHorizon.id == 1))
+    return (pruned or 0) + 1

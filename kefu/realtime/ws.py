@@ -6,7 +6,11 @@ Protocol (JSON text frames): the client's first frame is ``{"type": "hello",
 then streams live ones (``{"type": "event", "id", "name", "data"}``), with a
 ``heartbeat`` when idle. A client ``message`` frame carries a ``client_id``; its ``ack``
 (``client_id``, ``message_id``) is sent only after the commit. ``typing`` frames are
-relayed to the other side and never stored. A bad frame gets an ``error`` frame."""
+relayed to the other side and never stored. A bad frame gets an ``error`` frame.
+
+An agent socket checks its login again on an ``agent.session_ended`` event and once per
+heartbeat interval, and closes (1008) when the login is gone. Agent sockets are recorded
+for presence (kefu/realtime/presence.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 import uuid
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -28,14 +33,15 @@ from kefu.access import Actor
 from kefu.actions.conversations import staff_stream, visitor_streams
 from kefu.actions.messages import send_message
 from kefu.errors import DomainError
-from kefu.events import agent_stream, shop_stream, visitor_stream
+from kefu.events import SessionEnded, agent_stream, shop_stream, visitor_stream
 from kefu.groupcommit import GroupCommit
 from kefu.models import Message, MessageKind
 from kefu.models.base import MAX_ID
 from kefu.queries.auth import agent_actor, api_key_actor, login_from_token, visitor_actor
 from kefu.queries.conversations import get_conversation
-from kefu.queries.streams import events_after, last_event_id, shop_events_after
+from kefu.queries.streams import events_after, last_event_id, oldest_event_id, shop_events_after
 from kefu.realtime.hub import Connection, Frame, Hub
+from kefu.realtime.presence import AgentLeases
 from kefu.web.deps import SESSION_COOKIE
 from kefu.web.messages import in_accepted_language
 from kefu.web.ratelimits import WidgetLimits
@@ -131,6 +137,11 @@ async def _agent_actor(websocket: WebSocket, session: AsyncSession) -> Actor:
     return await agent_actor(session, user, login.shop_id)
 
 
+def _same_signer(fresh: Actor, before: Actor) -> bool:
+    """The same agent (or key) of the same shop: a login switched to another shop is not."""
+    return (fresh.kind, fresh.id, fresh.shop_id) == (before.kind, before.id, before.shop_id)
+
+
 @router.websocket("/ws/agent")
 async def agent_socket(websocket: WebSocket) -> None:
     async with websocket.app.state.sessionmaker() as session:
@@ -168,8 +179,10 @@ class SocketSession:
         self.group_commit: GroupCommit = state.group_commit
         self.publish = state.pubsub.publish
         self.widget_limits: WidgetLimits = state.widget_limits
+        self.leases: AgentLeases = state.agent_leases
         self.visitor_token = websocket.query_params.get("token")
         self.language = websocket.headers.get("accept-language")  # sent with the upgrade
+        self._next_check = time.monotonic() + self.hub.heartbeat_seconds
 
     async def run(self) -> None:
         await self.websocket.accept()
@@ -181,6 +194,7 @@ class SocketSession:
             await self.websocket.close(POLICY_VIOLATION)
             return
         connection = self.hub.open(self.actor.shop_id, self.streams, cursor)
+        lease = await self.leases.opened(self.actor)
         self._presence(connected=True)
         tasks = [
             asyncio.create_task(self._write(connection)),
@@ -193,6 +207,7 @@ class SocketSession:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             await self.hub.close(connection)
+            await self.leases.closed(lease)
             self._presence(connected=False)
             with contextlib.suppress(Exception):
                 await self.websocket.close()
@@ -227,17 +242,51 @@ class SocketSession:
             return None
         async with self.sessionmaker() as session:
             head = await last_event_id(session, self.actor.shop_id)
+            oldest = await oldest_event_id(session)
         cursor = head if hello.last_event_id is None else hello.last_event_id
         if cursor > head:
             # The server's log does not know this id (restored backup, another server).
             await self._send(error_frame("unknown_stream", "reload to get the current state"))
+            cursor = head
+        elif cursor < oldest - 1:
+            # Events after the cursor may have been pruned (KEFU_STREAM_RETENTION_DAYS).
+            await self._send(error_frame("stale_cursor", "reload to get the current state"))
             cursor = head
         await self._send({"type": "welcome", "last_event_id": cursor})
         return cursor
 
     async def _write(self, connection: Connection) -> None:
         while True:
-            await self._send(await connection.next_frame())
+            frame = await connection.next_frame()
+            await self._send(frame)
+            if self._login_check_due(frame) and not await self._still_signed_in():
+                await self._send(error_frame("session_ended", "your login ended; log in again"))
+                await self.websocket.close(POLICY_VIOLATION)
+                return
+
+    def _login_check_due(self, frame: Frame) -> bool:
+        """Staff sockets check their login again on an ``agent.session_ended`` notice and
+        at least once per heartbeat interval (a login can also just expire)."""
+        if self.actor.is_visitor:
+            return False
+        return frame.get("name") == SessionEnded.name or time.monotonic() >= self._next_check
+
+    async def _still_signed_in(self) -> bool:
+        """The cookie or key still names the same agent (or key) of the same shop. A
+        database hiccup keeps the socket: the next check decides."""
+        self._next_check = time.monotonic() + self.hub.heartbeat_seconds
+        try:
+            async with self.sessionmaker() as session:
+                fresh = await _agent_actor(self.websocket, session)
+        except DomainError:
+            return False
+        except Exception:
+            log.exception("checking a socket's login failed")
+            return True
+        if not _same_signer(fresh, self.actor):
+            return False
+        self.actor = fresh  # a changed role applies to the next frame
+        return True
 
     async def _read(self, connection: Connection) -> None:
         while True:

@@ -1,5 +1,6 @@
-"""Background jobs: today the webhook deliveries. Runs inside the server (started from
-the app's lifespan) and is written so a separate ``kefu worker`` process can run it too.
+"""Background jobs: the webhook deliveries, and every hour the cleanups of
+``kefu.worker.cleanup``. Runs inside the server (started from the app's lifespan) or as
+its own process (``kefu worker``); several may run at once.
 
 Jobs are rows. A worker claims one with a compare-and-swap ``UPDATE … WHERE state =
 'queued'``: of two workers racing for a row exactly one updates it. A worker that dies
@@ -13,6 +14,7 @@ import asyncio
 import json
 import logging
 import os
+import signal
 import socket
 import time
 import uuid
@@ -26,10 +28,12 @@ from kefu.lib.signing import SIGNATURE_HEADER, sign
 from kefu.models.base import utcnow
 from kefu.models.webhooks import DeliveryState, WebhookDelivery, WebhookEndpoint
 from kefu.settings import Settings
+from kefu.worker.cleanup import run_cleanups
 
 log = logging.getLogger(__name__)
 BATCH = 20
 MAX_ERROR = 500
+CLEANUP_EVERY_SECONDS = 3600.0
 
 
 def worker_name() -> str:
@@ -67,6 +71,7 @@ class Worker:
         )
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._next_cleanup = 0.0  # time.monotonic(): the first round cleans up
 
     def wake(self) -> None:
         """Look for work now instead of at the next poll (called after a commit)."""
@@ -174,6 +179,12 @@ class Worker:
             delivery.state = DeliveryState.QUEUED
             delivery.next_attempt_at = utcnow() + timedelta(seconds=wait)
 
+    async def _clean_when_due(self) -> None:
+        if time.monotonic() < self._next_cleanup:
+            return
+        self._next_cleanup = time.monotonic() + CLEANUP_EVERY_SECONDS
+        await run_cleanups(self.sessionmaker, self.settings, utcnow())
+
     async def _loop(self) -> None:
         """A round at every poll, and one whenever a commit queued jobs; stale leases are
         looked for at the polls only (a lease lasts far longer than a poll)."""
@@ -181,6 +192,7 @@ class Worker:
         while True:
             try:
                 await self.run_once(requeue=not woken)
+                await self._clean_when_due()
             except Exception:  # a database hiccup must not end the worker for good
                 log.exception("worker round failed; trying again")
             self._wake.clear()
@@ -200,3 +212,24 @@ class Worker:
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
         await self._client.aclose()
+
+
+async def run_until_stopped(settings: Settings) -> None:
+    """``kefu worker``: the worker loop in this process until SIGTERM or SIGINT. With no
+    server beside it nobody wakes it after a commit, so it finds work by polling."""
+    from kefu.db import make_engine, make_sessionmaker
+
+    engine = make_engine(settings.effective_database_url)
+    worker = Worker(make_sessionmaker(engine), settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    log.info("worker %s started", worker.name)
+    worker.start()
+    try:
+        await stop.wait()
+    finally:
+        await worker.stop()
+        await engine.dispose()
+    log.info("worker %s stopped", worker.name)

@@ -21,6 +21,7 @@ token, so it is walked by the visitors alone."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import re
@@ -34,8 +35,11 @@ import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy import select
 
+from kefu.access import Actor
 from kefu.models import Agent, Base
+from kefu.realtime.presence import AgentLeases
 from tests.chat.conftest import Shopper, make_shopper
+from tests.factories import Persona
 from tests.widget.conftest import png_bytes
 
 SECRET = "ACME-机密"
@@ -423,9 +427,10 @@ async def _seed_api_channel(client, raw_key: str, owen) -> tuple[int, int]:
 
 
 @pytest.fixture
-async def acme(client, owen, alice) -> dict[str, Any]:
+async def acme(client, owen, alice, sessionmaker, settings) -> dict[str, Any]:
     """One row of every kind in acme, each text carrying the secret; returns their ids."""
     api = client.as_(owen)
+    await _seed_agent_socket(sessionmaker, settings, alice)
     await _ok(
         await api.patch(
             "/api/v1/shop",
@@ -502,6 +507,20 @@ async def _seed_case(client, alice, order_id: int) -> tuple[int, int]:
     refund = {"kind": "refund", "amount_cents": 3000, "note": _secret("退一半")}
     compensation = await _ok(await api.post(f"{path}/compensations", json=refund))
     return case["id"], compensation["id"]
+
+
+async def _seed_agent_socket(sessionmaker, settings, persona: Persona) -> None:
+    """The row a server process keeps for an open agent socket (kefu/realtime/presence.py)."""
+    leases = AgentLeases(sessionmaker, settings, contextlib.nullcontext())
+    actor = Actor.agent(
+        persona.shop_id,
+        persona.agent_id,
+        persona.name,
+        persona.role,
+        can_view_contact=False,
+        user_id=persona.user_id,
+    )
+    assert await leases.opened(actor) is not None
 
 
 def _acme_product() -> dict[str, Any]:

@@ -126,3 +126,15 @@ async def test_markup_from_a_shopper_is_shown_as_text(page: Page, server_url, al
     assert await page.evaluate("window.__xss") is None
     assert await page.locator("#ws-messages img, #ws-messages script").count() == 0
     assert dialogs == []
+
+
+async def test_a_deactivated_agents_workspace_closes_at_once(page: Page, server_url, alice, owen):
+    await sign_in(page, alice.email, alice.password)
+    await page.goto("/workspace")
+    await expect(page.locator("#ws-live")).to_have_text("实时")
+    owner = {"Cookie": f"kefu_session={owen.session_token}", "X-CSRF-Token": owen.csrf_token}
+    async with httpx.AsyncClient(base_url=server_url, headers=owner) as http:
+        done = await http.post(f"/api/v1/agents/{alice.agent_id}/deactivate")
+    assert done.status_code == 200, done.text
+    await expect(page.locator("#ws-live")).to_have_count(0)  # the page reloaded, refused
+    await expect(page.locator("body")).to_contain_text("你已不是本店客服")

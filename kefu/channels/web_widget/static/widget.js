@@ -756,7 +756,7 @@
     } else if (frame.type === "typing") {
       if (frame.sender_kind !== "visitor") showTyping(frame.typing);
     } else if (frame.type === "error") {
-      if (frame.code === "unknown_stream") loadHistory();
+      if (frame.code === "unknown_stream" || frame.code === "stale_cursor") loadHistory();
       else if (frame.client_id && frame.code !== "internal" && frame.code !== "rate_limited") {
         failed(frame.client_id, frame.message);
         dropFromOutbox(frame.client_id);

@@ -296,7 +296,8 @@
     } else if (frame.type === "ack") {
       acknowledged(frame.client_id);
     } else if (frame.type === "error") {
-      if (frame.code === "unknown_stream") { state.lastEventId = null; reloadList(); }
+      if (frame.code === "session_ended") { location.reload(); return; }  // the server shows the login or the refusal
+      if (frame.code === "unknown_stream" || frame.code === "stale_cursor") { state.lastEventId = null; reloadList(); }
       failed(frame);
     } else if (frame.type === "typing") {
       showTyping(frame);
