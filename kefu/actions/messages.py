@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kefu.access import Actor
 from kefu.actions.checks import choice
 from kefu.actions.conversations import announce_message, load_for_staff
+from kefu.actions.invitations import note_conversion
 from kefu.errors import Conflict, Invalid
 from kefu.models import Conversation, ConversationStatus, Message, MessageKind, SenderKind
 from kefu.models.base import utcnow
@@ -156,6 +157,8 @@ async def do_send_message(
         assert stored is not None  # the conflict means the row exists and is committed
         return _same_message(stored, conversation.id, sender)
     _touch(conversation, message)
+    if message.sender_kind is SenderKind.VISITOR and conversation.visitor_id is not None:
+        await note_conversion(session, conversation.visitor_id, conversation.id, message.created_at)
     await session.flush()
     await announce_message(session, conversation, message)
     return message

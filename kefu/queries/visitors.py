@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
-from kefu.lib.times import zone
-from kefu.lib.visitors import InvitationRule, VisitorState, invitation_for, is_returning
+from kefu.errors import Invalid
+from kefu.lib.times import local_midnight, zone
+from kefu.lib.visitors import InvitationRule, VisitorState, is_returning, matching_rule
 from kefu.lib.widget import widget_settings
-from kefu.models import Shop, Visitor
+from kefu.models import InvitationView, Shop, Visitor
 from kefu.models.base import utcnow
+from kefu.queries.audit import MSG_DATES_REVERSED
 
 LIVE_LIMIT = 200  # a page of the busiest shops' visitors; agents skim, they do not page
 
@@ -66,9 +68,11 @@ async def list_live_visitors(
     ]
 
 
-async def invitation_now(session: AsyncSession, visitor: Actor, row: Visitor) -> str | None:
-    """The invitation the shop's rules give this visitor on the page they just reported
-    (the widget reports again while the shopper stays, so time-on-page rules can fire)."""
+async def invitation_now(
+    session: AsyncSession, visitor: Actor, row: Visitor
+) -> InvitationRule | None:
+    """The invitation rule this visitor meets on the page they just reported (the widget
+    reports again while the shopper stays, so time-on-page rules can fire)."""
     shop = await session.get(Shop, visitor.shop_id)
     if shop is None or row.shop_id != visitor.shop_id:
         return None
@@ -84,4 +88,60 @@ async def invitation_now(session: AsyncSession, visitor: Actor, row: Visitor) ->
         cart_value_cents=row.cart_value_cents,
         returning=is_returning(row.first_seen_at, now, zone(shop.timezone)),
     )
-    return invitation_for(rules, state)
+    return matching_rule(rules, state)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleCounts:
+    """How one invitation rule did: ``message`` is None for a rule since removed."""
+
+    rule_id: str
+    message: str | None
+    shown: int
+    accepted: int
+    converted: int
+
+    @property
+    def accept_rate(self) -> float | None:
+        return round(self.accepted / self.shown, 4) if self.shown else None
+
+    @property
+    def conversion_rate(self) -> float | None:
+        return round(self.converted / self.shown, 4) if self.shown else None
+
+
+async def invitation_counts(
+    session: AsyncSession, actor: Actor, date_from: date | None, date_to: date | None
+) -> list[RuleCounts]:
+    """Per rule, the invitations shown from ``date_from`` (inclusive) to ``date_to``
+    (exclusive), local days of the shop, and how many of those were accepted and
+    converted. The shop's current rules come first in their order, zeros included;
+    rules since removed follow while they have counts."""
+    actor.require(Permission.READ_SHOP_DATA)
+    if date_from and date_to and date_to <= date_from:
+        raise Invalid(MSG_DATES_REVERSED, field="date_to")
+    shop = await session.get(Shop, actor.shop_id)
+    assert shop is not None  # the actor's own shop
+    tz = zone(shop.timezone)
+    stmt = (
+        select(
+            InvitationView.rule_id,
+            func.count(),
+            func.count(InvitationView.accepted_at),
+            func.count(InvitationView.converted_at),
+        )
+        .where(InvitationView.shop_id == actor.shop_id)
+        .group_by(InvitationView.rule_id)
+        .order_by(InvitationView.rule_id)
+    )
+    if date_from:
+        stmt = stmt.where(InvitationView.shown_at >= local_midnight(date_from, tz))
+    if date_to:
+        stmt = stmt.where(InvitationView.shown_at < local_midnight(date_to, tz))
+    counted = {rule_id: counts for rule_id, *counts in (await session.execute(stmt)).all()}
+    rules = widget_settings(shop.widget_settings)["invitations"]
+    current = [
+        RuleCounts(rule["id"], rule["message"], *counted.pop(rule["id"], (0, 0, 0)))
+        for rule in rules
+    ]
+    return current + [RuleCounts(rule_id, None, *counts) for rule_id, counts in counted.items()]

@@ -5,7 +5,7 @@ reach their own conversations and nothing else."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import Field
@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor
 from kefu.actions.conversations import do_rate_conversation, do_start_conversation
+from kefu.actions.invitations import do_record_invitation
 from kefu.actions.messages import do_send_message
 from kefu.actions.visitors import do_identify_visitor, do_record_page_view, shop_by_slug
 from kefu.lib.tokens import read_visitor_token, sign_visitor_token
@@ -103,10 +104,25 @@ class PageViewOut(ApiModel):
     invitation: str | None = Field(
         None, description="The shop's invitation to chat to show now; null: none"
     )
+    invitation_id: str | None = Field(
+        None, description="Its rule's id: report it shown and accepted under this id"
+    )
+
+
+class InvitationViewOut(ApiModel):
+    rule_id: str
+    shown_at: datetime = Field(description="First reported shown on this page view")
+    accepted_at: datetime | None
+
+
+RuleIdPath = Annotated[str, Path(pattern="^[0-9a-z]{1,16}$", description="The rule's id")]
 
 
 class StartIn(ApiModel):
     skill: Skill | None = Field(None, description="The widget entry point: 售前, 售中, 售后, 投诉")
+    lang: Literal["zh", "en"] = Field(
+        "zh", description="The widget's language: the stored greeting's, unless the shop wrote one"
+    )
 
 
 @router.post("/{shop_slug}/visitors", summary="Get a visitor token (new or renewed)")
@@ -148,14 +164,45 @@ async def page_view(body: PageViewIn, session: SessionDep, visitor: VisitorDep) 
         cart_value_cents=body.cart_value_cents,
     )
     await session.commit()
+    rule = await invitation_now(session, visitor, row)
     return PageViewOut(
-        page_since=row.page_since, invitation=await invitation_now(session, visitor, row)
+        page_since=row.page_since,
+        invitation=rule and rule.message,
+        invitation_id=rule and rule.id,
     )
+
+
+async def _report_invitation(
+    session: AsyncSession, visitor: Actor, rule_id: str, *, accepted: bool
+) -> InvitationViewOut:
+    view = await do_record_invitation(session, visitor, rule_id, accepted=accepted)
+    await session.commit()
+    return InvitationViewOut.model_validate(view)
+
+
+@router.post(
+    "/invitations/{rule_id}/shown",
+    summary="Report an invitation shown on this page view (counted once per page view)",
+)
+async def invitation_shown(
+    rule_id: RuleIdPath, session: SessionDep, visitor: VisitorDep
+) -> InvitationViewOut:
+    return await _report_invitation(session, visitor, rule_id, accepted=False)
+
+
+@router.post(
+    "/invitations/{rule_id}/accepted",
+    summary="Report that the shopper opened the chat from the invitation",
+)
+async def invitation_accepted(
+    rule_id: RuleIdPath, session: SessionDep, visitor: VisitorDep
+) -> InvitationViewOut:
+    return await _report_invitation(session, visitor, rule_id, accepted=True)
 
 
 @router.post("/conversations", summary="Start a conversation, or get the open one")
 async def start(body: StartIn, session: SessionDep, visitor: VisitorDep) -> WidgetConversationOut:
-    conversation = await do_start_conversation(session, visitor, skill=body.skill)
+    conversation = await do_start_conversation(session, visitor, skill=body.skill, lang=body.lang)
     await session.commit()
     return await conversation_out(session, visitor, conversation)
 

@@ -416,7 +416,11 @@
   function profileCard(data) {
     const card = section(T.profile);
     const customer = data.customer;
-    if (!customer) { card.append(el("p", "muted", T.no_customer)); return card; }
+    if (!customer) {
+      if (data.visitor_name) card.append(el("strong", "", data.visitor_name));
+      card.append(el("p", "muted", T.no_customer));
+      return card;
+    }
     const head = el("div", "ws-profile");
     head.append(el("span", "avatar avatar-lg", (customer.nickname || customer.name || "?").slice(0, 1)));
     const who = el("div");
