@@ -126,12 +126,13 @@ async def do_start_conversation(
     actor: Actor,
     *,
     skill: Skill | str | None = None,
-    lang: str = "zh",
+    greeting: str | None = None,
 ) -> Conversation:
     """The visitor's open conversation, or a new one, routed to an agent at once (in
-    this transaction: a started conversation is never left unrouted) or else queued. A
-    new one begins with the widget's greeting (in ``lang``, ``zh`` or ``en``, unless the
-    shop wrote its own), so agents read what the shopper was told.
+    this transaction: a started conversation is never left unrouted) or else queued.
+    ``greeting``: the language (``zh`` or ``en``) of the greeting the widget showed; a new
+    conversation then begins with it (the shop's own words if it wrote some), so agents
+    read what the shopper was told.
 
     Opening the widget twice must not make two conversations, hence the reuse."""
     if not actor.is_visitor:
@@ -150,7 +151,8 @@ async def do_start_conversation(
         tags=[],
     )
     conversation = await start_routed(session, conversation)
-    await _greet(session, conversation, lang)
+    if greeting is not None:
+        await _greet(session, conversation, greeting)
     return conversation
 
 

@@ -66,7 +66,11 @@ async def do_identify_visitor(
         session.add(visitor)
     visitor.last_seen_at = utcnow()
     visitor.user_agent = _clip(user_agent, 500) or visitor.user_agent
-    visitor.current_page = _clip(page, 2000) or visitor.current_page
+    page = _clip(page, 2000)
+    if page is not None and page != visitor.current_page:
+        # Arrived on another page: its time starts now (the page view that follows sees
+        # the same page and keeps counting, as it does after a reload).
+        visitor.current_page, visitor.page_since = page, visitor.last_seen_at
     if customer_external_id is not None:
         visitor.customer_id = await _signed_customer(
             session, shop, customer_external_id, customer_signature or ""

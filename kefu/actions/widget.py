@@ -164,16 +164,18 @@ async def do_leave_offline_message(
     contact: Any,
     body: Any,
     client_id: Any,
+    greeting: str | None = None,
 ) -> tuple[Conversation, Message]:
     """A shopper's message left while no agent can answer: it opens (or joins) their
     conversation, tagged 留言, which agents pick up when they return. The name and the
     contact (phone, WeChat, e-mail) ride in the message payload for the agent, and the
-    name becomes the visitor's display name in the workspace."""
+    name becomes the visitor's display name in the workspace. ``greeting``: as for
+    ``do_start_conversation``."""
     details = {
         "name": clean_text(name, "name", "your name", 50),
         "contact": clean_text(contact, "contact", "a way to reach you", 100),
     }
-    conversation = await do_start_conversation(session, actor)
+    conversation = await do_start_conversation(session, actor, greeting=greeting)
     visitor = await session.get(Visitor, actor.id)
     if visitor is not None:  # agents now address the shopper by the name they gave
         visitor.display_name, visitor.contact = details["name"], details["contact"]

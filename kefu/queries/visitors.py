@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
-from kefu.errors import Invalid
+from kefu.errors import Invalid, NotFound
 from kefu.lib.times import local_midnight, zone
 from kefu.lib.visitors import InvitationRule, VisitorState, is_returning, matching_rule
 from kefu.lib.widget import widget_settings
@@ -23,6 +24,7 @@ LIVE_LIMIT = 200  # a page of the busiest shops' visitors; agents skim, they do 
 @dataclass(frozen=True, slots=True)
 class LiveVisitor:
     public_id: str
+    name: str | None  # what the shopper typed as their name in the offline form
     current_page: str | None
     page_title: str | None
     product_external_id: str | None
@@ -34,14 +36,34 @@ class LiveVisitor:
     customer_id: int | None
 
 
+def _live(v: Visitor, now: datetime, tz: ZoneInfo) -> LiveVisitor:
+    return LiveVisitor(
+        public_id=v.public_id,
+        name=v.display_name,
+        current_page=v.current_page,
+        page_title=v.page_title,
+        product_external_id=v.product_external_id,
+        cart_value_cents=v.cart_value_cents,
+        page_since=v.page_since,
+        last_seen_at=v.last_seen_at,
+        seconds_on_page=int((now - v.page_since).total_seconds()) if v.page_since else None,
+        returning=is_returning(v.first_seen_at, v.last_seen_at, tz),
+        customer_id=v.customer_id,
+    )
+
+
+async def _shop_zone(session: AsyncSession, shop_id: int) -> ZoneInfo:
+    shop_timezone = await session.execute(select(Shop.timezone).where(Shop.id == shop_id))
+    return zone(shop_timezone.scalar_one())
+
+
 async def list_live_visitors(
     session: AsyncSession, actor: Actor, minutes: int
 ) -> list[LiveVisitor]:
     """The actor's shop's visitors seen in the last ``minutes``, most recently active first."""
     actor.require(Permission.HANDLE_CONVERSATIONS)
     now = utcnow()
-    shop_timezone = await session.execute(select(Shop.timezone).where(Shop.id == actor.shop_id))
-    tz = zone(shop_timezone.scalar_one())
+    tz = await _shop_zone(session, actor.shop_id)
     rows = await session.scalars(
         select(Visitor)
         .where(
@@ -51,21 +73,15 @@ async def list_live_visitors(
         .order_by(Visitor.last_seen_at.desc(), Visitor.id.desc())
         .limit(LIVE_LIMIT)
     )
-    return [
-        LiveVisitor(
-            public_id=v.public_id,
-            current_page=v.current_page,
-            page_title=v.page_title,
-            product_external_id=v.product_external_id,
-            cart_value_cents=v.cart_value_cents,
-            page_since=v.page_since,
-            last_seen_at=v.last_seen_at,
-            seconds_on_page=int((now - v.page_since).total_seconds()) if v.page_since else None,
-            returning=is_returning(v.first_seen_at, v.last_seen_at, tz),
-            customer_id=v.customer_id,
-        )
-        for v in rows
-    ]
+    return [_live(v, now, tz) for v in rows]
+
+
+async def own_activity(session: AsyncSession, visitor: Actor, row: Visitor) -> LiveVisitor:
+    """The visitor's own line of the live list, as their page view just left it (for the
+    frame that updates the shop's agents' lists without a reload)."""
+    if row.shop_id != visitor.shop_id or row.id != visitor.id:
+        raise NotFound("visitor")
+    return _live(row, utcnow(), await _shop_zone(session, row.shop_id))
 
 
 async def invitation_now(

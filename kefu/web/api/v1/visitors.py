@@ -17,6 +17,7 @@ router = APIRouter(prefix="/visitors", tags=["visitors"], responses=ERROR_RESPON
 
 class LiveVisitorOut(ApiModel):
     visitor_id: str = Field(validation_alias="public_id", description="The visitor's public id")
+    name: str | None = Field(description="The name the shopper gave in the offline form")
     current_page: str | None
     page_title: str | None
     product_id: str | None = Field(validation_alias="product_external_id")

@@ -16,13 +16,15 @@ from kefu.actions.conversations import do_rate_conversation, do_start_conversati
 from kefu.actions.invitations import do_record_invitation
 from kefu.actions.messages import do_send_message
 from kefu.actions.visitors import do_identify_visitor, do_record_page_view, shop_by_slug
+from kefu.events import shop_stream
 from kefu.lib.tokens import read_visitor_token, sign_visitor_token
 from kefu.models import Channel, Conversation, ConversationStatus, Skill
 from kefu.queries.conversations import get_conversation, list_messages
 from kefu.queries.routing import queue_position, wait_estimator
-from kefu.queries.visitors import invitation_now
+from kefu.queries.visitors import LiveVisitor, invitation_now, own_activity
 from kefu.web.api.v1.conversations import MessageIn, MessageOut, RatingIn
 from kefu.web.api.v1.schemas import ERROR_RESPONSES, ApiModel, CursorQuery, IdPath, PageOut
+from kefu.web.api.v1.visitors import LiveVisitorOut
 from kefu.web.deps import SessionDep, SettingsDep, VisitorDep
 from kefu.web.ratelimits import limit_widget
 
@@ -118,11 +120,18 @@ class InvitationViewOut(ApiModel):
 RuleIdPath = Annotated[str, Path(pattern="^[0-9a-z]{1,16}$", description="The rule's id")]
 
 
+GreetingLang = Annotated[
+    Literal["zh", "en"] | None,
+    Field(
+        description="The language of the greeting the widget showed: a new conversation "
+        "stores it as the bot's first message (the shop's own greeting if it wrote one)"
+    ),
+]
+
+
 class StartIn(ApiModel):
     skill: Skill | None = Field(None, description="The widget entry point: 售前, 售中, 售后, 投诉")
-    lang: Literal["zh", "en"] = Field(
-        "zh", description="The widget's language: the stored greeting's, unless the shop wrote one"
-    )
+    greeting: GreetingLang = None
 
 
 @router.post("/{shop_slug}/visitors", summary="Get a visitor token (new or renewed)")
@@ -153,8 +162,20 @@ async def identify(
     )
 
 
+def announce_activity(request: Request, shop_id: int, live: LiveVisitor) -> None:
+    """An ephemeral frame to the shop's agents: their live visitor lists update at once.
+    Not an event: nothing is stored or replayed, a list opened later reads the API."""
+    frame = {
+        "type": "visitor.activity",
+        "visitor": LiveVisitorOut.model_validate(live).model_dump(mode="json"),
+    }
+    request.app.state.pubsub.publish({"streams": [shop_stream(shop_id)], "frame": frame})
+
+
 @router.post("/page-views", summary="Report the page the visitor is on now")
-async def page_view(body: PageViewIn, session: SessionDep, visitor: VisitorDep) -> PageViewOut:
+async def page_view(
+    body: PageViewIn, request: Request, session: SessionDep, visitor: VisitorDep
+) -> PageViewOut:
     row = await do_record_page_view(
         session,
         visitor,
@@ -164,6 +185,7 @@ async def page_view(body: PageViewIn, session: SessionDep, visitor: VisitorDep) 
         cart_value_cents=body.cart_value_cents,
     )
     await session.commit()
+    announce_activity(request, visitor.shop_id, await own_activity(session, visitor, row))
     rule = await invitation_now(session, visitor, row)
     return PageViewOut(
         page_since=row.page_since,
@@ -202,7 +224,9 @@ async def invitation_accepted(
 
 @router.post("/conversations", summary="Start a conversation, or get the open one")
 async def start(body: StartIn, session: SessionDep, visitor: VisitorDep) -> WidgetConversationOut:
-    conversation = await do_start_conversation(session, visitor, skill=body.skill, lang=body.lang)
+    conversation = await do_start_conversation(
+        session, visitor, skill=body.skill, greeting=body.greeting
+    )
     await session.commit()
     return await conversation_out(session, visitor, conversation)
 
