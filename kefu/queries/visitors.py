@@ -10,13 +10,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
-from kefu.errors import Invalid, NotFound
-from kefu.lib.times import local_midnight, zone
+from kefu.errors import NotFound
+from kefu.lib.times import zone
 from kefu.lib.visitors import InvitationRule, VisitorState, is_returning, matching_rule
 from kefu.lib.widget import widget_settings
 from kefu.models import InvitationView, Shop, Visitor
 from kefu.models.base import utcnow
-from kefu.queries.audit import MSG_DATES_REVERSED
+from kefu.queries.audit import within_local_days
 
 LIVE_LIMIT = 200  # a page of the busiest shops' visitors; agents skim, they do not page
 
@@ -134,8 +134,6 @@ async def invitation_counts(
     converted. The shop's current rules come first in their order, zeros included;
     rules since removed follow while they have counts."""
     actor.require(Permission.READ_SHOP_DATA)
-    if date_from and date_to and date_to <= date_from:
-        raise Invalid(MSG_DATES_REVERSED, field="date_to")
     shop = await session.get(Shop, actor.shop_id)
     assert shop is not None  # the actor's own shop
     tz = zone(shop.timezone)
@@ -150,10 +148,7 @@ async def invitation_counts(
         .group_by(InvitationView.rule_id)
         .order_by(InvitationView.rule_id)
     )
-    if date_from:
-        stmt = stmt.where(InvitationView.shown_at >= local_midnight(date_from, tz))
-    if date_to:
-        stmt = stmt.where(InvitationView.shown_at < local_midnight(date_to, tz))
+    stmt = within_local_days(stmt, InvitationView.shown_at, tz, date_from, date_to)
     counted = {rule_id: counts for rule_id, *counts in (await session.execute(stmt)).all()}
     rules = widget_settings(shop.widget_settings)["invitations"]
     current = [
