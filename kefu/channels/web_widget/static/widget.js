@@ -545,8 +545,9 @@
     send({ kind: "text", body: text, payload: null });
   }
 
-  // A new conversation stores the greeting the shopper saw, so agents read it too.
-  function greeting() { return state.greeted ? { greeting: LANG } : {}; }
+  // A new conversation stores the greeting the shopper sees (the panel always greets, even
+  // when the first message beats the shop's profile to it), so agents read it too.
+  function greeting() { return { greeting: LANG }; }
 
   function ensureConversation() {
     if (state.conversation && state.conversation.status !== "closed") return Promise.resolve(state.conversation);
