@@ -176,7 +176,7 @@ def announce_activity(request: Request, shop_id: int, live: LiveVisitor) -> None
 async def page_view(
     body: PageViewIn, request: Request, session: SessionDep, visitor: VisitorDep
 ) -> PageViewOut:
-    row = await do_record_page_view(
+    row, changed = await do_record_page_view(
         session,
         visitor,
         page=body.page,
@@ -185,7 +185,8 @@ async def page_view(
         cart_value_cents=body.cart_value_cents,
     )
     await session.commit()
-    announce_activity(request, visitor.shop_id, await own_activity(session, visitor, row))
+    if changed:  # the widget's reports while the shopper stays move nothing on the list
+        announce_activity(request, visitor.shop_id, await own_activity(session, visitor, row))
     rule = await invitation_now(session, visitor, row)
     return PageViewOut(
         page_since=row.page_since,
