@@ -7,6 +7,7 @@ stream (the shop's while unassigned) and, unless they are notes, to the visitor'
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from types import ModuleType
 from typing import Any
@@ -28,6 +29,7 @@ from kefu.events import (
     shop_stream,
     visitor_stream,
 )
+from kefu.lib.widget import greeting_text
 from kefu.models import (
     Agent,
     Conversation,
@@ -35,6 +37,7 @@ from kefu.models import (
     Message,
     MessageKind,
     SenderKind,
+    Shop,
     Skill,
     Team,
     Visitor,
@@ -149,10 +152,17 @@ async def _lock_visitor(session: AsyncSession, visitor: Visitor) -> None:
 
 
 async def do_start_conversation(
-    session: AsyncSession, actor: Actor, *, skill: Skill | str | None = None
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    skill: Skill | str | None = None,
+    greeting: str | None = None,
 ) -> Conversation:
     """The visitor's open conversation, or a new one, routed to an agent at once (in
     this transaction: a started conversation is never left unrouted) or else queued.
+    ``greeting``: the language (``zh`` or ``en``) of the greeting the widget showed; a new
+    conversation then begins with it (the shop's own words if it wrote some), so agents
+    read what the shopper was told.
 
     Opening the widget twice must not make two conversations, hence the reuse."""
     if not actor.is_visitor:
@@ -173,7 +183,36 @@ async def do_start_conversation(
         skill=None if skill is None else choice(Skill, skill, "skill"),
         tags=[],
     )
-    return await start_routed(session, conversation)
+    conversation = await start_routed(session, conversation)
+    if greeting is not None:
+        await _greet(session, conversation, greeting)
+    return conversation
+
+
+GREETING_IDS = uuid.UUID("6b2f7d3e-58c1-4c0e-9a57-6f1d0c3a9e21")  # uuid5 namespace
+
+
+async def _greet(session: AsyncSession, conversation: Conversation, lang: str) -> None:
+    """Store the greeting as the bot's first message (``payload.greeting``: the widget
+    replaces its own bubble with it instead of showing it twice). Its client_id derives
+    from the conversation, so there is only ever one per conversation. It is no answer
+    from a person: the first-response clock keeps running."""
+    shop = await session.get(Shop, conversation.shop_id)
+    assert shop is not None  # the conversation's own shop
+    message = Message(
+        shop_id=conversation.shop_id,
+        conversation_id=conversation.id,
+        sender_kind=SenderKind.BOT,
+        sender_id=None,
+        kind=MessageKind.TEXT,
+        body=greeting_text(shop.widget_settings, shop.name, lang),
+        payload={"greeting": True},
+        client_id=uuid.uuid5(GREETING_IDS, str(conversation.id)),
+        created_at=utcnow(),
+    )
+    session.add(message)
+    await session.flush()
+    await announce_message(session, conversation, message)
 
 
 async def start_routed(session: AsyncSession, conversation: Conversation) -> Conversation:

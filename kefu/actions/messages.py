@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from kefu.access import Actor
 from kefu.actions.checks import choice
 from kefu.actions.conversations import announce_message_sync, load_for_staff_sync
+from kefu.actions.invitations import note_conversion
 from kefu.errors import Conflict, Invalid
 from kefu.models import Conversation, ConversationStatus, Message, MessageKind, SenderKind
 from kefu.models.base import utcnow
@@ -184,6 +185,8 @@ def send_message(
         assert stored is not None  # the conflict means the row exists and is committed
         return _same_message(stored, conversation.id, sender)
     _touch(conversation, message)
+    if message.sender_kind is SenderKind.VISITOR and conversation.visitor_id is not None:
+        note_conversion(session, conversation.visitor_id, conversation.id, message.created_at)
     session.flush()
     announce_message_sync(session, conversation, message)
     return message

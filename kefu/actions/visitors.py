@@ -66,7 +66,11 @@ async def do_identify_visitor(
         session.add(visitor)
     visitor.last_seen_at = utcnow()
     visitor.user_agent = _clip(user_agent, 500) or visitor.user_agent
-    visitor.current_page = _clip(page, 2000) or visitor.current_page
+    page = _clip(page, 2000)
+    if page is not None and visitor.current_page is None:
+        # A first page; later ones come with page views, which restart the time on the
+        # page when the page changes (and tell the agents).
+        visitor.current_page, visitor.page_since = page, visitor.last_seen_at
     if customer_external_id is not None:
         visitor.customer_id = await _signed_customer(
             session, shop, customer_external_id, customer_signature or ""
@@ -83,10 +87,11 @@ async def do_record_page_view(
     title: str | None,
     product_external_id: str | None,
     cart_value_cents: int | None,
-) -> Visitor:
+) -> tuple[Visitor, bool]:
     """The visitor (named by their own token) is now on ``page``: agents see it in the live
     list, and the time on the page restarts only when the page changes, so a reload or a
-    second report of the same page keeps counting."""
+    second report of the same page keeps counting. Also says whether what agents see
+    (page, title, product, cart) changed: the widget's repeated reports mostly do not."""
     if not visitor.is_visitor:
         raise Forbidden("only the widget reports page views")
     row = await session.get(Visitor, visitor.id)
@@ -94,6 +99,7 @@ async def do_record_page_view(
         raise NotFound("visitor")
     now = utcnow()
     page = _clip(page, 2000) or ""
+    before = (row.current_page, row.page_title, row.product_external_id, row.cart_value_cents)
     if row.current_page != page or row.page_since is None:
         row.page_since = now
     row.current_page = page
@@ -102,4 +108,5 @@ async def do_record_page_view(
     row.cart_value_cents = cart_value_cents
     row.last_seen_at = now
     await session.flush()
-    return row
+    after = (row.current_page, row.page_title, row.product_external_id, row.cart_value_cents)
+    return row, after != before

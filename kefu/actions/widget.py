@@ -6,6 +6,7 @@ Settings keys and defaults live in ``kefu.lib.widget``."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,9 +26,10 @@ from kefu.lib.widget import (
     MAX_INVITATION_LENGTH,
     MAX_INVITATIONS,
     MAX_REPLY_MINUTES,
+    rule_id,
     widget_settings,
 )
-from kefu.models import Conversation, Message, MessageKind
+from kefu.models import Conversation, Message, MessageKind, Visitor
 from kefu.queries.shops import get_shop
 
 OFFLINE_TAG = "留言"
@@ -64,7 +66,8 @@ def _minutes(field: str) -> Any:
     return check
 
 
-INVITATION_KEYS = ("message", "product_page_seconds", "cart_above_cents", "returning_only")
+INVITATION_KEYS = ("id", "message", "product_page_seconds", "cart_above_cents", "returning_only")
+RULE_ID = re.compile(r"^[0-9a-z]{1,16}$")
 
 
 def _whole_or_none(rule: dict[str, Any], key: str, limit: int) -> int | None:
@@ -95,7 +98,10 @@ def _invitation(rule: Any) -> dict[str, Any]:
         and not cleaned["returning_only"]
     ):
         raise Invalid("an invitation needs at least one condition", field="invitations")
-    return cleaned
+    given = rule.get("id")
+    if given is not None and not (isinstance(given, str) and RULE_ID.match(given)):
+        raise Invalid("an invitation id is 1 to 16 letters a-z or digits", field="invitations")
+    return {"id": given or rule_id(cleaned), **cleaned}
 
 
 def _invitations(value: Any) -> list[dict[str, Any]]:
@@ -103,7 +109,10 @@ def _invitations(value: Any) -> list[dict[str, Any]]:
         raise Invalid(
             f"invitations: a list of at most {MAX_INVITATIONS} rules", field="invitations"
         )
-    return [_invitation(rule) for rule in value]
+    rules = [_invitation(rule) for rule in value]
+    if len({rule["id"] for rule in rules}) != len(rules):
+        raise Invalid("the same invitation appears twice", field="invitations")
+    return rules
 
 
 CHECKS = {
@@ -155,15 +164,21 @@ async def do_leave_offline_message(
     contact: Any,
     body: Any,
     client_id: Any,
+    greeting: str | None = None,
 ) -> tuple[Conversation, Message]:
     """A shopper's message left while no agent can answer: it opens (or joins) their
     conversation, tagged 留言, which agents pick up when they return. The name and the
-    contact (phone, WeChat, e-mail) ride in the message payload for the agent."""
+    contact (phone, WeChat, e-mail) ride in the message payload for the agent, and the
+    name becomes the visitor's display name in the workspace. ``greeting``: as for
+    ``do_start_conversation``."""
     details = {
         "name": clean_text(name, "name", "your name", 50),
         "contact": clean_text(contact, "contact", "a way to reach you", 100),
     }
-    conversation = await do_start_conversation(session, actor)
+    conversation = await do_start_conversation(session, actor, greeting=greeting)
+    visitor = await session.get(Visitor, actor.id)
+    if visitor is not None:  # agents now address the shopper by the name they gave
+        visitor.display_name, visitor.contact = details["name"], details["contact"]
     if OFFLINE_TAG not in conversation.tags:
         conversation.tags = [*conversation.tags, OFFLINE_TAG]
     message = await do_send_message(

@@ -22,6 +22,7 @@ class InvitationRule:
     a cart worth more than this; ``returning_only``: only visitors seen on an earlier day."""
 
     message: str
+    id: str = ""
     product_page_seconds: int | None = None
     cart_above_cents: int | None = None
     returning_only: bool = False
@@ -50,10 +51,10 @@ def _rule_holds(rule: InvitationRule, visitor: VisitorState) -> bool:
     return visitor.returning or not rule.returning_only
 
 
-def invitation_for(rules: Sequence[InvitationRule], visitor: VisitorState) -> str | None:
-    """The message of the first rule the visitor meets (the shop orders its rules by
-    priority), or None: no invitation. A rule with no condition at all never fires, so an
-    empty rule cannot pester every visitor."""
+def matching_rule(rules: Sequence[InvitationRule], visitor: VisitorState) -> InvitationRule | None:
+    """The first rule the visitor meets (the shop orders its rules by priority), or None:
+    no invitation. A rule with no condition at all never fires, so an empty rule cannot
+    pester every visitor."""
     for rule in rules:
         has_condition = (
             rule.product_page_seconds is not None
@@ -61,5 +62,11 @@ def invitation_for(rules: Sequence[InvitationRule], visitor: VisitorState) -> st
             or rule.returning_only
         )
         if has_condition and _rule_holds(rule, visitor):
-            return rule.message
+            return rule
     return None
+
+
+def invitation_for(rules: Sequence[InvitationRule], visitor: VisitorState) -> str | None:
+    """The message of the rule the visitor meets (see ``matching_rule``), or None."""
+    rule = matching_rule(rules, visitor)
+    return None if rule is None else rule.message

@@ -74,6 +74,34 @@ class Visitor(IdMixin, ShopOwned, Base):
     product_external_id: Mapped[str | None] = mapped_column(String(64))
     cart_value_cents: Mapped[int | None] = mapped_column(BigInteger)
     page_since: Mapped[datetime | None]
+    # What the shopper typed into the offline form: how agents address them.
+    display_name: Mapped[str | None] = mapped_column(String(50))
+    contact: Mapped[str | None] = mapped_column(String(100))
+
+
+class InvitationView(IdMixin, ShopOwned, Base):
+    """One invitation rule met by one visitor on one page view (the page and since when
+    they are on it): shown, then perhaps accepted, then perhaps converted: the visitor's
+    first message within ``CONVERSION_WINDOW`` (kefu.actions.invitations) of accepting.
+    The unique key makes the widget's reports idempotent, so reloads count once."""
+
+    __tablename__ = "invitation_views"
+    __table_args__ = (
+        UniqueConstraint("visitor_id", "rule_id", "page_since"),
+        Index("ix_invitation_views_shop_shown", "shop_id", "shown_at"),
+    )
+
+    visitor_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("visitors.id", ondelete="CASCADE"), index=True
+    )
+    rule_id: Mapped[str] = mapped_column(String(16))
+    page_since: Mapped[datetime]
+    shown_at: Mapped[datetime] = mapped_column(default=utcnow)
+    accepted_at: Mapped[datetime | None]
+    converted_at: Mapped[datetime | None]
+    conversation_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("conversations.id", ondelete="SET NULL")
+    )
 
 
 class Conversation(IdMixin, ShopOwned, TimestampMixin, Base):

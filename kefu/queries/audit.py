@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +19,20 @@ from kefu.queries.shops import get_shop
 MSG_DATES_REVERSED = "the end date must be after the start date"
 
 
+def within_local_days(
+    stmt: Select[Any], column: Any, tz: ZoneInfo, date_from: date | None, date_to: date | None
+) -> Select[Any]:
+    """Keep rows whose ``column`` falls from the start of ``date_from`` to the start of
+    ``date_to``, both local days of the shop (what its people mean by "on 1 November")."""
+    if date_from and date_to and date_to <= date_from:
+        raise Invalid(MSG_DATES_REVERSED, field="date_to")
+    if date_from:
+        stmt = stmt.where(column >= local_midnight(date_from, tz))
+    if date_to:
+        stmt = stmt.where(column < local_midnight(date_to, tz))
+    return stmt
+
+
 async def _within_days(
     session: AsyncSession,
     actor: Actor,
@@ -24,16 +40,8 @@ async def _within_days(
     date_from: date | None,
     date_to: date | None,
 ) -> Select[tuple[AuditEntry]]:
-    """Keep entries from the start of ``date_from`` to the start of ``date_to``, both
-    local days of the shop (what its people mean by "on 1 November")."""
-    if date_from and date_to and date_to <= date_from:
-        raise Invalid(MSG_DATES_REVERSED, field="date_to")
     tz = zone((await get_shop(session, actor)).timezone)
-    if date_from:
-        stmt = stmt.where(AuditEntry.at >= local_midnight(date_from, tz))
-    if date_to:
-        stmt = stmt.where(AuditEntry.at < local_midnight(date_to, tz))
-    return stmt
+    return within_local_days(stmt, AuditEntry.at, tz, date_from, date_to)
 
 
 async def list_audit(

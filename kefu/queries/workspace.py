@@ -169,7 +169,8 @@ async def _waiting_since(
 
 
 async def _names(session: AsyncSession, conversations: list[Conversation]) -> dict[int, str]:
-    """The customer's nickname or name, else 访客 and the visitor's short id."""
+    """The customer's nickname or name, else the name the visitor gave in the offline
+    form, else 访客 and the visitor's short id."""
     customer_ids = {c.customer_id for c in conversations if c.customer_id}
     visitor_ids = {c.visitor_id for c in conversations if c.visitor_id}
     customers = {}
@@ -183,16 +184,15 @@ async def _names(session: AsyncSession, conversations: list[Conversation]) -> di
     visitors = {}
     if visitor_ids:
         rows = await session.execute(
-            select(Visitor.id, Visitor.public_id).where(Visitor.id.in_(visitor_ids))
+            select(Visitor.id, Visitor.display_name, Visitor.public_id).where(
+                Visitor.id.in_(visitor_ids)
+            )
         )
-        visitors = dict(rows.all())
+        visitors = {i: given or f"访客 {public_id[:6]}" for i, given, public_id in rows.all()}
     names = {}
     for c in conversations:
         name = customers.get(c.customer_id) if c.customer_id else None
-        if not name:
-            public_id = visitors.get(c.visitor_id) or str(c.id)
-            name = f"访客 {public_id[:6]}"
-        names[c.id] = name
+        names[c.id] = name or visitors.get(c.visitor_id) or f"访客 {c.id}"
     return names
 
 
@@ -257,6 +257,7 @@ class CustomerPanel:
     shipments: dict[int, list[Shipment]] = field(default_factory=dict)
     past: list[Conversation] = field(default_factory=list)
     variables: dict[str, str] = field(default_factory=dict)
+    visitor_name: str | None = None  # what a shopper without an account typed as their name
 
     @property
     def returning(self) -> bool:
@@ -286,6 +287,10 @@ async def customer_panel(
                 .order_by(Conversation.id.desc())
                 .limit(PAST_CONVERSATIONS)
             )
+        )
+    if conversation.visitor_id is not None:
+        panel.visitor_name = await session.scalar(
+            select(Visitor.display_name).where(Visitor.id == conversation.visitor_id)
         )
     panel.variables = await _variables(session, panel)
     return panel
@@ -319,8 +324,9 @@ async def _variables(session: AsyncSession, panel: CustomerPanel) -> dict[str, s
     """Values for quick-phrase variables: the latest order and its shipment."""
     values: dict[str, str] = {}
     customer = panel.customer
-    if customer is not None and (customer.nickname or customer.name):
-        values["客户昵称"] = customer.nickname or customer.name or ""
+    nickname = (customer.nickname or customer.name) if customer else panel.visitor_name
+    if nickname:
+        values["客户昵称"] = nickname
     if panel.orders:
         order = panel.orders[0]
         values["订单号"] = order.external_id

@@ -63,6 +63,19 @@ KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             N_("Enter at most %(n)s announcement lines."),
         ),
         (r"^announcements must be a list of lines$", N_("Enter the announcements line by line.")),
+        (
+            r"^an invitation needs at least one condition$",
+            N_("Give each invitation at least one condition."),
+        ),
+        (r"^the same invitation appears twice$", N_("The same invitation appears twice.")),
+        (
+            r"^.+ (is not a number|has fractions of a cent)$",
+            N_("Enter an amount in yuan, such as 299 or 299.50."),
+        ),
+        (
+            r"^\w+ must be a whole number from 0 to (?P<n>\d+)$",
+            N_("Enter a whole number from 0 to %(n)s."),
+        ),
         (r"^\w+ must be a whole number of minutes$", N_("Enter a whole number of minutes.")),
         (r"^\w+ must be 1 to (?P<n>\d+) minutes$", N_("Enter 1 to %(n)s minutes.")),
         (r"^.+ must have 1 to (?P<n>\d+) characters$", N_("Enter 1 to %(n)s characters.")),

@@ -115,6 +115,10 @@ CHANNEL_MESSAGE = {
     "text": "亲，这件还有L码吗？",
 }
 WEBHOOK = {"url": "https://hooks.example.com/kefu", "event_types": ["message.created"]}
+WIDGET_SETTINGS = {
+    "announcements": ["新品上市"],
+    "invitations": [{"message": "亲，购物车满299可包邮哦", "cart_above_cents": 20000}],
+}
 PAGE_VIEW = {"page": "/p/P-1001", "title": "纯棉短袖T恤", "product_id": "P-1001"}
 ROUTING = {"overflow_team_id": None, "level_rules": {"aftersale": {"order": ["senior"]}}}
 CASE = {"type": "complaint", "title": "客服回复太慢"}
@@ -200,6 +204,9 @@ ROUTES: dict[tuple[str, str], Walk] = {
     ("POST", "/api/v1/widget/{shop_slug}/visitors"): Walk("public", "visitor", {"page": "/p/1"}),
     ("POST", "/api/v1/widget/page-views"): Walk("write", "visitor", PAGE_VIEW),
     ("GET", "/api/v1/visitors/live"): Walk("list", "handle"),
+    ("GET", "/api/v1/visitors/invitations/stats"): Walk("list", "read"),
+    ("POST", "/api/v1/widget/invitations/{rule_id}/shown"): Walk("by_id", "visitor"),
+    ("POST", "/api/v1/widget/invitations/{rule_id}/accepted"): Walk("by_id", "visitor"),
     ("POST", "/api/v1/widget/conversations"): Walk("write", "visitor", {"skill": "presale"}),
     ("GET", "/api/v1/widget/conversations/{conversation_id}"): Walk("by_id", "visitor"),
     ("GET", "/api/v1/widget/conversations/{conversation_id}/messages"): Walk("by_id", "visitor"),
@@ -210,7 +217,7 @@ ROUTES: dict[tuple[str, str], Walk] = {
         "by_id", "visitor", RATING
     ),
     ("GET", "/api/v1/shop/widget"): Walk("list", "read"),
-    ("PATCH", "/api/v1/shop/widget"): Walk("write", "owner", {"announcements": ["新品上市"]}),
+    ("PATCH", "/api/v1/shop/widget"): Walk("write", "owner", WIDGET_SETTINGS),
     ("POST", "/api/v1/conversations/{conversation_id}/images"): Walk(
         "by_id", "handle", files=IMAGE
     ),
@@ -269,6 +276,7 @@ PATH_IDS = {
     "delivery_id": "webhook_deliveries",
     "case_id": "cases",
     "compensation_id": "compensations",
+    "rule_id": "invitation_rules",
 }
 
 # The table whose ids a route's rows carry (``id``), and the tables named by id fields.
@@ -390,7 +398,15 @@ async def _seed_conversation(client, owen) -> tuple[int, int]:
         )
     )
     viewed = {"page": _secret("/p/P-1001"), "title": _secret("纯棉短袖T恤"), "product_id": SECRET}
-    await _ok(await client.post("/api/v1/widget/page-views", json=viewed, headers=shopper.headers))
+    seen = await _ok(
+        await client.post("/api/v1/widget/page-views", json=viewed, headers=shopper.headers)
+    )
+    for report in ("shown", "accepted"):
+        path = f"/api/v1/widget/invitations/{seen['invitation_id']}/{report}"
+        await _ok(await client.post(path, headers=shopper.headers))
+    said = {"client_id": str(uuid.uuid4()), "body": _secret("这件有M码吗")}
+    path = f"/api/v1/widget/conversations/{shopper.conversation_id}/messages"
+    await _ok(await client.post(path, json=said, headers=shopper.headers))
     path = f"/api/v1/conversations/{shopper.conversation_id}/messages"
     for kind, words in (("text", "已帮您催促快递"), ("note", "顾客很着急，明天回访")):
         said = {"client_id": str(uuid.uuid4()), "kind": kind, "body": _secret(words)}
@@ -462,7 +478,13 @@ async def acme(client, owen, alice, sessionmaker, settings) -> dict[str, Any]:
         )
     )
     key = await _ok(await api.post("/api/v1/api-keys", json={"name": _secret("ERP 同步")}))
-    await _ok(await api.patch("/api/v1/shop/widget", json={"greeting": _secret("您好")}))
+    invitation = {"message": ACME_INVITATION, "product_page_seconds": 0}
+    widget = await _ok(
+        await api.patch(
+            "/api/v1/shop/widget",
+            json={"greeting": _secret("您好"), "invitations": [invitation]},
+        )
+    )
     await _ok(await api.put("/api/v1/shop/routing", json={"overflow_team_id": team["id"]}))
     conversation_id, upload_id = await _seed_conversation(client, owen)
     webhook_id, delivery_id = await _seed_api_channel(client, key["key"], owen)
@@ -477,6 +499,7 @@ async def acme(client, owen, alice, sessionmaker, settings) -> dict[str, Any]:
         "shop_slug": owen.shop_slug,
         "webhooks": webhook_id,
         "webhook_deliveries": delivery_id,
+        "invitation_rules": widget["invitations"][0]["id"],
     }
     for path, item in (
         ("products", _acme_product()),
@@ -792,11 +815,22 @@ def _without_visitors(
     visitors = [
         row for row in snapshot["visitors"] if row["id"] in known and row["public_id"] != own
     ]
-    return snapshot | {"visitors": visitors}
+    kept = {row["id"] for row in visitors}
+    views = [row for row in snapshot["invitation_views"] if row["visitor_id"] in kept]
+    return snapshot | {"visitors": visitors, "invitation_views": views}
 
 
 # What a shop shows every visitor of its own (name, greeting, announcements), by design.
 SHOP_FACE = ("GET", "/api/v1/widget/profile")
+# Likewise its invitation, to a visitor of its own on a product page.
+PAGE_VIEWS = ("POST", "/api/v1/widget/page-views")
+ACME_INVITATION = _secret("亲，这款有什么想了解的吗？")
+# A shop's invitation rules are shown to its visitors: any of them may report one, and
+# what it counts is the visitor's own page view.
+INVITATION_REPORTS = {
+    ("POST", "/api/v1/widget/invitations/{rule_id}/shown"),
+    ("POST", "/api/v1/widget/invitations/{rule_id}/accepted"),
+}
 
 
 def _own_conversation_left_out(
@@ -836,6 +870,12 @@ async def check_visitor_walk(app, sessionmaker, client, owen, acme, shopper: Sho
                 continue
             if route == SHOP_FACE and acmes_own:
                 assert response.json()["greeting"] == _secret("您好"), response.text
+                continue
+            if route == PAGE_VIEWS and acmes_own:
+                assert response.json()["invitation"] == ACME_INVITATION, response.text
+                continue
+            if route in INVITATION_REPORTS and acmes_own:
+                assert response.status_code == 200, (route, response.text)
                 continue
             assert_shows_nothing_of_acme(route, response, ids)
             if spec.access != "visitor":

@@ -108,6 +108,7 @@ async def test_an_offline_message_becomes_a_conversation_for_the_agents(client, 
         "contact": "13800138000",
         "body": "羽绒服M码什么时候补货？有货请联系我",
         "client_id": str(uuid.uuid4()),
+        "greeting": "zh",  # the widget greeted the shopper before they left the message
     }
     left = await client.post("/api/v1/widget/offline-messages", json=form, headers=headers)
     assert left.status_code == 200, left.text
@@ -122,10 +123,13 @@ async def test_an_offline_message_becomes_a_conversation_for_the_agents(client, 
         [conversation] = waiting["items"]
         assert conversation["id"] == answer["conversation"]["id"]
         assert conversation["tags"] == ["留言"]
-        [message] = (await c.get(f"/api/v1/conversations/{conversation['id']}/messages")).json()[
-            "items"
-        ]
+        history = await c.get(f"/api/v1/conversations/{conversation['id']}/messages")
+        message, greeting = history.json()["items"]  # newest first
         assert message["payload"] == {"offline_form": {"name": "王女士", "contact": "13800138000"}}
+        assert greeting["sender_kind"] == "bot" and greeting["payload"] == {"greeting": True}
+        assert greeting["body"] == "您好，欢迎光临Acme 旗舰店！请问有什么可以帮您？"
+        inbox = (await c.get("/api/v1/inbox", params={"view": "all"})).json()
+        assert [item["name"] for item in inbox["items"]] == ["王女士"]
 
 
 async def test_an_offline_message_needs_a_name_and_a_contact(client, personas):

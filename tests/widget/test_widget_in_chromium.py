@@ -6,6 +6,7 @@ her agent socket, as the workspace does."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator, Iterator
 
@@ -134,6 +135,11 @@ async def test_shopper_and_carol_hold_a_conversation(shopper: Page, demo_carol, 
         await chat.get_by_role("textbox", name="输入消息").fill("请问羽绒服 M 码还有货吗？")
         await chat.get_by_role("textbox", name="输入消息").press("Enter")
 
+        greeted = await carol_socket.expect(lambda f: f.get("name") == "message.created")
+        assert (greeted["data"]["message"]["sender_kind"], greeted["data"]["message"]["body"]) == (
+            "bot",
+            GREETING,
+        ), "carol reads the greeting the shopper saw"
         created = await carol_socket.expect(lambda f: f.get("name") == "message.created")
         question = created["data"]["message"]
         assert question["body"] == "请问羽绒服 M 码还有货吗？"
@@ -269,7 +275,8 @@ async def test_nothing_a_shopper_or_agent_types_runs_in_the_widget(
                 f"/api/v1/conversations/{conversation['id']}/messages", params={"limit": 100}
             )
         ).json()["items"]
-        assert sorted(m["body"] for m in stored) == sorted(XSS_PAYLOADS)
+        said = [m["body"] for m in stored if m["sender_kind"] == "visitor"]
+        assert sorted(said) == sorted(XSS_PAYLOADS)
         for n, payload in enumerate(XSS_PAYLOADS[:5]):
             await carol.post(
                 f"/api/v1/conversations/{conversation['id']}/messages",
@@ -365,7 +372,7 @@ async def test_a_message_sent_while_offline_arrives_once_after_reconnecting(
         [conversation] = (await carol.get("/api/v1/conversations")).json()["items"]
         path = f"/api/v1/conversations/{conversation['id']}/messages"
         bodies = [m["body"] for m in (await carol.get(path)).json()["items"]]
-    assert bodies == ["我的订单什么时候发货？", "在吗？"]
+    assert bodies == ["我的订单什么时候发货？", "在吗？", GREETING], "each once"
 
 
 async def test_carol_sees_the_shopper_browsing_the_store(shopper: Page, demo_carol, widget_server):
@@ -382,18 +389,80 @@ async def test_carol_sees_the_shopper_browsing_the_store(shopper: Page, demo_car
     assert visitor["returning"] is False
 
 
-async def test_a_shopper_on_a_product_page_is_invited_and_the_invitation_opens_the_chat(
-    shopper: Page, demo_carol, widget_server, sessionmaker
+@pytest.fixture
+async def carol_watching(chromium, widget_server, demo_carol) -> AsyncIterator[Page]:
+    """Carol's live visitor list open in her own browser, its socket connected."""
+    context = await chromium.new_context(
+        base_url=widget_server, viewport={"width": 1366, "height": 860}, locale="zh-CN"
+    )
+    await context.add_cookies(
+        [{"name": "kefu_session", "value": demo_carol.session_token, "url": widget_server}]
+    )
+    page = await context.new_page()
+    await page.goto("/visitors")
+    await expect(page.locator("#vs-live")).to_have_text("实时", timeout=WAIT)
+    await expect(page.get_by_text("现在没有顾客在浏览您的网站。")).to_be_visible()
+    yield page
+    await context.close()
+
+
+async def _invitation_counts(server: str, carol: Persona, expected: tuple[int, int, int]):
+    """The stats once they reach ``expected`` (the widget reports in the background)."""
+    async with staff(server, carol) as c:
+        for _ in range(50):
+            [rule] = (await c.get("/api/v1/visitors/invitations/stats")).json()["items"]
+            counts = (rule["shown"], rule["accepted"], rule["converted"])
+            if counts == expected:
+                break
+            await asyncio.sleep(0.2)
+    return counts
+
+
+async def test_an_invited_shopper_chats_and_carol_watches_it_live(
+    shopper: Page, carol_watching: Page, demo_carol, widget_server, sessionmaker
 ):
     invitation = {"message": "亲，这款羽绒服有什么想了解的吗？", "product_page_seconds": 0}
     async with sessionmaker() as session:
         shop = await session.scalar(select(Shop).where(Shop.slug == "demo"))
         shop.widget_settings = {**shop.widget_settings, "invitations": [invitation]}
-        product_id = await session.scalar(select(Product.id).where(Product.shop_id == shop.id))
+        product = await session.scalar(select(Product).where(Product.external_id == "DN01"))
         await session.commit()
-    await shopper.goto(f"/demo/store/products/{product_id}")
+    await shopper.goto(f"/demo/store/products/{product.id}")
+
+    # Carol's list shows the shopper without a reload: the page view came over her socket.
+    row = carol_watching.locator(".vs-row")
+    await expect(row).to_have_count(1, timeout=WAIT)
+    await expect(row).to_contain_text("90白鸭绒轻薄羽绒服")
+    await expect(row).to_contain_text("DN01")
+    await expect(row).to_contain_text("新访客")
+
     invite = widget(shopper).get_by_role("button", name=invitation["message"])
     await expect(invite).to_be_visible(timeout=WAIT)
     await invite.click()
-    await expect(widget(shopper).get_by_text(GREETING)).to_be_visible(timeout=WAIT)
     await expect(invite).to_be_hidden()
+    chat = widget(shopper)
+    await expect(chat.get_by_text(GREETING)).to_be_visible(timeout=WAIT)
+    await chat.get_by_placeholder("输入消息，回车发送").fill("请问羽绒服M码还有货吗？")
+    await chat.get_by_placeholder("输入消息，回车发送").press("Enter")
+    await expect(chat.locator(".receipt", has_text="未读")).to_have_count(1, timeout=WAIT)
+    assert await _invitation_counts(widget_server, demo_carol, (1, 1, 1)) == (1, 1, 1)
+
+    # A reload: the greeting (now stored) shows once, no invitation to a chatting shopper,
+    # and nothing is counted twice.
+    await shopper.reload()
+    await widget(shopper).get_by_role("button", name="联系客服").click()
+    await expect(widget(shopper).get_by_text("请问羽绒服M码还有货吗？")).to_be_visible(timeout=WAIT)
+    await expect(widget(shopper).get_by_text(GREETING)).to_have_count(1)
+    await expect(invite).to_be_hidden()
+    async with staff(widget_server, demo_carol) as c:
+        [conversation] = (await c.get("/api/v1/conversations")).json()["items"]
+        path = f"/api/v1/conversations/{conversation['id']}/messages"
+        said = [(m["sender_kind"], m["body"]) for m in (await c.get(path)).json()["items"]]
+    assert said == [("visitor", "请问羽绒服M码还有货吗？"), ("bot", GREETING)]
+    assert await _invitation_counts(widget_server, demo_carol, (1, 1, 1)) == (1, 1, 1)
+
+    # On to the store's front page: carol's row follows, still one row for one shopper.
+    await shopper.goto("/demo/store")
+    await expect(row).to_have_count(1)
+    await expect(row).not_to_contain_text("DN01", timeout=WAIT)
+    await expect(row).to_contain_text("/demo/store")

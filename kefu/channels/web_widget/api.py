@@ -17,7 +17,7 @@ from kefu.queries.widget import get_upload, visitor_shop, widget_profile
 from kefu.settings import Settings
 from kefu.web.api.v1.conversations import MessageIn, MessageOut
 from kefu.web.api.v1.schemas import ERROR_RESPONSES, ApiModel, IdPath
-from kefu.web.api.v1.widget import WidgetConversationOut
+from kefu.web.api.v1.widget import GreetingLang, WidgetConversationOut
 from kefu.web.deps import (
     ActorDep,
     SessionDep,
@@ -55,6 +55,7 @@ class OfflineIn(MessageIn):
     contact: str = Field(
         min_length=1, max_length=100, description="Phone, WeChat or e-mail to answer on"
     )
+    greeting: GreetingLang = None
 
 
 class OfflineOut(ApiModel):
@@ -98,6 +99,7 @@ async def leave_offline_message(
         contact=body.contact,
         body=body.body,
         client_id=body.client_id,
+        greeting=body.greeting,
     )
     await session.commit()
     shop = await visitor_shop(session, visitor)

@@ -51,6 +51,10 @@ class Page:
         return self.login.session.csrf_token
 
     @property
+    def sees_visitors(self) -> bool:
+        return self.actor.can(Permission.HANDLE_CONVERSATIONS)
+
+    @property
     def sees_settings(self) -> bool:
         return self.actor.can(Permission.MANAGE_AGENTS) or self.actor.can(Permission.MANAGE_SHOP)
 

@@ -36,6 +36,7 @@ def _strings() -> dict[str, str]:
         "no_messages": _("No messages yet"),
         "load_earlier": _("Load earlier messages"),
         "note": _("Internal note"),
+        "automatic": _("Automatic greeting"),
         "typing": _("The customer is typing…"),
         "sending": _("Sending…"),
         "unsent": _("Not sent yet; will retry"),

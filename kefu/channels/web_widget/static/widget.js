@@ -91,7 +91,9 @@
     open: false,
     socket: null,
     backoff: 1000,
-    greeted: false,
+    greeted: false, // the greeting is on screen (the widget's own, or the stored one)
+    invited: false, // an invitation was shown on this page (never twice)
+    invitation: null, // the rule id of the invitation on screen
     starting: null
   };
 
@@ -310,7 +312,7 @@
     ]);
     root.appendChild(ui.panel);
     root.appendChild(ui.launcher);
-    ui.invite = el("button", { "class": "invite", type: "button", hidden: true, onclick: toggle });
+    ui.invite = el("button", { "class": "invite", type: "button", hidden: true, onclick: acceptInvitation });
     root.appendChild(ui.invite);
     document.body.appendChild(host);
     offerProduct();
@@ -359,7 +361,10 @@
     var text = state.profile.greeting || t("greeting", { shop: state.profile.shop_name });
     // A moment's pause reads like a person answering; always well within 10 s.
     setTimeout(function () {
-      ui.list.insertBefore(bubble({ sender_kind: "bot", kind: "text", body: text }, "greeting"), ui.list.firstChild);
+      if (ui.list.querySelector("[data-greeting]")) return; // the stored one came first
+      var node = bubble({ sender_kind: "bot", kind: "text", body: text }, "greeting");
+      node.setAttribute("data-greeting", "");
+      ui.list.insertBefore(node, ui.list.firstChild);
       scrollDown();
     }, 600);
   }
@@ -394,7 +399,7 @@
   function leaveMessage(event) {
     event.preventDefault();
     var form = ui.offline.elements;
-    var body = { name: form.name.value.trim(), contact: form.contact.value.trim(), body: form.body.value.trim(), client_id: uuid() };
+    var body = Object.assign(greeting(), { name: form.name.value.trim(), contact: form.contact.value.trim(), body: form.body.value.trim(), client_id: uuid() });
     if (!body.name || !body.contact || !body.body) {
       ui.offlineError.hidden = false;
       ui.offlineError.textContent = t("required");
@@ -503,6 +508,14 @@
     state.messages[message.id] = message;
     var key = message.client_id || message.id;
     var existing = find(key);
+    if (message.payload && message.payload.greeting) {
+      // The greeting the conversation stored: the one already on screen is that greeting.
+      state.greeted = true;
+      existing = existing || ui.list.querySelector("[data-greeting]");
+      if (existing) { existing.setAttribute("data-key", key); return; }
+      ui.list.insertBefore(bubble(message, key), ui.list.firstChild).setAttribute("data-greeting", "");
+      return;
+    }
     if (!existing) {
       ui.list.appendChild(bubble(message, key));
       if (message.sender_kind !== "visitor") {
@@ -532,11 +545,15 @@
     send({ kind: "text", body: text, payload: null });
   }
 
+  // A new conversation stores the greeting the shopper sees (the panel always greets, even
+  // when the first message beats the shop's profile to it), so agents read it too.
+  function greeting() { return { greeting: LANG }; }
+
   function ensureConversation() {
     if (state.conversation && state.conversation.status !== "closed") return Promise.resolve(state.conversation);
     // Messages typed while the conversation is being opened wait for that one request.
     if (!state.starting) {
-      state.starting = request("POST", "/conversations", {}).then(function (conversation) {
+      state.starting = request("POST", "/conversations", greeting()).then(function (conversation) {
         state.starting = null;
         setConversation(conversation);
         connect();
@@ -826,28 +843,44 @@
     if (product) body.product_id = product.slice(0, 64);
     var cart = parseInt(script.getAttribute("data-cart-value-cents") || "", 10);
     if (cart >= 0) body.cart_value_cents = cart;
-    return request("POST", "/page-views", body).then(function (answer) {
-      if (answer && answer.invitation && !state.open) {
-        ui.invite.textContent = answer.invitation;
-        ui.invite.hidden = false;
-      }
-      return answer;
-    }).catch(function () {});
+    return request("POST", "/page-views", body).then(showInvitation).catch(function () {});
   }
 
-  // Time-on-page rules can only fire if the widget tells the server the shopper stayed.
+  // Shown once per page: the shop counts it (once per page view, reloads included).
+  function showInvitation(answer) {
+    // Not to a shopper already chatting (nor twice on one page).
+    var chatting = state.conversationId && !(state.conversation && state.conversation.status === "closed");
+    if (!answer || !answer.invitation || state.open || state.invited || chatting) return;
+    state.invited = true;
+    ui.invite.textContent = answer.invitation;
+    ui.invite.hidden = false;
+    state.invitation = answer.invitation_id;
+    reportInvitation("shown");
+  }
+
+  function reportInvitation(what) {
+    if (state.invitation) request("POST", "/invitations/" + encodeURIComponent(state.invitation) + "/" + what).catch(function () {});
+  }
+
+  function acceptInvitation() {
+    reportInvitation("accepted");
+    state.invitation = null;
+    toggle();
+  }
+
+  // Time-on-page rules can only fire, and agents only see the shopper still there, if the
+  // widget tells the server the shopper stayed (while the page is in view).
   var REPORT_EVERY_MS = 15000;
   function keepReporting() {
-    var timer = setInterval(function () {
-      if (state.open || !ui.invite.hidden) { clearInterval(timer); return; }
-      reportPageView().then(keepReporting);
+    setTimeout(function () {
+      (document.visibilityState === "hidden" ? Promise.resolve() : reportPageView()).then(keepReporting);
     }, REPORT_EVERY_MS);
   }
 
   function start() {
     build();
     identify().then(function () {
-      reportPageView();
+      reportPageView().then(keepReporting);
       request("GET", "/profile").then(function (profile) {
         state.profile = profile;
         rotateAnnouncements(profile.announcements || []);

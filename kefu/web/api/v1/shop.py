@@ -81,6 +81,12 @@ class HolidayOut(HolidayIn):
 class InvitationRuleIn(ApiModel):
     """Invite a visitor to chat when every condition set holds (at least one must be)."""
 
+    id: str | None = Field(
+        None,
+        max_length=16,
+        description="Keep a rule's id when editing it so its counts stay with it; "
+        "omitted: derived from the rule",
+    )
     message: str = Field(max_length=200, examples=["亲，这款有什么想了解的吗？"])
     product_page_seconds: int | None = Field(None, ge=0, description="On a product page this long")
     cart_above_cents: int | None = Field(None, ge=0, description="A cart worth more than this")

@@ -5,7 +5,7 @@ reach their own conversations and nothing else."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import Field
@@ -13,14 +13,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor
 from kefu.actions.conversations import do_rate_conversation, do_start_conversation
+from kefu.actions.invitations import do_record_invitation
 from kefu.actions.visitors import do_identify_visitor, do_record_page_view, shop_by_slug
+from kefu.events import shop_stream
 from kefu.lib.tokens import read_visitor_token, sign_visitor_token
 from kefu.models import Channel, Conversation, ConversationStatus, Skill
 from kefu.queries.conversations import get_conversation, list_messages
 from kefu.queries.routing import queue_position, wait_estimator
-from kefu.queries.visitors import invitation_now
+from kefu.queries.visitors import LiveVisitor, invitation_now, own_activity
 from kefu.web.api.v1.conversations import MessageIn, MessageOut, RatingIn, send_message
 from kefu.web.api.v1.schemas import ERROR_RESPONSES, ApiModel, CursorQuery, IdPath, PageOut
+from kefu.web.api.v1.visitors import LiveVisitorOut
 from kefu.web.deps import SessionDep, SettingsDep, VisitorDep
 from kefu.web.ratelimits import limit_widget
 
@@ -102,10 +105,32 @@ class PageViewOut(ApiModel):
     invitation: str | None = Field(
         None, description="The shop's invitation to chat to show now; null: none"
     )
+    invitation_id: str | None = Field(
+        None, description="Its rule's id: report it shown and accepted under this id"
+    )
+
+
+class InvitationViewOut(ApiModel):
+    rule_id: str
+    shown_at: datetime = Field(description="First reported shown on this page view")
+    accepted_at: datetime | None
+
+
+RuleIdPath = Annotated[str, Path(pattern="^[0-9a-z]{1,16}$", description="The rule's id")]
+
+
+GreetingLang = Annotated[
+    Literal["zh", "en"] | None,
+    Field(
+        description="The language of the greeting the widget showed: a new conversation "
+        "stores it as the bot's first message (the shop's own greeting if it wrote one)"
+    ),
+]
 
 
 class StartIn(ApiModel):
     skill: Skill | None = Field(None, description="The widget entry point: 售前, 售中, 售后, 投诉")
+    greeting: GreetingLang = None
 
 
 @router.post("/{shop_slug}/visitors", summary="Get a visitor token (new or renewed)")
@@ -136,9 +161,21 @@ async def identify(
     )
 
 
+def announce_activity(request: Request, shop_id: int, live: LiveVisitor) -> None:
+    """An ephemeral frame to the shop's agents: their live visitor lists update at once.
+    Not an event: nothing is stored or replayed, a list opened later reads the API."""
+    frame = {
+        "type": "visitor.activity",
+        "visitor": LiveVisitorOut.model_validate(live).model_dump(mode="json"),
+    }
+    request.app.state.pubsub.publish({"streams": [shop_stream(shop_id)], "frame": frame})
+
+
 @router.post("/page-views", summary="Report the page the visitor is on now")
-async def page_view(body: PageViewIn, session: SessionDep, visitor: VisitorDep) -> PageViewOut:
-    row = await do_record_page_view(
+async def page_view(
+    body: PageViewIn, request: Request, session: SessionDep, visitor: VisitorDep
+) -> PageViewOut:
+    row, changed = await do_record_page_view(
         session,
         visitor,
         page=body.page,
@@ -147,14 +184,49 @@ async def page_view(body: PageViewIn, session: SessionDep, visitor: VisitorDep) 
         cart_value_cents=body.cart_value_cents,
     )
     await session.commit()
+    if changed:  # the widget's reports while the shopper stays move nothing on the list
+        announce_activity(request, visitor.shop_id, await own_activity(session, visitor, row))
+    rule = await invitation_now(session, visitor, row)
     return PageViewOut(
-        page_since=row.page_since, invitation=await invitation_now(session, visitor, row)
+        page_since=row.page_since,
+        invitation=rule and rule.message,
+        invitation_id=rule and rule.id,
     )
+
+
+async def _report_invitation(
+    session: AsyncSession, visitor: Actor, rule_id: str, *, accepted: bool
+) -> InvitationViewOut:
+    view = await do_record_invitation(session, visitor, rule_id, accepted=accepted)
+    await session.commit()
+    return InvitationViewOut.model_validate(view)
+
+
+@router.post(
+    "/invitations/{rule_id}/shown",
+    summary="Report an invitation shown on this page view (counted once per page view)",
+)
+async def invitation_shown(
+    rule_id: RuleIdPath, session: SessionDep, visitor: VisitorDep
+) -> InvitationViewOut:
+    return await _report_invitation(session, visitor, rule_id, accepted=False)
+
+
+@router.post(
+    "/invitations/{rule_id}/accepted",
+    summary="Report that the shopper opened the chat from the invitation",
+)
+async def invitation_accepted(
+    rule_id: RuleIdPath, session: SessionDep, visitor: VisitorDep
+) -> InvitationViewOut:
+    return await _report_invitation(session, visitor, rule_id, accepted=True)
 
 
 @router.post("/conversations", summary="Start a conversation, or get the open one")
 async def start(body: StartIn, session: SessionDep, visitor: VisitorDep) -> WidgetConversationOut:
-    conversation = await do_start_conversation(session, visitor, skill=body.skill)
+    conversation = await do_start_conversation(
+        session, visitor, skill=body.skill, greeting=body.greeting
+    )
     await session.commit()
     return await conversation_out(session, visitor, conversation)
 

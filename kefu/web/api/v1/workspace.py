@@ -159,6 +159,9 @@ class PastConversationOut(ApiModel):
 class PanelOut(ApiModel):
     conversation: WorkspaceConversationOut
     customer: PanelCustomerOut | None
+    visitor_name: str | None = Field(
+        description="The name a shopper without an account gave in the offline form"
+    )
     returning: bool = Field(description="Talked with the shop before, or ordered more than once")
     orders: list[PanelOrderOut]
     past_conversations: list[PastConversationOut]
@@ -179,6 +182,7 @@ def _panel_out(panel: CustomerPanel) -> PanelOut:
         customer=None
         if panel.customer is None
         else PanelCustomerOut.model_validate(panel.customer),
+        visitor_name=panel.visitor_name,
         returning=panel.returning,
         orders=orders,
         past_conversations=[PastConversationOut.model_validate(c) for c in panel.past],

@@ -187,12 +187,14 @@
 
   function messageNode(m) {
     state.messages.set(m.id, m);
-    const mine = m.sender_kind !== "visitor";
-    const node = el("div", `ws-msg ${mine ? "out" : "in"} kind-${m.kind}`);
+    // The widget's stored greeting (and other automatic lines) is no person's reply.
+    const side = m.sender_kind === "visitor" ? "in" : m.sender_kind === "bot" ? "auto" : "out";
+    const node = el("div", `ws-msg ${side} kind-${m.kind}`);
     node.dataset.id = m.id;
     if (m.client_id) node.dataset.clientId = m.client_id;
     const bubble = el("div", "ws-bubble");
     if (m.kind === "note") bubble.append(el("div", "ws-note-label", T.note));
+    if (side === "auto") bubble.append(el("div", "ws-note-label", T.automatic));
     if (m.kind === "card" && m.payload) {
       const card = el("div", "ws-card");
       card.append(el("strong", "", m.payload.title || T.card));
@@ -432,7 +434,11 @@
   function profileCard(data) {
     const card = section(T.profile);
     const customer = data.customer;
-    if (!customer) { card.append(el("p", "muted", T.no_customer)); return card; }
+    if (!customer) {
+      if (data.visitor_name) card.append(el("strong", "", data.visitor_name));
+      card.append(el("p", "muted", T.no_customer));
+      return card;
+    }
     const head = el("div", "ws-profile");
     head.append(el("span", "avatar avatar-lg", (customer.nickname || customer.name || "?").slice(0, 1)));
     const who = el("div");
