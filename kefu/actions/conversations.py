@@ -12,7 +12,7 @@ from datetime import datetime
 from types import ModuleType
 from typing import Any
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -329,6 +329,27 @@ async def do_snooze_conversation(
         status=ConversationStatus.SNOOZED,
         snoozed_until=until,
     )
+
+
+async def do_wake_snoozed(session: AsyncSession, now: datetime) -> int:
+    """Open again every conversation whose snooze time has come, and tell both sides
+    (change ``unsnoozed``). The status moves in one guarded ``UPDATE … RETURNING``, so two
+    workers at once wake each conversation once. Returns how many woke."""
+    woken = await session.scalars(
+        update(Conversation)
+        .where(
+            Conversation.status == ConversationStatus.SNOOZED,
+            Conversation.snoozed_until <= now,
+        )
+        .values(status=ConversationStatus.OPEN, snoozed_until=None, updated_at=now)
+        .returning(Conversation.id)
+    )
+    ids = list(woken)
+    for conversation_id in ids:
+        conversation = await session.get(Conversation, conversation_id, populate_existing=True)
+        if conversation is not None:
+            await announce_change(session, conversation, "unsnoozed")
+    return len(ids)
 
 
 async def do_close_conversation(

@@ -24,6 +24,7 @@ import httpx
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kefu.actions.conversations import do_wake_snoozed
 from kefu.lib.signing import SIGNATURE_HEADER, sign
 from kefu.models.base import utcnow
 from kefu.models.webhooks import DeliveryState, WebhookDelivery, WebhookEndpoint
@@ -179,6 +180,13 @@ class Worker:
             delivery.state = DeliveryState.QUEUED
             delivery.next_attempt_at = utcnow() + timedelta(seconds=wait)
 
+    async def wake_snoozed(self) -> int:
+        """Conversations whose snooze time has come are open again (at every poll)."""
+        async with self.sessionmaker() as session:
+            woken = await do_wake_snoozed(session, utcnow())
+            await session.commit()
+        return woken
+
     async def _clean_when_due(self) -> None:
         if time.monotonic() < self._next_cleanup:
             return
@@ -192,6 +200,7 @@ class Worker:
         while True:
             try:
                 await self.run_once(requeue=not woken)
+                await self.wake_snoozed()
                 await self._clean_when_due()
             except Exception:  # a database hiccup must not end the worker for good
                 log.exception("worker round failed; trying again")

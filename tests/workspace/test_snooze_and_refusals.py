@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
-from kefu.models import Conversation
+from kefu.models import Conversation, StreamEvent
+from kefu.worker import Worker
 from tests.workspace.conftest import say
 
 
@@ -47,6 +48,39 @@ async def test_a_snoozed_conversation_leaves_the_list_until_its_time_or_a_new_me
     await say(client, shopper, "在吗？快递还没到")
     assert await _listed(api) == [cid]
     assert (await api.get(f"/api/v1/conversations/{cid}")).json()["status"] == "open"
+
+
+async def test_the_worker_opens_a_conversation_again_when_its_snooze_time_comes(
+    client, sessionmaker, settings, shopper, alice
+):
+    api = client.as_(alice)
+    cid = shopper.conversation_id
+    await say(client, shopper, "下周一再联系我吧")
+    later = datetime.now(UTC) + timedelta(hours=2)
+    await api.post(f"/api/v1/conversations/{cid}/snooze", json={"until": later.isoformat()})
+    worker = Worker(sessionmaker, settings)
+    try:
+        assert await worker.wake_snoozed() == 0  # not yet
+        async with sessionmaker() as s:  # two hours pass
+            past = datetime.now(UTC) - timedelta(minutes=1)
+            await s.execute(
+                update(Conversation).where(Conversation.id == cid).values(snoozed_until=past)
+            )
+            await s.commit()
+        assert await worker.wake_snoozed() == 1
+        assert await worker.wake_snoozed() == 0  # once
+    finally:
+        await worker.stop()
+    conversation = (await api.get(f"/api/v1/conversations/{cid}")).json()
+    assert (conversation["status"], conversation["snoozed_until"]) == ("open", None)
+    async with sessionmaker() as s:
+        told = await s.scalars(
+            select(StreamEvent.stream)
+            .where(StreamEvent.name == "conversation.changed")
+            .where(StreamEvent.payload["change"].as_string() == "unsnoozed")
+            .where(StreamEvent.shop_id == alice.shop_id)
+        )
+        assert sorted(told) == sorted([f"shop:{alice.shop_id}", f"visitor:{shopper.public_id}"])
 
 
 async def test_a_refusal_speaks_the_language_the_request_accepts(client, shopper, alice):
