@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
@@ -92,19 +92,31 @@ async def do_record_invitation(
     return view
 
 
+# Built once: every shopper message asks, so the question skips the ORM.
+_LATEST_OPEN_ACCEPTANCE = (
+    select(InvitationView.id)
+    .where(
+        InvitationView.visitor_id == bindparam("visitor_id"),
+        InvitationView.accepted_at >= bindparam("since"),
+        InvitationView.converted_at.is_(None),
+    )
+    .order_by(InvitationView.accepted_at.desc())
+    .limit(1)
+)
+_CONVERT = (
+    update(InvitationView)
+    .where(InvitationView.id == bindparam("view_id"))
+    .values(converted_at=bindparam("at"), conversation_id=bindparam("conversation_id"))
+)
+
+
 def note_conversion(session: Session, visitor_id: int, conversation_id: int, at: datetime) -> None:
     """A visitor's message at ``at``: it converts their latest acceptance within the
     window that has not converted yet (so one message converts at most one invitation)."""
-    view = session.scalar(
-        select(InvitationView)
-        .where(
-            InvitationView.visitor_id == visitor_id,
-            InvitationView.accepted_at >= at - CONVERSION_WINDOW,
-            InvitationView.converted_at.is_(None),
-        )
-        .order_by(InvitationView.accepted_at.desc())
-        .limit(1)
+    view_id = session.scalar(
+        _LATEST_OPEN_ACCEPTANCE, {"visitor_id": visitor_id, "since": at - CONVERSION_WINDOW}
     )
-    if view is not None:
-        view.converted_at = at
-        view.conversation_id = conversation_id
+    if view_id is not None:
+        session.execute(
+            _CONVERT, {"view_id": view_id, "at": at, "conversation_id": conversation_id}
+        )
