@@ -36,20 +36,16 @@ YELLOW_WORDS = (
 RED_TOKENS = re.compile(r"(?<![a-z0-9])(?:12315|315|sb|tmd|nmd|wtf)(?![a-z0-9])")
 NEGATED = re.compile(r"(?:不会|不给|不打|不想|没有|没)给?(?:你们)?(?:差评|投诉|举报)")
 SHOUTING = re.compile(r"[!?]{3,}")
+_RED = re.compile("|".join(map(re.escape, RED_WORDS)))  # one scan instead of one per word
+_YELLOW = re.compile("|".join(map(re.escape, YELLOW_WORDS)))
 RAISED = re.compile(r"[!?]{2}")
-
-COLOURS = ("green", "yellow", "red")
 
 
 def emotion_colour(text: str) -> str:
     """``"red"``, ``"yellow"`` or ``"green"`` for one message."""
     folded = NEGATED.sub("", normalize(text))
-    if (
-        SHOUTING.search(folded)
-        or RED_TOKENS.search(folded)
-        or any(word in folded for word in RED_WORDS)
-    ):
+    if SHOUTING.search(folded) or RED_TOKENS.search(folded) or _RED.search(folded):
         return "red"
-    if RAISED.search(folded) or any(word in folded for word in YELLOW_WORDS):
+    if RAISED.search(folded) or _YELLOW.search(folded):
         return "yellow"
     return "green"
