@@ -66,6 +66,11 @@ def train_command(
     except OSError as exc:
         fail(f"cannot write {out}: {exc.strerror}")
     typer.echo(f"trained on {len(texts):,} examples, {len(trained.labels)} labels; saved to {out}")
+    if trained.set_aside:
+        typer.echo(
+            f"set aside {trained.set_aside:,} examples whose label cross-validation "
+            "confidently contradicts (likely mislabelled)"
+        )
 
 
 @app.command("eval")

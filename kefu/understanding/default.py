@@ -30,7 +30,9 @@ def cache_key() -> str:
     import sklearn
 
     digest = hashlib.sha256(EXAMPLES.read_bytes())
-    settings = f"{model_module.FORMAT}|{model_module.C}|{sklearn.__version__}"
+    settings = (
+        f"{model_module.FORMAT}|{model_module.C}|{model_module.NOISE_MARGIN}|{sklearn.__version__}"
+    )
     digest.update(settings.encode())
     return digest.hexdigest()[:16]
 

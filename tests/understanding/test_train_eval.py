@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kefu.understanding.jsonl import read_examples
+from kefu.understanding.model import without_contradicted
 from tests.understanding.conftest import jsonl
 
 
@@ -82,3 +84,54 @@ def test_eval_needs_a_model_directory(kefu_intent, shop_examples, tmp_path: Path
         "--text-field", "msg", "--label-field", "tag",
     )  # fmt: skip
     assert code != 0 and "is not a model directory" in err
+
+
+def noisy_examples() -> tuple[list[str], list[str], list[int]]:
+    """600 messages of two labels, with every 31st label flipped (as people mislabel)."""
+    products = ["裙子", "外套", "手机壳", "耳机", "面霜", "保温杯", "拖鞋", "台灯", "背包", "围巾"]
+    phrases = {
+        "物流": ["到哪了", "的快递怎么还没到", "物流三天没动了", "显示在派送", "单号发我",
+                 "什么时候能送到", "快递停在中转站", "物流信息查不到", "到我们市了吗",
+                 "今天能送到吗", "快递员电话多少", "运输中好久了", "发的哪个快递",
+                 "怎么还在路上", "包裹到哪个城市了", "派送太慢了", "物流没更新",
+                 "快递站在哪", "能加急派送吗", "的包裹在哪里", "几号能到", "路上多久",
+                 "中转好几次了", "快递显示异常", "送货上门吗", "驿站能取了吗",
+                 "怎么没有物流", "快递到了吗", "物流停滞了", "查一下快递"],
+        "退款": ["退款什么时候到", "的钱怎么还没退", "申请仅退款", "退款被拒了",
+                 "退款到哪了", "能退差价吗", "退款多久到账", "退款进度怎么样",
+                 "钱退到花呗了吗", "退款显示成功没收到", "少退了钱", "退款审核太慢",
+                 "运费能退吗", "我要退款", "退款金额不对", "退款怎么申请",
+                 "同意退款了吗", "退款还要等多久", "退回原账户吗", "部分退款可以吗",
+                 "退款失败了", "退款怎么取消", "退款到银行卡了吗", "退款能快点吗",
+                 "退款记录在哪", "退款没到账", "退款显示关闭", "退了多少",
+                 "退款为什么驳回", "退款要几天"],
+    }  # fmt: skip
+    texts, labels, flipped = [], [], []
+    for label, endings in phrases.items():
+        for product in products:
+            for ending in endings:
+                texts.append(f"{product}{ending}")
+                labels.append(label)
+    for index in range(0, len(texts), 31):
+        labels[index] = "退款" if labels[index] == "物流" else "物流"
+        flipped.append(index)
+    return texts, labels, flipped
+
+
+def test_training_sets_aside_labels_cross_validation_contradicts(kefu_intent, tmp_path):
+    texts, labels, flipped = noisy_examples()
+    kept_texts, kept_labels = without_contradicted(texts, labels)
+    assert set(kept_texts) == set(texts) - {texts[i] for i in flipped}
+    assert len(kept_labels) == len(kept_texts)
+    data = tmp_path / "noisy.jsonl"
+    rows = [{"text": text, "label": label} for text, label in zip(texts, labels, strict=True)]
+    data.write_bytes(jsonl(rows))
+    code, out, err = kefu_intent("train", "--data", str(data), "--out", str(tmp_path / "m"))
+    assert code == 0, err
+    assert f"set aside {len(flipped)} examples" in out
+
+
+def test_small_sets_are_kept_whole(shop_examples):
+    texts, labels = read_examples(shop_examples, "msg", "tag")
+    labels[0] = "配送"  # a mistake, but 12 examples are too few to judge
+    assert without_contradicted(texts, labels) == (texts, labels)
