@@ -25,7 +25,7 @@ from kefu.errors import NotFound
 
 MESSAGES = 20_000
 QUICK_MESSAGES = 2_000
-QUICK_TRAIN = 3_000
+QUICK_TRAIN = 1_000
 SINGLES = 1_000
 REPEATS = 3
 
@@ -122,7 +122,7 @@ def run(quick: bool) -> BenchResult:
         note("default model, one batch (normalise, intent, emotion, entities):")
         value = _throughput("ours", ours, messages)
         p99 = _p99_ms(ours, messages[: SINGLES // (10 if quick else 1)])
-        note(f"training on CIC train{' (first 3,000)' if quick else ''}, evaluating on dev")
+        note(f"training on CIC train{f' (first {limit:,})' if limit else ''}, evaluating on dev")
         f1, accuracy = _custom_model_f1(train, dev, limit)
         note(f"  ours: macro-F1 {f1:.4f}, accuracy {accuracy:.4f}")
         baseline, baseline_f1 = _baseline(train, dev, limit)
