@@ -2,8 +2,8 @@
 the project wrote (``data/intents_zh.jsonl``) and nothing else, so anyone can rebuild it.
 
 Built at first use and cached in ``model_cache/<key>/`` beside this file (git-ignored);
-the key hashes the examples, the model code's settings and the scikit-learn version, so
-editing the examples or upgrading scikit-learn rebuilds it. Where the package directory
+the key hashes the examples, the normalising and training code and the scikit-learn
+version, so changing any of them rebuilds it. Where the package directory
 is read-only the model is trained in memory (about a second) instead."""
 
 from __future__ import annotations
@@ -26,14 +26,13 @@ COMPLAINT = "aftersale.complaint"
 
 
 def cache_key() -> str:
-    """Changes whenever the default model would come out different."""
+    """Changes whenever the default model would come out different: the examples, the
+    code that normalises and trains, or scikit-learn."""
     import sklearn
 
-    digest = hashlib.sha256(EXAMPLES.read_bytes())
-    settings = (
-        f"{model_module.FORMAT}|{model_module.C}|{model_module.NOISE_MARGIN}|{sklearn.__version__}"
-    )
-    digest.update(settings.encode())
+    digest = hashlib.sha256(sklearn.__version__.encode())
+    for path in (EXAMPLES, Path(model_module.__file__), HERE / "normalize.py"):
+        digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -41,7 +40,7 @@ def build_default(directory: Path | None = None) -> Path:
     """Train the default model and save it (atomically) under ``CACHE`` or ``directory``."""
     target = directory or CACHE / cache_key()
     texts, labels = read_examples(EXAMPLES, "text", "intent")
-    trained = IntentModel.train(texts, labels)
+    trained = IntentModel.train(texts, labels, curated=True)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".building-", dir=target.parent))
     trained.save(staging)
@@ -60,4 +59,4 @@ def default_model() -> IntentModel:
         return IntentModel.load(build_default(directory))
     except OSError:
         texts, labels = read_examples(EXAMPLES, "text", "intent")
-        return IntentModel.train(texts, labels)
+        return IntentModel.train(texts, labels, curated=True)

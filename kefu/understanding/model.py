@@ -50,13 +50,19 @@ class IntentModel:
         self.labels = [str(label) for label in pipeline.classes_]
 
     @classmethod
-    def train(cls, texts: Sequence[str], labels: Sequence[str]) -> IntentModel:
-        """Fit on ``texts`` labelled ``labels``; needs at least two distinct labels."""
+    def train(
+        cls, texts: Sequence[str], labels: Sequence[str], *, curated: bool = False
+    ) -> IntentModel:
+        """Fit on ``texts`` labelled ``labels``; needs at least two distinct labels.
+        ``curated`` examples (checked by people, like the default model's) are all kept:
+        the noise filter would drop exactly the unusual phrasings worth learning."""
         if len(texts) != len(labels):
             raise Invalid("every example needs a label")
         if len(Counter(labels)) < 2:
             raise Invalid("training needs examples of at least two different labels")
-        kept_texts, kept_labels = without_contradicted(list(texts), list(labels))
+        kept_texts, kept_labels = (
+            (list(texts), list(labels)) if curated else without_contradicted(texts, labels)
+        )
         pipeline = _pipeline()
         pipeline.fit(kept_texts, kept_labels)
         return cls(pipeline, set_aside=len(texts) - len(kept_texts))
@@ -124,7 +130,9 @@ def _pipeline():  # type: ignore[no-untyped-def]
     return make_pipeline(vectorizer, LinearSVC(C=C, random_state=0))
 
 
-def without_contradicted(texts: list[str], labels: list[str]) -> tuple[list[str], list[str]]:
+def without_contradicted(
+    texts: Sequence[str], labels: Sequence[str]
+) -> tuple[list[str], list[str]]:
     """The examples whose label cross-validation does not confidently contradict. Small sets
     (or labels with fewer than ``FOLDS`` examples) are kept whole, and so is every label
     that would be left with fewer than two examples."""
@@ -132,7 +140,7 @@ def without_contradicted(texts: list[str], labels: list[str]) -> tuple[list[str]
 
     counts = Counter(labels)
     if len(labels) < CLEAN_FROM or min(counts.values()) < FOLDS:
-        return texts, labels
+        return list(texts), list(labels)
     folds = StratifiedKFold(FOLDS, shuffle=True, random_state=0)
     scores = _per_label(
         cross_val_predict(_pipeline(), texts, labels, cv=folds, method="decision_function")
