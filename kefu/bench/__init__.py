@@ -18,6 +18,7 @@ BENCHMARKS = {
     "chat": "kefu.bench.chat",
     "rfm": "kefu.bench.rfm",
     "idle": "kefu.bench.idle",
+    "intent": "kefu.bench.intent",
 }
 
 

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from kefu.bench.import_file import dataset
+from kefu.bench.intent import cic_dir
 from kefu.errors import NotFound
 
 KEYS = {"bench", "metric", "value", "unit", "baseline", "baseline_value", "ratio"}
@@ -74,3 +75,20 @@ async def test_quick_idle_bench_holds_every_socket_and_reports_memory(kefu_cli):
     assert result["connections"] == 500
     assert result["value"] > result["empty_server_mib"] > 0
     assert result["baseline_value"] > 0 and result["ratio"] > 0
+
+
+async def test_quick_intent_bench_reports_throughput_latency_and_cic_f1(kefu_cli):
+    try:
+        cic_dir()
+    except NotFound:
+        pytest.skip("CIC data set not found (set KEFU_SHARED_DIR to ../shared)")
+    code, out, err = await kefu_cli("bench", "intent", "--quick")
+    assert code == 0, err
+    result = json.loads(out.strip().splitlines()[-1])
+    extra = {"messages", "p99_ms", "macro_f1_dev", "accuracy_dev", "baseline_macro_f1_dev"}
+    assert set(result) == KEYS | extra
+    assert (result["bench"], result["unit"]) == ("intent", "messages/s")
+    assert result["messages"] == 2_000
+    assert result["value"] > 0 and result["baseline_value"] > 0 and result["p99_ms"] > 0
+    assert 0 < result["macro_f1_dev"] <= 100 and 0 < result["baseline_macro_f1_dev"] <= 100
+    assert "logistic regression" in err  # progress goes to stderr
