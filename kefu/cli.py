@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from kefu import cli_data, cli_rfm
+from kefu import cli_data, cli_qa, cli_rfm
 
 if TYPE_CHECKING:  # imported where used: `kefu rfm` starts faster without pydantic
     from pydantic import ValidationError
@@ -165,6 +165,7 @@ app.command("import")(cli_data.import_command)
 app.command("export")(cli_data.export_command)
 app.command("bench")(cli_data.bench_command)
 app.command("rfm")(cli_rfm.rfm_command)
+app.add_typer(cli_qa.app, name="qa")
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ BENCHMARKS = {
     "import": "kefu.bench.import_file",
     "chat": "kefu.bench.chat",
     "rfm": "kefu.bench.rfm",
+    "qa": "kefu.bench.qa",
 }
 
 

@@ -116,7 +116,9 @@ def _pattern(code: str, raw: Any, where: str) -> Pattern:
     try:
         compiled = re.compile(normalize(regex))
     except re.error as exc:
-        raise Invalid(f"{where}: pattern {name!r} is not a valid regular expression: {exc}") from None
+        raise Invalid(
+            f"{where}: pattern {name!r} is not a valid regular expression: {exc}"
+        ) from None
     triggers = tuple(sorted(_words(entry.get("triggers", []), f"{where}.{name}.triggers")))
     if not triggers:
         raise Invalid(f"{where}: pattern {name!r} needs at least one trigger word")

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import ahocorasick
 
@@ -27,7 +27,7 @@ from kefu.quality.normalize import normalize, table
 # Kinds of automaton entries; a key may carry several (one phrase can be an offer and a
 # soft phrase of another code).
 PHRASE, SOFT, EXCEPT, TRIGGER, OFFER, CANNED = range(6)
-FINDING_KINDS = frozenset((PHRASE, SOFT, TRIGGER, CANNED))
+STRONG_KINDS = frozenset((PHRASE, SOFT, TRIGGER))
 ORDER = {code: index for index, code in enumerate(CODES)}
 
 
@@ -57,8 +57,9 @@ class Result:
     spans: list[Span]
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):
+    """A dictionary word found in the normalised reply (a tuple: millions are made)."""
+
     kind: int
     code: str  # "" for offers
     key: str
@@ -96,7 +97,11 @@ class Inspector:
             entries.setdefault(word, []).append((CANNED, "templated"))
         automaton = ahocorasick.Automaton()
         for word, kinds_of_word in entries.items():
-            automaton.add_word(word, (len(word), word, tuple(kinds_of_word)))
+            # what the fast path needs: can this word alone make a finding, and its
+            # weight towards template tone
+            strong = any(kind in STRONG_KINDS for kind, _ in kinds_of_word)
+            weight = self.dictionary.canned.get(word, 0)
+            automaton.add_word(word, (len(word), word, tuple(kinds_of_word), strong, weight))
         automaton.make_automaton()
         return automaton
 
@@ -104,18 +109,26 @@ class Inspector:
         """Findings of one reply. ``context`` (the shopper's previous message) is accepted
         for rules that need it; the built-in rules decide on the reply alone."""
         normal = text.translate(self.table)
+        found = list(self.automaton.iter(normal))
+        if not self._worth_a_look(found):
+            return NOTHING
         hits = [
             Hit(kind, code, key, end + 1 - length, end + 1)
-            for end, (length, key, kinds) in self.automaton.iter(normal)
+            for end, (length, key, kinds, _, _) in found
             for kind, code in kinds
         ]
-        if not any(hit.kind in FINDING_KINDS for hit in hits):
-            return NOTHING
         spans = self._phrase_spans(text, hits)
         spans += self._pattern_spans(text, normal, hits)
         spans += self._templated_spans(text, normal, hits)
         spans = _drop_contained(spans)
         return Result(sorted({span.code for span in spans}, key=ORDER.__getitem__), spans)
+
+    def _worth_a_look(self, found: list[tuple[int, tuple[Any, ...]]]) -> bool:
+        """Fast path for most replies: no phrase or trigger word, and too few canned
+        words to reach the template-tone threshold even counted generously."""
+        if any(value[3] for _, value in found):
+            return True
+        return sum(value[4] for _, value in found) >= self.dictionary.threshold
 
     def _phrase_spans(self, text: str, hits: list[Hit]) -> list[Span]:
         offered = any(hit.kind == OFFER for hit in hits)
@@ -148,9 +161,7 @@ class Inspector:
         if weight < self.dictionary.threshold:
             return []
         covered = {i for hit in canned for i in range(hit.start, hit.end)}
-        substance = sum(
-            1 for i, char in enumerate(normal) if i not in covered and char.isalnum()
-        )
+        substance = sum(1 for i, char in enumerate(normal) if i not in covered and char.isalnum())
         if substance > self.dictionary.max_substance:
             return []
         return [
@@ -177,7 +188,9 @@ def _outermost(hits: list[Hit]) -> list[Hit]:
 
 def _drop_contained(spans: list[Span]) -> list[Span]:
     """One span per stretch of text and code: the longest match explains it."""
-    ordered = sorted(spans, key=lambda span: (span.start, -span.end, span.code, span.rule))
+    ordered = sorted(
+        spans, key=lambda span: (span.start, -span.end, span.code, span.rule.startswith("pattern:"))
+    )
     kept: list[Span] = []
     for span in ordered:
         if any(k.code == span.code and k.start <= span.start and span.end <= k.end for k in kept):

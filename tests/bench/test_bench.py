@@ -63,3 +63,18 @@ async def test_quick_chat_bench_ends_with_one_json_line(kefu_cli):
     assert result["p99_ms"] >= result["p50_ms"] > 0
     assert result["msgs_per_cpu_second"] > 0
     assert "bare Starlette WebSocket relay" in err  # progress goes to stderr
+
+
+async def test_quick_qa_bench_ends_with_one_json_line(kefu_cli):
+    code, out, err = await kefu_cli("bench", "qa", "--quick")
+    assert code == 0, err
+    result = json.loads(out.strip().splitlines()[-1])
+    assert set(result) == KEYS | {"replies", "phrases"}
+    assert (result["bench"], result["metric"], result["unit"]) == (
+        "qa",
+        "replies_per_second",
+        "replies/s",
+    )
+    assert result["replies"] == 20_000 and result["phrases"] > 100
+    assert result["value"] > 0 and result["baseline_value"] > 0 and result["ratio"] > 0
+    assert "str.find" in err  # progress goes to stderr
