@@ -121,7 +121,8 @@ def test_a_shop_adds_its_own_phrases_and_patterns(tmp_path):
         ('{"codes": {"rudeness": {"phrases": ["滚"]}}}', "unknown code 'rudeness'"),
         ('{"codes": {"quarrel": {"phrases": "滚"}}}', "quarrel.phrases must be a list"),
         (
-            '{"codes": {"quarrel": {"patterns": [{"name": "x", "regex": "(", "triggers": ["a"]}]}}}',
+            '{"codes": {"quarrel": {"patterns": [{"name": "x", "regex": "(", "triggers": ["a"]}]}}'
+            "}",
             "pattern 'x' is not a valid regular expression",
         ),
         (
