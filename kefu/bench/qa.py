@@ -6,7 +6,8 @@ Baseline, measured in the same run on the same replies: a loop of ``str.find`` o
 same phrase list (every word the inspector's automaton holds), every phrase looked for in
 every reply as phrase findings need, with no normalisation and no rules.
 ``ratio`` = our replies/s / baseline replies/s (higher is better). The replies are a
-realistic mix, four good ones for each bad one, cycled to the requested count; each side runs ``REPEATS`` times and the fastest run counts."""
+realistic mix, four good ones for each bad one, cycled to the requested count;
+each side runs ``REPEATS`` times and the fastest run counts."""
 
 from __future__ import annotations
 
