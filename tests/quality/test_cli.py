@@ -72,8 +72,8 @@ def test_empty_input_gives_empty_output():
 
 def test_a_shop_dictionary_extends_the_check(tmp_path):
     extra = tmp_path / "shop.json"
-    extra.write_text('{"codes": {"quarrel": {"phrases": ["不买拉倒"]}}}', encoding="utf-8")
-    done = qa_check('{"text": "不买拉倒"}\n'.encode(), "--dictionary", str(extra))
+    extra.write_text('{"codes": {"quarrel": {"phrases": ["不服来战"]}}}', encoding="utf-8")
+    done = qa_check('{"text": "不服来战"}\n'.encode(), "--dictionary", str(extra))
     assert done.returncode == 0, done.stderr.decode()
     assert json.loads(done.stdout)["findings"] == ["quarrel"]
     missing = qa_check(b'{"text": "ok"}\n', "--dictionary", str(tmp_path / "none.json"))
