@@ -27,7 +27,6 @@ from kefu.quality.normalize import normalize, table
 # Kinds of automaton entries; a key may carry several (one phrase can be an offer and a
 # soft phrase of another code).
 PHRASE, SOFT, EXCEPT, TRIGGER, OFFER, CANNED = range(6)
-STRONG_KINDS = frozenset((PHRASE, SOFT, TRIGGER))
 ORDER = {code: index for index, code in enumerate(CODES)}
 
 
@@ -97,11 +96,13 @@ class Inspector:
             entries.setdefault(word, []).append((CANNED, "templated"))
         automaton = ahocorasick.Automaton()
         for word, kinds_of_word in entries.items():
-            # what the fast path needs: can this word alone make a finding, and its
+            # what the fast path needs: is it a phrase, a pattern trigger, and its
             # weight towards template tone
-            strong = any(kind in STRONG_KINDS for kind, _ in kinds_of_word)
+            phrase = any(kind in (PHRASE, SOFT) for kind, _ in kinds_of_word)
+            trigger = any(kind == TRIGGER for kind, _ in kinds_of_word)
             weight = self.dictionary.canned.get(word, 0)
-            automaton.add_word(word, (len(word), word, tuple(kinds_of_word), strong, weight))
+            value = (len(word), word, tuple(kinds_of_word), phrase, trigger, weight)
+            automaton.add_word(word, value)
         automaton.make_automaton()
         return automaton
 
@@ -110,11 +111,11 @@ class Inspector:
         for rules that need it; the built-in rules decide on the reply alone."""
         normal = text.translate(self.table)
         found = list(self.automaton.iter(normal))
-        if not self._worth_a_look(found):
+        if not found or not self._worth_a_look(normal, found):
             return NOTHING
         hits = [
             Hit(kind, code, key, end + 1 - length, end + 1)
-            for end, (length, key, kinds, _, _) in found
+            for end, (length, key, kinds, _, _, _) in found
             for kind, code in kinds
         ]
         spans = self._phrase_spans(text, hits)
@@ -123,12 +124,20 @@ class Inspector:
         spans = _drop_contained(spans)
         return Result(sorted({span.code for span in spans}, key=ORDER.__getitem__), spans)
 
-    def _worth_a_look(self, found: list[tuple[int, tuple[Any, ...]]]) -> bool:
-        """Fast path for most replies: no phrase or trigger word, and too few canned
-        words to reach the template-tone threshold even counted generously."""
+    def _worth_a_look(self, normal: str, found: list[tuple[int, tuple[Any, ...]]]) -> bool:
+        """Fast path for most replies: no phrase, too few canned words to reach the
+        template-tone threshold even counted generously, and no pattern whose trigger
+        occurs ("快递" in a good reply) matching."""
         if any(value[3] for _, value in found):
             return True
-        return sum(value[4] for _, value in found) >= self.dictionary.threshold
+        if sum(value[5] for _, value in found) >= self.dictionary.threshold:
+            return True
+        return any(
+            pattern.regex.search(normal)
+            for _, value in found
+            if value[4]
+            for pattern in self.patterns_by_trigger[value[1]]
+        )
 
     def _phrase_spans(self, text: str, hits: list[Hit]) -> list[Span]:
         offered = any(hit.kind == OFFER for hit in hits)
