@@ -81,7 +81,7 @@ def check_command(
     ),
 ) -> None:
     """Read JSON Lines of replies on stdin; write them back with findings and spans."""
-    from kefu.quality.inspect import inspector_with
+    from kefu.quality.inspector import inspector_with
 
     try:
         inspector = inspector_with(dictionary)

@@ -68,7 +68,7 @@ def _fastest(label: str, work: Callable[[list[str]], int], replies: list[str]) -
 
 
 def run(quick: bool) -> BenchResult:
-    from kefu.quality.inspect import default_inspector
+    from kefu.quality.inspector import default_inspector
 
     inspector = default_inspector()
     phrases = list(inspector.automaton.keys())

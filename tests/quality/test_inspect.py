@@ -8,7 +8,7 @@ import pytest
 
 from kefu.errors import Invalid
 from kefu.quality.dictionary import CODES
-from kefu.quality.inspect import check, inspector_with
+from kefu.quality.inspector import check, inspector_with
 from tests.quality.conftest import reply_set, score
 
 TUNE = reply_set("tune.jsonl")

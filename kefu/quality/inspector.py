@@ -2,8 +2,8 @@
 
 Everything the dictionary knows (phrases, soft phrases, exceptions, pattern triggers,
 offer words, canned phrases) lives in one Aho–Corasick automaton, so a reply is scanned
-once whatever the size of the dictionary; a good reply without any hit costs one
-``str.translate`` and one scan. Only then do the rules run:
+once whatever the size of the dictionary; a good reply costs one ``str.translate``, one
+scan and, when a pattern's trigger word occurs, that pattern. Only then do the rules run:
 
 - ``phrases``: a hit is a finding, unless an exception of the same code covers it
   ("质量保证" covers "保证");
@@ -16,13 +16,14 @@ once whatever the size of the dictionary; a good reply without any hit costs one
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import ahocorasick
 
-from kefu.quality.dictionary import CODES, Dictionary, load_dictionary
-from kefu.quality.normalize import normalize, table
+from kefu.quality.dictionary import CODES, Dictionary, Pattern, load_dictionary
+from kefu.quality.normalize import table
 
 # Kinds of automaton entries; a key may carry several (one phrase can be an offer and a
 # soft phrase of another code).
@@ -74,7 +75,7 @@ class Inspector:
 
     def __init__(self, dictionary: Dictionary):
         self.dictionary = dictionary
-        self.patterns_by_trigger: dict[str, list[Any]] = {}
+        self.patterns_by_trigger: dict[str, list[Pattern]] = {}
         for pattern in dictionary.patterns:
             for trigger in pattern.triggers:
                 self.patterns_by_trigger.setdefault(trigger, []).append(pattern)
@@ -208,15 +209,10 @@ def _drop_contained(spans: list[Span]) -> list[Span]:
     return kept
 
 
-_default: Inspector | None = None
-
-
+@cache
 def default_inspector() -> Inspector:
     """The inspector with the built-in dictionary, built on first use."""
-    global _default
-    if _default is None:
-        _default = Inspector(load_dictionary())
-    return _default
+    return Inspector(load_dictionary())
 
 
 def inspector_with(extra: list[Path]) -> Inspector:
@@ -229,4 +225,4 @@ def check(text: str, context: str | None = None) -> Result:
     return default_inspector().check(text, context)
 
 
-__all__ = ["Inspector", "Result", "Span", "check", "inspector_with", "normalize"]
+__all__ = ["Inspector", "Result", "Span", "check", "default_inspector", "inspector_with"]
