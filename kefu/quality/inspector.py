@@ -31,7 +31,7 @@ PHRASE, SOFT, EXCEPT, TRIGGER, OFFER, CANNED = range(6)
 ORDER = {code: index for index, code in enumerate(CODES)}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass is slower to create
 class Span:
     """Why a finding was made: characters ``start:end`` of the original reply."""
 

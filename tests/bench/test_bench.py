@@ -69,7 +69,8 @@ async def test_quick_qa_bench_ends_with_one_json_line(kefu_cli):
     code, out, err = await kefu_cli("bench", "qa", "--quick")
     assert code == 0, err
     result = json.loads(out.strip().splitlines()[-1])
-    assert set(result) == KEYS | {"replies", "phrases"}
+    cpu = {"cpu_replies_per_second", "baseline_cpu_replies_per_second"}
+    assert set(result) == KEYS | {"replies", "phrases"} | cpu
     assert (result["bench"], result["metric"], result["unit"]) == (
         "qa",
         "replies_per_second",
