@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from kefu import cli_data, cli_intent, cli_rfm
+from kefu import cli_data, cli_intent, cli_qa, cli_rfm
 
 if TYPE_CHECKING:  # imported where used: `kefu rfm` starts faster without pydantic
     from pydantic import ValidationError
@@ -191,6 +191,7 @@ app.command("export")(cli_data.export_command)
 app.command("bench")(cli_data.bench_command)
 app.command("rfm")(cli_rfm.rfm_command)
 app.add_typer(cli_intent.app, name="intent")
+app.add_typer(cli_qa.app, name="qa")
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ BENCHMARKS = {
     "rfm": "kefu.bench.rfm",
     "idle": "kefu.bench.idle",
     "intent": "kefu.bench.intent",
+    "qa": "kefu.bench.qa",
 }
 
 

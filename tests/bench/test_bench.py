@@ -92,3 +92,19 @@ async def test_quick_intent_bench_reports_throughput_latency_and_cic_f1(kefu_cli
     assert result["value"] > 0 and result["baseline_value"] > 0 and result["p99_ms"] > 0
     assert 0 < result["macro_f1_dev"] <= 100 and 0 < result["baseline_macro_f1_dev"] <= 100
     assert "logistic regression" in err  # progress goes to stderr
+
+
+async def test_quick_qa_bench_ends_with_one_json_line(kefu_cli):
+    code, out, err = await kefu_cli("bench", "qa", "--quick")
+    assert code == 0, err
+    result = json.loads(out.strip().splitlines()[-1])
+    cpu = {"cpu_replies_per_second", "baseline_cpu_replies_per_second"}
+    assert set(result) == KEYS | {"replies", "phrases"} | cpu
+    assert (result["bench"], result["metric"], result["unit"]) == (
+        "qa",
+        "replies_per_second",
+        "replies/s",
+    )
+    assert result["replies"] == 20_000 and result["phrases"] > 100
+    assert result["value"] > 0 and result["baseline_value"] > 0 and result["ratio"] > 0
+    assert "str.find" in err  # progress goes to stderr
