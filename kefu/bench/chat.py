@@ -17,14 +17,17 @@ import asyncio
 import os
 import sys
 import tempfile
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from kefu.bench import BenchResult, note
 from kefu.bench.chatload import Load, LoadFigures, run_phase
 from kefu.bench.chatseed import Participants, seed
 
 SECRET = "kefu-bench-chat-secret-key-not-for-production"
+T = TypeVar("T")
 START_ATTEMPTS = 400  # × 0.05 s
 STOP_SECONDS = 5.0
 
@@ -122,17 +125,41 @@ async def _measure(server: Server, people: Participants, shape: Shape) -> LoadFi
     return LoadFigures(fixed, best, cpu)
 
 
-async def _bench(work: Path, shape: Shape) -> tuple[LoadFigures, LoadFigures]:
-    url = f"sqlite+aiosqlite:///{work / 'kefu.db'}"
-    note(f"seeding a demo shop, {shape.shoppers} shoppers and {shape.agents} agents …")
-    people = await seed(url, SECRET, shopper_count=shape.shoppers, agent_count=shape.agents)
-    env = {
-        "KEFU_DATABASE_URL": url,
+def database_url(work: Path) -> str:
+    """The bench's SQLite database in its temporary directory."""
+    return f"sqlite+aiosqlite:///{work / 'kefu.db'}"
+
+
+def server_env(work: Path, **extra: str) -> dict[str, str]:
+    """What the Kefu server subprocess is configured with."""
+    return {
+        "KEFU_DATABASE_URL": database_url(work),
         "KEFU_SECRET_KEY": SECRET,
         "KEFU_DATA_DIR": str(work / "data"),
-        "KEFU_WIDGET_VISITOR_PER_MINUTE": "100000000",
-        "KEFU_WIDGET_IP_PER_MINUTE": "100000000",
+        **extra,
     }
+
+
+def on_fresh_database(prefix: str, bench: Callable[[Path], Awaitable[T]]) -> T:
+    """Run ``bench`` on a temporary directory holding a freshly migrated database."""
+    from kefu.schema import upgrade
+
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        work = Path(tmp)
+        upgrade(database_url(work))
+        return asyncio.run(bench(work))
+
+
+async def _bench(work: Path, shape: Shape) -> tuple[LoadFigures, LoadFigures]:
+    note(f"seeding a demo shop, {shape.shoppers} shoppers and {shape.agents} agents …")
+    people = await seed(
+        database_url(work), SECRET, shopper_count=shape.shoppers, agent_count=shape.agents
+    )
+    env = server_env(
+        work,
+        KEFU_WIDGET_VISITOR_PER_MINUTE="100000000",
+        KEFU_WIDGET_IP_PER_MINUTE="100000000",
+    )
     note("Kefu server (uvicorn, SQLite) …")
     async with Server("kefu.app:create_app", env) as server:
         ours = await _measure(server, people, shape)
@@ -145,13 +172,8 @@ async def _bench(work: Path, shape: Shape) -> tuple[LoadFigures, LoadFigures]:
 
 
 def run(quick: bool) -> BenchResult:
-    from kefu.schema import upgrade
-
     shape = QUICK if quick else FULL
-    with tempfile.TemporaryDirectory(prefix="kefu-bench-chat-") as tmp:
-        work = Path(tmp)
-        upgrade(f"sqlite+aiosqlite:///{work / 'kefu.db'}")
-        ours, relay = asyncio.run(_bench(work, shape))
+    ours, relay = on_fresh_database("kefu-bench-chat-", lambda work: _bench(work, shape))
     value = ours.best.msgs_per_second
     return BenchResult(
         bench="chat",

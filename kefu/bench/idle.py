@@ -15,14 +15,13 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import websockets
 
 from kefu.bench import BenchResult, note
-from kefu.bench.chat import SECRET, Server
+from kefu.bench.chat import SECRET, Server, database_url, on_fresh_database, server_env
 from kefu.db import make_engine, make_sessionmaker
 from kefu.demo.build import build_demo
 from kefu.lib.tokens import sign_visitor_token
@@ -106,15 +105,9 @@ async def _hold(server: Server, tokens: list[str]) -> Memory:
 
 
 async def _bench(work: Path, count: int) -> tuple[Memory, Memory]:
-    url = f"sqlite+aiosqlite:///{work / 'kefu.db'}"
     note(f"seeding the demo shop and {count:,} widget visitors …")
-    tokens = await _visitor_tokens(url, count)
-    env = {
-        "KEFU_DATABASE_URL": url,
-        "KEFU_SECRET_KEY": SECRET,
-        "KEFU_DATA_DIR": str(work / "data"),
-        "KEFU_WORKER_ENABLED": "false",
-    }
+    tokens = await _visitor_tokens(database_url(work), count)
+    env = server_env(work, KEFU_WORKER_ENABLED="false")
     note(f"Kefu server (uvicorn, SQLite), {count:,} idle visitor sockets …")
     async with Server("kefu.app:create_app", env) as server:
         ours = await _hold(server, tokens)
@@ -127,13 +120,8 @@ async def _bench(work: Path, count: int) -> tuple[Memory, Memory]:
 
 
 def run(quick: bool) -> BenchResult:
-    from kefu.schema import upgrade
-
     count = QUICK_CONNECTIONS if quick else FULL_CONNECTIONS
-    with tempfile.TemporaryDirectory(prefix="kefu-bench-idle-") as tmp:
-        work = Path(tmp)
-        upgrade(f"sqlite+aiosqlite:///{work / 'kefu.db'}")
-        ours, relay = asyncio.run(_bench(work, count))
+    ours, relay = on_fresh_database("kefu-bench-idle-", lambda work: _bench(work, count))
     return BenchResult(
         bench="idle",
         metric="server_rss_mib",
