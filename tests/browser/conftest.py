@@ -3,11 +3,13 @@ through Playwright (never a downloaded browser)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,6 +30,7 @@ CHROMIUM_ARGS = [
 ]
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_SECONDS = 30
+CLOSE_SECONDS = 30
 
 pytestmark = pytest.mark.browser
 
@@ -111,7 +114,10 @@ async def chromium():
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
         )
         yield browser
-        await browser.close()
+        try:
+            await asyncio.wait_for(browser.close(), CLOSE_SECONDS)
+        except TimeoutError:  # leaving async_playwright stops the driver and its browser
+            warnings.warn("Chromium did not close in time", stacklevel=1)
 
 
 @pytest.fixture
