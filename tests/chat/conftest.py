@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import sys
+import warnings
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -14,6 +16,8 @@ from kefu.lib.ratelimit import RateLimiter
 from kefu.web.ratelimits import WidgetLimits
 from tests.chat.wsclient import Socket
 from tests.factories import Persona
+
+STOP_SECONDS = 15
 
 
 def free_port() -> int:
@@ -33,7 +37,17 @@ async def server(app) -> AsyncIterator[str]:
         await asyncio.sleep(0.01)
     yield f"127.0.0.1:{port}"
     runner.should_exit = True
-    await task
+    try:
+        await asyncio.wait_for(asyncio.shield(task), STOP_SECONDS)
+    except TimeoutError:
+        # A handler that outlives its socket would hold the run up for ever: show where
+        # each task is, then make uvicorn give up on them.
+        for stuck in asyncio.all_tasks():
+            if stuck is not asyncio.current_task():
+                stuck.print_stack(file=sys.stderr)
+        warnings.warn("uvicorn did not stop in time; task stacks are on stderr", stacklevel=1)
+        runner.force_exit = True
+        await task
 
 
 @dataclass(slots=True)
