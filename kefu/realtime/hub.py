@@ -176,7 +176,11 @@ class ShopFeed:
         while True:
             with contextlib.suppress(TimeoutError):
                 # Reading again now and then also recovers from a notice that got lost.
-                await asyncio.wait_for(self._wake.wait(), hub.heartbeat_seconds)
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for can lose a cancel
+                # that arrives as the wait ends, and the feed then never stops (seen: a
+                # server's shutdown waiting for ever on a socket's close).
+                async with asyncio.timeout(hub.heartbeat_seconds):
+                    await self._wake.wait()
             self._wake.clear()
             try:
                 rows = await hub.log.shop_events(self.shop_id, self.head, hub.batch_size)

@@ -230,7 +230,8 @@ class SocketSession:
 
     async def _hello(self) -> int | None:
         """The cursor to start from, or None after telling the client what was wrong."""
-        message = await asyncio.wait_for(self.websocket.receive(), HELLO_TIMEOUT)
+        async with asyncio.timeout(HELLO_TIMEOUT):  # not wait_for: see ShopFeed._run
+            message = await self.websocket.receive()
         if message["type"] == "websocket.disconnect":
             raise WebSocketDisconnect(message.get("code", 1000))
         try:

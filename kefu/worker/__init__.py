@@ -206,8 +206,9 @@ class Worker:
                 log.exception("worker round failed; trying again")
             self._wake.clear()
             woken = True
-            try:
-                await asyncio.wait_for(self._wake.wait(), self.settings.worker_poll_seconds)
+            try:  # asyncio.timeout: wait_for can lose a cancel on Python 3.11 (see hub.py)
+                async with asyncio.timeout(self.settings.worker_poll_seconds):
+                    await self._wake.wait()
             except TimeoutError:
                 woken = False
 
