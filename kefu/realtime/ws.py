@@ -195,6 +195,9 @@ class SocketSession:
             return
         connection = self.hub.open(self.actor.shop_id, self.streams, cursor)
         lease = await self.leases.opened(self.actor)
+        # Welcome only once the socket is registered: a client that saw it counts as
+        # connected for presence, and every event after the cursor reaches it.
+        await self._send({"type": "welcome", "last_event_id": cursor})
         self._presence(connected=True)
         tasks = [
             asyncio.create_task(self._write(connection)),
@@ -253,7 +256,6 @@ class SocketSession:
             # Events after the cursor may have been pruned (KEFU_STREAM_RETENTION_DAYS).
             await self._send(error_frame("stale_cursor", "reload to get the current state"))
             cursor = head
-        await self._send({"type": "welcome", "last_event_id": cursor})
         return cursor
 
     async def _write(self, connection: Connection) -> None:
