@@ -47,6 +47,7 @@ def commit_batch(session: Session, units: list[Unit]) -> list[Outcome]:
     outcomes: list[Outcome | None] = [None] * len(units)
     pending = list(range(len(units)))
     while pending:
+        _prefetch(session, [units[index] for index in pending])
         results: dict[int, Any] = {}
         failed: tuple[int, Exception] | None = None
         for index in pending:
@@ -64,6 +65,17 @@ def commit_batch(session: Session, units: list[Unit]) -> list[Outcome]:
         outcomes[failed[0]] = (False, failed[1])
         pending.remove(failed[0])
     return [outcome for outcome in outcomes if outcome is not None]
+
+
+def _prefetch(session: Session, units: list[Unit]) -> None:
+    """Units that can read ahead for a batch (a ``prefetch`` of their type) do it once for
+    all units of their type: one query where each unit would have run its own."""
+    kinds: dict[type, list[Unit]] = {}
+    for unit in units:
+        if hasattr(type(unit), "prefetch"):
+            kinds.setdefault(type(unit), []).append(unit)
+    for kind, group in kinds.items():
+        kind.prefetch(session, group)
 
 
 class GroupCommit:

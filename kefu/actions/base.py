@@ -16,6 +16,7 @@ from kefu.models import AuditEntry
 
 _PENDING = "kefu_pending_events"
 _JOBS_QUEUED = "kefu_jobs_queued"
+_CACHES = "kefu_transaction_caches"
 SECRET_FIELDS = frozenset({"password_hash", "key_hash", "token_hash", "widget_secret", "secret"})
 
 
@@ -47,6 +48,18 @@ def _publish_pending(session: Session) -> None:
 def _drop_pending(session: Session) -> None:
     session.info.pop(_PENDING, None)
     session.info.pop(_JOBS_QUEUED, None)
+
+
+def transaction_cache(session: Session, name: str) -> dict[Any, Any]:
+    """A dict that lives as long as the session's current transaction: where a batch of
+    writes (a group commit) keeps what it read once for all of them."""
+    return session.info.setdefault(_CACHES, {}).setdefault(name, {})
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_caches(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(_CACHES, None)
 
 
 def _jsonable(value: Any) -> Any:

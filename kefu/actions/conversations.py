@@ -8,6 +8,7 @@ stream (the shop's while unassigned) and, unless they are notes, to the visitor'
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from types import ModuleType
 from typing import Any
@@ -17,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from kefu.access import Actor, Permission
-from kefu.actions.base import record_audit, snapshot
+from kefu.actions.base import record_audit, snapshot, transaction_cache
 from kefu.actions.checks import choice, clean_text
 from kefu.actions.streams import emit, emit_sync
 from kefu.errors import Conflict, Forbidden, Invalid, NotFound
@@ -53,7 +54,10 @@ from kefu.queries.conversations import (
 )
 
 MAX_SUMMARY = 2000
-_VISITOR_PUBLIC_ID = select(Visitor.public_id).where(Visitor.id == bindparam("id"))
+_VISITOR_PUBLIC_IDS = select(Visitor.id, Visitor.public_id).where(
+    Visitor.id.in_(bindparam("ids", expanding=True))
+)
+_PUBLIC_IDS = "kefu_visitor_public_ids"
 MAX_COMMENT = 1000
 
 
@@ -81,8 +85,20 @@ def visitor_streams_sync(session: Session, conversation: Conversation) -> frozen
     """``visitor_streams`` on a synchronous session."""
     if conversation.visitor_id is None:
         return frozenset()
-    public_id = session.scalar(_VISITOR_PUBLIC_ID, {"id": conversation.visitor_id})
+    read_visitor_streams(session, [conversation])
+    public_id = transaction_cache(session, _PUBLIC_IDS).get(conversation.visitor_id)
     return frozenset() if public_id is None else frozenset({visitor_stream(public_id)})
+
+
+def read_visitor_streams(session: Session, conversations: Iterable[Conversation]) -> None:
+    """Read once, for a batch of messages, the public ids that name their visitors'
+    streams (kept for the transaction; a public id never changes)."""
+    known = transaction_cache(session, _PUBLIC_IDS)
+    missing = {c.visitor_id for c in conversations if c.visitor_id is not None} - known.keys()
+    if missing:
+        known.update(
+            session.connection().execute(_VISITOR_PUBLIC_IDS, {"ids": list(missing)}).all()
+        )
 
 
 async def announce_message(

@@ -10,6 +10,7 @@ most recent such acceptance (not yet converted) gets the credit, once."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, select, update
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from kefu.access import Actor
+from kefu.actions.base import transaction_cache
 from kefu.errors import Conflict, Forbidden, NotFound
 from kefu.lib.widget import widget_settings
 from kefu.models import InvitationView, Shop, Visitor
@@ -92,16 +94,14 @@ async def do_record_invitation(
     return view
 
 
+_OPEN_ACCEPTANCES = "kefu_open_acceptances"
 # Built once: every shopper message asks, so the question skips the ORM.
-_LATEST_OPEN_ACCEPTANCE = (
-    select(InvitationView.id)
-    .where(
-        InvitationView.visitor_id == bindparam("visitor_id"),
-        InvitationView.accepted_at >= bindparam("since"),
-        InvitationView.converted_at.is_(None),
-    )
-    .order_by(InvitationView.accepted_at.desc())
-    .limit(1)
+_OPEN_ACCEPTANCES_OF = select(
+    InvitationView.visitor_id, InvitationView.accepted_at, InvitationView.id
+).where(
+    InvitationView.visitor_id.in_(bindparam("visitor_ids", expanding=True)),
+    InvitationView.accepted_at >= bindparam("since"),
+    InvitationView.converted_at.is_(None),
 )
 _CONVERT = (
     update(InvitationView)
@@ -110,13 +110,33 @@ _CONVERT = (
 )
 
 
+def read_open_acceptances(session: Session, visitor_ids: Collection[int], at: datetime) -> None:
+    """Read once, for a batch of messages, the acceptances these visitors' messages at
+    ``at`` or later could convert (kept for the transaction)."""
+    known = transaction_cache(session, _OPEN_ACCEPTANCES)
+    missing = [visitor_id for visitor_id in visitor_ids if visitor_id not in known]
+    if not missing:
+        return
+    for visitor_id in missing:
+        known[visitor_id] = []
+    rows = session.connection().execute(
+        _OPEN_ACCEPTANCES_OF, {"visitor_ids": missing, "since": at - CONVERSION_WINDOW}
+    )
+    for visitor_id, accepted_at, view_id in rows:
+        known[visitor_id].append((accepted_at, view_id))
+
+
 def note_conversion(session: Session, visitor_id: int, conversation_id: int, at: datetime) -> None:
     """A visitor's message at ``at``: it converts their latest acceptance within the
     window that has not converted yet (so one message converts at most one invitation)."""
-    view_id = session.scalar(
-        _LATEST_OPEN_ACCEPTANCE, {"visitor_id": visitor_id, "since": at - CONVERSION_WINDOW}
-    )
-    if view_id is not None:
-        session.execute(
-            _CONVERT, {"view_id": view_id, "at": at, "conversation_id": conversation_id}
+    read_open_acceptances(session, [visitor_id], at)
+    acceptances: list[tuple[datetime, int]] = transaction_cache(session, _OPEN_ACCEPTANCES)[
+        visitor_id
+    ]
+    within = [entry for entry in acceptances if entry[0] >= at - CONVERSION_WINDOW]
+    if within:
+        latest = max(within)
+        acceptances.remove(latest)
+        session.connection().execute(
+            _CONVERT, {"view_id": latest[1], "at": at, "conversation_id": conversation_id}
         )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Executable, select
@@ -16,12 +17,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from kefu.access import Actor
+from kefu.actions.base import transaction_cache
 from kefu.actions.checks import choice
-from kefu.actions.conversations import announce_message_sync, load_for_staff_sync
-from kefu.actions.invitations import note_conversion
+from kefu.actions.conversations import (
+    announce_message_sync,
+    load_for_staff_sync,
+    read_visitor_streams,
+)
+from kefu.actions.invitations import note_conversion, read_open_acceptances
 from kefu.errors import Conflict, Invalid
 from kefu.models import Conversation, ConversationStatus, Message, MessageKind, SenderKind
-from kefu.models.base import utcnow
+from kefu.models.base import MAX_ID, utcnow
 from kefu.queries.conversations import conversation_for
 
 MAX_BODY = 5000
@@ -108,7 +114,7 @@ def insert_message(session: Session, values: dict[str, Any]) -> Message | None:
     """Insert unless (shop, client_id) exists: the new message (in the session, as if
     loaded), or None on a conflict."""
     statement = _insert_unless_sent(session.get_bind().dialect.name)
-    new_id = session.execute(statement, values).scalar()
+    new_id = session.connection().execute(statement, values).scalar()
     if new_id is None:
         return None
     message = Message(id=new_id, **values)
@@ -184,9 +190,46 @@ def send_message(
         stored = stored_message(session, actor.shop_id, cid)
         assert stored is not None  # the conflict means the row exists and is committed
         return _same_message(stored, conversation.id, sender)
-    _touch(conversation, message)
+    _touch(conversation, message)  # written by the flush at commit, with the batch's others
     if message.sender_kind is SenderKind.VISITOR and conversation.visitor_id is not None:
         note_conversion(session, conversation.visitor_id, conversation.id, message.created_at)
-    session.flush()
     announce_message_sync(session, conversation, message)
     return message
+
+
+@dataclass(frozen=True, slots=True)
+class MessageToSend:
+    """A ``send_message`` call as a group-commit unit (the chat socket's messages)."""
+
+    actor: Actor
+    conversation_id: int
+    body: Any
+    client_id: Any
+    kind: MessageKind | str = MessageKind.TEXT
+    payload: dict[str, Any] | None = None
+
+    def __call__(self, session: Session) -> Message:
+        return send_message(
+            session,
+            self.actor,
+            self.conversation_id,
+            self.body,
+            self.client_id,
+            kind=self.kind,
+            payload=self.payload,
+        )
+
+    @staticmethod
+    def prefetch(session: Session, sends: list[MessageToSend]) -> None:
+        """What a batch of messages reads, read once for all of them: their conversations
+        (then found in the session's identity map), their visitors' streams and the
+        invitations their shoppers may convert."""
+        ids = {s.conversation_id for s in sends if 0 < s.conversation_id <= MAX_ID}
+        conversations = session.scalars(select(Conversation).where(Conversation.id.in_(ids))).all()
+        # The identity map holds clean objects weakly: keep them for the transaction.
+        transaction_cache(session, "kefu_batch_conversations").update(
+            (c.id, c) for c in conversations
+        )
+        read_visitor_streams(session, conversations)
+        shoppers = {s.actor.id for s in sends if s.actor.is_visitor and s.actor.id is not None}
+        read_open_acceptances(session, shoppers, utcnow())

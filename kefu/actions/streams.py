@@ -3,8 +3,11 @@ transaction, and the typed event published after commit (it rings the hub's door
 
 Ordering: a reconnecting client asks for rows after the last id it saw, so within a shop
 ids must become visible in id order. SQLite has one writer at a time, which gives that;
-on PostgreSQL a transaction-scoped advisory lock per shop, taken just before the rows are
-inserted and held until commit, does. Actions therefore emit as their last write."""
+on PostgreSQL a transaction-scoped advisory lock per shop, taken when the first event is
+emitted and held until commit, does. Actions therefore emit as their last writes.
+
+The rows of a transaction are written together just before it commits, in the order the
+events were emitted: one statement for a whole group commit of chat messages."""
 
 from __future__ import annotations
 
@@ -21,13 +24,24 @@ from kefu.models.base import utcnow
 # Keeps our advisory lock keys apart from any other user of pg_advisory locks.
 _LOCK_NAMESPACE = 0x6B6566 << 32
 _LOCKED = "kefu_stream_locked_shops"
+_ROWS = "kefu_stream_rows"
 
 
 @event.listens_for(Session, "after_transaction_end")
 def _forget_locks(session: Session, transaction: SessionTransaction) -> None:
-    """The advisory locks end with the outermost transaction."""
+    """The advisory locks end with the outermost transaction, and so do rows not written
+    (a rollback)."""
     if transaction.parent is None:
         session.info.pop(_LOCKED, None)
+        session.info.pop(_ROWS, None)
+
+
+@event.listens_for(Session, "before_commit")
+def _write_rows(session: Session) -> None:
+    """One statement for all the transaction's rows; nobody needs their ids here."""
+    rows = session.info.pop(_ROWS, None)
+    if rows:
+        session.connection().execute(insert(StreamEvent.__table__), rows)
 
 
 def _lock_shop_streams(session: Session, shop_id: int) -> None:
@@ -48,7 +62,7 @@ def emit_sync(session: Session, event: Event) -> None:
     """``emit`` on a synchronous session (the chat hot path)."""
     _lock_shop_streams(session, event.shop_id)
     now = utcnow()
-    rows = [
+    session.info.setdefault(_ROWS, []).extend(
         {
             "shop_id": event.shop_id,
             "stream": stream,
@@ -57,8 +71,6 @@ def emit_sync(session: Session, event: Event) -> None:
             "created_at": now,
         }
         for stream in sorted(event.recipients)
-    ]
-    if rows:  # one statement for all recipients; nobody needs the new ids here
-        session.execute(insert(StreamEvent.__table__), rows)
+    )
     enqueue_deliveries(session, event)
     publish_on_commit(session, event)

@@ -26,16 +26,15 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, WebSocket
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import Session
 from starlette.websockets import WebSocketDisconnect
 
 from kefu.access import Actor
 from kefu.actions.conversations import staff_stream, visitor_streams
-from kefu.actions.messages import send_message
+from kefu.actions.messages import MessageToSend
 from kefu.errors import DomainError
 from kefu.events import SessionEnded, agent_stream, shop_stream, visitor_stream
 from kefu.groupcommit import GroupCommit
-from kefu.models import Message, MessageKind
+from kefu.models import MessageKind
 from kefu.models.base import MAX_ID
 from kefu.queries.auth import agent_actor, api_key_actor, login_from_token, visitor_actor
 from kefu.queries.conversations import get_conversation
@@ -333,18 +332,15 @@ class SocketSession:
             client = self.websocket.client
             self.widget_limits.check(client.host if client else None, self.visitor_token)
 
-        def store(session: Session) -> Message:
-            return send_message(
-                session,
-                self.actor,
-                frame.conversation_id,
-                frame.body,
-                frame.client_id,
-                kind=frame.kind,
-                payload=frame.payload,
-            )
-
-        message = await self.group_commit.run(store)
+        send = MessageToSend(
+            self.actor,
+            frame.conversation_id,
+            frame.body,
+            frame.client_id,
+            kind=frame.kind,
+            payload=frame.payload,
+        )
+        message = await self.group_commit.run(send)
         return {"type": "ack", "client_id": str(frame.client_id), "message_id": message.id}
 
     async def _typing(self, frame: TypingFrame) -> None:
