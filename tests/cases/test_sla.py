@@ -20,6 +20,7 @@ from kefu.actions.sla import on_status_change, start_case_clocks
 from kefu.lib.cases import CaseStatus
 from kefu.models import Case, CaseEvent, StreamEvent
 from tests.cases.conftest import ok, open_case
+from tests.channels.conftest import make_worker
 
 
 def shanghai(*args: int) -> datetime:
@@ -352,3 +353,25 @@ async def test_finished_cases_are_not_in_the_sla_lists(client, alice, status):
     for sla in ("ok", "at_risk", "breached"):
         listed = await ok(await api.get("/api/v1/cases", params={"sla": sla}))
         assert listed["items"] == []
+
+
+async def test_the_worker_escalates_at_its_poll(client, session, sessionmaker, settings, alice):
+    case = await complaint(client, alice)
+    past = datetime.now(UTC) - timedelta(minutes=1)
+    await _set_clocks(
+        session,
+        case["id"],
+        first_response_due_at=past,
+        first_response_warn_at=past,
+        sla_check_at=past,
+    )
+    worker = make_worker(sessionmaker, settings)
+    try:
+        assert await worker.sweep_sla() == 1
+        assert await worker.sweep_sla() == 0
+    finally:
+        await worker.stop()
+    detail = await ok(await client.as_(alice).get(f"/api/v1/cases/{case['id']}"))
+    assert detail["first_response_sla"] == "breached" and detail["priority"] == "high"
+    assert [e["kind"] for e in detail["timeline"]][-1] == "sla_breached"
+    assert detail["timeline"][-1]["actor_label"] == "SLA"
