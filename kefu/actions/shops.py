@@ -11,13 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
-from kefu.actions.base import publish_on_commit, record_audit, snapshot
+from kefu.actions.base import delete_owned, publish_on_commit, record_audit, snapshot
 from kefu.actions.checks import check_known, clean_email, clean_locale, clean_text
 from kefu.errors import Conflict, Invalid
 from kefu.events import ShopSettingsChanged
 from kefu.lib.business_hours import HoursError, validate_day_hours, validate_hours, zone
 from kefu.models import Holiday, Shop
-from kefu.queries.access import fetch_owned
 from kefu.queries.shops import get_shop
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -154,11 +153,7 @@ async def do_add_holiday(
 
 
 async def do_remove_holiday(session: AsyncSession, actor: Actor, holiday_id: int) -> None:
-    holiday = await fetch_owned(
+    await delete_owned(
         session, actor, Holiday, holiday_id, "holiday", permission=Permission.MANAGE_SHOP
     )
-    before = snapshot(holiday)
-    await session.delete(holiday)
-    await session.flush()
-    record_audit(session, actor, "holiday.delete", "holiday", holiday_id, before=before)
     _announce(session, actor, "holidays")

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
-from kefu.actions.base import lock_row, record_audit, snapshot
+from kefu.actions.base import delete_owned, lock_row, record_audit, snapshot
 from kefu.actions.checks import check_known, choice
 from kefu.actions.streams import emit
 from kefu.errors import Conflict, Invalid
@@ -73,8 +73,8 @@ def _minutes(value: Any, field: str) -> int:
 
 def _clean_policy(values: dict[str, Any]) -> dict[str, Any]:
     """The policy's fields checked: known choices, targets that make sense (422)."""
-    first = _minutes(values["first_response_minutes"], "first_response_minutes")
-    resolve = _minutes(values["resolve_minutes"], "resolve_minutes")
+    first = _minutes(values.get("first_response_minutes"), "first_response_minutes")
+    resolve = _minutes(values.get("resolve_minutes"), "resolve_minutes")
     problem = target_problem(first, resolve)
     if problem:
         field, message = problem
@@ -99,12 +99,8 @@ async def _check_unique(
     await lock_row(session, Shop, actor.shop_id)
     stmt = select(SlaPolicy.id).where(
         SlaPolicy.shop_id == actor.shop_id,
-        SlaPolicy.case_type.is_(None)
-        if values["case_type"] is None
-        else SlaPolicy.case_type == values["case_type"],
-        SlaPolicy.priority.is_(None)
-        if values["priority"] is None
-        else SlaPolicy.priority == values["priority"],
+        SlaPolicy.case_type.is_not_distinct_from(values["case_type"]),
+        SlaPolicy.priority.is_not_distinct_from(values["priority"]),
     )
     if own_id is not None:
         stmt = stmt.where(SlaPolicy.id != own_id)
@@ -171,13 +167,15 @@ async def do_update_sla_policy(
 
 async def do_delete_sla_policy(session: AsyncSession, actor: Actor, policy_id: int) -> None:
     """Remove a policy: its cases fall back to a less specific one, or the defaults."""
-    policy = await fetch_owned(
-        session, actor, SlaPolicy, policy_id, "SLA policy", permission=Permission.MANAGE_SLA
+    await delete_owned(
+        session,
+        actor,
+        SlaPolicy,
+        policy_id,
+        "sla_policy",
+        permission=Permission.MANAGE_SLA,
+        what="SLA policy",
     )
-    before = snapshot(policy)
-    await session.delete(policy)
-    await session.flush()
-    record_audit(session, actor, "sla_policy.delete", "sla_policy", policy_id, before=before)
     await _announce(session, actor)
 
 
