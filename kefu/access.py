@@ -24,6 +24,7 @@ class Permission(enum.StrEnum):
     SUPERVISE_CONVERSATIONS = "supervise_conversations"  # reassign anyone's conversation
     HANDLE_CASES = "handle_cases"  # open, work, assign, comment cases; offer compensation
     APPROVE_COMPENSATION = "approve_compensation"  # above an agent's limit; no limit of one's own
+    MANAGE_SLA = "manage_sla"  # the shop's SLA policies (targets per case type and priority)
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -38,6 +39,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.SUPERVISE_CONVERSATIONS,
             Permission.HANDLE_CASES,
             Permission.APPROVE_COMPENSATION,
+            Permission.MANAGE_SLA,
         }
     ),
     Role.AGENT: frozenset(

@@ -111,6 +111,21 @@ class CaseCommented(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class CaseSlaWarning(Event):
+    """80 % of a case's first-response or resolution target is used (the assignee, or
+    the supervisors when nobody is assigned, are told)."""
+
+    name: ClassVar[str] = "case.sla_warning"
+
+
+@dataclass(frozen=True, slots=True)
+class CaseSlaBreached(Event):
+    """A case's target passed unmet: escalated to the supervisors and the assignee."""
+
+    name: ClassVar[str] = "case.sla_breached"
+
+
+@dataclass(frozen=True, slots=True)
 class CompensationCreated(Event):
     """A compensation was granted, or requested above the requester's limit."""
 
@@ -146,6 +161,8 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     CaseStatusChanged,
     CaseAssigned,
     CaseCommented,
+    CaseSlaWarning,
+    CaseSlaBreached,
     CompensationCreated,
     CompensationDecided,
     SessionEnded,

@@ -10,9 +10,10 @@ from sqlalchemy import event, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from kefu.access import Actor
+from kefu.access import Actor, Permission
 from kefu.events import Event
 from kefu.models import AuditEntry
+from kefu.queries.access import fetch_owned
 
 _PENDING = "kefu_pending_events"
 _JOBS_QUEUED = "kefu_jobs_queued"
@@ -122,3 +123,22 @@ async def lock_row(session: AsyncSession, model: type[Any], row_id: int) -> None
         await session.execute(
             text(f'UPDATE "{table.name}" SET id = id WHERE id = :id'), {"id": row_id}
         )
+
+
+async def delete_owned(
+    session: AsyncSession,
+    actor: Actor,
+    model: type[Any],
+    row_id: int,
+    entity: str,
+    *,
+    permission: Permission,
+    what: str | None = None,
+) -> None:
+    """Delete one row of the actor's shop (404 for any other) and audit it as
+    ``<entity>.delete`` with the row as it was."""
+    row = await fetch_owned(session, actor, model, row_id, what or entity, permission=permission)
+    before = snapshot(row)
+    await session.delete(row)
+    await session.flush()
+    record_audit(session, actor, f"{entity}.delete", entity, row_id, before=before)

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kefu.access import Actor, Permission
 from kefu.actions.base import lock_row, record_audit, snapshot
 from kefu.actions.checks import check_known, choice, clean_text
+from kefu.actions.sla import on_status_change, settle_first_response, start_case_clocks
 from kefu.actions.streams import emit
 from kefu.errors import Conflict, Invalid, NotFound
 from kefu.events import (
@@ -322,6 +323,8 @@ async def do_open_case(
         **resolved,
     )
     case.number = await _next_number(session, actor.shop_id)
+    case.created_at = utcnow()
+    await start_case_clocks(session, case, case.created_at)
     session.add(case)
     await session.flush()
     add_timeline(session, actor, case, "created", to_status=CaseStatus.NEW)
@@ -360,6 +363,7 @@ async def do_transition_case(
         case.closed_at = now
     elif wanted is CaseStatus.REOPENED:
         case.resolved_at = case.closed_at = None
+    await on_status_change(session, case, before, now)
     add_timeline(
         session,
         actor,
@@ -409,19 +413,29 @@ async def do_assign_case(
 
 
 async def do_comment_case(
-    session: AsyncSession, actor: Actor, case_id: int, body: Any
+    session: AsyncSession, actor: Actor, case_id: int, body: Any, *, public: bool = False
 ) -> CaseEvent:
-    """An internal comment on the case's timeline (agents only; never the shopper)."""
-    case = await load_case(session, actor, case_id)
+    """A comment on the case's timeline: internal (``commented``, agents only), or a
+    reply to the shopper (``replied``, ``public``), the first of which meets the case's
+    first-response target."""
+    case = await load_case(session, actor, case_id, lock=public)
     text_ = _optional_text(body, "body")
     if text_ is None:
         raise Invalid("write a comment", field="body")
-    entry = add_timeline(session, actor, case, "commented", body=text_)
+    entry = add_timeline(session, actor, case, "replied" if public else "commented", body=text_)
     case.updated_at = utcnow()
+    if public:
+        settle_first_response(case, case.updated_at)
     await session.flush()
     record_audit(session, actor, "case.comment", "case", case.id, after={"event_id": entry.id})
     await announce(
-        session, CaseCommented, actor.shop_id, case_id=case.id, event_id=entry.id, body=text_
+        session,
+        CaseCommented,
+        actor.shop_id,
+        case_id=case.id,
+        event_id=entry.id,
+        body=text_,
+        public=public,
     )
     return entry
 

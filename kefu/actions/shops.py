@@ -11,13 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
-from kefu.actions.base import publish_on_commit, record_audit, snapshot
+from kefu.actions.base import delete_owned, publish_on_commit, record_audit, snapshot
 from kefu.actions.checks import check_known, clean_email, clean_locale, clean_text
 from kefu.errors import Conflict, Invalid
 from kefu.events import ShopSettingsChanged
-from kefu.lib.business_hours import HoursError, validate_hours, zone
+from kefu.lib.business_hours import HoursError, validate_day_hours, validate_hours, zone
 from kefu.models import Holiday, Shop
-from kefu.queries.access import fetch_owned
 from kefu.queries.shops import get_shop
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -114,19 +113,38 @@ async def do_set_business_hours(session: AsyncSession, actor: Actor, hours: dict
     )
 
 
+def _exception_hours(value: Any) -> list[list[str]] | None:
+    if value is None:
+        return None
+    try:
+        hours = validate_day_hours(value)
+    except HoursError as exc:
+        raise Invalid(str(exc), field="hours") from exc
+    if not hours:
+        raise Invalid("a make-up working day needs its opening hours", field="hours")
+    return hours
+
+
 async def do_add_holiday(
-    session: AsyncSession, actor: Actor, *, day: date | str, name: str
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    day: date | str,
+    name: str,
+    hours: list[list[str]] | None = None,
 ) -> Holiday:
-    """Close the shop all day on ``day`` (a local date), e.g. 国庆节."""
+    """Close the shop all day on ``day`` (a local date), e.g. 国庆节; or, with ``hours``,
+    open it those hours instead of the weekly ones (a make-up working day, 调休上班)."""
     actor.require(Permission.MANAGE_SHOP)
     day = _day(day)
     name = clean_text(name, "name", "holiday name")
+    checked = _exception_hours(hours)
     taken = await session.scalar(
         select(Holiday.id).where(Holiday.shop_id == actor.shop_id, Holiday.day == day)
     )
     if taken is not None:
         raise Conflict(f"{day.isoformat()} is already a holiday", field="day")
-    holiday = Holiday(shop_id=actor.shop_id, day=day, name=name)
+    holiday = Holiday(shop_id=actor.shop_id, day=day, name=name, hours=checked)
     session.add(holiday)
     await session.flush()
     record_audit(session, actor, "holiday.create", "holiday", holiday.id, after=snapshot(holiday))
@@ -135,11 +153,7 @@ async def do_add_holiday(
 
 
 async def do_remove_holiday(session: AsyncSession, actor: Actor, holiday_id: int) -> None:
-    holiday = await fetch_owned(
+    await delete_owned(
         session, actor, Holiday, holiday_id, "holiday", permission=Permission.MANAGE_SHOP
     )
-    before = snapshot(holiday)
-    await session.delete(holiday)
-    await session.flush()
-    record_audit(session, actor, "holiday.delete", "holiday", holiday_id, before=before)
     _announce(session, actor, "holidays")

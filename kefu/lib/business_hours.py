@@ -1,8 +1,9 @@
 """Opening hours of a shop: is it open now, when does it open next, how much open time
-lies between two instants.
+lies between two instants, and when N minutes of open time have passed.
 
 SLA clocks, offline handling and KPIs count only the time a shop is staffed, in the
-shop's own time zone, skipping its holidays. Everything here works on aware datetimes
+shop's own time zone, skipping its holidays and counting its make-up working days (调休:
+a weekend day worked in exchange for a holiday). Everything here works on aware datetimes
 and real elapsed time, so a day with a daylight-saving change is 23 or 25 hours long
 and no open second is ever counted twice."""
 
@@ -18,6 +19,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MINUTES_PER_DAY = 24 * 60
+_SEARCH_DAYS = 31  # local days of open intervals looked at per step when adding time
 _CLOCK = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
 
 Interval = tuple[datetime, datetime]
@@ -77,6 +79,11 @@ def _clock(minutes: int) -> str:
     return f"{minutes // 60:02}:{minutes % 60:02}"
 
 
+def validate_day_hours(ranges: Any, day: str = "hours") -> list[list[str]]:
+    """Check the openings of one day (a list of ["HH:MM", "HH:MM"]) and return them sorted."""
+    return [[_clock(s), _clock(e)] for s, e in _day_ranges(day, ranges)]
+
+
 def validate_hours(hours: Any) -> dict[str, list[list[str]]]:
     """Check weekly hours and return them normalised: all seven days, sorted pairs.
 
@@ -87,10 +94,7 @@ def validate_hours(hours: Any) -> dict[str, list[list[str]]]:
     unknown = sorted(set(hours) - set(DAYS))
     if unknown:
         raise HoursError(f"unknown weekday {unknown[0]!r}; use mon, tue, … sun", str(unknown[0]))
-    return {
-        day: [[_clock(s), _clock(e)] for s, e in _day_ranges(day, hours.get(day, []))]
-        for day in DAYS
-    }
+    return {day: validate_day_hours(hours.get(day, []), day) for day in DAYS}
 
 
 def _aware(at: datetime) -> datetime:
@@ -100,23 +104,38 @@ def _aware(at: datetime) -> datetime:
 
 
 class ShopCalendar:
-    """A shop's weekly hours in its time zone, minus its holidays (local dates)."""
+    """A shop's weekly hours in its time zone, minus its holidays (local dates), plus its
+    exceptional working days (local date → that day's openings, replacing the weekly ones)."""
 
     def __init__(
         self,
         timezone: str,
         hours: Mapping[str, Any],
         holidays: frozenset[date] = frozenset(),
+        working_days: Mapping[date, Any] | None = None,
     ):
         self.timezone = timezone
         self.zone = zone(timezone)
         self.hours = validate_hours(hours)
-        self.holidays = frozenset(holidays)
+        self.working_days = {
+            day: _day_ranges(day.isoformat(), ranges)
+            for day, ranges in (working_days or {}).items()
+        }
+        self.holidays = frozenset(holidays) - set(self.working_days)
         self._weekly = [_day_ranges(day, self.hours[day]) for day in DAYS]
 
     @property
     def never_open(self) -> bool:
-        return not any(self._weekly)
+        return not any(self._weekly) and not any(self.working_days.values())
+
+    def _opens_after(self, day: date) -> bool:
+        """Whether the shop opens on some local day from ``day`` on (a bound for searches)."""
+        return any(self._weekly) or any(d >= day and r for d, r in self.working_days.items())
+
+    def _ranges(self, day: date) -> list[tuple[int, int]]:
+        if day in self.working_days:
+            return self.working_days[day]
+        return [] if day in self.holidays else self._weekly[day.weekday()]
 
     def _local_instant(self, day: date, minutes: int) -> datetime:
         """The UTC instant of local ``day`` at ``minutes`` after midnight.
@@ -129,9 +148,7 @@ class ShopCalendar:
         return local.astimezone(UTC)
 
     def _day_intervals(self, day: date) -> Iterator[Interval]:
-        if day in self.holidays:
-            return
-        for start, end in self._weekly[day.weekday()]:
+        for start, end in self._ranges(day):
             opens, closes = self._local_instant(day, start), self._local_instant(day, end)
             if opens < closes:  # a range lying wholly inside a DST gap has no real time
                 yield opens, closes
@@ -168,7 +185,7 @@ class ShopCalendar:
         if self.never_open:
             raise ValueError("the shop has no business hours")
         day = self._local_date(at)
-        horizon = day + timedelta(days=len(self.holidays) + 8)
+        horizon = max(day + timedelta(days=len(self.holidays) + 8), *self.working_days, day)
         for opens, closes in self.intervals(day - timedelta(days=1), horizon):
             if at < closes:
                 return max(opens, at.astimezone(UTC))
@@ -187,3 +204,35 @@ class ShopCalendar:
             if overlap > timedelta():
                 total += overlap
         return total // timedelta(seconds=1)
+
+    def business_minutes_between(self, start: datetime, end: datetime) -> int:
+        """Whole minutes of open time in ``[start, end)`` (what SLA targets are set in)."""
+        return self.business_seconds_between(start, end) // 60
+
+    def add_business_seconds(self, start: datetime, seconds: int) -> datetime:
+        """The first instant (UTC) by which ``seconds`` of open time have passed since
+        ``start``: ``start`` itself for 0, otherwise always an instant just after open time
+        (a 60-minute target set at 17:30 of a 9–18 day falls due at 09:30 the next open day).
+
+        Raises ``ValueError`` for a negative amount or a shop that never opens again."""
+        if seconds < 0:
+            raise ValueError("cannot add a negative amount of business time")
+        if seconds == 0:
+            return _aware(start)
+        remaining = timedelta(seconds=seconds)
+        first = self._local_date(start) - timedelta(days=1)
+        while self._opens_after(first):
+            last = first + timedelta(days=_SEARCH_DAYS - 1)
+            for opens, closes in self.intervals(first, last):
+                begin = max(opens, start)
+                if closes <= begin:
+                    continue
+                if closes - begin >= remaining:
+                    return (begin + remaining).astimezone(UTC)
+                remaining -= closes - begin
+            first = last + timedelta(days=1)
+        raise ValueError("the shop does not open again, so the time never runs out")
+
+    def add_business_minutes(self, start: datetime, minutes: int) -> datetime:
+        """``add_business_seconds`` in minutes."""
+        return self.add_business_seconds(start, minutes * 60)

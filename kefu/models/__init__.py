@@ -15,7 +15,14 @@ from kefu.models.agents import (
 )
 from kefu.models.audit import AuditEntry
 from kefu.models.base import Base
-from kefu.models.cases import Case, CaseEvent, CaseSource, Compensation, CompensationStatus
+from kefu.models.cases import (
+    Case,
+    CaseEvent,
+    CaseSource,
+    Compensation,
+    CompensationStatus,
+    SlaPolicy,
+)
 from kefu.models.catalog import Product
 from kefu.models.conversations import (
     Channel,
@@ -86,6 +93,7 @@ __all__ = [
     "ShipmentStatus",
     "Shop",
     "Skill",
+    "SlaPolicy",
     "StreamEvent",
     "StreamHorizon",
     "Team",

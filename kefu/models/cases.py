@@ -3,7 +3,8 @@
 Each case has a number per shop (``Shop.last_case_number`` hands them out). The timeline
 holds every change and the internal comments. Compensations are the ledger: refunds of
 an order line never add up to more than was paid for it (see kefu.actions.compensations).
-SLA timers (first response, resolution due) will hang off the case and its timeline."""
+SLA clocks (first response, resolution) are columns of the case, their targets the shop's
+``SlaPolicy`` rows (see kefu.lib.sla and kefu.actions.sla)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -24,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kefu.lib.cases import CasePriority, CaseStatus, CaseType, CompensationKind
+from kefu.lib.sla import SlaState
 from kefu.models.base import Base, BigId, IdMixin, ShopOwned, TimestampMixin, text_enum, utcnow
 
 
@@ -48,6 +51,8 @@ class Case(IdMixin, ShopOwned, TimestampMixin, Base):
     __table_args__ = (
         UniqueConstraint("shop_id", "number"),
         Index("ix_cases_shop_status", "shop_id", "status"),
+        Index("ix_cases_sla_check", "sla_check_at"),
+        Index("ix_cases_shop_resolve_due", "shop_id", "resolve_due_at"),
     )
 
     number: Mapped[int] = mapped_column(Integer)
@@ -71,6 +76,20 @@ class Case(IdMixin, ShopOwned, TimestampMixin, Base):
     custom_fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
     resolved_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    # SLA clocks, in the shop's business time. Each target has the instant it warns (80 %
+    # used) and falls due, and a state (kefu.lib.sla.SlaState; None: no clock, the shop
+    # never opens). ``sla_check_at`` is the next instant the worker must look at the case
+    # (a warning or due time; None when no clock runs). Waiting on the shopper pauses both
+    # clocks (``sla_paused_at``) and resuming moves their instants on.
+    first_response_warn_at: Mapped[datetime | None]
+    first_response_due_at: Mapped[datetime | None]
+    first_responded_at: Mapped[datetime | None]
+    first_response_sla: Mapped[SlaState | None] = mapped_column(text_enum(SlaState))
+    resolve_warn_at: Mapped[datetime | None]
+    resolve_due_at: Mapped[datetime | None]
+    resolve_sla: Mapped[SlaState | None] = mapped_column(text_enum(SlaState))
+    sla_paused_at: Mapped[datetime | None]
+    sla_check_at: Mapped[datetime | None]
 
 
 class CaseEvent(IdMixin, ShopOwned, Base):
@@ -119,3 +138,17 @@ class Compensation(IdMixin, ShopOwned, TimestampMixin, Base):
     decided_by_label: Mapped[str | None] = mapped_column(String(200))
     decided_at: Mapped[datetime | None]
     decision_note: Mapped[str | None] = mapped_column(String(500))
+
+
+class SlaPolicy(IdMixin, ShopOwned, TimestampMixin, Base):
+    """A shop's SLA targets for cases of one type and/or priority (None: any), in business
+    minutes. The most specific policy matching a case applies (kefu.lib.sla.targets_for)."""
+
+    __tablename__ = "sla_policies"
+
+    case_type: Mapped[CaseType | None] = mapped_column(text_enum(CaseType))
+    priority: Mapped[CasePriority | None] = mapped_column(text_enum(CasePriority))
+    first_response_minutes: Mapped[int] = mapped_column(Integer)
+    resolve_minutes: Mapped[int] = mapped_column(Integer)
+    # On a breach, raise the case's priority one step (supervisors are always told).
+    raise_priority: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -44,8 +44,13 @@ class Shop(IdMixin, TimestampMixin, Base):
 
 
 class Holiday(IdMixin, ShopOwned, Base):
+    """An exceptional day: closed all day (``hours`` None, e.g. 国庆节), or a make-up
+    working day open ``hours`` instead of its weekly hours (调休上班, e.g. a Saturday)."""
+
     __tablename__ = "holidays"
     __table_args__ = (UniqueConstraint("shop_id", "day"),)
 
     day: Mapped[date]
     name: Mapped[str] = mapped_column(String(100))
+    # [["09:00", "18:00"], ...] on a make-up working day; None on a holiday.
+    hours: Mapped[list[Any] | None]

@@ -3,18 +3,25 @@ and compensations, the compensations waiting for approval, and the list as CSV."
 
 from __future__ import annotations
 
+import base64
+import binascii
 import csv
+import enum
 import io
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, literal, not_, or_, select, true, tuple_
+from sqlalchemy import case as when
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
-from kefu.lib.cases import CasePriority, CaseStatus, CaseType, CompensationKind
+from kefu.errors import Invalid
+from kefu.lib.cases import FINISHED, CasePriority, CaseStatus, CaseType, CompensationKind
 from kefu.lib.money import cents_to_decimal
+from kefu.lib.sla import RUNNING, SlaState
 from kefu.models import (
     Agent,
     Case,
@@ -26,8 +33,9 @@ from kefu.models import (
     Shop,
     Team,
 )
+from kefu.models.base import MAX_ID, UTCDateTime, utcnow
 from kefu.queries.access import fetch_owned
-from kefu.queries.pagination import Page, id_filter, paginate
+from kefu.queries.pagination import MAX_LIMIT, Page, id_filter, paginate
 
 EXPORT_LIMIT = 100_000
 EXPORT_COLUMNS = (
@@ -49,6 +57,20 @@ EXPORT_COLUMNS = (
 )
 
 
+class SlaFilter(enum.StrEnum):
+    """Open cases by where their SLA stands: ``breached`` (a target overdue, or met
+    late), ``at_risk`` (80 % of a target used), ``ok`` (neither)."""
+
+    OK = "ok"
+    AT_RISK = "at_risk"
+    BREACHED = "breached"
+
+
+class CaseSort(enum.StrEnum):
+    NEWEST = "newest"
+    DUE = "due"  # the nearest due time first (overdue first); cases without one last
+
+
 @dataclass(frozen=True, slots=True)
 class CaseFilters:
     status: CaseStatus | None = None
@@ -58,6 +80,7 @@ class CaseFilters:
     team_id: int | None = None
     customer_id: int | None = None
     order_id: int | None = None
+    sla: SlaFilter | None = None
 
 
 @dataclass(slots=True)
@@ -87,7 +110,88 @@ def _filtered(actor: Actor, filters: CaseFilters) -> Select[Any]:
         value = id_filter(getattr(filters, field), field)
         if value is not None:
             stmt = stmt.where(column == value)
+    if filters.sla is not None:
+        stmt = stmt.where(_sla_condition(filters.sla, utcnow()))
     return stmt
+
+
+def _passed(state: Any, instant: Any, now: datetime) -> ColumnElement[bool]:
+    """A running target of a case whose clock runs and whose ``instant`` has come."""
+    return and_(state.in_(RUNNING), Case.sla_paused_at.is_(None), instant <= now)
+
+
+def _sla_condition(wanted: SlaFilter, now: datetime) -> ColumnElement[bool]:
+    breached = or_(
+        Case.first_response_sla == SlaState.BREACHED,
+        Case.resolve_sla == SlaState.BREACHED,
+        _passed(Case.first_response_sla, Case.first_response_due_at, now),
+        _passed(Case.resolve_sla, Case.resolve_due_at, now),
+    )
+    at_risk = or_(
+        Case.first_response_sla == SlaState.WARNED,
+        Case.resolve_sla == SlaState.WARNED,
+        _passed(Case.first_response_sla, Case.first_response_warn_at, now),
+        _passed(Case.resolve_sla, Case.resolve_warn_at, now),
+    )
+    condition = {
+        SlaFilter.BREACHED: breached,
+        SlaFilter.AT_RISK: and_(not_(breached), at_risk),
+        SlaFilter.OK: and_(not_(breached), not_(at_risk)),
+    }[wanted]
+    return and_(Case.status.not_in(FINISHED), condition)
+
+
+# The instant a case is next due: its first response while that runs, else its
+# resolution; cases without one sort last.
+NEVER = datetime(9999, 12, 31, tzinfo=UTC)
+NEXT_DUE = func.coalesce(
+    when(
+        (Case.first_response_sla.in_(RUNNING), Case.first_response_due_at),
+        else_=Case.resolve_due_at,
+    ),
+    literal(NEVER, UTCDateTime()),
+)
+
+
+def _due_cursor(due: datetime, case_id: int) -> str:
+    raw = f"due:{due.astimezone(UTC).isoformat()}|{case_id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _read_due_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        kind, value = raw.split(":", 1)
+        due, case_id = value.rsplit("|", 1)
+        when_due = datetime.fromisoformat(due)
+        if kind != "due" or when_due.tzinfo is None or not 0 < int(case_id) <= MAX_ID:
+            raise ValueError(raw)
+        return when_due, int(case_id)
+    except (ValueError, UnicodeDecodeError, binascii.Error) as exc:
+        raise Invalid("cursor is not one this API gave out", field="cursor") from exc
+
+
+async def _page_by_due(
+    session: AsyncSession, stmt: Select[Any], cursor: str | None, limit: int
+) -> Page[Case]:
+    """Keyset pages by (next due instant, id), so rows inserted meanwhile shift nothing."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise Invalid(f"limit must be between 1 and {MAX_LIMIT}", field="limit")
+    after: ColumnElement[bool] = true()
+    if cursor:
+        due, last = _read_due_cursor(cursor)
+        after = tuple_(NEXT_DUE, Case.id) > tuple_(literal(due, UTCDateTime()), literal(last))
+    rows = list(
+        (
+            await session.execute(
+                stmt.add_columns(NEXT_DUE).where(after).order_by(NEXT_DUE, Case.id).limit(limit + 1)
+            )
+        ).all()
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = _due_cursor(rows[-1][1], rows[-1][0].id) if more and rows else None
+    return Page([row[0] for row in rows], next_cursor)
 
 
 async def list_cases(
@@ -97,9 +201,12 @@ async def list_cases(
     *,
     cursor: str | None = None,
     limit: int = 50,
+    sort: CaseSort = CaseSort.NEWEST,
 ) -> Page[Case]:
-    """Cases of the actor's shop, newest first."""
+    """Cases of the actor's shop, newest first, or the nearest due first (``due``)."""
     stmt = _filtered(actor, filters)
+    if sort is CaseSort.DUE:
+        return await _page_by_due(session, stmt, cursor, limit)
     return await paginate(session, stmt, Case.id, cursor=cursor, limit=limit, newest_first=True)
 
 

@@ -29,8 +29,18 @@ async def list_holidays(session: AsyncSession, actor: Actor) -> list[Holiday]:
     )
 
 
+async def calendar_of(session: AsyncSession, shop: Shop) -> ShopCalendar:
+    """Business hours, holidays and make-up working days of ``shop``, ready for SLA and
+    KPI clocks (the worker calls it without an actor: one shop's rows only)."""
+    days = list(await session.scalars(select(Holiday).where(Holiday.shop_id == shop.id)))
+    return ShopCalendar(
+        shop.timezone,
+        shop.business_hours,
+        frozenset(d.day for d in days if d.hours is None),
+        {d.day: d.hours for d in days if d.hours is not None},
+    )
+
+
 async def shop_calendar(session: AsyncSession, actor: Actor) -> ShopCalendar:
-    """Business hours and holidays of the actor's shop, ready for SLA and KPI clocks."""
-    shop = await get_shop(session, actor)
-    holidays = frozenset(h.day for h in await list_holidays(session, actor))
-    return ShopCalendar(shop.timezone, shop.business_hours, holidays)
+    """The calendar of the actor's shop."""
+    return await calendar_of(session, await get_shop(session, actor))

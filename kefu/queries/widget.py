@@ -11,10 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
 from kefu.errors import NotFound
-from kefu.lib.business_hours import ShopCalendar
 from kefu.lib.widget import expected_reply_minutes, widget_settings
-from kefu.models import Agent, Conversation, Holiday, Presence, Product, Shop, Upload
+from kefu.models import Agent, Conversation, Presence, Product, Shop, Upload
 from kefu.queries.access import fetch_owned
+from kefu.queries.shops import calendar_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,13 +34,8 @@ class WidgetProfile:
         return self.open_now and self.agents_online
 
 
-async def _calendar(session: AsyncSession, shop: Shop) -> ShopCalendar:
-    holidays = await session.scalars(select(Holiday.day).where(Holiday.shop_id == shop.id))
-    return ShopCalendar(shop.timezone, shop.business_hours, frozenset(holidays))
-
-
 async def widget_profile(session: AsyncSession, shop: Shop, at: datetime) -> WidgetProfile:
-    calendar = await _calendar(session, shop)
+    calendar = await calendar_of(session, shop)
     online_agents = await session.scalar(
         select(func.count())
         .select_from(Agent)

@@ -216,6 +216,86 @@ KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"^only a dead-lettered delivery can be replayed$",
             N_("Only a dead letter can be sent again."),
         ),
+        (
+            r"^a make-up working day needs its opening hours$",
+            N_("A make-up working day needs its opening hours."),
+        ),
+        # After-sales cases, compensations and SLAs (the API, with Accept-Language).
+        (
+            r"^a \w+ case needs .+ \(order_line_id\)$",
+            N_("This kind of case needs the order line it is about."),
+        ),
+        (
+            r"^a \w+ case needs .+ \(order_id\)$",
+            N_("This kind of case needs the order it is about."),
+        ),
+        (
+            r"^a \w+ case needs .+ \(evidence\.photo_upload_ids\)$",
+            N_("This kind of case needs at least one photo."),
+        ),
+        (
+            r"^a \w+ case needs .+ \(evidence\.tracking_no\)$",
+            N_("This kind of case needs the tracking number."),
+        ),
+        (
+            r"^a \w+ case needs .+ \(evidence\.batch_no\)$",
+            N_("This kind of case needs the batch number."),
+        ),
+        (
+            r"^a \w+ case needs .+ \(evidence\.customs_status\)$",
+            N_("This kind of case needs the customs status."),
+        ),
+        (
+            r"^a case cannot go from (?P<current>\w+) to (?P<wanted>\w+) "
+            r"\(from \w+: (?P<allowed>[\w, ]+)\)$",
+            N_("A case cannot go from %(current)s to %(wanted)s (from there: %(allowed)s)."),
+        ),
+        (r"^a case has at most (?P<n>\d+) photos$", N_("A case has at most %(n)s photos.")),
+        (
+            r"^the order line is not (a line of this order|of this case's order)$",
+            N_("The order line is not part of this order."),
+        ),
+        (r"^this agent is deactivated$", N_("This agent is deactivated; choose someone else.")),
+        (r"^write a comment$", N_("Write a comment.")),
+        (
+            r"^a refund of (?P<amount>[\d.]+) (?P<currency>[A-Z]{3}) is more than the "
+            r"(?P<left>[\d.]+) [A-Z]{3} left to refund",
+            N_("A refund of %(amount)s %(currency)s is more than the %(left)s left to refund."),
+        ),
+        (
+            r"^a refund must give back more than 0\.00$",
+            N_("A refund must give back more than 0.00."),
+        ),
+        (
+            r"^a refund needs the order it pays back$",
+            N_("A refund needs the order it pays back."),
+        ),
+        (r"^say what the \w+ is worth in cents$", N_("Say what it is worth, in cents.")),
+        (
+            r"^case (?P<number>\d+) is closed; reopen it first$",
+            N_("Case %(number)s is closed; reopen it first."),
+        ),
+        (
+            r"^this compensation is already \w+$",
+            N_("This compensation has already been decided."),
+        ),
+        (
+            r"^there is already an SLA policy for ",
+            N_("There is already an SLA policy for this case type and priority."),
+        ),
+        (
+            r"^the first response cannot be due after the resolution",
+            N_("The first response cannot be due after the resolution."),
+        ),
+        (
+            r"^\w+ must be 1 to (?P<n>\d+) business minutes$",
+            N_("Enter 1 to %(n)s business minutes."),
+        ),
+        (
+            r"^\w+ must be a whole number of business minutes$",
+            N_("Enter a whole number of business minutes."),
+        ),
+        (r"^the period must end after it starts$", N_("The period must end after it starts.")),
         (r"^[\w ]+ not found$", N_("It does not exist, or it belongs to another shop.")),
     )
 )

@@ -1,4 +1,5 @@
-"""Background jobs: the webhook deliveries, and every hour the cleanups of
+"""Background jobs: the webhook deliveries, at every poll the snoozed conversations and
+the SLA sweep of cases (warnings, breaches), and every hour the cleanups of
 ``kefu.worker.cleanup``. Runs inside the server (started from the app's lifespan) or as
 its own process (``kefu worker``); several may run at once.
 
@@ -25,6 +26,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kefu.actions.conversations import do_wake_snoozed
+from kefu.actions.escalations import do_sweep_sla
 from kefu.lib.signing import SIGNATURE_HEADER, sign
 from kefu.models.base import utcnow
 from kefu.models.webhooks import DeliveryState, WebhookDelivery, WebhookEndpoint
@@ -187,6 +189,14 @@ class Worker:
             await session.commit()
         return woken
 
+    async def sweep_sla(self) -> int:
+        """Warn and escalate the cases whose SLA check time has come (at every poll); safe
+        with several workers at once (see kefu.actions.escalations)."""
+        async with self.sessionmaker() as session:
+            steps = await do_sweep_sla(session, utcnow())
+            await session.commit()
+        return steps
+
     async def _clean_when_due(self) -> None:
         if time.monotonic() < self._next_cleanup:
             return
@@ -201,6 +211,7 @@ class Worker:
             try:
                 await self.run_once(requeue=not woken)
                 await self.wake_snoozed()
+                await self.sweep_sla()
                 await self._clean_when_due()
             except Exception:  # a database hiccup must not end the worker for good
                 log.exception("worker round failed; trying again")

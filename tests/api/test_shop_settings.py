@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -119,3 +119,24 @@ async def test_a_bad_holiday_date_is_a_422_on_day(client, owen):
     )
     assert response.status_code == 422
     assert response.json()["error"]["field"] == "day"
+
+
+async def test_a_make_up_working_day_opens_the_calendar_on_a_sunday(client, session, owen):
+    """调休: Sunday 2026-09-27 is worked 09:00–18:00 before the National Day week."""
+    api = client.as_(owen)
+    response = await api.post(
+        "/api/v1/shop/holidays",
+        json={"day": "2026-09-27", "name": "国庆调休上班", "hours": [["09:00", "18:00"]]},
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["hours"] == [["09:00", "18:00"]]
+    user = await session.get(User, owen.user_id)
+    calendar = await shop_calendar(session, await agent_actor(session, user, owen.shop_id))
+    sunday_9am = datetime(2026, 9, 27, 9, tzinfo=SHANGHAI)
+    assert calendar.business_minutes_between(sunday_9am, sunday_9am + timedelta(days=1)) == 540
+    bad = await api.post(
+        "/api/v1/shop/holidays",
+        json={"day": "2026-10-10", "name": "调休", "hours": [["18:00", "09:00"]]},
+    )
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "hours"
+    assert "closes before it opens" in bad.json()["error"]["message"]

@@ -53,7 +53,16 @@ Kind = Literal["list", "by_id", "write", "public"]
 # API on a shopper's behalf (a key; people never rate their own work); "visitor": a widget
 # visitor token, never a login or a key.
 Access = Literal[
-    "person", "read", "write", "people", "owner", "handle", "supervise", "shopper", "visitor"
+    "person",
+    "read",
+    "write",
+    "people",
+    "owner",
+    "handle",
+    "supervise",
+    "shopper",
+    "visitor",
+    "sla",
 ]
 MAY: dict[Access, frozenset[str]] = {
     "person": frozenset({"owner", "supervisor", "agent"}),
@@ -65,6 +74,7 @@ MAY: dict[Access, frozenset[str]] = {
     "supervise": frozenset({"owner", "supervisor", "key"}),
     "shopper": frozenset({"key"}),
     "visitor": frozenset({"visitor"}),
+    "sla": frozenset({"owner", "supervisor"}),
 }
 
 
@@ -123,6 +133,7 @@ PAGE_VIEW = {"page": "/p/P-1001", "title": "纯棉短袖T恤", "product_id": "P-
 ROUTING = {"overflow_team_id": None, "level_rules": {"aftersale": {"order": ["senior"]}}}
 CASE = {"type": "complaint", "title": "客服回复太慢"}
 CASE_SETTINGS = {"limits": {"junior": {"coupon": 3000}}}
+SLA_POLICY = {"case_type": "refund_only", "first_response_minutes": 30, "resolve_minutes": 960}
 
 ROUTES: dict[tuple[str, str], Walk] = {
     ("GET", "/api/v1/products"): Walk("list", "read"),
@@ -255,6 +266,11 @@ ROUTES: dict[tuple[str, str], Walk] = {
     ),
     ("GET", "/api/v1/shop/case-settings"): Walk("list", "read"),
     ("PATCH", "/api/v1/shop/case-settings"): Walk("write", "owner", CASE_SETTINGS),
+    ("GET", "/api/v1/sla-policies"): Walk("list", "read"),
+    ("POST", "/api/v1/sla-policies"): Walk("write", "sla", SLA_POLICY),
+    ("PATCH", "/api/v1/sla-policies/{policy_id}"): Walk("by_id", "sla", {"resolve_minutes": 600}),
+    ("DELETE", "/api/v1/sla-policies/{policy_id}"): Walk("by_id", "sla"),
+    ("GET", "/api/v1/sla-attainment"): Walk("list", "read"),
 }
 
 # Path parameter → the kind of acme's row it names in the walk.
@@ -277,6 +293,7 @@ PATH_IDS = {
     "case_id": "cases",
     "compensation_id": "compensations",
     "rule_id": "invitation_rules",
+    "policy_id": "sla_policies",
 }
 
 # The table whose ids a route's rows carry (``id``), and the tables named by id fields.
@@ -306,6 +323,7 @@ RESOURCE_TABLE = {
     "cases/comments": "case_events",
     "cases/compensations": "compensations",
     "compensations": "compensations",
+    "sla-policies": "sla_policies",
 }
 ID_FIELDS = {
     "customer_id": "customers",
@@ -511,6 +529,9 @@ async def acme(client, owen, alice, sessionmaker, settings) -> dict[str, Any]:
         result = await _ok(await api.post(f"/api/v1/{path}/bulk", json={"items": [item]}))
         ids[path] = result["ids"][0]
     ids["cases"], ids["compensations"] = await _seed_case(client, alice, ids["orders"])
+    complaints = SLA_POLICY | {"case_type": "complaint"}  # the walks' own is another
+    policy = await _ok(await api.post("/api/v1/sla-policies", json=complaints))
+    ids["sla_policies"] = policy["id"]
     return ids
 
 

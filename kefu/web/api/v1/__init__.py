@@ -17,6 +17,7 @@ from kefu.web.api.v1 import (
     routing,
     shipments,
     shop,
+    sla,
     teams,
     visitors,
     webhooks,
@@ -46,5 +47,6 @@ for module in (
     webhooks,
     visitors,
     cases,
+    sla,
 ):
     api_router.include_router(module.router)

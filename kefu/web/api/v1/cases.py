@@ -16,9 +16,12 @@ from kefu.actions.cases import (
 )
 from kefu.actions.compensations import do_decide_compensation, do_offer_compensation
 from kefu.lib.cases import CasePriority, CaseStatus, CaseType, CompensationKind
+from kefu.lib.sla import SlaState
 from kefu.models import CaseSource, CompensationStatus
 from kefu.queries.cases import (
     CaseFilters,
+    CaseSort,
+    SlaFilter,
     export_cases_csv,
     get_case,
     list_cases,
@@ -87,6 +90,18 @@ class CaseOut(ApiModel):
     updated_at: AwareDatetime
     resolved_at: AwareDatetime | None
     closed_at: AwareDatetime | None
+    first_response_due_at: AwareDatetime | None = Field(
+        description="When the first reply to the shopper is due (business hours counted)"
+    )
+    first_responded_at: AwareDatetime | None
+    first_response_sla: SlaState | None = Field(
+        description="pending, warned (80 % used), breached, met; null: no clock"
+    )
+    resolve_due_at: AwareDatetime | None = Field(description="When resolution is due")
+    resolve_sla: SlaState | None
+    sla_paused_at: AwareDatetime | None = Field(
+        description="Since when the clocks stand still (waiting on the shopper)"
+    )
 
 
 class TimelineEntryOut(ApiModel):
@@ -95,8 +110,8 @@ class TimelineEntryOut(ApiModel):
     actor_kind: str
     actor_label: str
     kind: str = Field(
-        description="created, status_changed, assigned, commented, compensation, "
-        "compensation_decided"
+        description="created, status_changed, assigned, commented, replied, compensation, "
+        "compensation_decided, sla_warning, sla_breached"
     )
     from_status: CaseStatus | None
     to_status: CaseStatus | None
@@ -149,6 +164,11 @@ class AssignIn(ApiModel):
 
 class CommentIn(ApiModel):
     body: str = Field(min_length=1, max_length=4000, examples=["顾客要求先补发再退差价"])
+    public: bool = Field(
+        False,
+        description="A reply to the shopper (the first meets the first-response target); "
+        "false: an internal comment",
+    )
 
 
 class DecisionIn(ApiModel):
@@ -164,22 +184,26 @@ def _filters(
     team_id: int | None = None,
     customer_id: int | None = None,
     order_id: int | None = None,
+    sla: SlaFilter | None = None,
 ) -> CaseFilters:
-    return CaseFilters(status, type, priority, assigned_agent_id, team_id, customer_id, order_id)
+    return CaseFilters(
+        status, type, priority, assigned_agent_id, team_id, customer_id, order_id, sla
+    )
 
 
 FiltersDep = Annotated[CaseFilters, Depends(_filters)]
 
 
-@router.get("/cases", summary="List cases, newest first")
+@router.get("/cases", summary="List cases, newest first or the nearest due first")
 async def get_cases(
     session: SessionDep,
     actor: ActorDep,
     filters: FiltersDep,
     cursor: CursorQuery = None,
     limit: LimitQuery = 50,
+    sort: CaseSort = CaseSort.NEWEST,
 ) -> PageOut[CaseOut]:
-    page = await list_cases(session, actor, filters, cursor=cursor, limit=limit)
+    page = await list_cases(session, actor, filters, cursor=cursor, limit=limit, sort=sort)
     return PageOut.of(page, CaseOut)
 
 
@@ -244,11 +268,15 @@ async def assign_case(
     return CaseOut.model_validate(case)
 
 
-@router.post("/cases/{case_id}/comments", status_code=201, summary="Add an internal comment")
+@router.post(
+    "/cases/{case_id}/comments",
+    status_code=201,
+    summary="Add an internal comment, or reply to the shopper (public)",
+)
 async def comment_case(
     case_id: IdPath, body: CommentIn, session: SessionDep, actor: ActorDep
 ) -> TimelineEntryOut:
-    entry = await do_comment_case(session, actor, case_id, body.body)
+    entry = await do_comment_case(session, actor, case_id, body.body, public=body.public)
     await session.commit()
     return TimelineEntryOut.model_validate(entry)
 

@@ -72,6 +72,12 @@ class BusinessHoursOut(BusinessHoursIn):
 class HolidayIn(ApiModel):
     day: date = Field(description="A local date on which the shop is closed all day")
     name: str = Field(min_length=1, max_length=100, examples=["国庆节"])
+    hours: list[list[str]] | None = Field(
+        None,
+        description="null: closed all day; a list of [opens, closes] (HH:MM): a make-up "
+        "working day (调休上班) open these hours instead of the weekly ones",
+        examples=[None, [["09:00", "18:00"]]],
+    )
 
 
 class HolidayOut(HolidayIn):
@@ -228,9 +234,13 @@ async def get_holidays(session: SessionDep, actor: ActorDep) -> list[HolidayOut]
     return [HolidayOut.model_validate(h) for h in await list_holidays(session, actor)]
 
 
-@router.post("/holidays", status_code=201, summary="Add a holiday (closed all day)")
+@router.post(
+    "/holidays",
+    status_code=201,
+    summary="Add a holiday (closed all day) or a make-up working day (with hours)",
+)
 async def add_holiday(body: HolidayIn, session: SessionDep, actor: ActorDep) -> HolidayOut:
-    holiday = await do_add_holiday(session, actor, day=body.day, name=body.name)
+    holiday = await do_add_holiday(session, actor, day=body.day, name=body.name, hours=body.hours)
     await session.commit()
     return HolidayOut.model_validate(holiday)
 
