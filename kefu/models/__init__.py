@@ -30,6 +30,13 @@ from kefu.models.conversations import (
     Upload,
     Visitor,
 )
+from kefu.models.crm import (
+    Campaign,
+    CampaignChannel,
+    CampaignMessage,
+    CampaignStatus,
+    RfmSnapshot,
+)
 from kefu.models.customers import Customer, CustomerIdentity
 from kefu.models.orders import (
     Coupon,
@@ -52,6 +59,10 @@ __all__ = [
     "ApiKey",
     "AuditEntry",
     "Base",
+    "Campaign",
+    "CampaignChannel",
+    "CampaignMessage",
+    "CampaignStatus",
     "Case",
     "CaseEvent",
     "CaseSource",
@@ -79,6 +90,7 @@ __all__ = [
     "Presence",
     "Product",
     "QuickPhrase",
+    "RfmSnapshot",
     "Role",
     "RoutingPolicy",
     "SenderKind",

@@ -216,6 +216,31 @@ KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"^only a dead-lettered delivery can be replayed$",
             N_("Only a dead letter can be sent again."),
         ),
+        # Customer relationships: RFM settings, segments and campaigns.
+        (
+            r"^(?P<name>\w+) thresholds must be 4 whole numbers of 0 or more, (?P<order>\w+) "
+            r"first, such as (?P<example>.+)$",
+            N_(
+                "%(name)s thresholds are 4 whole numbers of 0 or more: recency in days "
+                "largest first, the others smallest first, such as %(example)s."
+            ),
+        ),
+        (
+            r"^rfm_thresholds may set recency_days, frequency and monetary_cents$",
+            N_("RFM thresholds may set recency_days, frequency and monetary_cents only."),
+        ),
+        (
+            r"^quiet_hours must be two different times",
+            N_('Give quiet hours as two different times such as ["22:00", "08:00"], or none.'),
+        ),
+        (
+            r"^\w+ must be a whole number from (?P<low>\d+) to (?P<n>\d+)$",
+            N_("Enter a whole number from %(low)s to %(n)s."),
+        ),
+        (
+            r"^a snapshot can only be taken of today or a past day$",
+            N_("A snapshot can only be taken of today or a past day."),
+        ),
         (r"^[\w ]+ not found$", N_("It does not exist, or it belongs to another shop.")),
     )
 )
