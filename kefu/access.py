@@ -24,6 +24,7 @@ class Permission(enum.StrEnum):
     SUPERVISE_CONVERSATIONS = "supervise_conversations"  # reassign anyone's conversation
     HANDLE_CASES = "handle_cases"  # open, work, assign, comment cases; offer compensation
     APPROVE_COMPENSATION = "approve_compensation"  # above an agent's limit; no limit of one's own
+    RUN_CAMPAIGNS = "run_campaigns"  # create, dry-run and launch campaigns (people, not keys)
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -38,6 +39,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.SUPERVISE_CONVERSATIONS,
             Permission.HANDLE_CASES,
             Permission.APPROVE_COMPENSATION,
+            Permission.RUN_CAMPAIGNS,
         }
     ),
     Role.AGENT: frozenset(

@@ -53,7 +53,16 @@ Kind = Literal["list", "by_id", "write", "public"]
 # API on a shopper's behalf (a key; people never rate their own work); "visitor": a widget
 # visitor token, never a login or a key.
 Access = Literal[
-    "person", "read", "write", "people", "owner", "handle", "supervise", "shopper", "visitor"
+    "person",
+    "read",
+    "write",
+    "people",
+    "owner",
+    "handle",
+    "supervise",
+    "shopper",
+    "visitor",
+    "campaign",
 ]
 MAY: dict[Access, frozenset[str]] = {
     "person": frozenset({"owner", "supervisor", "agent"}),
@@ -65,6 +74,7 @@ MAY: dict[Access, frozenset[str]] = {
     "supervise": frozenset({"owner", "supervisor", "key"}),
     "shopper": frozenset({"key"}),
     "visitor": frozenset({"visitor"}),
+    "campaign": frozenset({"owner", "supervisor"}),  # people only, never a key
 }
 
 
@@ -123,6 +133,12 @@ PAGE_VIEW = {"page": "/p/P-1001", "title": "纯棉短袖T恤", "product_id": "P-
 ROUTING = {"overflow_team_id": None, "level_rules": {"aftersale": {"order": ["senior"]}}}
 CASE = {"type": "complaint", "title": "客服回复太慢"}
 CASE_SETTINGS = {"limits": {"junior": {"coupon": 3000}}}
+CAMPAIGN = {
+    "name": "老客回归",
+    "segment": "core",
+    "channel": "widget",
+    "variants": [{"text": "亲爱的{客户昵称}，新品到店啦"}],
+}
 
 ROUTES: dict[tuple[str, str], Walk] = {
     ("GET", "/api/v1/products"): Walk("list", "read"),
@@ -255,6 +271,23 @@ ROUTES: dict[tuple[str, str], Walk] = {
     ),
     ("GET", "/api/v1/shop/case-settings"): Walk("list", "read"),
     ("PATCH", "/api/v1/shop/case-settings"): Walk("write", "owner", CASE_SETTINGS),
+    ("GET", "/api/v1/rfm/segments"): Walk("list", "read"),
+    ("GET", "/api/v1/rfm/customers"): Walk("list", "read"),
+    ("GET", "/api/v1/rfm/history"): Walk("list", "read"),
+    ("GET", "/api/v1/rfm/flows"): Walk("list", "read"),
+    ("POST", "/api/v1/rfm/refresh"): Walk("write", "write", {}),
+    ("GET", "/api/v1/shop/crm-settings"): Walk("list", "read"),
+    ("PATCH", "/api/v1/shop/crm-settings"): Walk("write", "owner", {"frequency_cap": 2}),
+    ("GET", "/api/v1/campaigns"): Walk("list", "read"),
+    ("POST", "/api/v1/campaigns"): Walk("write", "campaign", CAMPAIGN),
+    ("GET", "/api/v1/campaigns/{campaign_id}"): Walk("by_id", "read"),
+    ("PATCH", "/api/v1/campaigns/{campaign_id}"): Walk("by_id", "campaign", {"name": "改名"}),
+    # Before the launch: a launched campaign cannot be changed or launched again.
+    ("POST", "/api/v1/campaigns/{campaign_id}/dry-run"): Walk("by_id", "campaign"),
+    ("POST", "/api/v1/campaigns/{campaign_id}/launch"): Walk("by_id", "campaign"),
+    ("GET", "/api/v1/campaigns/{campaign_id}/results"): Walk("by_id", "read"),
+    ("PUT", "/api/v1/customers/{customer_id}/opt-out"): Walk("by_id", "write", {"opted_out": True}),
+    ("GET", "/api/v1/widget/campaign-messages"): Walk("list", "visitor"),
 }
 
 # Path parameter → the kind of acme's row it names in the walk.
@@ -277,6 +310,7 @@ PATH_IDS = {
     "case_id": "cases",
     "compensation_id": "compensations",
     "rule_id": "invitation_rules",
+    "campaign_id": "campaigns",
 }
 
 # The table whose ids a route's rows carry (``id``), and the tables named by id fields.
@@ -306,6 +340,7 @@ RESOURCE_TABLE = {
     "cases/comments": "case_events",
     "cases/compensations": "compensations",
     "compensations": "compensations",
+    "campaigns": "campaigns",
 }
 ID_FIELDS = {
     "customer_id": "customers",
@@ -324,6 +359,7 @@ ID_FIELDS = {
     "endpoint_id": "webhook_endpoints",
     "case_id": "cases",
     "order_line_id": "order_lines",
+    "campaign_id": "campaigns",
 }
 
 
@@ -511,7 +547,20 @@ async def acme(client, owen, alice, sessionmaker, settings) -> dict[str, Any]:
         result = await _ok(await api.post(f"/api/v1/{path}/bulk", json={"items": [item]}))
         ids[path] = result["ids"][0]
     ids["cases"], ids["compensations"] = await _seed_case(client, alice, ids["orders"])
+    ids["campaigns"] = await _seed_campaigns(client, owen)
     return ids
+
+
+async def _seed_campaigns(client, owen) -> int:
+    """Today's RFM snapshot (the customer with a paid order), a launched campaign to its
+    segment with the secret in its message, and a draft; returns the draft's id."""
+    api = client.as_(owen)
+    await _ok(await api.post("/api/v1/rfm/refresh", json={}))
+    campaign = CAMPAIGN | {"name": _secret("老客回归"), "variants": [{"text": _secret("新品")}]}
+    launched = await _ok(await api.post("/api/v1/campaigns", json=campaign))
+    await _ok(await api.post(f"/api/v1/campaigns/{launched['id']}/launch"))
+    draft = await _ok(await api.post("/api/v1/campaigns", json=campaign))
+    return draft["id"]
 
 
 async def _seed_case(client, alice, order_id: int) -> tuple[int, int]:

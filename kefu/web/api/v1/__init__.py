@@ -6,6 +6,7 @@ from kefu.web.api.v1 import (
     agents,
     api_keys,
     audit,
+    campaigns,
     cases,
     channels,
     conversations,
@@ -48,5 +49,6 @@ for module in (
     visitors,
     cases,
     rfm,
+    campaigns,
 ):
     api_router.include_router(module.router)
