@@ -24,7 +24,7 @@ from kefu.access import Actor, Permission
 from kefu.actions.base import lock_row, record_audit, snapshot, wake_jobs_on_commit
 from kefu.actions.checks import check_known, choice
 from kefu.actions.webhooks import CAMPAIGN_MESSAGE, new_delivery
-from kefu.crm.settings import crm_settings, minutes_of
+from kefu.crm.settings import MAX_CONVERSION_DAYS, crm_settings, minutes_of, whole_in_range
 from kefu.crm.shop_rfm import PAID, latest_day, segment_slug
 from kefu.errors import Conflict, Invalid
 from kefu.lib.phrases import fill, placeholders
@@ -101,11 +101,7 @@ def _audience(segment: Any, tag: Any) -> tuple[str | None, str | None]:
 
 
 def _days(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 90:
-        raise Invalid(
-            "conversion_days must be a whole number from 1 to 90", field="conversion_days"
-        )
-    return value
+    return whole_in_range("conversion_days", value, 1, MAX_CONVERSION_DAYS)
 
 
 async def do_create_campaign(

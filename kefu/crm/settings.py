@@ -75,7 +75,8 @@ def _thresholds(value: Any) -> dict[str, list[int]] | None:
     return kept or None
 
 
-def _whole(name: str, value: Any, low: int, high: int) -> int:
+def whole_in_range(name: str, value: Any, low: int, high: int) -> int:
+    """``value`` if it is a whole number from ``low`` to ``high`` (a JSON true is not 1)."""
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise Invalid(f"{name} must be a whole number from {low} to {high}", field=name)
     return value
@@ -105,9 +106,9 @@ def validated_changes(changes: dict[str, Any]) -> dict[str, Any]:
         raise Invalid(f"{unknown[0]} cannot be changed here", field=unknown[0])
     checks = {
         "rfm_thresholds": _thresholds,
-        "frequency_cap": lambda v: _whole("frequency_cap", v, 0, MAX_CAP),
+        "frequency_cap": lambda v: whole_in_range("frequency_cap", v, 0, MAX_CAP),
         "quiet_hours": _quiet_hours,
-        "conversion_days": lambda v: _whole("conversion_days", v, 1, MAX_CONVERSION_DAYS),
+        "conversion_days": lambda v: whole_in_range("conversion_days", v, 1, MAX_CONVERSION_DAYS),
     }
     return {name: checks[name](value) for name, value in changes.items()}
 
