@@ -118,7 +118,9 @@ async def do_refresh_rfm(
 
 
 async def take_due_snapshots(sessionmaker: async_sessionmaker[AsyncSession], now: datetime) -> int:
-    """The worker's daily round: every shop without a snapshot of its today gets one."""
+    """The worker's daily round: every shop without a snapshot of its today gets one;
+    returns how many snapshots had customers. (A shop without paid orders leaves no rows,
+    so it is looked at again next round: one query of its orders.)"""
     taken = 0
     async with sessionmaker() as session:
         shops = (await session.scalars(select(Shop))).all()
@@ -136,9 +138,10 @@ async def take_due_snapshots(sessionmaker: async_sessionmaker[AsyncSession], now
         if latest.get(shop.id) == today:
             continue
         async with sessionmaker() as session:
-            await write_snapshot(session, await session.get_one(Shop, shop.id), today)
+            written = await write_snapshot(session, await session.get_one(Shop, shop.id), today)
             await session.commit()
-        taken += 1
+        if written.customers:
+            taken += 1
     return taken
 
 

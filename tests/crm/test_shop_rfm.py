@@ -146,3 +146,26 @@ async def test_refusals_and_roles(client, alice, carol, mallory):
     assert other["customers"] == 0 and other["day"] is None
     assert (await client.as_(mallory).get("/api/v1/rfm/customers")).json()["items"] == []
     assert (await client.as_(alice).get("/api/v1/rfm/segments")).json()["customers"] == 4
+
+
+async def test_the_worker_takes_each_shops_snapshot_once_a_day(client, owen, mallory, sessionmaker):
+    from datetime import UTC, datetime
+
+    from sqlalchemy import func, select
+
+    from kefu.crm.shop_rfm import take_due_snapshots
+    from kefu.models import RfmSnapshot
+
+    await seed_shop(client.as_(owen))
+    evening = datetime(2026, 3, 21, 15, 59, tzinfo=UTC)  # 23:59 in Shanghai
+    assert await take_due_snapshots(sessionmaker, evening) == 1  # mallory's shop has no orders
+    assert await take_due_snapshots(sessionmaker, evening) == 0  # already taken today
+    assert await take_due_snapshots(sessionmaker, evening.replace(hour=16)) == 1  # a new day
+    async with sessionmaker() as session:
+        days = await session.execute(
+            select(RfmSnapshot.day, func.count())
+            .where(RfmSnapshot.shop_id == owen.shop_id)
+            .group_by(RfmSnapshot.day)
+            .order_by(RfmSnapshot.day)
+        )
+        assert [(d.isoformat(), n) for d, n in days] == [("2026-03-21", 4), ("2026-03-22", 4)]
