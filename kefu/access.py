@@ -25,6 +25,7 @@ class Permission(enum.StrEnum):
     HANDLE_CASES = "handle_cases"  # open, work, assign, comment cases; offer compensation
     APPROVE_COMPENSATION = "approve_compensation"  # above an agent's limit; no limit of one's own
     MANAGE_SLA = "manage_sla"  # the shop's SLA policies (targets per case type and priority)
+    RUN_CAMPAIGNS = "run_campaigns"  # create, dry-run and launch campaigns (people, not keys)
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -40,6 +41,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.HANDLE_CASES,
             Permission.APPROVE_COMPENSATION,
             Permission.MANAGE_SLA,
+            Permission.RUN_CAMPAIGNS,
         }
     ),
     Role.AGENT: frozenset(

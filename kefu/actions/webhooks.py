@@ -25,7 +25,10 @@ from kefu.models.base import utcnow
 from kefu.models.webhooks import DeliveryState, WebhookDelivery, WebhookEndpoint
 from kefu.queries.access import fetch_owned
 
-WEBHOOK_EVENTS = (MessageCreated.name, ConversationChanged.name)
+# ``campaign.message``: a campaign's message to one customer, for the shop's SMS or
+# marketplace-IM adapter to send (kefu.crm.campaigns writes those deliveries).
+CAMPAIGN_MESSAGE = "campaign.message"
+WEBHOOK_EVENTS = (MessageCreated.name, ConversationChanged.name, CAMPAIGN_MESSAGE)
 TEST_EVENT = "webhook.test"
 
 
@@ -108,7 +111,8 @@ async def do_delete_webhook(session: AsyncSession, actor: Actor, endpoint_id: in
     await session.flush()
 
 
-def _delivery(endpoint: WebhookEndpoint, event: str, data: dict[str, Any]) -> WebhookDelivery:
+def new_delivery(endpoint: WebhookEndpoint, event: str, data: dict[str, Any]) -> WebhookDelivery:
+    """A queued delivery of ``event`` to ``endpoint``, due now."""
     return WebhookDelivery(
         shop_id=endpoint.shop_id,
         endpoint_id=endpoint.id,
@@ -123,7 +127,7 @@ async def do_test_webhook(session: AsyncSession, actor: Actor, endpoint_id: int)
     """Queue a ``webhook.test`` delivery so the owner can check the receiver and its
     signature check before real events flow."""
     endpoint = await _endpoint(session, actor, endpoint_id)
-    delivery = _delivery(endpoint, TEST_EVENT, {"message": "来自 Kefu 的测试事件"})
+    delivery = new_delivery(endpoint, TEST_EVENT, {"message": "来自 Kefu 的测试事件"})
     session.add(delivery)
     await session.flush()
     wake_jobs_on_commit(session)
@@ -191,5 +195,5 @@ def enqueue_deliveries(session: Session, event: Event) -> None:
     wanted = [e for e in endpoints if event.name in e.event_types]
     if not wanted:
         return
-    session.add_all(_delivery(endpoint, event.name, event.payload) for endpoint in wanted)
+    session.add_all(new_delivery(endpoint, event.name, event.payload) for endpoint in wanted)
     wake_jobs_on_commit(session)

@@ -29,10 +29,12 @@ from kefu.actions.teams import do_create_team, do_update_team
 from kefu.actions.widget import do_update_widget_settings
 from kefu.db import make_engine, make_sessionmaker, session_scope
 from kefu.demo import staff
+from kefu.demo.crm import seed_crm
 from kefu.demo.phrases import seed_phrases
 from kefu.demo.records import SHANGHAI, generate
 from kefu.models import (
     Agent,
+    Campaign,
     Coupon,
     Customer,
     Order,
@@ -135,6 +137,7 @@ async def _counts(session: AsyncSession, shop_id: int) -> dict[str, int]:
         "agents": Agent,
         "teams": Team,
         "quick_phrases": QuickPhrase,
+        "campaigns": Campaign,
     }
     return {
         name: await session.scalar(select(func.count()).where(model.shop_id == shop_id)) or 0
@@ -164,6 +167,7 @@ async def build_demo(session: AsyncSession) -> DemoSummary:
     await _upsert_in_batches(session, actor, do_upsert_orders, records.orders)
     await _upsert_in_batches(session, actor, do_upsert_shipments, records.shipments)
     await _upsert_in_batches(session, actor, do_upsert_coupons, records.coupons)
+    await seed_crm(session, actor, anchor)
     return DemoSummary(agent.shop_id, await _counts(session, agent.shop_id))
 
 

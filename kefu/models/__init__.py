@@ -37,6 +37,13 @@ from kefu.models.conversations import (
     Upload,
     Visitor,
 )
+from kefu.models.crm import (
+    Campaign,
+    CampaignChannel,
+    CampaignMessage,
+    CampaignStatus,
+    RfmSnapshot,
+)
 from kefu.models.customers import Customer, CustomerIdentity
 from kefu.models.orders import (
     Coupon,
@@ -59,6 +66,10 @@ __all__ = [
     "ApiKey",
     "AuditEntry",
     "Base",
+    "Campaign",
+    "CampaignChannel",
+    "CampaignMessage",
+    "CampaignStatus",
     "Case",
     "CaseEvent",
     "CaseSource",
@@ -86,6 +97,7 @@ __all__ = [
     "Presence",
     "Product",
     "QuickPhrase",
+    "RfmSnapshot",
     "Role",
     "RoutingPolicy",
     "SenderKind",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
@@ -25,6 +25,8 @@ class Customer(IdMixin, ShopOwned, TimestampMixin, Base):
     member_level: Mapped[str | None] = mapped_column(String(32))
     tags: Mapped[list[Any]] = mapped_column(default=list)
     note: Mapped[str | None] = mapped_column(Text)
+    # Set when the customer asked for no more marketing: campaigns skip them from then on.
+    opted_out_at: Mapped[datetime | None]
 
     identities: Mapped[list[CustomerIdentity]] = relationship(
         back_populates="customer", cascade="all, delete-orphan", lazy="selectin"

@@ -41,6 +41,9 @@ class Shop(IdMixin, TimestampMixin, Base):
     # agent level (see kefu.actions.cases); the number the shop's latest case got.
     case_settings: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     last_case_number: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Customer relationships: RFM thresholds, the frequency cap, quiet hours and the
+    # conversion window of campaigns (see kefu.crm.settings for the keys and defaults).
+    crm_settings: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
 
 
 class Holiday(IdMixin, ShopOwned, Base):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import String, cast, or_, select
+from sqlalchemy import ColumnElement, String, cast, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
@@ -12,6 +12,13 @@ from kefu.models import Customer
 from kefu.queries.access import fetch_owned
 from kefu.queries.contact import mask_customers
 from kefu.queries.pagination import Page, paginate
+
+
+def has_tag(tag: str) -> ColumnElement[bool]:
+    """The customer carries ``tag``. Tags are a JSON list stored as json.dumps wrote it
+    (\\u escapes) on both databases; autoescape makes LIKE treat those backslashes
+    literally on PostgreSQL too."""
+    return cast(Customer.tags, String).contains(json.dumps(tag), autoescape=True)
 
 
 async def list_customers(
@@ -40,9 +47,7 @@ async def list_customers(
             )
         )
     if tag:
-        # Tags are a JSON list stored as json.dumps wrote it (\u escapes) on both databases;
-        # autoescape makes LIKE treat those backslashes literally on PostgreSQL too.
-        stmt = stmt.where(cast(Customer.tags, String).contains(json.dumps(tag), autoescape=True))
+        stmt = stmt.where(has_tag(tag))
     if external_id:
         stmt = stmt.where(Customer.external_id == external_id)
     page = await paginate(session, stmt, Customer.id, cursor=cursor, limit=limit)

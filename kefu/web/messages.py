@@ -17,6 +17,10 @@ KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), msgid)
     for pattern, msgid in (
         (
+            r"^unknown variable \{(?P<name>[^}]+)\}; use \{客户昵称\}, \{客户姓名\}, \{店铺名\}$",
+            N_("Unknown variable {%(name)s}; use {客户昵称}, {客户姓名} or {店铺名}."),
+        ),
+        (
             r"^there is already a team called (?P<name>.+)$",
             N_("There is already a team called %(name)s."),
         ),
@@ -296,6 +300,51 @@ KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             N_("Enter a whole number of business minutes."),
         ),
         (r"^the period must end after it starts$", N_("The period must end after it starts.")),
+        # Customer relationships: RFM settings, segments and campaigns.
+        (
+            r"^(?P<name>\w+) thresholds must be 4 whole numbers of 0 or more, (?P<order>\w+) "
+            r"first, such as (?P<example>.+)$",
+            N_(
+                "%(name)s thresholds are 4 whole numbers of 0 or more: recency in days "
+                "largest first, the others smallest first, such as %(example)s."
+            ),
+        ),
+        (
+            r"^rfm_thresholds may set recency_days, frequency and monetary_cents$",
+            N_("RFM thresholds may set recency_days, frequency and monetary_cents only."),
+        ),
+        (
+            r"^quiet_hours must be two different times",
+            N_('Give quiet hours as two different times such as ["22:00", "08:00"], or none.'),
+        ),
+        (
+            r"^\w+ must be a whole number from (?P<low>\d+) to (?P<n>\d+)$",
+            N_("Enter a whole number from %(low)s to %(n)s."),
+        ),
+        (
+            r"^a snapshot can only be taken of today or a past day$",
+            N_("A snapshot can only be taken of today or a past day."),
+        ),
+        (r"^give 1 to (?P<n>\d+) variants of the message$", N_("Give 1 to %(n)s variants.")),
+        (r"^each variant has a name and a text$", N_("Give each variant a name and a text.")),
+        (r"^two variants have the same name$", N_("Two variants have the same name.")),
+        (
+            r"^send a campaign to one segment or to one tag$",
+            N_("Send a campaign to one segment or to one tag."),
+        ),
+        (r"^a tag has at most (?P<n>\d+) characters$", N_("Enter at most %(n)s characters.")),
+        (
+            r"^this campaign was already launched",
+            N_("This campaign was already launched; create a new one."),
+        ),
+        (
+            r"^no active webhook takes campaign\.message",
+            N_("No active webhook takes campaign messages; add one under Settings → Webhooks."),
+        ),
+        (
+            r"^nobody would receive this campaign now",
+            N_("Nobody would receive this campaign now; see the dry run's counts."),
+        ),
         (r"^[\w ]+ not found$", N_("It does not exist, or it belongs to another shop.")),
     )
 )

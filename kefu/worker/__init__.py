@@ -1,7 +1,8 @@
-"""Background jobs: the webhook deliveries, at every poll the snoozed conversations and
-the SLA sweep of cases (warnings, breaches), and every hour the cleanups of
-``kefu.worker.cleanup``. Runs inside the server (started from the app's lifespan) or as
-its own process (``kefu worker``); several may run at once.
+"""Background jobs: the webhook deliveries; at every poll the snoozed conversations, the
+SLA sweep of cases (warnings, breaches) and campaign messages whose quiet hours are over;
+every hour the cleanups of ``kefu.worker.cleanup`` and the shops' daily RFM snapshots.
+Runs inside the server (started from the app's lifespan) or as its own process
+(``kefu worker``); several may run at once.
 
 Jobs are rows. A worker claims one with a compare-and-swap ``UPDATE … WHERE state =
 'queued'``: of two workers racing for a row exactly one updates it. A worker that dies
@@ -27,6 +28,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kefu.actions.conversations import do_wake_snoozed
 from kefu.actions.escalations import do_sweep_sla
+from kefu.crm.campaigns import send_due_messages
+from kefu.crm.shop_rfm import take_due_snapshots
 from kefu.lib.signing import SIGNATURE_HEADER, sign
 from kefu.models.base import utcnow
 from kefu.models.webhooks import DeliveryState, WebhookDelivery, WebhookEndpoint
@@ -196,12 +199,20 @@ class Worker:
             steps = await do_sweep_sla(session, utcnow())
             await session.commit()
         return steps
+    async def send_campaign_messages(self) -> int:
+        """Campaign messages deferred by quiet hours go out once these end (every poll)."""
+        async with self.sessionmaker() as session:
+            sent = await send_due_messages(session, utcnow())
+            await session.commit()
+        return sent
 
     async def _clean_when_due(self) -> None:
+        """Hourly: the cleanups, and a shop whose day has turned gets its RFM snapshot."""
         if time.monotonic() < self._next_cleanup:
             return
         self._next_cleanup = time.monotonic() + CLEANUP_EVERY_SECONDS
         await run_cleanups(self.sessionmaker, self.settings, utcnow())
+        await take_due_snapshots(self.sessionmaker, utcnow())
 
     async def _loop(self) -> None:
         """A round at every poll, and one whenever a commit queued jobs; stale leases are
@@ -212,6 +223,7 @@ class Worker:
                 await self.run_once(requeue=not woken)
                 await self.wake_snoozed()
                 await self.sweep_sla()
+                await self.send_campaign_messages()
                 await self._clean_when_due()
             except Exception:  # a database hiccup must not end the worker for good
                 log.exception("worker round failed; trying again")

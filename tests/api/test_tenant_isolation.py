@@ -63,6 +63,7 @@ Access = Literal[
     "shopper",
     "visitor",
     "sla",
+    "campaign",
 ]
 MAY: dict[Access, frozenset[str]] = {
     "person": frozenset({"owner", "supervisor", "agent"}),
@@ -75,6 +76,7 @@ MAY: dict[Access, frozenset[str]] = {
     "shopper": frozenset({"key"}),
     "visitor": frozenset({"visitor"}),
     "sla": frozenset({"owner", "supervisor"}),
+    "campaign": frozenset({"owner", "supervisor"}),  # people only, never a key
 }
 
 
@@ -134,6 +136,12 @@ ROUTING = {"overflow_team_id": None, "level_rules": {"aftersale": {"order": ["se
 CASE = {"type": "complaint", "title": "客服回复太慢"}
 CASE_SETTINGS = {"limits": {"junior": {"coupon": 3000}}}
 SLA_POLICY = {"case_type": "refund_only", "first_response_minutes": 30, "resolve_minutes": 960}
+CAMPAIGN = {
+    "name": "老客回归",
+    "segment": "core",
+    "channel": "widget",
+    "variants": [{"text": "亲爱的{客户昵称}，新品到店啦"}],
+}
 
 ROUTES: dict[tuple[str, str], Walk] = {
     ("GET", "/api/v1/products"): Walk("list", "read"),
@@ -271,6 +279,23 @@ ROUTES: dict[tuple[str, str], Walk] = {
     ("PATCH", "/api/v1/sla-policies/{policy_id}"): Walk("by_id", "sla", {"resolve_minutes": 600}),
     ("DELETE", "/api/v1/sla-policies/{policy_id}"): Walk("by_id", "sla"),
     ("GET", "/api/v1/sla-attainment"): Walk("list", "read"),
+    ("GET", "/api/v1/rfm/segments"): Walk("list", "read"),
+    ("GET", "/api/v1/rfm/customers"): Walk("list", "read"),
+    ("GET", "/api/v1/rfm/history"): Walk("list", "read"),
+    ("GET", "/api/v1/rfm/flows"): Walk("list", "read"),
+    ("POST", "/api/v1/rfm/refresh"): Walk("write", "write", {}),
+    ("GET", "/api/v1/shop/crm-settings"): Walk("list", "read"),
+    ("PATCH", "/api/v1/shop/crm-settings"): Walk("write", "owner", {"frequency_cap": 2}),
+    ("GET", "/api/v1/campaigns"): Walk("list", "read"),
+    ("POST", "/api/v1/campaigns"): Walk("write", "campaign", CAMPAIGN),
+    ("GET", "/api/v1/campaigns/{campaign_id}"): Walk("by_id", "read"),
+    ("PATCH", "/api/v1/campaigns/{campaign_id}"): Walk("by_id", "campaign", {"name": "改名"}),
+    # Before the launch: a launched campaign cannot be changed or launched again.
+    ("POST", "/api/v1/campaigns/{campaign_id}/dry-run"): Walk("by_id", "campaign"),
+    ("POST", "/api/v1/campaigns/{campaign_id}/launch"): Walk("by_id", "campaign"),
+    ("GET", "/api/v1/campaigns/{campaign_id}/results"): Walk("by_id", "read"),
+    ("PUT", "/api/v1/customers/{customer_id}/opt-out"): Walk("by_id", "write", {"opted_out": True}),
+    ("GET", "/api/v1/widget/campaign-messages"): Walk("list", "visitor"),
 }
 
 # Path parameter → the kind of acme's row it names in the walk.
@@ -294,6 +319,7 @@ PATH_IDS = {
     "compensation_id": "compensations",
     "rule_id": "invitation_rules",
     "policy_id": "sla_policies",
+    "campaign_id": "campaigns",
 }
 
 # The table whose ids a route's rows carry (``id``), and the tables named by id fields.
@@ -324,6 +350,7 @@ RESOURCE_TABLE = {
     "cases/compensations": "compensations",
     "compensations": "compensations",
     "sla-policies": "sla_policies",
+    "campaigns": "campaigns",
 }
 ID_FIELDS = {
     "customer_id": "customers",
@@ -342,6 +369,7 @@ ID_FIELDS = {
     "endpoint_id": "webhook_endpoints",
     "case_id": "cases",
     "order_line_id": "order_lines",
+    "campaign_id": "campaigns",
 }
 
 
@@ -532,7 +560,20 @@ async def acme(client, owen, alice, sessionmaker, settings) -> dict[str, Any]:
     complaints = SLA_POLICY | {"case_type": "complaint"}  # the walks' own is another
     policy = await _ok(await api.post("/api/v1/sla-policies", json=complaints))
     ids["sla_policies"] = policy["id"]
+    ids["campaigns"] = await _seed_campaigns(client, owen)
     return ids
+
+
+async def _seed_campaigns(client, owen) -> int:
+    """Today's RFM snapshot (the customer with a paid order), a launched campaign to its
+    segment with the secret in its message, and a draft; returns the draft's id."""
+    api = client.as_(owen)
+    await _ok(await api.post("/api/v1/rfm/refresh", json={}))
+    campaign = CAMPAIGN | {"name": _secret("老客回归"), "variants": [{"text": _secret("新品")}]}
+    launched = await _ok(await api.post("/api/v1/campaigns", json=campaign))
+    await _ok(await api.post(f"/api/v1/campaigns/{launched['id']}/launch"))
+    draft = await _ok(await api.post("/api/v1/campaigns", json=campaign))
+    return draft["id"]
 
 
 async def _seed_case(client, alice, order_id: int) -> tuple[int, int]:

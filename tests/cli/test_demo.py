@@ -10,9 +10,20 @@ from typer.testing import CliRunner, Result
 
 from kefu.actions.auth import do_login
 from kefu.cli import app as cli
-from kefu.models import Agent, Order, OrderStatus, Shipment, Shop, TrackingEvent
+from kefu.crm.campaigns import variant_results
+from kefu.models import (
+    Agent,
+    Campaign,
+    CampaignMessage,
+    Order,
+    OrderStatus,
+    RfmSnapshot,
+    Shipment,
+    Shop,
+    TrackingEvent,
+)
 
-COUNTED = (Order, Shipment, TrackingEvent, Agent)
+COUNTED = (Order, Shipment, TrackingEvent, Agent, RfmSnapshot, Campaign, CampaignMessage)
 
 
 def run_demo(database_url: str, data_dir: str) -> Result:
@@ -34,17 +45,34 @@ async def shop_counts(session) -> dict[str, int]:
     return counts | {f"orders {status.value}": n for status, n in statuses}
 
 
+async def check_segments_and_campaign(session) -> None:
+    """Weekly snapshots over two months, and the finished campaign to the sleeping
+    customers with conversions in its results."""
+    shop_id = await session.scalar(select(Shop.id).where(Shop.slug == "demo"))
+    days = await session.scalars(
+        select(RfmSnapshot.day).where(RfmSnapshot.shop_id == shop_id).distinct()
+    )
+    assert len(days.all()) == 9
+    campaign = await session.scalar(select(Campaign).where(Campaign.shop_id == shop_id))
+    assert campaign.segment == "sleeping" and campaign.status.value == "launched"
+    results = await variant_results(session, campaign)
+    assert [r.name for r in results] == ["A", "B"]
+    assert all(r.sent for r in results) and sum(r.converted for r in results) > 0
+
+
 async def test_demo_builds_a_shop_and_refreshing_changes_nothing(
     database_url, settings, sessionmaker, tmp_path
 ):
     first = await asyncio.to_thread(run_demo, database_url, str(tmp_path))
     assert first.exit_code == 0, first.output
     assert "http://127.0.0.1:8000" in first.output
-    assert "1000 orders" in first.output
+    # 1000 generated orders, and the few the sample campaign's recipients placed.
+    assert re.search(r"\b10\d\d orders", first.output), first.output
     login = re.search(r"(owner@\S+)\s+(\S+)", first.output)
     assert login is not None, first.output
     async with sessionmaker() as session:
         before = await shop_counts(session)
+        await check_segments_and_campaign(session)
 
     again = await asyncio.to_thread(run_demo, database_url, str(tmp_path))
     assert again.exit_code == 0, again.output
@@ -58,7 +86,7 @@ async def test_demo_builds_a_shop_and_refreshing_changes_nothing(
             result = await do_login(session, settings, email, login[2])
             assert (result.user.email, result.user.must_change_password) == (email, False)
 
-    assert before["orders"] == 1000
+    assert 1000 < before["orders"] < 1100  # with the campaign's conversions
     assert before["agents"] >= 5
     assert before["tracking_events"] > before["shipments"] > 500
     assert before["orders completed"] > before["orders refunded"] > 0

@@ -9,13 +9,25 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 from playwright.async_api import Page, expect
 from sqlalchemy import select, update
 
-from kefu.models import Agent, Product, Role, Shop
+from kefu.models import (
+    Agent,
+    Campaign,
+    CampaignChannel,
+    CampaignMessage,
+    CampaignStatus,
+    Customer,
+    Product,
+    Role,
+    Shop,
+    Visitor,
+)
 from tests.browser.conftest import CHROMIUM, served
 from tests.chat.wsclient import Socket
 from tests.factories import Persona, make_person, make_shop
@@ -466,3 +478,60 @@ async def test_an_invited_shopper_chats_and_carol_watches_it_live(
     await expect(row).to_have_count(1)
     await expect(row).not_to_contain_text("DN01", timeout=WAIT)
     await expect(row).to_contain_text("/demo/store")
+
+
+async def _visitor_of(sessionmaker, shop_id: int) -> Visitor:
+    """The shopper's visitor row, once the widget has signed in (it does so on load)."""
+    for _ in range(100):
+        async with sessionmaker() as session:
+            found = await session.scalar(select(Visitor).where(Visitor.shop_id == shop_id))
+        if found is not None:
+            return found
+        await asyncio.sleep(0.1)
+    raise AssertionError("the widget never signed in")
+
+
+async def test_a_customer_sees_the_shops_campaign_message_on_the_next_visit(
+    shopper: Page, demo_carol, widget_server, sessionmaker
+):
+    await shopper.goto("/demo/store")
+    visitor = await _visitor_of(sessionmaker, demo_carol.shop_id)
+    now = datetime.now(UTC)
+    words = "亲爱的芳芳，好久不见～小鹿优选送您满199减30的回归券，7天内有效哦！"
+    async with sessionmaker() as session:
+        customer = Customer(
+            shop_id=demo_carol.shop_id, external_id="C-WF", name="王芳", nickname="芳芳"
+        )
+        campaign = Campaign(
+            shop_id=demo_carol.shop_id,
+            name="沉睡客户唤醒",
+            segment="sleeping",
+            channel=CampaignChannel.WIDGET,
+            variants=[{"name": "A", "text": "亲爱的{客户昵称}，好久不见～"}],
+            status=CampaignStatus.LAUNCHED,
+            counts={},
+        )
+        session.add_all([customer, campaign])
+        await session.flush()
+        await session.execute(
+            update(Visitor).where(Visitor.id == visitor.id).values(customer_id=customer.id)
+        )
+        session.add(
+            CampaignMessage(
+                shop_id=demo_carol.shop_id,
+                campaign_id=campaign.id,
+                customer_id=customer.id,
+                variant="A",
+                body=words,
+                send_at=now,
+                sent_at=now,
+            )
+        )
+        await session.commit()
+    await shopper.get_by_role("button", name="联系客服").click()
+    chat = widget(shopper)
+    await expect(chat.get_by_text(GREETING)).to_be_visible(timeout=WAIT)
+    await expect(chat.get_by_text(words)).to_be_visible(timeout=WAIT)
+    async with sessionmaker() as session:
+        shown = await session.scalar(select(CampaignMessage.shown_at))
+    assert shown is not None, "the message counts as shown once the widget showed it"

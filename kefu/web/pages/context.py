@@ -55,6 +55,10 @@ class Page:
         return self.actor.can(Permission.HANDLE_CONVERSATIONS)
 
     @property
+    def sees_campaigns(self) -> bool:
+        return self.actor.can(Permission.RUN_CAMPAIGNS)
+
+    @property
     def sees_settings(self) -> bool:
         return self.actor.can(Permission.MANAGE_AGENTS) or self.actor.can(Permission.MANAGE_SHOP)
 

@@ -366,7 +366,19 @@
       node.setAttribute("data-greeting", "");
       ui.list.insertBefore(node, ui.list.firstChild);
       scrollDown();
+      showCampaignMessages();
     }, 600);
+  }
+
+  // Messages of the shop's widget campaigns for this customer, once, when the panel opens
+  // (the server marks them shown as it answers).
+  function showCampaignMessages() {
+    request("GET", "/campaign-messages").then(function (found) {
+      (found.messages || []).forEach(function (text, i) {
+        ui.list.appendChild(bubble({ sender_kind: "bot", kind: "text", body: text }, "campaign-" + i));
+      });
+      if ((found.messages || []).length) scrollDown();
+    }).catch(function () {});
   }
 
   function showPresence() {

@@ -6,6 +6,7 @@ from kefu.web.api.v1 import (
     agents,
     api_keys,
     audit,
+    campaigns,
     cases,
     channels,
     conversations,
@@ -14,6 +15,7 @@ from kefu.web.api.v1 import (
     me,
     orders,
     products,
+    rfm,
     routing,
     shipments,
     shop,
@@ -48,5 +50,7 @@ for module in (
     visitors,
     cases,
     sla,
+    rfm,
+    campaigns,
 ):
     api_router.include_router(module.router)

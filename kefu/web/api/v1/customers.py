@@ -3,7 +3,7 @@ agents without the view-contact permission."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -69,6 +69,9 @@ class CustomerOut(ApiModel):
     tags: list[Any]
     note: str | None
     identities: list[IdentityOut]
+    opted_out_at: datetime | None = Field(
+        description="When the customer asked for no more campaigns (null: they may get them)"
+    )
 
 
 @router.get("", summary="List customers")

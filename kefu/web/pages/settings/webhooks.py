@@ -32,6 +32,7 @@ HOME = "/settings/webhooks"
 EVENT_NAMES = {
     "message.created": N_("An agent's message (never an internal note)"),
     "conversation.changed": N_("A conversation changed: assigned, closed, rated …"),
+    "campaign.message": N_("A campaign's message to a customer, for SMS or marketplace IM"),
     "webhook.test": N_("Test ping"),
 }
 MSG_TEST_QUEUED = N_("Test ping queued; it appears under deliveries once sent.")
