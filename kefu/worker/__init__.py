@@ -199,6 +199,7 @@ class Worker:
             steps = await do_sweep_sla(session, utcnow())
             await session.commit()
         return steps
+
     async def send_campaign_messages(self) -> int:
         """Campaign messages deferred by quiet hours go out once these end (every poll)."""
         async with self.sessionmaker() as session:
