@@ -29,6 +29,7 @@ from kefu.actions.teams import do_create_team, do_update_team
 from kefu.actions.widget import do_update_widget_settings
 from kefu.db import make_engine, make_sessionmaker, session_scope
 from kefu.demo import staff
+from kefu.demo.faq import seed_faq
 from kefu.demo.phrases import seed_phrases
 from kefu.demo.records import SHANGHAI, generate
 from kefu.models import (
@@ -158,6 +159,7 @@ async def build_demo(session: AsyncSession) -> DemoSummary:
     await _shop_profile(session, actor, anchor)
     await _teams(session, actor, await _people(session, actor))
     await seed_phrases(session, actor)
+    await seed_faq(session, actor)
     records = generate(anchor)
     await _upsert_in_batches(session, actor, do_upsert_products, records.products)
     await _upsert_in_batches(session, actor, do_upsert_customers, records.customers)

@@ -31,6 +31,7 @@ from kefu.models.conversations import (
     Visitor,
 )
 from kefu.models.customers import Customer, CustomerIdentity
+from kefu.models.knowledge import FaqEntry, FaqVersion
 from kefu.models.orders import (
     Coupon,
     CouponKind,
@@ -66,6 +67,8 @@ __all__ = [
     "Customer",
     "CustomerIdentity",
     "DeliveryState",
+    "FaqEntry",
+    "FaqVersion",
     "Holiday",
     "InvitationView",
     "Level",

@@ -41,6 +41,8 @@ class Shop(IdMixin, TimestampMixin, Base):
     # agent level (see kefu.actions.cases); the number the shop's latest case got.
     case_settings: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     last_case_number: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The FAQ bot: when it answers and which intents it leaves to people (kefu.knowledge.bot).
+    bot_settings: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
 
 
 class Holiday(IdMixin, ShopOwned, Base):

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from starlette.websockets import WebSocketDisconnect
 
 from kefu.access import Actor
+from kefu.actions.bot import do_bot_reply
 from kefu.actions.conversations import staff_stream, visitor_streams
 from kefu.actions.messages import send_message
 from kefu.errors import DomainError
@@ -345,7 +346,19 @@ class SocketSession:
             )
 
         message = await self.group_commit.run(store)
+        if self.actor.is_visitor:
+            await self._bot_reply(message.id)
         return {"type": "ack", "client_id": str(frame.client_id), "message_id": message.id}
+
+    async def _bot_reply(self, message_id: int) -> None:
+        """The FAQ bot's turn, in its own transaction after the shopper's message is
+        committed: whatever goes wrong there, the shopper's message is stored and acked."""
+        try:
+            async with self.sessionmaker() as session:
+                if await do_bot_reply(session, self.actor.shop_id, message_id) is not None:
+                    await session.commit()
+        except Exception:
+            log.exception("the bot failed to answer message %s", message_id)
 
     async def _typing(self, frame: TypingFrame) -> None:
         """Tell the other side of the conversation; nothing is stored."""

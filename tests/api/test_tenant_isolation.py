@@ -123,6 +123,7 @@ PAGE_VIEW = {"page": "/p/P-1001", "title": "纯棉短袖T恤", "product_id": "P-
 ROUTING = {"overflow_team_id": None, "level_rules": {"aftersale": {"order": ["senior"]}}}
 CASE = {"type": "complaint", "title": "客服回复太慢"}
 CASE_SETTINGS = {"limits": {"junior": {"coupon": 3000}}}
+FAQ = {"question": "什么时候发货", "similar": ["多久发货"], "answer": "亲，48小时内发货～"}
 
 ROUTES: dict[tuple[str, str], Walk] = {
     ("GET", "/api/v1/products"): Walk("list", "read"),
@@ -255,6 +256,20 @@ ROUTES: dict[tuple[str, str], Walk] = {
     ),
     ("GET", "/api/v1/shop/case-settings"): Walk("list", "read"),
     ("PATCH", "/api/v1/shop/case-settings"): Walk("write", "owner", CASE_SETTINGS),
+    ("GET", "/api/v1/kb/faqs"): Walk("list", "read"),
+    ("POST", "/api/v1/kb/faqs"): Walk("write", "supervise", FAQ),
+    ("GET", "/api/v1/kb/faqs/export"): Walk("list", "read"),
+    ("POST", "/api/v1/kb/faqs/import"): Walk("write", "supervise", {"faqs": [FAQ]}),
+    ("GET", "/api/v1/kb/faqs/{faq_id}"): Walk("by_id", "read"),
+    ("PATCH", "/api/v1/kb/faqs/{faq_id}"): Walk("by_id", "supervise", {"answer": "已改"}),
+    ("DELETE", "/api/v1/kb/faqs/{faq_id}"): Walk("by_id", "supervise"),
+    ("GET", "/api/v1/kb/faqs/{faq_id}/versions"): Walk("by_id", "read"),
+    ("POST", "/api/v1/kb/faqs/{faq_id}/restore"): Walk("by_id", "supervise", {"version": 1}),
+    ("POST", "/api/v1/kb/search"): Walk("write", "read", {"question": "请问多久发货"}),
+    ("GET", "/api/v1/shop/bot"): Walk("list", "read"),
+    ("PATCH", "/api/v1/shop/bot"): Walk("write", "owner", {"mode": "always"}),
+    ("GET", "/api/v1/bot/report"): Walk("list", "read"),
+    ("GET", "/api/v1/conversations/{conversation_id}/suggestions"): Walk("by_id", "read"),
 }
 
 # Path parameter → the kind of acme's row it names in the walk.
@@ -277,6 +292,7 @@ PATH_IDS = {
     "case_id": "cases",
     "compensation_id": "compensations",
     "rule_id": "invitation_rules",
+    "faq_id": "faq_entries",
 }
 
 # The table whose ids a route's rows carry (``id``), and the tables named by id fields.
@@ -306,6 +322,7 @@ RESOURCE_TABLE = {
     "cases/comments": "case_events",
     "cases/compensations": "compensations",
     "compensations": "compensations",
+    "kb/faqs": "faq_entries",
 }
 ID_FIELDS = {
     "customer_id": "customers",
@@ -511,6 +528,8 @@ async def acme(client, owen, alice, sessionmaker, settings) -> dict[str, Any]:
         result = await _ok(await api.post(f"/api/v1/{path}/bulk", json={"items": [item]}))
         ids[path] = result["ids"][0]
     ids["cases"], ids["compensations"] = await _seed_case(client, alice, ids["orders"])
+    faq = FAQ | {"answer": _secret("亲，48小时内发货～")}
+    ids["faq_entries"] = (await _ok(await api.post("/api/v1/kb/faqs", json=faq)))["id"]
     return ids
 
 
@@ -735,6 +754,7 @@ async def test_mallory_can_neither_read_nor_change_acme(
     await _ok(
         await client.as_(mallory).post(f"/api/v1/cases/{case['id']}/compensations", json=coupon)
     )
+    await _ok(await client.as_(mallory).post("/api/v1/kb/faqs", json=FAQ))
     await check_outsider_walk(app, sessionmaker, client.as_(mallory), owen, acme, who="owner")
 
 

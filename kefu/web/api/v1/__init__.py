@@ -6,11 +6,13 @@ from kefu.web.api.v1 import (
     agents,
     api_keys,
     audit,
+    bot,
     cases,
     channels,
     conversations,
     coupons,
     customers,
+    knowledge,
     me,
     orders,
     products,
@@ -46,5 +48,7 @@ for module in (
     webhooks,
     visitors,
     cases,
+    knowledge,
+    bot,
 ):
     api_router.include_router(module.router)
