@@ -9,6 +9,7 @@ same client_id, the stored message returned) is never answered twice."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -51,8 +52,6 @@ from kefu.models.base import utcnow
 from kefu.queries.knowledge import Answer, answer_for
 from kefu.queries.shops import get_shop, shop_calendar
 from kefu.queries.workspace import customer_panel
-from kefu.understanding.default import default_model
-from kefu.understanding.predict import understand
 
 BOT_LABEL = "智能客服"
 HANDOFF_TAG = "转人工"
@@ -65,8 +64,20 @@ def bot_actor(shop_id: int) -> Actor:
 
 
 def understand_one(text: str) -> dict[str, Any]:
-    """Intent, emotion and entities of one message, by the default model."""
+    """Intent, emotion and entities of one message, by the default model. Imported here,
+    not at the top: the model brings numpy and scikit-learn, which a server that never
+    runs the bot should not load at start-up (``kefu bench idle``)."""
+    from kefu.understanding.default import default_model
+    from kefu.understanding.predict import understand
+
     return understand([{"text": text}], default_model(), default=True)[0]
+
+
+def intent_codes() -> list[str]:
+    """The default model's intent codes (the 31 of the taxonomy)."""
+    from kefu.understanding.default import default_model
+
+    return default_model().labels
 
 
 async def _say(
@@ -220,7 +231,8 @@ async def do_bot_reply(session: AsyncSession, shop_id: int, message_id: int) -> 
     settings = bot_settings(shop.bot_settings)
     if not may_answer(settings, shop_open):
         return None
-    understood = understand_one(message.body)
+    # In a thread: the first call of a process loads (or trains) the model, about a second.
+    understood = await asyncio.to_thread(understand_one, message.body)
     found = await answer_for(session, shop_id, message.body, channel=conversation.channel.value)
     decision = decide(
         message.body,
@@ -246,7 +258,7 @@ async def do_update_bot_settings(
     actor.require(Permission.MANAGE_SHOP)
     shop = await get_shop(session, actor)
     before = bot_settings(shop.bot_settings)
-    after = before | clean_bot_settings(changes, default_model().labels)
+    after = before | clean_bot_settings(changes, intent_codes())
     if after != before:
         shop.bot_settings = after
         await session.flush()

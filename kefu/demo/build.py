@@ -36,6 +36,7 @@ from kefu.models import (
     Agent,
     Coupon,
     Customer,
+    FaqEntry,
     Order,
     Product,
     QuickPhrase,
@@ -136,6 +137,7 @@ async def _counts(session: AsyncSession, shop_id: int) -> dict[str, int]:
         "agents": Agent,
         "teams": Team,
         "quick_phrases": QuickPhrase,
+        "faq_entries": FaqEntry,
     }
     return {
         name: await session.scalar(select(func.count()).where(model.shop_id == shop_id)) or 0
