@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
 from kefu.errors import NotFound
-from kefu.lib.business_hours import ShopCalendar
 from kefu.knowledge.bot import may_answer
+from kefu.lib.business_hours import ShopCalendar
 from kefu.lib.widget import expected_reply_minutes, widget_settings
 from kefu.models import Agent, Conversation, Holiday, Presence, Product, Shop, Upload
 from kefu.queries.access import fetch_owned
