@@ -20,25 +20,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kefu.access import Actor, Permission
 from kefu.actions.base import record_audit, snapshot
 from kefu.actions.checks import check_known, clean_text
+from kefu.actions.phrases import clean_template
 from kefu.errors import Invalid, InvalidRows
-from kefu.lib.phrases import VARIABLES, unknown_variables
+from kefu.knowledge.transfer import FIELDS
 from kefu.models import Channel, FaqEntry, FaqVersion
 from kefu.queries.access import fetch_owned
 
 MAX_SIMILAR = 50
 MAX_ANSWER = 2000
 STAGES = ("presale", "insale", "aftersale")
-FIELDS = (
-    "question",
-    "similar",
-    "answer",
-    "category",
-    "stage",
-    "channel",
-    "valid_from",
-    "valid_until",
-    "enabled",
-)
 CHINA = ZoneInfo("Asia/Shanghai")
 TRUE, FALSE = (
     frozenset({"true", "1", "yes", "是", "启用"}),
@@ -58,16 +48,7 @@ def _similar(value: Any) -> list[str]:
 
 
 def _answer(value: Any) -> str:
-    answer = value.strip() if isinstance(value, str) else ""
-    if not 1 <= len(answer) <= MAX_ANSWER:
-        raise Invalid(f"an answer has 1 to {MAX_ANSWER} characters", field="answer")
-    if "\x00" in answer:
-        raise Invalid("the answer contains a NUL character", field="answer")
-    unknown = unknown_variables(answer)
-    if unknown:
-        known = "、".join(f"{{{v}}}" for v in VARIABLES)
-        raise Invalid(f"unknown variable {{{unknown[0]}}}; use {known}", field="answer")
-    return answer
+    return clean_template(value, "answer", "FAQ answer", MAX_ANSWER)
 
 
 def _optional(field: str, what: str, limit: int) -> Any:

@@ -17,8 +17,8 @@ from typing import Any
 
 from kefu.errors import Invalid, UnsupportedType
 
-COLUMNS = (
-    "id",
+# An entry's fields, as the API, the versions and the files name them.
+FIELDS = (
     "question",
     "similar",
     "answer",
@@ -29,6 +29,7 @@ COLUMNS = (
     "valid_until",
     "enabled",
 )
+COLUMNS = ("id", *FIELDS)
 MAX_ROWS = 5000
 SEPARATORS = ("\r\n", "\n", "|")
 

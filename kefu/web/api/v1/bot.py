@@ -76,13 +76,8 @@ async def read_bot_report(
     actor: ActorDep,
     days: Annotated[int, Query(ge=1, le=366, description="Conversations of the last N days")] = 30,
 ) -> BotReportOut:
-    report = await bot_report(session, actor, utcnow() - timedelta(days=days))
-    return BotReportOut(
-        since=report.since,
-        conversations=report.conversations,
-        contained=report.contained,
-        containment=report.containment,
-        handoffs=report.handoffs,
+    return BotReportOut.model_validate(
+        await bot_report(session, actor, utcnow() - timedelta(days=days))
     )
 
 
