@@ -139,7 +139,9 @@ async def _hand_off(
     conversation.bot_handoff, conversation.bot_handoff_at = reason.value, utcnow()
     if HANDOFF_TAG not in conversation.tags:
         conversation.tags = [*conversation.tags, HANDOFF_TAG]
-    conversation.skill = conversation.skill or skill_for(intent)
+    # A complaint goes to the complaint queue whatever the shopper chose at the start.
+    if reason is Handoff.COMPLAINT or conversation.skill is None:
+        conversation.skill = skill_for(intent) or conversation.skill
     note = handoff_note(reason, intent, await _recent_words(session, conversation))
     await _say(session, conversation, message, note, {"handoff": reason.value}, note=True)
     reply = await _say(

@@ -246,4 +246,4 @@ async def bot_report(session: AsyncSession, actor: Actor, since: datetime) -> Bo
         .where(*scope, Conversation.bot_handoff.is_not(None))
         .group_by(Conversation.bot_handoff)
     )
-    return BotReport(since, total or 0, contained or 0, {r: n for r, n in reasons.tuples()})
+    return BotReport(since, total or 0, contained or 0, {r: n for r, n in reasons})

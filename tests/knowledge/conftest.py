@@ -9,7 +9,11 @@ from typing import Any
 import pytest
 
 from kefu.demo.faq import FAQ
-from tests.chat.conftest import Shopper, make_shopper
+from tests.chat.conftest import (
+    Shopper,
+    make_shopper,
+    server,  # noqa: F401  (shared fixture)
+)
 
 CLOSED: dict[str, list[list[str]]] = {}
 OPEN = {day: [["00:00", "24:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}

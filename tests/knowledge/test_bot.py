@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from tests.chat.conftest import make_shopper
+from tests.chat.conftest import make_shopper, visitor_socket
 from tests.knowledge.conftest import OPEN, say, seed_faq, shopper_sees, staff_sees
 
 
@@ -68,7 +68,7 @@ async def test_an_angry_shopper_goes_to_a_person(client, closed_shop, shopper, c
 async def test_a_complaint_goes_to_the_complaint_queue(client, closed_shop, shopper, carol):
     note, conversation = await _handed_off(client, shopper, carol, "我要投诉你们的快递")
     assert "投诉" in note["body"]
-    assert conversation["skill"] in ("complaint", "presale")  # a skill chosen at start stays
+    assert conversation["skill"] == "complaint"  # whatever the shopper chose at the start
 
 
 async def test_two_failed_answers_hand_off_instead_of_a_third(client, closed_shop, shopper, carol):
@@ -156,3 +156,13 @@ async def test_agent_assist_suggests_faq_answers_for_the_last_message(client, ow
         or "{订单号}" in found["suggestions"][0]["answer"]
     )
     assert len(found["suggestions"]) <= 3
+
+
+async def test_a_message_over_the_socket_gets_the_answer_live(server, closed_shop, shopper):
+    socket = await visitor_socket(server, shopper)
+    ack = await socket.say(shopper.conversation_id, "怎麼退貨")
+    assert ack["type"] == "ack"
+    answer = await socket.message_from("bot")
+    assert "7天无理由退货" in answer["data"]["message"]["body"]
+    assert answer["data"]["message"]["payload"]["bot"]["score"] >= 0.5
+    await socket.close()
