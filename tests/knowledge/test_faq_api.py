@@ -146,3 +146,16 @@ async def test_json_import_updates_by_question_and_refuses_other_files(client, c
     assert unknown.json()["error"]["rows"] == [
         {"row": 1, "field": "colour", "message": "unknown column"}
     ]
+
+
+async def test_an_edit_reaches_the_search_at_once(client, carol, alice):
+    api = client.as_(carol)
+    entry = (await api.post("/api/v1/kb/faqs", json=RETURNS)).json()
+    asked = {"question": "收据能不能开"}
+    before = (await client.as_(alice).post("/api/v1/kb/search", json=asked)).json()
+    assert not before or before[0]["score"] < 0.5
+    await api.patch(f"/api/v1/kb/faqs/{entry['id']}", json={"similar": ["能开收据吗"]})
+    after = (await client.as_(alice).post("/api/v1/kb/search", json=asked)).json()
+    assert (after[0]["faq"]["id"], after[0]["matched"]) == (entry["id"], "能开收据吗")
+    await api.patch(f"/api/v1/kb/faqs/{entry['id']}", json={"enabled": False})
+    assert (await client.as_(alice).post("/api/v1/kb/search", json=asked)).json() == []
