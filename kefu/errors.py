@@ -66,3 +66,12 @@ class Locked(DomainError):
 class TooManyRequests(DomainError):
     status = 429
     code = "rate_limited"
+
+
+class InvalidRows(Invalid):
+    """A file with bad rows: ``rows`` lists each problem as ``{"row", "field",
+    "message"}`` so the person can fix them all at once instead of one per attempt."""
+
+    def __init__(self, message: str, rows: list[dict[str, object]]):
+        super().__init__(message, field="file")
+        self.rows = rows

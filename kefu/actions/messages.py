@@ -26,6 +26,7 @@ from kefu.actions.conversations import (
 )
 from kefu.actions.invitations import note_conversion, read_open_acceptances
 from kefu.errors import Conflict, Invalid
+from kefu.knowledge.bot import bot_may_look
 from kefu.models import Conversation, ConversationStatus, Message, MessageKind, SenderKind
 from kefu.models.base import MAX_ID, utcnow
 from kefu.queries.conversations import conversation_for
@@ -198,6 +199,14 @@ def send_message(
 
 
 @dataclass(frozen=True, slots=True)
+class Sent:
+    """A stored message, and whether the FAQ bot may answer it (see ``bot_may_look``)."""
+
+    message: Message
+    bot_may_look: bool
+
+
+@dataclass(frozen=True, slots=True)
 class MessageToSend:
     """A ``send_message`` call as a group-commit unit (the chat socket's messages)."""
 
@@ -208,8 +217,8 @@ class MessageToSend:
     kind: MessageKind | str = MessageKind.TEXT
     payload: dict[str, Any] | None = None
 
-    def __call__(self, session: Session) -> Message:
-        return send_message(
+    def __call__(self, session: Session) -> Sent:
+        message = send_message(
             session,
             self.actor,
             self.conversation_id,
@@ -218,6 +227,8 @@ class MessageToSend:
             kind=self.kind,
             payload=self.payload,
         )
+        conversation = session.get_one(Conversation, message.conversation_id)  # loaded
+        return Sent(message, bot_may_look(conversation, message))
 
     @staticmethod
     def prefetch(session: Session, sends: list[MessageToSend]) -> None:

@@ -35,18 +35,23 @@ def clean_shortcut(value: Any) -> str:
     return shortcut.lower()
 
 
-def clean_phrase_body(value: Any) -> str:
-    """Several lines allowed; only variables the workspace can fill."""
+def clean_template(value: Any, field: str, what: str, max_length: int) -> str:
+    """A text with variables (a phrase, a FAQ answer): several lines allowed, only
+    variables the workspace can fill."""
     body = value.strip() if isinstance(value, str) else ""
-    if not 1 <= len(body) <= MAX_PHRASE:
-        raise Invalid(f"a phrase has 1 to {MAX_PHRASE} characters", field="body")
+    if not 1 <= len(body) <= max_length:
+        raise Invalid(f"a {what} has 1 to {max_length} characters", field=field)
     if "\x00" in body:
-        raise Invalid("the phrase contains a NUL character", field="body")
+        raise Invalid(f"the {what} contains a NUL character", field=field)
     unknown = unknown_variables(body)
     if unknown:
         known = "、".join(f"{{{v}}}" for v in VARIABLES)
-        raise Invalid(f"unknown variable {{{unknown[0]}}}; use {known}", field="body")
+        raise Invalid(f"unknown variable {{{unknown[0]}}}; use {known}", field=field)
     return body
+
+
+def clean_phrase_body(value: Any) -> str:
+    return clean_template(value, "body", "phrase", MAX_PHRASE)
 
 
 def _check_may_edit(actor: Actor, phrase: QuickPhrase) -> None:

@@ -30,6 +30,7 @@ from kefu.actions.widget import do_update_widget_settings
 from kefu.db import make_engine, make_sessionmaker, session_scope
 from kefu.demo import staff
 from kefu.demo.crm import seed_crm
+from kefu.demo.faq import seed_faq
 from kefu.demo.phrases import seed_phrases
 from kefu.demo.records import SHANGHAI, generate
 from kefu.models import (
@@ -37,6 +38,7 @@ from kefu.models import (
     Campaign,
     Coupon,
     Customer,
+    FaqEntry,
     Order,
     Product,
     QuickPhrase,
@@ -138,6 +140,7 @@ async def _counts(session: AsyncSession, shop_id: int) -> dict[str, int]:
         "teams": Team,
         "quick_phrases": QuickPhrase,
         "campaigns": Campaign,
+        "faq_entries": FaqEntry,
     }
     return {
         name: await session.scalar(select(func.count()).where(model.shop_id == shop_id)) or 0
@@ -161,6 +164,7 @@ async def build_demo(session: AsyncSession) -> DemoSummary:
     await _shop_profile(session, actor, anchor)
     await _teams(session, actor, await _people(session, actor))
     await seed_phrases(session, actor)
+    await seed_faq(session, actor)
     records = generate(anchor)
     await _upsert_in_batches(session, actor, do_upsert_products, records.products)
     await _upsert_in_batches(session, actor, do_upsert_customers, records.customers)

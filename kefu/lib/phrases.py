@@ -28,6 +28,12 @@ def fill(template: str, values: Mapping[str, str | None]) -> str:
     return _PLACEHOLDER.sub(replace, template)
 
 
+def fill_or_drop(template: str, values: Mapping[str, str | None]) -> str:
+    """``template`` with every variable replaced, by its value or else by nothing: for
+    text sent without a person reading it first (the bot), where a gap must not show."""
+    return _PLACEHOLDER.sub(lambda match: values.get(match.group(1)) or "", template)
+
+
 def unknown_variables(template: str) -> list[str]:
     """Names in ``template`` that are not among ``VARIABLES`` (a typo such as {客户名})."""
     return [name for name in placeholders(template) if name not in VARIABLES]

@@ -45,6 +45,7 @@ from kefu.models.crm import (
     RfmSnapshot,
 )
 from kefu.models.customers import Customer, CustomerIdentity
+from kefu.models.knowledge import FaqEntry, FaqVersion
 from kefu.models.orders import (
     Coupon,
     CouponKind,
@@ -84,6 +85,8 @@ __all__ = [
     "Customer",
     "CustomerIdentity",
     "DeliveryState",
+    "FaqEntry",
+    "FaqVersion",
     "Holiday",
     "InvitationView",
     "Level",

@@ -145,6 +145,12 @@ class Conversation(IdMixin, ShopOwned, TimestampMixin, Base):
     queued_at: Mapped[datetime] = mapped_column(default=utcnow)
     # The marketplace's conversation id on the API channel (one open conversation each).
     external_id: Mapped[str | None] = mapped_column(String(200))
+    # The FAQ bot: answers it gave, failed answers in a row, and why and when it handed
+    # the shopper to a person (after which it never answers here again).
+    bot_answers: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    bot_misses: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    bot_handoff: Mapped[str | None] = mapped_column(String(32))
+    bot_handoff_at: Mapped[datetime | None]
 
 
 class Message(IdMixin, ShopOwned, Base):

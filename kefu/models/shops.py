@@ -44,6 +44,8 @@ class Shop(IdMixin, TimestampMixin, Base):
     # Customer relationships: RFM thresholds, the frequency cap, quiet hours and the
     # conversion window of campaigns (see kefu.crm.settings for the keys and defaults).
     crm_settings: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+    # The FAQ bot: when it answers and which intents it leaves to people (kefu.knowledge.bot).
+    bot_settings: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
 
 
 class Holiday(IdMixin, ShopOwned, Base):

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
 from kefu.errors import NotFound
+from kefu.knowledge.bot import may_answer
 from kefu.lib.widget import expected_reply_minutes, widget_settings
 from kefu.models import Agent, Conversation, Presence, Product, Shop, Upload
 from kefu.queries.access import fetch_owned
@@ -27,6 +28,7 @@ class WidgetProfile:
     open_now: bool
     agents_online: bool
     reply_minutes: int
+    bot: bool  # the FAQ bot answers now
 
     @property
     def online(self) -> bool:
@@ -53,6 +55,7 @@ async def widget_profile(session: AsyncSession, shop: Shop, at: datetime) -> Wid
         open_now=calendar.is_open(at),
         agents_online=bool(online_agents),
         reply_minutes=expected_reply_minutes(settings, calendar, at),
+        bot=may_answer(shop.bot_settings, calendar.is_open(at)),
     )
 
 

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.websockets import WebSocketDisconnect
 
 from kefu.access import Actor
+from kefu.actions.bot import do_bot_reply
 from kefu.actions.conversations import staff_stream, visitor_streams
 from kefu.actions.messages import MessageToSend
 from kefu.errors import DomainError
@@ -340,8 +341,21 @@ class SocketSession:
             kind=frame.kind,
             payload=frame.payload,
         )
-        message = await self.group_commit.run(send)
+        sent = await self.group_commit.run(send)
+        message = sent.message
+        if sent.bot_may_look:
+            await self._bot_reply(message.id)
         return {"type": "ack", "client_id": str(frame.client_id), "message_id": message.id}
+
+    async def _bot_reply(self, message_id: int) -> None:
+        """The FAQ bot's turn, in its own transaction after the shopper's message is
+        committed: whatever goes wrong there, the shopper's message is stored and acked."""
+        try:
+            async with self.sessionmaker() as session:
+                if await do_bot_reply(session, self.actor.shop_id, message_id) is not None:
+                    await session.commit()
+        except Exception:
+            log.exception("the bot failed to answer message %s", message_id)
 
     async def _typing(self, frame: TypingFrame) -> None:
         """Tell the other side of the conversation; nothing is stored."""

@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from kefu.errors import DomainError
+from kefu.errors import DomainError, InvalidRows
 from kefu.web.messages import in_accepted_language
 
 log = logging.getLogger(__name__)
@@ -36,8 +36,14 @@ HTTP_CODES = {
 }
 
 
-def error_body(code: str, message: str, field: str | None = None) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message, "field": field}}
+def error_body(
+    code: str, message: str, field: str | None = None, rows: list[Any] | None = None
+) -> dict[str, Any]:
+    """The one error body; ``rows`` only for a file with bad rows (``InvalidRows``)."""
+    body: dict[str, Any] = {"code": code, "message": message, "field": field}
+    if rows is not None:
+        body["rows"] = rows
+    return {"error": body}
 
 
 def _wants_html(request: Request) -> bool:
@@ -60,14 +66,21 @@ def _in_accepted_language(request: Request, message: str) -> str:
     return in_accepted_language(request.headers.get("accept-language"), message)
 
 
-def _respond(request: Request, status: int, code: str, message: str, field: str | None) -> Response:
+def _respond(
+    request: Request,
+    status: int,
+    code: str,
+    message: str,
+    field: str | None,
+    rows: list[Any] | None = None,
+) -> Response:
     if _wants_html(request):
         if status == 401:
             return _login_redirect(request)
         render = request.app.state.render_error
         return render(request, status, message)
     message = _in_accepted_language(request, message)
-    return JSONResponse(error_body(code, message, field), status_code=status)
+    return JSONResponse(error_body(code, message, field, rows), status_code=status)
 
 
 def _field_of(loc: tuple[Any, ...]) -> str | None:
@@ -84,7 +97,8 @@ def _validation_message(error: dict[str, Any]) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
-        return _respond(request, exc.status, exc.code, exc.message, exc.field)
+        rows = exc.rows if isinstance(exc, InvalidRows) else None
+        return _respond(request, exc.status, exc.code, exc.message, exc.field, rows)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

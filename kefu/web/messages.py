@@ -144,7 +144,10 @@ KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"^a shortcut has 1 to (?P<n>\d+) letters",
             N_("A shortcut has 1 to %(n)s letters, digits, _ or - (no spaces)."),
         ),
-        (r"^a phrase has 1 to (?P<n>\d+) characters$", N_("Enter 1 to %(n)s characters.")),
+        (
+            r"^a .+ has 1 to (?P<n>\d+) characters$",
+            N_("Enter 1 to %(n)s characters."),
+        ),
         (
             r"^the phrase contains a NUL character$",
             N_("Remove the NUL character from what you entered."),

@@ -142,6 +142,7 @@ CAMPAIGN = {
     "channel": "widget",
     "variants": [{"text": "亲爱的{客户昵称}，新品到店啦"}],
 }
+FAQ = {"question": "什么时候发货", "similar": ["多久发货"], "answer": "亲，48小时内发货～"}
 
 ROUTES: dict[tuple[str, str], Walk] = {
     ("GET", "/api/v1/products"): Walk("list", "read"),
@@ -296,6 +297,20 @@ ROUTES: dict[tuple[str, str], Walk] = {
     ("GET", "/api/v1/campaigns/{campaign_id}/results"): Walk("by_id", "read"),
     ("PUT", "/api/v1/customers/{customer_id}/opt-out"): Walk("by_id", "write", {"opted_out": True}),
     ("GET", "/api/v1/widget/campaign-messages"): Walk("list", "visitor"),
+    ("GET", "/api/v1/kb/faqs"): Walk("list", "read"),
+    ("POST", "/api/v1/kb/faqs"): Walk("write", "supervise", FAQ),
+    ("GET", "/api/v1/kb/faqs/export"): Walk("list", "read"),
+    ("POST", "/api/v1/kb/faqs/import"): Walk("write", "supervise", {"faqs": [FAQ]}),
+    ("GET", "/api/v1/kb/faqs/{faq_id}"): Walk("by_id", "read"),
+    ("PATCH", "/api/v1/kb/faqs/{faq_id}"): Walk("by_id", "supervise", {"answer": "已改"}),
+    ("DELETE", "/api/v1/kb/faqs/{faq_id}"): Walk("by_id", "supervise"),
+    ("GET", "/api/v1/kb/faqs/{faq_id}/versions"): Walk("by_id", "read"),
+    ("POST", "/api/v1/kb/faqs/{faq_id}/restore"): Walk("by_id", "supervise", {"version": 1}),
+    ("POST", "/api/v1/kb/search"): Walk("write", "read", {"question": "请问多久发货"}),
+    ("GET", "/api/v1/shop/bot"): Walk("list", "read"),
+    ("PATCH", "/api/v1/shop/bot"): Walk("write", "owner", {"mode": "always"}),
+    ("GET", "/api/v1/bot/report"): Walk("list", "read"),
+    ("GET", "/api/v1/conversations/{conversation_id}/suggestions"): Walk("by_id", "read"),
 }
 
 # Path parameter → the kind of acme's row it names in the walk.
@@ -320,6 +335,7 @@ PATH_IDS = {
     "rule_id": "invitation_rules",
     "policy_id": "sla_policies",
     "campaign_id": "campaigns",
+    "faq_id": "faq_entries",
 }
 
 # The table whose ids a route's rows carry (``id``), and the tables named by id fields.
@@ -351,6 +367,7 @@ RESOURCE_TABLE = {
     "compensations": "compensations",
     "sla-policies": "sla_policies",
     "campaigns": "campaigns",
+    "kb/faqs": "faq_entries",
 }
 ID_FIELDS = {
     "customer_id": "customers",
@@ -561,6 +578,8 @@ async def acme(client, owen, alice, sessionmaker, settings) -> dict[str, Any]:
     policy = await _ok(await api.post("/api/v1/sla-policies", json=complaints))
     ids["sla_policies"] = policy["id"]
     ids["campaigns"] = await _seed_campaigns(client, owen)
+    faq = FAQ | {"answer": _secret("亲，48小时内发货～")}
+    ids["faq_entries"] = (await _ok(await api.post("/api/v1/kb/faqs", json=faq)))["id"]
     return ids
 
 
@@ -797,6 +816,7 @@ async def test_mallory_can_neither_read_nor_change_acme(
     await _ok(
         await client.as_(mallory).post(f"/api/v1/cases/{case['id']}/compensations", json=coupon)
     )
+    await _ok(await client.as_(mallory).post("/api/v1/kb/faqs", json=FAQ))
     await check_outsider_walk(app, sessionmaker, client.as_(mallory), owen, acme, who="owner")
 
 

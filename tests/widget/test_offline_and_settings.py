@@ -89,12 +89,18 @@ async def test_online_only_when_open_and_an_agent_is_online(client, owen, alice)
         "online": False,
         "open_now": True,
         "reply_minutes": 60,
+        "bot": False,  # off until the shop turns it on
     }
     await go_online(client, alice)
     assert (await profile(client))["online"] is True
     await set_hours(client, owen, NEVER_OPEN)
     closed = await profile(client)
     assert (closed["online"], closed["open_now"], closed["reply_minutes"]) == (False, False, 240)
+    # With the FAQ bot on after hours, the closed shop still chats (with the bot).
+    assert (
+        await client.as_(owen).patch("/api/v1/shop/bot", json={"mode": "after_hours"})
+    ).is_success
+    assert (await profile(client))["bot"] is True
 
 
 async def test_an_offline_message_becomes_a_conversation_for_the_agents(client, owen, carol):

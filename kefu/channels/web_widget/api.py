@@ -39,6 +39,7 @@ class WidgetProfileOut(ApiModel):
     online: bool = Field(description="An agent can answer now (shop open, someone online)")
     open_now: bool = Field(description="Within business hours (holidays counted)")
     reply_minutes: int = Field(description="The reply time promised to an offline message")
+    bot: bool = Field(False, description="The FAQ bot answers now (so the shopper may chat)")
 
 
 class UploadOut(ApiModel):
@@ -80,6 +81,7 @@ async def read_profile(session: SessionDep, visitor: VisitorDep) -> WidgetProfil
         online=profile.online,
         open_now=profile.open_now,
         reply_minutes=profile.reply_minutes,
+        bot=profile.bot,
     )
 
 

@@ -211,6 +211,7 @@
     ".mine .body{align-items:flex-end}",
     ".text{padding:8px 12px;border-radius:14px;background:#fff;white-space:pre-wrap;word-break:break-word;overflow-wrap:anywhere;box-shadow:0 1px 2px rgba(16,24,40,.06)}",
     ".theirs .text{border-bottom-left-radius:4px}",
+    ".choice{display:block;margin-top:6px;padding:4px 10px;border:1px solid #1f6bff;border-radius:12px;background:#fff;color:#1f6bff;cursor:pointer;text-align:left}",
     ".mine .text{background:#1f6bff;color:#fff;border-bottom-right-radius:4px}",
     ".receipt{font-size:11px;color:#98a2b3;margin-top:2px}",
     ".receipt.read{color:#067647}",
@@ -388,7 +389,7 @@
     ui.status.textContent = p.online ? "● " + (LANG === "en" ? "Online" : "在线") : t("offlineTitle");
     ui.status.className = "status " + (p.online ? "on" : "off");
     var chatting = state.conversation && state.conversation.status !== "closed";
-    var offline = !p.online && !chatting;
+    var offline = !p.online && !p.bot && !chatting;
     ui.offline.hidden = !offline;
     ui.composer.hidden = offline;
     if (offline && !ui.offline.firstChild) buildOfflineForm();
@@ -485,7 +486,25 @@
       if (payload.product || payload.type === "product") return productCard(payload.product || payload);
       if (payload.order || payload.type === "order") return orderCard(payload.order || payload);
     }
+    var bot = payload.bot || {};
+    if (bot.choices && bot.choices.length) return choices(message.body, bot.choices);
+    if (bot.leave_message && !(state.profile && state.profile.online)) showOfflineForm();
     return el("div", { "class": "text", text: message.body });
+  }
+
+  // The bot's "did you mean": one button per question; choosing one asks it.
+  function choices(body, offered) {
+    return el("div", { "class": "text" }, [el("div", { text: body })].concat(offered.map(function (c) {
+      return el("button", { "class": "choice", type: "button", text: c.question, onclick: function () {
+        send({ kind: "text", body: c.question, payload: null });
+      } });
+    })));
+  }
+
+  // The bot handed over outside business hours: leave a message instead of waiting.
+  function showOfflineForm() {
+    if (!ui.offline.firstChild) buildOfflineForm();
+    ui.offline.hidden = false;
   }
 
   function bubble(message, key) {

@@ -6,12 +6,14 @@ from kefu.web.api.v1 import (
     agents,
     api_keys,
     audit,
+    bot,
     campaigns,
     cases,
     channels,
     conversations,
     coupons,
     customers,
+    knowledge,
     me,
     orders,
     products,
@@ -52,5 +54,7 @@ for module in (
     sla,
     rfm,
     campaigns,
+    knowledge,
+    bot,
 ):
     api_router.include_router(module.router)

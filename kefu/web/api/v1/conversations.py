@@ -12,6 +12,7 @@ from pydantic import AwareDatetime, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor
+from kefu.actions.bot import do_bot_reply
 from kefu.actions.conversations import (
     do_assign_conversation,
     do_close_conversation,
@@ -179,7 +180,11 @@ async def send_message(
         payload=body.payload,
     )
     await session.commit()
-    return MessageOut.model_validate(message)
+    out = MessageOut.model_validate(message)
+    # The bot answers after the shopper's message is safely stored.
+    if actor.is_visitor and await do_bot_reply(session, actor.shop_id, message.id) is not None:
+        await session.commit()
+    return out
 
 
 @router.post("/{conversation_id}/assign", summary="Assign or transfer, with a note")

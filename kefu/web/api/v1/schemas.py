@@ -22,6 +22,9 @@ class ErrorDetail(BaseModel):
     code: str = Field(description="Stable machine-readable code, e.g. not_found, invalid")
     message: str = Field(description="What went wrong, for a person to read")
     field: str | None = Field(None, description="The input field at fault, when there is one")
+    rows: list[dict[str, Any]] | None = Field(
+        None, description="An imported file's bad rows: each {row, field, message}"
+    )
 
 
 class ErrorBody(BaseModel):

@@ -194,7 +194,7 @@
     if (m.client_id) node.dataset.clientId = m.client_id;
     const bubble = el("div", "ws-bubble");
     if (m.kind === "note") bubble.append(el("div", "ws-note-label", T.note));
-    if (side === "auto") bubble.append(el("div", "ws-note-label", T.automatic));
+    if (side === "auto") bubble.append(el("div", "ws-note-label", m.payload && m.payload.greeting ? T.automatic : T.bot));
     if (m.kind === "card" && m.payload) {
       const card = el("div", "ws-card");
       card.append(el("strong", "", m.payload.title || T.card));
@@ -315,6 +315,7 @@
       if (m.sender_kind === "visitor") {
         const seen = open && !document.hidden && document.hasFocus();
         if (open && !document.hidden) markRead();
+        if (open) loadSuggestions();
         if (!seen) notify(m);
       }
       reloadList(300);
@@ -421,8 +422,32 @@
     let data;
     try { data = await api("GET", `/api/v1/conversations/${c.id}/panel`); } catch (error) { panel.replaceChildren(el("p", "muted", error.message)); return; }
     if (state.current !== c) return;
-    panel.replaceChildren(profileCard(data), verifyCard(data), ordersCard(data));
+    panel.replaceChildren(el("div", "", ""), profileCard(data), verifyCard(data), ordersCard(data));
     if (data.past_conversations.length) panel.append(pastCard(data));
+    loadSuggestions();
+  }
+
+  // Agent assist: FAQ answers for the customer's last message, variables filled; "use"
+  // puts one in the composer to edit and send. The panel's first slot holds them.
+  async function loadSuggestions() {
+    const c = state.current;
+    let data;
+    try { data = await api("GET", `/api/v1/conversations/${c.id}/suggestions`); } catch (error) { return; }
+    if (state.current !== c) return;
+    const slot = $("ws-panel").firstChild;
+    if (!slot) return;
+    if (!data.suggestions.length) { slot.replaceChildren(); return; }
+    const card = section(T.suggestions);
+    card.classList.add("ws-suggestions");
+    for (const s of data.suggestions) {
+      const row = el("div", "ws-suggestion");
+      const use = el("button", "btn btn-sm", T.use);
+      use.type = "button";
+      use.addEventListener("click", () => { const input = $("ws-input"); input.value = s.answer; input.focus(); });
+      row.append(el("strong", "", s.question), el("p", "", s.answer), use);
+      card.append(row);
+    }
+    slot.replaceChildren(card);
   }
 
   function section(title) {

@@ -1,0 +1,194 @@
+"""The FAQ bot's rules, apart from the database: when it may answer, what it does with
+one shopper message, and how it hands over to a person.
+
+It answers only while no agent holds the conversation, and only until it has handed
+over once: after a handoff it never speaks in that conversation again, so it cannot loop
+with the shopper or with an agent. It hands over when the shopper asks for a person
+(intent ``general.human`` or words such as 转人工), when the message is red by the
+three-colour rule, on a complaint, for an intent the shop keeps for people, and instead
+of failing a second time in a row (no answer, or "did you mean" choices)."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from kefu.errors import Invalid
+from kefu.knowledge.retrieval import clean
+from kefu.models import (
+    Conversation,
+    ConversationStatus,
+    Message,
+    MessageKind,
+    SenderKind,
+    Skill,
+)
+
+
+def bot_may_look(conversation: Conversation, message: Message) -> bool:
+    """Whether the bot may look at this message at all: a shopper's text (not the offline
+    form) in an open conversation no agent holds and no handoff ended. Checked where the
+    message is stored too, so the chat socket opens no transaction for the bot when it
+    could not answer anyway."""
+    return (
+        message.sender_kind is SenderKind.VISITOR
+        and message.kind is MessageKind.TEXT
+        and bool(message.body)
+        and not (message.payload or {}).get("offline_form")
+        and conversation.status is ConversationStatus.OPEN
+        and conversation.assigned_agent_id is None
+        and conversation.bot_handoff is None
+    )
+
+
+class BotMode(enum.StrEnum):
+    OFF = "off"
+    AFTER_HOURS = "after_hours"  # only while the shop is closed (its business hours)
+    ALWAYS = "always"  # also in business hours, while the conversation waits for an agent
+
+
+class Handoff(enum.StrEnum):
+    ASKED = "asked"
+    ANGRY = "angry"
+    COMPLAINT = "complaint"
+    UNANSWERED = "unanswered"
+    INTENT_OFF = "intent_off"
+
+
+REASON_TEXT = {
+    Handoff.ASKED: "顾客要求转人工",
+    Handoff.ANGRY: "顾客情绪激动（红色）",
+    Handoff.COMPLAINT: "顾客投诉",
+    Handoff.UNANSWERED: "机器人连续两次未能回答",
+    Handoff.INTENT_OFF: "该类问题由人工处理",
+}
+DEFAULTS: dict[str, Any] = {"mode": BotMode.OFF.value, "intents_off": []}
+HUMAN = "general.human"
+COMPLAINT = "aftersale.complaint"
+GREETING, THANKS = "general.greeting", "general.thanks"
+HUMAN_WORDS = ("转人工", "人工客服", "人工服务", "找人工", "要人工", "真人", "活人", "找客服")
+MISSES_BEFORE_HANDOFF = 2
+# How the bot addresses a shopper it knows no name of (other unknown variables are dropped).
+FALLBACK_VALUES = {"客户昵称": "顾客"}
+
+SAY_GREETING = "您好，我是智能客服小助手🤖，请问有什么可以帮您？"
+SAY_THANKS = "不客气～还有其他问题随时问我哦！"
+SAY_CHOICES = "您是想问以下哪个问题呢？点一下就可以看到答案～"
+SAY_SORRY = "抱歉，我没能理解您的问题😅 可以换个说法再问一次，或输入「转人工」联系人工客服。"
+SAY_HANDOFF_OPEN = "好的，正在为您转接人工客服，请稍候～"
+SAY_HANDOFF_CLOSED = (
+    "现在是非工作时间，人工客服暂时不在。请留下您的称呼、联系方式和问题，"
+    "客服上班后会第一时间联系您。"
+)
+
+
+def bot_settings(stored: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The stored settings completed with the defaults (the bot is off until turned on)."""
+    stored = stored or {}
+    return {key: stored.get(key, default) for key, default in DEFAULTS.items()}
+
+
+def clean_bot_settings(changes: Mapping[str, Any], intents: Iterable[str]) -> dict[str, Any]:
+    """Checked changes: ``mode`` one of :class:`BotMode`, ``intents_off`` intent codes
+    the bot leaves to people."""
+    unknown = set(changes) - set(DEFAULTS)
+    if unknown:
+        raise Invalid(f"{sorted(unknown)[0]} cannot be changed here", field=sorted(unknown)[0])
+    cleaned: dict[str, Any] = {}
+    if "mode" in changes:
+        modes = [m.value for m in BotMode]
+        if changes["mode"] not in modes:
+            raise Invalid(f"mode must be one of: {', '.join(modes)}", field="mode")
+        cleaned["mode"] = changes["mode"]
+    if "intents_off" in changes:
+        value, known = changes["intents_off"], set(intents)
+        if not isinstance(value, list) or not all(code in known for code in value):
+            raise Invalid("intents_off must list intent codes of the taxonomy", field="intents_off")
+        cleaned["intents_off"] = sorted(set(value))
+    return cleaned
+
+
+def may_answer(settings: Mapping[str, Any], shop_open: bool) -> bool:
+    """Whether the bot speaks at all now (the conversation's own state aside)."""
+    mode = bot_settings(settings)["mode"]
+    return mode == BotMode.ALWAYS or (mode == BotMode.AFTER_HOURS and not shop_open)
+
+
+class Step(enum.StrEnum):
+    ANSWER = "answer"
+    CHOICES = "choices"
+    SORRY = "sorry"
+    SMALL_TALK = "small_talk"
+    HANDOFF = "handoff"
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    step: Step
+    reason: Handoff | None = None
+
+
+def asks_for_person(text: str) -> bool:
+    folded = clean(text)
+    return any(word in folded for word in HUMAN_WORDS)
+
+
+def handoff_reason(
+    text: str, understood: Mapping[str, Any], intents_off: Iterable[str]
+) -> Handoff | None:
+    """Why this message goes to a person at once, if it does."""
+    if understood["intent"] == HUMAN or asks_for_person(text):
+        return Handoff.ASKED
+    if understood["intent"] == COMPLAINT:
+        return Handoff.COMPLAINT
+    if understood["emotion"] == "red":
+        return Handoff.ANGRY
+    if understood["intent"] in set(intents_off):
+        return Handoff.INTENT_OFF
+    return None
+
+
+def decide(
+    text: str,
+    understood: Mapping[str, Any],
+    *,
+    answered: bool,
+    choices: bool,
+    misses: int,
+    intents_off: Iterable[str] = (),
+) -> Decision:
+    """What the bot does with one message. ``answered``: the knowledge base has an
+    answer; ``choices``: it has close questions to offer; ``misses``: failed answers in
+    a row so far."""
+    reason = handoff_reason(text, understood, intents_off)
+    if reason is not None:
+        return Decision(Step.HANDOFF, reason)
+    if answered:
+        return Decision(Step.ANSWER)
+    if understood["intent"] in (GREETING, THANKS):
+        return Decision(Step.SMALL_TALK)
+    if misses + 1 >= MISSES_BEFORE_HANDOFF:
+        return Decision(Step.HANDOFF, Handoff.UNANSWERED)
+    return Decision(Step.CHOICES if choices else Step.SORRY)
+
+
+def skill_for(intent: str) -> Skill | None:
+    """The queue a handed-over conversation waits in, from what the shopper asked."""
+    if intent == COMPLAINT:
+        return Skill.COMPLAINT
+    prefix = intent.partition(".")[0]
+    return {
+        "presale": Skill.PRESALE,
+        "insale": Skill.INSALE,
+        "logistics": Skill.INSALE,
+        "aftersale": Skill.AFTERSALE,
+    }.get(prefix)
+
+
+def handoff_note(reason: Handoff, intent: str, recent: Iterable[str]) -> str:
+    """What the agent reads first: why, what the shopper wanted, their last words."""
+    lines = [f"🤖 机器人转人工：{REASON_TEXT[reason]}", f"识别意图：{intent}", "顾客最近说："]
+    lines += [f"· {text}" for text in recent]
+    return "\n".join(lines)

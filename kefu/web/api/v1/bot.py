@@ -1,0 +1,100 @@
+"""The FAQ bot: its settings, its report (containment and handoff reasons), and agent
+assist (FAQ answers suggested for a conversation's last shopper message)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import Field
+
+from kefu.actions.bot import do_update_bot_settings
+from kefu.knowledge.bot import BotMode, bot_settings
+from kefu.models.base import utcnow
+from kefu.queries.knowledge import bot_report, suggestions
+from kefu.queries.shops import get_shop
+from kefu.web.api.v1.schemas import ERROR_RESPONSES, ApiModel, IdPath
+from kefu.web.deps import ActorDep, SessionDep
+
+router = APIRouter(tags=["bot"], responses=ERROR_RESPONSES)
+
+
+class BotSettingsOut(ApiModel):
+    mode: BotMode = Field(description="off, after_hours (only while closed) or always")
+    intents_off: list[str] = Field(description="Intent codes the bot hands to a person")
+
+
+class BotSettingsIn(ApiModel):
+    """Only the fields sent change."""
+
+    mode: BotMode | None = None
+    intents_off: list[str] | None = Field(None, max_length=50)
+
+
+class BotReportOut(ApiModel):
+    since: datetime
+    conversations: int = Field(description="Conversations where the bot answered or handed over")
+    contained: int = Field(description="…of which no person was needed")
+    containment: float | None = Field(description="contained / conversations")
+    handoffs: dict[str, int] = Field(
+        description="Handoffs by reason: asked, angry, complaint, unanswered, intent_off"
+    )
+
+
+class SuggestionOut(ApiModel):
+    faq_id: int
+    question: str
+    answer: str = Field(description="With the conversation's variables filled")
+    score: float
+
+
+class SuggestionsOut(ApiModel):
+    message: str | None = Field(description="The last shopper message they answer")
+    suggestions: list[SuggestionOut]
+
+
+@router.get("/shop/bot", summary="The FAQ bot's settings")
+async def read_bot_settings(session: SessionDep, actor: ActorDep) -> BotSettingsOut:
+    shop = await get_shop(session, actor)
+    return BotSettingsOut(**bot_settings(shop.bot_settings))
+
+
+@router.patch("/shop/bot", summary="Turn the FAQ bot on or off, choose intents left to people")
+async def update_bot_settings(
+    body: BotSettingsIn, session: SessionDep, actor: ActorDep
+) -> BotSettingsOut:
+    changes: dict[str, Any] = body.model_dump(exclude_unset=True, mode="json")
+    settings = await do_update_bot_settings(session, actor, **changes)
+    await session.commit()
+    return BotSettingsOut(**settings)
+
+
+@router.get("/bot/report", summary="Bot containment and handoff reasons")
+async def read_bot_report(
+    session: SessionDep,
+    actor: ActorDep,
+    days: Annotated[int, Query(ge=1, le=366, description="Conversations of the last N days")] = 30,
+) -> BotReportOut:
+    return BotReportOut.model_validate(
+        await bot_report(session, actor, utcnow() - timedelta(days=days))
+    )
+
+
+@router.get(
+    "/conversations/{conversation_id}/suggestions",
+    summary="Agent assist: FAQ answers for the last shopper message",
+)
+async def read_suggestions(
+    conversation_id: IdPath, session: SessionDep, actor: ActorDep
+) -> SuggestionsOut:
+    message, found = await suggestions(session, actor, conversation_id)
+    return SuggestionsOut(
+        message=message,
+        suggestions=[
+            SuggestionOut(
+                faq_id=s.entry.id, question=s.entry.question, answer=s.text, score=s.score
+            )
+            for s in found
+        ],
+    )

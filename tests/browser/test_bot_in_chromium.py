@@ -1,0 +1,82 @@
+"""The FAQ bot in the widget at night, in Chromium against a real server in demo mode: a
+shopper signed in to the demo store asks 怎么退货 and gets the demo FAQ's answer with her
+nickname; a vaguer question offers "did you mean" buttons and a click gets that answer;
+asking for a person shows the leave-a-message form, since nobody works at this hour.
+
+The demo shop is built by the same loader as ``kefu demo`` (bot on after hours); only its
+opening hours are emptied so the test does not depend on the time of day."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from playwright.async_api import Page, expect
+from sqlalchemy import select
+
+from kefu.access import Actor
+from kefu.actions.shops import do_set_business_hours
+from kefu.demo.build import build_demo
+from kefu.models import Customer
+from tests.browser.conftest import served
+
+pytestmark = pytest.mark.browser
+WAIT = 30_000  # ms: the first answer of a server process loads jieba and the model
+SHOPPER_ID = "C00001"
+
+
+@pytest.fixture(scope="module")
+def demo_server(settings) -> Iterator[str]:
+    with served(settings, KEFU_DEMO_MODE="true") as url:
+        yield url
+
+
+@pytest.fixture
+async def closed_demo_shop(sessionmaker) -> str:
+    """The demo shop, closed all week; returns the signed-in shopper's nickname."""
+    async with sessionmaker() as session:
+        summary = await build_demo(session)
+        await do_set_business_hours(session, Actor.system(summary.shop_id, "bot test"), {})
+        await session.commit()
+        return await session.scalar(
+            select(Customer.nickname).where(
+                Customer.shop_id == summary.shop_id, Customer.external_id == SHOPPER_ID
+            )
+        )
+
+
+@pytest.fixture
+async def shopper(chromium, demo_server) -> AsyncIterator[Page]:
+    context = await chromium.new_context(
+        base_url=demo_server, viewport={"width": 1366, "height": 860}, locale="zh-CN"
+    )
+    yield await context.new_page()
+    await context.close()
+
+
+async def _ask(chat, text: str) -> None:
+    box = chat.get_by_role("textbox", name="输入消息")
+    await box.fill(text)
+    await box.press("Enter")
+
+
+async def test_a_shopper_gets_answers_at_night_and_can_leave_a_message(
+    closed_demo_shop: str, shopper: Page
+):
+    await shopper.goto(f"/demo/store?customer={SHOPPER_ID}")
+    await shopper.get_by_role("button", name="联系客服").click()
+    chat = shopper.locator("#kefu-widget")
+    await _ask(chat, "怎么退货")
+    answer = chat.locator(".msg.theirs", has_text="本店支持7天无理由退货")
+    await expect(answer).to_be_visible(timeout=WAIT)
+    await expect(answer).to_contain_text(f"亲爱的{closed_demo_shop}")
+
+    await _ask(chat, "可以开电子发票吗")
+    choice = chat.get_by_role("button", name="能开发票吗")
+    await expect(choice).to_be_visible(timeout=WAIT)
+    await choice.click()
+    await expect(chat.get_by_text("可以开具电子发票", exact=False)).to_be_visible(timeout=WAIT)
+
+    await _ask(chat, "转人工")
+    await expect(chat.get_by_text("现在是非工作时间", exact=False)).to_be_visible(timeout=WAIT)
+    await expect(chat.locator("form.offline")).to_be_visible(timeout=WAIT)

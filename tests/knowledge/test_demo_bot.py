@@ -1,0 +1,30 @@
+"""The demo shop as ``kefu demo`` builds it: its FAQ is in, the bot is on after hours,
+and at night a shopper asking 怎么退货 gets the answer at once."""
+
+from __future__ import annotations
+
+from kefu.access import Actor
+from kefu.actions.shops import do_set_business_hours
+from kefu.demo import staff
+from kefu.demo.build import build_demo
+from kefu.demo.faq import FAQ
+from tests.chat.conftest import make_shopper
+from tests.knowledge.conftest import say, shopper_sees
+
+
+async def test_the_demo_bot_answers_at_night(client, sessionmaker):
+    async with sessionmaker() as session:
+        summary = await build_demo(session)
+        await do_set_business_hours(session, Actor.system(summary.shop_id, "test"), {})
+        await session.commit()
+    assert summary.counts["faq_entries"] == len(FAQ) >= 30
+    shopper = await make_shopper(client, staff.SLUG)
+    await say(client, shopper, "你好，怎么退货呀")
+    answer = (await shopper_sees(client, shopper))[-1]
+    assert answer["sender_kind"] == "bot"
+    assert "7天无理由退货" in answer["body"]
+
+    async with sessionmaker() as session:  # a refresh changes nothing
+        again = await build_demo(session)
+        await session.commit()
+    assert again.counts["faq_entries"] == len(FAQ)
