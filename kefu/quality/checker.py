@@ -6,7 +6,9 @@ made a finding, but only knows what somebody wrote down; the classifier
 finds it. A dictionary finding keeps its spans (``phrase:``, ``pattern:``,
 ``stacked:``); a code only the classifier found is explained by the clause of the reply
 (cut at punctuation) that the classifier scores highest for it, with the rule
-``classifier:<probability of the whole reply>``.
+``classifier:<probability of the whole reply>``. Like the dictionary's soft phrases,
+the classifier's ``negation`` and ``emotion_denial`` count only when the reply offers
+the shopper nothing (no word of the dictionary's ``offers``).
 
 Replies are checked in batches: the classifier vectorises all of them at once, then all
 clauses of the replies that need a span at once, so a batch costs two matrix products
@@ -21,6 +23,11 @@ import numpy as np
 from kefu.quality.classifier import QualityModel, clauses, default_model
 from kefu.quality.dictionary import CODES
 from kefu.quality.inspector import ORDER, Inspector, Result, Span, default_inspector
+
+# Codes the classifier finds only when the reply offers nothing, as the dictionary's soft
+# phrases: "这个没办法退，不过可以给您换货" is a polite refusal, "您先别着急，我马上帮您查"
+# reassurance.
+SOFT_CODES = ("negation", "emotion_denial")
 
 
 def check_replies(
@@ -39,6 +46,7 @@ def check_replies(
         (row, column)
         for row, column in zip(*np.nonzero(model.found(probabilities)), strict=True)
         if CODES[column] not in by_dictionary[row].findings
+        and not (CODES[column] in SOFT_CODES and inspector.offers(texts[row]))
     ]
     extra = _clause_spans(model, texts, probabilities, wanted)
     return [_merged(result, extra.get(row, [])) for row, result in enumerate(by_dictionary)]
