@@ -127,7 +127,8 @@ def _pipeline():  # type: ignore[no-untyped-def]
     return make_pipeline(vectorizer, OneVsRestClassifier(model))
 
 
-def _fit(examples: Sequence[Example]):  # type: ignore[no-untyped-def]
+def fit_pipeline(examples: Sequence[Example]):  # type: ignore[no-untyped-def]
+    """The scikit-learn pipeline fitted on ``examples`` and their composed replies."""
     training = list(examples) + compose(examples)
     pipeline = _pipeline()
     pipeline.fit([ex.text for ex in training], _targets(training))
@@ -142,7 +143,7 @@ def out_of_fold(examples: Sequence[Example]) -> np.ndarray:
     probabilities = np.zeros((len(examples), len(CODES)))
     folds = KFold(FOLDS, shuffle=True, random_state=0)
     for train, test in folds.split(examples):
-        pipeline = _fit([examples[i] for i in train])
+        pipeline = fit_pipeline([examples[i] for i in train])
         probabilities[test] = pipeline.predict_proba([examples[i].text for i in test])
     return probabilities
 
@@ -192,7 +193,7 @@ class QualityModel:
     def train(cls, examples: Sequence[Example]) -> QualityModel:
         """Fit on all examples, with thresholds from their cross-validation."""
         thresholds = best_thresholds(out_of_fold(examples), examples)
-        return cls.from_pipeline(_fit(examples), thresholds)
+        return cls.from_pipeline(fit_pipeline(examples), thresholds)
 
     @classmethod
     def from_pipeline(cls, pipeline: Any, thresholds: Sequence[float]) -> QualityModel:

@@ -14,9 +14,9 @@ from kefu.quality.checker import check_replies, check_reply
 from kefu.quality.classifier import (
     CORPUS,
     QualityModel,
-    _fit,
     clauses,
     compose,
+    fit_pipeline,
     read_corpus,
 )
 from kefu.quality.dictionary import CODES
@@ -51,7 +51,7 @@ def test_composed_replies_keep_their_codes_and_leave_template_tone_alone():
 
 
 def test_prediction_without_scikit_learn_equals_the_fitted_pipeline(tmp_path):
-    pipeline = _fit(EXAMPLES[::5])
+    pipeline = fit_pipeline(EXAMPLES[::5])
     model = QualityModel.from_pipeline(pipeline, [0.5] * len(CODES))
     texts = [e.text for e in EXAMPLES[1::7]] + ["", "   ", "ＸＬ碼 有嗎", "🙂🙂"]
     expected = pipeline.predict_proba(texts)
