@@ -43,7 +43,7 @@ def check_replies(
     texts = [text for text, _ in replies]
     probabilities = model.probabilities(texts)
     wanted = [
-        (row, column)
+        (int(row), int(column))
         for row, column in zip(*np.nonzero(model.found(probabilities)), strict=True)
         if CODES[column] not in by_dictionary[row].findings
         and not (CODES[column] in SOFT_CODES and inspector.offers(texts[row]))
