@@ -103,3 +103,16 @@ def check_command(
         record["spans"] = [span.as_json() for span in result.spans]
         out.write(json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n")
     out.flush()
+
+
+@app.command("build-model")
+def build_model_command() -> None:
+    """Train the classifier on the shipped corpus into the package's model cache
+    (deterministic); ``check`` does it at first use, this spares that call the wait."""
+    from kefu.quality.classifier import MODEL_CACHE, cache_key, default_model
+
+    default_model()
+    where = MODEL_CACHE / cache_key()
+    if not (where / "model.json").is_file():
+        fail(f"cannot write the model cache {MODEL_CACHE} (the model was trained in memory)")
+    typer.echo(f"quality model saved to {where}")
