@@ -289,7 +289,7 @@ def cache_key() -> str:
 @cache
 def default_model() -> QualityModel:
     """The model trained on the built-in corpus: loaded from ``model_cache/<key>/``
-    (git-ignored), or trained now (about ten seconds, once) and saved there atomically;
+    (git-ignored), or trained now (about fifteen seconds, once) and saved there atomically;
     trained in memory only where the package directory is read-only."""
     directory = MODEL_CACHE / cache_key()
     if (directory / "model.json").is_file():
