@@ -81,6 +81,7 @@ def check_command(
     ),
 ) -> None:
     """Read JSON Lines of replies on stdin; write them back with findings and spans."""
+    from kefu.quality.checker import check_replies
     from kefu.quality.inspector import inspector_with
 
     try:
@@ -94,10 +95,24 @@ def check_command(
         if len(problems) > SHOWN_PROBLEMS:
             typer.echo(f"error: … and {len(problems) - SHOWN_PROBLEMS} more bad lines", err=True)
         raise typer.Exit(1)
+    replies = [(record["text"], record.get("context")) for record in records]
+    results = check_replies(replies, inspector) if records else []
     out = sys.stdout.buffer
-    for record in records:
-        result = inspector.check(record["text"], record.get("context"))
+    for record, result in zip(records, results, strict=True):
         record["findings"] = result.findings
         record["spans"] = [span.as_json() for span in result.spans]
         out.write(json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n")
     out.flush()
+
+
+@app.command("build-model")
+def build_model_command() -> None:
+    """Train the classifier on the shipped corpus into the package's model cache
+    (deterministic); ``check`` does it at first use, this spares that call the wait."""
+    from kefu.quality.classifier import MODEL_CACHE, cache_key, default_model
+
+    default_model()
+    where = MODEL_CACHE / cache_key()
+    if not (where / "model.json").is_file():
+        fail(f"cannot write the model cache {MODEL_CACHE} (the model was trained in memory)")
+    typer.echo(f"quality model saved to {where}")

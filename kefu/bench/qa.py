@@ -7,7 +7,12 @@ same phrase list (every word the inspector's automaton holds), every phrase look
 every reply as phrase findings need, with no normalisation and no rules.
 ``ratio`` = our replies/s / baseline replies/s (higher is better). The replies are a
 realistic mix, four good ones for each bad one, cycled to the requested count;
-each side runs ``REPEATS`` times and the fastest run counts."""
+each side runs ``REPEATS`` times and the fastest run counts.
+
+The full check of ``kefu qa check`` (dictionary and trained classifier, one batch) is
+timed too, on ``FULL_REPLIES`` of the same replies (``full_check_replies_per_second``),
+once the classifier is ready: ``model_ready_seconds`` is what loading it took (or
+training it, when the cache was empty)."""
 
 from __future__ import annotations
 
@@ -20,6 +25,8 @@ from kefu.bench import BenchResult, Stopwatch, note
 REPLIES = 200_000
 QUICK_REPLIES = 20_000
 REPEATS = 3
+FULL_REPLIES = 20_000
+QUICK_FULL_REPLIES = 2_000
 
 GOOD = [
     "您好，有什么可以帮您的吗？",
@@ -96,6 +103,7 @@ def run(quick: bool) -> BenchResult:
     our_seconds, our_cpu = _fastest("inspector", ours, replies)
     base_seconds, base_cpu = _fastest("str.find loop", baseline, replies)
     value, base_value = len(replies) / our_seconds, len(replies) / base_seconds
+    full = _full_check(replies[: QUICK_FULL_REPLIES if quick else FULL_REPLIES])
     return BenchResult(
         bench="qa",
         metric="replies_per_second",
@@ -109,5 +117,29 @@ def run(quick: bool) -> BenchResult:
             "phrases": len(phrases),
             "cpu_replies_per_second": round(len(replies) / our_cpu),
             "baseline_cpu_replies_per_second": round(len(replies) / base_cpu),
+            **full,
         },
     )
+
+
+def _full_check(replies: list[str]) -> dict[str, float]:
+    """Replies/s of the dictionary and the classifier together, as ``kefu qa check``
+    runs them (one batch), after the model is ready (loaded, or trained and cached)."""
+    from kefu.quality.checker import check_replies
+    from kefu.quality.classifier import default_model
+
+    with Stopwatch() as ready:
+        default_model()
+    note(f"qa: classifier ready in {ready.seconds:.2f} s")
+    batch = [(reply, None) for reply in replies]
+
+    def full(chunk: list[tuple[str, None]]) -> int:
+        return sum(1 for result in check_replies(chunk) if result.findings)
+
+    seconds, cpu = _fastest("full check", full, batch)
+    return {
+        "full_check_replies": len(replies),
+        "full_check_replies_per_second": round(len(replies) / seconds),
+        "full_check_cpu_replies_per_second": round(len(replies) / cpu),
+        "model_ready_seconds": round(ready.seconds, 2),
+    }

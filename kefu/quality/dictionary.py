@@ -34,12 +34,14 @@ PHRASE_KINDS = ("phrases", "soft", "except")
 
 @dataclass(frozen=True, slots=True)
 class Pattern:
-    """A regular expression, tried only when one of its trigger words occurs."""
+    """A regular expression, tried only when one of its trigger words occurs; a ``soft``
+    one counts only when the reply offers nothing, like a soft phrase."""
 
     name: str
     code: str
     regex: re.Pattern[str]
     triggers: tuple[str, ...]
+    soft: bool = False
 
 
 @dataclass(slots=True)
@@ -122,7 +124,10 @@ def _pattern(code: str, raw: Any, where: str) -> Pattern:
     triggers = tuple(sorted(_words(entry.get("triggers", []), f"{where}.{name}.triggers")))
     if not triggers:
         raise Invalid(f"{where}: pattern {name!r} needs at least one trigger word")
-    return Pattern(name, code, compiled, triggers)
+    soft = entry.get("soft", False)
+    if not isinstance(soft, bool):
+        raise Invalid(f"{where}: pattern {name!r}: soft must be true or false")
+    return Pattern(name, code, compiled, triggers, soft)
 
 
 def builtin_data() -> Any:

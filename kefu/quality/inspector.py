@@ -119,11 +119,21 @@ class Inspector:
             for end, (length, key, kinds, _, _, _) in found
             for kind, code in kinds
         ]
-        spans = self._phrase_spans(text, hits)
-        spans += self._pattern_spans(text, normal, hits)
+        offered = any(hit.kind == OFFER for hit in hits)
+        spans = self._phrase_spans(text, hits, offered)
+        spans += self._pattern_spans(text, normal, hits, offered)
         spans += self._templated_spans(text, normal, hits)
         spans = _drop_contained(spans)
         return Result(sorted({span.code for span in spans}, key=ORDER.__getitem__), spans)
+
+    def offers(self, text: str) -> bool:
+        """Whether the reply offers the shopper something (a word of ``offers``: 不过,
+        可以给您, 马上…). The classifier's negations answer to the same rule as the
+        dictionary's soft phrases: a refusal with an alternative is not a negation."""
+        normal = text.translate(self.table)
+        return any(
+            kind == OFFER for _, value in self.automaton.iter(normal) for kind, _ in value[2]
+        )
 
     def _worth_a_look(self, normal: str, found: list[tuple[int, tuple[Any, ...]]]) -> bool:
         """Fast path for most replies: no phrase, too few canned words to reach the
@@ -140,8 +150,7 @@ class Inspector:
             for pattern in self.patterns_by_trigger[value[1]]
         )
 
-    def _phrase_spans(self, text: str, hits: list[Hit]) -> list[Span]:
-        offered = any(hit.kind == OFFER for hit in hits)
+    def _phrase_spans(self, text: str, hits: list[Hit], offered: bool) -> list[Span]:
         excepted = [hit for hit in hits if hit.kind == EXCEPT]
         return [
             Span(hit.code, hit.start, hit.end, text[hit.start : hit.end], f"phrase:{hit.key}")
@@ -150,13 +159,14 @@ class Inspector:
             and not _covered(hit.code, hit.start, hit.end, excepted)
         ]
 
-    def _pattern_spans(self, text: str, normal: str, hits: list[Hit]) -> list[Span]:
+    def _pattern_spans(self, text: str, normal: str, hits: list[Hit], offered: bool) -> list[Span]:
         excepted = [hit for hit in hits if hit.kind == EXCEPT]
         tried = {
             pattern.name: pattern
             for hit in hits
             if hit.kind == TRIGGER
             for pattern in self.patterns_by_trigger[hit.key]
+            if not (pattern.soft and offered)
         }
         return [
             Span(pattern.code, m.start(), m.end(), text[m.start() : m.end()], f"pattern:{name}")

@@ -99,7 +99,13 @@ async def test_quick_qa_bench_ends_with_one_json_line(kefu_cli):
     assert code == 0, err
     result = json.loads(out.strip().splitlines()[-1])
     cpu = {"cpu_replies_per_second", "baseline_cpu_replies_per_second"}
-    assert set(result) == KEYS | {"replies", "phrases"} | cpu
+    full = {
+        "full_check_replies",
+        "full_check_replies_per_second",
+        "full_check_cpu_replies_per_second",
+        "model_ready_seconds",
+    }
+    assert set(result) == KEYS | {"replies", "phrases"} | cpu | full
     assert (result["bench"], result["metric"], result["unit"]) == (
         "qa",
         "replies_per_second",
@@ -107,4 +113,5 @@ async def test_quick_qa_bench_ends_with_one_json_line(kefu_cli):
     )
     assert result["replies"] == 20_000 and result["phrases"] > 100
     assert result["value"] > 0 and result["baseline_value"] > 0 and result["ratio"] > 0
+    assert result["full_check_replies"] == 2_000 and result["full_check_replies_per_second"] > 0
     assert "str.find" in err  # progress goes to stderr

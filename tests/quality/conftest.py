@@ -7,7 +7,11 @@
   (micro-F1 0.21); the dictionary was then widened, partly from its misses.
 - ``fresh.jsonl``: written after the widened dictionary was frozen and never tuned on
   (micro-F1 0.29, no false alarm): how far phrases and patterns carry on replies nobody
-  tuned for. Do not add entries from its misses; write a new set instead."""
+  tuned for. Do not add entries from its misses; write a new set instead.
+- ``final.jsonl``: written after the classifier was frozen, shopper message first, in
+  trades the training corpus hardly covers; never trained or tuned on.
+
+None of these sets is in the classifier's training corpus (``kefu/quality/data``)."""
 
 from __future__ import annotations
 

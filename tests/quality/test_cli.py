@@ -79,3 +79,16 @@ def test_a_shop_dictionary_extends_the_check(tmp_path):
     missing = qa_check(b'{"text": "ok"}\n', "--dictionary", str(tmp_path / "none.json"))
     assert missing.returncode != 0 and missing.stdout == b""
     assert "none.json: cannot read" in missing.stderr.decode()
+
+
+def test_build_model_leaves_the_classifier_in_the_cache():
+    done = subprocess.run(
+        [sys.executable, "-m", "kefu", "qa", "build-model"],
+        capture_output=True,
+        env=os.environ | {"PYTHONPATH": str(ROOT)},
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    where = Path(done.stdout.decode().strip().removeprefix("quality model saved to "))
+    assert (where / "model.json").is_file() and (where / "model.npz").is_file()

@@ -1,0 +1,93 @@
+"""The full check of agent replies: the dictionary and the trained classifier together.
+
+The dictionary (:mod:`kefu.quality.inspector`) is precise and says exactly which words
+made a finding, but only knows what somebody wrote down; the classifier
+(:mod:`kefu.quality.classifier`) catches the paraphrases. A code is found when either
+finds it. A dictionary finding keeps its spans (``phrase:``, ``pattern:``,
+``stacked:``); a code only the classifier found is explained by the clause of the reply
+(cut at punctuation) that the classifier scores highest for it, with the rule
+``classifier:<probability of the whole reply>``. Like the dictionary's soft phrases,
+the classifier's ``negation`` and ``emotion_denial`` count only when the reply offers
+the shopper nothing (no word of the dictionary's ``offers``).
+
+Replies are checked in batches: the classifier vectorises all of them at once, then all
+clauses of the replies that need a span at once, so a batch costs two matrix products
+rather than one per reply."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from kefu.quality.classifier import QualityModel, clauses, default_model
+from kefu.quality.dictionary import CODES
+from kefu.quality.inspector import ORDER, Inspector, Result, Span, default_inspector
+
+# Codes the classifier finds only when the reply offers nothing, as the dictionary's soft
+# phrases: "这个没办法退，不过可以给您换货" is a polite refusal, "您先别着急，我马上帮您查"
+# reassurance.
+SOFT_CODES = ("negation", "emotion_denial")
+
+
+def check_replies(
+    replies: Sequence[tuple[str, str | None]],
+    inspector: Inspector | None = None,
+    model: QualityModel | None = None,
+) -> list[Result]:
+    """Findings of each ``(text, context)`` reply, in order. ``context`` (the shopper's
+    previous message) goes to the dictionary's rules; the classifier reads the reply."""
+    inspector = inspector or default_inspector()
+    model = model or default_model()
+    by_dictionary = [inspector.check(text, context) for text, context in replies]
+    texts = [text for text, _ in replies]
+    probabilities = model.probabilities(texts)
+    wanted = [
+        (int(row), int(column))
+        for row, column in zip(*np.nonzero(model.found(probabilities)), strict=True)
+        if CODES[column] not in by_dictionary[row].findings
+        and not (CODES[column] in SOFT_CODES and inspector.offers(texts[row]))
+    ]
+    extra = _clause_spans(model, texts, probabilities, wanted)
+    return [_merged(result, extra.get(row, [])) for row, result in enumerate(by_dictionary)]
+
+
+def _clause_spans(
+    model: QualityModel,
+    texts: list[str],
+    probabilities: np.ndarray,
+    wanted: list[tuple[int, int]],
+) -> dict[int, list[Span]]:
+    """For each (reply, code) the classifier alone found, the best clause as a span."""
+    rows = sorted({row for row, _ in wanted})
+    cut = {row: clauses(texts[row]) for row in rows}
+    pieces = [texts[row][start:end] for row in rows for start, end in cut[row]]
+    scores = model.probabilities(pieces)
+    first, offset = {}, 0
+    for row in rows:
+        first[row] = offset
+        offset += len(cut[row])
+    spans: dict[int, list[Span]] = {}
+    for row, column in wanted:
+        candidates = scores[first[row] : first[row] + len(cut[row]), column]
+        start, end = cut[row][int(np.argmax(candidates))]
+        rule = f"classifier:{probabilities[row, column]:.2f}"
+        span = Span(CODES[column], start, end, texts[row][start:end], rule)
+        spans.setdefault(row, []).append(span)
+    return spans
+
+
+def _merged(result: Result, extra: list[Span]) -> Result:
+    if not extra:
+        return result
+    spans = sorted([*result.spans, *extra], key=lambda span: (span.start, -span.end))
+    codes = {*result.findings, *(span.code for span in extra)}
+    return Result(sorted(codes, key=ORDER.__getitem__), spans)
+
+
+def check_reply(text: str, context: str | None = None) -> Result:
+    """Findings of one reply with the built-in dictionary and model."""
+    return check_replies([(text, context)])[0]
+
+
+__all__ = ["check_replies", "check_reply"]

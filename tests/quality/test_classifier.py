@@ -1,0 +1,176 @@
+"""The trained classifier and the full check (dictionary + classifier) on realistic
+Chinese replies: paraphrases no dictionary entry covers, hard negatives, spans, floors
+on reply sets it was never trained or tuned on."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from kefu.quality.checker import check_replies, check_reply
+from kefu.quality.classifier import (
+    CORPUS,
+    QualityModel,
+    clauses,
+    compose,
+    fit_pipeline,
+    read_corpus,
+)
+from kefu.quality.dictionary import CODES
+from kefu.quality.inspector import check
+from tests.quality.conftest import reply_set, score
+
+EXAMPLES = read_corpus()
+
+
+def test_the_corpus_is_large_varied_and_about_half_good():
+    assert len(EXAMPLES) >= 1500
+    assert len({example.text for example in EXAMPLES}) == len(EXAMPLES)
+    counts = Counter(code for example in EXAMPLES for code in example.codes)
+    assert set(counts) == set(CODES) and min(counts.values()) >= 100, counts
+    assert sum(len(example.codes) > 1 for example in EXAMPLES) >= 40
+    good = sum(not example.codes for example in EXAMPLES) / len(EXAMPLES)
+    assert 0.40 <= good <= 0.50
+
+
+def test_no_evaluation_reply_is_in_the_corpus():
+    written = {example.text for example in EXAMPLES}
+    for name in ("tune.jsonl", "heldout.jsonl", "unseen.jsonl", "fresh.jsonl", "final.jsonl"):
+        assert not written & {row["text"] for row in reply_set(name)}, name
+
+
+def test_composed_replies_keep_their_codes_and_leave_template_tone_alone():
+    examples = [e for e in EXAMPLES if len(e.codes) == 1][:200]
+    composed = compose(examples)
+    assert {e.codes for e in composed} <= {e.codes for e in examples}
+    assert not any("templated" in e.codes for e in composed)
+    assert compose(examples) == composed  # deterministic
+
+
+def test_prediction_without_scikit_learn_equals_the_fitted_pipeline(tmp_path):
+    pipeline = fit_pipeline(EXAMPLES[::5])
+    model = QualityModel.from_pipeline(pipeline, [0.5] * len(CODES))
+    texts = [e.text for e in EXAMPLES[1::7]] + ["", "   ", "ＸＬ碼 有嗎", "🙂🙂"]
+    expected = pipeline.predict_proba(texts)
+    assert np.abs(model.probabilities(texts) - expected).max() < 1e-9
+    model.save(tmp_path)
+    assert not (tmp_path / "model.joblib").exists()
+    reloaded = QualityModel.load(tmp_path)
+    assert np.abs(reloaded.probabilities(texts) - expected).max() < 1e-9
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        # written for this test, none of them in the corpus or the dictionary
+        ("您是头一回在网上买东西吧，退货按钮都找不到", "contempt"),
+        ("这种问题您问问家里孩子，他们都会", "contempt"),
+        ("我已经跟您解释过四五回了，您往上翻翻", "impatience"),
+        ("快点定吧，我这边还有一堆人等着呢", "impatience"),
+        ("这个要求我们这边满足不了", "negation"),
+        ("开过封的一律不给退", "negation"),
+        ("行啊，您有能耐就去消协告我们", "quarrel"),
+        ("您要是不满意，尽管去平台告我们好了", "quarrel"),  # a dare in a polite condition
+        ("您这么说就没意思了，又不是我们求着您买的", "quarrel"),
+        ("这么点事犯不上发这么大脾气吧", "emotion_denial"),
+        ("亲，您就是想太多啦，没啥好担心的", "emotion_denial"),
+        ("亲亲~您的诉求这边已经登记了呢~请您耐心等待结果哦~", "templated"),
+        ("亲，这边已经帮您记录了哦，感谢您的耐心呢~", "templated"),
+        ("退款慢这个您得去问支付宝，我们这边管不着", "deflection"),
+        ("这个是厂家那边的事，您打他们售后电话吧", "deflection"),
+        ("您下单，我拍胸脯保证后天之前一定送到", "over_promise"),
+        ("这款霜用完绝对一条皱纹都没有了", "over_promise"),
+    ],
+)
+def test_paraphrases_the_dictionary_misses_are_found(text, code):
+    result = check_reply(text)
+    assert code in result.findings, result
+    assert any(span.code == code for span in result.spans)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "这个尺寸没有了，不过可以给您换成大一号的，版型偏小刚好合适",
+        "退款没法走极速通道，但我已经帮您加急，今天下午一定处理",
+        "商品有正品保证，每件都能在品牌官网查验",
+        "我们的质量保证期是一年，期间坏了免费修",
+        "您别担心，我马上帮您处理",
+        "您先别着急，我这就去仓库核对，十分钟内回复您",
+        "我理解您的心情，等了这么久确实让人着急",
+        "非常抱歉给您添麻烦了，我现在就给您补发",
+        "快递今天下午到您那边，中通的，单号ZT3344556677",
+        "亲，您好，请问有什么可以帮您？",
+        "亲，这款今天下单送一对杯垫，数量有限",
+        "这个需要厂家检测，我帮您联系厂家，检测费我们承担",
+    ],
+)
+def test_hard_negatives_stay_good(text):
+    assert check_reply(text).findings == []
+
+
+def test_a_long_reply_is_flagged_by_its_bad_clause_and_the_span_is_that_clause():
+    text = "您好，您的订单已经发货了，单号是YT5566778899，您要是这点东西都不会查，那我也没辙"
+    result = check_reply(text)
+    assert result.findings
+    for span in result.spans:
+        assert text[span.start : span.end] == span.text
+        assert span.start >= text.index("您要是")
+
+
+def test_classifier_spans_name_the_clause_and_the_probability():
+    result = check_reply("您好，单号发您了，您是第一次用手机购物吗")
+    assert result.findings == ["contempt"]
+    (span,) = result.spans
+    assert span.text == "您是第一次用手机购物吗"
+    assert span.rule.startswith("classifier:") and 0.0 < float(span.rule.split(":")[1]) <= 1
+
+
+def test_dictionary_spans_are_kept_where_the_dictionary_finds_the_code():
+    text = "ＯＫ。這都不懂嗎？您別生氣"
+    assert check_reply(text).spans == check(text).spans
+
+
+def test_clauses_cut_at_punctuation_without_it():
+    text = "好的，已经发货了！您看一下~谢谢"
+    assert [text[s:e] for s, e in clauses(text)] == ["好的", "已经发货了", "您看一下", "谢谢"]
+    assert clauses("") == [(0, 0)]
+
+
+def test_a_batch_gives_the_same_findings_as_one_by_one():
+    texts = [e.text for e in EXAMPLES[::40]]
+    batch = check_replies([(text, None) for text in texts])
+    assert [r.findings for r in batch] == [check_reply(text).findings for text in texts]
+
+
+# Measured with the corpus of the `trades` batches (docs/quality.md): micro-F1 / false
+# alarms of the full check were heldout 0.94 / 0 %, unseen 0.90 / 5 %, fresh 0.91 / 0 % and
+# final 0.82 / 8 %. The floors leave a margin of about 0.05 (heldout keeps its earlier
+# 0.91); a change that loses more is a regression.
+@pytest.mark.parametrize(
+    ("name", "f1_floor", "false_alarm_ceiling"),
+    [
+        ("heldout.jsonl", 0.91, 0.08),
+        ("unseen.jsonl", 0.88, 0.10),
+        ("fresh.jsonl", 0.87, 0.08),
+        ("final.jsonl", 0.77, 0.14),
+    ],
+)
+def test_the_full_check_reaches_its_floor_on_sets_it_never_trained_on(
+    name, f1_floor, false_alarm_ceiling
+):
+    rows = reply_set(name)
+    results = check_replies([(row["text"], row.get("context")) for row in rows])
+    result = score(rows, [r.findings for r in results])
+    assert result.micro_f1 >= f1_floor
+    assert result.false_alarm_rate <= false_alarm_ceiling
+
+
+def test_the_corpus_file_is_json_lines_with_known_codes():
+    for line in CORPUS.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        assert set(row) == {"text", "codes", "batch"}
+        assert set(row["codes"]) <= set(CODES)
