@@ -41,6 +41,9 @@ class Shop(IdMixin, TimestampMixin, Base):
     # agent level (see kefu.actions.cases); the number the shop's latest case got.
     case_settings: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     last_case_number: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Quality inspection of agent replies: {"blocking": [finding codes]} — a reply with a
+    # blocking finding is refused (see kefu.actions.quality); absent keys take defaults.
+    quality_settings: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
 
 
 class Holiday(IdMixin, ShopOwned, Base):

@@ -185,6 +185,14 @@ KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             N_("This message id (client_id) was already used for another message."),
         ),
         (r"^the message is empty$", N_("The message is empty.")),
+        (
+            r"^this shop blocks replies with (?P<code>\w+) \((?P<zh>\S+) / (?P<en>[^)]+)\): "
+            r"(?P<words>.+); rephrase it first$",
+            N_(
+                "This shop does not allow %(en)s (%(zh)s, %(code)s) in replies: %(words)s. "
+                "Rephrase it first."
+            ),
+        ),
         (r"^.+ is not a detail to check", N_("Choose from the details offered.")),
         (
             r"^each check is true \(confirmed\) or false \(not yet\)$",

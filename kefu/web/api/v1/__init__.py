@@ -14,6 +14,7 @@ from kefu.web.api.v1 import (
     me,
     orders,
     products,
+    quality,
     routing,
     shipments,
     shop,
@@ -46,5 +47,6 @@ for module in (
     webhooks,
     visitors,
     cases,
+    quality,
 ):
     api_router.include_router(module.router)

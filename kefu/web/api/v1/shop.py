@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor
 from kefu.actions.cases import do_update_case_settings
+from kefu.actions.quality import do_update_quality_settings, quality_settings
 from kefu.actions.shops import (
     do_add_holiday,
     do_remove_holiday,
@@ -179,6 +180,36 @@ async def update_case_settings(
     )
     await session.commit()
     return CaseSettingsOut(**settings)
+
+
+class QualitySettingsOut(ApiModel):
+    blocking: list[str] = Field(
+        description="Finding codes that stop an agent's reply from being sent (422); "
+        "other findings only warn. Default: none"
+    )
+
+
+class QualitySettingsPatch(ApiModel):
+    """Only the fields sent are changed."""
+
+    blocking: list[str] | None = Field(None, examples=[["contempt", "quarrel"]])
+
+
+@router.get("/quality", summary="Read which quality findings block sending a reply")
+async def read_quality_settings(session: SessionDep, actor: ActorDep) -> QualitySettingsOut:
+    shop = await get_shop(session, actor)
+    return QualitySettingsOut(**quality_settings(shop.quality_settings))
+
+
+@router.patch("/quality", summary="Choose which quality findings block sending a reply")
+async def update_quality_settings(
+    body: QualitySettingsPatch, session: SessionDep, actor: ActorDep
+) -> QualitySettingsOut:
+    settings = await do_update_quality_settings(
+        session, actor, **body.model_dump(exclude_unset=True, exclude_none=True)
+    )
+    await session.commit()
+    return QualitySettingsOut(**settings)
 
 
 @router.get("", summary="Read the shop profile")
