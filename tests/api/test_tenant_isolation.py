@@ -123,6 +123,7 @@ PAGE_VIEW = {"page": "/p/P-1001", "title": "纯棉短袖T恤", "product_id": "P-
 ROUTING = {"overflow_team_id": None, "level_rules": {"aftersale": {"order": ["senior"]}}}
 CASE = {"type": "complaint", "title": "客服回复太慢"}
 CASE_SETTINGS = {"limits": {"junior": {"coupon": 3000}}}
+DRAFT_REPLY = {"text": "这都不懂吗？点立即购买就行", "context": "请问怎么下单"}
 
 ROUTES: dict[tuple[str, str], Walk] = {
     ("GET", "/api/v1/products"): Walk("list", "read"),
@@ -255,6 +256,9 @@ ROUTES: dict[tuple[str, str], Walk] = {
     ),
     ("GET", "/api/v1/shop/case-settings"): Walk("list", "read"),
     ("PATCH", "/api/v1/shop/case-settings"): Walk("write", "owner", CASE_SETTINGS),
+    ("POST", "/api/v1/quality/check"): Walk("write", "handle", DRAFT_REPLY),
+    ("GET", "/api/v1/shop/quality"): Walk("list", "read"),
+    ("PATCH", "/api/v1/shop/quality"): Walk("write", "owner", {"blocking": ["contempt"]}),
 }
 
 # Path parameter → the kind of acme's row it names in the walk.
@@ -486,6 +490,7 @@ async def acme(client, owen, alice, sessionmaker, settings) -> dict[str, Any]:
         )
     )
     await _ok(await api.put("/api/v1/shop/routing", json={"overflow_team_id": team["id"]}))
+    await _ok(await api.patch("/api/v1/shop/quality", json={"blocking": ["over_promise"]}))
     conversation_id, upload_id = await _seed_conversation(client, owen)
     webhook_id, delivery_id = await _seed_api_channel(client, key["key"], owen)
     ids = {
