@@ -193,6 +193,11 @@ KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
                 "Rephrase it first."
             ),
         ),
+        (r"^\w+ must be text$", N_("Enter text.")),
+        (
+            r"^(blocking must be a list of finding codes|unknown finding code )",
+            N_("Choose findings from the list offered."),
+        ),
         (r"^.+ is not a detail to check", N_("Choose from the details offered.")),
         (
             r"^each check is true \(confirmed\) or false \(not yet\)$",
