@@ -72,8 +72,10 @@ async def do_update_quality_settings(
 
 
 def blocking_codes(session: Session, shop_id: int) -> frozenset[str]:
-    """The codes a shop blocks (one small read, done only for a reply with findings)."""
-    stored = session.scalar(select(Shop.quality_settings).where(Shop.id == shop_id))
+    """The codes a shop blocks (one small read, done only for a reply with findings; on
+    the connection, as the send path's other statements, so nothing is flushed for it)."""
+    statement = select(Shop.quality_settings).where(Shop.id == shop_id)
+    stored = session.connection().execute(statement).scalar()
     return frozenset(quality_settings(stored)["blocking"])
 
 
