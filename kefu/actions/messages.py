@@ -25,6 +25,7 @@ from kefu.actions.conversations import (
     read_visitor_streams,
 )
 from kefu.actions.invitations import note_conversion, read_open_acceptances
+from kefu.actions.quality import reply_findings
 from kefu.errors import Conflict, Invalid
 from kefu.knowledge.bot import bot_may_look
 from kefu.models import Conversation, ConversationStatus, Message, MessageKind, SenderKind
@@ -175,16 +176,21 @@ def send_message(
         if stored is not None:
             return _same_message(stored, conversation.id, sender)
         raise Conflict("this conversation is closed; start a new one")
+    text = message_body(body, kind, payload)
     values = {
         "shop_id": actor.shop_id,
         "conversation_id": conversation.id,
         "sender_kind": sender[0],
         "sender_id": sender[1],
         "kind": kind,
-        "body": message_body(body, kind, payload),
+        "body": text,
         "payload": payload,
         "client_id": cid,
         "created_at": utcnow(),
+        # an agent's text reply is inspected (and may be refused) before it is stored
+        "findings": reply_findings(session, actor.shop_id, text)
+        if kind is MessageKind.TEXT and sender[0] is SenderKind.AGENT
+        else None,
     }
     message = insert_message(session, values)
     if message is None:  # sent before (a retry), or a concurrent retry won the race

@@ -77,9 +77,11 @@ def _announce(session: AsyncSession, actor: Actor, what: str) -> None:
     )
 
 
-async def _update_shop(
+async def update_shop(
     session: AsyncSession, actor: Actor, action: str, what: str, values: dict[str, Any]
 ) -> Shop:
+    """Set ``values`` on the actor's shop (owners), audited as ``action`` and announced as
+    ``shop.settings_changed`` with ``changed=what`` when anything changed."""
     shop = await _own_shop(session, actor)
     before = snapshot(shop)
     for key, value in values.items():
@@ -97,7 +99,7 @@ async def do_update_shop_profile(session: AsyncSession, actor: Actor, **fields: 
     check_known(fields, PROFILE_FIELDS)
     actor.require(Permission.MANAGE_SHOP)
     values = {key: PROFILE_FIELDS[key](value) for key, value in fields.items()}
-    return await _update_shop(session, actor, "shop.update", "profile", values)
+    return await update_shop(session, actor, "shop.update", "profile", values)
 
 
 async def do_set_business_hours(session: AsyncSession, actor: Actor, hours: dict[str, Any]) -> Shop:
@@ -108,7 +110,7 @@ async def do_set_business_hours(session: AsyncSession, actor: Actor, hours: dict
     except HoursError as exc:
         field = f"hours.{exc.day}" if exc.day else "hours"
         raise Invalid(str(exc), field=field) from exc
-    return await _update_shop(
+    return await update_shop(
         session, actor, "shop.set_business_hours", "business_hours", {"business_hours": clean}
     )
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     CheckConstraint,
     ForeignKey,
@@ -174,6 +175,9 @@ class Message(IdMixin, ShopOwned, Base):
     payload: Mapped[dict[str, Any] | None]
     client_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Quality findings (codes) of an agent's text reply, recorded as it is sent: [] for a
+    # good reply, None for what is not inspected (shoppers, notes, cards, older rows).
+    findings: Mapped[list[Any] | None] = mapped_column(JSON(none_as_null=True))
 
 
 class StreamEvent(ShopOwned, Base):

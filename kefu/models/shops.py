@@ -46,6 +46,9 @@ class Shop(IdMixin, TimestampMixin, Base):
     crm_settings: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     # The FAQ bot: when it answers and which intents it leaves to people (kefu.knowledge.bot).
     bot_settings: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+    # Quality inspection of agent replies: {"blocking": [finding codes]} — a reply with a
+    # blocking finding is refused (see kefu.actions.quality); absent keys take defaults.
+    quality_settings: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
 
 
 class Holiday(IdMixin, ShopOwned, Base):

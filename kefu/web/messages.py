@@ -192,6 +192,19 @@ KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             N_("This message id (client_id) was already used for another message."),
         ),
         (r"^the message is empty$", N_("The message is empty.")),
+        (
+            r"^this shop blocks replies with (?P<code>\w+) \((?P<zh>\S+) / (?P<en>[^)]+)\): "
+            r"(?P<words>.+); rephrase it first$",
+            N_(
+                "This shop does not allow %(en)s (%(zh)s, %(code)s) in replies: %(words)s. "
+                "Rephrase it first."
+            ),
+        ),
+        (r"^\w+ must be text$", N_("Enter text.")),
+        (
+            r"^(blocking must be a list of finding codes|unknown finding code )",
+            N_("Choose findings from the list offered."),
+        ),
         (r"^.+ is not a detail to check", N_("Choose from the details offered.")),
         (
             r"^each check is true \(confirmed\) or false \(not yet\)$",

@@ -143,6 +143,7 @@ CAMPAIGN = {
     "variants": [{"text": "亲爱的{客户昵称}，新品到店啦"}],
 }
 FAQ = {"question": "什么时候发货", "similar": ["多久发货"], "answer": "亲，48小时内发货～"}
+DRAFT_REPLY = {"text": "这都不懂吗？点立即购买就行", "context": "请问怎么下单"}
 
 ROUTES: dict[tuple[str, str], Walk] = {
     ("GET", "/api/v1/products"): Walk("list", "read"),
@@ -311,6 +312,9 @@ ROUTES: dict[tuple[str, str], Walk] = {
     ("PATCH", "/api/v1/shop/bot"): Walk("write", "owner", {"mode": "always"}),
     ("GET", "/api/v1/bot/report"): Walk("list", "read"),
     ("GET", "/api/v1/conversations/{conversation_id}/suggestions"): Walk("by_id", "read"),
+    ("POST", "/api/v1/quality/check"): Walk("write", "handle", DRAFT_REPLY),
+    ("GET", "/api/v1/shop/quality"): Walk("list", "read"),
+    ("PATCH", "/api/v1/shop/quality"): Walk("write", "owner", {"blocking": ["contempt"]}),
 }
 
 # Path parameter → the kind of acme's row it names in the walk.
@@ -549,6 +553,7 @@ async def acme(client, owen, alice, sessionmaker, settings) -> dict[str, Any]:
         )
     )
     await _ok(await api.put("/api/v1/shop/routing", json={"overflow_team_id": team["id"]}))
+    await _ok(await api.patch("/api/v1/shop/quality", json={"blocking": ["over_promise"]}))
     conversation_id, upload_id = await _seed_conversation(client, owen)
     webhook_id, delivery_id = await _seed_api_channel(client, key["key"], owen)
     ids = {

@@ -26,7 +26,8 @@ PAGES = ROOT / "kefu" / "web" / "pages"
 # API modules the workspace script calls: it shows their refusals in the page, asking for
 # the user's language with Accept-Language.
 SCRIPT_APIS = tuple(
-    ROOT / "kefu" / "web" / "api" / "v1" / f for f in ("workspace.py", "conversations.py")
+    ROOT / "kefu" / "web" / "api" / "v1" / f
+    for f in ("workspace.py", "conversations.py", "quality.py")
 )
 # Code the walk follows: where refusals are raised (web code translates its own).
 FOLLOWED = ("kefu.actions", "kefu.queries", "kefu.lib", "kefu.access", "kefu.errors")

@@ -14,6 +14,7 @@ OWNER_ONLY = (
     "/settings/shop",
     "/settings/hours",
     "/settings/widget",
+    "/settings/quality",
     "/settings/api-keys",
     "/settings/webhooks",
     "/settings/audit",

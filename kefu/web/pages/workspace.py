@@ -66,6 +66,10 @@ def _strings() -> dict[str, str]:
         "verify_spec": _("Model / size confirmed"),
         "verify_save": _("Record check"),
         "orders_title": _("Orders"),
+        "quality_warn": _("This reply may upset the customer"),
+        "quality_blocked": _("This shop does not allow sending this reply"),
+        "rewrite": _("Suggested rewrite"),
+        "use_rewrite": _("Use rewrite"),
     }
 
 

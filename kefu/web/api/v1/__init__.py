@@ -17,6 +17,7 @@ from kefu.web.api.v1 import (
     me,
     orders,
     products,
+    quality,
     rfm,
     routing,
     shipments,
@@ -56,5 +57,6 @@ for module in (
     campaigns,
     knowledge,
     bot,
+    quality,
 ):
     api_router.include_router(module.router)

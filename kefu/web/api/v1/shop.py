@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor
 from kefu.actions.cases import do_update_case_settings
+from kefu.actions.quality import do_update_quality_settings, quality_settings
 from kefu.actions.shops import (
     do_add_holiday,
     do_remove_holiday,
@@ -176,15 +178,51 @@ async def read_case_settings(session: SessionDep, actor: ActorDep) -> CaseSettin
     return CaseSettingsOut(**case_settings(shop.case_settings))
 
 
+async def _patched(
+    change: Callable[..., Awaitable[dict[str, Any]]],
+    body: ApiModel,
+    session: AsyncSession,
+    actor: Actor,
+) -> dict[str, Any]:
+    """Apply the fields a PATCH sent with the action ``change`` and commit; returns the
+    complete settings."""
+    fields = body.model_dump(exclude_unset=True, exclude_none=True)
+    settings = await change(session, actor, **fields)
+    await session.commit()
+    return settings
+
+
 @router.patch("/case-settings", summary="Change custom-field schemas or compensation limits")
 async def update_case_settings(
     body: CaseSettingsPatch, session: SessionDep, actor: ActorDep
 ) -> CaseSettingsOut:
-    settings = await do_update_case_settings(
-        session, actor, **body.model_dump(exclude_unset=True, exclude_none=True)
+    return CaseSettingsOut(**await _patched(do_update_case_settings, body, session, actor))
+
+
+class QualitySettingsOut(ApiModel):
+    blocking: list[str] = Field(
+        description="Finding codes that stop an agent's reply from being sent (422); "
+        "other findings only warn. Default: none"
     )
-    await session.commit()
-    return CaseSettingsOut(**settings)
+
+
+class QualitySettingsPatch(ApiModel):
+    """Only the fields sent are changed."""
+
+    blocking: list[str] | None = Field(None, examples=[["contempt", "quarrel"]])
+
+
+@router.get("/quality", summary="Read which quality findings block sending a reply")
+async def read_quality_settings(session: SessionDep, actor: ActorDep) -> QualitySettingsOut:
+    stored = (await get_shop(session, actor)).quality_settings
+    return QualitySettingsOut(**quality_settings(stored))
+
+
+@router.patch("/quality", summary="Choose which quality findings block sending a reply")
+async def update_quality_settings(
+    body: QualitySettingsPatch, session: SessionDep, actor: ActorDep
+) -> QualitySettingsOut:
+    return QualitySettingsOut(**await _patched(do_update_quality_settings, body, session, actor))
 
 
 @router.get("", summary="Read the shop profile")

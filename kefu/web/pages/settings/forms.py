@@ -22,6 +22,7 @@ SECTIONS: tuple[tuple[str, str, str, Permission], ...] = (
     ("/settings/shop", "store", N_("Shop profile"), Permission.MANAGE_SHOP),
     ("/settings/hours", "clock", N_("Business hours"), Permission.MANAGE_SHOP),
     ("/settings/widget", "headset", N_("Chat widget"), Permission.MANAGE_SHOP),
+    ("/settings/quality", "check", N_("Reply quality"), Permission.MANAGE_SHOP),
     ("/settings/agents", "agent", N_("Agents"), Permission.MANAGE_AGENTS),
     ("/settings/teams", "team", N_("Teams"), Permission.MANAGE_AGENTS),
     ("/settings/api-keys", "key", N_("API keys"), Permission.MANAGE_API_KEYS),

@@ -134,6 +134,7 @@
     state.current = item ? item.conversation : await api("GET", `/api/v1/conversations/${id}`);
     state.messages = new Map();
     state.cursor = null;
+    showCheck(null, "");
     $("ws-placeholder").hidden = true;
     $("ws-chat").hidden = false;
     $("ws-title").textContent = item ? item.name : `#${id}`;
@@ -411,6 +412,98 @@
     input.selectionStart = input.selectionEnd = before.length + text.length;
     $("ws-phrases").hidden = true;
     input.focus();
+    scheduleCheck();
+  }
+
+  // ---- the reply check while the agent types ------------------------------------------
+  // A debounced POST /api/v1/quality/check: flagged words marked in a copy of the draft,
+  // each finding with its reason and tip, the rewrite with a one-click "use rewrite"; a
+  // code the shop blocks disables Send with the reason. Everything is put in as text.
+  const chinese = document.documentElement.lang.startsWith("zh");
+  const quality = { timer: null, request: 0, checked: null, blocked: null };
+
+  function scheduleCheck() {
+    clearTimeout(quality.timer);
+    quality.timer = setTimeout(checkDraft, 400);
+  }
+
+  function lastShopperMessage() {
+    let last = null;
+    for (const m of state.messages.values()) {
+      if (m.sender_kind === "visitor" && m.kind === "text" && (!last || m.id > last.id)) last = m;
+    }
+    return last ? last.body : null;
+  }
+
+  async function checkDraft() {
+    clearTimeout(quality.timer);
+    const mine = ++quality.request;  // a slower answer to an older draft must not win
+    const text = $("ws-input").value;
+    if (!text.trim() || $("ws-note").checked || !state.current) { showCheck(null, text); return; }
+    let result = null;
+    try {
+      result = await api("POST", "/api/v1/quality/check", { text, context: lastShopperMessage() });
+    } catch { /* the check is advice; the server still refuses a blocked reply */ }
+    if (mine === quality.request) showCheck(result, text);
+  }
+
+  function markedDraft(text, findings) {
+    // Offsets count Unicode code points, as Python does; Array.from splits the same way.
+    const chars = Array.from(text);
+    const spans = findings.flatMap((f) => f.spans).sort((a, b) => a.start - b.start || b.end - a.end);
+    const marked = el("p", "ws-quality-marked");
+    let at = 0;
+    for (const span of spans) {
+      if (span.start < at) continue;
+      marked.append(document.createTextNode(chars.slice(at, span.start).join("")), el("mark", "", chars.slice(span.start, span.end).join("")));
+      at = span.end;
+    }
+    marked.append(document.createTextNode(chars.slice(at).join("")));
+    return marked;
+  }
+
+  function showCheck(result, text) {
+    const box = $("ws-quality");
+    const sendButton = $("ws-send");
+    quality.checked = text;
+    quality.blocked = null;
+    sendButton.disabled = false;
+    sendButton.removeAttribute("title");
+    box.replaceChildren();
+    if (!result || !result.findings.length) { box.hidden = true; return; }
+    box.classList.toggle("blocked", result.blocked);
+    box.append(el("div", "ws-quality-head", result.blocked ? T.quality_blocked : T.quality_warn), markedDraft(text, result.findings));
+    const list = el("ul", "ws-quality-list");
+    for (const f of result.findings) {
+      const row = el("li", "ws-finding");
+      row.dataset.code = f.code;
+      row.append(
+        el("span", `badge badge-${f.blocking ? "red" : "amber"}`, chinese ? f.label_zh : f.label_en),
+        el("span", "ws-finding-why", chinese ? f.why_zh : f.why_en),
+        el("span", "ws-finding-tip", chinese ? f.tip_zh : f.tip_en),
+      );
+      list.append(row);
+    }
+    box.append(list);
+    if (result.rewrite) {
+      const rewrite = el("div", "ws-rewrite");
+      const use = el("button", "btn btn-sm", T.use_rewrite);
+      use.type = "button";
+      use.addEventListener("click", () => {
+        $("ws-input").value = result.rewrite;
+        $("ws-input").focus();
+        checkDraft();
+      });
+      rewrite.append(el("span", "ws-rewrite-label", T.rewrite), el("span", "ws-rewrite-text", result.rewrite), use);
+      box.append(rewrite);
+    }
+    if (result.blocked) {
+      const codes = result.findings.filter((f) => f.blocking).map((f) => (chinese ? f.label_zh : f.label_en));
+      quality.blocked = `${T.quality_blocked}: ${codes.join(", ")}`;
+      sendButton.disabled = true;
+      sendButton.title = quality.blocked;
+    }
+    box.hidden = false;
   }
 
   // ---- customer panel -----------------------------------------------------------------
@@ -626,15 +719,18 @@
     }
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); $("ws-composer").requestSubmit(); }
   });
-  $("ws-input").addEventListener("input", () => { state.phraseIndex = 0; updatePhrases(); sendTyping(); });
-  $("ws-note").addEventListener("change", () => $("ws-composer").classList.toggle("noting", $("ws-note").checked));
-  $("ws-composer").addEventListener("submit", (e) => {
+  $("ws-input").addEventListener("input", () => { state.phraseIndex = 0; updatePhrases(); sendTyping(); scheduleCheck(); });
+  $("ws-note").addEventListener("change", () => { $("ws-composer").classList.toggle("noting", $("ws-note").checked); checkDraft(); });
+  $("ws-composer").addEventListener("submit", async (e) => {
     e.preventDefault();
     const body = $("ws-input").value.trim();
     if (!body) return;
+    if (quality.checked !== $("ws-input").value) await checkDraft();  // typed and sent at once
+    if (quality.blocked) { showProblem(quality.blocked); return; }
     send(body, $("ws-note").checked ? "note" : "text", null);
     $("ws-input").value = "";
     $("ws-phrases").hidden = true;
+    showCheck(null, "");
   });
   for (const tab of document.querySelectorAll("[data-view]")) {
     tab.addEventListener("click", () => {
