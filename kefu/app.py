@@ -22,6 +22,7 @@ from kefu.settings import Settings
 from kefu.web.api.v1 import api_router
 from kefu.web.cors import WidgetCORS
 from kefu.web.errors import install_error_handlers
+from kefu.web.health import router as health_router
 from kefu.web.pages import install_pages
 from kefu.web.ratelimits import WidgetLimits
 from kefu.worker import Worker
@@ -99,5 +100,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_widget(app)
     app.include_router(api_router, prefix="/api/v1")
     app.include_router(ws_router)
+    app.include_router(health_router)
     install_pages(app, settings)
     return app
