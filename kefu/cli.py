@@ -73,6 +73,7 @@ def run_server(settings: Settings) -> None:
     import uvicorn
 
     from kefu.app import create_app
+    from kefu.logs import configure_logging
     from kefu.schema import upgrade
     from kefu.settings import InsecureSettingsError
 
@@ -80,6 +81,7 @@ def run_server(settings: Settings) -> None:
         settings.check_secure()
     except InsecureSettingsError as exc:
         fail(str(exc))
+    configure_logging(settings.log_level, settings.log_format)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.effective_database_url)
     uvicorn.run(
@@ -87,6 +89,10 @@ def run_server(settings: Settings) -> None:
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
+        # Ours (kefu.logs) instead of uvicorn's: request ids, masking, JSON; and our
+        # access line (kefu.web.observe) leaves query strings, which carry tokens, out.
+        log_config=None,
+        access_log=False,
         # Chat frames are small: permessage-deflate saves little on them but costs zlib
         # state on every socket (measured by `kefu bench idle`: ~45 KiB each) and CPU on
         # every frame.
@@ -107,14 +113,12 @@ def serve(
 def worker() -> None:
     """Run the background worker (webhook deliveries, cleanups) as its own process until
     stopped; migrates the database first."""
-    import logging
-
+    from kefu.logs import configure_logging
     from kefu.schema import upgrade
     from kefu.worker import run_until_stopped
 
     settings = load_settings()
-    level = getattr(logging, settings.log_level.upper(), logging.INFO)
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level, settings.log_format)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.effective_database_url)
     asyncio.run(run_until_stopped(settings))

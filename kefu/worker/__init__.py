@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kefu.actions.conversations import do_wake_snoozed
 from kefu.lib.signing import SIGNATURE_HEADER, sign
+from kefu.metrics import JOB_ATTEMPTS
 from kefu.models.base import utcnow
 from kefu.models.webhooks import DeliveryState, WebhookDelivery, WebhookEndpoint
 from kefu.settings import Settings
@@ -179,6 +180,8 @@ class Worker:
             wait = self.settings.webhook_retry_base_seconds * 2 ** (delivery.attempts - 1)
             delivery.state = DeliveryState.QUEUED
             delivery.next_attempt_at = utcnow() + timedelta(seconds=wait)
+        outcome = "retry" if delivery.state == DeliveryState.QUEUED else delivery.state.value
+        JOB_ATTEMPTS.labels("webhook_delivery", outcome).inc()
 
     async def wake_snoozed(self) -> int:
         """Conversations whose snooze time has come are open again (at every poll)."""
