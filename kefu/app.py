@@ -29,6 +29,7 @@ from kefu.web.metrics import router as metrics_router
 from kefu.web.observe import Observe
 from kefu.web.pages import install_pages
 from kefu.web.ratelimits import WidgetLimits
+from kefu.web.security import SecurityHeaders
 from kefu.worker import Worker
 
 API_DESCRIPTION = """Kefu's REST API. Authenticate with an API key
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.widget_limits = WidgetLimits.from_settings(settings)
     install_error_handlers(app)
     app.add_middleware(WidgetCORS)
+    app.add_middleware(SecurityHeaders, https=settings.secure_cookies)
     app.add_middleware(Observe)  # added last: outermost, so it sees every response
     install_widget(app)
     app.include_router(api_router, prefix="/api/v1")
