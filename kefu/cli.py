@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -188,6 +189,43 @@ def createadmin(
     except DomainError as exc:
         fail(exc.message)
     typer.echo(f"owner {email} can now log in to shop {shop}")
+
+
+@app.command()
+def backup(file: Path = typer.Argument(..., help="The archive to write (.tar.gz).")) -> None:
+    """Back up the database and the uploads into one archive, while the server runs."""
+    from kefu.backup import BackupError, create_backup
+
+    settings = load_settings()
+    try:
+        manifest = create_backup(settings, file)
+    except BackupError as exc:
+        fail(str(exc))
+    typer.echo(
+        f"backed up the {manifest.database} database (migration {manifest.revision}) "
+        f"and {manifest.uploads} uploaded files to {file}"
+    )
+
+
+@app.command()
+def restore(
+    file: Path = typer.Argument(..., help="An archive written by kefu backup."),
+    force: bool = typer.Option(False, "--force", help="Replace a database that holds data."),
+) -> None:
+    """Restore a backup into the configured database and data directory (stop the servers
+    and workers first), then migrate it to this version."""
+    from kefu.backup import BackupError, restore_backup
+
+    settings = load_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        manifest = restore_backup(settings, file, force=force)
+    except BackupError as exc:
+        fail(str(exc))
+    typer.echo(
+        f"restored the backup of {manifest.created_at} ({manifest.uploads} uploaded files); "
+        "the database is up to date"
+    )
 
 
 app.command("import")(cli_data.import_command)
