@@ -26,6 +26,8 @@ VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 # Probes and scrapes come every few seconds; their lines would drown the rest at INFO.
 QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 UNMATCHED = "unmatched"  # the route label of a 404: raw paths would grow without bound
+# Any other method a client makes up is counted as "other", for the same reason.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 def request_id_of(scope: Scope) -> str:
@@ -86,7 +88,8 @@ class Observe:
 
     @staticmethod
     def _record(scope: Scope, status: int, seconds: float) -> None:
-        route, method, path = route_of(scope), scope["method"], scope["path"]
+        route, path = route_of(scope), scope["path"]
+        method = scope["method"] if scope["method"] in METHODS else "other"
         HTTP_REQUESTS.labels(route, method, str(status)).inc()
         HTTP_SECONDS.labels(route, method).observe(seconds)
         level = logging.DEBUG if path in QUIET_PATHS else logging.INFO

@@ -8,7 +8,8 @@ evaluates its attribute expressions with ``Function``, hence ``'unsafe-eval'``; 
 
 The demo storefront stands in for a shop's own site, which has inline scripts and
 styles of its own: it gets a policy that allows them and nothing from elsewhere.
-``widget.js`` itself runs under the shop's policy, not ours; it is served with the right
+The interactive API docs (``/api/v1/docs``) load Swagger UI from its CDN as FastAPI
+serves it. ``widget.js`` itself runs under the shop's policy, not ours; it is served with the right
 JavaScript type, so ``nosniff`` does not stop it."""
 
 from __future__ import annotations
@@ -17,13 +18,13 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
-def policy(script_src: str) -> str:
+def policy(script_src: str, *, style_src: str = "'self' 'unsafe-inline'", img_src: str = "") -> str:
     return "; ".join(
         (
             "default-src 'self'",
             f"script-src {script_src}",
-            "style-src 'self' 'unsafe-inline'",
-            "img-src 'self' data: blob:",
+            f"style-src {style_src}",
+            f"img-src 'self' data: blob:{img_src}",
             "connect-src 'self'",
             "font-src 'self'",
             "object-src 'none'",
@@ -37,6 +38,14 @@ def policy(script_src: str) -> str:
 PAGE_POLICY = policy("'self' 'unsafe-eval'")
 STOREFRONT_POLICY = policy("'self' 'unsafe-inline'")
 STOREFRONT_PREFIX = "/demo/store"
+# FastAPI's interactive API docs: Swagger UI from its CDN, started by an inline script.
+SWAGGER_CDN = "https://cdn.jsdelivr.net"
+API_DOCS_POLICY = policy(
+    f"'self' 'unsafe-inline' {SWAGGER_CDN}",
+    style_src=f"'self' 'unsafe-inline' {SWAGGER_CDN}",
+    img_src=" https://fastapi.tiangolo.com",
+)
+API_DOCS_PATH = "/api/v1/docs"
 HSTS = "max-age=31536000"
 
 COMMON = {
@@ -44,6 +53,14 @@ COMMON = {
     "referrer-policy": "strict-origin-when-cross-origin",
     "x-frame-options": "DENY",
 }
+
+
+def policy_for(path: str) -> str:
+    if path.startswith(STOREFRONT_PREFIX):
+        return STOREFRONT_POLICY
+    if path == API_DOCS_PATH:
+        return API_DOCS_POLICY
+    return PAGE_POLICY
 
 
 class SecurityHeaders:
@@ -55,7 +72,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        csp = STOREFRONT_POLICY if scope["path"].startswith(STOREFRONT_PREFIX) else PAGE_POLICY
+        csp = policy_for(scope["path"])
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

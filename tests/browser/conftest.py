@@ -29,7 +29,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 ROOT = Path(__file__).resolve().parents[2]
-STARTUP_SECONDS = 30
+STARTUP_SECONDS = 120  # a safety net: importing the app takes ~25 s on a loaded 2-core CI box
 CLOSE_SECONDS = 30
 
 pytestmark = pytest.mark.browser

@@ -35,6 +35,7 @@ async def test_requests_are_counted_by_route_template_not_by_path(client, alice)
         answer = await client.as_(alice).get(f"/api/v1/conversations/{conversation_id}")
         assert answer.status_code == 404
     await client.get("/no/such/page/13812345678")
+    await client.request("BREW", "/api/v1/conversations")
 
     families = await scrape(client)
     counted = {
@@ -45,6 +46,8 @@ async def test_requests_are_counted_by_route_template_not_by_path(client, alice)
     assert counted[(route, "404")] == before + 2
     assert ("unmatched", "404") in counted
     assert not any("9991" in route or "1381234" in route for route, _ in counted)
+    methods = {s.labels["method"] for s in families["kefu_http_requests"]}
+    assert "BREW" not in methods and "other" in methods
     latency = families["kefu_http_request_duration_seconds"]
     buckets = [s for s in latency if s.labels["route"] == route]
     assert buckets, "latency histogram of the route"

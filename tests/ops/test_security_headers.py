@@ -46,6 +46,13 @@ async def test_the_demo_storefront_may_run_its_own_inline_script(app_with):
     assert policy["connect-src"] == "connect-src 'self'"
 
 
+async def test_the_interactive_api_docs_may_load_swagger_ui(client):
+    response = await client.get("/api/v1/docs")
+    assert response.status_code == 200
+    assert "https://cdn.jsdelivr.net" in directives(response)["script-src"]
+    assert "https://cdn.jsdelivr.net" not in directives(await client.get("/login"))["script-src"]
+
+
 async def test_hsts_when_served_over_https(app_with):
     app = app_with(secure_cookies=True)
     async with client_of(app) as http:
