@@ -13,9 +13,12 @@ import json
 import logging
 import re
 import sys
+from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
+
+from kefu.lib.masking import mask_email, mask_phone
 
 REQUEST_ID: ContextVar[str] = ContextVar("kefu_request_id", default="-")
 
@@ -24,17 +27,18 @@ QUIET_LOGGERS = ("sqlalchemy", "aiosqlite", "asyncpg", "websockets", "python_mul
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 
 # (pattern, replacement): keys and values of secrets, bearer credentials, our API keys,
-# Chinese mobile numbers (kept as 138****5678, the usual masking) and e-mail addresses.
+# Chinese mobile numbers and e-mail addresses (masked as the pages mask them for roles
+# that may not see them: 138****5678, z***@example.com).
 _SECRET_WORDS = r"password|passwd|secret|token|api[_-]?key|authorization|cookie|csrf[_-]?token"
-MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
+MASKS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
     (re.compile(r"(?i)\bbearer\s+[\w.~+/=-]+"), "Bearer [redacted]"),
     (re.compile(r"\bkefu_[A-Za-z0-9_-]{8,}"), "kefu_[redacted]"),
     (
         re.compile(rf"(?i)((?:{_SECRET_WORDS})[\"']?\s*[:=]\s*[\"']?)[^\s\"'&,;]+"),
         r"\1[redacted]",
     ),
-    (re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)"), r"\1****\2"),
-    (re.compile(r"\b([\w.+-])[\w.+-]*@([\w-]+\.[\w.-]+)"), r"\1***@\2"),
+    (re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)"), lambda found: str(mask_phone(found[0]))),
+    (re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+"), lambda found: str(mask_email(found[0]))),
 )
 
 
