@@ -5,7 +5,10 @@ Redis that does not answer."""
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
+
+import pytest
 
 from kefu.health import schema_head
 from kefu.schema import upgrade
@@ -13,6 +16,7 @@ from tests.ops.conftest import client_of
 
 UNREACHABLE_POSTGRES = "postgresql+asyncpg://kefu:secret@127.0.0.1:1/kefu"
 UNREACHABLE_REDIS = "redis://127.0.0.1:1/0"
+REDIS_URL = os.environ.get("KEFU_TEST_REDIS_URL", "")
 
 
 async def test_healthz_answers_without_the_database(app_with):
@@ -63,3 +67,11 @@ async def test_readyz_refuses_an_unreachable_redis(app_with):
         response = await http.get("/readyz")
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable", "reason": "redis unreachable"}
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="needs KEFU_TEST_REDIS_URL")
+async def test_readyz_is_ready_with_a_redis_that_answers(app_with):
+    app = app_with(redis_url=REDIS_URL)
+    async with client_of(app) as http:
+        response = await http.get("/readyz")
+    assert response.status_code == 200, response.text
