@@ -12,6 +12,7 @@ import json
 import logging
 import uuid
 
+import httpx
 import pytest
 
 from kefu.logs import JsonFormatter, TextFormatter, configure_logging, mask
@@ -122,3 +123,22 @@ def test_text_and_json_formatters_mask_what_they_write():
     assert TextFormatter().format(record).endswith("INFO kefu.test [req-1] phone 139****5678")
     line = json.loads(JsonFormatter().format(record))
     assert line["message"] == "phone 139****5678" and line["request_id"] == "req-1"
+
+
+async def test_an_unexpected_error_is_logged_with_its_request_id(app_with, caplog):
+    caplog.set_level(logging.INFO)
+    app = app_with()
+
+    async def broken() -> None:
+        raise RuntimeError("the printer is on fire")
+
+    app.add_api_route("/broken", broken)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://kefu.test") as http:
+        response = await http.get("/broken", headers={"X-Request-ID": "boom-1"})
+    assert response.status_code == 500
+    assert "printer" not in response.text
+    crash = next(r for r in caplog.records if r.getMessage().startswith("unhandled error"))
+    assert crash.request_id == "boom-1" and crash.exc_info
+    access = next(r for r in caplog.records if r.name == "kefu.access")
+    assert access.getMessage().startswith("GET /broken 500") and access.request_id == "boom-1"
