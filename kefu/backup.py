@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, text
+from sqlalchemy import Connection, MetaData, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -223,6 +223,28 @@ def database_has_data(url: str) -> bool:
     return _on_database(probe())
 
 
+def _drop_tables(url: str) -> None:
+    """Empty a PostgreSQL database before a forced restore: ``pg_restore --clean`` drops
+    only what the dump holds, and a table of a newer migration left behind would stop the
+    migration that creates it after an older backup is restored."""
+
+    async def drop() -> None:
+        engine = make_engine(url)
+        try:
+            async with engine.begin() as conn:
+                await conn.run_sync(_drop_all)
+        finally:
+            await engine.dispose()
+
+    _on_database(drop())
+
+
+def _drop_all(sync: Connection) -> None:
+    tables = MetaData()
+    tables.reflect(sync)
+    tables.drop_all(sync)
+
+
 def _restore_database(url: str, dump: Path) -> None:
     if is_sqlite(url):
         target = _sqlite_path(url)
@@ -263,11 +285,14 @@ def restore_backup(settings: Settings, archive: Path, *, force: bool = False) ->
         _check_restorable(manifest, url)
         if manifest.database == "postgresql":
             _tool("pg_restore")
-        if not force and database_has_data(url):
-            raise BackupError(
-                "the database already holds data; restore into an empty database, "
-                "or pass --force to replace everything in it"
-            )
+        if database_has_data(url):
+            if not force:
+                raise BackupError(
+                    "the database already holds data; restore into an empty database, "
+                    "or pass --force to replace everything in it"
+                )
+            if not is_sqlite(url):  # SQLite's backup API replaces the whole file anyway
+                _drop_tables(url)
         member = SQLITE_MEMBER if manifest.database == "sqlite" else POSTGRES_MEMBER
         tar.extractall(work, filter="data")
         _restore_database(url, Path(work) / member)

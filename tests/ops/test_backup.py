@@ -169,6 +169,8 @@ async def test_postgresql_round_trip(app, settings, tmp_path: Path):
         restored_dir = tmp_path / "restored"
         code, out = await kefu(env_of(url, restored_dir), "restore", str(archive))
         assert code == 0, out
+        code, out = await kefu(env_of(url, restored_dir), "restore", str(archive), "--force")
+        assert code == 0, out
         target = create_app_for(url, restored_dir)
         try:
             assert await contents(target) == (2, WORDS, 1)
