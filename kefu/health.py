@@ -10,11 +10,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from functools import cache
 
-from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
-
-from kefu.schema import alembic_config
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +20,13 @@ CHECK_SECONDS = 2.0
 
 @cache
 def schema_head() -> str | None:
-    """The newest migration this version of Kefu knows (read once per process)."""
+    """The newest migration this version of Kefu knows (read once per process). Alembic
+    is imported here, not with the app: it weighs ~10 MiB in every server process, and
+    `kefu serve` has it loaded already from migrating at start."""
+    from alembic.script import ScriptDirectory
+
+    from kefu.schema import alembic_config
+
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
