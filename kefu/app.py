@@ -11,8 +11,10 @@ from kefu import __version__
 from kefu.channels.web_widget import install_widget
 from kefu.db import make_engine, make_sessionmaker, make_sync_sqlite_engine, write_gate
 from kefu.eventbus import EventBus
-from kefu.events import Event
+from kefu.events import Event, MessageCreated
 from kefu.groupcommit import GroupCommit
+from kefu.logs import install_request_ids
+from kefu.metrics import MESSAGES
 from kefu.realtime.hub import Hub
 from kefu.realtime.presence import AgentLeases
 from kefu.realtime.pubsub import make_backend
@@ -22,8 +24,12 @@ from kefu.settings import Settings
 from kefu.web.api.v1 import api_router
 from kefu.web.cors import WidgetCORS
 from kefu.web.errors import install_error_handlers
+from kefu.web.health import router as health_router
+from kefu.web.metrics import router as metrics_router
+from kefu.web.observe import Observe
 from kefu.web.pages import install_pages
 from kefu.web.ratelimits import WidgetLimits
+from kefu.web.security import SecurityHeaders
 from kefu.worker import Worker
 
 API_DESCRIPTION = """Kefu's REST API. Authenticate with an API key
@@ -34,10 +40,16 @@ Lists use cursor pagination: pass `next_cursor` back as `cursor`. Every error ha
 language of `Accept-Language` (zh-CN or en) when the request sends one."""
 
 
+def count_message(event: Event) -> None:
+    """Count a stored chat message for /metrics, by who sent it."""
+    MESSAGES.labels(event.payload["message"]["sender_kind"]).inc()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app. The engine is created here and disposed when the app shuts down."""
     settings = settings or Settings()
     settings.check_secure()
+    install_request_ids()
     engine = make_engine(settings.effective_database_url)
     bus = EventBus()
     sessionmaker = make_sessionmaker(engine, bus=bus)
@@ -50,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             pubsub.publish({"shop": event.shop_id})
 
     bus.subscribe("*", ring)
+    bus.subscribe(MessageCreated.name, count_message)
     group_commit = GroupCommit(
         sessionmaker,
         sqlite_engine=make_sync_sqlite_engine(settings.effective_database_url),
@@ -96,8 +109,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.widget_limits = WidgetLimits.from_settings(settings)
     install_error_handlers(app)
     app.add_middleware(WidgetCORS)
+    app.add_middleware(SecurityHeaders, https=settings.secure_cookies)
+    app.add_middleware(Observe)  # added last: outermost, so it sees every response
     install_widget(app)
     app.include_router(api_router, prefix="/api/v1")
     app.include_router(ws_router)
+    app.include_router(health_router)
+    app.include_router(metrics_router)
     install_pages(app, settings)
     return app

@@ -39,6 +39,9 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """Create the async engine for ``url``, creating the SQLite directory if needed."""
     parsed = make_url(url)
+    # Statement parameters hold password hashes and phone numbers; an error's message
+    # (logged with its traceback) must not carry them.
+    kwargs.setdefault("hide_parameters", True)
     if is_sqlite(url):
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -64,7 +67,9 @@ def make_sync_sqlite_engine(url: str) -> Engine | None:
     parsed = make_url(url)
     if not is_sqlite(url) or not parsed.database or parsed.database == ":memory:":
         return None
-    engine = create_engine(parsed.set(drivername="sqlite+pysqlite"), pool_size=1)
+    engine = create_engine(
+        parsed.set(drivername="sqlite+pysqlite"), pool_size=1, hide_parameters=True
+    )
     event.listen(engine, "connect", _set_sqlite_pragmas)
     return engine
 

@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, sessionmaker
 
 from kefu.eventbus import EventBus, LoopBus
+from kefu.metrics import GROUP_COMMIT_BATCH
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +132,7 @@ class GroupCommit:
 
     async def _commit(self, batch: list[tuple[Unit, asyncio.Future[Any]]]) -> None:
         units = [unit for unit, _future in batch]
+        GROUP_COMMIT_BATCH.observe(len(units))
         try:
             outcomes = await self._run_batch(units)
         except Exception as exc:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -120,6 +120,16 @@ class Settings(BaseSettings):
         description="A socket its server has not vouched for this long counts as gone.",
     )
     log_level: str = Field("info", description="Log level: debug, info, warning or error.")
+    log_format: Literal["text", "json"] = Field(
+        "text", description="Log lines as text, or one JSON object per line (json)."
+    )
+    metrics_token: str = Field(
+        "",
+        description=(
+            "Bearer token a Prometheus scrape of /metrics must send; empty serves /metrics "
+            "only to clients on this machine that came through no proxy."
+        ),
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -128,7 +138,7 @@ class Settings(BaseSettings):
         the usual way container and systemd secrets are handed over."""
         if not isinstance(data, dict):
             return data
-        for name in ("secret_key", "database_url", "redis_url"):
+        for name in ("secret_key", "database_url", "redis_url", "metrics_token"):
             path = os.environ.get(f"KEFU_{name.upper()}_FILE")
             if path and name not in data:
                 try:

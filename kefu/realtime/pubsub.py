@@ -29,6 +29,10 @@ class Backend(Protocol):
         """Send a notice; never blocks and never raises (called right after a commit)."""
         ...
 
+    async def ping(self) -> None:
+        """Return when the backend can carry notices; raise when it cannot (readiness)."""
+        ...
+
     async def stop(self) -> None: ...
 
 
@@ -43,6 +47,9 @@ class MemoryBackend:
 
     def publish(self, notice: Notice) -> None:
         self._deliver(notice)
+
+    async def ping(self) -> None:
+        return None
 
     async def stop(self) -> None:
         return None
@@ -82,6 +89,9 @@ class RedisBackend:
         except Exception:
             # Not lost: pumps reread the replay log periodically.
             log.warning("could not publish a realtime notice to Redis", exc_info=True)
+
+    async def ping(self) -> None:
+        await self._redis.ping()
 
     async def _listen(self) -> None:
         while True:

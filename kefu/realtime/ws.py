@@ -35,6 +35,7 @@ from kefu.actions.messages import MessageToSend
 from kefu.errors import DomainError
 from kefu.events import SessionEnded, agent_stream, shop_stream, visitor_stream
 from kefu.groupcommit import GroupCommit
+from kefu.metrics import OPEN_WEBSOCKETS
 from kefu.models import MessageKind
 from kefu.models.base import MAX_ID
 from kefu.queries.auth import agent_actor, api_key_actor, login_from_token, visitor_actor
@@ -194,6 +195,7 @@ class SocketSession:
             await self.websocket.close(POLICY_VIOLATION)
             return
         connection = self.hub.open(self.actor.shop_id, self.streams, cursor)
+        OPEN_WEBSOCKETS.labels(self.actor.kind).inc()
         lease = await self.leases.opened(self.actor)
         # Welcome only once the socket is registered: a client that saw it counts as
         # connected for presence, and every event after the cursor reaches it.
@@ -210,6 +212,7 @@ class SocketSession:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             await self.hub.close(connection)
+            OPEN_WEBSOCKETS.labels(self.actor.kind).dec()
             await self.leases.closed(lease)
             self._presence(connected=False)
             with contextlib.suppress(Exception):

@@ -31,6 +31,7 @@ from kefu.actions.escalations import do_sweep_sla
 from kefu.crm.campaigns import send_due_messages
 from kefu.crm.shop_rfm import take_due_snapshots
 from kefu.lib.signing import SIGNATURE_HEADER, sign
+from kefu.metrics import JOB_ATTEMPTS
 from kefu.models.base import utcnow
 from kefu.models.webhooks import DeliveryState, WebhookDelivery, WebhookEndpoint
 from kefu.settings import Settings
@@ -184,6 +185,8 @@ class Worker:
             wait = self.settings.webhook_retry_base_seconds * 2 ** (delivery.attempts - 1)
             delivery.state = DeliveryState.QUEUED
             delivery.next_attempt_at = utcnow() + timedelta(seconds=wait)
+        outcome = "retry" if delivery.state == DeliveryState.QUEUED else delivery.state.value
+        JOB_ATTEMPTS.labels("webhook_delivery", outcome).inc()
 
     async def wake_snoozed(self) -> int:
         """Conversations whose snooze time has come are open again (at every poll)."""

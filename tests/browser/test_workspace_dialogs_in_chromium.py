@@ -14,6 +14,7 @@ import httpx
 import pytest
 from playwright.async_api import Browser, Page, expect
 
+from tests.browser.conftest import csp_violations
 from tests.browser.test_pages_in_chromium import sign_in
 from tests.browser.test_workspace_in_chromium import Shopper
 
@@ -60,6 +61,7 @@ async def open_workspace(
         timezone_id=ZONE,
         **options,
     )
+    refused = csp_violations(context)
     try:
         tab = await context.new_page()
         await sign_in(tab, persona.email, persona.password)
@@ -68,6 +70,7 @@ async def open_workspace(
         yield tab
     finally:
         await context.close()
+    assert refused == [], "the workspace broke our Content-Security-Policy"
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from kefu.models import (
     Shop,
     Visitor,
 )
-from tests.browser.conftest import CHROMIUM, served
+from tests.browser.conftest import CHROMIUM, csp_violations, served
 from tests.chat.wsclient import Socket
 from tests.factories import Persona, make_person, make_shop
 from tests.widget.conftest import ALWAYS_OPEN, png_bytes
@@ -127,9 +127,11 @@ async def shopper(chromium, widget_server) -> AsyncIterator[Page]:
     context = await chromium.new_context(
         base_url=widget_server, viewport={"width": 1366, "height": 860}, locale="zh-CN"
     )
+    refused = csp_violations(context)
     page = await context.new_page()
     yield page
     await context.close()
+    assert refused == [], "the storefront or the widget broke the Content-Security-Policy"
 
 
 def widget(page: Page):
