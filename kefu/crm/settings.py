@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
 from kefu.actions.base import record_audit
-from kefu.crm.rfm import Thresholds
+from kefu.crm.segments import Thresholds
 from kefu.errors import Invalid
 from kefu.queries.shops import get_shop
 

@@ -13,14 +13,13 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import polars as pl
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kefu.access import Actor, Permission
-from kefu.crm.rfm import LINE_SCHEMA, SEGMENTS, Segment, rfm_table
+from kefu.crm.segments import SEGMENTS, Segment
 from kefu.crm.settings import crm_settings, thresholds_of
 from kefu.errors import Invalid
 from kefu.lib.times import zone
@@ -28,6 +27,9 @@ from kefu.models import Customer, Order, OrderStatus, RfmSnapshot, Shop
 from kefu.queries.contact import mask_customers
 from kefu.queries.pagination import Page, paginate
 from kefu.queries.shops import get_shop
+
+if TYPE_CHECKING:
+    import polars as pl
 
 PAID = (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED)
 BY_SLUG: dict[str, Segment] = {segment.slug: segment for segment in SEGMENTS.values()}
@@ -49,6 +51,10 @@ def segment_slug(value: Any, field: str = "segment") -> str:
 async def order_lines(session: AsyncSession, shop: Shop, until: date) -> pl.DataFrame:
     """The shop's paid orders with a customer up to ``until`` (shop-local dates), as the
     order lines ``rfm_table`` reads: one line per order with the order's total."""
+    import polars as pl  # here, not at import: a server process rarely computes RFM
+
+    from kefu.crm.rfm import LINE_SCHEMA
+
     rows = await session.execute(
         select(Order.customer_id, Order.id, Order.paid_at, Order.placed_at, Order.total_cents)
         .where(Order.shop_id == shop.id, Order.customer_id.is_not(None))
@@ -67,6 +73,8 @@ async def order_lines(session: AsyncSession, shop: Shop, until: date) -> pl.Data
 
 async def compute_shop_rfm(session: AsyncSession, shop: Shop, day: date) -> pl.DataFrame:
     """``rfm_table`` of the shop on ``day``: customer ids as text, monetary in cents."""
+    from kefu.crm.rfm import rfm_table  # polars: see order_lines
+
     lines = await order_lines(session, shop, day)
     thresholds = thresholds_of(crm_settings(shop.crm_settings))
     return rfm_table(lines, scale=2, as_of=day, thresholds=thresholds)

@@ -9,7 +9,8 @@ from datetime import date
 import polars as pl
 import pytest
 
-from kefu.crm.rfm import LINE_SCHEMA, SEGMENTS, quintile_score, rfm_table, segment_of
+from kefu.crm.rfm import LINE_SCHEMA, quintile_score, rfm_table
+from kefu.crm.segments import SEGMENTS, segment_of
 
 
 def lines(rows: list[tuple[str, str, date, int]]) -> pl.DataFrame:
