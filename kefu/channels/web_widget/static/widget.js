@@ -390,9 +390,9 @@
     ui.status.className = "status " + (p.online ? "on" : "off");
     var chatting = state.conversation && state.conversation.status !== "closed";
     var offline = !p.online && !p.bot && !chatting;
-    ui.offline.hidden = !offline;
+    ui.offline.hidden = !offline && !(state.leaveMessage && !p.online);
     ui.composer.hidden = offline;
-    if (offline && !ui.offline.firstChild) buildOfflineForm();
+    if (!ui.offline.hidden && !ui.offline.firstChild) buildOfflineForm();
   }
 
   function buildOfflineForm() {
@@ -422,6 +422,7 @@
       setConversation(answer.conversation);
       addMessage(answer.message);
       ui.list.appendChild(notice(t("left", { t: duration(answer.reply_minutes) })));
+      state.leaveMessage = false;
       showPresence();
       connect();
     }, function (error) {
@@ -503,6 +504,7 @@
 
   // The bot handed over outside business hours: leave a message instead of waiting.
   function showOfflineForm() {
+    state.leaveMessage = true; // kept when presence is shown again (a profile reload)
     if (!ui.offline.firstChild) buildOfflineForm();
     ui.offline.hidden = false;
   }
