@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from kefu.understanding.jsonl import read_examples
@@ -129,6 +130,8 @@ def test_training_sets_aside_labels_cross_validation_contradicts(kefu_intent, tm
     code, out, err = kefu_intent("train", "--data", str(data), "--out", str(tmp_path / "m"))
     assert code == 0, err
     assert f"set aside {len(flipped)} examples" in out
+    meta = json.loads((tmp_path / "m" / "model.json").read_text(encoding="utf-8"))
+    assert 0.02 <= meta["temperature"] <= 2  # fitted to the cross-validated scores
 
 
 def test_small_sets_are_kept_whole(shop_examples):
