@@ -28,10 +28,8 @@ COMPLAINT = "aftersale.complaint"
 def cache_key() -> str:
     """Changes whenever the default model would come out different: the examples, the
     code that normalises and trains, or scikit-learn."""
-    import sklearn
-
-    digest = hashlib.sha256(sklearn.__version__.encode())
-    for path in (EXAMPLES, Path(model_module.__file__), HERE / "normalize.py"):
+    digest = hashlib.sha256(model_module.scikit_learn_version().encode())
+    for path in (EXAMPLES, Path(model_module.__file__), HERE / "linear.py", HERE / "normalize.py"):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 

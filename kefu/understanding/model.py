@@ -13,9 +13,10 @@ frequency, so a rare label is not drowned by a frequent one. Training is determi
 out-of-fold scores (the one that makes the given labels most likely), so it is roughly
 calibrated; small sets use ``TEMPERATURE``.
 
-A model lives in a directory: ``model.joblib`` (the fitted pipeline) and ``model.json``
-(format, labels, scikit-learn version). ``model.joblib`` is a pickle: load only models
-you built yourself."""
+A model lives in a directory: ``model.npz`` (vocabulary, idf and weights as plain arrays,
+no pickle) and ``model.json`` (format, labels, temperature, scikit-learn version it was
+trained with). Training uses scikit-learn; prediction only numpy (``linear``), so
+``kefu intent predict`` starts without importing scikit-learn."""
 
 from __future__ import annotations
 
@@ -28,9 +29,10 @@ from pathlib import Path
 import numpy as np
 
 from kefu.errors import Invalid
+from kefu.understanding.linear import ARRAYS, LinearText
 from kefu.understanding.normalize import normalize
 
-FORMAT = "kefu-intent/1"
+FORMAT = "kefu-intent/2"
 C = 0.5  # regularisation: a smaller C trusts single (possibly mislabelled) examples less
 TEMPERATURE = 0.2  # scales linear scores before the softmax, when it cannot be fitted
 TEMPERATURES = np.geomspace(0.02, 2.0, 41)  # the candidates fitted to out-of-fold scores
@@ -46,15 +48,20 @@ class Predictions:
 
 
 class IntentModel:
-    """A fitted pipeline and its labels; build with :meth:`train` or :meth:`load`."""
+    """A fitted classifier and its labels; build with :meth:`train` or :meth:`load`."""
 
-    def __init__(  # type: ignore[no-untyped-def]
-        self, pipeline, set_aside: int = 0, temperature: float = TEMPERATURE
+    def __init__(
+        self,
+        linear: LinearText,
+        labels: Sequence[str],
+        *,
+        set_aside: int = 0,
+        temperature: float = TEMPERATURE,
     ) -> None:
-        self.pipeline = pipeline
+        self.linear = linear
+        self.labels = [str(label) for label in labels]
         self.set_aside = set_aside  # training examples dropped as contradicted
         self.temperature = temperature
-        self.labels = [str(label) for label in pipeline.classes_]
 
     @classmethod
     def train(
@@ -71,18 +78,23 @@ class IntentModel:
         keep = np.ones(len(labels), dtype=bool)
         if scores is not None and not curated:
             keep = uncontradicted(scores, labels)
-        pipeline = _pipeline()
+        pipeline = new_pipeline()
         pipeline.fit(_subset(texts, keep), _subset(labels, keep))
         temperature = TEMPERATURE
         if scores is not None:
             temperature = fitted_temperature(scores[keep], _subset(labels, keep))
-        return cls(pipeline, set_aside=int((~keep).sum()), temperature=temperature)
+        return cls(
+            LinearText.from_pipeline(pipeline),
+            pipeline.classes_,
+            set_aside=int((~keep).sum()),
+            temperature=temperature,
+        )
 
     def predict(self, texts: Sequence[str]) -> Predictions:
         """Label and confidence for each text, vectorised as one batch."""
         if not texts:
             return Predictions([], [])
-        scores = _per_label(self.pipeline.decision_function(list(texts)))
+        scores = _per_label(self.linear.scores(texts))
         scaled = (scores - scores.max(axis=1, keepdims=True)) / self.temperature
         weights = np.exp(scaled)
         best = scores.argmax(axis=1)
@@ -90,17 +102,14 @@ class IntentModel:
         return Predictions([self.labels[i] for i in best], [round(float(c), 4) for c in confidence])
 
     def save(self, directory: Path) -> None:
-        """Write ``model.joblib`` and ``model.json`` into ``directory`` (created)."""
-        import joblib
-        import sklearn
-
+        """Write ``model.npz`` and ``model.json`` into ``directory`` (created)."""
         directory.mkdir(parents=True, exist_ok=True)
-        joblib.dump(self.pipeline, directory / "model.joblib")
+        self.linear.save(directory)
         meta = {
             "format": FORMAT,
             "labels": self.labels,
             "temperature": self.temperature,
-            "scikit_learn": sklearn.__version__,
+            "scikit_learn": scikit_learn_version(),
         }
         (directory / "model.json").write_text(
             json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
@@ -109,19 +118,19 @@ class IntentModel:
     @classmethod
     def load(cls, directory: Path) -> IntentModel:
         """The model saved in ``directory``; a clear refusal when it is not one."""
-        import joblib
-
         meta_path = directory / "model.json"
-        if not meta_path.is_file() or not (directory / "model.joblib").is_file():
-            raise Invalid(f"{directory} is not a model directory (no model.json/model.joblib)")
+        if not meta_path.is_file() or not (directory / ARRAYS).is_file():
+            raise Invalid(f"{directory} is not a model directory (no model.json/{ARRAYS})")
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise Invalid(f"cannot read {meta_path}: {exc}") from None
         if meta.get("format") != FORMAT:
-            raise Invalid(f"{directory} holds a model of format {meta.get('format')!r}")
+            raise Invalid(
+                f"{directory} holds a model of format {meta.get('format')!r}: train it again"
+            )
         temperature = float(meta.get("temperature", TEMPERATURE))
-        return cls(joblib.load(directory / "model.joblib"), temperature=temperature)
+        return cls(LinearText.load(directory), meta["labels"], temperature=temperature)
 
 
 def _per_label(scores) -> np.ndarray:  # type: ignore[no-untyped-def]
@@ -131,7 +140,14 @@ def _per_label(scores) -> np.ndarray:  # type: ignore[no-untyped-def]
     return np.column_stack([-scores, scores]) if scores.ndim == 1 else scores
 
 
-def _pipeline():  # type: ignore[no-untyped-def]
+def scikit_learn_version() -> str:
+    """Read from the installed package's metadata: importing scikit-learn takes seconds."""
+    from importlib.metadata import version
+
+    return version("scikit-learn")
+
+
+def new_pipeline():  # type: ignore[no-untyped-def]
     """An unfitted TF-IDF + linear SVM pipeline."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.pipeline import make_pipeline
@@ -160,7 +176,7 @@ def out_of_fold_scores(texts: Sequence[str], labels: Sequence[str]) -> np.ndarra
     folds = StratifiedKFold(FOLDS, shuffle=True, random_state=0)
     return _per_label(
         cross_val_predict(
-            _pipeline(), list(texts), list(labels), cv=folds, method="decision_function"
+            new_pipeline(), list(texts), list(labels), cv=folds, method="decision_function"
         )
     )
 
