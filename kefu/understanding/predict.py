@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from kefu.understanding.default import COMPLAINT
-from kefu.understanding.emotion import emotion_colour
+from kefu.understanding.emotion import emotion_colours
 from kefu.understanding.entities import extract_entities
 from kefu.understanding.model import IntentModel
 
@@ -21,11 +21,11 @@ def understand(
     complaints as serious."""
     texts = [row["text"] for row in rows]
     found = model.predict(texts)
+    emotions = emotion_colours(texts, [default and intent == COMPLAINT for intent in found.labels])
     answers = []
-    for row, text, intent, confidence in zip(
-        rows, texts, found.labels, found.confidences, strict=True
+    for row, text, intent, confidence, emotion in zip(
+        rows, texts, found.labels, found.confidences, emotions, strict=True
     ):
-        emotion = emotion_colour(text, complaint=default and intent == COMPLAINT)
         answers.append(
             row
             | {
