@@ -11,9 +11,14 @@ from kefu.understanding.emotion import emotion_colour
 from kefu.understanding.jsonl import read_examples
 from kefu.understanding.predict import understand
 
+HERE = Path(__file__).resolve().parent
 # Written apart from the lexicon: angry, impatient and calm messages (120).
-EMOTION_HELDOUT = Path(__file__).resolve().parent / "emotion_heldout_zh.jsonl"
-RED_RECALL_FLOOR = 0.88  # measured 0.967 (58 of 60)
+EMOTION_HELDOUT = HERE / "emotion_heldout_zh.jsonl"
+RED_RECALL_FLOOR = 0.93  # measured 1.0 (60 of 60; 58 with the lexicon alone)
+# Written after the classifier's examples and thresholds were frozen, in situations the
+# examples do not cover (flowers, glasses, fresh food, tickets, installation, customs…).
+EMOTION_BLIND = HERE / "emotion_blind_zh.jsonl"
+BLIND_RED_RECALL_FLOOR = 0.7  # measured 0.79 (19 of 24; 9 with the lexicon alone)
 
 RED = [
     "我要投诉你们",
@@ -46,6 +51,9 @@ GREEN = [
     "麻烦帮我查下物流",
     "质量还不错",
     "订单号2024031512315678",
+    "投诉渠道在哪 我先了解一下",
+    "我没想给差评 就是说一下",
+    "我想退款 不喜欢这个颜色",
 ]
 
 
@@ -68,16 +76,32 @@ def test_full_width_punctuation_counts_like_half_width():
     assert emotion_colour("怎么回事！！！") == "red"
 
 
-def test_held_out_angry_messages_are_red_and_calm_ones_are_not():
-    """As ``kefu intent predict`` colours them (default model: complaints are red too)."""
-    texts, colours = read_examples(EMOTION_HELDOUT, "text", "emotion")
+def predicted_pairs(path: Path) -> list[tuple[str, str]]:
+    """(wanted, found) colours of a labelled file as ``kefu intent predict`` colours them
+    (default model: complaints are red too)."""
+    texts, colours = read_examples(path, "text", "emotion")
     answers = understand([{"text": t} for t in texts], default_model(), default=True)
-    found = [answer["emotion"] for answer in answers]
-    pairs = list(zip(colours, found, strict=True))
-    red = [got for want, got in pairs if want == "red"]
-    calm = [got for want, got in pairs if want != "red"]
-    assert len(red) >= 60 and len(calm) >= 60
-    assert red.count("red") / len(red) >= RED_RECALL_FLOOR
-    assert calm.count("red") / len(calm) <= 0.05
-    yellow = [got for want, got in pairs if want == "yellow"]
-    assert yellow.count("yellow") / len(yellow) >= 0.85
+    return list(zip(colours, [answer["emotion"] for answer in answers], strict=True))
+
+
+def share(pairs: list[tuple[str, str]], wanted: set[str], found: str) -> float:
+    chosen = [got for want, got in pairs if want in wanted]
+    return chosen.count(found) / len(chosen)
+
+
+def test_held_out_angry_messages_are_red_and_calm_ones_are_not():
+    pairs = predicted_pairs(EMOTION_HELDOUT)
+    assert len(pairs) == 120
+    assert share(pairs, {"red"}, "red") >= RED_RECALL_FLOOR
+    assert share(pairs, {"yellow", "green"}, "red") <= 0.05  # measured 0
+    assert share(pairs, {"yellow"}, "yellow") >= 0.9  # measured 1.0
+
+
+def test_anger_in_new_situations_is_mostly_red_and_calm_is_never():
+    """Blind messages: anger without the lexicon's words (rhetorical questions, demands
+    for compensation, ruined occasions) is the classifier's to catch."""
+    pairs = predicted_pairs(EMOTION_BLIND)
+    assert len(pairs) == 60
+    assert share(pairs, {"red"}, "red") >= BLIND_RED_RECALL_FLOOR
+    assert share(pairs, {"yellow", "green"}, "red") <= 0.05  # measured 0 of 36
+    assert share(pairs, {"yellow"}, "yellow") >= 0.85  # measured 18 of 18
