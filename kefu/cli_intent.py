@@ -100,11 +100,15 @@ def build_default_command(
         None, "--out", metavar="DIR", help="Save here instead of the package's model cache."
     ),
 ) -> None:
-    """Train the default 31-code model from the shipped examples (deterministic)."""
-    from kefu.understanding.default import build_default
+    """Train the default 31-code model from the shipped examples (deterministic); without
+    DIR also the emotion classifier, so the first ``predict`` trains nothing."""
+    from kefu.understanding.default import EMOTIONS, build_default
 
     try:
         where = build_default(out)
+        emotion = None if out is not None else EMOTIONS.build()
     except OSError as exc:
         fail(f"cannot write the model: {exc.strerror}")
     typer.echo(f"default intent model saved to {where}")
+    if emotion is not None:
+        typer.echo(f"emotion classifier saved to {emotion}")

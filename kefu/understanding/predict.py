@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from kefu.understanding.default import COMPLAINT
-from kefu.understanding.emotion import emotion_colour
+from kefu.understanding.emotion import emotion_colours
 from kefu.understanding.entities import extract_entities
 from kefu.understanding.model import IntentModel
 
@@ -17,16 +17,15 @@ def understand(
 ) -> list[dict[str, Any]]:
     """Each row with ``intent``, ``confidence``, ``emotion`` and ``entities`` added (a
     field of the same name in the row is replaced). With the default model a complaint
-    is red whatever its wording: the three-colour rule counts complaints as serious."""
+    is red unless the shopper promises not to complain: the three-colour rule counts
+    complaints as serious."""
     texts = [row["text"] for row in rows]
     found = model.predict(texts)
+    emotions = emotion_colours(texts, [default and intent == COMPLAINT for intent in found.labels])
     answers = []
-    for row, text, intent, confidence in zip(
-        rows, texts, found.labels, found.confidences, strict=True
+    for row, text, intent, confidence, emotion in zip(
+        rows, texts, found.labels, found.confidences, emotions, strict=True
     ):
-        emotion = emotion_colour(text)
-        if default and intent == COMPLAINT:
-            emotion = "red"
         answers.append(
             row
             | {

@@ -86,11 +86,14 @@ async def test_quick_intent_bench_reports_throughput_latency_and_cic_f1(kefu_cli
     assert code == 0, err
     result = json.loads(out.strip().splitlines()[-1])
     extra = {"messages", "p99_ms", "macro_f1_dev", "accuracy_dev", "baseline_macro_f1_dev"}
-    assert set(result) == KEYS | extra
+    mapped = {"default_cic_mapped_accuracy", "default_cic_mapped_messages"}
+    assert set(result) == KEYS | extra | mapped
     assert (result["bench"], result["unit"]) == ("intent", "messages/s")
     assert result["messages"] == 2_000
     assert result["value"] > 0 and result["baseline_value"] > 0 and result["p99_ms"] > 0
     assert 0 < result["macro_f1_dev"] <= 100 and 0 < result["baseline_macro_f1_dev"] <= 100
+    assert result["default_cic_mapped_messages"] > 1_000  # all of CIC dev, even when quick
+    assert 0 < result["default_cic_mapped_accuracy"] <= 100
     assert "logistic regression" in err  # progress goes to stderr
 
 

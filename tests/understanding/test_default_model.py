@@ -1,5 +1,8 @@
 """The shipped 31-code model: trained from our own examples, deterministic, and measured
-on held-out examples written separately from the training file (heldout_zh.jsonl)."""
+on held-out examples written separately from the training file (heldout_zh.jsonl).
+
+Floors are the measured figure less a margin (docs/intent.md has the figures), so a
+change that makes the model worse fails here rather than in an external evaluation."""
 
 from __future__ import annotations
 
@@ -9,9 +12,11 @@ from pathlib import Path
 
 from kefu.understanding.default import EXAMPLES, build_default, default_model
 from kefu.understanding.jsonl import read_examples
-from kefu.understanding.model import IntentModel, evaluate
-from kefu.understanding.predict import understand
+from kefu.understanding.model import TEMPERATURE, IntentModel, evaluate
 from tests.understanding.conftest import HELDOUT
+
+# Measured 96.5 % accuracy and 96.4 % macro-F1 on the 310 held-out examples.
+HELDOUT_FLOOR = 0.93
 
 
 def taxonomy_codes() -> list[str]:
@@ -35,24 +40,30 @@ def test_the_default_model_knows_exactly_the_31_taxonomy_codes():
 def test_held_out_examples_are_not_in_the_training_file():
     training = set(read_examples(EXAMPLES, "text", "intent")[0])
     held_out = read_examples(HELDOUT, "text", "intent")[0]
-    assert len(held_out) >= 150
+    assert len(training) >= 3000
+    assert len(held_out) >= 300
     assert training.isdisjoint(held_out)
 
 
-def test_held_out_accuracy_and_macro_f1_reach_90_percent():
+def test_held_out_accuracy_and_macro_f1_stay_above_the_floor():
     texts, labels = read_examples(HELDOUT, "text", "intent")
     scores = evaluate(default_model(), texts, labels)
-    assert scores.accuracy >= 0.90
-    assert scores.macro_f1 >= 0.90
+    assert scores.accuracy >= HELDOUT_FLOOR
+    assert scores.macro_f1 >= HELDOUT_FLOOR
 
 
-def test_complaints_and_angry_messages_are_red():
+def test_confidence_is_calibrated_on_held_out_examples():
+    """The temperature is fitted to cross-validated scores, so the mean confidence is
+    close to the accuracy, and mistakes come with less confidence than right answers."""
+    model = default_model()
+    assert model.temperature != TEMPERATURE
     texts, labels = read_examples(HELDOUT, "text", "intent")
-    angry = [t for t, label in zip(texts, labels, strict=True) if label == "aftersale.complaint"]
-    angry += ["发的什么破东西 气死我了", "你们就是骗子!!!", "再不给我退钱我就报警"]
-    answers = understand([{"text": t} for t in angry], default_model(), default=True)
-    red = sum(answer["emotion"] == "red" for answer in answers)
-    assert red / len(angry) >= 0.8
+    found = model.predict(texts)
+    right = [c for c, p, g in zip(found.confidences, found.labels, labels, strict=True) if p == g]
+    wrong = [c for c, p, g in zip(found.confidences, found.labels, labels, strict=True) if p != g]
+    mean = sum(found.confidences) / len(texts)
+    assert abs(mean - len(right) / len(texts)) < 0.05
+    assert sum(wrong) / len(wrong) < sum(right) / len(right) - 0.1
 
 
 def test_building_twice_gives_the_same_model(tmp_path):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import numpy as np
+
 from kefu.understanding.jsonl import read_examples
-from kefu.understanding.model import without_contradicted
-from tests.understanding.conftest import jsonl
+from kefu.understanding.model import IntentModel, new_pipeline, without_contradicted
+from tests.understanding.conftest import HELDOUT, jsonl
 
 
 def scores(out: str) -> dict[str, float]:
@@ -20,7 +23,7 @@ def test_a_model_trained_on_a_file_evaluates_on_another(kefu_intent, shop_exampl
         "--out", str(model),
     )  # fmt: skip
     assert code == 0, err
-    assert {p.name for p in model.iterdir()} == {"model.json", "model.joblib"}
+    assert {p.name for p in model.iterdir()} == {"model.json", "model.npz"}
     test = tmp_path / "test.jsonl"
     test.write_bytes(
         jsonl(
@@ -129,9 +132,24 @@ def test_training_sets_aside_labels_cross_validation_contradicts(kefu_intent, tm
     code, out, err = kefu_intent("train", "--data", str(data), "--out", str(tmp_path / "m"))
     assert code == 0, err
     assert f"set aside {len(flipped)} examples" in out
+    meta = json.loads((tmp_path / "m" / "model.json").read_text(encoding="utf-8"))
+    assert 0.02 <= meta["temperature"] <= 2  # fitted to the cross-validated scores
 
 
 def test_small_sets_are_kept_whole(shop_examples):
     texts, labels = read_examples(shop_examples, "msg", "tag")
     labels[0] = "配送"  # a mistake, but 12 examples are too few to judge
     assert without_contradicted(texts, labels) == (texts, labels)
+
+
+def test_a_saved_model_scores_exactly_like_the_fitted_scikit_learn_pipeline(tmp_path):
+    """Prediction reads plain arrays with numpy (no scikit-learn import at start-up); its
+    scores are those of the pipeline it was taken from."""
+    texts, labels = read_examples(HELDOUT, "text", "intent")
+    pipeline = new_pipeline().fit(texts, labels)
+    IntentModel.train(texts, labels).save(tmp_path)
+    loaded = IntentModel.load(tmp_path)
+    probe = [*texts[::3], "", "!!!", "订单号2024031500123 什么时候发货", "完全没见过的字"]
+    expected = pipeline.decision_function(probe)
+    assert np.allclose(loaded.linear.scores(probe), expected, atol=1e-4)
+    assert loaded.predict(probe).labels == [str(label) for label in pipeline.predict(probe)]
