@@ -6,6 +6,8 @@ other route stays same-origin only."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -22,10 +24,14 @@ class WidgetCORS:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        """Not a coroutine itself: anything but the widget's HTTP routes passes straight
+        through (see ``kefu.web.observe.Observe``)."""
         if scope["type"] != "http" or not scope["path"].startswith(WIDGET_PREFIX):
-            await self.app(scope, receive, send)
-            return
+            return self.app(scope, receive, send)
+        return self._widget(scope, receive, send)
+
+    async def _widget(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = Headers(scope=scope)
         if scope["method"] == "OPTIONS" and "access-control-request-method" in headers:
             await send(

@@ -14,6 +14,8 @@ JavaScript type, so ``nosniff`` does not stop it."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -68,10 +70,13 @@ class SecurityHeaders:
         self.app = app
         self.headers = COMMON | ({"strict-transport-security": HSTS} if https else {})
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        """Not a coroutine itself: a socket passes straight through (see ``Observe``)."""
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+            return self.app(scope, receive, send)
+        return self._http(scope, receive, send)
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         csp = policy_for(scope["path"])
 
         async def send_with_headers(message: Message) -> None:
