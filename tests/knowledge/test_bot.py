@@ -61,7 +61,7 @@ async def test_asking_for_a_person_hands_off_with_a_summary(client, closed_shop,
 
 
 async def test_an_angry_shopper_goes_to_a_person(client, closed_shop, shopper, carol):
-    note, _ = await _handed_off(client, shopper, carol, "什么破玩意，气死我了！！！")
+    note, _ = await _handed_off(client, shopper, carol, "快递一个星期了还不到，气死我了！！！")
     assert "情绪激动" in note["body"]
 
 
@@ -124,7 +124,7 @@ async def test_report_counts_containment_and_handoff_reasons(client, closed_shop
     asked = await make_shopper(client)
     await say(client, asked, "转人工")
     angry = await make_shopper(client)
-    await say(client, angry, "什么破玩意，气死我了！！！")
+    await say(client, angry, "快递一个星期了还不到，气死我了！！！")
     report = (await client.as_(alice).get("/api/v1/bot/report")).json()
     assert report["conversations"] == 3
     assert report["contained"] == 1
