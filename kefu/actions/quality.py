@@ -109,7 +109,8 @@ def reply_findings(session: Session, shop_id: int, body: str) -> list[str]:
     one of them, naming the code and the words."""
     result = default_inspector().check(body)
     if result.findings:
-        blocked = [code for code in result.findings if code in blocking_codes(session, shop_id)]
+        blocking = blocking_codes(session, shop_id)  # read once, not once per finding
+        blocked = [code for code in result.findings if code in blocking]
         if blocked:
             raise Invalid(_blocked_message(result, blocked[0]), field="body", code="blocked_reply")
     return result.findings
