@@ -56,6 +56,7 @@ from kefu.models.orders import (
     ShipmentStatus,
     TrackingEvent,
 )
+from kefu.models.reports import ReportEvent, ReportKind, ReportRollup, RollupMark
 from kefu.models.routing import RoutingPolicy
 from kefu.models.shops import Holiday, Shop
 from kefu.models.webhooks import DeliveryState, WebhookDelivery, WebhookEndpoint
@@ -100,8 +101,12 @@ __all__ = [
     "Presence",
     "Product",
     "QuickPhrase",
+    "ReportEvent",
+    "ReportKind",
+    "ReportRollup",
     "RfmSnapshot",
     "Role",
+    "RollupMark",
     "RoutingPolicy",
     "SenderKind",
     "Shipment",

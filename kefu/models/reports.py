@@ -1,0 +1,100 @@
+"""Reporting (PRODUCT P8; docs/kpis.md): the facts KPIs count, and their hourly rollups.
+
+Actions record one ``ReportEvent`` per fact in the same transaction as what it records
+(a first response, a resolution, a rating …), so a figure never counts what did not
+commit. The worker folds new events into ``ReportRollup`` rows (one per shop, UTC hour,
+kind, agent, team and channel); dashboards read rollups plus the few events not yet
+folded, and never scan messages."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kefu.models.base import Base, BigId, ShopOwned, utcnow
+
+
+class ReportKind(enum.StrEnum):
+    """What one report event records; ``value`` says what its number is."""
+
+    VISIT = "visit"  # a widget visitor's first page view of a day
+    CONVERSATION_OPENED = "conversation_opened"  # a new conversation (value 0)
+    INQUIRY = "inquiry"  # a conversation whose shopper asked before buying (售前/询单)
+    FIRST_RESPONSE = "first_response"  # value: seconds from the shopper's first message
+    FIRST_RESPONSE_FAST = "first_response_fast"  # a first response within 3 minutes
+    RESPONSE = "response"  # an agent reply to a waiting shopper; value: seconds waited
+    TRANSFER = "transfer"  # a conversation handed to another agent or team
+    RESOLVED = "resolved"  # a conversation closed by an agent
+    REPEAT_CONTACT = "repeat_contact"  # a resolved conversation reopened or followed up
+    RATING = "rating"  # value: the shopper's 1–5 stars
+    RATING_GOOD = "rating_good"  # a rating of 4 or 5
+    RATING_BAD = "rating_bad"  # a rating of 1 or 2 (a negative review)
+    COMPLAINT = "complaint"  # a conversation or case classified as a complaint
+    CASE_OPENED = "case_opened"
+    CASE_SETTLED = "case_settled"  # value: compensation paid in cents
+    RECOVERED = (
+        "recovered"  # a complaint or bad rating that ended with a good rating or a settled case
+    )
+    SLA_MET = "sla_met"
+    SLA_BREACHED = "sla_breached"
+    BOT_CONVERSATION = "bot_conversation"  # the FAQ bot answered in a conversation
+    BOT_HANDOFF = "bot_handoff"  # the bot handed the shopper to a person
+    CONVERSION = "conversion"  # an inquiry's shopper paid an order; value: cents
+    ORDER_PAID = "order_paid"  # value: cents
+    REPEAT_ORDER = "repeat_order"  # a paid order by a customer who had paid before
+    QA_REPLY = "qa_reply"  # an inspected agent reply; value: its findings' count
+    QA_FLAGGED = "qa_flagged"  # an inspected agent reply with at least one finding
+    AGENT_ONLINE = "agent_online"  # value: seconds an agent was online
+
+
+class ReportEvent(ShopOwned, Base):
+    """One fact. Dimensions are copied in (agent, team, channel) so a KPI needs no join,
+    and the drill-down lists the conversations or cases behind a figure."""
+
+    __tablename__ = "report_events"
+    __table_args__ = (
+        Index("ix_report_events_shop_kind_at", "shop_id", "kind", "occurred_at"),
+        Index("ix_report_events_conversation", "conversation_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+    conversation_id: Mapped[int | None] = mapped_column(BigId)
+    case_id: Mapped[int | None] = mapped_column(BigId)
+    agent_id: Mapped[int | None] = mapped_column(BigId)
+    team_id: Mapped[int | None] = mapped_column(BigId)
+    channel: Mapped[str | None] = mapped_column(String(16))
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ReportRollup(Base):
+    """The sum of one hour's events of one kind for one agent, team and channel (0 and
+    "" stand for none, so the key has no NULLs and an upsert finds its row)."""
+
+    __tablename__ = "report_rollups"
+
+    shop_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("shops.id", ondelete="CASCADE"), primary_key=True
+    )
+    hour: Mapped[datetime] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    agent_id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    team_id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger, default=0)
+    total: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class RollupMark(Base):
+    """How far the rollups go: every report event with ``id <= last_event_id`` is folded
+    in. One row (``name = 'report_rollups'``); workers take it with a row lock or a
+    compare-and-swap so two never fold the same events."""
+
+    __tablename__ = "rollup_marks"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    last_event_id: Mapped[int] = mapped_column(BigId, default=0)
