@@ -56,7 +56,7 @@ from kefu.models.orders import (
     ShipmentStatus,
     TrackingEvent,
 )
-from kefu.models.reports import ReportEvent, ReportKind, ReportRollup, RollupMark
+from kefu.models.reports import ReportEvent, ReportKind, ReportRollup
 from kefu.models.routing import RoutingPolicy
 from kefu.models.shops import Holiday, Shop
 from kefu.models.webhooks import DeliveryState, WebhookDelivery, WebhookEndpoint
@@ -106,7 +106,6 @@ __all__ = [
     "ReportRollup",
     "RfmSnapshot",
     "Role",
-    "RollupMark",
     "RoutingPolicy",
     "SenderKind",
     "Shipment",

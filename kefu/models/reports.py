@@ -3,15 +3,16 @@
 Actions record one ``ReportEvent`` per fact in the same transaction as what it records
 (a first response, a resolution, a rating …), so a figure never counts what did not
 commit. The worker folds new events into ``ReportRollup`` rows (one per shop, UTC hour,
-kind, agent, team and channel); dashboards read rollups plus the few events not yet
-folded, and never scan messages."""
+kind, agent, team and channel) and marks them ``folded``; dashboards read rollups plus
+the few events not yet folded, and never scan messages. A flag, not a high-water id:
+on PostgreSQL ids commit out of order, and an id mark would skip a late commit."""
 
 from __future__ import annotations
 
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kefu.models.base import Base, BigId, ShopOwned, utcnow
@@ -58,6 +59,12 @@ class ReportEvent(ShopOwned, Base):
     __table_args__ = (
         Index("ix_report_events_shop_kind_at", "shop_id", "kind", "occurred_at"),
         Index("ix_report_events_conversation", "conversation_id"),
+        Index(
+            "ix_report_events_unfolded",
+            "shop_id",
+            postgresql_where=text("NOT folded"),
+            sqlite_where=text("NOT folded"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -69,6 +76,7 @@ class ReportEvent(ShopOwned, Base):
     team_id: Mapped[int | None] = mapped_column(BigId)
     channel: Mapped[str | None] = mapped_column(String(16))
     value: Mapped[int] = mapped_column(BigInteger, default=0)
+    folded: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class ReportRollup(Base):
@@ -87,14 +95,3 @@ class ReportRollup(Base):
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
     count: Mapped[int] = mapped_column(BigInteger, default=0)
     total: Mapped[int] = mapped_column(BigInteger, default=0)
-
-
-class RollupMark(Base):
-    """How far the rollups go: every report event with ``id <= last_event_id`` is folded
-    in. One row (``name = 'report_rollups'``); workers take it with a row lock or a
-    compare-and-swap so two never fold the same events."""
-
-    __tablename__ = "rollup_marks"
-
-    name: Mapped[str] = mapped_column(String(32), primary_key=True)
-    last_event_id: Mapped[int] = mapped_column(BigId, default=0)

@@ -1,0 +1,41 @@
+"""Recording the facts KPIs count: one ``ReportEvent`` per fact, added to the caller's
+transaction so a figure never counts what did not commit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from kefu.models.base import utcnow
+from kefu.models.reports import ReportEvent, ReportKind
+
+
+def record_fact(
+    session: AsyncSession | Session,
+    shop_id: int,
+    kind: ReportKind,
+    *,
+    value: int = 0,
+    occurred_at: datetime | None = None,
+    conversation_id: int | None = None,
+    case_id: int | None = None,
+    agent_id: int | None = None,
+    team_id: int | None = None,
+    channel: str | None = None,
+) -> None:
+    """Add one fact to the session; it is written with the caller's commit."""
+    session.add(
+        ReportEvent(
+            shop_id=shop_id,
+            kind=kind.value,
+            value=value,
+            occurred_at=occurred_at or utcnow(),
+            conversation_id=conversation_id,
+            case_id=case_id,
+            agent_id=agent_id,
+            team_id=team_id,
+            channel=channel,
+        )
+    )

@@ -1,0 +1,105 @@
+"""Folding report events into hourly rollups.
+
+One statement claims a batch: ``UPDATE … SET folded = true WHERE id IN (unfolded …) AND
+NOT folded RETURNING …``. Two workers never fold the same event: on SQLite writers take
+turns, on PostgreSQL the second one's re-check of ``NOT folded`` skips rows the first
+claimed. The sums are upserted in the same transaction, so a crash loses nothing."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kefu.models.reports import ReportEvent, ReportRollup
+
+BATCH = 5000
+
+RollupKey = tuple[int, datetime, str, int, int, str]
+
+
+def hour_of(moment: datetime) -> datetime:
+    """The UTC hour a moment falls in: the rollups' bucket."""
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+def rollup_key(
+    shop_id: int,
+    occurred_at: datetime,
+    kind: str,
+    agent_id: int | None,
+    team_id: int | None,
+    channel: str | None,
+) -> RollupKey:
+    """The rollup row an event adds to (0 and "" stand for no agent, team, channel)."""
+    return (shop_id, hour_of(occurred_at), kind, agent_id or 0, team_id or 0, channel or "")
+
+
+async def _claim(session: AsyncSession, batch: int) -> list[tuple]:
+    unfolded = (
+        select(ReportEvent.id)
+        .where(ReportEvent.folded.is_(False))
+        .order_by(ReportEvent.id)
+        .limit(batch)
+    )
+    result = await session.execute(
+        update(ReportEvent)
+        .where(ReportEvent.id.in_(unfolded), ReportEvent.folded.is_(False))
+        .values(folded=True)
+        .returning(
+            ReportEvent.shop_id,
+            ReportEvent.occurred_at,
+            ReportEvent.kind,
+            ReportEvent.agent_id,
+            ReportEvent.team_id,
+            ReportEvent.channel,
+            ReportEvent.value,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return list(result.all())
+
+
+async def add_to_rollups(
+    session: AsyncSession, counts: Counter[RollupKey], totals: Counter[RollupKey]
+) -> None:
+    """Add counts and totals to their rollup rows, creating the rows that are missing."""
+    if not counts:
+        return
+    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    rows = [
+        dict(
+            zip(("shop_id", "hour", "kind", "agent_id", "team_id", "channel"), key, strict=True),
+            count=n,
+            total=totals[key],
+        )
+        for key, n in counts.items()
+    ]
+    statement = dialect_insert(ReportRollup)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["shop_id", "hour", "kind", "agent_id", "team_id", "channel"],
+            set_={
+                "count": ReportRollup.count + statement.excluded.count,
+                "total": ReportRollup.total + statement.excluded.total,
+            },
+        ),
+        rows,
+    )
+
+
+async def fold_once(session: AsyncSession, batch: int = BATCH) -> int:
+    """Fold up to ``batch`` unfolded events; the caller commits. Returns how many."""
+    events = await _claim(session, batch)
+    counts: Counter[RollupKey] = Counter()
+    totals: Counter[RollupKey] = Counter()
+    for shop_id, occurred_at, kind, agent_id, team_id, channel, value in events:
+        key = rollup_key(shop_id, occurred_at, kind, agent_id, team_id, channel)
+        counts[key] += 1
+        totals[key] += value
+    await add_to_rollups(session, counts, totals)
+    return len(events)

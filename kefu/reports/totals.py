@@ -1,0 +1,109 @@
+"""Reading reported figures: the sums of the rollups over a period, plus the events not
+yet folded, so a dashboard is live and still never scans messages."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kefu.models.reports import ReportEvent, ReportRollup
+from kefu.reports.rollup import hour_of
+
+Dimension = Literal["kind", "hour", "agent_id", "team_id", "channel"]
+
+
+@dataclass(slots=True)
+class Total:
+    """How many events, and the sum of their values (seconds, cents, stars …)."""
+
+    count: int = 0
+    total: int = 0
+
+    def add(self, count: int, total: int) -> None:
+        self.count += count
+        self.total += total
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Which facts count: a shop over [start, end) in whole UTC hours, optionally only
+    some agents, teams and channels (an empty filter is no filter)."""
+
+    shop_id: int
+    start: datetime
+    end: datetime
+    agent_ids: Collection[int] = ()
+    team_ids: Collection[int] = ()
+    channels: Collection[str] = ()
+
+    def __post_init__(self) -> None:
+        if hour_of(self.start) != self.start or hour_of(self.end) != self.end:
+            raise ValueError("a report period starts and ends on whole hours")
+
+
+def _filters(model: type[ReportRollup] | type[ReportEvent], scope: Scope, kinds: Collection[str]):
+    where = [model.shop_id == scope.shop_id]
+    if kinds:
+        where.append(model.kind.in_(list(kinds)))
+    if scope.agent_ids:
+        where.append(model.agent_id.in_(list(scope.agent_ids)))
+    if scope.team_ids:
+        where.append(model.team_id.in_(list(scope.team_ids)))
+    if scope.channels:
+        where.append(model.channel.in_(list(scope.channels)))
+    return where
+
+
+async def read_totals(
+    session: AsyncSession,
+    scope: Scope,
+    *,
+    kinds: Collection[str] = (),
+    group_by: Sequence[Dimension] = ("kind",),
+) -> dict[tuple, Total]:
+    """Totals of the scope's facts grouped by ``group_by`` (a tuple key in that order;
+    "hour" is the UTC hour, agent and team 0 and channel "" for none)."""
+    totals: dict[tuple, Total] = defaultdict(Total)
+    columns = [getattr(ReportRollup, d) for d in group_by]
+    rollups = await session.execute(
+        select(*columns, func.sum(ReportRollup.count), func.sum(ReportRollup.total))
+        .where(
+            *_filters(ReportRollup, scope, kinds),
+            ReportRollup.hour >= scope.start,
+            ReportRollup.hour < scope.end,
+        )
+        .group_by(*columns)
+    )
+    for *key, count, total in rollups.all():
+        totals[tuple(key)].add(int(count), int(total))
+    unfolded = await session.execute(
+        select(
+            ReportEvent.kind,
+            ReportEvent.occurred_at,
+            ReportEvent.agent_id,
+            ReportEvent.team_id,
+            ReportEvent.channel,
+            ReportEvent.value,
+        ).where(
+            *_filters(ReportEvent, scope, kinds),
+            ReportEvent.folded.is_(False),
+            ReportEvent.occurred_at >= scope.start,
+            ReportEvent.occurred_at < scope.end,
+        )
+    )
+    for kind, occurred_at, agent_id, team_id, channel, value in unfolded.all():
+        dims = {
+            "kind": kind,
+            "hour": hour_of(occurred_at),
+            "agent_id": agent_id or 0,
+            "team_id": team_id or 0,
+            "channel": channel or "",
+        }
+        totals[tuple(dims[d] for d in group_by)].add(1, value)
+    return dict(totals)
