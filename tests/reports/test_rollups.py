@@ -10,6 +10,7 @@ import pytest
 
 from kefu.models.reports import ReportKind
 from kefu.reports.facts import record_fact
+from kefu.reports.kpis import by_kind, compute_kpis
 from kefu.reports.rollup import fold_once
 from kefu.reports.totals import Scope, read_totals
 
@@ -126,3 +127,13 @@ async def test_two_workers_folding_at_once_count_each_fact_once(sessionmaker, al
 def test_a_period_must_be_whole_hours():
     with pytest.raises(ValueError, match="whole hours"):
         Scope(1, MONDAY + timedelta(minutes=30), MONDAY + timedelta(days=1))
+
+
+async def test_kpis_are_ratios_of_the_same_totals(sessionmaker, alice, bob):
+    await _record_day(sessionmaker, alice.shop_id, (alice.agent_id, bob.agent_id))
+    async with sessionmaker() as session:
+        totals = by_kind(await read_totals(session, _monday(alice.shop_id)))
+    kpis = compute_kpis(totals)
+    assert kpis["first_response_seconds"].value == pytest.approx(340 / 3)
+    assert kpis["conversations"].value == 2
+    assert kpis["csat"].value is None, "no ratings is no CSAT, not a CSAT of 0"
