@@ -26,6 +26,7 @@ class Permission(enum.StrEnum):
     APPROVE_COMPENSATION = "approve_compensation"  # above an agent's limit; no limit of one's own
     MANAGE_SLA = "manage_sla"  # the shop's SLA policies (targets per case type and priority)
     RUN_CAMPAIGNS = "run_campaigns"  # create, dry-run and launch campaigns (people, not keys)
+    VIEW_REPORTS = "view_reports"  # the shop's KPIs, dashboards, exports of every agent
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -42,12 +43,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.APPROVE_COMPENSATION,
             Permission.MANAGE_SLA,
             Permission.RUN_CAMPAIGNS,
+            Permission.VIEW_REPORTS,
         }
     ),
     Role.AGENT: frozenset(
         {Permission.READ_SHOP_DATA, Permission.HANDLE_CONVERSATIONS, Permission.HANDLE_CASES}
     ),
-    Role.ANALYST: frozenset({Permission.READ_SHOP_DATA}),
+    Role.ANALYST: frozenset({Permission.READ_SHOP_DATA, Permission.VIEW_REPORTS}),
 }
 
 API_KEY_PERMISSIONS = frozenset(
@@ -59,6 +61,7 @@ API_KEY_PERMISSIONS = frozenset(
         Permission.SUPERVISE_CONVERSATIONS,
         Permission.HANDLE_CASES,
         Permission.APPROVE_COMPENSATION,
+        Permission.VIEW_REPORTS,
     }
 )
 
