@@ -99,10 +99,13 @@ class ParentKind:
 
     ``fields(record)`` gives the row's column values; ``children(row, record)`` brings
     the children in line with the record and says whether anything changed;
-    ``summary(row)`` is what the audit shows of the children."""
+    ``summary(row)`` is what the audit shows of the children. A new row starts with an
+    empty ``collection`` set outright: left unset, reading it after the flush would be a
+    lazy load, which async sessions cannot do."""
 
     model: type[Order] | type[Shipment]
     entity: str
+    collection: str
     fields: Callable[[Mapping[str, Any]], dict[str, Any]]
     children: Callable[[Any, Mapping[str, Any]], bool]
     summary: Callable[[Any], dict[str, Any]]
@@ -131,7 +134,12 @@ async def _upsert_parents(
         fields = kind.fields(record)
         row = existing.get(record["external_id"])
         if row is None:
-            row = model(shop_id=actor.shop_id, external_id=record["external_id"], **fields)
+            row = model(
+                shop_id=actor.shop_id,
+                external_id=record["external_id"],
+                **{kind.collection: []},
+                **fields,
+            )
             kind.children(row, record)
             session.add(row)
             await session.flush()
@@ -199,7 +207,7 @@ async def do_upsert_orders(
     def lines(order: Order, record: Mapping[str, Any]) -> bool:
         return _replace_lines(order, order_lines(record, product_ids))
 
-    kind = ParentKind(Order, "order", fields, lines, _lines_summary)
+    kind = ParentKind(Order, "order", "lines", fields, lines, _lines_summary)
     return await _upsert_parents(session, actor, kind, records, audit=audit)
 
 
@@ -266,7 +274,7 @@ async def do_upsert_shipments(
     def summary(shipment: Shipment) -> dict[str, Any]:
         return {"events": len(shipment.events)}
 
-    kind = ParentKind(Shipment, "shipment", fields, _merge_events, summary)
+    kind = ParentKind(Shipment, "shipment", "events", fields, _merge_events, summary)
     return await _upsert_parents(session, actor, kind, records, audit=audit)
 
 

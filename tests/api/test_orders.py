@@ -257,3 +257,13 @@ async def test_orders_pages_walk_newest_first_and_filter_by_time(client, owen):
     window = {"placed_from": "2026-03-02T00:00:00+08:00", "placed_to": "2026-03-04T00:00:00+08:00"}
     listed = (await api.get("/api/v1/orders", params=window)).json()["items"]
     assert [o["external_id"] for o in listed] == ["E20260303", "E20260302"]
+
+
+async def test_a_shipment_announced_before_its_first_tracking_event(acme_data):
+    """A shop registers the parcel when it hands it over, before the carrier scans it."""
+    announced = {"items": [{**SHIPMENTS["items"][0], "external_id": "S-NEW", "events": []}]}
+    response = await acme_data.post("/api/v1/shipments/bulk", json=announced)
+    assert response.status_code == 200, response.text
+    assert response.json()["created"] == 1
+    shipment = (await acme_data.get(f"/api/v1/shipments/{response.json()['ids'][0]}")).json()
+    assert shipment["events"] == []
