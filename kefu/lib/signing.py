@@ -9,6 +9,13 @@ import hmac
 SIGNATURE_HEADER = "X-Kefu-Signature"
 
 
+def same_secret(expected: str, sent: str) -> bool:
+    """Constant-time comparison of a secret with what a caller sent. Compared as UTF-8
+    bytes: ``hmac.compare_digest`` refuses str with non-ASCII characters (a TypeError,
+    so a 500), and what a caller sends may hold any character."""
+    return hmac.compare_digest(expected.encode(), sent.encode(errors="surrogatepass"))
+
+
 def sign(secret: str, timestamp: int, body: bytes) -> str:
     """The header value: ``t=<unix seconds>,v1=<hex digest>``."""
     message = str(timestamp).encode() + b"." + body
@@ -25,4 +32,4 @@ def verify(secret: str, header: str, body: bytes, now: int, tolerance: int = 300
         return False
     if abs(now - timestamp) > tolerance:
         return False
-    return hmac.compare_digest(sign(secret, timestamp, body), header)
+    return same_secret(sign(secret, timestamp, body), header)

@@ -11,6 +11,8 @@ import hashlib
 import hmac
 import re
 
+from kefu.lib.signing import same_secret
+
 _PUBLIC_ID = re.compile(r"^[0-9a-f]{32}$")
 _PURPOSE = b"kefu-visitor-token-v1:"
 
@@ -33,7 +35,7 @@ def read_visitor_token(secret: str, token: str | None) -> tuple[int, str] | None
     if len(parts) != 3 or not parts[0].isdigit() or not _PUBLIC_ID.match(parts[1]):
         return None
     expected = _signature(secret, f"{parts[0]}.{parts[1]}")
-    if not hmac.compare_digest(expected, parts[2]):
+    if not same_secret(expected, parts[2]):
         return None
     return int(parts[0]), parts[1]
 
@@ -46,4 +48,4 @@ def customer_signature(shop_secret: str, external_id: str) -> str:
 
 
 def customer_signature_ok(shop_secret: str, external_id: str, signature: str) -> bool:
-    return hmac.compare_digest(customer_signature(shop_secret, external_id), signature.lower())
+    return same_secret(customer_signature(shop_secret, external_id), signature.lower())

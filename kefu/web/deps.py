@@ -6,7 +6,6 @@ session cookie; cookie-authenticated writes must carry the login's CSRF token in
 
 from __future__ import annotations
 
-import hmac
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor
 from kefu.errors import Forbidden, Invalid, Unauthenticated
+from kefu.lib.signing import same_secret
 from kefu.models import LoginSession, User
 from kefu.queries.auth import (
     API_KEY_PREFIX,
@@ -81,7 +81,7 @@ async def check_csrf(request: Request, login: Login) -> None:
         ("application/x-www-form-urlencoded", "multipart/form-data")
     ):
         sent = (await request.form()).get("csrf_token")  # type: ignore[assignment]
-    if not isinstance(sent, str) or not hmac.compare_digest(sent, login.session.csrf_token):
+    if not isinstance(sent, str) or not same_secret(login.session.csrf_token, sent):
         raise Forbidden(
             "the form has expired or did not come from Kefu; reload and try again",
             code="csrf_failed",

@@ -8,11 +8,10 @@ refused)."""
 
 from __future__ import annotations
 
-import hmac
-
 from fastapi import APIRouter, Request, Response
 
 from kefu.errors import Forbidden
+from kefu.lib.signing import same_secret
 from kefu.metrics import exposition
 from kefu.queries.jobs import webhook_delivery_counts
 
@@ -26,7 +25,7 @@ def may_scrape(request: Request, token: str) -> bool:
     """The bearer token when one is configured, else a direct local client."""
     if token:
         scheme, _, sent = request.headers.get("authorization", "").partition(" ")
-        return scheme.lower() == "bearer" and hmac.compare_digest(sent.encode(), token.encode())
+        return scheme.lower() == "bearer" and same_secret(token, sent)
     host = request.client.host if request.client else None
     forwarded = any(name in request.headers for name in FORWARDING_HEADERS)
     return host in LOOPBACK and not forwarded

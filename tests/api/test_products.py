@@ -68,6 +68,12 @@ async def test_write_without_csrf_token_is_refused(client, owen):
     response = await client.post("/api/v1/products/bulk", json=PRODUCTS)
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "csrf_failed"
+    garbled = await client.post(
+        "/api/v1/products/bulk",
+        json=PRODUCTS,
+        headers={"X-CSRF-Token": "jeton-volé".encode("latin-1")},
+    )
+    assert garbled.json()["error"]["code"] == "csrf_failed", "a token in any script is refused"
 
 
 async def test_anonymous_request_is_401(client):

@@ -208,6 +208,11 @@ async def test_a_storefront_links_the_visitor_to_its_customer(client, owen, sess
     )
     assert forged.status_code == 403
     assert forged.json()["error"]["field"] == "customer_signature"
+    garbled = await client.post(
+        "/api/v1/widget/acme/visitors", json=signed | {"customer_signature": "签名✓"}
+    )
+    assert garbled.status_code == 403, "a signature in any script is refused, not a 500"
+    assert garbled.json()["error"]["field"] == "customer_signature"
 
 
 async def test_the_widget_routes_answer_other_sites_and_nothing_else_does(client, shopper, alice):
