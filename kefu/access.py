@@ -26,6 +26,7 @@ class Permission(enum.StrEnum):
     APPROVE_COMPENSATION = "approve_compensation"  # above an agent's limit; no limit of one's own
     MANAGE_SLA = "manage_sla"  # the shop's SLA policies (targets per case type and priority)
     RUN_CAMPAIGNS = "run_campaigns"  # create, dry-run and launch campaigns (people, not keys)
+    MANAGE_PERSONAL_DATA = "manage_personal_data"  # export or erase a customer's data (PIPL)
     VIEW_REPORTS = "view_reports"  # the shop's KPIs, dashboards, exports of every agent
 
 

@@ -152,6 +152,10 @@ ROUTES: dict[tuple[str, str], Walk] = {
     ("GET", "/api/v1/customers"): Walk("list", "read"),
     ("GET", "/api/v1/customers/{customer_id}"): Walk("by_id", "read"),
     ("POST", "/api/v1/customers/bulk"): Walk("write", "write", {"items": [CUSTOMER]}),
+    ("GET", "/api/v1/customers/{customer_id}/personal-data"): Walk("by_id", "owner"),
+    ("POST", "/api/v1/customers/{customer_id}/erase"): Walk(
+        "by_id", "owner", {"confirm_external_id": "C-8801"}
+    ),
     ("GET", "/api/v1/orders"): Walk("list", "read"),
     ("GET", "/api/v1/orders/{order_id}"): Walk("by_id", "read"),
     ("POST", "/api/v1/orders/bulk"): Walk("write", "write", {"items": [ORDER]}),

@@ -1,5 +1,6 @@
-"""Customers: list, read, bulk upsert by external id. Phone and e-mail come masked for
-agents without the view-contact permission."""
+"""Customers: list, read, bulk upsert by external id; a copy or the erasure of one
+customer's personal data (PIPL). Phone and e-mail come masked for agents without the
+view-contact permission."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
 from pydantic import Field
 
+from kefu.actions.personal_data import do_erase_customer, do_export_customer
 from kefu.actions.shop_data import do_upsert_customers
 from kefu.queries.customers import get_customer, list_customers
 from kefu.web.api.v1.schemas import (
@@ -16,12 +20,13 @@ from kefu.web.api.v1.schemas import (
     ApiModel,
     BulkIn,
     CursorQuery,
+    IdPath,
     LimitQuery,
     PageOut,
     UpsertOut,
     bulk_upsert,
 )
-from kefu.web.deps import ActorDep, SessionDep
+from kefu.web.deps import ActorDep, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/customers", tags=["customers"], responses=ERROR_RESPONSES)
 
@@ -100,3 +105,54 @@ async def get_one_customer(customer_id: int, session: SessionDep, actor: ActorDe
 @router.post("/bulk", summary="Create or update customers by external_id (idempotent)")
 async def upsert_customers(body: CustomersIn, session: SessionDep, actor: ActorDep) -> UpsertOut:
     return await bulk_upsert(session, actor, do_upsert_customers, body)
+
+
+@router.get(
+    "/{customer_id}/personal-data",
+    summary="Everything held about one customer, as a JSON file (PIPL / GDPR access request)",
+    response_model=dict[str, Any],
+)
+async def export_personal_data(
+    customer_id: IdPath, session: SessionDep, actor: ActorDep
+) -> JSONResponse:
+    document = await do_export_customer(session, actor, customer_id)
+    await session.commit()
+    filename = f"customer-{customer_id}-personal-data.json"
+    return JSONResponse(
+        jsonable_encoder(document),
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+class ErasureIn(ApiModel):
+    confirm_external_id: str = Field(
+        description="The customer's external id, typed again: erasure cannot be undone"
+    )
+
+
+class ErasureOut(ApiModel):
+    customer_id: int
+    conversations: int = Field(description="Conversations whose messages were erased")
+    messages: int
+    pictures: int = Field(description="Pictures deleted with their files")
+    orders: int = Field(description="Orders whose address and note were erased")
+    cases: int
+    replay_rows: int = Field(description="Realtime replay rows and webhook deliveries deleted")
+
+
+@router.post(
+    "/{customer_id}/erase",
+    summary="Erase one customer's personal data (PIPL / GDPR erasure request; cannot be undone)",
+)
+async def erase_personal_data(
+    customer_id: IdPath,
+    body: ErasureIn,
+    session: SessionDep,
+    actor: ActorDep,
+    settings: SettingsDep,
+) -> ErasureOut:
+    erasure = await do_erase_customer(
+        session, actor, customer_id, body.confirm_external_id, settings.data_dir
+    )
+    await session.commit()
+    return ErasureOut.model_validate(erasure)
