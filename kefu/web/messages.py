@@ -361,6 +361,10 @@ KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"^nobody would receive this campaign now",
             N_("Nobody would receive this campaign now; see the dry run's counts."),
         ),
+        (
+            r"^type the customer's external id to confirm the erasure$",
+            N_("Type the customer id exactly as shown to confirm the erasure."),
+        ),
         (r"^[\w ]+ not found$", N_("It does not exist, or it belongs to another shop.")),
     )
 )

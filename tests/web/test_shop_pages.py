@@ -128,3 +128,22 @@ async def test_ids_beyond_the_database_range_are_refused_not_a_server_error(as_,
         assert (await owner.get(path)).status_code == 422
     switched = await owner.submit("/shops/switch", {"shop_id": "99999999999999999999"})
     assert switched.status_code == 422
+
+
+async def test_the_owner_erases_a_customer_from_their_page(as_, owen, carol, acme_order):
+    page = f"/customers/{acme_order.customer_id}"
+    assert "个人信息" not in (await as_(carol).get(page)).text, "owners only"
+    owner = as_(owen)
+    shown = await owner.get(page)
+    assert f'href="/api/v1/customers/{acme_order.customer_id}/personal-data"' in shown.text
+    mistyped = await owner.submit(f"{page}/erase", {"confirm_external_id": "C-9002"})
+    assert mistyped.status_code == 422
+    assert "请按所示准确输入顾客编号以确认删除。" in mistyped.text
+    assert HOSTILE_NAME not in mistyped.text
+    erased = await owner.submit(f"{page}/erase", {"confirm_external_id": "C-9001"})
+    assert erased.status_code == 303
+    after = await owner.get(erased.headers["location"])
+    assert "该顾客的个人信息已删除。" in after.text
+    assert "erased-" in after.text and "alert(1)" not in after.text
+    refused = await as_(carol).submit(f"{page}/erase", {"confirm_external_id": "C-9001"})
+    assert refused.status_code == 403

@@ -1,6 +1,7 @@
 """Orders, customers and products: lists with filters and cursor paging, and details.
 
-Reads only, through the access-checked queries; another shop's ids answer 404."""
+Reads through the access-checked queries; another shop's ids answer 404. The one write
+is an owner erasing a customer's personal data on request (PIPL)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,11 @@ from datetime import date, datetime, timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from kefu.access import Permission
+from kefu.actions.personal_data import do_erase_customer
+from kefu.errors import Invalid
 from kefu.lib.times import local_midnight, zone
 from kefu.models import OrderStatus
 from kefu.queries.catalog import list_products
@@ -16,15 +21,17 @@ from kefu.queries.customers import get_customer, list_customers
 from kefu.queries.orders import get_order, list_orders
 from kefu.queries.overview import customer_names
 from kefu.web.api.v1.schemas import IdPath
-from kefu.web.deps import SessionDep
-from kefu.web.pages.context import PageDep
+from kefu.web.deps import SessionDep, SettingsDep
+from kefu.web.i18n import N_
+from kefu.web.pages.context import Page, PageDep, redirect
 from kefu.web.pages.rendering import render, render_list
-from kefu.web.pages.settings.forms import filter_days
+from kefu.web.pages.settings.forms import errors_of, filter_days, text
 
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 25
 STATUS_VALUES = frozenset(s.value for s in OrderStatus)
+MSG_ERASED = N_("The customer's personal data was erased.")
 
 
 def _day_start(day: date | None, timezone: str) -> datetime | None:
@@ -87,13 +94,44 @@ async def customers_page(
     return render_list(request, "shop/customers.html", "shop/_customers_table.html", context)
 
 
+async def _customer_page(
+    request: Request,
+    session: AsyncSession,
+    page: Page,
+    customer_id: int,
+    errors: dict[str, str],
+    status: int = 200,
+) -> Response:
+    customer = await get_customer(session, page.actor, customer_id)
+    orders = await list_orders(session, page.actor, customer_id=customer.id, limit=PAGE_SIZE)
+    context = {
+        "customer": customer,
+        "orders": orders,
+        "handles_personal_data": page.actor.can(Permission.MANAGE_PERSONAL_DATA),
+        "errors": errors,
+    }
+    return render(request, "shop/customer.html", context, status_code=status)
+
+
 @router.get("/customers/{customer_id}")
 async def customer_page(
     request: Request, session: SessionDep, page: PageDep, customer_id: IdPath
 ) -> Response:
-    customer = await get_customer(session, page.actor, customer_id)
-    orders = await list_orders(session, page.actor, customer_id=customer.id, limit=PAGE_SIZE)
-    return render(request, "shop/customer.html", {"customer": customer, "orders": orders})
+    return await _customer_page(request, session, page, customer_id, {})
+
+
+@router.post("/customers/{customer_id}/erase")
+async def customer_erase(
+    request: Request, session: SessionDep, page: PageDep, settings: SettingsDep, customer_id: IdPath
+) -> Response:
+    confirm = text(await request.form(), "confirm_external_id")
+    try:
+        await do_erase_customer(session, page.actor, customer_id, confirm, settings.data_dir)
+    except Invalid as exc:
+        errors = errors_of(exc, "confirm_external_id")
+        return await _customer_page(request, session, page, customer_id, errors, 422)
+    await session.commit()
+    return redirect(f"/customers/{customer_id}", flash=MSG_ERASED, request=request)
 
 
 @router.get("/products")
