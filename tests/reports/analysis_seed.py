@@ -50,12 +50,13 @@ async def conversation_with(
 
 async def seed_topics(session: AsyncSession, shop_id: int) -> None:
     """Reference: 100 ordinary questions and one zipper complaint over 8–34 days before
-    the end. Recent: 30 ordinary questions and 12 zipper complaints (one carrying a
-    script) over the last 6 days."""
+    the end. Recent: 30 ordinary questions and 12 zipper complaints in three wordings
+    (one carrying a script, so it is among the examples shown) over the last 6 days."""
     rng = random.Random(3)
     chatter = (*LOGISTICS, *SIZES, *PRICES)
     reference = [rng.choice(chatter) for _ in range(100)] + [ZIPPER[0]]
-    recent = [rng.choice(chatter) for _ in range(30)] + [*ZIPPER[:11], SCRIPT]
+    zippers = [ZIPPER[0]] * 6 + [ZIPPER[1]] * 5 + [SCRIPT]
+    recent = [rng.choice(chatter) for _ in range(30)] + zippers
     for texts, first_day, days in ((reference, 8, 26), (recent, 0, 6)):
         for i, text in enumerate(texts):
             at = END - timedelta(days=first_day + i % days, hours=1 + i % 12)

@@ -1,0 +1,48 @@
+"""The analysis page: figures from the same read sides as the API, in Chinese first,
+shoppers' words escaped; agents are refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.reports.analysis_seed import SCRIPT, seed_intents, seed_openings, seed_topics
+
+
+@pytest.fixture
+async def acme_history(sessionmaker, owen):
+    async with sessionmaker() as session:
+        await seed_topics(session, owen.shop_id)
+        await seed_openings(session, owen.shop_id)
+        await seed_intents(session, owen.shop_id)
+        await session.commit()
+
+
+async def test_the_page_shows_the_forecast_topics_and_intents(client, owen, acme_history):
+    response = await client.as_(owen).get("/reports/analysis", params={"end": "2026-11-29"})
+    assert response.status_code == 200, response.text
+    html = response.text
+    assert "报表分析" in html and 'href="/reports"' in html
+    assert "季节朴素基线（上周同一小时）" in html and "0.00" in html  # a perfect backtest
+    assert "拉链 · " in html
+    assert SCRIPT not in html
+    assert "&lt;script&gt;document.title=&#39;pwned&#39;&lt;/script&gt;拉链坏了" in html
+    assert '<script src="/static/js/report-analysis.js" defer></script>' in html
+
+
+async def test_the_page_in_english(client, owen, acme_history):
+    response = await client.as_(owen).get("/reports/analysis", params={"lang": "en"})
+    assert response.status_code == 200
+    assert "Report analysis" in response.text and "Rising topics" in response.text
+
+
+async def test_agents_may_not_open_the_page(client, alice):
+    response = await client.as_(alice).get("/reports/analysis")
+    assert response.status_code == 403
+
+
+async def test_a_backwards_period_is_refused_with_a_message(client, owen):
+    response = await client.as_(owen).get(
+        "/reports/analysis", params={"start": "2026-11-29", "end": "2026-11-01"}
+    )
+    assert response.status_code == 422
+    assert "the period ends before it starts" in response.text
