@@ -8,23 +8,13 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.browser.test_pages_in_chromium import sign_in
-from tests.reports.analysis_seed import SCRIPT, seed_intents, seed_openings, seed_topics
+from tests.reports.analysis_seed import SCRIPT, acme_history  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-async def acme_history(sessionmaker, owen):
-    async with sessionmaker() as session:
-        await seed_topics(session, owen.shop_id)
-        await seed_openings(session, owen.shop_id)
-        await seed_intents(session, owen.shop_id)
-        await session.commit()
-
-
-async def test_the_analysis_page_draws_the_forecast_and_escapes_shoppers(
-    page: Page, carol, acme_history
-):
+@pytest.mark.usefixtures("acme_history")
+async def test_the_analysis_page_draws_the_forecast_and_escapes_shoppers(page: Page, carol):
     await sign_in(page, carol.email, carol.password)
     await page.goto("/reports/analysis?end=2026-11-29")
     await expect(page.get_by_role("heading", name="报表分析")).to_be_visible()
@@ -32,7 +22,8 @@ async def test_the_analysis_page_draws_the_forecast_and_escapes_shoppers(
     await expect(chart).to_have_attribute("data-ready", "true")
     await expect(chart.locator("canvas").first).to_be_visible()
     backtest = page.get_by_role("table", name="回测误差")
-    await expect(backtest.get_by_role("row").filter(has_text="季节朴素基线")).to_contain_text("0.00")
+    naive = backtest.get_by_role("row").filter(has_text="季节朴素基线")
+    await expect(naive).to_contain_text("0.00")
 
     zipper = page.locator("#ra-topics tbody tr").first
     await expect(zipper).to_contain_text("拉链")

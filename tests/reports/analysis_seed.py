@@ -11,6 +11,7 @@ import random
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.models.conversations import Conversation, Message, MessageKind, SenderKind
@@ -106,3 +107,13 @@ async def seed_intents(session: AsyncSession, shop_id: int) -> None:
             )
     await conversation_with(session, shop_id, at, "亲，在的", sender=SenderKind.AGENT)
     await session.flush()
+
+
+@pytest.fixture
+async def acme_history(sessionmaker, owen) -> None:
+    """Acme's history for all three analyses."""
+    async with sessionmaker() as session:
+        await seed_topics(session, owen.shop_id)
+        await seed_openings(session, owen.shop_id)
+        await seed_intents(session, owen.shop_id)
+        await session.commit()

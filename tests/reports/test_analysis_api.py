@@ -6,22 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.reports.analysis_seed import (
-    PERIOD,
-    SCRIPT,
-    seed_intents,
-    seed_openings,
-    seed_topics,
-)
-
-
-@pytest.fixture
-async def acme_history(sessionmaker, owen):
-    async with sessionmaker() as session:
-        await seed_topics(session, owen.shop_id)
-        await seed_openings(session, owen.shop_id)
-        await seed_intents(session, owen.shop_id)
-        await session.commit()
+from tests.reports.analysis_seed import PERIOD, SCRIPT
 
 
 async def test_topics_put_the_zipper_complaints_first(client, owen, acme_history):

@@ -3,18 +3,7 @@ shoppers' words escaped; agents are refused."""
 
 from __future__ import annotations
 
-import pytest
-
-from tests.reports.analysis_seed import SCRIPT, seed_intents, seed_openings, seed_topics
-
-
-@pytest.fixture
-async def acme_history(sessionmaker, owen):
-    async with sessionmaker() as session:
-        await seed_topics(session, owen.shop_id)
-        await seed_openings(session, owen.shop_id)
-        await seed_intents(session, owen.shop_id)
-        await session.commit()
+from tests.reports.analysis_seed import SCRIPT
 
 
 async def test_the_page_shows_the_forecast_topics_and_intents(client, owen, acme_history):

@@ -120,8 +120,8 @@ async def get_forecast(session: SessionDep, actor: ActorDep, query: ReportQueryD
             for i, hour in enumerate(hours)
         ],
         backtest_weeks=result.backtest_weeks,
-        model_errors=ErrorsOut.model_validate(result.model_errors) if result.model_errors else None,
-        naive_errors=ErrorsOut.model_validate(result.naive_errors) if result.naive_errors else None,
+        model_errors=result.model_errors,
+        naive_errors=result.naive_errors,
         note=result.note,
     )
 
@@ -129,14 +129,4 @@ async def get_forecast(session: SessionDep, actor: ActorDep, query: ReportQueryD
 @router.get("/reports/intents", summary="Conversion rate by the shopper's first intent")
 async def get_intents(session: SessionDep, actor: ActorDep, query: ReportQueryDep) -> IntentsOut:
     report = await intents_before_orders(session, actor, query.period, query.filters)
-    return IntentsOut(
-        conversations=report.conversations,
-        without_message=report.without_message,
-        converted=report.converted,
-        intents=[
-            IntentOut(
-                intent=i.intent, conversations=i.conversations, converted=i.converted, rate=i.rate
-            )
-            for i in report.intents
-        ],
-    )
+    return IntentsOut.model_validate(report)
