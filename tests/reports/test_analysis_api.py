@@ -96,3 +96,18 @@ async def test_agents_may_not_see_the_analysis(client, alice, carol, path):
     refused = await client.as_(alice).get(f"/api/v1/reports/{path}")
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden"
     assert (await client.as_(carol).get(f"/api/v1/reports/{path}")).status_code == 200
+
+
+async def test_filters_narrow_every_analysis(client, owen, acme_history):
+    """Acme's conversations and openings are all on the web channel: asking for the API
+    channel's leaves nothing; asking for the web's changes nothing."""
+    api = client.as_(owen)
+    for channel, messages, weeks in (("api", 0, 0), ("web", 42, 3)):
+        params = PERIOD | {"channel": channel}
+        topics = (await api.get("/api/v1/reports/topics", params=params)).json()
+        assert topics["recent_messages"] == messages
+        forecast = (await api.get("/api/v1/reports/forecast", params=params)).json()
+        assert forecast["history_weeks"] == weeks
+    october = {"start": "2026-10-01", "end": "2026-10-01", "channel": "api"}
+    intents = (await api.get("/api/v1/reports/intents", params=october)).json()
+    assert (intents["conversations"], intents["intents"]) == (0, [])
