@@ -6,18 +6,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
-from kefu.lib.forecast import WEEK, Forecast, forecast_week
 from kefu.models.base import utcnow
 from kefu.models.reports import ReportKind
 from kefu.reports.periods import Filters, Period
 from kefu.reports.rollup import hour_of
 from kefu.reports.totals import Scope, read_totals
 
+if TYPE_CHECKING:
+    from kefu.lib.forecast import Forecast
+
 HISTORY_WEEKS = 8
+WEEK = 7 * 24  # hours in a week: the history's season and the forecast's length
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +45,8 @@ async def inbound_forecast(
 ) -> ForecastReport:
     """Forecast from the period's end, or from the current hour when the period ends later
     (the hour under way is not complete, so it is forecast, not counted)."""
+    from kefu.lib.forecast import forecast_week  # numpy: loaded by the first forecast only
+
     actor.require(Permission.VIEW_REPORTS)
     origin = hour_of(min(period.end, now or utcnow()))
     start = origin - timedelta(weeks=HISTORY_WEEKS)

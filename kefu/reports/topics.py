@@ -15,7 +15,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
-from kefu.lib.topics import rising_topics
 from kefu.models.conversations import Conversation, Message, MessageKind, SenderKind
 from kefu.reports.periods import Filters, Period
 
@@ -79,6 +78,9 @@ async def _shopper_texts(
 
 
 def _group(recent: list[str], reference: list[str], limit: int):  # type: ignore[no-untyped-def]
+    """Imported here, not at the top: the grouping brings numpy and scikit-learn, which a
+    server nobody asks for topics should not load at start-up (``kefu bench idle``)."""
+    from kefu.lib.topics import rising_topics
     from kefu.understanding.normalize import fold
 
     return rising_topics(recent, reference, fold=fold, limit=limit)

@@ -3,6 +3,11 @@ shoppers' words escaped; agents are refused."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
+from kefu.lib.forecast import NAIVE_ONLY, NO_BACKTEST, NOT_ENOUGH
+from kefu.web.pages.report_analysis import NOTES
 from tests.reports.analysis_seed import SCRIPT
 
 
@@ -35,3 +40,14 @@ async def test_a_backwards_period_is_refused_with_a_message(client, owen):
     )
     assert response.status_code == 422
     assert "the period ends before it starts" in response.text
+
+
+def test_every_forecast_note_has_a_message():
+    assert set(NOTES) == {NOT_ENOUGH, NAIVE_ONLY, NO_BACKTEST}
+
+
+def test_the_server_starts_without_loading_the_analysis_libraries():
+    """numpy and scikit-learn load with the first analysis, not in every idle server."""
+    check = "import sys, kefu.app; print(sorted({'numpy', 'sklearn'} & set(sys.modules)))"
+    shown = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True)
+    assert shown.stdout.strip() == "[]", shown.stderr

@@ -13,7 +13,6 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from kefu.access import Permission
-from kefu.lib.forecast import NAIVE_ONLY, NO_BACKTEST, NOT_ENOUGH
 from kefu.reports.forecast import ForecastReport, inbound_forecast
 from kefu.reports.intents import intents_before_orders
 from kefu.reports.periods import shop_period
@@ -29,10 +28,11 @@ router = APIRouter(include_in_schema=False)
 CHART_HISTORY_DAYS = 14  # of actual counts drawn before the forecast
 TOPICS_SHOWN = 10
 RISING_AT = 3.0  # a rising score from here up is marked as a real rise
+# kefu.lib.forecast's notes (not imported: it brings numpy, loaded by the first forecast).
 NOTES = {
-    NOT_ENOUGH: N_("Less than a week of conversations: no forecast yet."),
-    NAIVE_ONLY: N_("One week of conversations: only the same-hour-last-week forecast so far."),
-    NO_BACKTEST: N_("Two weeks of conversations: not enough yet to test the forecast on."),
+    "not_enough_history": N_("Less than a week of conversations: no forecast yet."),
+    "naive_only": N_("One week of conversations: only the same-hour-last-week forecast so far."),
+    "no_backtest": N_("Two weeks of conversations: not enough yet to test the forecast on."),
 }
 STAGES = {
     "presale": N_("Pre-sale"),
