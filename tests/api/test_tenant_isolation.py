@@ -37,7 +37,10 @@ from sqlalchemy import select
 
 from kefu.access import Actor
 from kefu.models import Agent, Base
+from kefu.models.reports import ReportKind
 from kefu.realtime.presence import AgentLeases
+from kefu.reports.facts import record_fact
+from kefu.reports.rollup import fold_once
 from tests.chat.conftest import Shopper, make_shopper
 from tests.factories import Persona
 from tests.widget.conftest import png_bytes
@@ -64,6 +67,7 @@ Access = Literal[
     "visitor",
     "sla",
     "campaign",
+    "reports",
 ]
 MAY: dict[Access, frozenset[str]] = {
     "person": frozenset({"owner", "supervisor", "agent"}),
@@ -77,6 +81,7 @@ MAY: dict[Access, frozenset[str]] = {
     "visitor": frozenset({"visitor"}),
     "sla": frozenset({"owner", "supervisor"}),
     "campaign": frozenset({"owner", "supervisor"}),  # people only, never a key
+    "reports": frozenset({"owner", "supervisor", "key"}),  # view_reports: analysts too
 }
 
 
@@ -319,6 +324,9 @@ ROUTES: dict[tuple[str, str], Walk] = {
     ("POST", "/api/v1/quality/check"): Walk("write", "handle", DRAFT_REPLY),
     ("GET", "/api/v1/shop/quality"): Walk("list", "read"),
     ("PATCH", "/api/v1/shop/quality"): Walk("write", "owner", {"blocking": ["contempt"]}),
+    ("GET", "/api/v1/reports/topics"): Walk("list", "reports"),
+    ("GET", "/api/v1/reports/forecast"): Walk("list", "reports"),
+    ("GET", "/api/v1/reports/intents"): Walk("list", "reports"),
 }
 
 # Path parameter → the kind of acme's row it names in the walk.
@@ -589,7 +597,19 @@ async def acme(client, owen, alice, sessionmaker, settings) -> dict[str, Any]:
     ids["campaigns"] = await _seed_campaigns(client, owen)
     faq = FAQ | {"answer": _secret("亲，48小时内发货～")}
     ids["faq_entries"] = (await _ok(await api.post("/api/v1/kb/faqs", json=faq)))["id"]
+    await _seed_reports(sessionmaker, owen.shop_id, conversation_id)
     return ids
+
+
+async def _seed_reports(sessionmaker, shop_id: int, conversation_id: int) -> None:
+    """Report facts of the conversation (it opened, it converted), folded into rollups,
+    so the report routes have acme's figures to keep from others."""
+    async with sessionmaker() as session:
+        for kind, value in ((ReportKind.CONVERSATION_OPENED, 0), (ReportKind.CONVERSION, 7900)):
+            record_fact(session, shop_id, kind, value=value, conversation_id=conversation_id)
+        await session.flush()
+        await fold_once(session)
+        await session.commit()
 
 
 async def _seed_campaigns(client, owen) -> int:

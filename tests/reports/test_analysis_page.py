@@ -1,0 +1,53 @@
+"""The analysis page: figures from the same read sides as the API, in Chinese first,
+shoppers' words escaped; agents are refused."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from kefu.lib.forecast import NAIVE_ONLY, NO_BACKTEST, NOT_ENOUGH
+from kefu.web.pages.report_analysis import NOTES
+from tests.reports.analysis_seed import SCRIPT
+
+
+async def test_the_page_shows_the_forecast_topics_and_intents(client, owen, acme_history):
+    response = await client.as_(owen).get("/reports/analysis", params={"end": "2026-11-29"})
+    assert response.status_code == 200, response.text
+    html = response.text
+    assert "报表分析" in html and 'href="/reports"' in html
+    assert "季节朴素基线（上周同一小时）" in html and "0.00" in html  # a perfect backtest
+    assert "拉链 · " in html
+    assert SCRIPT not in html
+    assert "&lt;script&gt;document.title=&#39;pwned&#39;&lt;/script&gt;拉链坏了" in html
+    assert '<script src="/static/js/report-analysis.js" defer></script>' in html
+
+
+async def test_the_page_in_english(client, owen, acme_history):
+    response = await client.as_(owen).get("/reports/analysis", params={"lang": "en"})
+    assert response.status_code == 200
+    assert "Report analysis" in response.text and "Rising topics" in response.text
+
+
+async def test_agents_may_not_open_the_page(client, alice):
+    response = await client.as_(alice).get("/reports/analysis")
+    assert response.status_code == 403
+
+
+async def test_a_backwards_period_is_refused_with_a_message(client, owen):
+    response = await client.as_(owen).get(
+        "/reports/analysis", params={"start": "2026-11-29", "end": "2026-11-01"}
+    )
+    assert response.status_code == 422
+    assert "the period ends before it starts" in response.text
+
+
+def test_every_forecast_note_has_a_message():
+    assert set(NOTES) == {NOT_ENOUGH, NAIVE_ONLY, NO_BACKTEST}
+
+
+def test_the_server_starts_without_loading_the_analysis_libraries():
+    """numpy and scikit-learn load with the first analysis, not in every idle server."""
+    check = "import sys, kefu.app; print(sorted({'numpy', 'sklearn'} & set(sys.modules)))"
+    shown = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True)
+    assert shown.stdout.strip() == "[]", shown.stderr
