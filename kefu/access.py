@@ -27,6 +27,7 @@ class Permission(enum.StrEnum):
     MANAGE_SLA = "manage_sla"  # the shop's SLA policies (targets per case type and priority)
     RUN_CAMPAIGNS = "run_campaigns"  # create, dry-run and launch campaigns (people, not keys)
     VIEW_REPORTS = "view_reports"  # the shop's KPIs, dashboards, exports of every agent
+    SCHEDULE_REPORTS = "schedule_reports"  # e-mailed reports (people, never keys: by whom)
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -44,6 +45,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MANAGE_SLA,
             Permission.RUN_CAMPAIGNS,
             Permission.VIEW_REPORTS,
+            Permission.SCHEDULE_REPORTS,
         }
     ),
     Role.AGENT: frozenset(

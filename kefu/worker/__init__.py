@@ -1,5 +1,6 @@
 """Background jobs: the webhook deliveries; at every poll the snoozed conversations, the
-SLA sweep of cases (warnings, breaches) and campaign messages whose quiet hours are over;
+SLA sweep of cases (warnings, breaches), campaign messages whose quiet hours are over and
+the scheduled e-mail reports that are due (``kefu.worker.report_mail``);
 every hour the cleanups of ``kefu.worker.cleanup`` and the shops' daily RFM snapshots.
 Runs inside the server (started from the app's lifespan) or as its own process
 (``kefu worker``); several may run at once.
@@ -36,6 +37,7 @@ from kefu.models.base import utcnow
 from kefu.models.webhooks import DeliveryState, WebhookDelivery, WebhookEndpoint
 from kefu.settings import Settings
 from kefu.worker.cleanup import run_cleanups
+from kefu.worker.report_mail import send_due_reports
 
 log = logging.getLogger(__name__)
 BATCH = 20
@@ -210,6 +212,10 @@ class Worker:
             await session.commit()
         return sent
 
+    async def send_reports(self) -> int:
+        """Scheduled reports whose send hour has come (or whose retry is due) go out."""
+        return await send_due_reports(self.sessionmaker, self.settings, utcnow())
+
     async def _clean_when_due(self) -> None:
         """Hourly: the cleanups, and a shop whose day has turned gets its RFM snapshot."""
         if time.monotonic() < self._next_cleanup:
@@ -228,6 +234,7 @@ class Worker:
                 await self.wake_snoozed()
                 await self.sweep_sla()
                 await self.send_campaign_messages()
+                await self.send_reports()
                 await self._clean_when_due()
             except Exception:  # a database hiccup must not end the worker for good
                 log.exception("worker round failed; trying again")
