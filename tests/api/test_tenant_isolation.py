@@ -64,6 +64,8 @@ Access = Literal[
     "visitor",
     "sla",
     "campaign",
+    "reports",
+    "schedule_reports",
 ]
 MAY: dict[Access, frozenset[str]] = {
     "person": frozenset({"owner", "supervisor", "agent"}),
@@ -77,6 +79,8 @@ MAY: dict[Access, frozenset[str]] = {
     "visitor": frozenset({"visitor"}),
     "sla": frozenset({"owner", "supervisor"}),
     "campaign": frozenset({"owner", "supervisor"}),  # people only, never a key
+    "reports": frozenset({"owner", "supervisor", "key"}),  # view_reports (and analysts)
+    "schedule_reports": frozenset({"owner", "supervisor"}),  # people only, never a key
 }
 
 
@@ -143,6 +147,7 @@ CAMPAIGN = {
     "variants": [{"text": "亲爱的{客户昵称}，新品到店啦"}],
 }
 FAQ = {"question": "什么时候发货", "similar": ["多久发货"], "answer": "亲，48小时内发货～"}
+REPORT_SCHEDULE = {"recipients": ["boss@mart.example"], "frequency": "weekly", "weekday": 0}
 DRAFT_REPLY = {"text": "这都不懂吗？点立即购买就行", "context": "请问怎么下单"}
 
 ROUTES: dict[tuple[str, str], Walk] = {
@@ -315,6 +320,13 @@ ROUTES: dict[tuple[str, str], Walk] = {
     ("POST", "/api/v1/quality/check"): Walk("write", "handle", DRAFT_REPLY),
     ("GET", "/api/v1/shop/quality"): Walk("list", "read"),
     ("PATCH", "/api/v1/shop/quality"): Walk("write", "owner", {"blocking": ["contempt"]}),
+    ("GET", "/api/v1/reports/schedules"): Walk("list", "reports"),
+    ("POST", "/api/v1/reports/schedules"): Walk("write", "schedule_reports", REPORT_SCHEDULE),
+    ("GET", "/api/v1/reports/schedules/{schedule_id}"): Walk("by_id", "reports"),
+    ("PATCH", "/api/v1/reports/schedules/{schedule_id}"): Walk(
+        "by_id", "schedule_reports", {"send_hour": 9}
+    ),
+    ("DELETE", "/api/v1/reports/schedules/{schedule_id}"): Walk("by_id", "schedule_reports"),
 }
 
 # Path parameter → the kind of acme's row it names in the walk.
@@ -340,6 +352,7 @@ PATH_IDS = {
     "policy_id": "sla_policies",
     "campaign_id": "campaigns",
     "faq_id": "faq_entries",
+    "schedule_id": "report_schedules",
 }
 
 # The table whose ids a route's rows carry (``id``), and the tables named by id fields.
@@ -372,6 +385,7 @@ RESOURCE_TABLE = {
     "sla-policies": "sla_policies",
     "campaigns": "campaigns",
     "kb/faqs": "faq_entries",
+    "reports/schedules": "report_schedules",
 }
 ID_FIELDS = {
     "customer_id": "customers",
@@ -585,6 +599,10 @@ async def acme(client, owen, alice, sessionmaker, settings) -> dict[str, Any]:
     ids["campaigns"] = await _seed_campaigns(client, owen)
     faq = FAQ | {"answer": _secret("亲，48小时内发货～")}
     ids["faq_entries"] = (await _ok(await api.post("/api/v1/kb/faqs", json=faq)))["id"]
+    report = {"recipients": ["boss@acme.example"], "frequency": "daily", "attach_leaderboard": True}
+    ids["report_schedules"] = (await _ok(await api.post("/api/v1/reports/schedules", json=report)))[
+        "id"
+    ]
     return ids
 
 
