@@ -21,6 +21,7 @@ from kefu.models.base import utcnow
 from kefu.models.reports import ReportKind, ReportSchedule
 from kefu.reports.facts import record_fact
 from kefu.worker import Worker
+from kefu.worker.report_mail import claim
 from tests.reports.smtp import Inbox, Login, free_port, smtp_server
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -194,6 +195,17 @@ async def test_two_workers_send_one_email(sessionmaker, settings, client, xiaolu
     counts = await asyncio.gather(first.send_reports(), second.send_reports())
     assert sorted(counts) == [0, 1]
     assert len(inbox.received) == 1
+
+
+async def test_of_two_claims_on_the_same_due_row_one_wins(sessionmaker, client, xiaolu):
+    """What two workers do when both read the row before either claims it."""
+    created = await schedule(client, xiaolu)
+    slot = last_send_moment()
+    await make_due(sessionmaker, created["id"], slot)
+    lease = utcnow() + timedelta(minutes=2)
+    won = [await claim(sessionmaker, created["id"], slot, lease) for _ in range(2)]
+    assert won == [True, False]
+    assert (await read(sessionmaker, created["id"])).next_due_at == lease
 
 
 async def test_a_refused_report_is_retried_later_and_then_sent(
