@@ -1,23 +1,24 @@
 """What a scheduled report says: every KPI of the period it covers beside the period it
-is compared with, and optionally each agent's figures (the leaderboard). Numbers only;
-``kefu.web.report_mail`` turns them into an e-mail in the shop's language."""
+is compared with, and optionally each agent's figures (the leaderboard), read as the
+dashboards read them (``kefu.reports.overview``), so the e-mail and the dashboard of the
+same days agree. Numbers only; ``kefu.web.report_mail`` turns them into an e-mail in the
+shop's language."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kefu.access import Actor
 from kefu.lib.report_calendar import compared_days, covered_days
-from kefu.models import Agent, Shop
-from kefu.models.reports import ReportFrequency, ReportKind, ReportSchedule
-from kefu.reports.kpis import KPI_BY_CODE, KPIS, Kpi, KpiValue, Unit, by_kind, compute_kpis
+from kefu.models import Shop
+from kefu.models.reports import ReportFrequency, ReportSchedule
+from kefu.reports.kpis import KPI_BY_CODE, Kpi, Unit
+from kefu.reports.overview import AgentRow, read_agent_board, read_overview
 from kefu.reports.periods import Period, shop_zone
-from kefu.reports.totals import Total, read_totals
 
-# The leaderboard's columns after the agent: what each person answered and how well.
+# The leaderboard's columns after the agent and its first responses: how fast and how well.
 LEADERBOARD_KPIS = (
     "first_response_seconds",
     "response_seconds",
@@ -59,13 +60,6 @@ class Figure:
 
 
 @dataclass(frozen=True, slots=True)
-class AgentRow:
-    name: str
-    answered: int  # conversations the agent gave a first response in
-    figures: dict[str, float | None]
-
-
-@dataclass(frozen=True, slots=True)
 class Digest:
     shop_name: str
     locale: str
@@ -76,47 +70,30 @@ class Digest:
     leaderboard: list[AgentRow] | None
 
 
-async def _kpis(session: AsyncSession, shop_id: int, period: Period) -> dict[str, KpiValue]:
-    return compute_kpis(by_kind(await read_totals(session, period.scope(shop_id))))
-
-
-async def _leaderboard(session: AsyncSession, shop_id: int, period: Period) -> list[AgentRow]:
-    """Each agent with facts in the period, the busiest first."""
-    grouped = await read_totals(session, period.scope(shop_id), group_by=("agent_id", "kind"))
-    per_agent: dict[int, dict[str, Total]] = defaultdict(dict)
-    for (agent_id, kind), total in grouped.items():
-        if agent_id:
-            per_agent[agent_id][kind] = total
-    names = dict(
-        (
-            await session.execute(
-                select(Agent.id, Agent.display_name).where(
-                    Agent.shop_id == shop_id, Agent.id.in_(list(per_agent))
-                )
-            )
-        ).all()
-    )
-    rows = []
-    for agent_id, totals in per_agent.items():
-        kpis = compute_kpis(totals)
-        answered = totals.get(ReportKind.FIRST_RESPONSE.value, Total()).count
-        figures = {code: kpis[code].value for code in LEADERBOARD_KPIS}
-        rows.append(AgentRow(names.get(agent_id, f"#{agent_id}"), answered, figures))
-    return sorted(rows, key=lambda row: (-row.answered, row.name))
+async def _figures(session: AsyncSession, actor: Actor, period: Period, compared: Period):
+    """Every KPI of the period beside the compared period: the dashboard's overview,
+    read once more for the compared period when it is not the overview's own (a month
+    is compared with the calendar month before, not the same number of days)."""
+    overview = await read_overview(session, actor, period)
+    previous = {f.code: f.previous_value for f in overview.kpis}
+    if overview.previous != compared:
+        previous = {f.code: f.value for f in (await read_overview(session, actor, compared)).kpis}
+    return [Figure(KPI_BY_CODE[f.code], f.value, previous[f.code]) for f in overview.kpis]
 
 
 async def build_digest(session: AsyncSession, schedule: ReportSchedule) -> Digest:
-    """The report owed at ``schedule.slot_at``: its period follows from the send day."""
+    """The report owed at ``schedule.slot_at``: its period follows from the send day.
+    Read as the shop's system actor: the schedule's people chose to receive it."""
     shop = await session.get_one(Shop, schedule.shop_id)
+    actor = Actor.system(shop.id, "scheduled report")
     zone = shop_zone(shop.timezone)
     frequency = schedule.frequency.value
     first, last = covered_days(frequency, schedule.slot_at.astimezone(zone).date())
     period = Period(first, last, zone)
     compared = Period(*compared_days(frequency, first, last), zone)
-    now, before = await _kpis(session, shop.id, period), await _kpis(session, shop.id, compared)
-    figures = [Figure(kpi, now[kpi.code].value, before[kpi.code].value) for kpi in KPIS]
+    figures = await _figures(session, actor, period, compared)
     leaderboard = (
-        await _leaderboard(session, shop.id, period) if schedule.attach_leaderboard else None
+        await read_agent_board(session, actor, period) if schedule.attach_leaderboard else None
     )
     return Digest(
         shop.name, shop.locale, schedule.frequency, period, compared, figures, leaderboard

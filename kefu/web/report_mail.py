@@ -124,8 +124,9 @@ def leaderboard_csv(digest: Digest) -> bytes:
     header += [f"{_(KPI_LABELS[k.code])}{_unit_suffix(k.unit)}" for k in kpis]
     writer.writerow(header)
     for row in digest.leaderboard or []:
-        values = [_csv_value(row.figures[k.code], k.unit) for k in kpis]
-        writer.writerow([_cell(row.name), row.answered, *values])
+        answered = int(row.kpis["first_response_seconds"].denominator)
+        values = [_csv_value(row.kpis[k.code].value, k.unit) for k in kpis]
+        writer.writerow([_cell(row.name), answered, *values])
     return out.getvalue().encode("utf-8-sig")
 
 

@@ -38,6 +38,7 @@ from sqlalchemy import select
 from kefu.access import Actor
 from kefu.models import Agent, Base
 from kefu.realtime.presence import AgentLeases
+from kefu.reports.rollup import fold_all
 from tests.chat.conftest import Shopper, make_shopper
 from tests.factories import Persona
 from tests.widget.conftest import png_bytes
@@ -327,6 +328,12 @@ ROUTES: dict[tuple[str, str], Walk] = {
         "by_id", "schedule_reports", {"send_hour": 9}
     ),
     ("DELETE", "/api/v1/reports/schedules/{schedule_id}"): Walk("by_id", "schedule_reports"),
+    ("GET", "/api/v1/reports/overview"): Walk("list", "reports"),
+    ("GET", "/api/v1/reports/agents"): Walk("list", "reports"),
+    ("GET", "/api/v1/shop/reporting"): Walk("list", "reports"),
+    ("PATCH", "/api/v1/shop/reporting"): Walk(
+        "write", "owner", {"cost_per_agent_hour_cents": 3500}
+    ),
 }
 
 # Path parameter → the kind of acme's row it names in the walk.
@@ -603,6 +610,9 @@ async def acme(client, owen, alice, sessionmaker, settings) -> dict[str, Any]:
     ids["report_schedules"] = (await _ok(await api.post("/api/v1/reports/schedules", json=report)))[
         "id"
     ]
+    await _ok(await api.patch("/api/v1/shop/reporting", json={"cost_per_conversation_cents": 80}))
+    async with sessionmaker() as session:  # what the worker does: the facts into rollups
+        await fold_all(session)
     return ids
 
 

@@ -177,9 +177,11 @@ async def test_a_due_daily_report_is_sent_once_with_the_days_figures(
     assert [(r["客服"], r["首次响应数"], r["平均首次响应时长 (秒)"]) for r in rows] == [
         ("Alice", "2", "120.0"),
         ("Bob", "1", "100.0"),
+        ("Carol", "0", ""),  # active agents without a figure are listed too
+        ("Owen", "0", ""),
     ]
-    assert [r["3分钟响应率 (%)"] for r in rows] == ["50.0", "100.0"]
-    assert [r["询单销售额 (元)"] for r in rows] == ["0.00", "123.45"]
+    assert [r["3分钟响应率 (%)"] for r in rows] == ["50.0", "100.0", "", ""]
+    assert [r["询单销售额 (元)"] for r in rows] == ["0.00", "123.45", "0.00", "0.00"]
 
     sent = await read(sessionmaker, created["id"])
     assert sent.next_due_at == sent.slot_at == slot + timedelta(days=1)
@@ -330,3 +332,34 @@ async def test_names_are_escaped_in_the_html_and_the_csv(
     assert "Average first response time: 1 min 20 s" in message.get_body(("plain",)).get_content()
     [attachment] = list(message.iter_attachments())
     assert "'=HYPERLINK(1)" in attachment.get_payload(decode=True).decode("utf-8-sig")
+
+
+async def test_a_monthly_report_compares_with_the_whole_month_before(
+    sessionmaker, settings, client, xiaolu, inbox, smtp_port
+):
+    now = utcnow().astimezone(SHANGHAI)
+    first = now.date().replace(day=1)
+    slot = at(first, 8)
+    if slot > utcnow():  # before 08:00 on the 1st: the month before's report is the latest
+        first = (first - timedelta(days=1)).replace(day=1)
+        slot = at(first, 8)
+    last_month_end = first - timedelta(days=1)
+    covered_start = last_month_end.replace(day=1)
+    compared_start = (covered_start - timedelta(days=1)).replace(day=1)
+    async with sessionmaker() as session:
+        # One conversation in the reported month; three in the month before, one of them
+        # on its first day (outside "the same number of days before" in a 30-day month).
+        for day in (last_month_end, compared_start, compared_start, covered_start - timedelta(1)):
+            record_fact(session, xiaolu.shop_id, K.CONVERSATION_OPENED, occurred_at=at(day, 12))
+        await session.commit()
+    created = await schedule(client, xiaolu, frequency="monthly", send_hour=8)
+    await make_due(sessionmaker, created["id"], slot)
+    assert await Worker(sessionmaker, mail_settings(settings, smtp_port)).send_reports() == 1
+    message = inbox.received[0].message
+    assert message["Subject"] == f"「小鹿童装」客服月报 {covered_start.strftime('%Y-%m')}"
+    text = message.get_body(("plain",)).get_content()
+    assert f"对比 {compared_start.strftime('%Y-%m')}" in text
+    assert "会话: 1  (3, -66.7%)" in text
+    sent = await read(sessionmaker, created["id"])
+    following = (first + timedelta(days=32)).replace(day=1)
+    assert sent.slot_at == at(following, 8)

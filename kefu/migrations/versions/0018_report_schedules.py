@@ -1,7 +1,7 @@
 """report schedules: overview reports e-mailed daily, weekly or monthly
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-02 15:56:37.027045
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import kefu.models.base
 
-revision: str = "0017"
-down_revision: str | None = "0016"
+revision: str = "0018"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
