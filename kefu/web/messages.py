@@ -38,6 +38,17 @@ KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             N_("Mix letters with digits or symbols in the password."),
         ),
         (r"^e-mail address looks wrong$", N_("This e-mail address looks wrong.")),
+        (
+            r"^give at least one recipient's e-mail address$",
+            N_("Give at least one recipient's e-mail address."),
+        ),
+        (
+            r"^a report goes to at most (?P<n>\d+) recipients$",
+            N_("A report goes to at most %(n)s recipients."),
+        ),
+        (r"^send_hour must be a whole hour from 0 to 23$", N_("Choose an hour from 0 to 23.")),
+        (r"^a weekly report needs weekday", N_("Choose the weekday of a weekly report.")),
+        (r"^unknown frequency ", N_("Choose one of the options offered.")),
         (r"^e-mail or password is wrong$", N_("The e-mail or password is wrong.")),
         (
             r"^too many failed logins; the account is locked",
