@@ -70,7 +70,9 @@ class Digest:
     leaderboard: list[AgentRow] | None
 
 
-async def _figures(session: AsyncSession, actor: Actor, period: Period, compared: Period):
+async def _figures(
+    session: AsyncSession, actor: Actor, period: Period, compared: Period
+) -> list[Figure]:
     """Every KPI of the period beside the compared period: the dashboard's overview,
     read once more for the compared period when it is not the overview's own (a month
     is compared with the calendar month before, not the same number of days)."""

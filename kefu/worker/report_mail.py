@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from email.message import EmailMessage
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -33,7 +34,9 @@ MAX_RETRY_SECONDS = 3600.0
 MAX_ERROR = 500
 
 
-async def _due(sessionmaker: async_sessionmaker[AsyncSession], now: datetime) -> list:
+async def _due(
+    sessionmaker: async_sessionmaker[AsyncSession], now: datetime
+) -> list[tuple[int, datetime]]:
     async with sessionmaker() as session:
         rows = await session.execute(
             select(ReportSchedule.id, ReportSchedule.next_due_at)
@@ -41,7 +44,7 @@ async def _due(sessionmaker: async_sessionmaker[AsyncSession], now: datetime) ->
             .order_by(ReportSchedule.next_due_at)
             .limit(BATCH)
         )
-        return list(rows.all())
+        return [(schedule_id, due_at) for schedule_id, due_at in rows.all()]
 
 
 async def claim(
@@ -65,7 +68,7 @@ async def claim(
         return result.rowcount == 1
 
 
-async def _message(session: AsyncSession, schedule: ReportSchedule):
+async def _message(session: AsyncSession, schedule: ReportSchedule) -> EmailMessage:
     digest = await build_digest(session, schedule)
     currency = await session.scalar(select(Shop.currency).where(Shop.id == schedule.shop_id))
     mail = render_report_mail(digest, currency or "CNY")
