@@ -20,6 +20,7 @@ from kefu.models import Shop
 from kefu.models.base import utcnow
 from kefu.models.reports import ReportKind, ReportSchedule
 from kefu.reports.facts import record_fact
+from kefu.settings import Settings
 from kefu.worker import Worker
 from kefu.worker.report_mail import claim
 from tests.reports.smtp import Inbox, Login, free_port, smtp_server
@@ -363,3 +364,25 @@ async def test_a_monthly_report_compares_with_the_whole_month_before(
     sent = await read(sessionmaker, created["id"])
     following = (first + timedelta(days=32)).replace(day=1)
     assert sent.slot_at == at(following, 8)
+
+
+async def test_without_an_smtp_server_reports_wait_unclaimed(
+    sessionmaker, settings, client, xiaolu
+):
+    created = await schedule(client, xiaolu)
+    slot = last_send_moment()
+    await make_due(sessionmaker, created["id"], slot)
+    assert settings.smtp_host == ""
+    assert await Worker(sessionmaker, settings).send_reports() == 0
+    waiting = await read(sessionmaker, created["id"])
+    assert (waiting.next_due_at, waiting.attempts, waiting.last_error) == (slot, 0, None)
+
+
+def test_the_smtp_password_may_come_from_a_file(tmp_path, monkeypatch):
+    secret = tmp_path / "smtp-password"
+    secret.write_text("file-held-秘密\n", encoding="utf-8")
+    monkeypatch.delenv("KEFU_SMTP_PASSWORD", raising=False)
+    monkeypatch.setenv("KEFU_SMTP_PASSWORD_FILE", str(secret))
+    loaded = Settings()
+    assert loaded.smtp_password.get_secret_value() == "file-held-秘密"
+    assert "file-held" not in repr(loaded)
