@@ -28,6 +28,7 @@ class Permission(enum.StrEnum):
     RUN_CAMPAIGNS = "run_campaigns"  # create, dry-run and launch campaigns (people, not keys)
     MANAGE_PERSONAL_DATA = "manage_personal_data"  # export or erase a customer's data (PIPL)
     VIEW_REPORTS = "view_reports"  # the shop's KPIs, dashboards, exports of every agent
+    SCHEDULE_REPORTS = "schedule_reports"  # e-mailed reports (people, never keys: by whom)
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -45,6 +46,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MANAGE_SLA,
             Permission.RUN_CAMPAIGNS,
             Permission.VIEW_REPORTS,
+            Permission.SCHEDULE_REPORTS,
         }
     ),
     Role.AGENT: frozenset(

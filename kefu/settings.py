@@ -11,10 +11,12 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEMO_SECRET = "kefu-demo-secret-do-not-use-in-production"
+# Settings that may also come from a file named by KEFU_<NAME>_FILE.
+SECRET_FIELDS = ("secret_key", "database_url", "redis_url", "metrics_token", "smtp_password")
 
 
 class InsecureSettingsError(RuntimeError):
@@ -84,7 +86,8 @@ class Settings(BaseSettings):
     )
     worker_enabled: bool = Field(
         True,
-        description="Run the background worker (webhooks, cleanups) inside the server.",
+        description="Run the background worker (webhooks, SLA sweeps, report rollups, cleanups) "
+        "inside the server.",
     )
     webhook_timeout_seconds: float = Field(
         10, gt=0, le=120, description="How long a webhook receiver may take to answer."
@@ -131,6 +134,37 @@ class Settings(BaseSettings):
         ),
     )
 
+    smtp_host: str = Field(
+        "", description="SMTP server for outbound e-mail (scheduled reports); empty sends none."
+    )
+    smtp_port: int = Field(587, ge=1, le=65535, description="Port of the SMTP server.")
+    smtp_security: Literal["starttls", "tls", "none"] = Field(
+        "starttls",
+        description=(
+            "How the SMTP connection is encrypted: starttls (upgrade, usually port 587), "
+            "tls (from the first byte, usually 465) or none (a relay on this machine only)."
+        ),
+    )
+    smtp_username: str = Field("", description="SMTP login; empty sends without logging in.")
+    smtp_password: SecretStr = Field(
+        SecretStr(""), description="SMTP password; never logged or shown in an error."
+    )
+    smtp_timeout_seconds: float = Field(
+        30, gt=0, le=300, description="How long the SMTP server may take to answer."
+    )
+    mail_from: str = Field(
+        "",
+        description="Sender address of outbound e-mail, e.g. 客服报表 <reports@shop.example>.",
+    )
+    report_retry_base_seconds: float = Field(
+        300,
+        ge=0,
+        description=(
+            "Wait before a failed scheduled report is tried again; doubled after each "
+            "further failure, up to an hour."
+        ),
+    )
+
     @model_validator(mode="before")
     @classmethod
     def _read_secret_files(cls, data: Any) -> Any:
@@ -138,7 +172,7 @@ class Settings(BaseSettings):
         the usual way container and systemd secrets are handed over."""
         if not isinstance(data, dict):
             return data
-        for name in ("secret_key", "database_url", "redis_url", "metrics_token"):
+        for name in SECRET_FIELDS:
             path = os.environ.get(f"KEFU_{name.upper()}_FILE")
             if path and name not in data:
                 try:

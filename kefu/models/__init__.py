@@ -56,7 +56,13 @@ from kefu.models.orders import (
     ShipmentStatus,
     TrackingEvent,
 )
-from kefu.models.reports import ReportEvent, ReportKind, ReportRollup
+from kefu.models.reports import (
+    ReportEvent,
+    ReportFrequency,
+    ReportKind,
+    ReportRollup,
+    ReportSchedule,
+)
 from kefu.models.routing import RoutingPolicy
 from kefu.models.shops import Holiday, Shop
 from kefu.models.webhooks import DeliveryState, WebhookDelivery, WebhookEndpoint
@@ -102,8 +108,10 @@ __all__ = [
     "Product",
     "QuickPhrase",
     "ReportEvent",
+    "ReportFrequency",
     "ReportKind",
     "ReportRollup",
+    "ReportSchedule",
     "RfmSnapshot",
     "Role",
     "RoutingPolicy",

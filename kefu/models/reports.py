@@ -11,11 +11,20 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, String, text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kefu.models.base import Base, BigId, ShopOwned, utcnow
+from kefu.models.base import (
+    Base,
+    BigId,
+    IdMixin,
+    ShopOwned,
+    TimestampMixin,
+    text_enum,
+    utcnow,
+)
 
 
 class ReportKind(enum.StrEnum):
@@ -95,3 +104,41 @@ class ReportRollup(Base):
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
     count: Mapped[int] = mapped_column(BigInteger, default=0)
     total: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ReportFrequency(enum.StrEnum):
+    """How often a scheduled report goes out, and so which days it covers: yesterday,
+    the 7 days before the send day, or the calendar month before."""
+
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    MONTHLY = "monthly"
+
+
+class ReportSchedule(IdMixin, ShopOwned, TimestampMixin, Base):
+    """An overview report e-mailed to ``recipients`` at ``send_hour`` in the shop's zone
+    (on ``weekday``, 0 = Monday, when weekly; on the 1st when monthly).
+
+    ``slot_at`` is the send moment of the report now owed (it names the period it
+    covers); ``next_due_at`` is when a worker should next try it: the slot itself, a
+    retry's later time, or a claim's lease. A worker claims the report by moving
+    ``next_due_at`` from the value it read (compare-and-swap), so of two workers only one
+    sends it; a sent report moves ``slot_at`` on to the next send moment."""
+
+    __tablename__ = "report_schedules"
+    __table_args__ = (Index("ix_report_schedules_due", "active", "next_due_at"),)
+
+    created_by_agent_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("agents.id", ondelete="SET NULL")
+    )
+    recipients: Mapped[list[Any]] = mapped_column(default=list)
+    frequency: Mapped[ReportFrequency] = mapped_column(text_enum(ReportFrequency))
+    send_hour: Mapped[int] = mapped_column(Integer)
+    weekday: Mapped[int | None] = mapped_column(Integer)
+    attach_leaderboard: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    slot_at: Mapped[datetime]
+    next_due_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)

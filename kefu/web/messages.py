@@ -38,6 +38,17 @@ KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             N_("Mix letters with digits or symbols in the password."),
         ),
         (r"^e-mail address looks wrong$", N_("This e-mail address looks wrong.")),
+        (
+            r"^give at least one recipient's e-mail address$",
+            N_("Give at least one recipient's e-mail address."),
+        ),
+        (
+            r"^a report goes to at most (?P<n>\d+) recipients$",
+            N_("A report goes to at most %(n)s recipients."),
+        ),
+        (r"^send_hour must be a whole hour from 0 to 23$", N_("Choose an hour from 0 to 23.")),
+        (r"^a weekly report needs weekday", N_("Choose the weekday of a weekly report.")),
+        (r"^unknown frequency ", N_("Choose one of the options offered.")),
         (r"^e-mail or password is wrong$", N_("The e-mail or password is wrong.")),
         (
             r"^too many failed logins; the account is locked",
@@ -364,6 +375,16 @@ KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (
             r"^type the customer's external id to confirm the erasure$",
             N_("Type the customer id exactly as shown to confirm the erasure."),
+            r"^cost_per_(?P<what>agent_hour|conversation)_cents must be a whole number of cents$",
+            N_("Give the cost as a whole number of cents."),
+        ),
+        (
+            r"^cost_per_(?P<what>agent_hour|conversation)_cents must be from 0 to (?P<max>\d+)$",
+            N_("A cost is from 0 to %(max)s cents."),
+        ),
+        (
+            r"^unknown KPI '(?P<code>[^']*)'; sort by one of: (?P<known>.+)$",
+            N_("There is no KPI %(code)s; sort by one of: %(known)s."),
         ),
         (r"^[\w ]+ not found$", N_("It does not exist, or it belongs to another shop.")),
     )

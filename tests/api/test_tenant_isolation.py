@@ -35,12 +35,11 @@ import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy import select
 
-from kefu.access import Actor
 from kefu.models import Agent, Base
 from kefu.models.reports import ReportKind
 from kefu.realtime.presence import AgentLeases
 from kefu.reports.facts import record_fact
-from kefu.reports.rollup import fold_once
+from kefu.reports.rollup import fold_all, fold_once
 from tests.chat.conftest import Shopper, make_shopper
 from tests.factories import Persona
 from tests.widget.conftest import png_bytes
@@ -68,6 +67,7 @@ Access = Literal[
     "sla",
     "campaign",
     "reports",
+    "schedule_reports",
 ]
 MAY: dict[Access, frozenset[str]] = {
     "person": frozenset({"owner", "supervisor", "agent"}),
@@ -81,7 +81,8 @@ MAY: dict[Access, frozenset[str]] = {
     "visitor": frozenset({"visitor"}),
     "sla": frozenset({"owner", "supervisor"}),
     "campaign": frozenset({"owner", "supervisor"}),  # people only, never a key
-    "reports": frozenset({"owner", "supervisor", "key"}),  # view_reports: analysts too
+    "reports": frozenset({"owner", "supervisor", "key"}),  # view_reports (and analysts)
+    "schedule_reports": frozenset({"owner", "supervisor"}),  # people only, never a key
 }
 
 
@@ -148,6 +149,7 @@ CAMPAIGN = {
     "variants": [{"text": "亲爱的{客户昵称}，新品到店啦"}],
 }
 FAQ = {"question": "什么时候发货", "similar": ["多久发货"], "answer": "亲，48小时内发货～"}
+REPORT_SCHEDULE = {"recipients": ["boss@mart.example"], "frequency": "weekly", "weekday": 0}
 DRAFT_REPLY = {"text": "这都不懂吗？点立即购买就行", "context": "请问怎么下单"}
 
 ROUTES: dict[tuple[str, str], Walk] = {
@@ -327,6 +329,19 @@ ROUTES: dict[tuple[str, str], Walk] = {
     ("GET", "/api/v1/reports/topics"): Walk("list", "reports"),
     ("GET", "/api/v1/reports/forecast"): Walk("list", "reports"),
     ("GET", "/api/v1/reports/intents"): Walk("list", "reports"),
+    ("GET", "/api/v1/reports/schedules"): Walk("list", "reports"),
+    ("POST", "/api/v1/reports/schedules"): Walk("write", "schedule_reports", REPORT_SCHEDULE),
+    ("GET", "/api/v1/reports/schedules/{schedule_id}"): Walk("by_id", "reports"),
+    ("PATCH", "/api/v1/reports/schedules/{schedule_id}"): Walk(
+        "by_id", "schedule_reports", {"send_hour": 9}
+    ),
+    ("DELETE", "/api/v1/reports/schedules/{schedule_id}"): Walk("by_id", "schedule_reports"),
+    ("GET", "/api/v1/reports/overview"): Walk("list", "reports"),
+    ("GET", "/api/v1/reports/agents"): Walk("list", "reports"),
+    ("GET", "/api/v1/shop/reporting"): Walk("list", "reports"),
+    ("PATCH", "/api/v1/shop/reporting"): Walk(
+        "write", "owner", {"cost_per_agent_hour_cents": 3500}
+    ),
 }
 
 # Path parameter → the kind of acme's row it names in the walk.
@@ -352,6 +367,7 @@ PATH_IDS = {
     "policy_id": "sla_policies",
     "campaign_id": "campaigns",
     "faq_id": "faq_entries",
+    "schedule_id": "report_schedules",
 }
 
 # The table whose ids a route's rows carry (``id``), and the tables named by id fields.
@@ -384,6 +400,7 @@ RESOURCE_TABLE = {
     "sla-policies": "sla_policies",
     "campaigns": "campaigns",
     "kb/faqs": "faq_entries",
+    "reports/schedules": "report_schedules",
 }
 ID_FIELDS = {
     "customer_id": "customers",
@@ -598,6 +615,13 @@ async def acme(client, owen, alice, sessionmaker, settings) -> dict[str, Any]:
     faq = FAQ | {"answer": _secret("亲，48小时内发货～")}
     ids["faq_entries"] = (await _ok(await api.post("/api/v1/kb/faqs", json=faq)))["id"]
     await _seed_reports(sessionmaker, owen.shop_id, conversation_id)
+    report = {"recipients": ["boss@acme.example"], "frequency": "daily", "attach_leaderboard": True}
+    ids["report_schedules"] = (await _ok(await api.post("/api/v1/reports/schedules", json=report)))[
+        "id"
+    ]
+    await _ok(await api.patch("/api/v1/shop/reporting", json={"cost_per_conversation_cents": 80}))
+    async with sessionmaker() as session:  # what the worker does: the facts into rollups
+        await fold_all(session)
     return ids
 
 
@@ -645,15 +669,7 @@ async def _seed_case(client, alice, order_id: int) -> tuple[int, int]:
 async def _seed_agent_socket(sessionmaker, settings, persona: Persona) -> None:
     """The row a server process keeps for an open agent socket (kefu/realtime/presence.py)."""
     leases = AgentLeases(sessionmaker, settings, contextlib.nullcontext())
-    actor = Actor.agent(
-        persona.shop_id,
-        persona.agent_id,
-        persona.name,
-        persona.role,
-        can_view_contact=False,
-        user_id=persona.user_id,
-    )
-    assert await leases.opened(actor) is not None
+    assert await leases.opened(persona.actor()) is not None
 
 
 def _acme_product() -> dict[str, Any]:
@@ -922,13 +938,15 @@ def _without_visitors(
     snapshot: dict[str, list[dict[str, Any]]], known: set[int], own: str
 ) -> dict[str, list[dict[str, Any]]]:
     """The snapshot less the walking visitor's own row (she is seen again when she signs
-    in) and any visitor that was not in ``known`` (anyone may become acme's visitor)."""
+    in) and any visitor that was not in ``known`` (anyone may become acme's visitor), and
+    the visits reported (a sign-in at acme is a visit of acme's widget, by design)."""
     visitors = [
         row for row in snapshot["visitors"] if row["id"] in known and row["public_id"] != own
     ]
     kept = {row["id"] for row in visitors}
     views = [row for row in snapshot["invitation_views"] if row["visitor_id"] in kept]
-    return snapshot | {"visitors": visitors, "invitation_views": views}
+    facts = [row for row in snapshot["report_events"] if row["kind"] != "visit"]
+    return snapshot | {"visitors": visitors, "invitation_views": views, "report_events": facts}
 
 
 # What a shop shows every visitor of its own (name, greeting, announcements), by design.

@@ -19,6 +19,8 @@ from kefu.web.api.v1 import (
     products,
     quality,
     report_analysis,
+    report_schedules,
+    reports,
     rfm,
     routing,
     shipments,
@@ -60,5 +62,7 @@ for module in (
     bot,
     quality,
     report_analysis,
+    report_schedules,
+    reports,
 ):
     api_router.include_router(module.router)
