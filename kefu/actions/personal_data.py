@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kefu.access import Actor, Permission
 from kefu.actions.base import record_audit, snapshot
 from kefu.errors import Invalid
-from kefu.lib.images import stored_path
+from kefu.lib.images import delete_stored
 from kefu.models import (
     AuditEntry,
     CampaignMessage,
@@ -112,11 +112,8 @@ async def _erase_conversations(
     )
     erasure.messages = result.rowcount
     uploads = (await session.scalars(select(Upload).where(Upload.conversation_id.in_(ids)))).all()
+    delete_stored(data_dir, shop_id, [upload.stored_name for upload in uploads])
     for upload in uploads:
-        for thumbnail in (False, True):
-            stored_path(data_dir, shop_id, upload.stored_name, thumbnail=thumbnail).unlink(
-                missing_ok=True
-            )
         await session.delete(upload)
     erasure.pictures = len(uploads)
 

@@ -47,6 +47,21 @@ def _contact_email(value: Any) -> str | None:
     return clean_email(value, "contact_email")
 
 
+RETENTION_DAYS = (30, 3650)
+
+
+def _retention(value: Any) -> int:
+    """0 (keep for ever) or a number of days a closed conversation is kept."""
+    days = int(value)
+    if days != 0 and not RETENTION_DAYS[0] <= days <= RETENTION_DAYS[1]:
+        low, high = RETENTION_DAYS
+        raise Invalid(
+            f"keep conversations {low} to {high} days, or 0 for ever",
+            field="conversation_retention_days",
+        )
+    return days
+
+
 def _day(value: date | str) -> date:
     if isinstance(value, date):
         return value
@@ -62,6 +77,7 @@ PROFILE_FIELDS: dict[str, Callable[[Any], Any]] = {
     "locale": clean_locale,
     "currency": _currency,
     "contact_email": _contact_email,
+    "conversation_retention_days": _retention,
 }
 
 
@@ -95,7 +111,8 @@ async def update_shop(
 
 
 async def do_update_shop_profile(session: AsyncSession, actor: Actor, **fields: Any) -> Shop:
-    """Change the shop's name, time zone, language, currency or contact e-mail."""
+    """Change the shop's name, time zone, language, currency, contact e-mail or how long
+    closed conversations are kept."""
     check_known(fields, PROFILE_FIELDS)
     actor.require(Permission.MANAGE_SHOP)
     values = {key: PROFILE_FIELDS[key](value) for key, value in fields.items()}

@@ -8,6 +8,7 @@ like an image is refused too."""
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,3 +69,10 @@ def stored_path(data_dir: Path, shop_id: int, stored_name: str, *, thumbnail: bo
     """Where an upload (or its thumbnail) lives under the data directory."""
     suffix = ".thumb.webp" if thumbnail else ".img"
     return data_dir / "uploads" / str(shop_id) / f"{stored_name}{suffix}"
+
+
+def delete_stored(data_dir: Path, shop_id: int, stored_names: Iterable[str]) -> None:
+    """Delete uploads' files and thumbnails; a file already gone is no error."""
+    for stored_name in stored_names:
+        for thumbnail in (False, True):
+            stored_path(data_dir, shop_id, stored_name, thumbnail=thumbnail).unlink(missing_ok=True)

@@ -52,6 +52,9 @@ class Shop(IdMixin, TimestampMixin, Base):
     # Reporting: what an agent hour and a conversation cost, in cents, for the unit service
     # cost KPI (see kefu.reports.costs); absent keys are 0 (no cost said).
     reporting_settings: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+    # Closed conversations (messages, pictures) are deleted this many days after closing
+    # (kefu.worker.cleanup); 0 keeps them for ever. Report figures stay.
+    conversation_retention_days: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Holiday(IdMixin, ShopOwned, Base):

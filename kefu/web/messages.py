@@ -375,6 +375,8 @@ KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (
             r"^type the customer's external id to confirm the erasure$",
             N_("Type the customer id exactly as shown to confirm the erasure."),
+        ),
+        (
             r"^cost_per_(?P<what>agent_hour|conversation)_cents must be a whole number of cents$",
             N_("Give the cost as a whole number of cents."),
         ),

@@ -6,13 +6,15 @@
   (the sender closed the tab between the upload and the message): row and files;
 - replay-log rows older than ``KEFU_STREAM_RETENTION_DAYS``, raising the horizon
   (``stream_horizon``) with them: a client resuming from below it is told
-  ``stale_cursor`` and reloads (see kefu/realtime/ws.py).
+  ``stale_cursor`` and reloads (see kefu/realtime/ws.py);
+- conversations closed longer ago than their shop keeps them
+  (``conversation_retention_days``; 0 keeps them): the conversation with its messages
+  and pictures (rows and files). Report facts stay, they hold nothing personal.
 
 Every cleanup is an idempotent delete, so several workers may run them at once."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
@@ -22,8 +24,17 @@ from sqlalchemy import Exists, String, cast, delete, exists, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from kefu.lib.images import stored_path
-from kefu.models import Message, MessageKind, StreamEvent, StreamHorizon, Upload
+from kefu.lib.images import delete_stored
+from kefu.models import (
+    Conversation,
+    ConversationStatus,
+    Message,
+    MessageKind,
+    Shop,
+    StreamEvent,
+    StreamHorizon,
+    Upload,
+)
 from kefu.models.base import utcnow
 from kefu.models.webhooks import DeliveryState, WebhookDelivery
 from kefu.settings import Settings
@@ -31,6 +42,7 @@ from kefu.settings import Settings
 log = logging.getLogger(__name__)
 UNUSED_UPLOAD_HOURS = 24
 STREAM_BATCH = 5000
+CONVERSATION_BATCH = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +52,7 @@ class Cleaned:
     webhook_deliveries: int
     uploads: int
     stream_events: int
+    conversations: int
 
 
 async def prune_webhook_deliveries(session: AsyncSession, before: datetime) -> int:
@@ -77,10 +90,40 @@ async def prune_unused_uploads(session: AsyncSession, data_dir: Path, before: da
     )
     await session.commit()
     for shop_id, stored_name in removed:
-        for thumbnail in (False, True):
-            with contextlib.suppress(FileNotFoundError):
-                stored_path(data_dir, shop_id, stored_name, thumbnail=thumbnail).unlink()
+        delete_stored(data_dir, shop_id, [stored_name])
     return len(removed)
+
+
+async def prune_expired_conversations(session: AsyncSession, data_dir: Path, now: datetime) -> int:
+    """Delete the conversations closed before their shop's retention period, a batch at a
+    time; messages and upload rows go with them (foreign keys cascade), then the files."""
+    deleted = 0
+    shops = await session.execute(
+        select(Shop.id, Shop.conversation_retention_days).where(
+            Shop.conversation_retention_days > 0
+        )
+    )
+    for shop_id, days in shops.all():
+        expired = (
+            select(Conversation.id)
+            .where(
+                Conversation.shop_id == shop_id,
+                Conversation.status == ConversationStatus.CLOSED,
+                Conversation.closed_at < now - timedelta(days=days),
+            )
+            .limit(CONVERSATION_BATCH)
+        )
+        while ids := list(await session.scalars(expired)):
+            files = list(
+                await session.scalars(
+                    select(Upload.stored_name).where(Upload.conversation_id.in_(ids))
+                )
+            )
+            await session.execute(delete(Conversation).where(Conversation.id.in_(ids)))
+            await session.commit()
+            delete_stored(data_dir, shop_id, files)
+            deleted += len(ids)
+    return deleted
 
 
 async def _raise_horizon(session: AsyncSession, pruned_through: int) -> None:
@@ -140,7 +183,8 @@ async def run_cleanups(
         events = await prune_stream_events(
             session, now - timedelta(days=settings.stream_retention_days)
         )
-    cleaned = Cleaned(deliveries, uploads, events)
+        conversations = await prune_expired_conversations(session, settings.data_dir, now)
+    cleaned = Cleaned(deliveries, uploads, events, conversations)
     if any(asdict(cleaned).values()):
         log.info("cleaned up %s", asdict(cleaned))
     return cleaned

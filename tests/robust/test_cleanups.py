@@ -10,12 +10,12 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from kefu.lib.images import stored_path
-from kefu.models import StreamEvent, Upload
+from kefu.models import Conversation, ConversationStatus, Message, StreamEvent, Upload
 from kefu.models.base import utcnow
 from kefu.models.webhooks import DeliveryState, WebhookDelivery, WebhookEndpoint
 from kefu.worker import Worker
 from kefu.worker.cleanup import run_cleanups
-from tests.chat.conftest import agent_socket
+from tests.chat.conftest import agent_socket, make_shopper
 from tests.chat.wsclient import Socket
 from tests.widget.conftest import png_bytes
 
@@ -195,3 +195,48 @@ async def test_the_worker_inside_the_server_cleans_up_too(sessionmaker, settings
         await worker.stop()
     assert ids["delivered_long_ago"] not in left
     assert ids["delivered_yesterday"] in left
+
+
+async def _closed(sessionmaker, conversation_id: int, days_ago: int) -> None:
+    async with sessionmaker() as session:
+        await session.execute(
+            update(Conversation)
+            .where(Conversation.id == conversation_id)
+            .values(status=ConversationStatus.CLOSED, closed_at=utcnow() - days_ago * DAY)
+        )
+        await session.commit()
+
+
+async def test_a_shop_keeps_closed_conversations_as_long_as_it_says(
+    client, shopper, sessionmaker, settings, owen, mallory
+):
+    picture = await _upload(client, shopper)
+    sent = await client.post(
+        f"/api/v1/widget/conversations/{shopper.conversation_id}/messages",
+        json={"client_id": str(uuid.uuid4()), "kind": "image", "payload": {"upload_id": picture}},
+        headers=shopper.headers,
+    )
+    assert sent.status_code == 200, sent.text
+    recent = await make_shopper(client)
+    elsewhere = await make_shopper(client, shop_slug=mallory.shop_slug)
+    await _closed(sessionmaker, shopper.conversation_id, 91)
+    await _closed(sessionmaker, recent.conversation_id, 89)
+    await _closed(sessionmaker, elsewhere.conversation_id, 400)  # mallory keeps all
+    async with client.as_(owen) as c:
+        refused = await c.patch("/api/v1/shop", json={"conversation_retention_days": 7})
+        assert refused.status_code == 422
+        assert refused.json()["error"]["field"] == "conversation_retention_days"
+        kept = await c.patch("/api/v1/shop", json={"conversation_retention_days": 90})
+        assert kept.json()["conversation_retention_days"] == 90
+    async with sessionmaker() as session:
+        upload = await session.get_one(Upload, picture)
+    file = stored_path(settings.data_dir, upload.shop_id, upload.stored_name, thumbnail=False)
+
+    cleaned = await run_cleanups(sessionmaker, settings, utcnow())
+    assert cleaned.conversations == 1
+    assert not file.exists()
+    async with sessionmaker() as session:
+        left = set(await session.scalars(select(Conversation.id)))
+        messages = set(await session.scalars(select(Message.conversation_id)))
+    assert left == {recent.conversation_id, elsewhere.conversation_id}
+    assert shopper.conversation_id not in messages

@@ -45,6 +45,9 @@ class ShopOut(ApiModel):
     locale: str = Field(description="zh_CN or en")
     currency: str = Field(description="ISO 4217 code; amounts are integer cents (分)")
     contact_email: str | None
+    conversation_retention_days: int = Field(
+        description="Closed conversations are deleted this many days after closing; 0: kept"
+    )
 
 
 class ShopPatch(ApiModel):
@@ -55,6 +58,9 @@ class ShopPatch(ApiModel):
     locale: Literal["zh_CN", "en"] | None = None
     currency: str | None = Field(None, min_length=3, max_length=3, description="e.g. CNY")
     contact_email: str | None = Field(None, max_length=254, description="Empty string clears it")
+    conversation_retention_days: int | None = Field(
+        None, ge=0, le=3650, description="30–3650 days after closing, or 0 to keep for ever"
+    )
 
 
 class BusinessHoursIn(ApiModel):
