@@ -49,6 +49,9 @@ class Shop(IdMixin, TimestampMixin, Base):
     # Quality inspection of agent replies: {"blocking": [finding codes]} — a reply with a
     # blocking finding is refused (see kefu.actions.quality); absent keys take defaults.
     quality_settings: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+    # Promotion criteria per agent level (初级→中级, 中级→高级): months at the level,
+    # conversations, KPI thresholds, training hours (kefu.lib.levels: keys and defaults).
+    level_settings: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
 
 
 class Holiday(IdMixin, ShopOwned, Base):

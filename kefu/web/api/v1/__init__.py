@@ -13,6 +13,7 @@ from kefu.web.api.v1 import (
     conversations,
     coupons,
     customers,
+    growth,
     knowledge,
     me,
     orders,
@@ -58,5 +59,6 @@ for module in (
     knowledge,
     bot,
     quality,
+    growth,
 ):
     api_router.include_router(module.router)
