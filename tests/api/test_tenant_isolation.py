@@ -64,6 +64,7 @@ Access = Literal[
     "visitor",
     "sla",
     "campaign",
+    "growth",
 ]
 MAY: dict[Access, frozenset[str]] = {
     "person": frozenset({"owner", "supervisor", "agent"}),
@@ -77,6 +78,8 @@ MAY: dict[Access, frozenset[str]] = {
     "visitor": frozenset({"visitor"}),
     "sla": frozenset({"owner", "supervisor"}),
     "campaign": frozenset({"owner", "supervisor"}),  # people only, never a key
+    # Everyone's growth: those who see reports or manage agents (an agent sees her own).
+    "growth": frozenset({"owner", "supervisor", "key"}),
 }
 
 
@@ -143,6 +146,7 @@ CAMPAIGN = {
     "variants": [{"text": "亲爱的{客户昵称}，新品到店啦"}],
 }
 FAQ = {"question": "什么时候发货", "similar": ["多久发货"], "answer": "亲，48小时内发货～"}
+TRAINING = {"title": "进阶培训", "kind": "advanced", "held_on": "2026-11-02", "hours": 2}
 DRAFT_REPLY = {"text": "这都不懂吗？点立即购买就行", "context": "请问怎么下单"}
 
 ROUTES: dict[tuple[str, str], Walk] = {
@@ -319,6 +323,20 @@ ROUTES: dict[tuple[str, str], Walk] = {
     ("POST", "/api/v1/quality/check"): Walk("write", "handle", DRAFT_REPLY),
     ("GET", "/api/v1/shop/quality"): Walk("list", "read"),
     ("PATCH", "/api/v1/shop/quality"): Walk("write", "owner", {"blocking": ["contempt"]}),
+    ("GET", "/api/v1/shop/levels"): Walk("list", "read"),
+    ("PATCH", "/api/v1/shop/levels"): Walk("write", "people", {"senior": {"min_months": 9}}),
+    ("GET", "/api/v1/shop/levels/assessments"): Walk("list", "growth"),
+    ("GET", "/api/v1/agents/{agent_id}/growth"): Walk("by_id", "growth"),
+    # After the PATCH above made the agent senior: a demotion, which needs a reason.
+    ("POST", "/api/v1/agents/{agent_id}/level"): Walk(
+        "by_id", "people", {"level": "intermediate", "reason": "带教新人"}
+    ),
+    ("GET", "/api/v1/agents/{agent_id}/trainings"): Walk("by_id", "growth"),
+    ("POST", "/api/v1/agents/{agent_id}/trainings"): Walk("by_id", "people", TRAINING),
+    ("PATCH", "/api/v1/agents/{agent_id}/trainings/{training_id}"): Walk(
+        "by_id", "people", {"hours": 3}
+    ),
+    ("DELETE", "/api/v1/agents/{agent_id}/trainings/{training_id}"): Walk("by_id", "people"),
 }
 
 # Path parameter → the kind of acme's row it names in the walk.
@@ -344,6 +362,7 @@ PATH_IDS = {
     "policy_id": "sla_policies",
     "campaign_id": "campaigns",
     "faq_id": "faq_entries",
+    "training_id": "training_records",
 }
 
 # The table whose ids a route's rows carry (``id``), and the tables named by id fields.
@@ -376,6 +395,7 @@ RESOURCE_TABLE = {
     "sla-policies": "sla_policies",
     "campaigns": "campaigns",
     "kb/faqs": "faq_entries",
+    "agents/trainings": "training_records",
 }
 ID_FIELDS = {
     "customer_id": "customers",
@@ -589,6 +609,9 @@ async def acme(client, owen, alice, sessionmaker, settings) -> dict[str, Any]:
     ids["campaigns"] = await _seed_campaigns(client, owen)
     faq = FAQ | {"answer": _secret("亲，48小时内发货～")}
     ids["faq_entries"] = (await _ok(await api.post("/api/v1/kb/faqs", json=faq)))["id"]
+    training = TRAINING | {"title": _secret("新员工培训"), "notes": _secret("导师：王姐")}
+    path = f"/api/v1/agents/{dora['id']}/trainings"
+    ids["training_records"] = (await _ok(await api.post(path, json=training)))["id"]
     return ids
 
 
