@@ -53,10 +53,10 @@ async def do_update_level_settings(
 
 
 def _minutes(hours: Any) -> int:
-    if isinstance(hours, bool) or not isinstance(hours, int | float):
-        hours = -1
-    minutes = round(hours * 60)
-    if not 0 < minutes <= MAX_MINUTES or hours < 0:
+    """Hours as whole minutes (1.5 → 90), more than none and at most ``MAX_MINUTES``."""
+    number = isinstance(hours, int | float) and not isinstance(hours, bool)
+    minutes = round(hours * 60) if number else 0
+    if not 0 < minutes <= MAX_MINUTES:
         raise Invalid(f"hours must be more than 0 and at most {MAX_MINUTES // 60}", field="hours")
     return minutes
 

@@ -225,7 +225,7 @@ async def test_a_promotion_without_eligibility_needs_a_reason_and_is_audited(
                 .order_by(AuditEntry.id)
             )
         ).all()
-    assert [(a.entity_id, a.after["reason"] if "reason" in a.after else None) for a in audits] == [
+    assert [(a.entity_id, a.after.get("reason")) for a in audits] == [
         (str(alice.agent_id), "带教新人表现突出"),
         (str(bob.agent_id), None),
     ]

@@ -1,0 +1,93 @@
+"""The growth pages: a supervisor sees every agent's level and readiness, opens one agent's
+growth, records a training and promotes with a reason; an agent sees only her own page.
+Chinese first."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from kefu.models.base import utcnow
+from kefu.models.reports import ReportKind as K
+from kefu.reports.facts import record_fact
+
+
+async def _qa_facts(sessionmaker, persona, inspected: int, flagged: int) -> None:
+    async with sessionmaker() as session:
+        at = utcnow().replace(minute=0, second=0, microsecond=0) - timedelta(days=3)
+        for n in range(inspected):
+            record_fact(
+                session, persona.shop_id, K.QA_REPLY, occurred_at=at, agent_id=persona.agent_id
+            )
+            if n < flagged:
+                record_fact(
+                    session,
+                    persona.shop_id,
+                    K.QA_FLAGGED,
+                    occurred_at=at,
+                    agent_id=persona.agent_id,
+                )
+        await session.commit()
+
+
+async def test_a_supervisor_sees_the_team_and_one_agents_growth(
+    as_, sessionmaker, carol, alice, bob
+):
+    await _qa_facts(sessionmaker, alice, 10, 1)  # QA 90
+    await _qa_facts(sessionmaker, bob, 4, 2)  # QA 50
+    supervisor = as_(carol)
+    team = await supervisor.get("/agents/growth")
+    assert team.status_code == 200
+    assert "客服成长" in team.text and "Alice" in team.text and "暂未符合" in team.text
+
+    page = await supervisor.get(f"/agents/{alice.agent_id}/growth")
+    assert page.status_code == 200
+    html = page.text
+    assert "Alice 的成长" in html and "等级考核" in html and "暂未符合晋升条件" in html
+    assert "质检得分" in html and "90.0" in html
+    assert "优势" in html and "待提升" in html
+    assert 'id="growth-config"' in html and "/static/js/growth.js" in html
+
+    recorded = await supervisor.submit(
+        f"/agents/{alice.agent_id}/growth/trainings",
+        {
+            "title": "售后退换货流程培训",
+            "kind": "advanced",
+            "held_on": "2026-11-02",
+            "hours": "1.5",
+        },
+    )
+    assert recorded.status_code == 303
+    shown = (await supervisor.get(f"/agents/{alice.agent_id}/growth")).text
+    assert "售后退换货流程培训" in shown and "进阶培训" in shown and "1.5" in shown
+
+    bad = await supervisor.submit(
+        f"/agents/{alice.agent_id}/growth/trainings",
+        {"title": "复盘", "kind": "exam", "held_on": "2026-11-02", "hours": "-2"},
+    )
+    assert bad.status_code == 422 and "请输入大于 0" in bad.text
+
+    no_reason = await supervisor.submit(
+        f"/agents/{alice.agent_id}/growth/level", {"level": "intermediate", "reason": ""}
+    )
+    assert no_reason.status_code == 422 and "请填写原因" in no_reason.text
+    promoted = await supervisor.submit(
+        f"/agents/{alice.agent_id}/growth/level",
+        {"level": "intermediate", "reason": "带教新人表现突出"},
+    )
+    assert promoted.status_code == 303
+    assert "等级已调整" in (await supervisor.get(promoted.headers["location"])).text
+
+
+async def test_an_agent_sees_her_own_growth_only(as_, alice, bob, mallory):
+    agent = as_(alice)
+    own = await agent.get(f"/agents/{alice.agent_id}/growth")
+    assert own.status_code == 200 and "我的成长" in own.text
+    assert 'id="level-form"' not in own.text and 'id="training-form"' not in own.text
+    assert (await agent.get(f"/agents/{bob.agent_id}/growth")).status_code == 403
+    assert (await agent.get(f"/agents/{mallory.agent_id}/growth")).status_code == 404
+    assert (await agent.get("/agents/growth")).status_code == 403
+    refused = await agent.submit(
+        f"/agents/{alice.agent_id}/growth/trainings",
+        {"title": "自学", "kind": "advanced", "held_on": "2026-11-02", "hours": "1"},
+    )
+    assert refused.status_code == 403
