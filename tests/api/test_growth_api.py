@@ -4,7 +4,13 @@ may see whose growth."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from sqlalchemy import update
+
+from kefu.models import Agent
+from kefu.models.base import utcnow
 
 TRAINING = {
     "title": "新员工入职培训：平台规则与服务礼仪",
@@ -138,3 +144,20 @@ async def test_the_team_overview_is_for_supervisors(client, carol, alice, owen, 
     assert levels[bob.agent_id] == ("intermediate", "senior")
     assert levels[owen.agent_id] == ("senior", None)
     assert (await client.as_(alice).get("/api/v1/shop/levels/assessments")).status_code == 403
+
+
+async def test_a_level_set_by_editing_the_agent_starts_counting_again(
+    client, sessionmaker, carol, bob
+):
+    async with sessionmaker() as session:
+        await session.execute(
+            update(Agent)
+            .where(Agent.id == bob.agent_id)
+            .values(level_since=utcnow() - timedelta(days=400))
+        )
+        await session.commit()
+    path = f"/api/v1/agents/{bob.agent_id}/growth"
+    assert (await client.as_(carol).get(path)).json()["assessment"]["months_at_level"] >= 13
+    await client.as_(carol).patch(f"/api/v1/agents/{bob.agent_id}", json={"level": "senior"})
+    assessment = (await client.as_(carol).get(path)).json()["assessment"]
+    assert (assessment["level"], assessment["months_at_level"]) == ("senior", 0)

@@ -4,35 +4,21 @@ colleague's page is refused."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from playwright.async_api import Page, expect
 
-from kefu.models.base import utcnow
 from kefu.models.reports import ReportKind as K
-from kefu.reports.facts import record_fact
 from tests.browser.test_pages_in_chromium import sign_in
+from tests.reports.test_growth import record_agent_facts
 
 pytestmark = pytest.mark.browser
 
 
 async def _two_weeks_of_replies(sessionmaker, persona) -> None:
     """First responses of 40 s two weeks ago and 20 s three days ago, with ratings."""
-    hour = utcnow().replace(minute=0, second=0, microsecond=0)
-    async with sessionmaker() as session:
-        for days, seconds in ((14, 40), (3, 20)):
-            at = hour - timedelta(days=days)
-            for kind, value in ((K.FIRST_RESPONSE, seconds), (K.RATING, 5), (K.RATING_GOOD, 0)):
-                record_fact(
-                    session,
-                    persona.shop_id,
-                    kind,
-                    value=value,
-                    occurred_at=at,
-                    agent_id=persona.agent_id,
-                )
-        await session.commit()
+    for days, seconds in ((14, 40), (3, 20)):
+        facts = [(K.FIRST_RESPONSE, seconds), (K.RATING, 5), (K.RATING_GOOD, 0)]
+        await record_agent_facts(sessionmaker, persona, facts, days_ago=days)
 
 
 async def test_a_supervisor_reads_an_agents_growth(

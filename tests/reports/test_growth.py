@@ -40,10 +40,13 @@ def _days_ago(days: int):
     return utcnow().replace(minute=0, second=0, microsecond=0) - timedelta(days=days)
 
 
-async def _facts(sessionmaker, persona, facts: list[tuple[K, int]]) -> None:
+async def record_agent_facts(
+    sessionmaker, persona, facts: list[tuple[K, int]], days_ago: int = 2
+) -> None:
+    """Facts of one agent, a minute apart from ``days_ago`` days ago (within the 90)."""
     async with sessionmaker() as session:
         for n, (kind, value) in enumerate(facts):
-            at = _days_ago(2) + timedelta(minutes=n)
+            at = _days_ago(days_ago) + timedelta(minutes=n)
             record_fact(
                 session,
                 persona.shop_id,
@@ -90,8 +93,8 @@ async def _alice_and_bob(sessionmaker, client, carol, alice, bob) -> None:
     alice_facts = [(K.FIRST_RESPONSE, s) for s in (40, 50, 90)] + [(K.RESOLVED, 0)] * 3
     alice_facts += [(K.RATING, 5), (K.RATING_GOOD, 0)] * 3 + [(K.RATING, 2), (K.RATING_BAD, 0)]
     alice_facts += [(K.QA_REPLY, 0)] * 8 + [(K.QA_REPLY, 1), (K.QA_FLAGGED, 0)] * 2
-    await _facts(sessionmaker, alice, alice_facts)
-    await _facts(sessionmaker, bob, [(K.FIRST_RESPONSE, 20), (K.RESOLVED, 0)])
+    await record_agent_facts(sessionmaker, alice, alice_facts)
+    await record_agent_facts(sessionmaker, bob, [(K.FIRST_RESPONSE, 20), (K.RESOLVED, 0)])
     await _training(sessionmaker, alice, 30, 150)
     await _training(sessionmaker, alice, 10, 90)
     await _training(sessionmaker, alice, 300, 180)  # before she became 初级: not counted

@@ -4,36 +4,17 @@ Chinese first."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from kefu.models.base import utcnow
 from kefu.models.reports import ReportKind as K
-from kefu.reports.facts import record_fact
-
-
-async def _qa_facts(sessionmaker, persona, inspected: int, flagged: int) -> None:
-    async with sessionmaker() as session:
-        at = utcnow().replace(minute=0, second=0, microsecond=0) - timedelta(days=3)
-        for n in range(inspected):
-            record_fact(
-                session, persona.shop_id, K.QA_REPLY, occurred_at=at, agent_id=persona.agent_id
-            )
-            if n < flagged:
-                record_fact(
-                    session,
-                    persona.shop_id,
-                    K.QA_FLAGGED,
-                    occurred_at=at,
-                    agent_id=persona.agent_id,
-                )
-        await session.commit()
+from tests.reports.test_growth import record_agent_facts
 
 
 async def test_a_supervisor_sees_the_team_and_one_agents_growth(
     as_, sessionmaker, carol, alice, bob
 ):
-    await _qa_facts(sessionmaker, alice, 10, 1)  # QA 90
-    await _qa_facts(sessionmaker, bob, 4, 2)  # QA 50
+    qa = [(K.QA_REPLY, 0)] * 9 + [(K.QA_REPLY, 1), (K.QA_FLAGGED, 0)]
+    await record_agent_facts(sessionmaker, alice, qa, days_ago=3)  # 10 inspected, 1 flagged: 90
+    qa = [(K.QA_REPLY, 0)] * 2 + [(K.QA_REPLY, 1), (K.QA_FLAGGED, 0)] * 2
+    await record_agent_facts(sessionmaker, bob, qa, days_ago=3)  # 4 inspected, 2 flagged: 50
     supervisor = as_(carol)
     team = await supervisor.get("/agents/growth")
     assert team.status_code == 200

@@ -169,35 +169,33 @@ async def change_level_form(
     return redirect(f"/agents/{agent_id}/growth", flash=MSG_PROMOTED, request=request)
 
 
-def _training_form(form: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The form's texts (to show again) and the fields for the action."""
-    values = {
-        name: text(form, name) for name in ("title", "kind", "held_on", "hours", "score", "notes")
-    }
-    fields: dict[str, Any] = {"title": values["title"], "kind": values["kind"]}
-    fields["notes"] = values["notes"]
-    fields["held_on"] = values["held_on"]
-    fields["hours"] = values["hours"]
-    fields["score"] = values["score"] or None
-    return values, fields
+TRAINING_FORM = ("title", "kind", "held_on", "hours", "score", "notes")
+
+
+def _training_fields(values: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The form's texts as the action's fields, and what could not even be read."""
+    fields: dict[str, Any] = dict(values)
+    errors: dict[str, str] = {}
+    try:
+        fields["held_on"] = date.fromisoformat(values["held_on"])
+    except ValueError:
+        errors["held_on"] = MSG_BAD_DATE
+    try:
+        fields["hours"] = float(values["hours"])
+    except ValueError:
+        errors["hours"] = MSG_BAD_HOURS
+    score = values["score"]
+    fields["score"] = (int(score) if score.isdigit() else -1) if score else None
+    return fields, errors
 
 
 @router.post("/agents/{agent_id}/growth/trainings")
 async def add_training_form(
     request: Request, session: SessionDep, page: PageDep, agent_id: IdPath
 ) -> Response:
-    values, fields = _training_form(await request.form())
-    errors: dict[str, str] = {}
-    try:
-        fields["held_on"] = date.fromisoformat(fields["held_on"])
-    except ValueError:
-        errors["held_on"] = MSG_BAD_DATE
-    try:
-        fields["hours"] = float(fields["hours"])
-    except ValueError:
-        errors["hours"] = MSG_BAD_HOURS
-    if fields["score"] is not None:
-        fields["score"] = int(fields["score"]) if fields["score"].isdigit() else -1
+    form = await request.form()
+    values = {name: text(form, name) for name in TRAINING_FORM}
+    fields, errors = _training_fields(values)
     if not errors:
         try:
             await do_add_training(session, page.actor, agent_id, **fields)
