@@ -72,3 +72,11 @@ async def test_an_agent_sees_her_own_growth_only(as_, alice, bob, mallory):
         {"title": "自学", "kind": "advanced", "held_on": "2026-11-02", "hours": "1"},
     )
     assert refused.status_code == 403
+
+
+async def test_the_growth_page_in_english(as_, alice):
+    page = await as_(alice).get(f"/agents/{alice.agent_id}/growth", params={"lang": "en"})
+    assert page.status_code == 200
+    for text in ("Growth of Alice", "Level assessment", "Not yet eligible", "Training records"):
+        assert text in page.text, text
+    assert "等级考核" not in page.text

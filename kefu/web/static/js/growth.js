@@ -1,6 +1,7 @@
 // Kefu agent growth: the weekly KPI trends of one agent, drawn with the vendored ECharts
 // from the figures the page carries as JSON (rates and the QA score in %, on the left
-// axis; response times in seconds, on the right). A week without figures is a gap.
+// axis; response times in seconds, on the right). A week without figures has no point;
+// the line joins the weeks that have one.
 (() => {
   "use strict";
   const box = document.getElementById("growth-chart");
@@ -18,6 +19,7 @@
   }
   const chart = window.echarts.init(box);
   chart.setOption({
+    animationDuration: 300,
     tooltip: { trigger: "axis" },
     legend: { type: "scroll", bottom: 0 },
     grid: { left: 48, right: 56, top: 32, bottom: 56 },
@@ -29,7 +31,9 @@
     series: config.series.map((s) => ({
       name: s.name,
       type: "line",
-      connectNulls: false,
+      connectNulls: true,
+      showSymbol: true,
+      symbolSize: 7,
       yAxisIndex: s.axis === "seconds" ? 1 : 0,
       data: s.data,
     })),
