@@ -28,7 +28,7 @@ from kefu.lib.secrets import hash_password, temporary_password
 from kefu.models import Agent, Level, LoginSession, Presence, Role, Skill, TeamMember, User
 from kefu.models.base import utcnow
 from kefu.queries.access import fetch_owned
-from kefu.reports.growth import assess_agents
+from kefu.reports.growth import Assessment, assess_agents
 
 MAX_CHATS = 50
 MAX_REASON = 500
@@ -245,11 +245,9 @@ async def do_change_level(
     promotion = LEVEL_RANK[level] > LEVEL_RANK[agent.level]
     eligible = promotion and level.value == assessment.next_level and bool(assessment.eligible)
     if not eligible and reason is None:
-        unmet = ", ".join(c.code for c in assessment.checks if not c.met)
-        why = f"not eligible (unmet: {unmet})" if promotion and unmet else "a demotion"
-        if promotion and level.value != assessment.next_level:
-            why = "a promotion past the next level"
-        raise Invalid(f"give a reason: this is {why}", field="reason")
+        raise Invalid(
+            f"give a reason: this is {_unearned(promotion, level, assessment)}", field="reason"
+        )
     await lock_routing(session, agent.shop_id)  # before the agent row is written
     before = {"level": agent.level.value, "level_since": _iso(agent.level_since)}
     agent.level, agent.level_since = level, utcnow()
@@ -272,6 +270,16 @@ async def do_change_level(
     _announce(session, agent, "updated")
     await do_drain_queue(session, routing_actor(agent.shop_id))  # a new level may fit a rule
     return agent
+
+
+def _unearned(promotion: bool, level: Level, assessment: Assessment) -> str:
+    """Why a level change needs a reason, for the refusal."""
+    if not promotion:
+        return "a demotion"
+    if level.value != assessment.next_level:
+        return "a promotion past the next level"
+    unmet = ", ".join(c.code for c in assessment.checks if not c.met)
+    return f"a promotion while not eligible (unmet: {unmet})"
 
 
 def _iso(moment: Any) -> str | None:
