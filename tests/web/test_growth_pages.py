@@ -4,6 +4,8 @@ Chinese first."""
 
 from __future__ import annotations
 
+import re
+
 from kefu.models.reports import ReportKind as K
 from tests.reports.test_growth import record_agent_facts
 
@@ -31,7 +33,7 @@ async def test_a_supervisor_sees_the_team_and_one_agents_growth(
     recorded = await supervisor.submit(
         f"/agents/{alice.agent_id}/growth/trainings",
         {
-            "title": "售后退换货流程培训",
+            "title": "差评处理话术培训",
             "kind": "advanced",
             "held_on": "2026-11-02",
             "hours": "1.5",
@@ -39,7 +41,13 @@ async def test_a_supervisor_sees_the_team_and_one_agents_growth(
     )
     assert recorded.status_code == 303
     shown = (await supervisor.get(f"/agents/{alice.agent_id}/growth")).text
-    assert "售后退换货流程培训" in shown and "进阶培训" in shown and "1.5" in shown
+    assert "差评处理话术培训" in shown and "进阶培训" in shown and "1.5" in shown
+    delete = re.search(r'action="(/agents/\d+/growth/trainings/\d+/delete)"', shown)
+    assert delete, "each training row has a delete button for supervisors"
+    deleted = await supervisor.submit(delete.group(1))
+    assert deleted.status_code == 303
+    shown = (await supervisor.get(f"/agents/{alice.agent_id}/growth")).text
+    assert "培训记录已删除" in shown and "差评处理话术培训" not in shown
 
     bad = await supervisor.submit(
         f"/agents/{alice.agent_id}/growth/trainings",

@@ -17,7 +17,7 @@ from fastapi.responses import Response
 
 from kefu.access import Permission
 from kefu.actions.agents import do_change_level
-from kefu.actions.growth import do_add_training
+from kefu.actions.growth import do_add_training, do_delete_training
 from kefu.models import Level, TrainingKind
 from kefu.quality.rewrite import LABELS as FINDING_LABELS
 from kefu.reports.growth import TREND_KPIS, agent_growth, assess_team, sees_everyones_growth
@@ -52,6 +52,7 @@ KPI_NAMES = {
 }
 MSG_PROMOTED = N_("Level changed.")
 MSG_TRAINING_ADDED = N_("Training recorded.")
+MSG_TRAINING_DELETED = N_("Training record deleted.")
 MSG_BAD_HOURS = N_("Enter the hours as a number, such as 1.5.")
 
 
@@ -207,3 +208,12 @@ async def add_training_form(
         )
     await session.commit()
     return redirect(f"/agents/{agent_id}/growth", flash=MSG_TRAINING_ADDED, request=request)
+
+
+@router.post("/agents/{agent_id}/growth/trainings/{training_id}/delete")
+async def delete_training_form(
+    request: Request, session: SessionDep, page: PageDep, agent_id: IdPath, training_id: IdPath
+) -> Response:
+    await do_delete_training(session, page.actor, agent_id, training_id)
+    await session.commit()
+    return redirect(f"/agents/{agent_id}/growth", flash=MSG_TRAINING_DELETED, request=request)
