@@ -368,6 +368,10 @@ KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^(?P<name>.+) is already at this level$", N_("%(name)s is already at this level.")),
         (r"^\w+ is required$", N_("This is required.")),
         (
+            r"^[\w.]+ must be a (whole )?number from 0 to (?P<n>[\d.]+)$",
+            N_("Enter a number from 0 to %(n)s."),
+        ),
+        (
             r"^give a reason: ",
             N_("Give a reason: the agent is not eligible for this level, or this is a demotion."),
         ),

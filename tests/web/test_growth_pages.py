@@ -88,3 +88,39 @@ async def test_the_growth_page_in_english(as_, alice):
     for text in ("Growth of Alice", "Level assessment", "Not yet eligible", "Training records"):
         assert text in page.text, text
     assert "等级考核" not in page.text
+
+
+def _form_of(html: str) -> dict[str, str]:
+    """The criteria form's fields with the values it shows."""
+    found = re.findall(
+        r'name="((?:intermediate|senior)\.[\w.]+)" (?:type="text" )?value="([^"]*)"', html
+    )
+    return dict(found)
+
+
+async def test_a_supervisor_sets_the_promotion_criteria_in_percent(as_, client, carol, alice):
+    supervisor = as_(carol)
+    page = await supervisor.get("/settings/levels")
+    assert page.status_code == 200 and "晋升为中级" in page.text and "晋升为高级" in page.text
+    form = _form_of(page.text)
+    assert form["intermediate.min_months"] == "6"
+    assert form["intermediate.kpis.fast_response_rate"] == "90"  # 0.9 shown in percent
+    assert form["intermediate.kpis.recovery_rate"] == ""  # not required by default
+    form |= {
+        "intermediate.min_months": "3",
+        "intermediate.kpis.csat": "80",
+        "intermediate.kpis.qa_score": "",
+    }
+    saved = await supervisor.submit("/settings/levels", form)
+    assert saved.status_code == 303, saved.text
+    levels = (await client.as_(alice).get("/api/v1/shop/levels")).json()
+    assert levels["intermediate"]["min_months"] == 3
+    assert levels["intermediate"]["kpis"]["csat"] == 0.8
+    assert "qa_score" not in levels["intermediate"]["kpis"]
+    assert levels["senior"]["min_months"] == 12 and levels["senior"]["kpis"]["qa_score"] == 95
+
+    too_high = await supervisor.submit("/settings/levels", form | {"senior.kpis.csat": "150"})
+    assert too_high.status_code == 422 and "百分比和分数为 0–100" in too_high.text
+    not_a_number = await supervisor.submit("/settings/levels", form | {"senior.min_months": "半年"})
+    assert not_a_number.status_code == 422 and "请输入数字" in not_a_number.text
+    assert (await as_(alice).get("/settings/levels")).status_code == 403
