@@ -1,4 +1,4 @@
-"""Managing a shop's agents: add, edit, deactivate, reset a password, own presence.
+"""Managing a shop's agents: add, edit, promote, deactivate, reset a password, own presence.
 
 Owners and supervisors manage agents, but only owners may make or change owners, and a
 shop always keeps at least one active owner so it can never lock itself out."""
@@ -29,8 +29,11 @@ from kefu.models import Agent, Level, LoginSession, Presence, Role, Skill, TeamM
 from kefu.models.base import utcnow
 from kefu.queries.access import fetch_owned
 from kefu.reports.activity_facts import presence_changed
+from kefu.reports.growth import Assessment, assess_agents
 
 MAX_CHATS = 50
+MAX_REASON = 500
+LEVEL_RANK = {level: rank for rank, level in enumerate(Level)}
 # Changes that can let a waiting conversation through to this agent.
 ROUTING_FIELDS = frozenset({"level", "skills", "max_concurrent_chats", "team_ids"})
 UPDATABLE = frozenset(
@@ -206,7 +209,9 @@ async def do_update_agent(
     if "display_name" in changes:
         agent.display_name = _clean_name(changes["display_name"])
     if "level" in changes:
-        agent.level = choice(Level, changes["level"], "level")
+        level = choice(Level, changes["level"], "level")
+        if level != agent.level:
+            agent.level, agent.level_since = level, utcnow()
     if "skills" in changes:
         agent.skills = _clean_skills(changes["skills"])
     if "max_concurrent_chats" in changes:
@@ -223,6 +228,63 @@ async def do_update_agent(
         if not ROUTING_FIELDS.isdisjoint(changes):  # waiting shoppers may fit now
             await do_drain_queue(session, routing_actor(agent.shop_id))
     return agent
+
+
+async def do_change_level(
+    session: AsyncSession, actor: Actor, agent_id: int, level: Level, reason: str | None = None
+) -> Agent:
+    """Promote or demote an agent (初级 / 中级 / 高级), audited with the assessment it
+    was decided on. A promotion the agent is not eligible for (a criterion unmet, or a
+    level skipped) and every demotion need a reason, which the audit log keeps."""
+    agent = await load_agent(session, actor, agent_id)
+    _check_may_change(actor, agent)
+    level = choice(Level, level, "level")
+    if level == agent.level:
+        raise Conflict(f"{agent.display_name} is already at this level", field="level")
+    reason = clean_text(reason, "reason", "reason", MAX_REASON) if reason else None
+    assessment = (await assess_agents(session, actor, [agent]))[agent.id]
+    promotion = LEVEL_RANK[level] > LEVEL_RANK[agent.level]
+    eligible = promotion and level.value == assessment.next_level and bool(assessment.eligible)
+    if not eligible and reason is None:
+        raise Invalid(
+            f"give a reason: this is {_unearned(promotion, level, assessment)}", field="reason"
+        )
+    await lock_routing(session, agent.shop_id)  # before the agent row is written
+    before = {"level": agent.level.value, "level_since": _iso(agent.level_since)}
+    agent.level, agent.level_since = level, utcnow()
+    await session.flush()
+    record_audit(
+        session,
+        actor,
+        "agent.promote" if promotion else "agent.demote",
+        "agent",
+        agent.id,
+        before=before,
+        after={
+            "level": level.value,
+            "level_since": _iso(agent.level_since),
+            "eligible": eligible,
+            "unmet": [c.code for c in assessment.checks if not c.met],
+            "reason": reason,
+        },
+    )
+    _announce(session, agent, "updated")
+    await do_drain_queue(session, routing_actor(agent.shop_id))  # a new level may fit a rule
+    return agent
+
+
+def _unearned(promotion: bool, level: Level, assessment: Assessment) -> str:
+    """Why a level change needs a reason, for the refusal."""
+    if not promotion:
+        return "a demotion"
+    if level.value != assessment.next_level:
+        return "a promotion past the next level"
+    unmet = ", ".join(c.code for c in assessment.checks if not c.met)
+    return f"a promotion while not eligible (unmet: {unmet})"
+
+
+def _iso(moment: Any) -> str | None:
+    return moment.isoformat() if moment is not None else None
 
 
 async def _set_active(session: AsyncSession, actor: Actor, agent_id: int, active: bool) -> Agent:

@@ -45,6 +45,7 @@ from kefu.models.crm import (
     RfmSnapshot,
 )
 from kefu.models.customers import Customer, CustomerIdentity
+from kefu.models.growth import TrainingKind, TrainingRecord
 from kefu.models.knowledge import FaqEntry, FaqVersion
 from kefu.models.orders import (
     Coupon,
@@ -126,6 +127,8 @@ __all__ = [
     "Team",
     "TeamMember",
     "TrackingEvent",
+    "TrainingKind",
+    "TrainingRecord",
     "Upload",
     "User",
     "Visitor",

@@ -73,6 +73,9 @@ class Agent(IdMixin, ShopOwned, TimestampMixin, Base):
     display_name: Mapped[str] = mapped_column(String(100))
     role: Mapped[Role] = mapped_column(text_enum(Role), default=Role.AGENT)
     level: Mapped[Level] = mapped_column(text_enum(Level), default=Level.JUNIOR)
+    # When they reached their level (promotion rules count months at a level, e.g. six
+    # as 初级 before 中级); set whenever the level changes, None: since they joined.
+    level_since: Mapped[datetime | None]
     skills: Mapped[list[Any]] = mapped_column(default=list)
     presence: Mapped[Presence] = mapped_column(text_enum(Presence), default=Presence.OFFLINE)
     # Since when the agent's online time has not been counted yet (set going online, moved

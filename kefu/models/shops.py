@@ -55,6 +55,9 @@ class Shop(IdMixin, TimestampMixin, Base):
     # Closed conversations (messages, pictures) are deleted this many days after closing
     # (kefu.worker.cleanup); 0 keeps them for ever. Report figures stay.
     conversation_retention_days: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Promotion criteria per agent level (初级→中级, 中级→高级): months at the level,
+    # conversations, KPI thresholds, training hours (kefu.lib.levels: keys and defaults).
+    level_settings: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
 
 
 class Holiday(IdMixin, ShopOwned, Base):

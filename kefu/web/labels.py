@@ -17,6 +17,7 @@ from kefu.models import (
     Role,
     ShipmentStatus,
     Skill,
+    TrainingKind,
 )
 from kefu.models.webhooks import DeliveryState
 from kefu.web.i18n import N_, gettext
@@ -56,6 +57,12 @@ LABELS: dict[type[enum.Enum], dict[str, str]] = {
         "insale": N_("In-sale"),
         "aftersale": N_("After-sale"),
         "complaint": N_("Complaints"),
+    },
+    TrainingKind: {
+        "onboarding": N_("Onboarding training"),
+        "advanced": N_("Advanced training"),
+        "mentoring": N_("Mentoring"),
+        "exam": N_("Assessment exam"),
     },
     Presence: {"online": N_("Online"), "away": N_("Away"), "offline": N_("Offline")},
     ConversationStatus: {

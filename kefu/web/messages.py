@@ -388,6 +388,25 @@ KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"^unknown KPI '(?P<code>[^']*)'; sort by one of: (?P<known>.+)$",
             N_("There is no KPI %(code)s; sort by one of: %(known)s."),
         ),
+        (r"^(?P<name>.+) is already at this level$", N_("%(name)s is already at this level.")),
+        (r"^\w+ is required$", N_("This is required.")),
+        (
+            r"^[\w.]+ must be a (whole )?number from 0 to (?P<n>[\d.]+)$",
+            N_("Enter a number from 0 to %(n)s."),
+        ),
+        (
+            r"^give a reason: ",
+            N_("Give a reason: the agent is not eligible for this level, or this is a demotion."),
+        ),
+        (r"^you may see only your own growth$", N_("You may see only your own growth page.")),
+        (
+            r"^only supervisors and owners see everyone's growth$",
+            N_("Only supervisors and owners see everyone's growth."),
+        ),
+        (
+            r"^hours must be more than 0 and at most (?P<n>\d+)$",
+            N_("Enter the hours as a number above 0 and at most %(n)s, such as 1.5."),
+        ),
         (r"^[\w ]+ not found$", N_("It does not exist, or it belongs to another shop.")),
     )
 )

@@ -68,6 +68,7 @@ Access = Literal[
     "campaign",
     "reports",
     "schedule_reports",
+    "growth",
 ]
 MAY: dict[Access, frozenset[str]] = {
     "person": frozenset({"owner", "supervisor", "agent"}),
@@ -83,6 +84,8 @@ MAY: dict[Access, frozenset[str]] = {
     "campaign": frozenset({"owner", "supervisor"}),  # people only, never a key
     "reports": frozenset({"owner", "supervisor", "key"}),  # view_reports (and analysts)
     "schedule_reports": frozenset({"owner", "supervisor"}),  # people only, never a key
+    # Everyone's growth: those who see reports or manage agents (an agent sees her own).
+    "growth": frozenset({"owner", "supervisor", "key"}),
 }
 
 
@@ -150,6 +153,7 @@ CAMPAIGN = {
 }
 FAQ = {"question": "什么时候发货", "similar": ["多久发货"], "answer": "亲，48小时内发货～"}
 REPORT_SCHEDULE = {"recipients": ["boss@mart.example"], "frequency": "weekly", "weekday": 0}
+TRAINING = {"title": "进阶培训", "kind": "advanced", "held_on": "2026-11-02", "hours": 2}
 DRAFT_REPLY = {"text": "这都不懂吗？点立即购买就行", "context": "请问怎么下单"}
 
 ROUTES: dict[tuple[str, str], Walk] = {
@@ -342,6 +346,20 @@ ROUTES: dict[tuple[str, str], Walk] = {
     ("PATCH", "/api/v1/shop/reporting"): Walk(
         "write", "owner", {"cost_per_agent_hour_cents": 3500}
     ),
+    ("GET", "/api/v1/shop/levels"): Walk("list", "read"),
+    ("PATCH", "/api/v1/shop/levels"): Walk("write", "people", {"senior": {"min_months": 9}}),
+    ("GET", "/api/v1/shop/levels/assessments"): Walk("list", "growth"),
+    ("GET", "/api/v1/agents/{agent_id}/growth"): Walk("by_id", "growth"),
+    # After the PATCH above made the agent senior: a demotion, which needs a reason.
+    ("POST", "/api/v1/agents/{agent_id}/level"): Walk(
+        "by_id", "people", {"level": "intermediate", "reason": "带教新人"}
+    ),
+    ("GET", "/api/v1/agents/{agent_id}/trainings"): Walk("by_id", "growth"),
+    ("POST", "/api/v1/agents/{agent_id}/trainings"): Walk("by_id", "people", TRAINING),
+    ("PATCH", "/api/v1/agents/{agent_id}/trainings/{training_id}"): Walk(
+        "by_id", "people", {"hours": 3}
+    ),
+    ("DELETE", "/api/v1/agents/{agent_id}/trainings/{training_id}"): Walk("by_id", "people"),
 }
 
 # Path parameter → the kind of acme's row it names in the walk.
@@ -368,6 +386,7 @@ PATH_IDS = {
     "campaign_id": "campaigns",
     "faq_id": "faq_entries",
     "schedule_id": "report_schedules",
+    "training_id": "training_records",
 }
 
 # The table whose ids a route's rows carry (``id``), and the tables named by id fields.
@@ -401,6 +420,7 @@ RESOURCE_TABLE = {
     "campaigns": "campaigns",
     "kb/faqs": "faq_entries",
     "reports/schedules": "report_schedules",
+    "agents/trainings": "training_records",
 }
 ID_FIELDS = {
     "customer_id": "customers",
@@ -622,6 +642,9 @@ async def acme(client, owen, alice, sessionmaker, settings) -> dict[str, Any]:
     await _ok(await api.patch("/api/v1/shop/reporting", json={"cost_per_conversation_cents": 80}))
     async with sessionmaker() as session:  # what the worker does: the facts into rollups
         await fold_all(session)
+    training = TRAINING | {"title": _secret("新员工培训"), "notes": _secret("导师：王姐")}
+    path = f"/api/v1/agents/{dora['id']}/trainings"
+    ids["training_records"] = (await _ok(await api.post(path, json=training)))["id"]
     return ids
 
 

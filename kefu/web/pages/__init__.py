@@ -14,6 +14,7 @@ from kefu.web import i18n
 from kefu.web.pages import (
     auth,
     crm,
+    growth,
     home,
     phrases,
     report_analysis,
@@ -68,6 +69,7 @@ def install_pages(app: FastAPI, settings: Settings) -> None:
         phrases,
         visitors,
         report_analysis,
+        growth,
     ):
         app.include_router(module.router, dependencies=[Depends(refuse_nul_in_forms)])
 

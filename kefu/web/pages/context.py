@@ -18,6 +18,7 @@ from kefu.actions.auth import do_set_own_locale
 from kefu.errors import NotFound, Unauthenticated
 from kefu.models import Agent, Shop
 from kefu.queries.auth import agent_actor, shops_of_user
+from kefu.reports.growth import sees_everyones_growth
 from kefu.settings import Settings
 from kefu.web import i18n
 from kefu.web.deps import Login, SessionDep, check_csrf, optional_login
@@ -57,6 +58,11 @@ class Page:
     @property
     def sees_campaigns(self) -> bool:
         return self.actor.can(Permission.RUN_CAMPAIGNS)
+
+    @property
+    def sees_agent_growth(self) -> bool:
+        """Everyone's growth: whoever sees the shop's reports or manages its agents."""
+        return sees_everyones_growth(self.actor)
 
     @property
     def sees_settings(self) -> bool:

@@ -13,6 +13,7 @@ from kefu.web.api.v1 import (
     conversations,
     coupons,
     customers,
+    growth,
     knowledge,
     me,
     orders,
@@ -64,5 +65,6 @@ for module in (
     report_analysis,
     report_schedules,
     reports,
+    growth,
 ):
     api_router.include_router(module.router)

@@ -25,6 +25,7 @@ SECTIONS: tuple[tuple[str, str, str, Permission], ...] = (
     ("/settings/quality", "check", N_("Reply quality"), Permission.MANAGE_SHOP),
     ("/settings/agents", "agent", N_("Agents"), Permission.MANAGE_AGENTS),
     ("/settings/teams", "team", N_("Teams"), Permission.MANAGE_AGENTS),
+    ("/settings/levels", "agent", N_("Agent levels"), Permission.MANAGE_AGENTS),
     ("/settings/api-keys", "key", N_("API keys"), Permission.MANAGE_API_KEYS),
     ("/settings/webhooks", "globe", N_("Webhooks"), Permission.MANAGE_SHOP),
     ("/settings/reports", "calendar", N_("Scheduled reports"), Permission.SCHEDULE_REPORTS),
