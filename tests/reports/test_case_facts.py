@@ -17,7 +17,9 @@ async def test_a_reopened_case_is_settled_once(client, owen, alice, sessionmaker
     policy = {"case_type": "consultation", "first_response_minutes": 60, "resolve_minutes": 960}
     await _ok(await client.as_(owen).post("/api/v1/sla-policies", json=policy))
     api = client.as_(alice)
-    case = await _ok(await api.post("/api/v1/cases", json={"type": "consultation", "title": "发票怎么开"}))
+    case = await _ok(
+        await api.post("/api/v1/cases", json={"type": "consultation", "title": "发票怎么开"})
+    )
     path = f"/api/v1/cases/{case['id']}"
     await _ok(await api.post(f"{path}/compensations", json={"kind": "coupon", "amount_cents": 800}))
     for status in ("accepted", "resolved", "reopened", "accepted", "resolved"):
