@@ -39,6 +39,7 @@ from kefu.reports.activity_facts import count_online_hours
 from kefu.reports.overview import read_agent_board, read_overview
 from kefu.reports.periods import Period, shop_zone
 from kefu.reports.rollup import fold_all, hour_of
+from kefu.reports.totals import read_totals
 from tests.chat.conftest import Shopper, make_shopper
 from tests.knowledge.conftest import OPEN, say, seed_faq
 
@@ -307,6 +308,10 @@ async def test_the_leaderboard_credits_each_agent(day, sessionmaker, carol, alic
     assert a["negative_review_rate"].value == pytest.approx(1 / 3)  # C2's 2★ of C1, C2, C3
     assert a["conversion_rate"].value == 1.0  # C1: her inquiry, paid
     assert rows[carol.agent_id].kpis["first_response_seconds"].value is None
+    async with sessionmaker() as session:
+        scope = _two_days().scope(carol.shop_id)
+        transfers = await read_totals(session, scope, kinds=["transfer"], group_by=("agent_id",))
+    assert {key: t.count for key, t in transfers.items()} == {(bob.agent_id,): 1}  # who handed on
     assert board[-1].kpis["first_response_seconds"].value is None  # no figure: last
 
 
