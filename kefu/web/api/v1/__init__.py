@@ -18,6 +18,7 @@ from kefu.web.api.v1 import (
     orders,
     products,
     quality,
+    report_views,
     rfm,
     routing,
     shipments,
@@ -58,5 +59,6 @@ for module in (
     knowledge,
     bot,
     quality,
+    report_views,
 ):
     api_router.include_router(module.router)

@@ -1,0 +1,131 @@
+"""Reports as tables for export: the same figures the JSON routes answer, one row per
+day, step, agent or conversation. Columns carry a key (the header's English name is
+looked up by the web layer in the reader's language) and a unit (how a spreadsheet shows
+the cell). Times are the shop's local wall-clock times."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kefu.errors import Invalid
+from kefu.models import Conversation
+from kefu.models.reports import ReportEvent, ReportKind
+from kefu.reports.kpis import Kpi
+from kefu.reports.periods import Filters, Period
+from kefu.reports.views import FunnelStep, TrendPoint, agent_names, shopper_names
+
+MAX_ROWS = 200_000  # conversations in one export; a longer period is refused, not cut
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    key: str
+    unit: str = "text"  # text | count | seconds | ratio | cents | stars | score | date | datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    name: str
+    columns: Sequence[Column]
+    rows: list[tuple[Any, ...]]
+
+
+def trend_table(kpi: Kpi, points: Sequence[TrendPoint]) -> Table:
+    columns = (
+        Column("day", "date"),
+        Column(kpi.code, kpi.unit.value),
+        Column("numerator", "count"),
+        Column("denominator", "count"),
+    )
+    rows = [(p.day, p.figure.value, p.figure.numerator, p.figure.denominator) for p in points]
+    return Table(f"trend_{kpi.code}", columns, rows)
+
+
+def funnel_table(steps: Sequence[FunnelStep]) -> Table:
+    columns = (Column("step"), Column("count", "count"), Column("step_rate", "ratio"))
+    return Table("funnel", columns, [(s.step, s.count, s.rate) for s in steps])
+
+
+def _local(moment: datetime | None, period: Period) -> datetime | None:
+    """A stored UTC time as the shop's wall-clock time (naive, as spreadsheets want)."""
+    return moment.astimezone(period.zone).replace(tzinfo=None) if moment else None
+
+
+async def conversations_table(
+    session: AsyncSession, shop_id: int, period: Period, filters: Filters
+) -> Table:
+    """Every conversation opened in the period (filtered by its agent, team, channel):
+    when, where, who answered, how fast (the first-response fact's seconds, as the KPI
+    counts them), its status, rating and when it was resolved."""
+    where = [
+        Conversation.shop_id == shop_id,
+        Conversation.created_at >= period.start,
+        Conversation.created_at < period.end,
+    ]
+    if filters.agent_ids:
+        where.append(Conversation.assigned_agent_id.in_(filters.agent_ids))
+    if filters.team_ids:
+        where.append(Conversation.team_id.in_(filters.team_ids))
+    if filters.channels:
+        where.append(Conversation.channel.in_(filters.channels))
+    found = await session.scalar(select(func.count()).select_from(Conversation).where(*where))
+    if found and found > MAX_ROWS:
+        raise Invalid(
+            f"{found} conversations are more than one export holds ({MAX_ROWS}); "
+            "choose a shorter period",
+            field="start",
+        )
+    first_responses = (
+        select(ReportEvent.conversation_id, func.min(ReportEvent.value).label("seconds"))
+        .where(
+            ReportEvent.shop_id == shop_id,
+            ReportEvent.kind == ReportKind.FIRST_RESPONSE.value,
+            ReportEvent.conversation_id.is_not(None),
+        )
+        .group_by(ReportEvent.conversation_id)
+        .subquery()
+    )
+    result = await session.execute(
+        select(Conversation, first_responses.c.seconds)
+        .outerjoin(first_responses, first_responses.c.conversation_id == Conversation.id)
+        .where(*where)
+        .order_by(Conversation.created_at, Conversation.id)
+    )
+    found_rows = result.all()
+    conversations = [c for c, _ in found_rows]
+    names = await shopper_names(session, shop_id, conversations)
+    agents = await agent_names(
+        session, shop_id, {c.assigned_agent_id for c in conversations if c.assigned_agent_id}
+    )
+    columns = (
+        Column("id", "count"),
+        Column("opened_at", "datetime"),
+        Column("channel"),
+        Column("customer"),
+        Column("agent"),
+        Column("first_response_seconds", "seconds"),
+        Column("status"),
+        Column("rating", "stars"),
+        Column("resolved_at", "datetime"),
+    )
+    rows = [
+        (
+            c.id,
+            _local(c.created_at, period),
+            c.channel.value,
+            names.get(c.id),
+            agents.get(c.assigned_agent_id) if c.assigned_agent_id else None,
+            seconds,
+            c.status.value,
+            c.rating,
+            _local(c.closed_at, period),
+        )
+        for c, seconds in found_rows
+    ]
+    return Table("conversations", columns, rows)

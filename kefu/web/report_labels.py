@@ -1,0 +1,85 @@
+"""The names of reports' figures in the reader's language: KPIs, funnel steps, export
+columns and report facts. Msgids are marked with ``N_`` so ``pybabel extract`` finds
+them; translate with ``gettext`` while the reader's locale is active."""
+
+from __future__ import annotations
+
+from kefu.models.reports import ReportKind
+from kefu.web.i18n import N_
+
+KPI_NAMES = {
+    "conversations": N_("Conversations"),
+    "first_response_seconds": N_("Average first response"),
+    "response_seconds": N_("Average response time"),
+    "fast_response_rate": N_("3-minute response rate"),
+    "fcr_rate": N_("First-contact resolution"),
+    "csat": N_("Satisfaction (CSAT)"),
+    "average_rating": N_("Average rating"),
+    "recovery_rate": N_("Service recovery rate"),
+    "unit_cost_cents": N_("Cost per conversation"),
+    "conversion_rate": N_("Inquiry conversion rate"),
+    "revenue_cents": N_("Revenue from inquiries"),
+    "complaint_rate": N_("Complaint rate"),
+    "negative_review_rate": N_("Negative review rate"),
+    "repurchase_rate": N_("Repurchase rate"),
+    "sla_attainment": N_("SLA attainment"),
+    "bot_containment": N_("Bot containment"),
+    "qa_score": N_("QA score"),
+}
+
+STEP_NAMES = {
+    "visit": N_("Visits"),
+    "chat": N_("Chats"),
+    "inquiry": N_("Inquiries"),
+    "order": N_("Ordered"),
+    "paid": N_("Paid orders"),
+    "repurchase": N_("Repeat orders"),
+}
+
+KIND_NAMES = {
+    ReportKind.VISIT: N_("Visits"),
+    ReportKind.CONVERSATION_OPENED: N_("Conversations opened"),
+    ReportKind.INQUIRY: N_("Inquiries"),
+    ReportKind.FIRST_RESPONSE: N_("First responses"),
+    ReportKind.FIRST_RESPONSE_FAST: N_("First responses within 3 minutes"),
+    ReportKind.RESPONSE: N_("Responses"),
+    ReportKind.TRANSFER: N_("Transfers"),
+    ReportKind.RESOLVED: N_("Resolved conversations"),
+    ReportKind.REPEAT_CONTACT: N_("Repeat contacts"),
+    ReportKind.RATING: N_("Ratings"),
+    ReportKind.RATING_GOOD: N_("Good ratings"),
+    ReportKind.RATING_BAD: N_("Bad ratings"),
+    ReportKind.COMPLAINT: N_("Complaints"),
+    ReportKind.CASE_OPENED: N_("Cases opened"),
+    ReportKind.CASE_SETTLED: N_("Cases settled"),
+    ReportKind.RECOVERED: N_("Recovered complaints"),
+    ReportKind.SLA_MET: N_("SLA targets met"),
+    ReportKind.SLA_BREACHED: N_("SLA targets breached"),
+    ReportKind.BOT_CONVERSATION: N_("Bot conversations"),
+    ReportKind.BOT_HANDOFF: N_("Bot handoffs"),
+    ReportKind.CONVERSION: N_("Inquiries that ordered"),
+    ReportKind.ORDER_PAID: N_("Paid orders"),
+    ReportKind.REPEAT_ORDER: N_("Repeat orders"),
+    ReportKind.QA_REPLY: N_("Inspected replies"),
+    ReportKind.QA_FLAGGED: N_("Flagged replies"),
+    ReportKind.AGENT_ONLINE: N_("Agent online time"),
+}
+
+COLUMN_NAMES = {
+    "day": N_("Day"),
+    "numerator": N_("Numerator"),
+    "denominator": N_("Denominator"),
+    "step": N_("Step"),
+    "count": N_("Count"),
+    "step_rate": N_("Step rate"),
+    "id": N_("Conversation ID"),
+    "opened_at": N_("Opened at"),
+    "channel": N_("Channel"),
+    "customer": N_("Customer"),
+    "agent": N_("Agent"),
+    "first_response_seconds": N_("First response (seconds)"),
+    "status": N_("Status"),
+    "rating": N_("Rating"),
+    "resolved_at": N_("Resolved at"),
+    **KPI_NAMES,
+}
