@@ -19,6 +19,7 @@ from kefu.web.api.v1 import (
     products,
     quality,
     report_views,
+    reports,
     rfm,
     routing,
     shipments,
@@ -60,5 +61,6 @@ for module in (
     bot,
     quality,
     report_views,
+    reports,
 ):
     api_router.include_router(module.router)
