@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kefu.errors import Invalid
 from kefu.models import Conversation
 from kefu.models.reports import ReportEvent, ReportKind
-from kefu.reports.kpis import Kpi
+from kefu.reports.kpis import KPIS, Kpi
+from kefu.reports.overview import AgentRow, Overview
 from kefu.reports.periods import Filters, Period
 from kefu.reports.views import FunnelStep, TrendPoint, agent_names, shopper_names
 
@@ -34,6 +35,35 @@ class Table:
     name: str
     columns: Sequence[Column]
     rows: list[tuple[Any, ...]]
+
+
+def overview_table(overview: Overview) -> Table:
+    """One row per KPI: this period's figure, the previous period's and the change."""
+    columns = (
+        Column("kpi"),
+        Column("value", "number"),
+        Column("previous_value", "number"),
+        Column("change", "ratio"),
+        Column("numerator", "number"),
+        Column("denominator", "number"),
+        Column("unit"),
+    )
+    rows = [
+        (f.code, f.value, f.previous_value, f.change, f.numerator, f.denominator, f.unit)
+        for f in overview.kpis
+    ]
+    return Table("overview", columns, rows)
+
+
+def agents_table(board: Sequence[AgentRow]) -> Table:
+    """The leaderboard: one row per agent, one column per KPI."""
+    columns = (
+        Column("agent"),
+        Column("level"),
+        *(Column(kpi.code, kpi.unit.value) for kpi in KPIS),
+    )
+    rows = [(row.name, row.level, *(row.kpis[kpi.code].value for kpi in KPIS)) for row in board]
+    return Table("agents", columns, rows)
 
 
 def trend_table(kpi: Kpi, points: Sequence[TrendPoint]) -> Table:
@@ -109,7 +139,7 @@ async def conversations_table(
         Column("channel"),
         Column("customer"),
         Column("agent"),
-        Column("first_response_seconds", "seconds"),
+        Column("first_response", "seconds"),
         Column("status"),
         Column("rating", "stars"),
         Column("resolved_at", "datetime"),

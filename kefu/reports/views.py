@@ -35,6 +35,39 @@ FUNNEL: tuple[tuple[str, ReportKind], ...] = (
     ("repurchase", ReportKind.REPEAT_ORDER),
 )
 
+# The facts to list when a KPI's figure is clicked: what its numerator or count counts.
+KPI_DRILL: dict[str, ReportKind] = {
+    "conversations": ReportKind.CONVERSATION_OPENED,
+    "first_response_seconds": ReportKind.FIRST_RESPONSE,
+    "response_seconds": ReportKind.RESPONSE,
+    "fast_response_rate": ReportKind.FIRST_RESPONSE_FAST,
+    "fcr_rate": ReportKind.REPEAT_CONTACT,
+    "csat": ReportKind.RATING,
+    "average_rating": ReportKind.RATING,
+    "recovery_rate": ReportKind.RECOVERED,
+    "unit_cost_cents": ReportKind.CONVERSATION_OPENED,
+    "conversion_rate": ReportKind.CONVERSION,
+    "revenue_cents": ReportKind.CONVERSION,
+    "complaint_rate": ReportKind.COMPLAINT,
+    "negative_review_rate": ReportKind.RATING_BAD,
+    "repurchase_rate": ReportKind.REPEAT_ORDER,
+    "sla_attainment": ReportKind.SLA_BREACHED,
+    "bot_containment": ReportKind.BOT_HANDOFF,
+    "qa_score": ReportKind.QA_FLAGGED,
+}
+# What a fact's ``value`` is, for the kinds whose value means something.
+VALUE_UNITS: dict[str, str] = {
+    ReportKind.FIRST_RESPONSE: "seconds",
+    ReportKind.RESPONSE: "seconds",
+    ReportKind.AGENT_ONLINE: "seconds",
+    ReportKind.CONVERSION: "cents",
+    ReportKind.ORDER_PAID: "cents",
+    ReportKind.REPEAT_ORDER: "cents",
+    ReportKind.CASE_SETTLED: "cents",
+    ReportKind.RATING: "stars",
+    ReportKind.QA_REPLY: "count",
+}
+
 
 def kpi_named(code: str) -> Kpi:
     """The KPI of ``code``; a 422 naming the known codes for anything else."""

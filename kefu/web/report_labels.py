@@ -77,9 +77,24 @@ COLUMN_NAMES = {
     "channel": N_("Channel"),
     "customer": N_("Customer"),
     "agent": N_("Agent"),
-    "first_response_seconds": N_("First response (seconds)"),
+    "first_response": N_("First response (seconds)"),
     "status": N_("Status"),
     "rating": N_("Rating"),
     "resolved_at": N_("Resolved at"),
+    "kpi": N_("KPI"),
+    "value": N_("This period"),
+    "previous_value": N_("Previous period"),
+    "change": N_("Change"),
+    "unit": N_("Unit"),
+    "level": N_("Level"),
     **KPI_NAMES,
+}
+
+UNIT_NAMES = {
+    "seconds": N_("seconds"),
+    "ratio": N_("ratio"),
+    "cents": N_("cents (fen)"),
+    "stars": N_("stars"),
+    "score": N_("score (0–100)"),
+    "count": N_("count"),
 }

@@ -155,7 +155,7 @@ async def test_the_xlsx_export_holds_the_json_figures(client, carol, seeded):
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == ("步骤", "数量", "环节转化率")
     assert [(r[1], r[2]) for r in rows[1:]] == [(s["count"], s["rate"]) for s in funnel]
-    assert rows[1][0] == "访问" and rows[4][0] == "下单"
+    assert rows[1][0] == "访问" and rows[4][0] == "已下单"
 
     trend = (await _get(client, carol, "/api/v1/reports/trends", kpi="conversion_rate")).json()
     response = await _get(

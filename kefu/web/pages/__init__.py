@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from kefu.errors import Invalid
 from kefu.settings import Settings
 from kefu.web import i18n
-from kefu.web.pages import auth, crm, home, phrases, shop_data, visitors, workspace
+from kefu.web.pages import auth, crm, home, phrases, reports, shop_data, visitors, workspace
 from kefu.web.pages import settings as settings_pages
 from kefu.web.pages.context import PageRedirect
 from kefu.web.pages.rendering import render
@@ -49,7 +49,17 @@ async def refuse_nul_in_forms(request: Request) -> None:
 def install_pages(app: FastAPI, settings: Settings) -> None:
     app.state.render_error = render_error
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
-    for module in (auth, home, shop_data, crm, settings_pages, workspace, phrases, visitors):
+    for module in (
+        auth,
+        home,
+        shop_data,
+        crm,
+        reports,
+        settings_pages,
+        workspace,
+        phrases,
+        visitors,
+    ):
         app.include_router(module.router, dependencies=[Depends(refuse_nul_in_forms)])
 
     @app.exception_handler(PageRedirect)

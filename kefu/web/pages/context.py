@@ -59,6 +59,10 @@ class Page:
         return self.actor.can(Permission.RUN_CAMPAIGNS)
 
     @property
+    def sees_reports(self) -> bool:
+        return self.actor.can(Permission.VIEW_REPORTS)
+
+    @property
     def sees_settings(self) -> bool:
         return self.actor.can(Permission.MANAGE_AGENTS) or self.actor.can(Permission.MANAGE_SHOP)
 

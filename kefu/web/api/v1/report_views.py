@@ -13,18 +13,27 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import AwareDatetime, Field
 
+from kefu.access import Actor
 from kefu.lib.tables import to_csv, to_xlsx
-from kefu.models import Channel, ConversationStatus, Presence
+from kefu.models import Channel, ConversationStatus, Level, Presence
 from kefu.models.reports import ReportKind
 from kefu.reports import views
-from kefu.reports.exports import Table, conversations_table, funnel_table, trend_table
+from kefu.reports.exports import (
+    Table,
+    agents_table,
+    conversations_table,
+    funnel_table,
+    overview_table,
+    trend_table,
+)
+from kefu.reports.overview import read_agent_board, read_overview
 from kefu.reports.periods import Period
 from kefu.web import i18n
 from kefu.web.api.v1.report_params import ReportQuery, ReportQueryDep
 from kefu.web.api.v1.schemas import ERROR_RESPONSES, ApiModel, CursorQuery, LimitQuery, PageOut
 from kefu.web.deps import ActorDep, SessionDep
 from kefu.web.labels import label
-from kefu.web.report_labels import COLUMN_NAMES, STEP_NAMES
+from kefu.web.report_labels import COLUMN_NAMES, KPI_NAMES, STEP_NAMES, UNIT_NAMES
 
 router = APIRouter(tags=["reports"], responses=ERROR_RESPONSES)
 
@@ -178,6 +187,8 @@ async def get_drilldown(
 
 
 class ExportReport(enum.StrEnum):
+    OVERVIEW = "overview"
+    AGENTS = "agents"
     TRENDS = "trends"
     FUNNEL = "funnel"
     CONVERSATIONS = "conversations"
@@ -192,9 +203,13 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 async def _table(
-    session: SessionDep, shop_id: int, query: ReportQuery, report: ExportReport, kpi: str
+    session: SessionDep, actor: Actor, query: ReportQuery, report: ExportReport, kpi: str
 ) -> Table:
-    period, filters = query.period, query.filters
+    period, filters, shop_id = query.period, query.filters, actor.shop_id
+    if report is ExportReport.OVERVIEW:
+        return overview_table(await read_overview(session, actor, period, filters))
+    if report is ExportReport.AGENTS:
+        return agents_table(await read_agent_board(session, actor, period, filters))
     if report is ExportReport.TRENDS:
         return trend_table(*await views.kpi_trend(session, shop_id, period, filters, kpi))
     if report is ExportReport.FUNNEL:
@@ -208,6 +223,12 @@ def _readable(key: str, value: Any) -> Any:
         return None
     if key == "step":
         return i18n.gettext(STEP_NAMES[value])
+    if key == "kpi":
+        return i18n.gettext(KPI_NAMES[value])
+    if key == "unit":
+        return i18n.gettext(UNIT_NAMES[value])
+    if key == "level":
+        return label(Level(value))
     if key in ("channel", "status"):
         return label_of(key, value)
     return value
@@ -243,7 +264,7 @@ async def export_report(
     kpi: Annotated[str, Query(description="The KPI of a trends export")] = "conversations",
     lang: Annotated[str | None, Query(description="Header language: zh-CN or en")] = None,
 ) -> Response:
-    table = await _table(session, actor.shop_id, query, report, kpi)
+    table = await _table(session, actor, query, report, kpi)
     token = i18n.activate(_locale(request, lang))
     try:
         headers = [i18n.gettext(COLUMN_NAMES[c.key]) for c in table.columns]
