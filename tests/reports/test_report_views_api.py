@@ -21,6 +21,14 @@ async def seeded(sessionmaker, alice, bob, mallory):
     return found
 
 
+def _same(cells: list, figures: list) -> bool:
+    """Spreadsheet cells hold the JSON's figures (Excel keeps 15 significant digits)."""
+    return len(cells) == len(figures) and all(
+        c is None if f is None else c == pytest.approx(f, rel=1e-12)
+        for c, f in zip(cells, figures, strict=True)
+    )
+
+
 async def _get(client, persona, path: str, **params):
     response = await client.as_(persona).get(path, params=PERIOD | params)
     assert response.status_code == 200, response.text
@@ -253,3 +261,30 @@ async def test_an_agent_may_not_read_reports(client, alice):
     for path in ("/api/v1/reports/funnel", "/api/v1/reports/live", "/api/v1/reports/export"):
         response = await client.as_(alice).get(path, params={"report": "funnel"})
         assert response.status_code == 403, path
+
+
+async def test_overview_and_leaderboard_exports_hold_the_json_figures(client, carol, seeded):
+    overview = (await _get(client, carol, "/api/v1/reports/overview")).json()["kpis"]
+    response = await _get(
+        client, carol, "/api/v1/reports/export", report="overview", format="xlsx", lang="zh-CN"
+    )
+    rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.values)
+    assert rows[0][:4] == ("指标", "本期", "上期", "环比")
+    assert _same([r[1] for r in rows[1:]], [k["value"] for k in overview])
+    conversion = rows[1 + [k["code"] for k in overview].index("conversion_rate")]
+    assert conversion[:2] == ("询单转化率", 0.75)  # 3 orders of 4 inquiries
+
+    board = (await _get(client, carol, "/api/v1/reports/agents")).json()["items"]
+    response = await _get(client, carol, "/api/v1/reports/export", report="agents", format="xlsx")
+    rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.values)
+    code_names = {
+        "first_response_seconds": "平均首次响应时长",
+        "conversion_rate": "询单转化率",
+        "revenue_cents": "询单销售额",
+    }
+    column = rows[0].index("询单转化率")
+    assert [r[0] for r in rows[1:]] == [row["name"] for row in board]
+    for code in ("first_response_seconds", "conversion_rate", "revenue_cents"):
+        at = rows[0].index(code_names[code])
+        assert _same([r[at] for r in rows[1:]], [row["kpis"][code] for row in board]), code
+    assert ("Alice", 1.0) in [(r[0], r[column]) for r in rows[1:]]  # c1 and c3 both ordered

@@ -94,8 +94,9 @@ async def _asked(session: SessionDep, page: Page, request: Request) -> Asked:
         )
     except DomainError as exc:
         period = await shop_period(session, page.actor.shop_id, None, None)
-        empty = dict.fromkeys(values, "")
-        return Asked(period, Filters(), empty, exc.message)
+        shown = dict.fromkeys(values, "")
+        shown["start"], shown["end"] = period.first_day.isoformat(), period.last_day.isoformat()
+        return Asked(period, Filters(), shown, exc.message)
     values["start"], values["end"] = period.first_day.isoformat(), period.last_day.isoformat()
     return Asked(period, filters, values)
 
