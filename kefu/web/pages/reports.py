@@ -19,7 +19,7 @@ from fastapi.responses import Response
 
 from kefu.access import Permission
 from kefu.errors import DomainError, Invalid
-from kefu.models import Channel, ConversationStatus, ReportKind
+from kefu.models import Channel, ConversationStatus, Level, ReportKind
 from kefu.queries.people import list_agents, list_teams
 from kefu.reports.kpis import KPIS
 from kefu.reports.periods import Filters, Period, shop_period
@@ -120,7 +120,7 @@ def _config(page: Page, asked: Asked) -> dict[str, Any]:
         ],
         "steps": {step: _(name) for step, name in STEP_NAMES.items()},
         "weekdays": [_(day) for day in WEEKDAYS],
-        "levels": {level: label(level) for level in ("junior", "intermediate", "senior")},
+        "levels": {level.value: label(level) for level in Level},
         "strings": {
             "previous": _("Previous period"),
             "agent": _("Agent"),
@@ -164,8 +164,6 @@ async def reports_page(request: Request, session: SessionDep, page: PageDep) -> 
         "config": config,
         "asked": asked,
         "options": options,
-        "kind_names": KIND_NAMES,
-        "funnel_kinds": {"conversion": ReportKind.CONVERSION.value},
     }
     return render(request, "reports/index.html", context)
 

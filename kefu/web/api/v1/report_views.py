@@ -68,7 +68,7 @@ class TrendOut(ApiModel):
 
 @router.get("/reports/trends", summary="A KPI day by day over the period")
 async def get_trend(
-    session: SessionDep, actor: ActorDep, query: ReportQueryDep, kpi: KpiQuery
+    session: SessionDep, actor: ActorDep, query: ReportQueryDep, kpi: KpiQuery = "conversations"
 ) -> TrendOut:
     found, points = await views.kpi_trend(session, actor.shop_id, query.period, query.filters, kpi)
     return TrendOut(
