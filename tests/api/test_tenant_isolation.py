@@ -936,13 +936,15 @@ def _without_visitors(
     snapshot: dict[str, list[dict[str, Any]]], known: set[int], own: str
 ) -> dict[str, list[dict[str, Any]]]:
     """The snapshot less the walking visitor's own row (she is seen again when she signs
-    in) and any visitor that was not in ``known`` (anyone may become acme's visitor)."""
+    in) and any visitor that was not in ``known`` (anyone may become acme's visitor), and
+    the visits reported (a sign-in at acme is a visit of acme's widget, by design)."""
     visitors = [
         row for row in snapshot["visitors"] if row["id"] in known and row["public_id"] != own
     ]
     kept = {row["id"] for row in visitors}
     views = [row for row in snapshot["invitation_views"] if row["visitor_id"] in kept]
-    return snapshot | {"visitors": visitors, "invitation_views": views}
+    facts = [row for row in snapshot["report_events"] if row["kind"] != "visit"]
+    return snapshot | {"visitors": visitors, "invitation_views": views, "report_events": facts}
 
 
 # What a shop shows every visitor of its own (name, greeting, announcements), by design.
