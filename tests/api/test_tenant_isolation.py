@@ -37,9 +37,7 @@ from sqlalchemy import select
 
 from kefu.access import Actor
 from kefu.models import Agent, Base
-from kefu.models.reports import ReportKind
 from kefu.realtime.presence import AgentLeases
-from kefu.reports.facts import record_fact
 from kefu.reports.rollup import fold_all
 from tests.chat.conftest import Shopper, make_shopper
 from tests.factories import Persona
@@ -609,15 +607,6 @@ async def acme(client, owen, alice, sessionmaker, settings) -> dict[str, Any]:
     ids["faq_entries"] = (await _ok(await api.post("/api/v1/kb/faqs", json=faq)))["id"]
     await _ok(await api.patch("/api/v1/shop/reporting", json={"cost_per_conversation_cents": 80}))
     async with sessionmaker() as session:  # what the worker does: the facts into rollups
-        record_fact(
-            session,
-            owen.shop_id,
-            ReportKind.CONVERSATION_OPENED,
-            conversation_id=conversation_id,
-            agent_id=alice.agent_id,
-            channel="web",
-        )
-        await session.commit()
         await fold_all(session)
     return ids
 
@@ -857,9 +846,6 @@ async def test_mallory_can_neither_read_nor_change_acme(
         await client.as_(mallory).post(f"/api/v1/cases/{case['id']}/compensations", json=coupon)
     )
     await _ok(await client.as_(mallory).post("/api/v1/kb/faqs", json=FAQ))
-    async with sessionmaker() as session:  # a figure of her own to drill into
-        record_fact(session, mallory.shop_id, ReportKind.CONVERSATION_OPENED, channel="web")
-        await session.commit()
     await check_outsider_walk(app, sessionmaker, client.as_(mallory), owen, acme, who="owner")
 
 
