@@ -19,7 +19,7 @@ from kefu.models.reports import ReportEvent, ReportKind
 from kefu.reports.kpis import KPIS, Kpi
 from kefu.reports.overview import AgentRow, Overview
 from kefu.reports.periods import Filters, Period
-from kefu.reports.views import FunnelStep, TrendPoint, agent_names, shopper_names
+from kefu.reports.views import FunnelStep, TrendPoint, agent_names, in_scope, shopper_names
 
 MAX_ROWS = 200_000  # conversations in one export; a longer period is refused, not cut
 
@@ -95,15 +95,15 @@ async def conversations_table(
     counts them), its status, rating and when it was resolved."""
     where = [
         Conversation.shop_id == shop_id,
-        Conversation.created_at >= period.start,
-        Conversation.created_at < period.end,
+        *in_scope(
+            period,
+            filters,
+            at=Conversation.created_at,
+            agent=Conversation.assigned_agent_id,
+            team=Conversation.team_id,
+            channel=Conversation.channel,
+        ),
     ]
-    if filters.agent_ids:
-        where.append(Conversation.assigned_agent_id.in_(filters.agent_ids))
-    if filters.team_ids:
-        where.append(Conversation.team_id.in_(filters.team_ids))
-    if filters.channels:
-        where.append(Conversation.channel.in_(filters.channels))
     found = await session.scalar(select(func.count()).select_from(Conversation).where(*where))
     if found and found > MAX_ROWS:
         raise Invalid(

@@ -207,19 +207,18 @@ class DrillRow:
     customer_name: str | None
 
 
-def _fact_filters(shop_id: int, period: Period, filters: Filters, kinds: list[str]) -> list:
-    where = [
-        ReportEvent.shop_id == shop_id,
-        ReportEvent.kind.in_(kinds),
-        ReportEvent.occurred_at >= period.start,
-        ReportEvent.occurred_at < period.end,
-    ]
-    if filters.agent_ids:
-        where.append(ReportEvent.agent_id.in_(filters.agent_ids))
-    if filters.team_ids:
-        where.append(ReportEvent.team_id.in_(filters.team_ids))
-    if filters.channels:
-        where.append(ReportEvent.channel.in_(filters.channels))
+def in_scope(period: Period, filters: Filters, *, at, agent, team, channel) -> list:
+    """Conditions for rows of the period and filters, given which of their columns hold
+    the time, the agent, the team and the channel (facts and conversations name them
+    differently)."""
+    where = [at >= period.start, at < period.end]
+    for column, wanted in (
+        (agent, filters.agent_ids),
+        (team, filters.team_ids),
+        (channel, filters.channels),
+    ):
+        if wanted:
+            where.append(column.in_(wanted))
     return where
 
 
@@ -271,7 +270,18 @@ async def drilldown(
     channel, status, agent and shopper; paginated by fact id."""
     page = await paginate(
         session,
-        select(ReportEvent).where(*_fact_filters(shop_id, period, filters, [kind.value])),
+        select(ReportEvent).where(
+            ReportEvent.shop_id == shop_id,
+            ReportEvent.kind == kind.value,
+            *in_scope(
+                period,
+                filters,
+                at=ReportEvent.occurred_at,
+                agent=ReportEvent.agent_id,
+                team=ReportEvent.team_id,
+                channel=ReportEvent.channel,
+            ),
+        ),
         ReportEvent.id,
         cursor=cursor,
         limit=limit,
