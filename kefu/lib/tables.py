@@ -26,12 +26,25 @@ XLSX_FORMATS = {
 MAX_SHEET_TITLE = 31  # Excel's limit
 
 
+def spreadsheet_text(value: str | None) -> str:
+    """Text as a spreadsheet shows it, never as a formula: a name a shopper typed may
+    start with "=" (or +, -, @), which Excel would run."""
+    if not value:
+        return ""
+    return "'" + value if value[0] in "=+-@\t\r" else value
+
+
+def _cell(value: Any) -> Any:
+    """A value as written: text made safe, numbers and times as they are."""
+    return spreadsheet_text(value) if isinstance(value, str) else value
+
+
 def _csv_cell(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
-    return value
+    return _cell(value)
 
 
 def to_csv(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
@@ -39,7 +52,7 @@ def to_csv(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
     out = io.StringIO()
     out.write(BOM)
     writer = csv.writer(out)
-    writer.writerow(headers)
+    writer.writerow([_cell(h) for h in headers])
     writer.writerows([_csv_cell(v) for v in row] for row in rows)
     return out.getvalue().encode("utf-8")
 
@@ -52,12 +65,12 @@ def to_xlsx(
     book = Workbook()
     sheet = book.active
     sheet.title = title[:MAX_SHEET_TITLE]
-    sheet.append(list(headers))
+    sheet.append([_cell(h) for h in headers])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
     for row in rows:
-        sheet.append(list(row))
+        sheet.append([_cell(v) for v in row])
     for index, (header, unit) in enumerate(zip(headers, units, strict=True), start=1):
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = max(10, min(40, len(header) * 2 + 4))

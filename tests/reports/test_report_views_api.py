@@ -11,6 +11,7 @@ from datetime import datetime
 import openpyxl
 import pytest
 
+from kefu.models import Conversation, Visitor
 from tests.reports.dashboard_data import PERIOD, QUEUED_SECONDS, seed_other_shop, seed_two_days
 
 
@@ -19,6 +20,9 @@ async def seeded(sessionmaker, alice, bob, mallory):
     found = await seed_two_days(sessionmaker, alice, bob)
     await seed_other_shop(sessionmaker, mallory)
     return found
+
+
+FORMULA = '=HYPERLINK("http://evil.example","点我")'
 
 
 def _same(cells: list, figures: list) -> bool:
@@ -288,3 +292,35 @@ async def test_overview_and_leaderboard_exports_hold_the_json_figures(client, ca
         at = rows[0].index(code_names[code])
         assert _same([r[at] for r in rows[1:]], [row["kpis"][code] for row in board]), code
     assert ("Alice", 1.0) in [(r[0], r[column]) for r in rows[1:]]  # c1 and c3 both ordered
+
+
+async def test_a_shoppers_name_is_exported_as_text_never_as_a_formula(
+    client, sessionmaker, carol, alice
+):
+    """A visitor may call themselves "=HYPERLINK(…)": Excel must show it, not run it."""
+    async with sessionmaker() as session:
+        visitor = Visitor(shop_id=alice.shop_id, public_id="v-formula-01", display_name=FORMULA)
+        session.add(visitor)
+        await session.flush()
+        session.add(
+            Conversation(
+                shop_id=alice.shop_id,
+                visitor_id=visitor.id,
+                created_at=datetime.fromisoformat("2026-11-02T03:00:00+00:00"),
+            )
+        )
+        await session.commit()
+    params = {"report": "conversations"}
+    csv_rows = list(
+        csv.reader(
+            io.StringIO(
+                (await _get(client, carol, "/api/v1/reports/export", **params)).content.decode(
+                    "utf-8-sig"
+                )
+            )
+        )
+    )
+    assert csv_rows[1][3] == "'" + FORMULA
+    xlsx = await _get(client, carol, "/api/v1/reports/export", format="xlsx", **params)
+    cell = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active["D2"]
+    assert cell.data_type == "s" and cell.value == "'" + FORMULA
