@@ -1,11 +1,18 @@
 """The names of reports' figures in the reader's language: KPIs, funnel steps, export
 columns and report facts. Msgids are marked with ``N_`` so ``pybabel extract`` finds
-them; translate with ``gettext`` while the reader's locale is active."""
+them; translate with ``gettext`` while the reader's locale is active (``localised`` does
+so for an export)."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from kefu.models import Channel, ConversationStatus, Level
 from kefu.models.reports import ReportKind
+from kefu.reports.exports import Table
+from kefu.web import i18n
 from kefu.web.i18n import N_
+from kefu.web.labels import label
 
 KPI_NAMES = {
     "conversations": N_("Conversations"),
@@ -98,3 +105,32 @@ UNIT_NAMES = {
     "score": N_("score (0–100)"),
     "count": N_("count"),
 }
+
+# Export cells that hold a name for a person rather than a figure: column key → its words.
+WORDS = {
+    "step": lambda v: i18n.gettext(STEP_NAMES[v]),
+    "kpi": lambda v: i18n.gettext(KPI_NAMES[v]),
+    "unit": lambda v: i18n.gettext(UNIT_NAMES[v]),
+    "level": lambda v: label(Level(v)),
+    "channel": lambda v: label(Channel(v)),
+    "status": lambda v: label(ConversationStatus(v)),
+}
+
+
+def localised(table: Table, locale: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """An export's headers and rows in ``locale``: column names, funnel steps, KPIs,
+    levels, channels and statuses in words; figures untouched."""
+    token = i18n.activate(locale)
+    try:
+        headers = [i18n.gettext(COLUMN_NAMES[c.key]) for c in table.columns]
+        words = [WORDS.get(c.key) for c in table.columns]
+        rows = [
+            tuple(
+                say(value) if say and value is not None else value
+                for say, value in zip(words, row, strict=True)
+            )
+            for row in table.rows
+        ]
+    finally:
+        i18n.deactivate(token)
+    return headers, rows

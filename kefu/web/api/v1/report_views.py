@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -15,7 +15,7 @@ from pydantic import AwareDatetime, Field
 
 from kefu.access import Actor
 from kefu.lib.tables import to_csv, to_xlsx
-from kefu.models import Channel, ConversationStatus, Level, Presence
+from kefu.models import Presence
 from kefu.models.reports import ReportKind
 from kefu.reports import views
 from kefu.reports.exports import (
@@ -32,8 +32,7 @@ from kefu.web import i18n
 from kefu.web.api.v1.report_params import ReportQuery, ReportQueryDep
 from kefu.web.api.v1.schemas import ERROR_RESPONSES, ApiModel, CursorQuery, LimitQuery, PageOut
 from kefu.web.deps import ActorDep, SessionDep
-from kefu.web.labels import label
-from kefu.web.report_labels import COLUMN_NAMES, KPI_NAMES, STEP_NAMES, UNIT_NAMES
+from kefu.web.report_labels import localised
 
 router = APIRouter(tags=["reports"], responses=ERROR_RESPONSES)
 
@@ -217,28 +216,6 @@ async def _table(
     return await conversations_table(session, shop_id, period, filters)
 
 
-def _readable(key: str, value: Any) -> Any:
-    """Cells a person reads as words: channels, statuses and funnel steps in their language."""
-    if value is None:
-        return None
-    if key == "step":
-        return i18n.gettext(STEP_NAMES[value])
-    if key == "kpi":
-        return i18n.gettext(KPI_NAMES[value])
-    if key == "unit":
-        return i18n.gettext(UNIT_NAMES[value])
-    if key == "level":
-        return label(Level(value))
-    if key in ("channel", "status"):
-        return label_of(key, value)
-    return value
-
-
-def label_of(key: str, value: str) -> str:
-    enum_type = Channel if key == "channel" else ConversationStatus
-    return label(enum_type(value))
-
-
 def _locale(request: Request, lang: str | None) -> str:
     """``lang``, else the Accept-Language header, else zh-CN (the product's first)."""
     return (
@@ -265,15 +242,7 @@ async def export_report(
     lang: Annotated[str | None, Query(description="Header language: zh-CN or en")] = None,
 ) -> Response:
     table = await _table(session, actor, query, report, kpi)
-    token = i18n.activate(_locale(request, lang))
-    try:
-        headers = [i18n.gettext(COLUMN_NAMES[c.key]) for c in table.columns]
-        keys = [c.key for c in table.columns]
-        rows = [
-            tuple(_readable(k, v) for k, v in zip(keys, row, strict=True)) for row in table.rows
-        ]
-    finally:
-        i18n.deactivate(token)
+    headers, rows = localised(table, _locale(request, lang))
     period = query.period
     filename = f"{table.name}_{period.first_day}_{period.last_day}.{format.value}"
     disposition = {"Content-Disposition": f'attachment; filename="{filename}"'}
