@@ -8,6 +8,8 @@ conversion 3 of 4 inquiries = 75.0 %)."""
 
 from __future__ import annotations
 
+import re
+
 import openpyxl
 import pytest
 from playwright.async_api import Page, expect
@@ -42,6 +44,9 @@ async def test_supervisor_drills_down_from_the_conversion_and_exports_xlsx(
     await expect(page.locator("#rp-funnel-chart canvas")).to_have_count(1)
     await expect(page.locator("#rp-trend-chart canvas")).to_have_count(1)
     await expect(page.locator("#rp-queued")).to_have_text("1")
+    await page.locator("#rp-trend-kpi").select_option("conversion_rate")
+    trend_export = page.locator("#rp-export-trends-xlsx")
+    await expect(trend_export).to_have_attribute("href", re.compile(r"kpi=conversion_rate"))
 
     await order.get_by_role("link", name="已下单").click()
     await expect(page.get_by_role("heading", name="询单成交")).to_be_visible()
