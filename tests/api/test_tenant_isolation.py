@@ -35,7 +35,6 @@ import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy import select
 
-from kefu.access import Actor
 from kefu.models import Agent, Base
 from kefu.realtime.presence import AgentLeases
 from kefu.reports.rollup import fold_all
@@ -644,15 +643,7 @@ async def _seed_case(client, alice, order_id: int) -> tuple[int, int]:
 async def _seed_agent_socket(sessionmaker, settings, persona: Persona) -> None:
     """The row a server process keeps for an open agent socket (kefu/realtime/presence.py)."""
     leases = AgentLeases(sessionmaker, settings, contextlib.nullcontext())
-    actor = Actor.agent(
-        persona.shop_id,
-        persona.agent_id,
-        persona.name,
-        persona.role,
-        can_view_contact=False,
-        user_id=persona.user_id,
-    )
-    assert await leases.opened(actor) is not None
+    assert await leases.opened(persona.actor()) is not None
 
 
 def _acme_product() -> dict[str, Any]:

@@ -30,7 +30,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import update
 
-from kefu.access import Actor
 from kefu.actions.escalations import do_sweep_sla
 from kefu.lib.tokens import customer_signature
 from kefu.models import Agent, Conversation, Shop
@@ -229,17 +228,6 @@ async def day(client, sessionmaker, owen, alice, bob, carol) -> Day:
     return played
 
 
-def _reporter(persona) -> Actor:
-    return Actor.agent(
-        persona.shop_id,
-        persona.agent_id,
-        persona.name,
-        persona.role,
-        can_view_contact=True,
-        user_id=persona.user_id,
-    )
-
-
 def _two_days() -> Period:
     """Yesterday and today in the shop's zone: the online hours may begin yesterday."""
     zone = shop_zone(None)
@@ -249,7 +237,7 @@ def _two_days() -> Period:
 
 async def _figures(sessionmaker, persona) -> dict[str, tuple]:
     async with sessionmaker() as session:
-        overview = await read_overview(session, _reporter(persona), _two_days())
+        overview = await read_overview(session, persona.actor(), _two_days())
     return {k.code: (k.value, k.numerator, k.denominator, k.previous_value) for k in overview.kpis}
 
 
@@ -304,7 +292,7 @@ async def test_the_figures_are_the_same_once_folded(day, sessionmaker, owen):
 async def test_the_leaderboard_credits_each_agent(day, sessionmaker, carol, alice, bob):
     async with sessionmaker() as session:
         board = await read_agent_board(
-            session, _reporter(carol), _two_days(), sort="first_response_seconds", descending=False
+            session, carol.actor(), _two_days(), sort="first_response_seconds", descending=False
         )
     rows = {row.agent_id: row for row in board}
     assert [row.agent_id for row in board[:2]] == [alice.agent_id, bob.agent_id]
@@ -328,5 +316,5 @@ async def test_another_shop_counts_none_of_it(day, sessionmaker, mallory):
     counts = ("conversations", "revenue_cents")
     assert all(value is None for code, (value, *_) in figures.items() if code not in counts)
     async with sessionmaker() as session:
-        board = await read_agent_board(session, _reporter(mallory), _two_days())
+        board = await read_agent_board(session, mallory.actor(), _two_days())
     assert all(row.agent_id not in (day.alice.agent_id, day.bob.agent_id) for row in board)

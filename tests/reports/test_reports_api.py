@@ -106,6 +106,12 @@ async def test_bad_report_parameters_are_4xx_with_a_reason(client, carol):
     unknown = await api.get("/api/v1/reports/agents", params={"sort": "happiness"})
     assert unknown.status_code == 422
     assert "fcr_rate" in unknown.json()["error"]["message"]  # the known codes are listed
+    in_chinese = await api.get(
+        "/api/v1/reports/agents",
+        params={"sort": "happiness"},
+        headers={"Accept-Language": "zh-CN"},
+    )
+    assert in_chinese.json()["error"]["message"].startswith("没有名为 happiness 的指标")
     assert (await api.get("/api/v1/reports/agents", params={"order": "up"})).status_code == 422
 
 
