@@ -72,6 +72,13 @@ async def count_online_hours(session: AsyncSession, now: datetime) -> int:
     a compare-and-swap, so two workers (or a presence change) never count it twice. The
     caller commits; returns how many agents were counted."""
     hour = hour_of(now)
+    # Online since before this version counted online time: counted from now on.
+    await session.execute(
+        update(Agent)
+        .where(Agent.presence == Presence.ONLINE, Agent.presence_since.is_(None))
+        .values(presence_since=now)
+        .execution_options(synchronize_session=False)
+    )
     stretches = (
         await session.execute(
             select(Agent.id, Agent.shop_id, Agent.presence_since).where(

@@ -23,21 +23,22 @@ async def _conversation(session: AsyncSession, case: Case) -> Conversation | Non
     return await session.get(Conversation, case.conversation_id)
 
 
-def _dims(case: Case, conversation: Conversation | None) -> dict:
+def _dims(case: Case, conversation: Conversation | None, by: int | None) -> dict:
+    """A case's fact is credited to its agent, else to the agent acting on it (``by``)."""
     return {
         "case_id": case.id,
         "conversation_id": case.conversation_id,
-        "agent_id": case.assigned_agent_id,
+        "agent_id": case.assigned_agent_id or by,
         "team_id": case.team_id,
         "channel": conversation.channel.value if conversation is not None else None,
     }
 
 
-async def opened_case_facts(session: AsyncSession, case: Case) -> None:
+async def opened_case_facts(session: AsyncSession, case: Case, by: int | None) -> None:
     """CASE_OPENED, and a complaint case is a COMPLAINT unless it was opened from a
     conversation already counted as one (one complaint, not two)."""
     conversation = await _conversation(session, case)
-    dims = _dims(case, conversation)
+    dims = _dims(case, conversation, by)
     record_fact(session, case.shop_id, ReportKind.CASE_OPENED, occurred_at=case.created_at, **dims)
     complaint_conversation = conversation is not None and conversation.skill is Skill.COMPLAINT
     if case.type is CaseType.COMPLAINT and not complaint_conversation:
@@ -46,7 +47,9 @@ async def opened_case_facts(session: AsyncSession, case: Case) -> None:
         )
 
 
-async def resolved_case_facts(session: AsyncSession, case: Case, at: datetime) -> None:
+async def resolved_case_facts(
+    session: AsyncSession, case: Case, at: datetime, by: int | None
+) -> None:
     """A case resolved for the first time: CASE_SETTLED (value: the approved compensation,
     in cents); and RECOVERED when it settles a complaint (its type, or its conversation's
     stage) or a conversation rated 1–2 stars — once per conversation (or per case when it
@@ -60,7 +63,7 @@ async def resolved_case_facts(session: AsyncSession, case: Case, at: datetime) -
         )
     )
     conversation = await _conversation(session, case)
-    dims = _dims(case, conversation)
+    dims = _dims(case, conversation, by)
     record_fact(
         session, case.shop_id, ReportKind.CASE_SETTLED, value=int(paid or 0), occurred_at=at, **dims
     )
@@ -78,7 +81,12 @@ async def resolved_case_facts(session: AsyncSession, case: Case, at: datetime) -
 
 
 def sla_facts(
-    session: AsyncSession, case: Case, before: SlaState | None, after: SlaState | None, at: datetime
+    session: AsyncSession,
+    case: Case,
+    before: SlaState | None,
+    after: SlaState | None,
+    at: datetime,
+    by: int | None = None,
 ) -> None:
     """One SLA target of a case settled: SLA_MET when a running target is met in time,
     SLA_BREACHED when it turns breached (by the sweep or a late answer; once)."""
@@ -88,4 +96,4 @@ def sla_facts(
         kind = ReportKind.SLA_BREACHED
     else:
         return
-    record_fact(session, case.shop_id, kind, occurred_at=at, **_dims(case, None))
+    record_fact(session, case.shop_id, kind, occurred_at=at, **_dims(case, None, by))

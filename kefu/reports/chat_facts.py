@@ -48,7 +48,10 @@ def bot_engaged(conversation: Conversation) -> bool:
 
 
 def reply_facts(
-    session: Session, conversation: Conversation, message: Message, agent_id: int | None
+    session: Session | AsyncSession,
+    conversation: Conversation,
+    message: Message,
+    agent_id: int | None,
 ) -> None:
     """A reply from the shop (an agent, or an integrator's key with ``agent_id`` None),
     not a note; call before the conversation's first-response clock is set.
