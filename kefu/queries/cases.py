@@ -22,6 +22,7 @@ from kefu.errors import Invalid
 from kefu.lib.cases import FINISHED, CasePriority, CaseStatus, CaseType, CompensationKind
 from kefu.lib.money import cents_to_decimal
 from kefu.lib.sla import RUNNING, SlaState
+from kefu.lib.tables import spreadsheet_text
 from kefu.models import (
     Agent,
     Case,
@@ -289,13 +290,6 @@ async def export_cases_csv(session: AsyncSession, actor: Actor, filters: CaseFil
     return out.getvalue()
 
 
-def _cell(value: str | None) -> str:
-    """Text as a spreadsheet shows it, never as a formula (a title may start with "=")."""
-    if not value:
-        return ""
-    return "'" + value if value[0] in "=+-@\t\r" else value
-
-
 def _export_row(row: Any, tz: str) -> list[Any]:
     return [
         row["id"],
@@ -303,12 +297,12 @@ def _export_row(row: Any, tz: str) -> list[Any]:
         row["type"].value,
         row["status"].value,
         row["priority"].value,
-        _cell(row["title"]),
-        _cell(row[Order.external_id]),
+        spreadsheet_text(row["title"]),
+        spreadsheet_text(row[Order.external_id]),
         row[OrderLine.line_no] or "",
-        _cell(row[OrderLine.sku]),
-        _cell(row[Agent.display_name]),
-        _cell(row[Team.name]),
+        spreadsheet_text(row[OrderLine.sku]),
+        spreadsheet_text(row[Agent.display_name]),
+        spreadsheet_text(row[Team.name]),
         cents_to_decimal(row["cents"] or 0),
         _local(row["created_at"], tz),
         _local(row["resolved_at"], tz),

@@ -327,6 +327,17 @@ KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             N_("Enter a whole number of business minutes."),
         ),
         (r"^the period must end after it starts$", N_("The period must end after it starts.")),
+        # Reports: periods, filters, KPIs, drill-downs and exports.
+        (r"^the period ends before it starts$", N_("The period ends before it starts.")),
+        (r"^a report covers at most (?P<n>\d+) days$", N_("A report covers at most %(n)s days.")),
+        (r"^\w+ is not a date \(YYYY-MM-DD\)$", N_("Enter dates as YYYY-MM-DD.")),
+        (r"^choose a channel from the list$", N_("Choose a channel from the list.")),
+        (r"^unknown KPI '[^']*'; choose one of", N_("Choose a KPI from the list.")),
+        (r"^unknown report fact ", N_("Choose a report figure from the list.")),
+        (
+            r"^\d+ conversations are more than one export holds",
+            N_("Too many conversations for one export; choose a shorter period."),
+        ),
         # Customer relationships: RFM settings, segments and campaigns.
         (
             r"^(?P<name>\w+) thresholds must be 4 whole numbers of 0 or more, (?P<order>\w+) "

@@ -65,6 +65,10 @@ class Page:
         return sees_everyones_growth(self.actor)
 
     @property
+    def sees_reports(self) -> bool:
+        return self.actor.can(Permission.VIEW_REPORTS)
+
+    @property
     def sees_settings(self) -> bool:
         return self.actor.can(Permission.MANAGE_AGENTS) or self.actor.can(Permission.MANAGE_SHOP)
 

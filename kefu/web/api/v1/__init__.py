@@ -21,6 +21,7 @@ from kefu.web.api.v1 import (
     quality,
     report_analysis,
     report_schedules,
+    report_views,
     reports,
     rfm,
     routing,
@@ -64,6 +65,7 @@ for module in (
     quality,
     report_analysis,
     report_schedules,
+    report_views,
     reports,
     growth,
 ):

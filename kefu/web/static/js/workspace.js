@@ -752,4 +752,7 @@
   setInterval(() => reloadList(), 60000);  // snoozed conversations come back when their time comes
   loadList();
   connect();
+  // /workspace?conversation=ID (a report's drill-down links so) opens that conversation.
+  const asked = Number(new URLSearchParams(location.search).get("conversation"));
+  if (Number.isInteger(asked) && asked > 0) openConversation(asked).catch((error) => showProblem(error.message));
 })();

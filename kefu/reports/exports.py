@@ -1,0 +1,161 @@
+"""Reports as tables for export: the same figures the JSON routes answer, one row per
+day, step, agent or conversation. Columns carry a key (the header's English name is
+looked up by the web layer in the reader's language) and a unit (how a spreadsheet shows
+the cell). Times are the shop's local wall-clock times."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kefu.errors import Invalid
+from kefu.models import Conversation
+from kefu.models.reports import ReportEvent, ReportKind
+from kefu.reports.kpis import KPIS, Kpi
+from kefu.reports.overview import AgentRow, Overview
+from kefu.reports.periods import Filters, Period
+from kefu.reports.views import FunnelStep, TrendPoint, agent_names, in_scope, shopper_names
+
+MAX_ROWS = 200_000  # conversations in one export; a longer period is refused, not cut
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    key: str
+    unit: str = "text"  # text | count | seconds | ratio | cents | stars | score | date | datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    name: str
+    columns: Sequence[Column]
+    rows: list[tuple[Any, ...]]
+
+
+def overview_table(overview: Overview) -> Table:
+    """One row per KPI: this period's figure, the previous period's and the change."""
+    columns = (
+        Column("kpi"),
+        Column("value", "number"),
+        Column("previous_value", "number"),
+        Column("change", "ratio"),
+        Column("numerator", "number"),
+        Column("denominator", "number"),
+        Column("unit"),
+    )
+    rows = [
+        (f.code, f.value, f.previous_value, f.change, f.numerator, f.denominator, f.unit)
+        for f in overview.kpis
+    ]
+    return Table("overview", columns, rows)
+
+
+def agents_table(board: Sequence[AgentRow]) -> Table:
+    """The leaderboard: one row per agent, one column per KPI."""
+    columns = (
+        Column("agent"),
+        Column("level"),
+        *(Column(kpi.code, kpi.unit.value) for kpi in KPIS),
+    )
+    rows = [(row.name, row.level, *(row.kpis[kpi.code].value for kpi in KPIS)) for row in board]
+    return Table("agents", columns, rows)
+
+
+def trend_table(kpi: Kpi, points: Sequence[TrendPoint]) -> Table:
+    columns = (
+        Column("day", "date"),
+        Column(kpi.code, kpi.unit.value),
+        Column("numerator", "count"),
+        Column("denominator", "count"),
+    )
+    rows = [(p.day, p.figure.value, p.figure.numerator, p.figure.denominator) for p in points]
+    return Table(f"trend_{kpi.code}", columns, rows)
+
+
+def funnel_table(steps: Sequence[FunnelStep]) -> Table:
+    columns = (Column("step"), Column("count", "count"), Column("step_rate", "ratio"))
+    return Table("funnel", columns, [(s.step, s.count, s.rate) for s in steps])
+
+
+def _local(moment: datetime | None, period: Period) -> datetime | None:
+    """A stored UTC time as the shop's wall-clock time (naive, as spreadsheets want)."""
+    return moment.astimezone(period.zone).replace(tzinfo=None) if moment else None
+
+
+async def conversations_table(
+    session: AsyncSession, shop_id: int, period: Period, filters: Filters
+) -> Table:
+    """Every conversation opened in the period (filtered by its agent, team, channel):
+    when, where, who answered, how fast (the first-response fact's seconds, as the KPI
+    counts them), its status, rating and when it was resolved."""
+    where = [
+        Conversation.shop_id == shop_id,
+        *in_scope(
+            period,
+            filters,
+            at=Conversation.created_at,
+            agent=Conversation.assigned_agent_id,
+            team=Conversation.team_id,
+            channel=Conversation.channel,
+        ),
+    ]
+    found = await session.scalar(select(func.count()).select_from(Conversation).where(*where))
+    if found and found > MAX_ROWS:
+        raise Invalid(
+            f"{found} conversations are more than one export holds ({MAX_ROWS}); "
+            "choose a shorter period",
+            field="start",
+        )
+    first_responses = (
+        select(ReportEvent.conversation_id, func.min(ReportEvent.value).label("seconds"))
+        .where(
+            ReportEvent.shop_id == shop_id,
+            ReportEvent.kind == ReportKind.FIRST_RESPONSE.value,
+            ReportEvent.conversation_id.is_not(None),
+        )
+        .group_by(ReportEvent.conversation_id)
+        .subquery()
+    )
+    result = await session.execute(
+        select(Conversation, first_responses.c.seconds)
+        .outerjoin(first_responses, first_responses.c.conversation_id == Conversation.id)
+        .where(*where)
+        .order_by(Conversation.created_at, Conversation.id)
+    )
+    found_rows = result.all()
+    conversations = [c for c, _ in found_rows]
+    names = await shopper_names(session, shop_id, conversations)
+    agents = await agent_names(
+        session, shop_id, {c.assigned_agent_id for c in conversations if c.assigned_agent_id}
+    )
+    columns = (
+        Column("id", "count"),
+        Column("opened_at", "datetime"),
+        Column("channel"),
+        Column("customer"),
+        Column("agent"),
+        Column("first_response", "seconds"),
+        Column("status"),
+        Column("rating", "stars"),
+        Column("resolved_at", "datetime"),
+    )
+    rows = [
+        (
+            c.id,
+            _local(c.created_at, period),
+            c.channel.value,
+            names.get(c.id),
+            agents.get(c.assigned_agent_id) if c.assigned_agent_id else None,
+            seconds,
+            c.status.value,
+            c.rating,
+            _local(c.closed_at, period),
+        )
+        for c, seconds in found_rows
+    ]
+    return Table("conversations", columns, rows)
