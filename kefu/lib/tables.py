@@ -10,10 +10,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-
 BOM = "\ufeff"
 # Excel number formats by a column's unit; others are General.
 XLSX_FORMATS = {
@@ -61,7 +57,12 @@ def to_xlsx(
     title: str, headers: Sequence[str], units: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> bytes:
     """One sheet: a bold header row, frozen, then the rows with number formats by unit.
-    Times must be naive (local to the reader): Excel has no time zones."""
+    Times must be naive (local to the reader): Excel has no time zones. openpyxl (and the
+    numpy it pulls in) loads with the first export, not in every idle server."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     book = Workbook()
     sheet = book.active
     sheet.title = title[:MAX_SHEET_TITLE]
