@@ -91,7 +91,9 @@ async def test_shopper_and_agent_chat_live_and_the_chat_is_rated(
     await agent.goto("/workspace")
     await expect(agent.locator("#ws-live")).to_have_text("实时")
     await agent.get_by_role("tab", name="我的").click()
-    item = agent.locator(".ws-item").filter(has_text=nickname)
+    # The demo's history holds her earlier chats with this shopper; the new one is the
+    # item whose preview is the question.
+    item = agent.locator(".ws-item").filter(has_text=nickname).filter(has_text=QUESTION[:12])
     await expect(item).to_have_count(0)
 
     await shopper.goto(f"/demo/store?customer={SHOPPER_ID}")
@@ -131,7 +133,7 @@ async def test_shopper_and_agent_chat_live_and_the_chat_is_rated(
     await expect(chat.get_by_text("感谢您的评价！")).to_be_visible()
 
     conversations = await agent.request.get("/api/v1/conversations", params={"status": "closed"})
-    [closed] = (await conversations.json())["items"]
+    closed = (await conversations.json())["items"][0]  # newest first: this chat
     rated = await (await agent.request.get(f"/api/v1/conversations/{closed['id']}")).json()
     assert (rated["rating"], rated["rating_comment"]) == (5, "回复很快，尺码推荐很准，谢谢！")
     assert rated["summary"] == "咨询羽绒服尺码，已推荐M码"

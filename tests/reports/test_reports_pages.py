@@ -21,6 +21,7 @@ async def test_a_supervisor_gets_the_reports_page_with_the_nav_link(client, caro
     assert response.status_code == 200
     html = response.text
     assert 'href="/reports"' in html and "数据报表" in html
+    assert 'href="/reports/analysis"' in html, "the forecast and topics are one click away"
     assert '<script src="/static/vendor/echarts-6.1.0.min.js" defer></script>' in html
     config = _config(html)
     assert config["query"] == "start=2026-11-02&end=2026-11-03&channel=web"
