@@ -49,7 +49,7 @@ async def test_owner_adds_an_agent_through_settings(page: Page, owen):
     await sign_in(page, owen.email, owen.password)
     await page.get_by_role("link", name="设置").click()
     tabs = page.get_by_role("navigation", name="设置")
-    await tabs.get_by_role("link", name="客服").click()
+    await tabs.get_by_role("link", name="客服", exact=True).click()
     await page.get_by_role("link", name="添加客服").click()
     await page.get_by_label("邮箱", exact=True).fill("zhao.lei@acme.example")
     await page.get_by_label("初始密码").fill("欢迎加入-2026")
