@@ -130,6 +130,9 @@ class Conversation(IdMixin, ShopOwned, TimestampMixin, Base):
     team_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("teams.id", ondelete="SET NULL"))
     last_message_at: Mapped[datetime | None]
     first_response_at: Mapped[datetime | None]
+    # The oldest shopper message nobody has answered yet (None: the shopper is not
+    # waiting): a reply's response time is counted from here (docs/kpis.md).
+    awaiting_since: Mapped[datetime | None]
     snoozed_until: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     summary: Mapped[str | None] = mapped_column(Text)

@@ -49,6 +49,9 @@ class Shop(IdMixin, TimestampMixin, Base):
     # Quality inspection of agent replies: {"blocking": [finding codes]} — a reply with a
     # blocking finding is refused (see kefu.actions.quality); absent keys take defaults.
     quality_settings: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+    # Reporting: what an agent hour and a conversation cost, in cents, for the unit service
+    # cost KPI (see kefu.reports.costs); absent keys are 0 (no cost said).
+    reporting_settings: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
 
 
 class Holiday(IdMixin, ShopOwned, Base):

@@ -103,3 +103,15 @@ async def fold_once(session: AsyncSession, batch: int = BATCH) -> int:
         totals[key] += value
     await add_to_rollups(session, counts, totals)
     return len(events)
+
+
+async def fold_all(session: AsyncSession, batch: int = BATCH) -> int:
+    """Fold every unfolded event, committing each batch (a long backlog never holds one
+    huge transaction, and a crash keeps what was committed). Returns how many."""
+    folded = 0
+    while True:
+        done = await fold_once(session, batch)
+        await session.commit()
+        folded += done
+        if done < batch:
+            return folded

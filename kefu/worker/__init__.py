@@ -1,5 +1,6 @@
 """Background jobs: the webhook deliveries; at every poll the snoozed conversations, the
-SLA sweep of cases (warnings, breaches) and campaign messages whose quiet hours are over;
+SLA sweep of cases (warnings, breaches), campaign messages whose quiet hours are over and
+the fold of new report facts into hourly rollups (docs/kpis.md);
 every hour the cleanups of ``kefu.worker.cleanup`` and the shops' daily RFM snapshots.
 Runs inside the server (started from the app's lifespan) or as its own process
 (``kefu worker``); several may run at once.
@@ -34,6 +35,7 @@ from kefu.lib.signing import SIGNATURE_HEADER, sign
 from kefu.metrics import JOB_ATTEMPTS
 from kefu.models.base import utcnow
 from kefu.models.webhooks import DeliveryState, WebhookDelivery, WebhookEndpoint
+from kefu.reports.rollup import fold_all
 from kefu.settings import Settings
 from kefu.worker.cleanup import run_cleanups
 
@@ -210,6 +212,14 @@ class Worker:
             await session.commit()
         return sent
 
+    async def fold_reports(self) -> int:
+        """Fold the report facts recorded since the last poll into hourly rollups, a
+        batch per transaction until none is left; safe with several workers at once
+        (see kefu.reports.rollup). Dashboards count unfolded facts too, so a slow fold
+        delays nothing but makes reads cheaper."""
+        async with self.sessionmaker() as session:
+            return await fold_all(session)
+
     async def _clean_when_due(self) -> None:
         """Hourly: the cleanups, and a shop whose day has turned gets its RFM snapshot."""
         if time.monotonic() < self._next_cleanup:
@@ -228,6 +238,7 @@ class Worker:
                 await self.wake_snoozed()
                 await self.sweep_sla()
                 await self.send_campaign_messages()
+                await self.fold_reports()
                 await self._clean_when_due()
             except Exception:  # a database hiccup must not end the worker for good
                 log.exception("worker round failed; trying again")

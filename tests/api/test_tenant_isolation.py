@@ -38,6 +38,7 @@ from sqlalchemy import select
 from kefu.access import Actor
 from kefu.models import Agent, Base
 from kefu.realtime.presence import AgentLeases
+from kefu.reports.rollup import fold_all
 from tests.chat.conftest import Shopper, make_shopper
 from tests.factories import Persona
 from tests.widget.conftest import png_bytes
@@ -64,6 +65,7 @@ Access = Literal[
     "visitor",
     "sla",
     "campaign",
+    "reports",
 ]
 MAY: dict[Access, frozenset[str]] = {
     "person": frozenset({"owner", "supervisor", "agent"}),
@@ -77,6 +79,7 @@ MAY: dict[Access, frozenset[str]] = {
     "visitor": frozenset({"visitor"}),
     "sla": frozenset({"owner", "supervisor"}),
     "campaign": frozenset({"owner", "supervisor"}),  # people only, never a key
+    "reports": frozenset({"owner", "supervisor", "key"}),
 }
 
 
@@ -315,6 +318,12 @@ ROUTES: dict[tuple[str, str], Walk] = {
     ("POST", "/api/v1/quality/check"): Walk("write", "handle", DRAFT_REPLY),
     ("GET", "/api/v1/shop/quality"): Walk("list", "read"),
     ("PATCH", "/api/v1/shop/quality"): Walk("write", "owner", {"blocking": ["contempt"]}),
+    ("GET", "/api/v1/reports/overview"): Walk("list", "reports"),
+    ("GET", "/api/v1/reports/agents"): Walk("list", "reports"),
+    ("GET", "/api/v1/shop/reporting"): Walk("list", "reports"),
+    ("PATCH", "/api/v1/shop/reporting"): Walk(
+        "write", "owner", {"cost_per_agent_hour_cents": 3500}
+    ),
 }
 
 # Path parameter → the kind of acme's row it names in the walk.
@@ -585,6 +594,9 @@ async def acme(client, owen, alice, sessionmaker, settings) -> dict[str, Any]:
     ids["campaigns"] = await _seed_campaigns(client, owen)
     faq = FAQ | {"answer": _secret("亲，48小时内发货～")}
     ids["faq_entries"] = (await _ok(await api.post("/api/v1/kb/faqs", json=faq)))["id"]
+    await _ok(await api.patch("/api/v1/shop/reporting", json={"cost_per_conversation_cents": 80}))
+    async with sessionmaker() as session:  # what the worker does: the facts into rollups
+        await fold_all(session)
     return ids
 
 

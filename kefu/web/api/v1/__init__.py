@@ -18,6 +18,7 @@ from kefu.web.api.v1 import (
     orders,
     products,
     quality,
+    reports,
     rfm,
     routing,
     shipments,
@@ -58,5 +59,6 @@ for module in (
     knowledge,
     bot,
     quality,
+    reports,
 ):
     api_router.include_router(module.router)
