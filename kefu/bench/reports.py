@@ -5,9 +5,9 @@ The shop is ``kefu demo`` plus ``kefu demo --scale N``, built once and reused: a
 file under the user's cache directory per N, or the database ``--database-url`` names
 (empty, or holding exactly that scaled demo shop). Timed, median of ``REPEATS`` runs:
 
-- ours: what the overview page reads: every KPI of the last 30 shop-local days and of
-  the 30 days before (``read_totals`` by kind over the hourly rollups, ``compute_kpis``)
-  and the per-agent figures of the 30 days.
+- ours: what the overview reads (``kefu.reports.overview``): every KPI of the last 30
+  shop-local days next to the 30 days before (``read_overview``: totals by kind over the
+  hourly rollups, then ``compute_kpis``) and the agent leaderboard (``read_agent_board``).
 - baseline, in the same run: the figures both share by a naive GROUP BY over the raw
   rows: conversations opened, first responses (each conversation's first agent message
   minus its first shopper message, grouped over the shop's messages), their 3-minute
@@ -30,16 +30,15 @@ from typing import Any
 from sqlalchemy import BigInteger, Integer, case, cast, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kefu.access import Actor
 from kefu.bench import BenchResult, note
 from kefu.db import is_sqlite, make_engine, make_sessionmaker
 from kefu.demo import staff
 from kefu.errors import Invalid
 from kefu.models import Conversation, Message, SenderKind, Shop
 from kefu.models.conversations import ConversationStatus
-from kefu.models.reports import ReportKind as K
-from kefu.reports.kpis import by_kind, compute_kpis
+from kefu.reports.overview import read_agent_board, read_overview
 from kefu.reports.periods import Period, shop_zone
-from kefu.reports.totals import read_totals
 
 DEFAULT_CONVERSATIONS = 1_000_000
 QUICK_CONVERSATIONS = 2_000
@@ -93,6 +92,9 @@ def prepare(conversations: int, database_url: str | None) -> tuple[str, float | 
         url = f"sqlite+aiosqlite:///{directory / 'kefu.db'}"
         if (directory / "complete").exists():
             note(f"reusing the shop of {conversations:,} conversations in {directory}")
+            from kefu.schema import upgrade
+
+            upgrade(url)  # a shop cached by an older version
             return url, None
         shutil.rmtree(directory, ignore_errors=True)
         directory.mkdir(parents=True)
@@ -118,34 +120,31 @@ def prepare(conversations: int, database_url: str | None) -> tuple[str, float | 
 
 
 async def ours(session: AsyncSession, shop_id: int, period: Period) -> Figures:
-    """The overview: KPIs of the period and the one before, per-agent figures."""
-    scope = period.scope(shop_id)
-    current = by_kind(await read_totals(session, scope, group_by=("kind",)))
-    previous = by_kind(await read_totals(session, period.previous().scope(shop_id)))
-    kpis, _before = compute_kpis(current), compute_kpis(previous)
-    agents = await read_totals(
-        session, scope, kinds=(K.RESOLVED, K.RATING), group_by=("agent_id", "kind")
-    )
-    per_agent: dict[int, list[int]] = {}
-    for (agent_id, kind), total in agents.items():
-        row = per_agent.setdefault(agent_id, [0, 0, 0])
-        if kind == K.RESOLVED:
-            row[0] += total.count
-        else:
-            row[1] += total.count
-            row[2] += total.total
-    first = kpis["first_response_seconds"]
-    ratings = current.get(K.RATING.value)
+    """The overview page's reads: every KPI of the period next to the period before
+    (``read_overview``) and the agent leaderboard (``read_agent_board``)."""
+    actor = Actor.system(shop_id, "kefu bench reports")
+    overview = await read_overview(session, actor, period)
+    board = await read_agent_board(session, actor, period)
+    kpis = {figure.code: figure for figure in overview.kpis}
+    per_agent = {
+        row.agent_id: (
+            int(row.kpis["fcr_rate"].denominator),
+            int(row.kpis["average_rating"].denominator),
+            int(row.kpis["average_rating"].numerator),
+        )
+        for row in board
+        if row.kpis["fcr_rate"].denominator
+    }
     return {
-        "conversations": int(kpis["conversations"].value or 0),
-        "first_responses": int(first.denominator),
-        "first_response_seconds_total": int(first.numerator),
+        "conversations": int(kpis["conversations"].numerator),
+        "first_responses": int(kpis["first_response_seconds"].denominator),
+        "first_response_seconds_total": int(kpis["first_response_seconds"].numerator),
         "fast_first_responses": int(kpis["fast_response_rate"].numerator),
-        "ratings": ratings.count if ratings else 0,
-        "rating_stars_total": ratings.total if ratings else 0,
+        "ratings": int(kpis["average_rating"].denominator),
+        "rating_stars_total": int(kpis["average_rating"].numerator),
         "good_ratings": int(kpis["csat"].numerator),
         "resolved": int(kpis["fcr_rate"].denominator),
-        "per_agent": {agent: tuple(row) for agent, row in sorted(per_agent.items())},
+        "per_agent": dict(sorted(per_agent.items())),
     }
 
 

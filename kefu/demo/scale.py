@@ -36,6 +36,7 @@ from kefu.demo.scale_lines import (
     HUMAN_PLEASE,
     TOPICS,
     TRANSFER_NOTE,
+    Topic,
     shopper_lines,
 )
 from kefu.models.reports import ReportKind as K
@@ -49,6 +50,9 @@ WEEKDAY_WEIGHTS = (1.0, 0.97, 0.95, 0.98, 1.05, 1.15, 1.2)
 CHANNELS = (("web", 82), ("api", 12), ("email", 6))
 TURNS = ((0, 10), (1, 20), (2, 25), (3, 20), (4, 15), (5, 10))
 STARS = (5, 4, 3, 2, 1)
+HAPPY_STARS = (64, 20, 8, 3, 5)
+UNHAPPY_STARS = (40, 25, 12, 9, 14)  # complaints and slow first replies
+REPEAT_WINDOW = 72 * 3600  # a new contact this soon undoes the last resolution
 CASE_TYPES = ("return", "exchange", "quality", "damaged", "wrong_item", "refund_only")
 INQUIRY_TOPICS = frozenset({"presale", "promotion"})
 CASE_CHANCE = {"complaint": 0.35, "aftersale": 0.06}  # an after-sales case is opened
@@ -116,6 +120,40 @@ class Batch:
 
     def add(self, table: str, row: tuple) -> None:
         self.rows.setdefault(table, []).append(row)
+
+
+@dataclass(slots=True)
+class Talk:
+    """A conversation being generated: who is in it, its messages so far (at, sender
+    kind, sender id, kind, body), the clock ``t``, and since when the shopper waits."""
+
+    id: int
+    start: int
+    topic: Topic
+    channel: str
+    shopper_index: int
+    visitor: int | None
+    agent: int | None
+    team: int | None
+    t: int = 0
+    messages: list[tuple[int, str, int | None, str, str]] = field(default_factory=list)
+    waiting: int | None = None
+    first: int | None = None
+    bot_answers: int = 0
+    handoff_at: int | None = None
+
+    def __post_init__(self) -> None:
+        self.t = self.start
+
+    def say(self, sender: str, sender_id: int | None, body: str, after: int = 0) -> None:
+        self.t += after
+        kind = "event" if sender == "system" else "text"
+        self.messages.append((self.t, sender, sender_id, kind, body))
+
+    def shopper(self, body: str, after: int = 0) -> None:
+        self.say("visitor", self.visitor, body, after)
+        if self.waiting is None:
+            self.waiting = self.t
 
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -311,97 +349,104 @@ class Generator:
         return min(int(math.exp(self.rng.gauss(mu, sigma))) + 3, 4 * 3600)
 
     def conversation(self, start: int) -> None:
+        """One conversation: its messages, facts, and perhaps an order or a case."""
         rng = self.rng
         topic = rng.choices(self.topics, self.topic_weights)[0]
         channel = rng.choices(("web", "api", "email"), (82, 12, 6))[0]
         shopper = int(len(self.shopper_customers) * rng.random() ** 2)  # regulars return
-        customer = self.shopper_customers[shopper]
-        identified = channel != "web" or self.identified[shopper]
-        visitor = self.shopper_visitors[shopper] if channel == "web" else None
         agent, team = rng.choice(self.staff.by_skill[topic.skill])
-        cid = self.ids.take("conversations")
-        lines = self.lines[topic.name]
-        messages: list[tuple[int, str, int | None, str, str]] = []  # at, sender, id, kind, body
-        t = start
+        talk = Talk(
+            self.ids.take("conversations"), start, topic, channel, shopper,
+            self.shopper_visitors[shopper] if channel == "web" else None, agent, team,
+        )  # fmt: skip
         if rng.random() < 0.3:
-            messages.append((t, "visitor", visitor, "text", rng.choice(GREETINGS_SHOPPER)))
-            t += rng.randint(3, 20)
-        messages.append((t, "visitor", visitor, "text", rng.choice(lines)))
-        self.fact(K.CONVERSATION_OPENED, start, cid, None, None, channel)
-        if topic.name in INQUIRY_TOPICS:
-            self.fact(K.INQUIRY, start, cid, None, None, channel)
-        if topic.name == "complaint":
-            self.fact(K.COMPLAINT, start, cid, None, None, channel)
-        repeat = self.last_resolved.get(shopper)
-        if repeat and start - repeat[0] <= 48 * 3600:
-            self.fact(K.REPEAT_CONTACT, start, cid, repeat[1], repeat[2], repeat[3])
-        bot = (None, None)
-        if channel == "web" and rng.random() < 0.08:
-            t += 2
-            messages.append(
-                (t, "bot", None, "text", BOT_ANSWER.format(title=rng.choice(BOT_TITLES)))
-            )
-            self.fact(K.BOT_CONVERSATION, t, cid, None, None, channel)
-            t += rng.randint(20, 90)
-            if rng.random() < 0.4:  # the answer was enough
-                messages.append((t, "visitor", visitor, "text", rng.choice(CLOSINGS_SHOPPER)))
-                closed = t + rng.randint(120, 600)
-                self._store(cid, start, topic.skill, channel, visitor, customer, identified,
-                            None, None, messages, closed, None, (1, None, None))  # fmt: skip
+            talk.shopper(rng.choice(GREETINGS_SHOPPER))
+            talk.shopper(rng.choice(self.lines[topic.name]), rng.randint(3, 20))
+        else:
+            talk.shopper(rng.choice(self.lines[topic.name]))
+        bot = channel == "web" and rng.random() < 0.08
+        contained = bot and rng.random() < 0.4  # the bot's answer was enough
+        self._opened(talk, None if contained else agent, None if contained else team)
+        if bot:
+            talk.say("bot", None, BOT_ANSWER.format(title=rng.choice(BOT_TITLES)), after=2)
+            talk.bot_answers = 1
+            self.fact(K.BOT_CONVERSATION, talk.t, talk.id, None, None, channel)
+            talk.t += rng.randint(20, 90)
+            if contained:
+                talk.shopper(rng.choice(CLOSINGS_SHOPPER))
+                talk.agent = talk.team = None
+                self._store(talk, talk.t + rng.randint(120, 600), None)
                 return
-            messages.append((t, "visitor", visitor, "text", rng.choice(HUMAN_PLEASE)))
-            self.fact(K.BOT_HANDOFF, t, cid, None, None, channel)
-            bot = ("asked", t)
-        rating, waiting = None, start
-        t += self._delay(t, first=True)
-        first = t
-        body = rng.choice(AGENT_OPENERS) if rng.random() < 0.5 else rng.choice(topic.replies)
-        messages.append((t, "agent", agent, "text", body))
-        self.fact(K.FIRST_RESPONSE, t, cid, agent, team, channel, t - start)
-        if t - start <= FAST_SECONDS:
-            self.fact(K.FIRST_RESPONSE_FAST, t, cid, agent, team, channel)
-        self.fact(K.RESPONSE, t, cid, agent, team, channel, t - waiting)
-        if rng.random() < 0.04:  # handed to a senior colleague
-            t += rng.randint(30, 120)
-            agent, team = rng.choice(self.staff.by_skill["complaint"])
-            note = TRANSFER_NOTE.format(name=self.staff.names[agent])
-            messages.append((t, "system", None, "event", note))
-            self.fact(K.TRANSFER, t, cid, agent, team, channel)
+            talk.shopper(rng.choice(HUMAN_PLEASE))
+            talk.handoff_at = talk.t
+            self.fact(K.BOT_HANDOFF, talk.t, talk.id, None, None, channel)
+        self._human(talk)
+
+    def _opened(self, talk: Talk, agent: int | None, team: int | None) -> None:
+        """CONVERSATION_OPENED, its stage's INQUIRY or COMPLAINT, credited to the agent
+        it was routed to; and a REPEAT_CONTACT of the shopper's conversation resolved in
+        the last 72 hours, dated at that resolution and credited to its agent."""
+        start, cid, channel = talk.start, talk.id, talk.channel
+        self.fact(K.CONVERSATION_OPENED, start, cid, agent, team, channel)
+        if talk.topic.name in INQUIRY_TOPICS:
+            self.fact(K.INQUIRY, start, cid, agent, team, channel)
+        elif talk.topic.name == "complaint":
+            self.fact(K.COMPLAINT, start, cid, agent, team, channel)
+        previous = self.last_resolved.pop(talk.shopper_index, None)
+        if previous and start - previous[0] <= REPEAT_WINDOW:
+            closed, old_id, old_agent, old_team, old_channel = previous
+            self.fact(K.REPEAT_CONTACT, closed, old_id, old_agent, old_team, old_channel)
+
+    def _reply(self, talk: Talk, body: str, delay: int) -> None:
+        """An agent's reply to the waiting shopper: RESPONSE (and the first one's facts)."""
+        talk.say("agent", talk.agent, body, after=delay)
+        at, cid, agent, team, channel = talk.t, talk.id, talk.agent, talk.team, talk.channel
+        if talk.first is None:
+            talk.first = at
+            self.fact(K.FIRST_RESPONSE, at, cid, agent, team, channel, at - talk.start)
+            if at - talk.start <= FAST_SECONDS:
+                self.fact(K.FIRST_RESPONSE_FAST, at, cid, agent, team, channel)
+        assert talk.waiting is not None
+        self.fact(K.RESPONSE, at, cid, agent, team, channel, at - talk.waiting)
+        talk.waiting = None
+
+    def _human(self, talk: Talk) -> None:
+        rng, topic, lines = self.rng, talk.topic, self.lines[talk.topic.name]
+        opener = rng.choice(AGENT_OPENERS) if rng.random() < 0.5 else rng.choice(topic.replies)
+        self._reply(talk, opener, self._delay(talk.t, first=True))
+        if rng.random() < 0.04:  # handed to a senior colleague: credited to who handed on
+            talk.t += rng.randint(30, 120)
+            self.fact(K.TRANSFER, talk.t, talk.id, talk.agent, talk.team, talk.channel)
+            talk.agent, talk.team = rng.choice(self.staff.by_skill["complaint"])
+            talk.say("system", None, TRANSFER_NOTE.format(name=self.staff.names[talk.agent]))
         order = None
         for _turn in range(rng.choices([n for n, _ in TURNS], [w for _, w in TURNS])[0]):
-            t += rng.randint(10, 150)
-            waiting = t
-            messages.append((t, "visitor", visitor, "text", rng.choice(lines)))
+            talk.shopper(rng.choice(lines), rng.randint(10, 150))
             if rng.random() < 0.3:
-                t += rng.randint(5, 40)
-                messages.append((t, "visitor", visitor, "text", rng.choice(lines)))
-            t += self._delay(t, first=False)
-            messages.append((t, "agent", agent, "text", rng.choice(topic.replies)))
-            self.fact(K.RESPONSE, t, cid, agent, team, channel, t - waiting)
+                talk.shopper(rng.choice(lines), rng.randint(5, 40))
+            self._reply(talk, rng.choice(topic.replies), self._delay(talk.t, first=False))
             if rng.random() < 0.3:
-                t += rng.randint(5, 30)
-                messages.append((t, "agent", agent, "text", rng.choice(AGENT_FOLLOWUPS)))
+                talk.say("agent", talk.agent, rng.choice(AGENT_FOLLOWUPS), rng.randint(5, 30))
             if order is None and topic.name in INQUIRY_TOPICS and rng.random() < 0.18:
-                order = t + rng.randint(60, 900)
+                order = talk.t + rng.randint(60, 900)
         if rng.random() < 0.7:
-            t += rng.randint(10, 120)
-            messages.append((t, "visitor", visitor, "text", rng.choice(CLOSINGS_SHOPPER)))
-            t += rng.randint(5, 60)
+            talk.shopper(rng.choice(CLOSINGS_SHOPPER), rng.randint(10, 120))
+            self._reply(talk, AGENT_CLOSING, rng.randint(5, 60))
         else:
-            t += rng.randint(30, 300)
-        messages.append((t, "agent", agent, "text", AGENT_CLOSING))
-        closed = t + rng.randint(60, 600)
+            talk.say("agent", talk.agent, AGENT_CLOSING, rng.randint(30, 300))
+        closed = talk.t + rng.randint(60, 600)
+        agent, team, channel, cid = talk.agent, talk.team, talk.channel, talk.id
+        assert agent is not None and team is not None and talk.first is not None
         self.fact(K.RESOLVED, closed, cid, agent, team, channel)
-        self.last_resolved[shopper] = (closed, agent, team, channel)
+        self.last_resolved[talk.shopper_index] = (closed, cid, agent, team, channel)
+        customer = self.shopper_customers[talk.shopper_index]
         settled = None
         if rng.random() < CASE_CHANCE.get(topic.name, 0.0):
-            settled = self._case(cid, topic.name, first, customer, agent, team, channel)
+            settled = self._case(cid, topic.name, talk.first, customer, agent, team, channel)
+        rating = None
         if rng.random() < (0.3 if channel == "web" else 0.15):
-            slow = first - start > FAST_SECONDS
-            weights = (
-                (40, 25, 12, 9, 14) if topic.name == "complaint" or slow else (64, 20, 8, 3, 5)
-            )
-            rating = rng.choices(STARS, weights)[0]
+            unhappy = topic.name == "complaint" or talk.first - talk.start > FAST_SECONDS
+            rating = rng.choices(STARS, UNHAPPY_STARS if unhappy else HAPPY_STARS)[0]
             self.fact(K.RATING, closed, cid, agent, team, channel, rating)
             if rating >= 4:
                 self.fact(K.RATING_GOOD, closed, cid, agent, team, channel)
@@ -409,37 +454,29 @@ class Generator:
                 self.fact(K.RATING_BAD, closed, cid, agent, team, channel)
         troubled = topic.name == "complaint" or (rating is not None and rating <= 2)
         if troubled and ((rating or 0) >= 4 or settled is not None):
-            at = max(closed, settled or closed)
-            self.fact(K.RECOVERED, at, cid, agent, team, channel)
+            self.fact(K.RECOVERED, max(closed, settled or closed), cid, agent, team, channel)
         if order is not None:
             self._order(order, cid, customer, agent, team, channel)
-        self._store(cid, start, topic.skill, channel, visitor, customer, identified,
-                    agent, team, messages, closed, rating, (1 if bot[0] else 0, *bot),
-                    first)  # fmt: skip
+        self._store(talk, closed, rating)
 
-    def _store(
-        self, cid: int, start: int, skill: str, channel: str, visitor: int | None,
-        customer: int, identified: bool, agent: int | None, team: int | None,
-        messages: list[tuple[int, str, int | None, str, str]], closed: int,
-        rating: int | None, bot: tuple[int, str | None, int | None], first: int | None = None,
-    ) -> None:  # fmt: skip
+    def _store(self, talk: Talk, closed: int, rating: int | None) -> None:
+        """The conversation's row and its messages' rows."""
         stamp, shop, add = self.stamp, self.shop_id, self.batch.add
-        last_id = None
-        for at, sender, sender_id, kind, body in messages:
+        cid, last_id = talk.id, None
+        for at, sender, sender_id, kind, body in talk.messages:
             last_id = self.ids.take("messages")
-            findings = "[]" if sender == "agent" else None
-            add(
-                "messages", (last_id, shop, cid, sender, sender_id, kind, body, stamp(at), findings)
-            )
-        answers, handoff, handoff_at = bot
-        external = f"TB{cid:012d}" if channel == "api" else None
+            add("messages", (last_id, shop, cid, sender, sender_id, kind, body, stamp(at), None))
+        identified = talk.channel != "web" or self.identified[talk.shopper_index]
+        customer = self.shopper_customers[talk.shopper_index] if identified else None
+        handoff = "asked" if talk.handoff_at else None
         add(
             "conversations",
-            (cid, shop, stamp(start), stamp(closed), channel, "closed", skill, visitor,
-             customer if identified else None, agent, team, stamp(messages[-1][0]),
-             stamp(first) if first else None, stamp(closed), rating, "[]", last_id,
-             stamp(start), external, answers, 0, handoff,
-             stamp(handoff_at) if handoff_at else None),
+            (cid, shop, stamp(talk.start), stamp(closed), talk.channel, "closed",
+             talk.topic.skill, talk.visitor, customer, talk.agent, talk.team,
+             stamp(talk.messages[-1][0]), stamp(talk.first) if talk.first else None,
+             stamp(closed), rating, "[]", last_id, stamp(talk.start),
+             f"TB{cid:012d}" if talk.channel == "api" else None, talk.bot_answers, 0, handoff,
+             stamp(talk.handoff_at) if talk.handoff_at else None),
         )  # fmt: skip
 
     def _order(
