@@ -341,12 +341,13 @@ class Generator:
     # -- one conversation -------------------------------------------------------------
 
     def _delay(self, start: int, *, first: bool) -> int:
-        """An agent's reply time: a first reply at night waits for the morning shift."""
+        """An agent's reply time: a first reply at night waits for the morning shift.
+        Capped, so a conversation lasts under five hours and has ended by now."""
         hour = (start // 3600 + 8) % 24
-        if first and hour < 8:
-            return int(math.exp(self.rng.gauss(7.0, 0.7)))
-        mu, sigma = (3.6, 1.1) if first else (3.2, 0.8)
-        return min(int(math.exp(self.rng.gauss(mu, sigma))) + 3, 4 * 3600)
+        if first:
+            mu, sigma = (7.0, 0.7) if hour < 8 else (3.6, 1.1)
+            return min(int(math.exp(self.rng.gauss(mu, sigma))) + 3, 3 * 3600)
+        return min(int(math.exp(self.rng.gauss(3.2, 0.8))) + 3, 15 * 60)
 
     def conversation(self, start: int) -> None:
         """One conversation: its messages, facts, and perhaps an order or a case."""
