@@ -10,10 +10,12 @@ few more turns, a goodbye and the close; some start with the FAQ bot, some are
 transferred, rated, turned into an order or an after-sales case.
 
 Every fact is derived from the rows it describes, so a report and a query over messages
-agree: ``first_response`` is the agent's first reply minus the shopper's first message
-and occurs at that reply; ``conversation_opened`` and ``inquiry`` at the first message;
-``response`` at each agent reply to waiting shopper messages (the wait since the first
-of them); ``resolved`` and ``rating`` at the close, for the conversation's last agent."""
+agree, with the definitions the listeners record them by (docs/cli.md lists them):
+``first_response`` is the agent's first reply minus the shopper's first message and
+occurs at that reply; ``conversation_opened`` and ``inquiry`` at the first message,
+credited to the agent it was routed to; ``response`` at each agent reply to a waiting
+shopper (the wait since the oldest unanswered message); ``resolved`` and ``rating`` at
+the close, for the conversation's last agent."""
 
 from __future__ import annotations
 
@@ -47,7 +49,7 @@ QUIET_TAIL = timedelta(hours=6)
 FAST_SECONDS = 180  # the 3-minute response rate's limit (a reply at 180 s counts)
 HOUR_WEIGHTS = (3, 1.5, 1, 0.6, 0.5, 0.6, 1, 2, 4, 7, 9, 9, 8, 8, 9, 9, 8, 8, 9, 11, 13, 14, 12, 7)
 WEEKDAY_WEIGHTS = (1.0, 0.97, 0.95, 0.98, 1.05, 1.15, 1.2)
-CHANNELS = (("web", 82), ("api", 12), ("email", 6))
+CHANNELS, CHANNEL_WEIGHTS = ("web", "api", "email"), (82, 12, 6)
 TURNS = ((0, 10), (1, 20), (2, 25), (3, 20), (4, 15), (5, 10))
 STARS = (5, 4, 3, 2, 1)
 HAPPY_STARS = (64, 20, 8, 3, 5)
@@ -353,7 +355,7 @@ class Generator:
         """One conversation: its messages, facts, and perhaps an order or a case."""
         rng = self.rng
         topic = rng.choices(self.topics, self.topic_weights)[0]
-        channel = rng.choices(("web", "api", "email"), (82, 12, 6))[0]
+        channel = rng.choices(CHANNELS, CHANNEL_WEIGHTS)[0]
         shopper = int(len(self.shopper_customers) * rng.random() ** 2)  # regulars return
         agent, team = rng.choice(self.staff.by_skill[topic.skill])
         talk = Talk(
