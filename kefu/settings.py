@@ -84,7 +84,8 @@ class Settings(BaseSettings):
     )
     worker_enabled: bool = Field(
         True,
-        description="Run the background worker (webhooks, cleanups) inside the server.",
+        description="Run the background worker (webhooks, SLA sweeps, report rollups, cleanups) "
+        "inside the server.",
     )
     webhook_timeout_seconds: float = Field(
         10, gt=0, le=120, description="How long a webhook receiver may take to answer."

@@ -10,6 +10,7 @@ from functools import cache
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kefu.access import Actor
 from kefu.lib.secrets import hash_password, new_token, sha256_hex
 from kefu.models import Agent, AuditEntry, Level, LoginSession, Role, Shop, Skill, User
 from kefu.models.base import utcnow
@@ -34,6 +35,18 @@ class Persona:
     session_token: str
     csrf_token: str
     password: str = PASSWORD
+
+    def actor(self) -> Actor:
+        """The persona acting as it would when logged in (owners and supervisors see
+        contact details, as ``make_person`` sets up)."""
+        return Actor.agent(
+            self.shop_id,
+            self.agent_id,
+            self.name,
+            self.role,
+            can_view_contact=self.role in (Role.OWNER, Role.SUPERVISOR),
+            user_id=self.user_id,
+        )
 
 
 async def make_shop(session: AsyncSession, slug: str, name: str) -> Shop:

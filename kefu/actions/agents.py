@@ -26,7 +26,9 @@ from kefu.errors import Conflict, Forbidden, Invalid
 from kefu.events import AgentChanged
 from kefu.lib.secrets import hash_password, temporary_password
 from kefu.models import Agent, Level, LoginSession, Presence, Role, Skill, TeamMember, User
+from kefu.models.base import utcnow
 from kefu.queries.access import fetch_owned
+from kefu.reports.activity_facts import presence_changed
 
 MAX_CHATS = 50
 # Changes that can let a waiting conversation through to this agent.
@@ -234,6 +236,7 @@ async def _set_active(session: AsyncSession, actor: Actor, agent_id: int, active
     before = snapshot(agent)
     agent.active = active
     if not active:
+        await presence_changed(session, agent, agent.presence, Presence.OFFLINE, utcnow())
         agent.presence = Presence.OFFLINE
     await session.flush()
     verb = "reactivate" if active else "deactivate"
@@ -313,6 +316,7 @@ async def change_presence(
         return agent
     await lock_routing(session, agent.shop_id)  # before the agent row is written
     before = {"presence": agent.presence.value}
+    await presence_changed(session, agent, agent.presence, presence, utcnow())
     agent.presence = presence
     await session.flush()
     record_audit(

@@ -30,6 +30,7 @@ from kefu.models import (
     SenderKind,
 )
 from kefu.models.base import utcnow
+from kefu.reports.chat_facts import shopper_wrote
 
 # Fixed namespace: the same external message id always gives the same client_id.
 _MESSAGE_NAMESPACE = uuid.UUID("4a1f7c52-0e3b-4f6e-9d0a-6b2c1e8f7a10")
@@ -145,6 +146,7 @@ async def do_receive_api_message(
         assert stored is not None
         return _same(stored, external_conversation_id), False
     conversation.last_message_at = message.created_at
+    shopper_wrote(conversation, message.created_at)
     conversation.status = ConversationStatus.OPEN
     conversation.snoozed_until = None
     await session.flush()

@@ -52,6 +52,7 @@ from kefu.models.base import utcnow
 from kefu.queries.knowledge import Answer, answer_for
 from kefu.queries.shops import get_shop, shop_calendar
 from kefu.queries.workspace import customer_panel
+from kefu.reports.chat_facts import bot_engaged, bot_facts, stage_facts
 
 BOT_LABEL = "智能客服"
 HANDOFF_TAG = "转人工"
@@ -141,7 +142,9 @@ async def _hand_off(
         conversation.tags = [*conversation.tags, HANDOFF_TAG]
     # A complaint goes to the complaint queue whatever the shopper chose at the start.
     if reason is Handoff.COMPLAINT or conversation.skill is None:
+        stage = conversation.skill
         conversation.skill = skill_for(intent) or conversation.skill
+        stage_facts(session, conversation, stage, utcnow())
     note = handoff_note(reason, intent, await _recent_words(session, conversation))
     await _say(session, conversation, message, note, {"handoff": reason.value}, note=True)
     reply = await _say(
@@ -232,11 +235,18 @@ async def do_bot_reply(session: AsyncSession, shop_id: int, message_id: int) -> 
         misses=conversation.bot_misses,
         intents_off=settings["intents_off"],
     )
+    tried = decision.step is not Step.SMALL_TALK  # small talk answers no question
+    if tried:
+        first = not bot_engaged(conversation)
+        handoff = decision.step is Step.HANDOFF
+        bot_facts(session, conversation, first=first, handoff=handoff, at=utcnow())
     if decision.step is Step.HANDOFF:
         assert decision.reason is not None
         return await _hand_off(
             session, conversation, message, decision.reason, understood["intent"], shop_open
         )
+    if decision.step in (Step.ANSWER, Step.SMALL_TALK):
+        conversation.awaiting_since = None  # answered: nobody owes this shopper a reply
     return await _reply(session, conversation, message, decision, found, understood["intent"])
 
 

@@ -55,6 +55,7 @@ from kefu.models import (
 from kefu.models.base import MAX_ID, utcnow
 from kefu.queries.access import fetch_owned
 from kefu.queries.shops import get_shop
+from kefu.reports.case_facts import opened_case_facts, resolved_case_facts
 
 MAX_TITLE = 200
 MAX_TEXT = 4000
@@ -279,6 +280,11 @@ async def _next_number(session: AsyncSession, shop_id: int) -> int:
     return int(result.scalar_one())
 
 
+def _agent_id(actor: Actor) -> int | None:
+    """The agent acting, for report facts of a case nobody holds yet."""
+    return actor.id if actor.kind == "agent" else None
+
+
 def _source(links: dict[str, Any]) -> CaseSource:
     if links["conversation_id"]:
         return CaseSource.CONVERSATION
@@ -329,6 +335,7 @@ async def do_open_case(
     await session.flush()
     add_timeline(session, actor, case, "created", to_status=CaseStatus.NEW)
     record_audit(session, actor, "case.open", "case", case.id, after=snapshot(case))
+    await opened_case_facts(session, case, _agent_id(actor))
     await announce(session, CaseCreated, actor.shop_id, case=case_payload(case))
     return case
 
@@ -363,7 +370,9 @@ async def do_transition_case(
         case.closed_at = now
     elif wanted is CaseStatus.REOPENED:
         case.resolved_at = case.closed_at = None
-    await on_status_change(session, case, before, now)
+    await on_status_change(session, case, before, now, _agent_id(actor))
+    if wanted is CaseStatus.RESOLVED:
+        await resolved_case_facts(session, case, now, _agent_id(actor))
     add_timeline(
         session,
         actor,
@@ -425,7 +434,7 @@ async def do_comment_case(
     entry = add_timeline(session, actor, case, "replied" if public else "commented", body=text_)
     case.updated_at = utcnow()
     if public:
-        settle_first_response(case, case.updated_at)
+        settle_first_response(session, case, case.updated_at, _agent_id(actor))
     await session.flush()
     record_audit(session, actor, "case.comment", "case", case.id, after={"event_id": entry.id})
     await announce(

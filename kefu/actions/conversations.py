@@ -52,6 +52,7 @@ from kefu.queries.conversations import (
     message_data,
     open_conversation_of,
 )
+from kefu.reports.chat_facts import opened_facts, rating_facts, resolved_facts, transfer_facts
 
 MAX_SUMMARY = 2000
 _VISITOR_PUBLIC_IDS = select(Visitor.id, Visitor.public_id).where(
@@ -239,9 +240,11 @@ async def start_routed(session: AsyncSession, conversation: Conversation) -> Con
     routing = _routing()
     await routing.lock_routing(session, conversation.shop_id)
     await announce_change(session, conversation, "started", ConversationStarted)
-    return await routing.do_route_conversation(
+    routed = await routing.do_route_conversation(
         session, routing.routing_actor(conversation.shop_id), conversation.id
     )
+    await opened_facts(session, routed)
+    return routed
 
 
 async def _load_locked(session: AsyncSession, actor: Actor, conversation_id: int) -> Conversation:
@@ -294,6 +297,8 @@ async def do_assign_conversation(
     was_queued = previous is None and conversation.status is ConversationStatus.OPEN
     conversation.assigned_agent_id = agent_id
     conversation.team_id = team_id
+    if previous is not None and previous != agent_id:
+        transfer_facts(session, conversation, previous, utcnow())
     if agent_id is None:
         conversation.queued_at = utcnow()
     else:  # a person's choice is never refused for capacity (the API reports it)
@@ -383,13 +388,15 @@ async def do_close_conversation(
     was_queued = (
         conversation.assigned_agent_id is None and conversation.status is ConversationStatus.OPEN
     )
+    closed_at = utcnow()
+    resolved_facts(session, conversation, actor.id if actor.kind == "agent" else None, closed_at)
     await _change(
         session,
         actor,
         conversation,
         "closed",
         status=ConversationStatus.CLOSED,
-        closed_at=utcnow(),
+        closed_at=closed_at,
         snoozed_until=None,
         summary=None if not summary else clean_text(summary, "summary", "summary", MAX_SUMMARY),
         disposition=None
@@ -422,7 +429,7 @@ async def do_rate_conversation(
         raise Invalid("rating must be a whole number from 1 to 5", field="rating")
     if conversation.rating is not None:
         raise Conflict("this conversation has already been rated")
-    return await _change(
+    rated = await _change(
         session,
         actor,
         conversation,
@@ -432,6 +439,8 @@ async def do_rate_conversation(
         if not comment
         else clean_text(comment, "comment", "comment", MAX_COMMENT),
     )
+    await rating_facts(session, rated, utcnow())
+    return rated
 
 
 async def _change(

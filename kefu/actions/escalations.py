@@ -23,6 +23,7 @@ from kefu.events import CaseSlaBreached, CaseSlaWarning, Event, agent_stream
 from kefu.lib.cases import FINISHED
 from kefu.lib.sla import RAISED, SlaState
 from kefu.models import Agent, Case, Role
+from kefu.reports.case_facts import sla_facts
 
 BATCH = 100
 SYSTEM_LABEL = "SLA"
@@ -78,6 +79,8 @@ async def _escalate(
             details["priority"] = {"before": case.priority.value, "after": raised.value}
             case.priority = raised
     add_timeline(session, actor, case, "sla_breached" if breach else "sla_warning", **details)
+    if breach:
+        sla_facts(session, case, None, new, now)  # a breach is recorded once: here
     case.sla_check_at = next_check(case)
     case.updated_at = now
     await session.flush()

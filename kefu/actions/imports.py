@@ -25,6 +25,7 @@ from kefu.errors import Invalid
 from kefu.importing.orders import ADDRESS_PARTS, PreparedOrders
 from kefu.models import Customer, Order, OrderLine, Product
 from kefu.models.base import utcnow
+from kefu.reports.order_facts import paid_order_facts
 
 Progress = Callable[[int], None]
 ORDER_COLUMNS = (
@@ -134,6 +135,11 @@ async def do_import_orders(
     )
     await delete_where_in(session, OrderLine.order_id, [order_ids[e] for e in changed])
     await _insert_lines(session, actor, lines, order_ids, progress)
+    paid = ORDER_COLUMNS.index("paid_at")
+    paid_before = {e for e, (values, _lines, _id) in existing.items() if values[paid] is not None}
+    await paid_order_facts(
+        session, actor.shop_id, orders.get_column("external_id").to_list(), paid_before
+    )
     _record_import(session, actor, result)
     publish_changed(session, actor, "order", UpsertResult(result.created, result.updated))
     return result

@@ -31,6 +31,7 @@ from kefu.knowledge.bot import bot_may_look
 from kefu.models import Conversation, ConversationStatus, Message, MessageKind, SenderKind
 from kefu.models.base import MAX_ID, utcnow
 from kefu.queries.conversations import conversation_for
+from kefu.reports.chat_facts import reply_facts, shopper_wrote
 
 MAX_BODY = 5000
 VISITOR_KINDS = frozenset({MessageKind.TEXT, MessageKind.IMAGE, MessageKind.CARD})
@@ -197,6 +198,10 @@ def send_message(
         stored = stored_message(session, actor.shop_id, cid)
         assert stored is not None  # the conflict means the row exists and is committed
         return _same_message(stored, conversation.id, sender)
+    if message.sender_kind is SenderKind.VISITOR:
+        shopper_wrote(conversation, message.created_at)
+    elif message.kind is not MessageKind.NOTE:  # before _touch sets the first response
+        reply_facts(session, conversation, message, message.sender_id)
     _touch(conversation, message)  # written by the flush at commit, with the batch's others
     if message.sender_kind is SenderKind.VISITOR and conversation.visitor_id is not None:
         note_conversion(session, conversation.visitor_id, conversation.id, message.created_at)

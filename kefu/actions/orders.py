@@ -33,6 +33,7 @@ from kefu.models import (
     Shipment,
     TrackingEvent,
 )
+from kefu.reports.order_facts import paid_external_ids, paid_order_facts
 
 LINE_FIELDS = ("product_id", "sku", "title", "quantity", "unit_price_cents", "amount_cents")
 
@@ -200,7 +201,11 @@ async def do_upsert_orders(
         return _replace_lines(order, order_lines(record, product_ids))
 
     kind = ParentKind(Order, "order", fields, lines, _lines_summary)
-    return await _upsert_parents(session, actor, kind, records, audit=audit)
+    external_ids = [r["external_id"] for r in records]
+    paid_before = await paid_external_ids(session, actor.shop_id, external_ids)
+    result = await _upsert_parents(session, actor, kind, records, audit=audit)
+    await paid_order_facts(session, actor.shop_id, external_ids, paid_before)
+    return result
 
 
 def _lines_summary(order: Order) -> dict[str, Any]:

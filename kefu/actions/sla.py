@@ -34,6 +34,7 @@ from kefu.lib.sla import (
 from kefu.models import Case, Shop, SlaPolicy
 from kefu.queries.access import fetch_owned
 from kefu.queries.shops import calendar_of
+from kefu.reports.case_facts import sla_facts
 
 POLICY_FIELDS = (
     "case_type",
@@ -226,11 +227,16 @@ def _settled(state: SlaState | None, due: datetime | None, now: datetime) -> Sla
     return SlaState.MET if now <= due else SlaState.BREACHED
 
 
-def settle_first_response(case: Case, now: datetime) -> None:
-    """The shop answered the shopper (a reply on the case, or its resolution)."""
+def settle_first_response(
+    session: AsyncSession, case: Case, now: datetime, by: int | None = None
+) -> None:
+    """The shop answered the shopper (a reply on the case, or its resolution); ``by``:
+    the agent who did, credited when the case has no agent."""
     if case.first_responded_at is None:
         case.first_responded_at = now
-    case.first_response_sla = _settled(case.first_response_sla, case.first_response_due_at, now)
+    before = case.first_response_sla
+    case.first_response_sla = _settled(before, case.first_response_due_at, now)
+    sla_facts(session, case, before, case.first_response_sla, now, by)
     case.sla_check_at = next_check(case)
 
 
@@ -250,7 +256,7 @@ async def _resume(session: AsyncSession, case: Case, now: datetime) -> None:
 
 
 async def on_status_change(
-    session: AsyncSession, case: Case, before: CaseStatus, now: datetime
+    session: AsyncSession, case: Case, before: CaseStatus, now: datetime, by: int | None = None
 ) -> None:
     """Move the clocks with the workflow: waiting on the shopper pauses them, leaving
     that status resumes them, resolving settles them, reopening restarts the resolution."""
@@ -259,8 +265,10 @@ async def on_status_change(
     if case.status is CaseStatus.WAITING_CUSTOMER:
         case.sla_paused_at = now
     elif case.status is CaseStatus.RESOLVED:
-        settle_first_response(case, now)
-        case.resolve_sla = _settled(case.resolve_sla, case.resolve_due_at, now)
+        settle_first_response(session, case, now, by)
+        before_resolve = case.resolve_sla
+        case.resolve_sla = _settled(before_resolve, case.resolve_due_at, now)
+        sla_facts(session, case, before_resolve, case.resolve_sla, now, by)
     elif case.status is CaseStatus.REOPENED:
         _start_resolution(
             case, await _calendar(session, case), await case_targets(session, case), now

@@ -12,6 +12,7 @@ from kefu.errors import Forbidden, NotFound
 from kefu.lib.tokens import customer_signature_ok
 from kefu.models import Customer, Shop, Visitor
 from kefu.models.base import utcnow
+from kefu.reports.activity_facts import visit_facts
 
 PUBLIC_ID_BYTES = 16  # 32 hex characters: unguessable, so a token names one browser
 
@@ -61,10 +62,12 @@ async def do_identify_visitor(
         visitor = await session.scalar(
             select(Visitor).where(Visitor.shop_id == shop.id, Visitor.public_id == public_id)
         )
+    seen_before = None if visitor is None else visitor.last_seen_at
     if visitor is None:
         visitor = Visitor(shop_id=shop.id, public_id=secrets.token_hex(PUBLIC_ID_BYTES))
         session.add(visitor)
     visitor.last_seen_at = utcnow()
+    visit_facts(session, visitor, seen_before, shop.timezone)
     visitor.user_agent = _clip(user_agent, 500) or visitor.user_agent
     page = _clip(page, 2000)
     if page is not None and visitor.current_page is None:

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor
 from kefu.actions.agents import do_create_agent, do_update_agent
+from kefu.actions.reporting import do_update_reporting_settings
 from kefu.actions.setup import do_create_owner
 from kefu.actions.shop_data import (
     MAX_BATCH,
@@ -33,9 +34,11 @@ from kefu.demo.crm import seed_crm
 from kefu.demo.faq import seed_faq
 from kefu.demo.phrases import seed_phrases
 from kefu.demo.records import SHANGHAI, generate
+from kefu.demo.service import seed_service
 from kefu.models import (
     Agent,
     Campaign,
+    Conversation,
     Coupon,
     Customer,
     FaqEntry,
@@ -49,6 +52,7 @@ from kefu.models import (
 )
 from kefu.queries.people import list_teams
 from kefu.queries.shops import get_shop, list_holidays
+from kefu.reports.rollup import fold_all
 from kefu.settings import Settings
 
 Upsert = Callable[[AsyncSession, Actor, Sequence[Mapping[str, Any]]], Awaitable[Any]]
@@ -66,6 +70,7 @@ async def _shop_profile(session: AsyncSession, actor: Actor, anchor: date) -> No
     await do_update_shop_profile(session, actor, **staff.SHOP_PROFILE)
     await do_set_business_hours(session, actor, staff.BUSINESS_HOURS)
     await do_update_widget_settings(session, actor, **staff.WIDGET_SETTINGS)
+    await do_update_reporting_settings(session, actor, **staff.REPORTING_SETTINGS)
     existing = {h.day for h in await list_holidays(session, actor)}
     for holiday in staff.holidays(anchor.year) + staff.holidays(anchor.year + 1):
         if holiday["day"] not in existing:
@@ -133,6 +138,7 @@ async def _counts(session: AsyncSession, shop_id: int) -> dict[str, int]:
         "products": Product,
         "customers": Customer,
         "orders": Order,
+        "conversations": Conversation,
         "shipments": Shipment,
         "tracking_events": TrackingEvent,
         "coupons": Coupon,
@@ -168,6 +174,8 @@ async def build_demo(session: AsyncSession) -> DemoSummary:
     records = generate(anchor)
     await _upsert_in_batches(session, actor, do_upsert_products, records.products)
     await _upsert_in_batches(session, actor, do_upsert_customers, records.customers)
+    # Before the orders: the orders then convert the inquiries made shortly before them.
+    await seed_service(session, agent.shop_id, anchor, records.orders)
     await _upsert_in_batches(session, actor, do_upsert_orders, records.orders)
     await _upsert_in_batches(session, actor, do_upsert_shipments, records.shipments)
     await _upsert_in_batches(session, actor, do_upsert_coupons, records.coupons)
@@ -182,6 +190,7 @@ async def refresh_demo(settings: Settings) -> DemoSummary:
         async with session_scope(make_sessionmaker(engine)) as session:
             summary = await build_demo(session)
             await session.commit()
+            await fold_all(session)  # what the worker would do: dashboards read rollups
     finally:
         await engine.dispose()
     return summary

@@ -20,6 +20,11 @@ SHOP_PROFILE: dict[str, Any] = {
     "currency": "CNY",
     "contact_email": f"kefu@{EMAIL_DOMAIN}",
 }
+# What service costs the shop (unit service cost): an agent hour and each conversation.
+REPORTING_SETTINGS: dict[str, int] = {
+    "cost_per_agent_hour_cents": 2500,
+    "cost_per_conversation_cents": 50,
+}
 # What the chat widget on the demo storefront rotates and says first.
 WIDGET_SETTINGS: dict[str, Any] = {
     "announcements": [

@@ -75,6 +75,9 @@ class Agent(IdMixin, ShopOwned, TimestampMixin, Base):
     level: Mapped[Level] = mapped_column(text_enum(Level), default=Level.JUNIOR)
     skills: Mapped[list[Any]] = mapped_column(default=list)
     presence: Mapped[Presence] = mapped_column(text_enum(Presence), default=Presence.OFFLINE)
+    # Since when the agent's online time has not been counted yet (set going online, moved
+    # on as the worker counts whole hours; None while not online): AGENT_ONLINE facts.
+    presence_since: Mapped[datetime | None]
     max_concurrent_chats: Mapped[int] = mapped_column(Integer, default=5)
     can_view_contact: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -39,3 +40,21 @@ def record_fact(
             channel=channel,
         )
     )
+
+
+async def fact_recorded(
+    session: AsyncSession,
+    shop_id: int,
+    kind: ReportKind,
+    *,
+    conversation_id: int | None = None,
+    case_id: int | None = None,
+) -> bool:
+    """Whether a fact of ``kind`` was recorded for this conversation (or case): for the
+    facts a conversation or case may count only once."""
+    where = [ReportEvent.shop_id == shop_id, ReportEvent.kind == kind.value]
+    if conversation_id is not None:
+        where.append(ReportEvent.conversation_id == conversation_id)
+    if case_id is not None:
+        where.append(ReportEvent.case_id == case_id)
+    return await session.scalar(select(ReportEvent.id).where(*where).limit(1)) is not None

@@ -13,7 +13,7 @@ from kefu.access import Actor, Permission
 from kefu.errors import Invalid
 from kefu.models.agents import Agent, TeamMember
 from kefu.reports.costs import shop_costs
-from kefu.reports.kpis import KPI_BY_CODE, KPIS, KpiValue, by_kind, compute_kpis
+from kefu.reports.kpis import KPI_BY_CODE, KPIS, Costs, KpiValue, by_kind, compute_kpis
 from kefu.reports.periods import Filters, Period
 from kefu.reports.totals import Total, read_totals
 
@@ -59,7 +59,7 @@ def period_json(period: Period) -> dict[str, str]:
 
 
 async def _kpis(
-    session: AsyncSession, shop_id: int, period: Period, filters: Filters, costs
+    session: AsyncSession, shop_id: int, period: Period, filters: Filters, costs: Costs
 ) -> dict[str, KpiValue]:
     totals = await read_totals(session, period.scope(shop_id, filters), group_by=("kind",))
     return compute_kpis(by_kind(totals), costs)
@@ -97,7 +97,9 @@ def sort_key(code: str) -> str:
     return code
 
 
-async def _board_agents(session: AsyncSession, actor: Actor, filters: Filters, with_facts):
+async def _board_agents(
+    session: AsyncSession, actor: Actor, filters: Filters, with_facts: list[int]
+) -> list[Agent]:
     """The agents on the board: those with facts in the period, and every active agent
     the filters name (all when they name none), so an idle agent shows with no figures."""
     listed = select(Agent).where(Agent.shop_id == actor.shop_id)

@@ -361,6 +361,18 @@ KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"^nobody would receive this campaign now",
             N_("Nobody would receive this campaign now; see the dry run's counts."),
         ),
+        (
+            r"^cost_per_(?P<what>agent_hour|conversation)_cents must be a whole number of cents$",
+            N_("Give the cost as a whole number of cents."),
+        ),
+        (
+            r"^cost_per_(?P<what>agent_hour|conversation)_cents must be from 0 to (?P<max>\d+)$",
+            N_("A cost is from 0 to %(max)s cents."),
+        ),
+        (
+            r"^unknown KPI '(?P<code>[^']*)'; sort by one of: (?P<known>.+)$",
+            N_("There is no KPI %(code)s; sort by one of: %(known)s."),
+        ),
         (r"^[\w ]+ not found$", N_("It does not exist, or it belongs to another shop.")),
     )
 )

@@ -35,6 +35,7 @@ from kefu.lib.signing import SIGNATURE_HEADER, sign
 from kefu.metrics import JOB_ATTEMPTS
 from kefu.models.base import utcnow
 from kefu.models.webhooks import DeliveryState, WebhookDelivery, WebhookEndpoint
+from kefu.reports.activity_facts import count_online_hours
 from kefu.reports.rollup import fold_all
 from kefu.settings import Settings
 from kefu.worker.cleanup import run_cleanups
@@ -213,11 +214,14 @@ class Worker:
         return sent
 
     async def fold_reports(self) -> int:
-        """Fold the report facts recorded since the last poll into hourly rollups, a
+        """Count the finished online hours of agents still online, then fold the report
+        facts recorded since the last poll into hourly rollups, a
         batch per transaction until none is left; safe with several workers at once
         (see kefu.reports.rollup). Dashboards count unfolded facts too, so a slow fold
         delays nothing but makes reads cheaper."""
         async with self.sessionmaker() as session:
+            await count_online_hours(session, utcnow())
+            await session.commit()
             return await fold_all(session)
 
     async def _clean_when_due(self) -> None:

@@ -35,7 +35,6 @@ import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy import select
 
-from kefu.access import Actor
 from kefu.models import Agent, Base
 from kefu.realtime.presence import AgentLeases
 from kefu.reports.rollup import fold_all
@@ -633,15 +632,7 @@ async def _seed_case(client, alice, order_id: int) -> tuple[int, int]:
 async def _seed_agent_socket(sessionmaker, settings, persona: Persona) -> None:
     """The row a server process keeps for an open agent socket (kefu/realtime/presence.py)."""
     leases = AgentLeases(sessionmaker, settings, contextlib.nullcontext())
-    actor = Actor.agent(
-        persona.shop_id,
-        persona.agent_id,
-        persona.name,
-        persona.role,
-        can_view_contact=False,
-        user_id=persona.user_id,
-    )
-    assert await leases.opened(actor) is not None
+    assert await leases.opened(persona.actor()) is not None
 
 
 def _acme_product() -> dict[str, Any]:
@@ -910,13 +901,15 @@ def _without_visitors(
     snapshot: dict[str, list[dict[str, Any]]], known: set[int], own: str
 ) -> dict[str, list[dict[str, Any]]]:
     """The snapshot less the walking visitor's own row (she is seen again when she signs
-    in) and any visitor that was not in ``known`` (anyone may become acme's visitor)."""
+    in) and any visitor that was not in ``known`` (anyone may become acme's visitor), and
+    the visits reported (a sign-in at acme is a visit of acme's widget, by design)."""
     visitors = [
         row for row in snapshot["visitors"] if row["id"] in known and row["public_id"] != own
     ]
     kept = {row["id"] for row in visitors}
     views = [row for row in snapshot["invitation_views"] if row["visitor_id"] in kept]
-    return snapshot | {"visitors": visitors, "invitation_views": views}
+    facts = [row for row in snapshot["report_events"] if row["kind"] != "visit"]
+    return snapshot | {"visitors": visitors, "invitation_views": views, "report_events": facts}
 
 
 # What a shop shows every visitor of its own (name, greeting, announcements), by design.

@@ -8,6 +8,7 @@ import re
 from sqlalchemy import func, select
 from typer.testing import CliRunner, Result
 
+from kefu.access import Actor
 from kefu.actions.auth import do_login
 from kefu.cli import app as cli
 from kefu.crm.campaigns import variant_results
@@ -15,6 +16,7 @@ from kefu.models import (
     Agent,
     Campaign,
     CampaignMessage,
+    Conversation,
     Order,
     OrderStatus,
     RfmSnapshot,
@@ -22,8 +24,21 @@ from kefu.models import (
     Shop,
     TrackingEvent,
 )
+from kefu.models.reports import ReportEvent
+from kefu.reports.overview import read_overview
+from kefu.reports.periods import Period, shop_zone
 
-COUNTED = (Order, Shipment, TrackingEvent, Agent, RfmSnapshot, Campaign, CampaignMessage)
+COUNTED = (
+    Order,
+    Shipment,
+    TrackingEvent,
+    Agent,
+    RfmSnapshot,
+    Campaign,
+    CampaignMessage,
+    Conversation,
+    ReportEvent,
+)
 
 
 def run_demo(database_url: str, data_dir: str) -> Result:
@@ -60,6 +75,24 @@ async def check_segments_and_campaign(session) -> None:
     assert all(r.sent for r in results) and sum(r.converted for r in results) > 0
 
 
+async def check_dashboards(session) -> None:
+    """Every KPI has a figure for the last 30 days, and the period before has the chat's
+    too (the history spans two months): the demo's facts were recorded and folded."""
+    shop_id = await session.scalar(select(Shop.id).where(Shop.slug == "demo"))
+    overview = await read_overview(
+        session, Actor.system(shop_id), Period.ending_today(shop_zone(None))
+    )
+    assert [k.code for k in overview.kpis if k.value is None] == []
+    figures = {k.code: k for k in overview.kpis}
+    assert figures["conversations"].value > 100
+    for code in ("first_response_seconds", "fcr_rate", "csat", "conversion_rate", "qa_score"):
+        assert figures[code].previous_value is not None, code
+    unfolded = select(func.count()).where(
+        ReportEvent.shop_id == shop_id, ReportEvent.folded.is_(False)
+    )
+    assert await session.scalar(unfolded) == 0
+
+
 async def test_demo_builds_a_shop_and_refreshing_changes_nothing(
     database_url, settings, sessionmaker, tmp_path
 ):
@@ -73,6 +106,7 @@ async def test_demo_builds_a_shop_and_refreshing_changes_nothing(
     async with sessionmaker() as session:
         before = await shop_counts(session)
         await check_segments_and_campaign(session)
+        await check_dashboards(session)
 
     again = await asyncio.to_thread(run_demo, database_url, str(tmp_path))
     assert again.exit_code == 0, again.output

@@ -9,7 +9,6 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from kefu.access import Actor
 from kefu.models import Agent, AgentConnection, AuditEntry, Presence
 from kefu.models.base import utcnow
 from kefu.realtime.presence import AgentLeases
@@ -48,17 +47,6 @@ async def until_open_sockets(sessionmaker, persona: Persona, count: int) -> None
             return
         await asyncio.sleep(0.05)
     raise AssertionError(f"expected {count} open sockets of {persona.name}")
-
-
-def actor_of(persona: Persona) -> Actor:
-    return Actor.agent(
-        persona.shop_id,
-        persona.agent_id,
-        persona.name,
-        persona.role,
-        can_view_contact=False,
-        user_id=persona.user_id,
-    )
 
 
 async def test_the_last_socket_gone_for_the_grace_sets_the_agent_offline_and_requeues(
@@ -115,7 +103,7 @@ async def test_a_dead_server_process_cannot_leave_an_agent_online(
     await set_presence(client, alice, "online")
     await set_presence(client, bob, "online")  # bob never had a socket: left alone
     other = AgentLeases(sessionmaker, settings, app.state.write_gate)
-    assert await other.opened(actor_of(alice)) is not None
+    assert await other.opened(alice.actor()) is not None
     here: AgentLeases = app.state.agent_leases
     lease, grace = settings.presence_lease_seconds, settings.presence_grace_seconds
 
@@ -132,7 +120,7 @@ async def test_two_processes_sweeping_at_once_set_the_agent_offline_once(
 ):
     await set_presence(client, alice, "online")
     leases = [AgentLeases(sessionmaker, settings, app.state.write_gate) for _ in range(2)]
-    connection = await leases[0].opened(actor_of(alice))
+    connection = await leases[0].opened(alice.actor())
     await leases[0].closed(connection)
     when = later(settings.presence_grace_seconds + 1)
     swept = await asyncio.gather(*(process.tick(when) for process in leases))
@@ -151,7 +139,7 @@ async def test_shutting_a_server_down_starts_the_grace_of_its_agents(
 ):
     await set_presence(client, alice, "online")
     process = AgentLeases(sessionmaker, settings, app.state.write_gate)
-    await process.opened(actor_of(alice))
+    await process.opened(alice.actor())
     await process.stop()
     assert await open_sockets(sessionmaker, alice) == 0
     assert await app.state.agent_leases.tick(later(settings.presence_grace_seconds + 1)) == [

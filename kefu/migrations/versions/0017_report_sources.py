@@ -1,4 +1,5 @@
-"""the shop's reporting settings (costs) and since when a conversation's shopper waits
+"""the shop's reporting settings (costs), since when a conversation's shopper waits and
+since when an agent's online time is uncounted
 
 Revision ID: 0017
 Revises: 0016
@@ -27,9 +28,15 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("awaiting_since", kefu.models.base.UTCDateTime(timezone=True), nullable=True)
         )
+    with op.batch_alter_table("agents", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("presence_since", kefu.models.base.UTCDateTime(timezone=True), nullable=True)
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("agents", schema=None) as batch_op:
+        batch_op.drop_column("presence_since")
     with op.batch_alter_table("conversations", schema=None) as batch_op:
         batch_op.drop_column("awaiting_since")
     with op.batch_alter_table("shops", schema=None) as batch_op:
