@@ -10,12 +10,12 @@ few more turns, a goodbye and the close; some start with the FAQ bot, some are
 transferred, rated, turned into an order or an after-sales case.
 
 Every fact is derived from the rows it describes, so a report and a query over messages
-agree, with the definitions the listeners record them by (docs/cli.md lists them):
-``first_response`` is the agent's first reply minus the shopper's first message and
-occurs at that reply; ``conversation_opened`` and ``inquiry`` at the first message,
-credited to the agent it was routed to; ``response`` at each agent reply to a waiting
-shopper (the wait since the oldest unanswered message); ``resolved`` and ``rating`` at
-the close, for the conversation's last agent."""
+agree, with the definitions the listeners record them by (docs/kpis.md):
+``first_response`` is the agent's first reply minus the shopper's first message not
+already answered by the FAQ bot, and occurs at that reply; ``conversation_opened`` and
+``inquiry`` at the first message, credited to the agent it was routed to; ``response``
+at each agent reply to a waiting shopper (the wait since the oldest unanswered message);
+``resolved`` and ``rating`` at the close, for the conversation's last agent."""
 
 from __future__ import annotations
 
@@ -372,7 +372,7 @@ class Generator:
         self._opened(talk, None if contained else agent, None if contained else team)
         if bot:
             talk.say("bot", None, BOT_ANSWER.format(title=rng.choice(BOT_TITLES)), after=2)
-            talk.bot_answers = 1
+            talk.bot_answers, talk.waiting = 1, None  # answered: nobody owes a reply now
             self.fact(K.BOT_CONVERSATION, talk.t, talk.id, None, None, channel)
             talk.t += rng.randint(20, 90)
             if contained:
@@ -404,13 +404,14 @@ class Generator:
         """An agent's reply to the waiting shopper: RESPONSE (and the first one's facts)."""
         talk.say("agent", talk.agent, body, after=delay)
         at, cid, agent, team, channel = talk.t, talk.id, talk.agent, talk.team, talk.channel
+        assert talk.waiting is not None
+        waited = at - talk.waiting
         if talk.first is None:
             talk.first = at
-            self.fact(K.FIRST_RESPONSE, at, cid, agent, team, channel, at - talk.start)
-            if at - talk.start <= FAST_SECONDS:
+            self.fact(K.FIRST_RESPONSE, at, cid, agent, team, channel, waited)
+            if waited <= FAST_SECONDS:
                 self.fact(K.FIRST_RESPONSE_FAST, at, cid, agent, team, channel)
-        assert talk.waiting is not None
-        self.fact(K.RESPONSE, at, cid, agent, team, channel, at - talk.waiting)
+        self.fact(K.RESPONSE, at, cid, agent, team, channel, waited)
         talk.waiting = None
 
     def _human(self, talk: Talk) -> None:
