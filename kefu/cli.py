@@ -133,15 +133,25 @@ def demo(
     ),
     host: str = typer.Option(None, help="Address to bind (default KEFU_HOST or 127.0.0.1)."),
     port: int = typer.Option(None, help="Port (default KEFU_PORT or 8000)."),
+    scale: str = typer.Option(
+        None,
+        help="Then add this many conversations over the last year (with their messages, "
+        "orders, cases, report facts and rollups), e.g. 1000000.",
+    ),
 ) -> None:
     """Create or refresh the demo shop 小鹿优选旗舰店 (slug demo), print its logins, then serve.
 
     Demo mode allows the built-in secret key; never use it for a real shop."""
     from kefu.demo.build import refresh_demo, summary_text
+    from kefu.demo.scale_store import check_scale, scale_demo, summary_line
     from kefu.errors import DomainError
     from kefu.schema import upgrade
 
     settings = load_settings(demo_mode=True, **_address(host, port))
+    try:
+        conversations = None if scale is None else check_scale(scale)
+    except DomainError as exc:
+        fail(exc.message)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.effective_database_url)
     try:
@@ -149,6 +159,9 @@ def demo(
     except DomainError as exc:
         fail(f"could not build the demo shop: {exc.message}")
     typer.echo(summary_text(summary, f"http://{settings.host}:{settings.port}"))
+    if conversations is not None:
+        scaled = asyncio.run(scale_demo(settings.effective_database_url, conversations))
+        typer.echo(summary_line(scaled))
     if serve_after:
         run_server(settings)
 

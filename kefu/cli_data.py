@@ -211,14 +211,29 @@ def _write_xlsx(table: pl.DataFrame, output: Path) -> None:
 def bench_command(
     name: str = typer.Argument(..., help="Benchmark to run, e.g. import."),
     quick: bool = typer.Option(False, help="A smaller run for CI and tests."),
+    conversations: int = typer.Option(
+        None, help="reports: conversations in the shop (default 1000000; 2000 with --quick)."
+    ),
+    database_url: str = typer.Option(
+        None, help="reports: the database to build or reuse (default: a SQLite file cached per N)."
+    ),
 ) -> None:
     """Run a benchmark; the last line of output is one JSON object with the result."""
-    from kefu.bench import BENCHMARKS, run_benchmark
+    from kefu.bench import BENCHMARKS, OPTIONS, run_benchmark
 
     if name not in BENCHMARKS:
         fail(f"unknown benchmark {name!r}; known: {', '.join(sorted(BENCHMARKS))}")
+    given = {
+        key: value
+        for key, value in {"conversations": conversations, "database_url": database_url}.items()
+        if value is not None
+    }
+    if unknown := set(given) - OPTIONS.get(name, frozenset()):
+        fail(f"the {name} benchmark takes no --{min(unknown).replace('_', '-')}")
+    if conversations is not None and conversations < 1:
+        fail("--conversations takes at least 1")
     try:
-        result = run_benchmark(name, quick=quick)
+        result = run_benchmark(name, quick=quick, **given)
     except DomainError as exc:
         fail(exc.message)
     typer.echo(result.to_json())

@@ -20,7 +20,10 @@ BENCHMARKS = {
     "idle": "kefu.bench.idle",
     "intent": "kefu.bench.intent",
     "qa": "kefu.bench.qa",
+    "reports": "kefu.bench.reports",
 }
+# Options only some benchmarks take (``kefu bench reports --conversations N``).
+OPTIONS = {"reports": frozenset({"conversations", "database_url"})}
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +59,7 @@ class Stopwatch:
         self.seconds = time.perf_counter() - self.start
 
 
-def run_benchmark(name: str, *, quick: bool) -> BenchResult:
+def run_benchmark(name: str, *, quick: bool, **options: Any) -> BenchResult:
+    """Run one benchmark; ``options`` are those it takes (see ``OPTIONS``)."""
     module = importlib.import_module(BENCHMARKS[name])
-    return module.run(quick)
+    return module.run(quick, **options)

@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kefu.models.reports import ReportEvent, ReportRollup
+from kefu.models.reports import UNFOLDED, ReportEvent, ReportRollup
 
 BATCH = 5000
 
@@ -42,13 +42,13 @@ def rollup_key(
 async def _claim(session: AsyncSession, batch: int) -> list[tuple]:
     unfolded = (
         select(ReportEvent.id)
-        .where(ReportEvent.folded.is_(False))
+        .where(UNFOLDED)  # the partial index's predicate: it is used
         .order_by(ReportEvent.id)
         .limit(batch)
     )
     result = await session.execute(
         update(ReportEvent)
-        .where(ReportEvent.id.in_(unfolded), ReportEvent.folded.is_(False))
+        .where(ReportEvent.id.in_(unfolded), UNFOLDED)
         .values(folded=True)
         .returning(
             ReportEvent.shop_id,

@@ -1,0 +1,3 @@
+from tests.importing.conftest import kefu_cli
+
+__all__ = ["kefu_cli"]
