@@ -20,8 +20,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-import jieba
-
+from kefu.lib.segment import jieba_module
 from kefu.understanding.normalize import fold
 
 K1 = 1.2
@@ -60,7 +59,7 @@ def clean(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """The telling words of ``text`` (jieba, without stopwords)."""
-    return [w for w in jieba.lcut(clean(text)) if w not in STOPWORDS]
+    return [w for w in jieba_module().lcut(clean(text)) if w not in STOPWORDS]
 
 
 def _grams(text: str) -> Counter[str]:

@@ -10,13 +10,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-
-import jieba
-
-jieba.setLogLevel(logging.WARNING)
+from functools import cache
+from types import ModuleType
 
 MAX_TERMS = 8
 _PUNCTUATION = set(" \t\r\n,.;:!?，。；：！？、（）()[]【】\"'“”‘’")
+
+
+@cache
+def jieba_module() -> ModuleType:
+    """jieba, imported at its first use: the import alone (pkg_resources with it) costs
+    every server process ~20 MiB, whether anybody searches or the bot answers or not."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba
 
 
 async def ready() -> None:
@@ -26,6 +34,7 @@ async def ready() -> None:
     process) for seconds; built at start-up it would cost every server process ~100 MiB
     whether anybody searches or not (measured by ``kefu bench idle``). So the first search
     waits for it, and nothing else does (jieba builds it once under its own lock)."""
+    jieba = jieba_module()
     if not jieba.dt.initialized:
         await asyncio.to_thread(jieba.initialize)
 
@@ -33,6 +42,6 @@ async def ready() -> None:
 def search_terms(query: str) -> list[str]:
     """The words of ``query`` to look for, longest first, without duplicates or
     punctuation; a word jieba keeps whole also covers its parts, so parts are dropped."""
-    words = [w.strip() for w in jieba.cut(query.strip()) if w.strip()]
+    words = [w.strip() for w in jieba_module().cut(query.strip()) if w.strip()]
     terms = [w for w in dict.fromkeys(words) if not set(w) <= _PUNCTUATION]
     return sorted(terms, key=len, reverse=True)[:MAX_TERMS]

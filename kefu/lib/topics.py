@@ -22,16 +22,14 @@ the texts. scikit-learn is imported on first use (it takes a few seconds to load
 
 from __future__ import annotations
 
-import logging
 import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-import jieba
 import numpy as np
 
-jieba.setLogLevel(logging.WARNING)
+from kefu.lib.segment import jieba_module
 
 MAX_TOPICS = 30
 MIN_SUPPORT = 3  # a topic has at least this many messages …
@@ -76,7 +74,7 @@ def words(text: str, fold: Callable[[str], str] = str) -> list[str]:
     mode (a long word also gives the words inside it, so 拉链头 counts as 拉链 too), without
     filler words, punctuation and bare numbers (an order number is no topic)."""
     cleaned = _NUMBER.sub(" ", fold(text).lower())
-    found = (_NOT_WORD.sub("", w) for w in jieba.lcut_for_search(cleaned))
+    found = (_NOT_WORD.sub("", w) for w in jieba_module().lcut_for_search(cleaned))
     return [w for w in found if w and w not in STOPWORDS]
 
 
