@@ -24,8 +24,12 @@ async def list_products(
     actor.require(Permission.READ_SHOP_DATA)
     stmt = select(Product).where(Product.shop_id == actor.shop_id)
     if q:
-        like = f"%{q}%"
-        stmt = stmt.where(or_(Product.title.ilike(like), Product.sku.ilike(like)))
+        stmt = stmt.where(
+            or_(
+                Product.title.icontains(q, autoescape=True),
+                Product.sku.icontains(q, autoescape=True),
+            )
+        )
     if category:
         stmt = stmt.where(Product.category == category)
     if external_id:

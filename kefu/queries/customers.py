@@ -36,16 +36,14 @@ async def list_customers(
     actor.require(Permission.READ_SHOP_DATA)
     stmt = select(Customer).where(Customer.shop_id == actor.shop_id)
     if q:
-        like = f"%{q}%"
-        stmt = stmt.where(
-            or_(
-                Customer.name.ilike(like),
-                Customer.nickname.ilike(like),
-                Customer.external_id.ilike(like),
-                Customer.phone.ilike(like),
-                Customer.email.ilike(like),
-            )
+        fields = (
+            Customer.name,
+            Customer.nickname,
+            Customer.external_id,
+            Customer.phone,
+            Customer.email,
         )
+        stmt = stmt.where(or_(*(f.icontains(q, autoescape=True) for f in fields)))
     if tag:
         stmt = stmt.where(has_tag(tag))
     if external_id:

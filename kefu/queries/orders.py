@@ -56,7 +56,7 @@ async def list_orders(
     if id_filter(customer_id, "customer_id") is not None:
         stmt = stmt.where(Order.customer_id == customer_id)
     if q:
-        stmt = stmt.where(Order.external_id.ilike(f"%{q}%"))
+        stmt = stmt.where(Order.external_id.icontains(q, autoescape=True))
     if placed_from:
         stmt = stmt.where(Order.placed_at >= placed_from)
     if placed_to:
@@ -137,7 +137,7 @@ async def list_coupons(
     actor.require(Permission.READ_SHOP_DATA)
     stmt = select(Coupon).where(Coupon.shop_id == actor.shop_id)
     if code:
-        stmt = stmt.where(Coupon.code.ilike(f"%{code}%"))
+        stmt = stmt.where(Coupon.code.icontains(code, autoescape=True))
     if id_filter(customer_id, "customer_id") is not None:
         stmt = stmt.where(Coupon.customer_id == customer_id)
     return await paginate(session, stmt, Coupon.id, cursor=cursor, limit=limit, newest_first=True)

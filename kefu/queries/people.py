@@ -30,9 +30,11 @@ async def list_agents(
     actor.require(Permission.READ_SHOP_DATA)
     stmt = select(Agent).where(Agent.shop_id == actor.shop_id)
     if q:
-        like = f"%{q}%"
         stmt = stmt.join(User, User.id == Agent.user_id).where(
-            or_(Agent.display_name.ilike(like), User.email.ilike(like))
+            or_(
+                Agent.display_name.icontains(q, autoescape=True),
+                User.email.icontains(q, autoescape=True),
+            )
         )
     if role is not None:
         stmt = stmt.where(Agent.role == role)
