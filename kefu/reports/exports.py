@@ -82,6 +82,12 @@ def funnel_table(steps: Sequence[FunnelStep]) -> Table:
     return Table("funnel", columns, [(s.step, s.count, s.rate) for s in steps])
 
 
+def heatmap_table(cells: Sequence[Sequence[int]]) -> Table:
+    """Conversations opened: one row per weekday (0 = Monday), one column per hour."""
+    columns = (Column("weekday"), *(Column(f"{hour:02d}:00", "count") for hour in range(24)))
+    return Table("heatmap", columns, [(day, *counts) for day, counts in enumerate(cells)])
+
+
 def _local(moment: datetime | None, period: Period) -> datetime | None:
     """A stored UTC time as the shop's wall-clock time (naive, as spreadsheets want)."""
     return moment.astimezone(period.zone).replace(tzinfo=None) if moment else None

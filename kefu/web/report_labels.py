@@ -12,7 +12,7 @@ from kefu.models.reports import ReportKind
 from kefu.reports.exports import Table
 from kefu.web import i18n
 from kefu.web.i18n import N_
-from kefu.web.labels import label
+from kefu.web.labels import WEEKDAYS, label
 
 KPI_NAMES = {
     "conversations": N_("Conversations"),
@@ -94,6 +94,8 @@ COLUMN_NAMES = {
     "change": N_("Change"),
     "unit": N_("Unit"),
     "level": N_("Level"),
+    "weekday": N_("Weekday"),
+    **{f"{hour:02d}:00": f"{hour:02d}:00" for hour in range(24)},
     **KPI_NAMES,
 }
 
@@ -114,6 +116,7 @@ WORDS = {
     "level": lambda v: label(Level(v)),
     "channel": lambda v: label(Channel(v)),
     "status": lambda v: label(ConversationStatus(v)),
+    "weekday": lambda v: i18n.gettext(WEEKDAYS[v][1]),
 }
 
 

@@ -324,3 +324,24 @@ async def test_a_shoppers_name_is_exported_as_text_never_as_a_formula(
     xlsx = await _get(client, carol, "/api/v1/reports/export", format="xlsx", **params)
     cell = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active["D2"]
     assert cell.data_type == "s" and cell.value == "'" + FORMULA
+
+
+async def test_the_heatmap_exports_as_the_page_shows_it(client, carol, seeded):
+    counts = (await _get(client, carol, "/api/v1/reports/heatmap")).json()["counts"]
+    exported = await client.as_(carol).get(
+        "/api/v1/reports/export",
+        params={"report": "heatmap", "format": "csv", "lang": "zh_CN", **PERIOD},
+    )
+    assert exported.status_code == 200, exported.text
+    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["星期", "00:00", "01:00"]
+    assert [row[0] for row in rows[1:]] == [
+        "周一",
+        "周二",
+        "周三",
+        "周四",
+        "周五",
+        "周六",
+        "周日",
+    ]
+    assert [[int(n) for n in row[1:]] for row in rows[1:]] == counts

@@ -41,6 +41,7 @@ EXPORTS = (
     ("agents", N_("Agent leaderboard")),
     ("trends", N_("Trend of the chosen KPI")),
     ("funnel", N_("Funnel")),
+    ("heatmap", N_("Conversations by weekday and hour")),
     ("conversations", N_("Conversations")),
 )
 WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))

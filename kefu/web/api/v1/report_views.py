@@ -23,6 +23,7 @@ from kefu.reports.exports import (
     agents_table,
     conversations_table,
     funnel_table,
+    heatmap_table,
     overview_table,
     trend_table,
 )
@@ -190,6 +191,7 @@ class ExportReport(enum.StrEnum):
     AGENTS = "agents"
     TRENDS = "trends"
     FUNNEL = "funnel"
+    HEATMAP = "heatmap"
     CONVERSATIONS = "conversations"
 
 
@@ -213,6 +215,8 @@ async def _table(
         return trend_table(*await views.kpi_trend(session, shop_id, period, filters, kpi))
     if report is ExportReport.FUNNEL:
         return funnel_table(await views.funnel(session, shop_id, period, filters))
+    if report is ExportReport.HEATMAP:
+        return heatmap_table(await views.opened_heatmap(session, shop_id, period, filters))
     return await conversations_table(session, shop_id, period, filters)
 
 

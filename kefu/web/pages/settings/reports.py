@@ -21,6 +21,7 @@ from kefu.models.reports import ReportFrequency
 from kefu.web.api.v1.schemas import IdPath
 from kefu.web.deps import SessionDep
 from kefu.web.i18n import N_
+from kefu.web.labels import WEEKDAYS as DAYS
 from kefu.web.pages.context import Page, PageDep, redirect
 from kefu.web.pages.rendering import render
 from kefu.web.pages.settings.forms import FormError, checked, errors_of, text, whole_number
@@ -33,15 +34,7 @@ FREQUENCY_NAMES = {
     ReportFrequency.WEEKLY: N_("Weekly (the 7 days before)"),
     ReportFrequency.MONTHLY: N_("Monthly, on the 1st (the month before)"),
 }
-WEEKDAYS = (
-    N_("Monday"),
-    N_("Tuesday"),
-    N_("Wednesday"),
-    N_("Thursday"),
-    N_("Friday"),
-    N_("Saturday"),
-    N_("Sunday"),
-)
+WEEKDAYS = tuple(name for _key, name in DAYS)
 MSG_CREATED = N_("Report scheduled; the first one goes out at the next send hour.")
 MSG_DELETED = N_("Scheduled report deleted.")
 MSG_SWITCHED_ON = N_("Scheduled report switched on.")
