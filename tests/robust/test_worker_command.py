@@ -1,5 +1,5 @@
-"""``kefu worker`` as its own process: sends due webhook deliveries, cleans up, and stops
-cleanly on SIGTERM."""
+"""``kefu worker`` as its own process: sends due webhook deliveries, cleans up, stops
+cleanly on SIGTERM, and a kill -9 in the middle of a delivery loses no job."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import asyncio
 import os
 import signal
 import sys
+import threading
 from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from sqlalchemy import select
@@ -73,3 +75,101 @@ async def test_kefu_worker_sends_deliveries_and_cleans_up_in_its_own_process(
         out, _ = await process.communicate()
     assert process.returncode == 0
     assert out.decode().strip() == "worker stopped"
+
+
+class StallingReceiver:
+    """A webhook receiver whose first request never gets an answer (the worker is killed
+    while it waits); every later request gets 200. It records each delivery id."""
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+        self.first_arrived = threading.Event()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                receiver.ids.append(self.headers["X-Kefu-Delivery"])
+                if len(receiver.ids) == 1:
+                    receiver.first_arrived.set()
+                    return  # no answer: the connection just hangs until the worker dies
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                """Quiet: the test output is for the tests."""
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _worker(settings, **env: str):
+    return asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "kefu",
+        "worker",
+        env=os.environ
+        | {
+            "PYTHONPATH": str(ROOT),
+            "KEFU_DATABASE_URL": settings.effective_database_url,
+            "KEFU_DATA_DIR": str(settings.data_dir),
+            "KEFU_WORKER_POLL_SECONDS": "0.2",
+            **env,
+        },
+        cwd=ROOT,
+        stdout=asyncio.subprocess.DEVNULL,
+    )
+
+
+async def test_a_worker_killed_mid_delivery_loses_no_job(sessionmaker, settings, alice):
+    """kill -9 while a delivery is on the wire: the row stays claimed until its lease
+    runs out, then another worker sends it again with the same delivery id (which the
+    receiver uses to drop the repeat)."""
+    receiver = StallingReceiver()
+    try:
+        async with sessionmaker() as session:
+            endpoint = WebhookEndpoint(
+                shop_id=alice.shop_id, url=f"{receiver.url}/hook", secret="k" * 32, event_types=[]
+            )
+            session.add(endpoint)
+            await session.flush()
+            delivery = WebhookDelivery(
+                shop_id=alice.shop_id,
+                endpoint_id=endpoint.id,
+                event="conversation.closed",
+                payload={"conversation_id": 7},
+            )
+            session.add(delivery)
+            await session.commit()
+
+        first = await _worker(settings, KEFU_WEBHOOK_TIMEOUT_SECONDS="120")
+        try:
+            arrived = await asyncio.to_thread(receiver.first_arrived.wait, POLLS * 0.05)
+            assert arrived, "the first worker never sent the delivery"
+            assert await _states(sessionmaker) == {delivery.id: DeliveryState.RUNNING}
+        finally:
+            first.kill()
+            await first.wait()
+
+        second = await _worker(settings, KEFU_WORKER_LEASE_SECONDS="1")
+        try:
+            for _ in range(POLLS):
+                states = await _states(sessionmaker)
+                if states == {delivery.id: DeliveryState.DELIVERED}:
+                    break
+                await asyncio.sleep(0.05)
+        finally:
+            second.send_signal(signal.SIGTERM)
+            await second.wait()
+    finally:
+        receiver.close()
+    assert states == {delivery.id: DeliveryState.DELIVERED}
+    assert receiver.ids == [str(delivery.id), str(delivery.id)]
