@@ -10,7 +10,7 @@ same file twice changes nothing."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,7 +22,7 @@ from kefu.actions.base import record_audit, snapshot
 from kefu.actions.checks import check_known, clean_text
 from kefu.actions.phrases import clean_template
 from kefu.errors import Invalid, InvalidRows
-from kefu.knowledge.transfer import FIELDS
+from kefu.knowledge.transfer import FIELDS, content_of
 from kefu.models import Channel, FaqEntry, FaqVersion
 from kefu.queries.access import fetch_owned
 
@@ -126,15 +126,6 @@ def clean_faq(fields: Mapping[str, Any], *, partial: bool = False) -> dict[str, 
 def _check_period(valid_from: datetime | None, valid_until: datetime | None) -> None:
     if valid_from and valid_until and valid_until <= valid_from:
         raise Invalid("valid_until must be after valid_from", field="valid_until")
-
-
-def content_of(entry: FaqEntry) -> dict[str, Any]:
-    """What a version keeps: the entry's fields, times as ISO text."""
-    return {
-        key: value.isoformat() if isinstance(value, datetime | date) else value
-        for key in FIELDS
-        for value in [getattr(entry, key)]
-    }
 
 
 def _keep_version(session: AsyncSession, actor: Actor, entry: FaqEntry) -> None:

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
@@ -35,10 +35,8 @@ from kefu.models import (
     Message,
     MessageKind,
     Order,
-    OrderLine,
     Shipment,
     StreamEvent,
-    TrackingEvent,
     Upload,
     Visitor,
     WebhookDelivery,
@@ -121,13 +119,19 @@ async def _erase_conversations(
 async def _erase_replay_copies(
     session: AsyncSession, shop_id: int, ids: list[int], erasure: Erasure
 ) -> None:
-    """Realtime replay rows and pending webhook deliveries carry copies of messages."""
+    """Realtime replay rows and pending webhook deliveries carry copies of messages;
+    only rows written since the customer's first conversation began are read."""
     wanted = set(ids)
     if not wanted:
         return
+    since = await session.scalar(
+        select(func.min(Conversation.created_at)).where(Conversation.id.in_(ids))
+    )
     for model in (StreamEvent, WebhookDelivery):
         rows = await session.execute(
-            select(model.id, model.payload).where(model.shop_id == shop_id)
+            select(model.id, model.payload).where(
+                model.shop_id == shop_id, model.created_at >= since
+            )
         )
         doomed = [row_id for row_id, payload in rows.all() if _mentions(payload, wanted)]
         if doomed:
@@ -259,6 +263,18 @@ async def _rows(session: AsyncSession, model: type[Any], *where: Any) -> list[di
     return [snapshot(row) for row in found]
 
 
+async def _with_children(
+    session: AsyncSession, model: type[Any], children: str, *where: Any
+) -> list[dict[str, Any]]:
+    """Rows with their child rows (order lines, tracking events), which the models load
+    with one ``selectin`` query for all of them, not one query per row."""
+    found = await session.scalars(select(model).where(*where).order_by(model.id))
+    return [
+        snapshot(row) | {children: [snapshot(child) for child in getattr(row, children)]}
+        for row in found
+    ]
+
+
 async def do_export_customer(
     session: AsyncSession, actor: Actor, customer_id: int
 ) -> dict[str, Any]:
@@ -266,15 +282,12 @@ async def do_export_customer(
     customer = await _owned_customer(session, actor, customer_id)
     shop_id = actor.shop_id
     conversation_ids = await customer_conversation_ids(session, shop_id, customer_id)
-    orders = await _rows(session, Order, Order.shop_id == shop_id, Order.customer_id == customer_id)
-    order_ids = [o["id"] for o in orders]
-    for order in orders:
-        order["lines"] = await _rows(session, OrderLine, OrderLine.order_id == order["id"])
-    shipments = await _rows(session, Shipment, Shipment.order_id.in_(order_ids))
-    for shipment in shipments:
-        shipment["events"] = await _rows(
-            session, TrackingEvent, TrackingEvent.shipment_id == shipment["id"]
-        )
+    orders = await _with_children(
+        session, Order, "lines", Order.shop_id == shop_id, Order.customer_id == customer_id
+    )
+    shipments = await _with_children(
+        session, Shipment, "events", Shipment.order_id.in_([o["id"] for o in orders])
+    )
     document = {
         "customer": snapshot(customer),
         "identities": await _rows(

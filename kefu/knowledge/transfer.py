@@ -13,6 +13,7 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Mapping
+from datetime import date, datetime
 from typing import Any
 
 from kefu.errors import Invalid, UnsupportedType
@@ -107,3 +108,12 @@ def write_csv(records: Iterable[Mapping[str, Any]]) -> str:
         row["enabled"] = "true" if record.get("enabled", True) else "false"
         writer.writerow({k: "" if v is None else v for k, v in row.items()})
     return out.getvalue()
+
+
+def content_of(entry: Any) -> dict[str, Any]:
+    """What a version keeps: the entry's fields, times as ISO text."""
+    return {
+        key: value.isoformat() if isinstance(value, datetime | date) else value
+        for key in FIELDS
+        for value in [getattr(entry, key)]
+    }

@@ -18,8 +18,8 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
-from kefu.actions.knowledge import content_of
 from kefu.knowledge.retrieval import ANSWER_AT, MARGIN, MAX_CHOICES, SUGGEST_AT, FaqIndex, Hit
+from kefu.knowledge.transfer import content_of
 from kefu.lib import segment
 from kefu.lib.phrases import fill
 from kefu.models import Conversation, FaqEntry, FaqVersion, Message, SenderKind

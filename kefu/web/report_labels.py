@@ -16,11 +16,11 @@ from kefu.web.labels import WEEKDAYS, label
 
 KPI_NAMES = {
     "conversations": N_("Conversations"),
-    "first_response_seconds": N_("Average first response"),
+    "first_response_seconds": N_("Average first response time"),
     "response_seconds": N_("Average response time"),
     "fast_response_rate": N_("3-minute response rate"),
     "fcr_rate": N_("First-contact resolution"),
-    "csat": N_("Satisfaction (CSAT)"),
+    "csat": N_("Customer satisfaction (CSAT)"),
     "average_rating": N_("Average rating"),
     "recovery_rate": N_("Service recovery rate"),
     "unit_cost_cents": N_("Cost per conversation"),

@@ -18,26 +18,8 @@ from kefu.web import i18n
 from kefu.web.i18n import N_
 from kefu.web.i18n import gettext as _
 from kefu.web.pages.rendering import environment, money
+from kefu.web.report_labels import KPI_NAMES
 
-KPI_LABELS = {
-    "conversations": N_("Conversations"),
-    "first_response_seconds": N_("Average first response time"),
-    "response_seconds": N_("Average response time"),
-    "fast_response_rate": N_("3-minute response rate"),
-    "fcr_rate": N_("First-contact resolution"),
-    "csat": N_("Customer satisfaction (CSAT)"),
-    "average_rating": N_("Average rating"),
-    "recovery_rate": N_("Service recovery rate"),
-    "unit_cost_cents": N_("Cost per conversation"),
-    "conversion_rate": N_("Inquiry-to-order conversion"),
-    "revenue_cents": N_("Revenue from inquiries"),
-    "complaint_rate": N_("Complaint rate"),
-    "negative_review_rate": N_("Negative review rate"),
-    "repurchase_rate": N_("Repurchase rate"),
-    "sla_attainment": N_("SLA attainment"),
-    "bot_containment": N_("Bot containment"),
-    "qa_score": N_("QA score"),
-}
 SUBJECTS = {
     ReportFrequency.DAILY: N_("%(shop)s daily service report %(period)s"),
     ReportFrequency.WEEKLY: N_("%(shop)s weekly service report %(period)s"),
@@ -121,7 +103,7 @@ def leaderboard_csv(digest: Digest) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     header = [_("Agent"), _("First responses")]
-    header += [f"{_(KPI_LABELS[k.code])}{_unit_suffix(k.unit)}" for k in kpis]
+    header += [f"{_(KPI_NAMES[k.code])}{_unit_suffix(k.unit)}" for k in kpis]
     writer.writerow(header)
     for row in digest.leaderboard or []:
         answered = int(row.kpis["first_response_seconds"].denominator)
@@ -141,7 +123,7 @@ def _unit_suffix(unit: Unit) -> str:
 def _rows(digest: Digest, currency: str) -> list[dict[str, object]]:
     return [
         {
-            "label": _(KPI_LABELS[f.kpi.code]),
+            "label": _(KPI_NAMES[f.kpi.code]),
             "value": format_figure(f.value, f.kpi.unit, currency),
             "previous": format_figure(f.previous, f.kpi.unit, currency),
             "change": format_change(f),
