@@ -13,7 +13,7 @@ from kefu.db import make_engine, make_sessionmaker, make_sync_sqlite_engine, wri
 from kefu.eventbus import EventBus
 from kefu.events import Event, MessageCreated
 from kefu.groupcommit import GroupCommit
-from kefu.logs import install_request_ids
+from kefu.logs import configure_logging, install_request_ids
 from kefu.metrics import MESSAGES
 from kefu.realtime.hub import Hub
 from kefu.realtime.presence import AgentLeases
@@ -43,6 +43,14 @@ language of `Accept-Language` (zh-CN or en) when the request sends one."""
 def count_message(event: Event) -> None:
     """Count a stored chat message for /metrics, by who sent it."""
     MESSAGES.labels(event.payload["message"]["sender_kind"]).inc()
+
+
+def create_app_from_environment() -> FastAPI:
+    """The app of one of ``kefu serve --workers N``'s processes: each is started afresh by
+    uvicorn and builds its app, and its logging, from the same ``KEFU_*`` environment."""
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    return create_app(settings)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -69,11 +69,11 @@ def _address(host: str | None, port: int | None) -> dict[str, Any]:
     return {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
 
 
-def run_server(settings: Settings) -> None:
-    """Serve the app with uvicorn on the configured host and port."""
+def run_server(settings: Settings, workers: int = 1) -> None:
+    """Serve the app with uvicorn on the configured host and port, in ``workers``
+    processes (which need Redis to hand each other's events to their sockets)."""
     import uvicorn
 
-    from kefu.app import create_app
     from kefu.logs import configure_logging
     from kefu.schema import upgrade
     from kefu.settings import InsecureSettingsError
@@ -82,32 +82,62 @@ def run_server(settings: Settings) -> None:
         settings.check_secure()
     except InsecureSettingsError as exc:
         fail(str(exc))
+    if workers > 1 and not settings.redis_url:
+        fail(
+            f"--workers {workers} needs KEFU_REDIS_URL: without Redis a message stored by "
+            "one process would not reach the sockets held by the others"
+        )
     configure_logging(settings.log_level, settings.log_format)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.effective_database_url)
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level,
+    options: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": settings.log_level,
         # Ours (kefu.logs) instead of uvicorn's: request ids, masking, JSON; and our
         # access line (kefu.web.observe) leaves query strings, which carry tokens, out.
-        log_config=None,
-        access_log=False,
+        "log_config": None,
+        "access_log": False,
         # Chat frames are small: permessage-deflate saves little on them but costs zlib
         # state on every socket (measured by `kefu bench idle`: ~45 KiB each) and CPU on
         # every frame.
-        ws_per_message_deflate=False,
-    )
+        "ws_per_message_deflate": False,
+    }
+    if workers == 1:
+        from kefu.app import create_app
+
+        uvicorn.run(create_app(settings), **options)
+        return
+    _share_metrics(settings.data_dir / "metrics")
+    uvicorn.run("kefu.app:create_app_from_environment", factory=True, workers=workers, **options)
+
+
+def _share_metrics(directory: Path) -> None:
+    """Processes sharing one port share one /metrics: unless the operator chose a
+    directory, theirs is an emptied folder under the data directory."""
+    import os
+    import shutil
+
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
 
 
 @app.command()
 def serve(
     host: str = typer.Option(None, help="Address to bind (default KEFU_HOST or 127.0.0.1)."),
     port: int = typer.Option(None, help="Port (default KEFU_PORT or 8000)."),
+    workers: int = typer.Option(
+        1,
+        min=1,
+        help="Server processes sharing the port (2 or more need KEFU_REDIS_URL; "
+        "PostgreSQL recommended).",
+    ),
 ) -> None:
     """Run the web server (pages, API and WebSockets); migrates the database first."""
-    run_server(load_settings(**_address(host, port)))
+    run_server(load_settings(**_address(host, port)), workers)
 
 
 @app.command()

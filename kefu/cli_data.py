@@ -215,7 +215,18 @@ def bench_command(
         None, help="reports: conversations in the shop (default 1000000; 2000 with --quick)."
     ),
     database_url: str = typer.Option(
-        None, help="reports: the database to build or reuse (default: a SQLite file cached per N)."
+        None,
+        help="reports: the database to build or reuse (default: a SQLite file cached per N); "
+        "chat --processes: the PostgreSQL server to make a scratch database on "
+        "(default postgresql+asyncpg://postgres@127.0.0.1:5432/postgres).",
+    ),
+    processes: int = typer.Option(
+        None,
+        help="chat: server processes (default 1, on SQLite); 2 or more run on PostgreSQL "
+        "and Redis, with one process as the baseline.",
+    ),
+    redis_url: str = typer.Option(
+        None, help="chat --processes: Redis for fan-out (default redis://127.0.0.1:6379/0)."
     ),
 ) -> None:
     """Run a benchmark; the last line of output is one JSON object with the result."""
@@ -223,15 +234,19 @@ def bench_command(
 
     if name not in BENCHMARKS:
         fail(f"unknown benchmark {name!r}; known: {', '.join(sorted(BENCHMARKS))}")
-    given = {
-        key: value
-        for key, value in {"conversations": conversations, "database_url": database_url}.items()
-        if value is not None
+    options = {
+        "conversations": conversations,
+        "database_url": database_url,
+        "processes": processes,
+        "redis_url": redis_url,
     }
+    given = {key: value for key, value in options.items() if value is not None}
     if unknown := set(given) - OPTIONS.get(name, frozenset()):
         fail(f"the {name} benchmark takes no --{min(unknown).replace('_', '-')}")
     if conversations is not None and conversations < 1:
         fail("--conversations takes at least 1")
+    if processes is not None and processes < 1:
+        fail("--processes takes at least 1")
     try:
         result = run_benchmark(name, quick=quick, **given)
     except DomainError as exc:

@@ -23,7 +23,10 @@ BENCHMARKS = {
     "reports": "kefu.bench.reports",
 }
 # Options only some benchmarks take (``kefu bench reports --conversations N``).
-OPTIONS = {"reports": frozenset({"conversations", "database_url"})}
+OPTIONS = {
+    "reports": frozenset({"conversations", "database_url"}),
+    "chat": frozenset({"processes", "database_url", "redis_url"}),
+}
 
 
 @dataclass(frozen=True, slots=True)

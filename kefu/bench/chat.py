@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import TypeVar
 
 from kefu.bench import BenchResult, note
-from kefu.bench.chatload import Load, LoadFigures, run_phase
+from kefu.bench.chatload import Load, LoadFigures, Placement, run_phase
 from kefu.bench.chatseed import Participants, seed
+from kefu.errors import Invalid
 
 SECRET = "kefu-bench-chat-secret-key-not-for-production"
 T = TypeVar("T")
@@ -114,15 +115,23 @@ def _root_path() -> str:
     return os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
 
 
-async def _measure(server: Server, people: Participants, shape: Shape) -> LoadFigures:
+async def measure(
+    servers: list[Server], place: Placement, people: Participants, shape: Shape
+) -> LoadFigures:
     """The max phase, then the fixed-rate one (last: a server slower than the offered
-    rate is left with a backlog that would spoil any later phase)."""
-    async with Load.connect(server.address, people) as load:
-        cpu_before = server.cpu_seconds()
+    rate is left with a backlog that would spoil any later phase), then the wait for every
+    acknowledged message. CPU is that of all ``servers`` over the max phase."""
+
+    def cpu_seconds() -> float:
+        return sum(server.cpu_seconds() for server in servers)
+
+    async with Load.connect(place, people) as load:
+        cpu_before = cpu_seconds()
         best = await run_phase(load, seconds=shape.seconds, rate=None, window=shape.window)
-        cpu = server.cpu_seconds() - cpu_before
+        cpu = cpu_seconds() - cpu_before
         fixed = await run_phase(load, seconds=shape.seconds, rate=shape.fixed_rate, window=0)
-    return LoadFigures(fixed, best, cpu)
+        delivery = await load.settle()
+    return LoadFigures(fixed, best, cpu, delivery)
 
 
 def database_url(work: Path) -> str:
@@ -162,16 +171,33 @@ async def _bench(work: Path, shape: Shape) -> tuple[LoadFigures, LoadFigures]:
     )
     note("Kefu server (uvicorn, SQLite) …")
     async with Server("kefu.app:create_app", env) as server:
-        ours = await _measure(server, people, shape)
+        ours = await measure([server], Placement.one(server.address), people, shape)
     note(f"  {ours.describe()}")
     note("baseline: bare Starlette WebSocket relay, no database …")
     async with Server("kefu.bench.relay:create_app", {}) as server:
-        relay = await _measure(server, people, shape)
+        relay = await measure([server], Placement.one(server.address), people, shape)
     note(f"  {relay.describe()}")
     return ours, relay
 
 
-def run(quick: bool) -> BenchResult:
+def run(
+    quick: bool,
+    processes: int = 1,
+    database_url: str | None = None,
+    redis_url: str | None = None,
+) -> BenchResult:
+    """One process on SQLite against the bare relay; or, with ``processes`` ≥ 2, the
+    scale-out run on PostgreSQL and Redis (``kefu.bench.chatscale``)."""
+    if processes > 1:
+        from kefu.bench import chatscale
+
+        return chatscale.run(quick, processes, database_url, redis_url)
+    if database_url or redis_url:
+        raise Invalid(
+            "--database-url and --redis-url go with --processes 2 or more "
+            "(one process runs on its own SQLite file)",
+            field="processes",
+        )
     shape = QUICK if quick else FULL
     ours, relay = on_fresh_database("kefu-bench-chat-", lambda work: _bench(work, shape))
     value = ours.best.msgs_per_second
@@ -191,6 +217,8 @@ def run(quick: bool) -> BenchResult:
             "max_p50_ms": ours.best.p50_ms,
             "max_p99_ms": ours.best.p99_ms,
             "undelivered_at_offered_rate": ours.fixed.undelivered,
+            "lost": ours.delivery.lost,
+            "duplicated": ours.delivery.duplicated,
             "msgs_per_cpu_second": round(ours.msgs_per_cpu_second),
             "baseline_msgs_per_cpu_second": round(relay.msgs_per_cpu_second),
             "shoppers": shape.shoppers,

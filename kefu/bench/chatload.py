@@ -1,7 +1,8 @@
 """The load generator of ``kefu bench chat``: shopper and agent sockets, message timing.
 
 Every message is timed from the moment its shopper sends it to the ``message.created``
-event carrying its ``client_id`` on the agent's socket."""
+event carrying its ``client_id`` on the agent's socket. The load also keeps what exactly-once
+delivery needs: which messages the server acknowledged, and how often each reached its agent."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import contextlib
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -20,6 +21,7 @@ from kefu.bench.chatseed import Participants, Shopper
 
 QUESTIONS = ("请问这款还有货吗？", "今天下单什么时候发货？", "我的快递到哪了？", "可以开发票吗？")
 DRAIN_SECONDS = 10.0  # waiting for the last deliveries of a phase: a safety net
+SETTLE_SECONDS = 30.0  # waiting for every acknowledged message before counting it lost
 CLOSE_SECONDS = 2.0  # a server still working through a backlog may not answer a close
 
 
@@ -51,10 +53,25 @@ class PhaseFigures:
 
 
 @dataclass(frozen=True, slots=True)
+class Delivery:
+    """Exactly-once figures over a whole load: ``lost`` messages were acknowledged but never
+    reached their agent's socket; ``duplicated`` counts deliveries beyond the first."""
+
+    acked: frozenset[str]  # the client_ids the server acknowledged
+    lost: int
+    duplicated: int
+
+    @property
+    def acknowledged(self) -> int:
+        return len(self.acked)
+
+
+@dataclass(frozen=True, slots=True)
 class LoadFigures:
     fixed: PhaseFigures
     best: PhaseFigures
-    best_cpu_seconds: float
+    best_cpu_seconds: float  # of every server process together
+    delivery: Delivery
 
     @property
     def msgs_per_cpu_second(self) -> float:
@@ -67,8 +84,24 @@ class LoadFigures:
             f"p50 {self.best.p50_ms} ms, p99 {self.best.p99_ms} ms, "
             f"{self.msgs_per_cpu_second:,.0f} msgs per server CPU second; "
             f"errors {self.fixed.errors + self.best.errors}, "
-            f"undelivered after {DRAIN_SECONDS:.0f} s {self.fixed.undelivered}"
+            f"undelivered after {DRAIN_SECONDS:.0f} s {self.fixed.undelivered}; "
+            f"acknowledged {self.delivery.acknowledged:,}, lost {self.delivery.lost}, "
+            f"duplicated {self.delivery.duplicated}"
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Which server (``host:port``) each socket connects to, as a load balancer without
+    sticky sessions would spread them: ``agent(i)`` for the i-th agent socket,
+    ``shopper(n)`` for the n-th shopper's."""
+
+    agent: Callable[[int], str]
+    shopper: Callable[[int], str]
+
+    @classmethod
+    def one(cls, address: str) -> Placement:
+        return cls(lambda _i: address, lambda _n: address)
 
 
 @dataclass(slots=True)
@@ -83,21 +116,28 @@ class Load:
     errors: int = 0
     counter: int = 0
     all_delivered: asyncio.Event = field(default_factory=asyncio.Event)
+    acked: set[str] = field(default_factory=set)  # every client_id the server acknowledged
+    seen: set[str] = field(default_factory=set)  # every client_id an agent socket received
+    unseen: set[str] = field(default_factory=set)  # acknowledged, not yet received
+    caught_up: asyncio.Event = field(default_factory=asyncio.Event)  # unseen went empty
+    duplicated: int = 0
 
     @classmethod
     @asynccontextmanager
-    async def connect(cls, address: str, people: Participants) -> AsyncIterator[Load]:
+    async def connect(cls, place: Placement, people: Participants) -> AsyncIterator[Load]:
         sockets: list[websockets.ClientConnection] = []
         readers: list[asyncio.Task[None]] = []
         load = cls([])
         try:
-            for key, cookie in people.agents.items():
+            for i, (key, cookie) in enumerate(people.agents.items()):
                 ws = await _open(
-                    f"ws://{address}/ws/agent?agent={key}", {"Cookie": f"kefu_session={cookie}"}
+                    f"ws://{place.agent(i)}/ws/agent?agent={key}",
+                    {"Cookie": f"kefu_session={cookie}"},
                 )
                 sockets.append(ws)
                 readers.append(asyncio.create_task(load._agent_reader(ws)))
-            for shopper in people.shoppers:
+            for n, shopper in enumerate(people.shoppers):
+                address = place.shopper(n)
                 url = f"ws://{address}/ws/visitor?token={shopper.token}&agent={shopper.agent_key}"
                 ws = await _open(url, None)
                 sockets.append(ws)
@@ -113,7 +153,15 @@ class Load:
         async for raw in ws:
             frame = json.loads(raw)
             if frame["type"] == "event" and frame["name"] == "message.created":
-                started = self.sent.pop(frame["data"]["message"]["client_id"], None)
+                client_id = frame["data"]["message"]["client_id"]
+                if client_id in self.seen:
+                    self.duplicated += 1
+                    continue
+                self.seen.add(client_id)
+                self.unseen.discard(client_id)
+                if not self.unseen:
+                    self.caught_up.set()
+                started = self.sent.pop(client_id, None)
                 if started is not None:
                     self.latencies.append(time.perf_counter() - started)
                     self.delivered += 1
@@ -122,9 +170,14 @@ class Load:
 
     async def _visitor_reader(self, ws: websockets.ClientConnection, index: int) -> None:
         async for raw in ws:
-            kind = json.loads(raw)["type"]
+            frame = json.loads(raw)
+            kind = frame["type"]
             if kind == "error":
                 self.errors += 1
+            elif kind == "ack":
+                self.acked.add(frame["client_id"])
+                if frame["client_id"] not in self.seen:
+                    self.unseen.add(frame["client_id"])
             if kind in ("ack", "error") and self.windows:
                 self.windows[index].release()
 
@@ -152,6 +205,16 @@ class Load:
         missing = len(self.sent)
         self.sent.clear()
         return missing
+
+
+    async def settle(self) -> Delivery:
+        """Wait until every acknowledged message has reached its agent (or give up after
+        ``SETTLE_SECONDS``), then count what was lost and duplicated."""
+        self.caught_up.clear()
+        if self.unseen:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.caught_up.wait(), SETTLE_SECONDS)
+        return Delivery(frozenset(self.acked), len(self.unseen), self.duplicated)
 
 
 async def _open(url: str, headers: dict[str, str] | None) -> websockets.ClientConnection:

@@ -68,27 +68,50 @@ class RedisBackend:
         self._on_reconnect = on_reconnect or (lambda: None)
         self._listener: asyncio.Task[None] | None = None
         self._subscribed = asyncio.Event()
-        self._sending: set[asyncio.Task[None]] = set()
+        self._sender: asyncio.Task[None] | None = None
+        self._due = asyncio.Event()
+        self._shops_due: set[int] = set()  # "new events of shop X" notices, coalesced
+        self._frames_due: list[str] = []  # ephemeral frames, in order
 
     async def start(self) -> None:
         """Subscribe before serving, so a notice sent right after start-up is heard."""
         self._listener = asyncio.create_task(self._listen(), name="kefu-redis-listener")
+        self._sender = asyncio.create_task(self._send_due(), name="kefu-redis-sender")
         try:
             await asyncio.wait_for(self._subscribed.wait(), 5)
         except TimeoutError:
             log.warning("Redis is not reachable yet; realtime notices will follow when it is")
 
     def publish(self, notice: Notice) -> None:
-        task = asyncio.get_running_loop().create_task(self._send(json.dumps(notice)))
-        self._sending.add(task)
-        task.add_done_callback(self._sending.discard)
+        """Queue the notice for the one sender task. "New events of shop X" notices are
+        coalesced while a publish is on its way: a notice only says "read the shop's
+        log", so one says as much as many, and a commit of a batch of messages then costs
+        one Redis round trip, not one per event (nor one connection per event: a task
+        each ran out of the pool's connections under load)."""
+        if notice.keys() == {"shop"}:
+            self._shops_due.add(notice["shop"])
+        else:
+            self._frames_due.append(json.dumps(notice))
+        self._due.set()
 
-    async def _send(self, data: str) -> None:
+    async def _send_due(self) -> None:
+        while True:
+            await self._due.wait()
+            self._due.clear()
+            await self._send_pending()
+
+    async def _send_pending(self) -> None:
+        shops, self._shops_due = self._shops_due, set()
+        frames, self._frames_due = self._frames_due, []
         try:
-            await self._redis.publish(CHANNEL, data)
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for data in frames + [json.dumps({"shop": shop}) for shop in shops]:
+                    pipe.publish(CHANNEL, data)
+                await pipe.execute()
         except Exception:
-            # Not lost: pumps reread the replay log periodically.
-            log.warning("could not publish a realtime notice to Redis", exc_info=True)
+            # Not lost: feeds reread the replay log periodically (ephemeral frames such
+            # as a typing indicator are, by nature, allowed to go missing).
+            log.warning("could not publish realtime notices to Redis", exc_info=True)
 
     async def ping(self) -> None:
         await self._redis.ping()
@@ -110,12 +133,13 @@ class RedisBackend:
                 await asyncio.sleep(1)
 
     async def stop(self) -> None:
-        if self._listener is not None:
-            self._listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._listener
-        if self._sending:
-            await asyncio.gather(*self._sending, return_exceptions=True)
+        for task in (self._listener, self._sender):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        if self._shops_due or self._frames_due:
+            await self._send_pending()
         await self._redis.aclose()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -63,7 +64,54 @@ async def test_quick_chat_bench_ends_with_one_json_line(kefu_cli):
     assert result["value"] > 0 and result["baseline_value"] > 0 and result["ratio"] > 0
     assert result["p99_ms"] >= result["p50_ms"] > 0
     assert result["msgs_per_cpu_second"] > 0
+    assert (result["lost"], result["duplicated"]) == (0, 0)
     assert "bare Starlette WebSocket relay" in err  # progress goes to stderr
+
+
+@pytest.mark.skipif(
+    not (os.environ.get("KEFU_TEST_DATABASE_URL") and os.environ.get("KEFU_TEST_REDIS_URL")),
+    reason="needs KEFU_TEST_DATABASE_URL (PostgreSQL) and KEFU_TEST_REDIS_URL",
+)
+async def test_quick_chat_bench_on_two_processes_counts_every_message_exactly_once(kefu_cli):
+    code, out, err = await kefu_cli(
+        "bench",
+        "chat",
+        "--quick",
+        "--processes",
+        "2",
+        "--database-url",
+        os.environ["KEFU_TEST_DATABASE_URL"],
+        "--redis-url",
+        os.environ["KEFU_TEST_REDIS_URL"],
+    )
+    assert code == 0, err
+    result = json.loads(out.strip().splitlines()[-1])
+    assert set(result) >= KEYS | {"lost", "duplicated", "acknowledged", "p99_ms"}
+    assert (result["bench"], result["metric"]) == ("chat", "msgs_per_cpu_second")
+    assert result["processes"] == 2
+    assert result["acknowledged"] > 0
+    assert (result["lost"], result["duplicated"]) == (0, 0)
+    assert result["value"] > 0 and result["baseline_value"] > 0 and result["ratio"] > 0
+    assert "2 Kefu processes (PostgreSQL, Redis between them)" in err
+
+
+@pytest.mark.parametrize(
+    ("arguments", "complaint"),
+    [
+        (["chat", "--processes", "0"], "--processes takes at least 1"),
+        (["reports", "--processes", "2"], "the reports benchmark takes no --processes"),
+        (["chat", "--database-url", "sqlite:///x.db"], "go with --processes 2 or more"),
+        (
+            ["chat", "--processes", "2", "--database-url", "sqlite:///x.db"],
+            "--processes 2 or more runs on PostgreSQL",
+        ),
+    ],
+)
+async def test_chat_bench_options_that_cannot_work_are_refused(kefu_cli, arguments, complaint):
+    code, out, err = await kefu_cli("bench", *arguments)
+    assert code != 0
+    assert complaint in err and "Traceback" not in err
+    assert out == ""
 
 
 async def test_quick_idle_bench_holds_every_socket_and_reports_memory(kefu_cli):

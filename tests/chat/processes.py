@@ -18,10 +18,19 @@ START_SECONDS = 90  # a safety net for a loaded machine, not a timing assertion
 
 
 class ServerProcess:
-    """``uvicorn --factory kefu.app:create_app`` on 127.0.0.1 with the test's settings."""
+    """``uvicorn --factory kefu.app:create_app`` on 127.0.0.1 with the test's settings;
+    with ``workers`` > 1, ``kefu serve --workers N`` instead (one port, N processes)."""
 
-    def __init__(self, settings: Settings, *, redis_url: str = "", port: int | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        redis_url: str = "",
+        port: int | None = None,
+        workers: int = 1,
+    ):
         self.port = port or free_port()
+        self.workers = workers
         self.env = os.environ | {
             "PYTHONPATH": str(ROOT),
             "KEFU_DATABASE_URL": settings.effective_database_url,
@@ -40,21 +49,27 @@ class ServerProcess:
     def address(self) -> str:
         return f"127.0.0.1:{self.port}"
 
+    def _command(self) -> list[str]:
+        where = ["--host", "127.0.0.1", "--port", str(self.port)]
+        if self.workers > 1:
+            return [sys.executable, "-m", "kefu", "serve", "--workers", str(self.workers), *where]
+        factory = ["--factory", "kefu.app:create_app", "--log-level", "warning"]
+        return [sys.executable, "-m", "uvicorn", *factory, *where]
+
+    def worker_pids(self) -> list[int]:
+        """The processes ``kefu serve --workers N`` started to serve (Linux /proc)."""
+        assert self.process is not None
+        pid = self.process.pid
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        return [
+            int(child)
+            for child in children
+            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes()
+        ]
+
     async def start(self) -> ServerProcess:
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "kefu.app:create_app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-            "--log-level",
-            "warning",
-            env=self.env,
-            cwd=ROOT,
+            *self._command(), env=self.env, cwd=ROOT
         )
         deadline = asyncio.get_running_loop().time() + START_SECONDS
         async with httpx.AsyncClient() as client:

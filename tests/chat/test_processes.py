@@ -115,3 +115,27 @@ async def test_a_message_sent_through_one_process_reaches_a_socket_on_another(
     finally:
         await a.stop()
         await b.stop()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not REDIS_URL, reason="needs KEFU_TEST_REDIS_URL (CI sets it)")
+async def test_kefu_serve_with_two_workers_delivers_whichever_process_holds_a_socket(
+    settings, shopper, alice
+):
+    """Sockets on one port land on either process (the kernel picks); a shopper's four
+    tabs each send a message, and the agent hears all four, wherever each was stored."""
+    server = await ServerProcess(settings, redis_url=REDIS_URL, workers=2).start()
+    try:
+        assert len(server.worker_pids()) == 2
+        alice_ws = await agent_socket(server.address, alice)
+        tabs = [await visitor_socket(server.address, shopper) for _ in range(4)]
+        acks = [
+            await tab.say(shopper.conversation_id, f"第{n}个标签页：这件外套有M码吗？")
+            for n, tab in enumerate(tabs, 1)
+        ]
+        heard = [(await alice_ws.message_from("visitor"))["data"]["message"] for _ in tabs]
+        assert sorted(m["id"] for m in heard) == sorted(ack["message_id"] for ack in acks)
+        for socket in (alice_ws, *tabs):
+            await socket.close()
+    finally:
+        await server.stop()

@@ -58,3 +58,16 @@ def test_every_command_reports_a_bad_setting_in_one_line(tmp_path):
     assert done.returncode == 2
     assert done.stderr.startswith("error: invalid settings: KEFU_PORT:")
     assert "Traceback" not in done.stderr
+
+
+def test_serve_with_several_workers_needs_redis(tmp_path):
+    env = {
+        "KEFU_SECRET_KEY": "s3cr3t-for-the-workers-test-0123456789",
+        "KEFU_SECRET_KEY_FILE": None,
+        "KEFU_REDIS_URL": None,
+        "KEFU_DATA_DIR": str(tmp_path),
+    }
+    result = CliRunner().invoke(cli, ["serve", "--workers", "2", "--port", "8765"], env=env)
+    assert result.exit_code == 1
+    assert "--workers 2 needs KEFU_REDIS_URL" in result.stderr
+    assert "Traceback" not in result.output
