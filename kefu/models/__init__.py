@@ -57,6 +57,7 @@ from kefu.models.orders import (
     ShipmentStatus,
     TrackingEvent,
 )
+from kefu.models.quality import Decision, Scorecard, ScorecardStatus
 from kefu.models.reports import (
     ReportEvent,
     ReportFrequency,
@@ -91,6 +92,7 @@ __all__ = [
     "Coupon",
     "CouponKind",
     "Customer",
+    "Decision",
     "CustomerIdentity",
     "DeliveryState",
     "FaqEntry",
@@ -116,6 +118,8 @@ __all__ = [
     "RfmSnapshot",
     "Role",
     "RoutingPolicy",
+    "Scorecard",
+    "ScorecardStatus",
     "SenderKind",
     "Shipment",
     "ShipmentStatus",

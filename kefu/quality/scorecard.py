@@ -37,7 +37,7 @@ LIMITS = {GREETING: 10, RESPONSE: 180}
 DEFAULT_WEIGHTS = {GREETING: 15, RESPONSE: 25, FIRE: 20, VERIFICATION: 20, CLOSING: 10, RATING: 10}
 DEFAULT_PENALTY = 5  # points off per quality finding on the agent's replies
 MAX_WEIGHT = 100
-MAX_PENALTY = 50
+MAX_PENALTY = 50  # at most this many points off per finding
 
 GREETINGS = ("您好", "你好", "欢迎光临", "很高兴为您服务", "在的", "亲,在", "有什么可以帮")
 CLOSINGS = (
@@ -372,3 +372,70 @@ def score(facts: Facts, criteria: Sequence[Criterion], penalty: int = DEFAULT_PE
     findings = finding_counts(facts.agent_lines)
     taken = penalty * sum(findings.values())
     return Card(outcomes, findings, taken, weighted_score(outcomes, taken))
+
+
+def scorecard_settings(stored: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A shop's scorecard settings (``quality_settings["scorecard"]``) with the defaults
+    filled in: every criterion with its weight, whether it is on and, for the timed
+    ones, its limit in seconds; and the points taken off per finding."""
+    stored = stored or {}
+    given = stored.get("criteria") or {}
+    criteria = {}
+    for key in KEYS:
+        entry: dict[str, Any] = {"weight": DEFAULT_WEIGHTS[key], "enabled": True}
+        if key in LIMITS:
+            entry["limit_seconds"] = LIMITS[key]
+        criteria[key] = entry | {k: v for k, v in (given.get(key) or {}).items() if k in entry}
+    return {"criteria": criteria, "finding_penalty": stored.get("finding_penalty", DEFAULT_PENALTY)}
+
+
+def merged_settings(current: Mapping[str, Any], change: Any) -> dict[str, Any]:
+    """``current`` with the criteria fields and penalty in ``change``, or ``ValueError``
+    saying what is wrong (the action turns it into a 422)."""
+    if not isinstance(change, Mapping):
+        raise ValueError("scorecard must be an object with criteria and finding_penalty")
+    unknown = sorted(set(change) - {"criteria", "finding_penalty"})
+    if unknown:
+        raise ValueError(f"{unknown[0]} is not a scorecard setting")
+    after = scorecard_settings(current)
+    criteria = change.get("criteria") or {}
+    if not isinstance(criteria, Mapping):
+        raise ValueError("criteria must map a criterion key to its settings")
+    for key, fields in criteria.items():
+        if key not in KEYS:
+            raise ValueError(f"{key} is not a criterion; known: {', '.join(KEYS)}")
+        if not isinstance(fields, Mapping):
+            raise ValueError(f"criteria.{key} must be an object")
+        for name, value in fields.items():
+            after["criteria"][key][name] = _field(key, name, value, after["criteria"][key])
+    if "finding_penalty" in change:
+        after["finding_penalty"] = _bounded(
+            change["finding_penalty"], "finding_penalty", 0, MAX_PENALTY
+        )
+    return after
+
+
+def _field(key: str, name: str, value: Any, entry: Mapping[str, Any]) -> Any:
+    if name not in entry:
+        raise ValueError(f"criteria.{key}.{name} is not a setting of this criterion")
+    if name == "enabled":
+        if not isinstance(value, bool):
+            raise ValueError(f"criteria.{key}.enabled must be true or false")
+        return value
+    if name == "weight":
+        return _bounded(value, f"criteria.{key}.weight", 0, MAX_WEIGHT)
+    return _bounded(value, f"criteria.{key}.limit_seconds", 1, 3600)
+
+
+def _bounded(value: Any, name: str, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValueError(f"{name} must be a whole number from {low} to {high}")
+    return value
+
+
+def criteria_of(settings: Mapping[str, Any]) -> list[Criterion]:
+    """The shop's criteria for :func:`score`, from :func:`scorecard_settings`."""
+    return [
+        Criterion(key, entry["weight"], entry["enabled"], entry.get("limit_seconds"))
+        for key, entry in settings["criteria"].items()
+    ]
