@@ -213,8 +213,10 @@ async def do_dispute_scorecard(
 ) -> Scorecard:
     """The agent scored disputes the card, saying why; a supervisor then decides."""
     actor.require(Permission.HANDLE_CONVERSATIONS)
+    if actor.kind != "agent":
+        raise Forbidden("only the agent it scores may dispute a scorecard")
     card = await load_scorecard(session, actor, scorecard_id)
-    if actor.kind != "agent" or card.agent_id != actor.id:
+    if card.agent_id != actor.id:
         raise Forbidden("only the agent it scores may dispute a scorecard")
     if card.status not in OPEN_TO_REVIEW:
         raise Conflict(f"this scorecard is {card.status.value}; it cannot be disputed now")

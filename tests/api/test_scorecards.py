@@ -15,9 +15,10 @@ CARDS = "/api/v1/quality/scorecards"
 
 
 async def closed_conversation(
-    client, sessionmaker, agent, replies: list[str], *, shop_slug: str = "acme"
+    client, sessionmaker, agent, replies: list[str], *, shop_slug: str = "acme", assigner=None
 ) -> int:
-    """A shopper asks, ``agent`` takes the conversation, replies and closes it; then the
+    """A shopper asks, ``agent`` takes the conversation (or ``assigner`` gives it to them,
+    when routing may have given it to someone else), replies and closes it; then the
     worker's scoring round runs. Returns the conversation's id."""
     shopper = await make_shopper(client, shop_slug)
     said = {"client_id": str(uuid.uuid4()), "body": "在吗？这件卫衣有黑色L码吗"}
@@ -25,7 +26,9 @@ async def closed_conversation(
     assert (await client.post(path, json=said, headers=shopper.headers)).status_code == 200
     api = client.as_(agent)
     url = f"/api/v1/conversations/{shopper.conversation_id}"
-    taken = await api.post(f"{url}/assign", json={"agent_id": agent.agent_id})
+    taken = await client.as_(assigner or agent).post(
+        f"{url}/assign", json={"agent_id": agent.agent_id}
+    )
     assert taken.status_code == 200, taken.text
     for body in replies:
         sent = await api.post(
