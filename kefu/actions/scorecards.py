@@ -197,10 +197,12 @@ async def do_review_scorecard(
     card = await load_scorecard(session, actor, scorecard_id)
     if card.status not in OPEN_TO_REVIEW:
         raise Conflict(f"this scorecard is {card.status.value}; a review is no longer open")
+    said = _comment(comment, "comment", required=not criteria)  # refused before any change
+    changed = _changed(card, criteria, actor) if criteria else None
     before = snapshot(card)
-    if criteria:
-        _rescore(card, _changed(card, criteria, actor))
-    card.review_comment = _comment(comment, "comment", required=not criteria)
+    if changed:
+        _rescore(card, changed)
+    card.review_comment = said
     card.reviewer_id, card.reviewed_at = actor.id, utcnow()
     card.status = ScorecardStatus.REVIEWED
     await session.flush()
@@ -250,11 +252,13 @@ async def do_decide_scorecard(
         raise Invalid("an amendment says which criteria change", field="criteria")
     if chosen is Decision.UPHOLD and criteria:
         raise Invalid("upholding changes no criteria; amend instead", field="criteria")
+    said = _comment(comment, "comment", required=card.dispute_comment is not None)
+    changed = _changed(card, criteria, actor) if criteria else None
     before = snapshot(card)
-    if criteria:
-        _rescore(card, _changed(card, criteria, actor))
+    if changed:
+        _rescore(card, changed)
     card.decision = chosen
-    card.decision_comment = _comment(comment, "comment", required=card.dispute_comment is not None)
+    card.decision_comment = said
     card.decided_by_id, card.decided_at = actor.id, utcnow()
     card.status = ScorecardStatus.DECIDED
     await session.flush()

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
 from kefu.errors import Forbidden, Invalid
-from kefu.models import Agent, Shop, Team, TeamMember, User
+from kefu.models import Agent, Shop, Team, TeamMember
 from kefu.models.quality import Scorecard, ScorecardStatus
 from kefu.queries.access import fetch_owned
 from kefu.queries.pagination import Page, id_filter, paginate
@@ -162,7 +162,7 @@ class Point:
 async def _names(session: AsyncSession, actor: Actor, by: By) -> dict[int, str]:
     if by == "agent":
         rows = await session.execute(
-            select(Agent.id, User.name).join(User).where(Agent.shop_id == actor.shop_id)
+            select(Agent.id, Agent.display_name).where(Agent.shop_id == actor.shop_id)
         )
     else:
         rows = await session.execute(
