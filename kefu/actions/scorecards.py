@@ -169,9 +169,22 @@ def _rescore(card: Scorecard, criteria: list[dict[str, Any]]) -> None:
     card.score = weighted_score(outcomes, card.penalty)
 
 
-def _audit(
-    session: AsyncSession, actor: Actor, card: Scorecard, action: str, before: dict[str, Any]
-) -> None:
+async def _write(
+    session: AsyncSession,
+    actor: Actor,
+    card: Scorecard,
+    action: str,
+    changed: list[dict[str, Any]] | None,
+    **values: Any,
+) -> Scorecard:
+    """Apply checked changes (the score follows changed criteria), flush and audit.
+    Callers refuse bad input before this, so a refusal never leaves a half-changed card."""
+    before = snapshot(card)
+    if changed:
+        _rescore(card, changed)
+    for key, value in values.items():
+        setattr(card, key, value)
+    await session.flush()
     record_audit(
         session,
         actor,
@@ -181,6 +194,7 @@ def _audit(
         before=before,
         after=snapshot(card),
     )
+    return card
 
 
 async def do_review_scorecard(
@@ -197,17 +211,19 @@ async def do_review_scorecard(
     card = await load_scorecard(session, actor, scorecard_id)
     if card.status not in OPEN_TO_REVIEW:
         raise Conflict(f"this scorecard is {card.status.value}; a review is no longer open")
-    said = _comment(comment, "comment", required=not criteria)  # refused before any change
+    said = _comment(comment, "comment", required=not criteria)
     changed = _changed(card, criteria, actor) if criteria else None
-    before = snapshot(card)
-    if changed:
-        _rescore(card, changed)
-    card.review_comment = said
-    card.reviewer_id, card.reviewed_at = actor.id, utcnow()
-    card.status = ScorecardStatus.REVIEWED
-    await session.flush()
-    _audit(session, actor, card, "reviewed", before)
-    return card
+    return await _write(
+        session,
+        actor,
+        card,
+        "reviewed",
+        changed,
+        review_comment=said,
+        reviewer_id=actor.id,
+        reviewed_at=utcnow(),
+        status=ScorecardStatus.REVIEWED,
+    )
 
 
 async def do_dispute_scorecard(
@@ -222,13 +238,17 @@ async def do_dispute_scorecard(
         raise Forbidden("only the agent it scores may dispute a scorecard")
     if card.status not in OPEN_TO_REVIEW:
         raise Conflict(f"this scorecard is {card.status.value}; it cannot be disputed now")
-    before = snapshot(card)
-    card.dispute_comment = _comment(comment, "comment", required=True)
-    card.disputed_at = utcnow()
-    card.status = ScorecardStatus.DISPUTED
-    await session.flush()
-    _audit(session, actor, card, "disputed", before)
-    return card
+    said = _comment(comment, "comment", required=True)
+    return await _write(
+        session,
+        actor,
+        card,
+        "disputed",
+        None,
+        dispute_comment=said,
+        disputed_at=utcnow(),
+        status=ScorecardStatus.DISPUTED,
+    )
 
 
 async def do_decide_scorecard(
@@ -254,13 +274,15 @@ async def do_decide_scorecard(
         raise Invalid("upholding changes no criteria; amend instead", field="criteria")
     said = _comment(comment, "comment", required=card.dispute_comment is not None)
     changed = _changed(card, criteria, actor) if criteria else None
-    before = snapshot(card)
-    if changed:
-        _rescore(card, changed)
-    card.decision = chosen
-    card.decision_comment = said
-    card.decided_by_id, card.decided_at = actor.id, utcnow()
-    card.status = ScorecardStatus.DECIDED
-    await session.flush()
-    _audit(session, actor, card, "decided", before)
-    return card
+    return await _write(
+        session,
+        actor,
+        card,
+        "decided",
+        changed,
+        decision=chosen,
+        decision_comment=said,
+        decided_by_id=actor.id,
+        decided_at=utcnow(),
+        status=ScorecardStatus.DECIDED,
+    )
