@@ -9,6 +9,7 @@ from typing import Any
 
 from kefu.actions.scorecards import score_pending
 from kefu.models.base import utcnow
+from kefu.worker import Worker
 from tests.chat.conftest import make_shopper
 
 CARDS = "/api/v1/quality/scorecards"
@@ -244,3 +245,54 @@ async def test_a_conversation_closed_without_an_agent_reply_gets_no_scorecard(
 ):
     await closed_conversation(client, sessionmaker, alice, [])
     assert (await client.as_(carol).get(CARDS)).json()["items"] == []
+
+
+async def test_an_address_change_is_checked_against_the_verification(
+    client, sessionmaker, alice, carol
+):
+    """信息核对 recorded in the workspace before the change is confirmed passes; the same
+    change without it fails."""
+    shopper = await make_shopper(client)
+    url = f"/api/v1/conversations/{shopper.conversation_id}"
+    said = {"client_id": str(uuid.uuid4()), "body": "您好，我想改地址，改到杭州市西湖区文三路100号"}
+    path = f"/api/v1/widget/conversations/{shopper.conversation_id}/messages"
+    assert (await client.post(path, json=said, headers=shopper.headers)).status_code == 200
+    api = client.as_(alice)
+    assert (await api.post(f"{url}/assign", json={"agent_id": alice.agent_id})).status_code == 200
+    await api.post(f"{url}/messages", json={"client_id": str(uuid.uuid4()), "body": "您好，好的"})
+    checks = {"checks": {"address": True, "phone": True}}
+    assert (await api.put(f"{url}/verification", json=checks)).status_code == 200
+    confirm = {"client_id": str(uuid.uuid4()), "body": "已经帮您修改地址了，感谢您的咨询"}
+    assert (await api.post(f"{url}/messages", json=confirm)).status_code == 200
+    assert (await api.post(f"{url}/close", json={})).status_code == 200
+    async with sessionmaker() as session:
+        await score_pending(session, utcnow())
+    card = await card_of(client.as_(carol), shopper.conversation_id)
+    assert {c["key"]: c["result"] for c in card["criteria"]}["verification"] == "pass"
+
+    unchecked = await closed_conversation(
+        client, sessionmaker, alice, ["您好", "已经帮您修改地址了，感谢您的咨询"]
+    )
+    card = await card_of(client.as_(carol), unchecked)
+    verification = next(c for c in card["criteria"] if c["key"] == "verification")
+    assert verification["result"] == "fail" and "地址" in verification["reason_zh"]
+
+
+async def test_the_worker_round_scores_closed_conversations(
+    client, sessionmaker, settings, alice, carol
+):
+    shopper = await make_shopper(client)
+    url = f"/api/v1/conversations/{shopper.conversation_id}"
+    api = client.as_(alice)
+    await api.post(f"{url}/assign", json={"agent_id": alice.agent_id})
+    await api.post(f"{url}/messages", json={"client_id": str(uuid.uuid4()), "body": "您好"})
+    await api.post(f"{url}/close", json={})
+    pending = await client.as_(carol).get(CARDS)
+    assert pending.json()["items"] == []  # not scored yet: lists leave pending cards out
+    worker = Worker(sessionmaker, settings)
+    try:
+        assert await worker.score_conversations() == 1
+        assert await worker.score_conversations() == 0  # each once
+    finally:
+        await worker.stop()
+    assert (await card_of(client.as_(carol), shopper.conversation_id))["status"] == "auto"
