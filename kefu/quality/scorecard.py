@@ -4,8 +4,10 @@ before an address or item change, a closing line, a rating asked for), each pass
 or not applicable with a reason, and a 0–100 score weighted over the applicable ones, less
 a penalty per quality finding on the agent's replies.
 
-Pure: no database, no clock. The phrase lists are small on purpose, written from the
-shop-training sources (欢迎语 "您好！很高兴为您服务", 结束语 "感谢您的咨询，祝您生活愉快！",
+Pure: no database, no clock. Reasons never quote what was written: a shopper's erasure
+(kefu.actions.personal_data) replaces their messages, and a scorecard must not keep a
+copy. The phrase lists are small on purpose, written from the shop-training sources
+(欢迎语 "您好！很高兴为您服务", 结束语 "感谢您的咨询，祝您生活愉快！",
 FIRE: First impression, Inquiry, Reassurance, Empathy); text is matched after
 :func:`kefu.quality.normalize.normalize`, so traditional characters and full-width
 punctuation match too."""
@@ -190,7 +192,7 @@ def check_greeting(facts: Facts, limit: int) -> tuple[Result, str, str]:
     start = max(shopper[0].at, bot[-1].at) if bot else shopper[0].at
     waited = (first.at - start).total_seconds()
     if not has(first.body, GREETINGS):
-        return "fail", f"首句回复没有问候语：“{first.body[:30]}”", "the first reply has no greeting"
+        return "fail", "首句回复没有问候语", "the first reply has no greeting"
     if waited > limit:
         return (
             "fail",
@@ -229,10 +231,10 @@ def check_response(facts: Facts, limit: int) -> tuple[Result, str, str]:
     if not answered:
         return "na", "顾客没有等待回复的消息", "no shopper message waited for a reply"
     if late:
-        asked, worst = max(late, key=lambda pair: pair[1])
+        worst = max(seconds for _asked, seconds in late)
         return (
             "fail",
-            f"{len(late)} 次回复超过 {limit} 秒，最慢 {_fmt(worst)} 秒（“{asked.body[:20]}”）",
+            f"{len(late)} 次回复超过 {limit} 秒，最慢 {_fmt(worst)} 秒",
             f"{len(late)} replies slower than {limit} s, the slowest {_fmt(worst)} s",
         )
     count = len(answered)

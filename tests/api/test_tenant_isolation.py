@@ -686,13 +686,12 @@ async def acme(client, owen, alice, sessionmaker, settings) -> dict[str, Any]:
 
 
 async def _seed_scorecard(client, sessionmaker, alice, owen) -> int:
-    """Alice's conversation (owen gives it to her), closed and scored by the worker; its
-    reasons quote the secret. Returns the scorecard's id."""
+    """Alice's conversation (owen gives it to her), closed and scored by the worker.
+    Returns the scorecard's id."""
     replies = [_secret("有货"), _secret("感谢您的咨询，再见")]
     conversation_id = await closed_conversation(client, sessionmaker, alice, replies, assigner=owen)
     listed = await _ok(await client.as_(alice).get("/api/v1/quality/scorecards"))
     [card] = [c for c in listed["items"] if c["conversation_id"] == conversation_id]
-    assert SECRET in str(card["criteria"])
     return card["id"]
 
 

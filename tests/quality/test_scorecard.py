@@ -216,3 +216,15 @@ def test_a_conversation_without_agent_replies_scores_nothing_applicable():
     card = score(Facts(lines), default_criteria())
     assert {o.result for o in card.outcomes} == {"na"}
     assert card.score == 100
+
+
+def test_reasons_never_quote_what_was_written():
+    """A shopper's erasure replaces their messages; a scorecard keeps no copy."""
+    lines = conversation(
+        ("visitor", 0, "我的手机号是13812345678，地址写错了"),
+        ("agent", 400, "收到 13812345678"),
+    )
+    card = score(Facts(lines), default_criteria())
+    reasons = " ".join(o.reason_zh + o.reason_en for o in card.outcomes)
+    assert "13812345678" not in reasons
+    assert outcomes(card)["greeting"] == "fail" and outcomes(card)["response_time"] == "fail"
