@@ -71,11 +71,9 @@ async def quality_page(request: Request, session: SessionDep, page: PageDep) -> 
         limit=50,
     )
     supervisor = sees_all(page.actor)
-    sample = (
-        (await review_sample(session, page.actor, week_of=None, per_agent=3))[1]
-        if (supervisor)
-        else []
-    )
+    sample: list[Any] = []
+    if supervisor:
+        _week, sample = await review_sample(session, page.actor, week_of=None, per_agent=3)
     _span, trends = await score_trends(
         session, page.actor, by="agent", bucket="week", since=None, until=None
     )
