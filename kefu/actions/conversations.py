@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from kefu.access import Actor, Permission
 from kefu.actions.base import record_audit, snapshot, transaction_cache
 from kefu.actions.checks import choice, clean_text
+from kefu.actions.scorecards import queue_scorecard
 from kefu.actions.streams import emit, emit_sync
 from kefu.errors import Conflict, Forbidden, Invalid, NotFound
 from kefu.events import (
@@ -381,7 +382,8 @@ async def do_close_conversation(
     summary: str | None = None,
     disposition: str | None = None,
 ) -> Conversation:
-    """Close with the agent's summary (记录总结) and a disposition such as "resolved"."""
+    """Close with the agent's summary (记录总结) and a disposition such as "resolved";
+    the worker then scores it (a pending scorecard, kefu.actions.scorecards)."""
     conversation = await _load_locked(session, actor, conversation_id)
     if conversation.status is ConversationStatus.CLOSED:
         raise Conflict("this conversation is already closed")
@@ -403,6 +405,7 @@ async def do_close_conversation(
         if not disposition
         else clean_text(disposition, "disposition", "disposition", 64),
     )
+    await queue_scorecard(session, conversation, closed_at)
     # The agent has room for one more; a waiting shopper behind it moves up.
     await _routing().rebalance(session, actor.shop_id, [conversation] if was_queued else [])
     return conversation

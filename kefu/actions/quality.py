@@ -22,6 +22,7 @@ from kefu.models import Shop
 from kefu.quality.dictionary import CODES
 from kefu.quality.inspector import Result, default_inspector
 from kefu.quality.rewrite import LABELS, Advice, advise, rewrite
+from kefu.quality.scorecard import merged_settings, scorecard_settings
 
 MAX_TEXT = 5000  # as long as a message may be
 
@@ -36,9 +37,13 @@ class Review:
 
 
 def quality_settings(stored: dict[str, Any] | None) -> dict[str, Any]:
-    """A shop's settings with defaults filled in: no code blocks sending."""
+    """A shop's settings with defaults filled in: no code blocks sending; the scorecard's
+    default criteria (docs/quality.md#scorecards)."""
     blocking = set((stored or {}).get("blocking", []))
-    return {"blocking": [code for code in CODES if code in blocking]}
+    return {
+        "blocking": [code for code in CODES if code in blocking],
+        "scorecard": scorecard_settings((stored or {}).get("scorecard")),
+    }
 
 
 def _blocking(value: Any) -> list[str]:
@@ -52,19 +57,26 @@ def _blocking(value: Any) -> list[str]:
     return [code for code in CODES if code in value]
 
 
-SETTING_CHECKS = {"blocking": _blocking}
+SETTINGS = ("blocking", "scorecard")
 
 
 async def do_update_quality_settings(
     session: AsyncSession, actor: Actor, **changes: Any
 ) -> dict[str, Any]:
-    """Choose the finding codes that stop a reply from being sent (owners); returns the
-    complete settings."""
+    """Choose the finding codes that stop a reply from being sent and the scorecard's
+    criteria (owners); returns the complete settings."""
     actor.require(Permission.MANAGE_SHOP)
-    check_known(changes, SETTING_CHECKS)
+    check_known(changes, SETTINGS)
     shop = await session.get(Shop, actor.shop_id)
     current = quality_settings(shop.quality_settings if shop else None)
-    after = current | {key: SETTING_CHECKS[key](value) for key, value in changes.items()}
+    after = dict(current)
+    if "blocking" in changes:
+        after["blocking"] = _blocking(changes["blocking"])
+    if "scorecard" in changes:  # criteria fields not sent keep their values
+        try:
+            after["scorecard"] = merged_settings(current["scorecard"], changes["scorecard"])
+        except ValueError as exc:
+            raise Invalid(str(exc), field="scorecard") from exc
     shop = await update_shop(
         session, actor, "shop.update_quality", "quality", {"quality_settings": after}
     )

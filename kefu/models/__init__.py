@@ -57,6 +57,7 @@ from kefu.models.orders import (
     ShipmentStatus,
     TrackingEvent,
 )
+from kefu.models.quality import Decision, Scorecard, ScorecardStatus
 from kefu.models.reports import (
     ReportEvent,
     ReportFrequency,
@@ -92,6 +93,7 @@ __all__ = [
     "CouponKind",
     "Customer",
     "CustomerIdentity",
+    "Decision",
     "DeliveryState",
     "FaqEntry",
     "FaqVersion",
@@ -116,6 +118,8 @@ __all__ = [
     "RfmSnapshot",
     "Role",
     "RoutingPolicy",
+    "Scorecard",
+    "ScorecardStatus",
     "SenderKind",
     "Shipment",
     "ShipmentStatus",

@@ -418,6 +418,52 @@ KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"^hours must be more than 0 and at most (?P<n>\d+)$",
             N_("Enter the hours as a number above 0 and at most %(n)s, such as 1.5."),
         ),
+        (
+            r"^a supervisor reviews scorecards, not an API key$",
+            N_("A supervisor reviews scorecards, not an API key."),
+        ),
+        (r"^say why in a comment$", N_("Say why in a comment.")),
+        (r"^say which criteria to change$", N_("Choose the criteria to change.")),
+        (
+            r"^(?P<key>.+) is not a criterion of this scorecard; it has (?P<known>.+)$",
+            N_("%(key)s is not a criterion of this scorecard; it has %(known)s."),
+        ),
+        (r"^a result is one of: (?P<known>.+)$", N_("A result is one of: %(known)s.")),
+        (
+            r"^this scorecard is (?P<status>\w+); a review is no longer open$",
+            N_("This scorecard is %(status)s; it can no longer be reviewed."),
+        ),
+        (
+            r"^this scorecard is (?P<status>\w+); it cannot be disputed now$",
+            N_("This scorecard is %(status)s; it can no longer be disputed."),
+        ),
+        (
+            r"^this scorecard is (?P<status>\w+); there is nothing to decide$",
+            N_("This scorecard is %(status)s; there is nothing to decide."),
+        ),
+        (
+            r"^only the agent it scores may dispute a scorecard$",
+            N_("Only the agent a scorecard scores may dispute it."),
+        ),
+        (
+            r"^an amendment says which criteria change$",
+            N_("An amendment changes at least one criterion."),
+        ),
+        (
+            r"^upholding changes no criteria; amend instead$",
+            N_("Upholding changes no criteria; choose amend instead."),
+        ),
+        (r"^your role may not read scorecards$", N_("Your role may not read scorecards.")),
+        (
+            r"^an agent sees only their own scorecards$",
+            N_("An agent sees only their own scorecards."),
+        ),
+        (r"^since is after until$", N_("The first day is after the last day.")),
+        (r"^a period is at most (?P<n>\d+) days$", N_("A period is at most %(n)s days.")),
+        (
+            r"^the review sample is for supervisors$",
+            N_("The review sample is for supervisors."),
+        ),
         (r"^[\w ]+ not found$", N_("It does not exist, or it belongs to another shop.")),
     )
 )

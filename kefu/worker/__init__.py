@@ -1,6 +1,7 @@
 """Background jobs: the webhook deliveries; at every poll the snoozed conversations, the
 SLA sweep of cases (warnings, breaches), campaign messages whose quiet hours are over and
-the fold of new report facts into hourly rollups (docs/kpis.md), then the scheduled
+the fold of new report facts into hourly rollups (docs/kpis.md), the scorecards of
+conversations closed since (docs/quality.md#scorecards), then the scheduled
 e-mail reports that are due (``kefu.worker.report_mail``);
 every hour the cleanups of ``kefu.worker.cleanup`` and the shops' daily RFM snapshots.
 Runs inside the server (started from the app's lifespan) or as its own process
@@ -30,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kefu.actions.conversations import do_wake_snoozed
 from kefu.actions.escalations import do_sweep_sla
+from kefu.actions.scorecards import score_pending
 from kefu.crm.campaigns import send_due_messages
 from kefu.crm.shop_rfm import take_due_snapshots
 from kefu.lib.signing import SIGNATURE_HEADER, sign
@@ -226,6 +228,12 @@ class Worker:
             await session.commit()
             return await fold_all(session)
 
+    async def score_conversations(self) -> int:
+        """Score the conversations closed since the last poll (their pending scorecards);
+        safe with several workers at once (see kefu.actions.scorecards)."""
+        async with self.sessionmaker() as session:
+            return await score_pending(session, utcnow())
+
     async def send_reports(self) -> int:
         """Scheduled reports whose send hour has come (or whose retry is due) go out."""
         return await send_due_reports(self.sessionmaker, self.settings, utcnow())
@@ -249,6 +257,7 @@ class Worker:
                 await self.sweep_sla()
                 await self.send_campaign_messages()
                 await self.fold_reports()
+                await self.score_conversations()
                 await self.send_reports()
                 await self._clean_when_due()
             except Exception:  # a database hiccup must not end the worker for good

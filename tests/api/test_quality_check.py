@@ -44,7 +44,7 @@ async def reply(api, url: str, body: str, **extra):
 async def block(client, owner, codes: list[str]) -> None:
     response = await client.as_(owner).patch("/api/v1/shop/quality", json={"blocking": codes})
     assert response.status_code == 200, response.text
-    assert response.json() == {"blocking": codes}
+    assert response.json()["blocking"] == codes
 
 
 @pytest.mark.parametrize(
@@ -151,7 +151,7 @@ async def test_a_blocking_code_refuses_the_reply_and_others_only_warn(client, ow
 
 async def test_blocking_codes_belong_to_one_shop(client, owen, alice, mallory):
     await block(client, mallory, ["contempt"])
-    assert (await client.as_(owen).get("/api/v1/shop/quality")).json() == {"blocking": []}
+    assert (await client.as_(owen).get("/api/v1/shop/quality")).json()["blocking"] == []
     assert (await check(client.as_(alice), "这都不懂吗"))["blocked"] is False
     url = await assigned_conversation(client, alice)
     assert (await reply(client.as_(alice), url, "这都不懂吗")).status_code == 200
@@ -164,7 +164,7 @@ async def test_blocking_codes_belong_to_one_shop(client, owen, alice, mallory):
 async def test_only_owners_choose_blocking_codes(client, owen, carol, alice):
     for persona in (carol, alice):
         api = client.as_(persona)
-        assert (await api.get("/api/v1/shop/quality")).json() == {"blocking": []}
+        assert (await api.get("/api/v1/shop/quality")).json()["blocking"] == []
         refused = await api.patch("/api/v1/shop/quality", json={"blocking": ["contempt"]})
         assert refused.status_code == 403
     unknown = await client.as_(owen).patch("/api/v1/shop/quality", json={"blocking": ["rude"]})
@@ -174,7 +174,7 @@ async def test_only_owners_choose_blocking_codes(client, owen, carol, alice):
     chosen = await client.as_(owen).patch(
         "/api/v1/shop/quality", json={"blocking": ["quarrel", "contempt", "quarrel"]}
     )
-    assert chosen.json() == {"blocking": ["contempt", "quarrel"]}  # once each, as in the docs
+    assert chosen.json()["blocking"] == ["contempt", "quarrel"]  # once each, as in the docs
     assert (await client.as_(alice).get("/api/v1/shop/quality")).json() == chosen.json()
 
 

@@ -40,6 +40,7 @@ from kefu.models.reports import ReportKind
 from kefu.realtime.presence import AgentLeases
 from kefu.reports.facts import record_fact
 from kefu.reports.rollup import fold_all, fold_once
+from tests.api.test_scorecards import closed_conversation
 from tests.chat.conftest import Shopper, make_shopper
 from tests.factories import Persona
 from tests.widget.conftest import png_bytes
@@ -69,6 +70,8 @@ Access = Literal[
     "reports",
     "schedule_reports",
     "growth",
+    "quality",
+    "own_scorecard",
 ]
 MAY: dict[Access, frozenset[str]] = {
     "person": frozenset({"owner", "supervisor", "agent"}),
@@ -86,6 +89,11 @@ MAY: dict[Access, frozenset[str]] = {
     "schedule_reports": frozenset({"owner", "supervisor"}),  # people only, never a key
     # Everyone's growth: those who see reports or manage agents (an agent sees her own).
     "growth": frozenset({"owner", "supervisor", "key"}),
+    # Reviewing and deciding scorecards: supervisors and owners, by name (never a key).
+    "quality": frozenset({"owner", "supervisor"}),
+    # Disputing a scorecard: the agent it scores (alice's in acme). A supervisor who did
+    # not handle the conversation is refused; mallory, an owner, gets 404 for acme's.
+    "own_scorecard": frozenset({"owner", "agent"}),
 }
 
 
@@ -330,6 +338,19 @@ ROUTES: dict[tuple[str, str], Walk] = {
     ("GET", "/api/v1/conversations/{conversation_id}/suggestions"): Walk("by_id", "read"),
     ("POST", "/api/v1/quality/check"): Walk("write", "handle", DRAFT_REPLY),
     ("GET", "/api/v1/shop/quality"): Walk("list", "read"),
+    ("GET", "/api/v1/quality/scorecards"): Walk("list", "handle"),
+    ("GET", "/api/v1/quality/scorecards/sample"): Walk("list", "supervise"),
+    ("GET", "/api/v1/quality/scorecards/trends"): Walk("list", "handle"),
+    ("GET", "/api/v1/quality/scorecards/{scorecard_id}"): Walk("by_id", "handle"),
+    ("POST", "/api/v1/quality/scorecards/{scorecard_id}/review"): Walk(
+        "by_id", "quality", {"comment": "问候及时"}
+    ),
+    ("POST", "/api/v1/quality/scorecards/{scorecard_id}/dispute"): Walk(
+        "by_id", "own_scorecard", {"comment": "顾客先下线了"}
+    ),
+    ("POST", "/api/v1/quality/scorecards/{scorecard_id}/decision"): Walk(
+        "by_id", "quality", {"decision": "uphold", "comment": "维持原评分"}
+    ),
     ("PATCH", "/api/v1/shop/quality"): Walk("write", "owner", {"blocking": ["contempt"]}),
     ("GET", "/api/v1/reports/topics"): Walk("list", "reports"),
     ("GET", "/api/v1/reports/forecast"): Walk("list", "reports"),
@@ -398,6 +419,7 @@ PATH_IDS = {
     "faq_id": "faq_entries",
     "schedule_id": "report_schedules",
     "training_id": "training_records",
+    "scorecard_id": "scorecards",
 }
 
 # The table whose ids a route's rows carry (``id``), and the tables named by id fields.
@@ -432,6 +454,7 @@ RESOURCE_TABLE = {
     "kb/faqs": "faq_entries",
     "reports/schedules": "report_schedules",
     "agents/trainings": "training_records",
+    "quality/scorecards": "scorecards",
 }
 ID_FIELDS = {
     "customer_id": "customers",
@@ -451,6 +474,8 @@ ID_FIELDS = {
     "case_id": "cases",
     "order_line_id": "order_lines",
     "campaign_id": "campaigns",
+    "reviewer_id": "agents",
+    "decided_by_id": "agents",
 }
 
 
@@ -656,7 +681,18 @@ async def acme(client, owen, alice, sessionmaker, settings) -> dict[str, Any]:
     training = TRAINING | {"title": _secret("新员工培训"), "notes": _secret("导师：王姐")}
     path = f"/api/v1/agents/{dora['id']}/trainings"
     ids["training_records"] = (await _ok(await api.post(path, json=training)))["id"]
+    ids["scorecards"] = await _seed_scorecard(client, sessionmaker, alice, owen)
     return ids
+
+
+async def _seed_scorecard(client, sessionmaker, alice, owen) -> int:
+    """Alice's conversation (owen gives it to her), closed and scored by the worker.
+    Returns the scorecard's id."""
+    replies = [_secret("有货"), _secret("感谢您的咨询，再见")]
+    conversation_id = await closed_conversation(client, sessionmaker, alice, replies, assigner=owen)
+    listed = await _ok(await client.as_(alice).get("/api/v1/quality/scorecards"))
+    [card] = [c for c in listed["items"] if c["conversation_id"] == conversation_id]
+    return card["id"]
 
 
 async def _seed_reports(sessionmaker, shop_id: int, conversation_id: int) -> None:
@@ -897,6 +933,7 @@ async def test_mallory_can_neither_read_nor_change_acme(
         await client.as_(mallory).post(f"/api/v1/cases/{case['id']}/compensations", json=coupon)
     )
     await _ok(await client.as_(mallory).post("/api/v1/kb/faqs", json=FAQ))
+    await closed_conversation(client, sessionmaker, mallory, ["您好"], shop_slug=mallory.shop_slug)
     await check_outsider_walk(app, sessionmaker, client.as_(mallory), owen, acme, who="owner")
 
 

@@ -17,6 +17,7 @@ from kefu.web.pages import (
     growth,
     home,
     phrases,
+    quality,
     report_analysis,
     reports,
     shop_data,
@@ -72,6 +73,7 @@ def install_pages(app: FastAPI, settings: Settings) -> None:
         visitors,
         report_analysis,
         growth,
+        quality,
     ):
         app.include_router(module.router, dependencies=[Depends(refuse_nul_in_forms)])
 

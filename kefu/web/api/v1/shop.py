@@ -210,12 +210,22 @@ class QualitySettingsOut(ApiModel):
         description="Finding codes that stop an agent's reply from being sent (422); "
         "other findings only warn. Default: none"
     )
+    scorecard: dict[str, Any] = Field(
+        description="The scorecard's `criteria` (key → `weight` 0–100, `enabled`, and "
+        "`limit_seconds` for greeting and response_time) and `finding_penalty` (points "
+        "off per finding); see docs/quality.md#scorecards"
+    )
 
 
 class QualitySettingsPatch(ApiModel):
     """Only the fields sent are changed."""
 
     blocking: list[str] | None = Field(None, examples=[["contempt", "quarrel"]])
+    scorecard: dict[str, Any] | None = Field(
+        None,
+        description="Criteria fields and penalty to change; those not sent keep their value",
+        examples=[{"criteria": {"response_time": {"limit_seconds": 120}}, "finding_penalty": 3}],
+    )
 
 
 @router.get("/quality", summary="Read which quality findings block sending a reply")

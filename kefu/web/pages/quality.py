@@ -1,0 +1,194 @@
+"""Quality pages: ``/quality``, the scorecards (filtered), this week's review sample and
+the weekly averages per agent; ``/quality/scorecards/{id}``, one scorecard with its
+criteria and reasons, the link to the conversation, and the forms to review, dispute
+and decide (docs/quality.md#scorecards). Agents see their own cards only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from kefu.access import Permission
+from kefu.actions.scorecards import do_decide_scorecard, do_dispute_scorecard, do_review_scorecard
+from kefu.models.quality import ScorecardStatus
+from kefu.quality.rewrite import LABELS as FINDING_LABELS
+from kefu.queries.people import list_agents
+from kefu.queries.scorecards import (
+    list_scorecards,
+    load_scorecard,
+    review_sample,
+    score_trends,
+    sees_all,
+)
+from kefu.web.api.v1.schemas import IdPath
+from kefu.web.deps import SessionDep
+from kefu.web.i18n import N_
+from kefu.web.pages.context import Page, PageDep, redirect
+from kefu.web.pages.rendering import render
+from kefu.web.pages.settings.forms import FormError, errors_of, text
+
+router = APIRouter(include_in_schema=False)
+CRITERION_NAMES = {
+    "greeting": N_("Greeting within the limit"),
+    "response_time": N_("Every message answered in time"),
+    "fire": N_("FIRE on complaints"),
+    "verification": N_("Details verified before a change"),
+    "closing": N_("Closing line"),
+    "rating_ask": N_("Rating asked for"),
+}
+RESULT_NAMES = {"pass": N_("Pass"), "fail": N_("Fail"), "na": N_("Not applicable")}
+STATUS_NAMES = {
+    ScorecardStatus.PENDING: N_("Being scored"),
+    ScorecardStatus.AUTO: N_("Scored automatically"),
+    ScorecardStatus.REVIEWED: N_("Reviewed"),
+    ScorecardStatus.DISPUTED: N_("Disputed"),
+    ScorecardStatus.DECIDED: N_("Decided"),
+}
+MSG_REVIEWED = N_("Review saved.")
+MSG_DISPUTED = N_("Dispute sent to the supervisors.")
+MSG_DECIDED = N_("Decision saved; the scorecard is final.")
+
+
+def _number(value: str) -> int | None:
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+@router.get("/quality")
+async def quality_page(request: Request, session: SessionDep, page: PageDep) -> Response:
+    params = request.query_params
+    status = params.get("status", "")
+    below = _number(params.get("below", ""))
+    agent_id = _number(params.get("agent_id", ""))
+    cards = await list_scorecards(
+        session,
+        page.actor,
+        status=ScorecardStatus(status) if status in set(ScorecardStatus) else None,
+        below=below,
+        agent_id=agent_id or None,
+        cursor=params.get("cursor") or None,
+        limit=50,
+    )
+    supervisor = sees_all(page.actor)
+    sample: list[Any] = []
+    if supervisor:
+        _week, sample = await review_sample(session, page.actor, week_of=None, per_agent=3)
+    _span, trends = await score_trends(
+        session, page.actor, by="agent", bucket="week", since=None, until=None
+    )
+    agents = (await list_agents(session, page.actor, limit=200)).items if supervisor else []
+    context = {
+        "cards": cards,
+        "sample": sample,
+        "trends": trends,
+        "agents": agents,
+        "agent_names": {agent.id: agent.display_name for agent in agents},
+        "supervisor": supervisor,
+        "filters": {"status": status, "below": below, "agent_id": agent_id},
+        "statuses": [s for s in ScorecardStatus if s is not ScorecardStatus.PENDING],
+        "status_names": STATUS_NAMES,
+    }
+    return render(request, "quality/scorecards.html", context)
+
+
+async def _card_page(
+    request: Request,
+    session: SessionDep,
+    page: Page,
+    scorecard_id: int,
+    *,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    card = await load_scorecard(session, page.actor, scorecard_id)
+    chinese = page.locale == "zh_CN"
+    context: dict[str, Any] = {
+        "card": card,
+        "criterion_names": CRITERION_NAMES,
+        "result_names": RESULT_NAMES,
+        "status_names": STATUS_NAMES,
+        "reason_key": "reason_zh" if chinese else "reason_en",
+        "findings": [
+            (FINDING_LABELS.get(code, (code, code))[0 if chinese else 1], count)
+            for code, count in card.findings.items()
+        ],
+        "may_review": page.actor.can(Permission.SUPERVISE_CONVERSATIONS)
+        and card.status in (ScorecardStatus.AUTO, ScorecardStatus.REVIEWED),
+        "may_decide": page.actor.can(Permission.SUPERVISE_CONVERSATIONS)
+        and card.status
+        in (ScorecardStatus.AUTO, ScorecardStatus.REVIEWED, ScorecardStatus.DISPUTED),
+        "may_dispute": card.agent_id == page.actor.id
+        and card.status in (ScorecardStatus.AUTO, ScorecardStatus.REVIEWED),
+        "errors": errors or {},
+    }
+    return render(request, "quality/scorecard.html", context, status_code=status)
+
+
+@router.get("/quality/scorecards/{scorecard_id}")
+async def scorecard_page(
+    request: Request, session: SessionDep, page: PageDep, scorecard_id: IdPath
+) -> Response:
+    return await _card_page(request, session, page, scorecard_id)
+
+
+def _criteria_changes(form: Any, keys: list[str]) -> list[dict[str, Any]]:
+    """The criteria whose result the form changes (a select per criterion, left at
+    "keep" for those it does not)."""
+    return [
+        {"key": key, "result": text(form, f"result_{key}"), "comment": text(form, f"comment_{key}")}
+        for key in keys
+        if text(form, f"result_{key}")
+    ]
+
+
+async def _submit(
+    request: Request, session: SessionDep, page: Page, scorecard_id: int, action: str
+) -> Response:
+    form = await request.form()
+    card = await load_scorecard(session, page.actor, scorecard_id)
+    changes = _criteria_changes(form, [entry["key"] for entry in card.criteria])
+    comment = text(form, "comment")
+    try:
+        if action == "review":
+            await do_review_scorecard(
+                session, page.actor, scorecard_id, criteria=changes or None, comment=comment
+            )
+        elif action == "dispute":
+            await do_dispute_scorecard(session, page.actor, scorecard_id, comment=comment)
+        else:
+            await do_decide_scorecard(
+                session,
+                page.actor,
+                scorecard_id,
+                decision=text(form, "decision"),
+                comment=comment,
+                criteria=changes or None,
+            )
+    except FormError as exc:  # refused before anything changed
+        errors = {action: errors_of(exc, "comment").popitem()[1]}
+        return await _card_page(request, session, page, scorecard_id, errors=errors, status=422)
+    await session.commit()
+    flash = {"review": MSG_REVIEWED, "dispute": MSG_DISPUTED}.get(action, MSG_DECIDED)
+    return redirect(f"/quality/scorecards/{scorecard_id}", flash=flash, request=request)
+
+
+@router.post("/quality/scorecards/{scorecard_id}/review")
+async def review_form(
+    request: Request, session: SessionDep, page: PageDep, scorecard_id: IdPath
+) -> Response:
+    return await _submit(request, session, page, scorecard_id, "review")
+
+
+@router.post("/quality/scorecards/{scorecard_id}/dispute")
+async def dispute_form(
+    request: Request, session: SessionDep, page: PageDep, scorecard_id: IdPath
+) -> Response:
+    return await _submit(request, session, page, scorecard_id, "dispute")
+
+
+@router.post("/quality/scorecards/{scorecard_id}/decision")
+async def decision_form(
+    request: Request, session: SessionDep, page: PageDep, scorecard_id: IdPath
+) -> Response:
+    return await _submit(request, session, page, scorecard_id, "decision")
