@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kefu.actions.conversations import do_wake_snoozed
 from kefu.actions.escalations import do_sweep_sla
-from kefu.crm.campaigns import send_due_messages
+from kefu.crm.outreach import send_due_messages
 from kefu.crm.shop_rfm import take_due_snapshots
 from kefu.lib.signing import SIGNATURE_HEADER, sign
 from kefu.metrics import JOB_ATTEMPTS
