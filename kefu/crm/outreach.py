@@ -278,9 +278,9 @@ class Converted:
 async def conversions(
     session: AsyncSession,
     shop_id: int,
-    sent: Iterable[Any],
+    sent: Iterable[Any],  # (customer_id, key, sent_at) rows
     days: int,
-) -> dict[str, Converted]:
+) -> dict[Any, Converted]:
     """Per key of the ``(customer_id, key, sent_at)`` rows: messages sent, and how many
     of their customers placed an order (paid or further) within ``days`` after the
     message, with those orders' value."""
@@ -296,7 +296,7 @@ async def conversions(
         )
         for customer_id, placed_at, cents in rows:
             orders.setdefault(customer_id, []).append((placed_at, cents))
-    tally: dict[str, Converted] = {}
+    tally: dict[Any, Converted] = {}
     for customer_id, key, at in sent:
         within = [c for placed, c in orders.get(customer_id, []) if at < placed <= at + window]
         was = tally.get(key, Converted())
