@@ -8,8 +8,8 @@ same transaction that writes the window's messages: of two workers exactly one m
 and a worker that dies mid-window rolls the claim back with its messages. A step with a
 delay of d days handles the triggers that happened in the window shifted back by d, so
 every (step, trigger) falls in exactly one window; the unique key of a step's messages
-(step, customer, trigger) guards the rest. A journey switched on starts from that moment:
-the shop's history is not mailed."""
+(step, customer, trigger) guards the rest. Only triggers from the journey's start count
+(its creation, or being switched on again): the shop's history is not mailed."""
 
 from __future__ import annotations
 
@@ -260,7 +260,10 @@ async def run_journey(
     made = 0
     for step in journey.steps:
         delay = timedelta(days=step.delay_days)
-        triggers = await _triggers(session, journey, shop, seen - delay, now - delay)
+        low = max(seen - delay, journey.started_at)
+        triggers = (
+            await _triggers(session, journey, shop, low, now - delay) if low < now - delay else []
+        )
         made += await _send_step(session, run, step, triggers)
     await session.flush()
     return made

@@ -122,6 +122,7 @@ async def do_create_journey(
         trigger=kind,
         lapse_days=_lapse_days(lapse_days, kind),
         active=bool(active),
+        started_at=now,
         scanned_until=now,
         steps=[],
     )
@@ -157,8 +158,8 @@ async def list_journeys(
 async def do_update_journey(
     session: AsyncSession, actor: Actor, journey_id: int, now: datetime, **changes: Any
 ) -> Journey:
-    """Change a journey. Switched on again, it starts from ``now``: what fell due while it
-    was off is not sent late."""
+    """Change a journey. Switched on again, it starts from ``now``: the triggers of while
+    it was off are not followed up late."""
     journey = await load_journey(session, actor, journey_id, Permission.RUN_CAMPAIGNS)
     check_known(changes, EDITABLE)
     before = _audited(journey)
@@ -171,7 +172,7 @@ async def do_update_journey(
     if "active" in changes:
         active = bool(changes["active"])
         if active and not journey.active:
-            journey.scanned_until = now
+            journey.started_at = journey.scanned_until = now
         journey.active = active
     await session.flush()
     after = _audited(journey)

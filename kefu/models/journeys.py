@@ -34,8 +34,9 @@ class JourneyTrigger(enum.StrEnum):
 
 class Journey(IdMixin, ShopOwned, TimestampMixin, Base):
     """A sequence of steps, each ``delay_days`` after the trigger. ``scanned_until`` is
-    the worker's cursor: triggers due up to it were handled, and a worker claims the
-    next window by moving it (compare-and-swap), so each window is handled once."""
+    the worker's cursor: steps due up to it were handled, and a worker claims the next
+    window by moving it (compare-and-swap), so each window is handled once. Only
+    triggers from ``started_at`` on count (creation, or switching it on again)."""
 
     __tablename__ = "journeys"
 
@@ -43,6 +44,7 @@ class Journey(IdMixin, ShopOwned, TimestampMixin, Base):
     trigger: Mapped[JourneyTrigger] = mapped_column(text_enum(JourneyTrigger))
     lapse_days: Mapped[int | None] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    started_at: Mapped[datetime]
     scanned_until: Mapped[datetime]
 
     steps: Mapped[list[JourneyStep]] = relationship(

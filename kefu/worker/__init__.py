@@ -1,8 +1,9 @@
 """Background jobs: the webhook deliveries; at every poll the snoozed conversations, the
 SLA sweep of cases (warnings, breaches), campaign messages whose quiet hours are over, the
-lifecycle journey steps that came due (``kefu.crm.journey_runs``) and the fold of new report facts into hourly rollups (docs/kpis.md), then the scheduled
-e-mail reports that are due (``kefu.worker.report_mail``);
-every hour the cleanups of ``kefu.worker.cleanup`` and the shops' daily RFM snapshots.
+lifecycle journey steps that came due (``kefu.crm.journey_runs``) and the fold of new
+report facts into hourly rollups (docs/kpis.md), then the scheduled e-mail reports that
+are due (``kefu.worker.report_mail``); every hour the cleanups of ``kefu.worker.cleanup``
+and the shops' daily RFM snapshots.
 Runs inside the server (started from the app's lifespan) or as its own process
 (``kefu worker``); several may run at once.
 

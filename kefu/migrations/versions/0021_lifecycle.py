@@ -37,6 +37,7 @@ def upgrade() -> None:
         ),
         sa.Column("lapse_days", sa.Integer(), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("started_at", kefu.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("scanned_until", kefu.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column(
             "id",
