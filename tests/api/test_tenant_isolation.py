@@ -322,6 +322,11 @@ ROUTES: dict[tuple[str, str], Walk] = {
     ("GET", "/api/v1/journeys/{journey_id}"): Walk("by_id", "read"),
     ("PATCH", "/api/v1/journeys/{journey_id}"): Walk("by_id", "campaign", {"active": False}),
     ("DELETE", "/api/v1/journeys/{journey_id}"): Walk("by_id", "campaign"),
+    ("GET", "/api/v1/nps"): Walk("list", "read"),
+    ("POST", "/api/v1/nps/answers"): Walk("write", "write", {"score": 9}),
+    ("POST", "/api/v1/widget/conversations/{conversation_id}/nps"): Walk(
+        "by_id", "visitor", {"score": 9}
+    ),
     ("PUT", "/api/v1/customers/{customer_id}/opt-out"): Walk("by_id", "write", {"opted_out": True}),
     ("GET", "/api/v1/widget/campaign-messages"): Walk("list", "visitor"),
     ("GET", "/api/v1/kb/faqs"): Walk("list", "read"),
@@ -441,6 +446,8 @@ RESOURCE_TABLE = {
     "sla-policies": "sla_policies",
     "campaigns": "campaigns",
     "journeys": "journeys",
+    "nps/answers": "nps_answers",
+    "widget/conversations/nps": "nps_answers",
     "kb/faqs": "faq_entries",
     "reports/schedules": "report_schedules",
     "agents/trainings": "training_records",
@@ -657,6 +664,8 @@ async def acme(client, owen, alice, sessionmaker, settings) -> dict[str, Any]:
     ids["campaigns"] = await _seed_campaigns(client, owen)
     journey = JOURNEY | {"name": _secret("签收关怀")}
     ids["journeys"] = (await _ok(await api.post("/api/v1/journeys", json=journey)))["id"]
+    answer = {"score": 6, "comment": _secret("物流太慢"), "customer_id": ids["customers"]}
+    await _ok(await api.post("/api/v1/nps/answers", json=answer))
     faq = FAQ | {"answer": _secret("亲，48小时内发货～")}
     ids["faq_entries"] = (await _ok(await api.post("/api/v1/kb/faqs", json=faq)))["id"]
     await _seed_reports(sessionmaker, owen.shop_id, conversation_id)
