@@ -155,7 +155,9 @@ CAMPAIGN = {
 JOURNEY = {
     "name": "签收关怀",
     "trigger": "delivered",
-    "steps": [{"delay_days": 3, "channel": "widget", "template": "{客户昵称}，{商品名}用得还好吗？"}],
+    "steps": [
+        {"delay_days": 3, "channel": "widget", "template": "{客户昵称}，{商品名}用得还好吗？"}
+    ],
 }
 FAQ = {"question": "什么时候发货", "similar": ["多久发货"], "answer": "亲，48小时内发货～"}
 REPORT_SCHEDULE = {"recipients": ["boss@mart.example"], "frequency": "weekly", "weekday": 0}
