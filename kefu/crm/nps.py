@@ -61,6 +61,12 @@ def _answer(score: Any, comment: Any) -> tuple[int, str | None]:
     return score, comment
 
 
+async def _store(session: AsyncSession, answer: NpsAnswer) -> NpsAnswer:
+    session.add(answer)
+    await session.flush()
+    return answer
+
+
 async def do_answer_nps(
     session: AsyncSession,
     visitor: Actor,
@@ -80,18 +86,18 @@ async def do_answer_nps(
     )
     if answered is not None:
         raise Conflict("this conversation's question was already answered")
-    answer = NpsAnswer(
-        shop_id=visitor.shop_id,
-        customer_id=conversation.customer_id,
-        conversation_id=conversation.id,
-        score=score,
-        comment=comment,
-        source="widget",
-        answered_at=now,
+    return await _store(
+        session,
+        NpsAnswer(
+            shop_id=visitor.shop_id,
+            customer_id=conversation.customer_id,
+            conversation_id=conversation.id,
+            score=score,
+            comment=comment,
+            source="widget",
+            answered_at=now,
+        ),
     )
-    session.add(answer)
-    await session.flush()
-    return answer
 
 
 async def do_record_nps(
@@ -109,17 +115,17 @@ async def do_record_nps(
     score, comment = _answer(score, comment)
     if customer_id is not None:
         await fetch_owned(session, actor, Customer, customer_id, "customer")
-    answer = NpsAnswer(
-        shop_id=actor.shop_id,
-        customer_id=customer_id,
-        score=score,
-        comment=comment,
-        source="api",
-        answered_at=now,
+    return await _store(
+        session,
+        NpsAnswer(
+            shop_id=actor.shop_id,
+            customer_id=customer_id,
+            score=score,
+            comment=comment,
+            source="api",
+            answered_at=now,
+        ),
     )
-    session.add(answer)
-    await session.flush()
-    return answer
 
 
 def month_starts(latest: date, months: int) -> list[date]:
