@@ -168,9 +168,16 @@ def upgrade() -> None:
             ["id"],
             ondelete="SET NULL",
         )
+    with op.batch_alter_table("shipments", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_shipments_shop_delivered", ["shop_id", "delivered_at"], unique=False
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("shipments", schema=None) as batch_op:
+        batch_op.drop_index("ix_shipments_shop_delivered")
+
     op.execute("DELETE FROM campaign_messages WHERE campaign_id IS NULL")
     with op.batch_alter_table("campaign_messages", schema=None) as batch_op:
         batch_op.drop_constraint(
