@@ -46,6 +46,7 @@ from kefu.models import (
     Shipment,
     Shop,
 )
+from kefu.models.webhooks import WebhookEndpoint
 
 BIRTHDAY_AT = time(10, 0)  # shop time: a greeting at a friendly hour
 EVERY = timedelta(minutes=1)  # a journey is looked at once a minute at most
@@ -164,7 +165,7 @@ class Round:
     settings: dict[str, Any]
     now: datetime
     send_at: datetime
-    endpoints: list[Any]
+    endpoints: list[WebhookEndpoint]
 
 
 async def _send_step(
