@@ -1,8 +1,8 @@
 """lifecycle touchpoints (journeys and their steps, whose messages are campaign messages
 with a journey step and a trigger key instead of a campaign) and NPS answers
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-02 21:47:26.732825
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import kefu.models.base
 
-revision: str = "0021"
-down_revision: str | None = "0020"
+revision: str = "0022"
+down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
