@@ -34,6 +34,7 @@ from kefu.models import (
     CustomerIdentity,
     Message,
     MessageKind,
+    NpsAnswer,
     Order,
     Shipment,
     StreamEvent,
@@ -173,6 +174,9 @@ async def _erase_records(
         .where(CampaignMessage.customer_id == customer_id)
         .values(body=ERASED_TEXT)
     )
+    await session.execute(
+        update(NpsAnswer).where(NpsAnswer.customer_id == customer_id).values(comment=None)
+    )
     return order_ids
 
 
@@ -311,6 +315,7 @@ async def do_export_customer(
         "campaign_messages": await _rows(
             session, CampaignMessage, CampaignMessage.customer_id == customer_id
         ),
+        "nps_answers": await _rows(session, NpsAnswer, NpsAnswer.customer_id == customer_id),
     }
     record_audit(session, actor, "customer.export", "customer", customer_id)
     return document

@@ -5,42 +5,48 @@ chat widget on the customer's next visit.
 What keeps outreach polite (docs/crm.md): a frequency cap across all campaigns (default 3
 messages per customer per calendar month of the shop), quiet hours (default 22:00–08:00
 shop time: messages wait until they end), an opt-out that takes effect at once, and
-de-duplication (one message per customer and campaign, by a unique key). A dry run counts
-all of it before anything is sent. A variant is chosen per customer from a hash of the
-campaign and the customer, so it is random across customers yet never changes for one."""
+de-duplication (one message per customer and campaign, by a unique key); the cap, the
+quiet hours, the opt-out and the delivery are shared with journeys (kefu.crm.outreach).
+A dry run counts all of it before anything is sent. A variant is chosen per customer from
+a hash of the campaign and the customer, so it is random across customers yet never
+changes for one."""
 
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
-from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from dataclasses import astuple, dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
-from kefu.actions.base import lock_row, record_audit, snapshot, wake_jobs_on_commit
+from kefu.actions.base import lock_row, record_audit, snapshot
 from kefu.actions.checks import check_known, choice
-from kefu.actions.webhooks import CAMPAIGN_MESSAGE, new_delivery
-from kefu.crm.settings import MAX_CONVERSION_DAYS, crm_settings, minutes_of, whole_in_range
-from kefu.crm.shop_rfm import PAID, latest_day, segment_slug
+from kefu.crm.outreach import (
+    Converted,
+    active_endpoints,
+    campaign_sender,
+    conversions,
+    customer_values,
+    hand_over,
+    messages_this_month,
+    quiet_until,
+)
+from kefu.crm.settings import MAX_CONVERSION_DAYS, crm_settings, whole_in_range
+from kefu.crm.shop_rfm import latest_day, segment_slug
 from kefu.errors import Conflict, Invalid
 from kefu.lib.phrases import fill, placeholders
-from kefu.lib.times import local_midnight, zone
 from kefu.models import (
     Campaign,
     CampaignChannel,
     CampaignMessage,
     CampaignStatus,
     Customer,
-    Order,
     RfmSnapshot,
     Shop,
-    Visitor,
 )
-from kefu.models.webhooks import WebhookEndpoint
 from kefu.queries.access import fetch_owned
 from kefu.queries.customers import has_tag
 from kefu.queries.pagination import Page, paginate
@@ -210,31 +216,6 @@ def variant_of(campaign_id: int, customer_id: int, count: int) -> int:
     return int.from_bytes(digest[:8], "big") % count
 
 
-def quiet_until(settings: dict[str, Any], shop: Shop, now: datetime) -> datetime | None:
-    """When the quiet hours around ``now`` end (aware UTC), or None outside them."""
-    hours = settings["quiet_hours"]
-    if not hours:
-        return None
-    tz = zone(shop.timezone)
-    local = now.astimezone(tz)
-    start, end = minutes_of(hours[0]), minutes_of(hours[1])
-    minute = local.hour * 60 + local.minute
-    quiet = (start <= minute or minute < end) if start > end else start <= minute < end
-    if not quiet:
-        return None
-    day = local.date() if minute < end else local.date() + timedelta(days=1)
-    clock = time(end // 60, end % 60)
-    return datetime.combine(day, clock, tzinfo=tz).astimezone(now.tzinfo)
-
-
-def month_bounds(shop: Shop, at: datetime) -> tuple[datetime, datetime]:
-    """The shop-local calendar month around ``at``, as UTC instants."""
-    tz = zone(shop.timezone)
-    first = at.astimezone(tz).date().replace(day=1)
-    following = (first + timedelta(days=32)).replace(day=1)
-    return local_midnight(first, tz), local_midnight(following, tz)
-
-
 @dataclass(slots=True)
 class Plan:
     """What a launch at ``send_at`` would do."""
@@ -275,30 +256,6 @@ async def _audience_of(session: AsyncSession, campaign: Campaign) -> list[Custom
     return list((await session.scalars(query.order_by(Customer.id))).all())
 
 
-async def _messages_this_month(
-    session: AsyncSession, shop: Shop, customer_ids: list[int], at: datetime
-) -> Counter[int]:
-    """Messages of every campaign each customer has had (or waits for) this month."""
-    start, end = month_bounds(shop, at)
-    rows = await session.execute(
-        select(CampaignMessage.customer_id, func.count())
-        .where(CampaignMessage.shop_id == shop.id, CampaignMessage.customer_id.in_(customer_ids))
-        .where(CampaignMessage.send_at >= start, CampaignMessage.send_at < end)
-        .group_by(CampaignMessage.customer_id)
-    )
-    return Counter(dict(rows.all()))
-
-
-async def _endpoints(session: AsyncSession, shop_id: int) -> list[WebhookEndpoint]:
-    """The shop's active endpoints subscribed to campaign messages."""
-    endpoints = await session.scalars(
-        select(WebhookEndpoint).where(
-            WebhookEndpoint.shop_id == shop_id, WebhookEndpoint.active.is_(True)
-        )
-    )
-    return [e for e in endpoints if CAMPAIGN_MESSAGE in e.event_types]
-
-
 async def plan_campaign(
     session: AsyncSession, shop: Shop, campaign: Campaign, now: datetime
 ) -> Plan:
@@ -308,9 +265,9 @@ async def plan_campaign(
     reachable = [c for c in audience if c.opted_out_at is None]
     deferred_to = quiet_until(settings, shop, now)
     send_at = deferred_to or now
-    had = await _messages_this_month(session, shop, [c.id for c in reachable], send_at)
+    had = await messages_this_month(session, shop, [c.id for c in reachable], send_at)
     recipients = [c for c in reachable if had[c.id] < settings["frequency_cap"]]
-    no_webhook = campaign.channel is CampaignChannel.WEBHOOK and not await _endpoints(
+    no_webhook = campaign.channel is CampaignChannel.WEBHOOK and not await active_endpoints(
         session, shop.id
     )
     return Plan(
@@ -337,49 +294,8 @@ async def do_dry_run(
 
 
 def message_text(template: str, customer: Customer, shop: Shop) -> str:
-    """The variant's text for one customer; a nickname falls back to the name, then 亲."""
-    return fill(
-        template,
-        {
-            "客户昵称": customer.nickname or customer.name or "亲",
-            "客户姓名": customer.name or customer.nickname or "亲",
-            "店铺名": shop.name,
-        },
-    )
-
-
-def _payload(message: CampaignMessage, campaign: Campaign, customer: Customer) -> dict[str, Any]:
-    return {
-        "message_id": message.id,
-        "campaign": {"id": campaign.id, "name": campaign.name},
-        "variant": message.variant,
-        "text": message.body,
-        "customer": {
-            "id": customer.id,
-            "external_id": customer.external_id,
-            "name": customer.name,
-            "nickname": customer.nickname,
-            "phone": customer.phone,
-            "email": customer.email,
-            "identities": [{"channel": i.channel, "handle": i.handle} for i in customer.identities],
-        },
-    }
-
-
-def _hand_over(
-    session: AsyncSession,
-    message: CampaignMessage,
-    campaign: Campaign,
-    customer: Customer,
-    endpoints: list[WebhookEndpoint],
-    now: datetime,
-) -> None:
-    """Send one message now: a delivery per endpoint (webhook), or ready for the widget."""
-    message.sent_at = now
-    if campaign.channel is CampaignChannel.WEBHOOK:
-        data = _payload(message, campaign, customer)
-        session.add_all(new_delivery(endpoint, CAMPAIGN_MESSAGE, data) for endpoint in endpoints)
-        wake_jobs_on_commit(session)
+    """The variant's text for one customer."""
+    return fill(template, customer_values(customer, shop))
 
 
 async def do_launch(
@@ -399,7 +315,7 @@ async def do_launch(
         )
     if not plan.recipients:
         raise Conflict("nobody would receive this campaign now; see the dry run's counts")
-    endpoints = await _endpoints(session, shop.id)
+    endpoints = await active_endpoints(session, shop.id)
     messages = []
     for customer in plan.recipients:
         variant = campaign.variants[variant_of(campaign.id, customer.id, len(campaign.variants))]
@@ -415,8 +331,9 @@ async def do_launch(
     session.add_all(message for message, _ in messages)
     await session.flush()
     if not plan.deferred:
+        sender = campaign_sender(campaign)
         for message, customer in messages:
-            _hand_over(session, message, campaign, customer, endpoints, now)
+            hand_over(session, message, sender, customer, endpoints, now)
     campaign.status = CampaignStatus.LAUNCHED
     campaign.launched_at = now
     campaign.launched_by = actor.label
@@ -424,102 +341,6 @@ async def do_launch(
     await session.flush()
     record_audit(session, actor, "campaign.launch", "campaign", campaign.id, after=campaign.counts)
     return campaign
-
-
-async def send_due_messages(session: AsyncSession, now: datetime) -> int:
-    """The worker's round: messages whose quiet hours are over are sent, unless their
-    customer opted out meanwhile (those are dropped and counted as opted out)."""
-    due = (
-        await session.scalars(
-            select(CampaignMessage)
-            .where(CampaignMessage.sent_at.is_(None), CampaignMessage.send_at <= now)
-            .order_by(CampaignMessage.id)
-            .limit(500)
-        )
-    ).all()
-    for message in due:
-        campaign = await session.get_one(Campaign, message.campaign_id)
-        customer = await session.get_one(Customer, message.customer_id)
-        if customer.opted_out_at is not None:
-            await _drop_deferred(session, campaign, message)
-            continue
-        _recount(campaign, deferred=-1, sent=1)
-        endpoints = await _endpoints(session, message.shop_id)
-        _hand_over(session, message, campaign, customer, endpoints, now)
-    await session.flush()
-    return len(due)
-
-
-def _recount(campaign: Campaign, **deltas: int) -> None:
-    """Move counts set at launch (a new dict, so the JSON column is seen as changed)."""
-    counts = dict(campaign.counts)
-    for key, delta in deltas.items():
-        counts[key] = counts.get(key, 0) + delta
-    campaign.counts = counts
-
-
-async def _drop_deferred(
-    session: AsyncSession, campaign: Campaign, message: CampaignMessage
-) -> None:
-    """A waiting message whose customer opted out: never sent, counted as opted out."""
-    _recount(campaign, deferred=-1, recipients=-1, opted_out=1)
-    await session.delete(message)
-
-
-async def do_set_opt_out(
-    session: AsyncSession, actor: Actor, customer_id: int, opted_out: bool, now: datetime
-) -> Customer:
-    """The customer's wish, in force at once: no campaign reaches them from now on, and
-    messages still waiting for the end of quiet hours are dropped (a message already
-    handed to the webhook queue is out of Kefu's hands)."""
-    customer = await fetch_owned(
-        session, actor, Customer, customer_id, "customer", permission=Permission.WRITE_SHOP_DATA
-    )
-    before = snapshot(customer)
-    if opted_out and customer.opted_out_at is None:
-        customer.opted_out_at = now
-        waiting = await session.scalars(
-            select(CampaignMessage).where(
-                CampaignMessage.customer_id == customer.id, CampaignMessage.sent_at.is_(None)
-            )
-        )
-        for message in waiting.all():
-            campaign = await session.get_one(Campaign, message.campaign_id)
-            await _drop_deferred(session, campaign, message)
-    elif not opted_out:
-        customer.opted_out_at = None
-    await session.flush()
-    if before["opted_out_at"] != snapshot(customer)["opted_out_at"]:
-        action = "customer.opt_out" if opted_out else "customer.opt_in"
-        record_audit(session, actor, action, "customer", customer.id)
-    return customer
-
-
-async def widget_messages(session: AsyncSession, visitor: Actor, now: datetime) -> list[str]:
-    """Widget campaign messages for the signed-in customer behind a visitor, not shown
-    before; reading them marks them shown (the next visit shows the next ones)."""
-    row = await session.get(Visitor, visitor.id)
-    if row is None or row.shop_id != visitor.shop_id or row.customer_id is None:
-        return []
-    widget_campaigns = select(Campaign.id).where(
-        Campaign.shop_id == visitor.shop_id, Campaign.channel == CampaignChannel.WIDGET
-    )
-    messages = (
-        await session.scalars(
-            select(CampaignMessage)
-            .where(
-                CampaignMessage.customer_id == row.customer_id,
-                CampaignMessage.campaign_id.in_(widget_campaigns),
-                CampaignMessage.sent_at.is_not(None),
-                CampaignMessage.shown_at.is_(None),
-            )
-            .order_by(CampaignMessage.id)
-        )
-    ).all()
-    for message in messages:
-        message.shown_at = now
-    await session.flush()
-    return [message.body for message in messages]
 
 
 # ---- results: conversion per variant ----------------------------------------------------
@@ -536,30 +357,11 @@ class VariantResult:
 async def variant_results(session: AsyncSession, campaign: Campaign) -> list[VariantResult]:
     """Per variant: messages sent and how many of their customers placed an order (paid
     or further) within ``conversion_days`` after the message, with that order's value."""
-    sent = (
-        await session.execute(
-            select(CampaignMessage.customer_id, CampaignMessage.variant, CampaignMessage.sent_at)
-            .where(CampaignMessage.campaign_id == campaign.id)
-            .where(CampaignMessage.sent_at.is_not(None))
-        )
-    ).all()
-    window = timedelta(days=campaign.conversion_days)
-    first = min((at for _, _, at in sent), default=None)
-    orders: dict[int, list[tuple[datetime, int]]] = {}
-    if first is not None:
-        rows = await session.execute(
-            select(Order.customer_id, Order.placed_at, Order.total_cents)
-            .where(Order.shop_id == campaign.shop_id, Order.status.in_(PAID))
-            .where(Order.customer_id.in_([c for c, _, _ in sent]), Order.placed_at > first)
-        )
-        for customer_id, placed_at, cents in rows:
-            orders.setdefault(customer_id, []).append((placed_at, cents))
-    tally: dict[str, list[int]] = {v["name"]: [0, 0, 0] for v in campaign.variants}
-    for customer_id, variant, at in sent:
-        counts = tally.setdefault(variant, [0, 0, 0])
-        counts[0] += 1
-        within = [c for placed, c in orders.get(customer_id, []) if at < placed <= at + window]
-        if within:
-            counts[1] += 1
-            counts[2] += sum(within)
-    return [VariantResult(name, *counts) for name, counts in tally.items()]
+    sent = await session.execute(
+        select(CampaignMessage.customer_id, CampaignMessage.variant, CampaignMessage.sent_at)
+        .where(CampaignMessage.campaign_id == campaign.id)
+        .where(CampaignMessage.sent_at.is_not(None))
+    )
+    tally = await conversions(session, campaign.shop_id, sent.all(), campaign.conversion_days)
+    names = dict.fromkeys([v["name"] for v in campaign.variants] + list(tally))
+    return [VariantResult(name, *astuple(tally.get(name, Converted()))) for name in names]

@@ -1,6 +1,7 @@
 """The demo shop's customer relationships: weekly RFM snapshots over the last two months
-(so the page has sizes over time and moves), and a finished A/B campaign to the sleeping
-customers two weeks ago whose conversions are visible.
+(so the page has sizes over time and moves), a finished A/B campaign to the sleeping
+customers two weeks ago whose conversions are visible, and lifecycle journeys
+(kefu.demo.journeys).
 
 The campaign is launched as of two weeks before the anchor day through the ordinary
 actions, then some recipients order within a few days — more of them for variant B, so
@@ -21,6 +22,7 @@ from kefu.access import Actor
 from kefu.actions.shop_data import do_upsert_orders
 from kefu.crm.campaigns import do_create_campaign, do_launch
 from kefu.crm.shop_rfm import write_snapshot
+from kefu.demo.journeys import seed_journeys
 from kefu.demo.records import SHANGHAI, products
 from kefu.models import Campaign, CampaignMessage, Customer
 from kefu.queries.shops import get_shop
@@ -114,3 +116,4 @@ async def seed_crm(session: AsyncSession, actor: Actor, anchor: date) -> None:
     if exists is None:
         await _campaign(session, actor, anchor)
     await _snapshots(session, actor, [d for d in days if d not in before])
+    await seed_journeys(session, actor, anchor)

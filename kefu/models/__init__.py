@@ -46,6 +46,7 @@ from kefu.models.crm import (
 )
 from kefu.models.customers import Customer, CustomerIdentity
 from kefu.models.growth import TrainingKind, TrainingRecord
+from kefu.models.journeys import Journey, JourneyStep, JourneyTrigger, NpsAnswer
 from kefu.models.knowledge import FaqEntry, FaqVersion
 from kefu.models.orders import (
     Coupon,
@@ -99,10 +100,14 @@ __all__ = [
     "FaqVersion",
     "Holiday",
     "InvitationView",
+    "Journey",
+    "JourneyStep",
+    "JourneyTrigger",
     "Level",
     "LoginSession",
     "Message",
     "MessageKind",
+    "NpsAnswer",
     "Order",
     "OrderLine",
     "OrderStatus",

@@ -78,20 +78,27 @@ class Campaign(IdMixin, ShopOwned, TimestampMixin, Base):
 
 
 class CampaignMessage(IdMixin, ShopOwned, Base):
-    """One campaign's message to one customer. The unique key is the de-duplication: a
-    customer never gets the same campaign twice. ``sent_at`` is empty while the message
-    waits for the end of the shop's quiet hours (``send_at``)."""
+    """One campaign's (or one journey step's) message to one customer. The unique keys are
+    the de-duplication: a customer never gets the same campaign twice, nor the same
+    journey step twice for one trigger (``trigger_key``, such as ``order:42``).
+    ``sent_at`` is empty while the message waits for the end of the shop's quiet hours
+    (``send_at``)."""
 
     __tablename__ = "campaign_messages"
     __table_args__ = (
         UniqueConstraint("campaign_id", "customer_id"),
+        UniqueConstraint("journey_step_id", "customer_id", "trigger_key"),
         Index("ix_campaign_messages_customer_send", "customer_id", "send_at"),
         Index("ix_campaign_messages_due", "sent_at", "send_at"),
     )
 
-    campaign_id: Mapped[int] = mapped_column(
+    campaign_id: Mapped[int | None] = mapped_column(
         BigId, ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
     )
+    journey_step_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("journey_steps.id", ondelete="SET NULL")
+    )
+    trigger_key: Mapped[str | None] = mapped_column(String(64))
     customer_id: Mapped[int] = mapped_column(BigId, ForeignKey("customers.id", ondelete="CASCADE"))
     variant: Mapped[str] = mapped_column(String(16))
     body: Mapped[str] = mapped_column(Text)

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kefu.models.base import Base, BigId, IdMixin, ShopOwned, TimestampMixin, text_enum
@@ -83,7 +83,11 @@ class OrderLine(IdMixin, ShopOwned, Base):
 
 class Shipment(IdMixin, ShopOwned, TimestampMixin, Base):
     __tablename__ = "shipments"
-    __table_args__ = (UniqueConstraint("shop_id", "external_id"),)
+    __table_args__ = (
+        UniqueConstraint("shop_id", "external_id"),
+        # Lifecycle journeys look for the deliveries of the last minute (kefu.crm.journey_runs).
+        Index("ix_shipments_shop_delivered", "shop_id", "delivered_at"),
+    )
 
     external_id: Mapped[str] = mapped_column(String(64))
     order_id: Mapped[int] = mapped_column(

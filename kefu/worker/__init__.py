@@ -1,9 +1,10 @@
 """Background jobs: the webhook deliveries; at every poll the snoozed conversations, the
-SLA sweep of cases (warnings, breaches), campaign messages whose quiet hours are over and
-the fold of new report facts into hourly rollups (docs/kpis.md), the scorecards of
-conversations closed since (docs/quality.md#scorecards), then the scheduled
-e-mail reports that are due (``kefu.worker.report_mail``);
-every hour the cleanups of ``kefu.worker.cleanup`` and the shops' daily RFM snapshots.
+SLA sweep of cases (warnings, breaches), campaign messages whose quiet hours are over, the
+lifecycle journey steps that came due (``kefu.crm.journey_runs``), the fold of new report
+facts into hourly rollups (docs/kpis.md), the scorecards of conversations closed since
+(docs/quality.md#scorecards), then the scheduled e-mail reports that are due
+(``kefu.worker.report_mail``); every hour the cleanups of ``kefu.worker.cleanup`` and the
+shops' daily RFM snapshots.
 Runs inside the server (started from the app's lifespan) or as its own process
 (``kefu worker``); several may run at once.
 
@@ -32,7 +33,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from kefu.actions.conversations import do_wake_snoozed
 from kefu.actions.escalations import do_sweep_sla
 from kefu.actions.scorecards import score_pending
-from kefu.crm.campaigns import send_due_messages
+from kefu.crm.journey_runs import run_due_journeys
+from kefu.crm.outreach import send_due_messages
 from kefu.crm.shop_rfm import take_due_snapshots
 from kefu.lib.signing import SIGNATURE_HEADER, sign
 from kefu.metrics import JOB_ATTEMPTS
@@ -217,6 +219,11 @@ class Worker:
             await session.commit()
         return sent
 
+    async def run_journeys(self) -> int:
+        """Lifecycle journey steps that came due go out (at most once per customer and
+        trigger, also with several workers: see kefu.crm.journey_runs)."""
+        return await run_due_journeys(self.sessionmaker, utcnow())
+
     async def fold_reports(self) -> int:
         """Count the finished online hours of agents still online, then fold the report
         facts recorded since the last poll into hourly rollups, a
@@ -256,6 +263,7 @@ class Worker:
                 await self.wake_snoozed()
                 await self.sweep_sla()
                 await self.send_campaign_messages()
+                await self.run_journeys()
                 await self.fold_reports()
                 await self.score_conversations()
                 await self.send_reports()

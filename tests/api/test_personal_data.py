@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from kefu.lib.images import stored_path
 from kefu.lib.tokens import customer_signature
-from kefu.models import AuditEntry, Message, Shop, Upload
+from kefu.models import AuditEntry, Message, NpsAnswer, Shop, Upload
 from tests.api.test_orders import CUSTOMERS, ORDERS
 from tests.widget.conftest import png_bytes
 
@@ -45,6 +45,9 @@ async def _zhang_writes_in(client, owen, sessionmaker) -> dict:
             f"{url}/messages", json={"client_id": str(uuid.uuid4())} | body, headers=headers
         )
         assert sent.status_code == 200, sent.text
+    assert (await client.post(f"{url}/rating", json={"rating": 2}, headers=headers)).is_success
+    nps = {"score": 3, "comment": "快递员把包裹扔在文三路门口"}
+    assert (await client.post(f"{url}/nps", json=nps, headers=headers)).status_code == 201
     return {"customer": customer["items"][0], "conversation_id": conversation["id"]}
 
 
@@ -60,6 +63,9 @@ async def test_the_owner_downloads_everything_held_about_a_customer(client, owen
     assert [line["sku"] for line in document["orders"][0]["lines"]] == ["TS-WHT-M", "SERUM-30"]
     assert "我住文三路90号，快递还没到" in [m["body"] for m in document["messages"]]
     assert document["identities"][0]["handle"] == "zhangwei_tb"
+    assert [(a["score"], a["comment"]) for a in document["nps_answers"]] == [
+        (3, "快递员把包裹扔在文三路门口")
+    ]
     async with sessionmaker() as session:
         audit = await session.scalar(
             select(AuditEntry).where(AuditEntry.action == "customer.export")
@@ -109,7 +115,9 @@ async def test_erasure_removes_the_person_and_keeps_the_books(
                 )
             )
         ).all()
+        answers = (await session.execute(select(NpsAnswer.score, NpsAnswer.comment))).all()
     assert bodies == {"〔内容已应顾客要求删除〕"}
+    assert answers == [(3, None)], "the score stays for the figures, the words go"
     assert all("张伟" not in str(after) for _, after in snapshots)
     assert ("customer.erase", erased.json()) in [(a, s) for a, s in snapshots]
 

@@ -160,6 +160,13 @@ CAMPAIGN = {
     "channel": "widget",
     "variants": [{"text": "亲爱的{客户昵称}，新品到店啦"}],
 }
+JOURNEY = {
+    "name": "签收关怀",
+    "trigger": "delivered",
+    "steps": [
+        {"delay_days": 3, "channel": "widget", "template": "{客户昵称}，{商品名}用得还好吗？"}
+    ],
+}
 FAQ = {"question": "什么时候发货", "similar": ["多久发货"], "answer": "亲，48小时内发货～"}
 REPORT_SCHEDULE = {"recipients": ["boss@mart.example"], "frequency": "weekly", "weekday": 0}
 TRAINING = {"title": "进阶培训", "kind": "advanced", "held_on": "2026-11-02", "hours": 2}
@@ -320,6 +327,16 @@ ROUTES: dict[tuple[str, str], Walk] = {
     ("POST", "/api/v1/campaigns/{campaign_id}/dry-run"): Walk("by_id", "campaign"),
     ("POST", "/api/v1/campaigns/{campaign_id}/launch"): Walk("by_id", "campaign"),
     ("GET", "/api/v1/campaigns/{campaign_id}/results"): Walk("by_id", "read"),
+    ("GET", "/api/v1/journeys"): Walk("list", "read"),
+    ("POST", "/api/v1/journeys"): Walk("write", "campaign", JOURNEY),
+    ("GET", "/api/v1/journeys/{journey_id}"): Walk("by_id", "read"),
+    ("PATCH", "/api/v1/journeys/{journey_id}"): Walk("by_id", "campaign", {"active": False}),
+    ("DELETE", "/api/v1/journeys/{journey_id}"): Walk("by_id", "campaign"),
+    ("GET", "/api/v1/nps"): Walk("list", "read"),
+    ("POST", "/api/v1/nps/answers"): Walk("write", "write", {"score": 9}),
+    ("POST", "/api/v1/widget/conversations/{conversation_id}/nps"): Walk(
+        "by_id", "visitor", {"score": 9}
+    ),
     ("PUT", "/api/v1/customers/{customer_id}/opt-out"): Walk("by_id", "write", {"opted_out": True}),
     ("GET", "/api/v1/widget/campaign-messages"): Walk("list", "visitor"),
     ("GET", "/api/v1/kb/faqs"): Walk("list", "read"),
@@ -416,6 +433,7 @@ PATH_IDS = {
     "rule_id": "invitation_rules",
     "policy_id": "sla_policies",
     "campaign_id": "campaigns",
+    "journey_id": "journeys",
     "faq_id": "faq_entries",
     "schedule_id": "report_schedules",
     "training_id": "training_records",
@@ -451,6 +469,9 @@ RESOURCE_TABLE = {
     "compensations": "compensations",
     "sla-policies": "sla_policies",
     "campaigns": "campaigns",
+    "journeys": "journeys",
+    "nps/answers": "nps_answers",
+    "widget/conversations/nps": "nps_answers",
     "kb/faqs": "faq_entries",
     "reports/schedules": "report_schedules",
     "agents/trainings": "training_records",
@@ -668,6 +689,10 @@ async def acme(client, owen, alice, sessionmaker, settings) -> dict[str, Any]:
     policy = await _ok(await api.post("/api/v1/sla-policies", json=complaints))
     ids["sla_policies"] = policy["id"]
     ids["campaigns"] = await _seed_campaigns(client, owen)
+    journey = JOURNEY | {"name": _secret("签收关怀")}
+    ids["journeys"] = (await _ok(await api.post("/api/v1/journeys", json=journey)))["id"]
+    answer = {"score": 6, "comment": _secret("物流太慢"), "customer_id": ids["customers"]}
+    await _ok(await api.post("/api/v1/nps/answers", json=answer))
     faq = FAQ | {"answer": _secret("亲，48小时内发货～")}
     ids["faq_entries"] = (await _ok(await api.post("/api/v1/kb/faqs", json=faq)))["id"]
     await _seed_reports(sessionmaker, owen.shop_id, conversation_id)

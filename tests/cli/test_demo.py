@@ -12,11 +12,13 @@ from kefu.access import Actor
 from kefu.actions.auth import do_login
 from kefu.cli import app as cli
 from kefu.crm.campaigns import variant_results
+from kefu.crm.journeys import step_results
 from kefu.models import (
     Agent,
     Campaign,
     CampaignMessage,
     Conversation,
+    Journey,
     Order,
     OrderStatus,
     RfmSnapshot,
@@ -37,6 +39,7 @@ COUNTED = (
     Campaign,
     CampaignMessage,
     Conversation,
+    Journey,
     ReportEvent,
 )
 
@@ -75,6 +78,21 @@ async def check_segments_and_campaign(session) -> None:
     assert all(r.sent for r in results) and sum(r.converted for r in results) > 0
 
 
+async def check_journeys(session) -> None:
+    """The three lifecycle journeys ran over the last 30 days: the delivery follow-up
+    sent tips and review requests with the order's product filled in."""
+    shop_id = await session.scalar(select(Shop.id).where(Shop.slug == "demo"))
+    journeys = (await session.scalars(select(Journey).where(Journey.shop_id == shop_id))).all()
+    assert sorted(j.trigger.value for j in journeys) == ["birthday", "delivered", "lapsed"]
+    results = await step_results(session, Actor.system(shop_id), list(journeys))
+    delivered = next(j for j in journeys if j.trigger.value == "delivered")
+    assert all(r.sent > 0 for r in results[delivered.id])
+    tips = await session.scalars(
+        select(CampaignMessage.body).where(CampaignMessage.journey_step_id == delivered.steps[0].id)
+    )
+    assert all("{" not in body for body in tips)
+
+
 async def check_dashboards(session) -> None:
     """Every KPI has a figure for the last 30 days, and the period before has the chat's
     too (the history spans two months): the demo's facts were recorded and folded."""
@@ -106,6 +124,7 @@ async def test_demo_builds_a_shop_and_refreshing_changes_nothing(
     async with sessionmaker() as session:
         before = await shop_counts(session)
         await check_segments_and_campaign(session)
+        await check_journeys(session)
         await check_dashboards(session)
 
     again = await asyncio.to_thread(run_demo, database_url, str(tmp_path))

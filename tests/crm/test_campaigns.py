@@ -11,14 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from kefu.access import Actor
-from kefu.crm.campaigns import (
-    do_create_campaign,
-    do_launch,
-    do_set_opt_out,
-    quiet_until,
-    send_due_messages,
-    variant_of,
-)
+from kefu.crm.campaigns import do_create_campaign, do_launch, variant_of
+from kefu.crm.outreach import do_set_opt_out, quiet_until, send_due_messages
 from kefu.crm.settings import crm_settings
 from kefu.crm.stats import compare_rates
 from kefu.models import CampaignMessage, Shop, Visitor, WebhookDelivery

@@ -47,3 +47,34 @@ async def test_agents_do_not_see_the_crm_page(as_, alice, carol):
     assert (await as_(alice).get("/crm")).status_code == 403
     assert "/crm" not in (await as_(alice).get("/")).text
     assert 'href="/crm"' in (await as_(carol).get("/")).text
+
+
+async def test_supervisor_sees_journeys_with_counts_and_nps(as_, client, carol, owen, alice):
+    api = client.as_(owen)
+    journey = {
+        "name": "签收关怀<script>",
+        "trigger": "delivered",
+        "steps": [
+            {
+                "delay_days": 3,
+                "channel": "widget",
+                "template": "{客户昵称}，{商品名}用得还顺手吗？",
+            },
+            {"delay_days": 7, "channel": "widget", "template": "{客户昵称}，麻烦给个评价～"},
+        ],
+    }
+    created = (await api.post("/api/v1/journeys", json=journey)).json()
+    for score in (10, 9, 7, 2):
+        await api.post("/api/v1/nps/answers", json={"score": score})
+    supervisor = as_(carol)
+    assert "/crm/journeys" in (await supervisor.get("/crm")).text
+    page = (await supervisor.get("/crm/journeys")).text
+    assert "生命周期旅程" in page and "签收后按天触达" in page
+    assert "签收关怀&lt;script&gt;" in page and "<script>" not in page.split("</head>")[1]
+    assert "第 3 天" in page and "第 7 天" in page and "{客户昵称}，{商品名}用得还顺手吗？" in page
+    # NPS of this month: 2 promoters, 1 passive, 1 detractor of 4 → 25.0
+    assert "净推荐值" in page and "<td>25.0</td>" in page
+    off = await supervisor.submit(f"/crm/journeys/{created['id']}/active", {"active": "off"})
+    assert off.status_code == 303
+    assert (await api.get(f"/api/v1/journeys/{created['id']}")).json()["active"] is False
+    assert (await as_(alice).get("/crm/journeys")).status_code == 403

@@ -224,6 +224,12 @@ async def test_shopper_and_carol_hold_a_conversation(shopper: Page, demo_carol, 
             await expect(chat.get_by_text("感谢您的评价！")).to_be_visible()
             rated = (await carol.get(f"/api/v1/conversations/{conversation_id}")).json()
             assert (rated["rating"], rated["rating_comment"]) == (5, "回复很快，谢谢！")
+            # Then the recommend-us question (NPS), one tap.
+            await expect(chat.get_by_text("您有多大可能把我们推荐给朋友？")).to_be_visible()
+            await chat.get_by_role("button", name="9 分").click()
+            await expect(chat.get_by_text("感谢您的反馈！")).to_be_visible()
+            nps = (await carol.get("/api/v1/nps", params={"months": 1})).json()["total"]
+            assert (nps["answers"], nps["promoters"], nps["nps"]) == (1, 1, 100.0)
     finally:
         await carol_socket.ws.close()
 

@@ -1,6 +1,7 @@
 """Customer segments and campaigns (/crm), for supervisors and owners: the shop's RFM
 segments with their recommended strategies, sizes over time and flows between them; the
-campaigns, a new one, its dry run, launch and conversions per variant."""
+campaigns, a new one, its dry run, launch and conversions per variant; the lifecycle
+journeys with each step's results, and NPS per month (/crm/journeys)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from kefu.crm.campaigns import (
     load_campaign,
     variant_results,
 )
+from kefu.crm.journeys import do_update_journey, list_journeys, step_results
+from kefu.crm.nps import nps_by_month
 from kefu.crm.shop_rfm import (
     BY_SLUG,
     do_refresh_rfm,
@@ -57,6 +60,14 @@ CHANNEL_NAMES = {
 }
 MSG_REFRESHED = N_("Segments computed again from the paid orders.")
 MSG_LAUNCHED = N_("Campaign launched.")
+MSG_JOURNEY_ON = N_("Journey switched on: it follows the triggers from now on.")
+MSG_JOURNEY_OFF = N_("Journey switched off.")
+TRIGGER_NAMES = {
+    "delivered": N_("Days after delivery"),
+    "birthday": N_("On the customer's birthday"),
+    "lapsed": N_("Days without a purchase"),
+}
+NPS_MONTHS = 6
 
 
 def _strategy(page: Page, slug: str) -> str:
@@ -188,3 +199,28 @@ async def campaign_launch(
     await do_launch(session, page.actor, campaign_id, utcnow())
     await session.commit()
     return redirect(f"{HOME}/campaigns/{campaign_id}", flash=MSG_LAUNCHED, request=request)
+
+
+@router.get(HOME + "/journeys")
+async def journeys_page(request: Request, session: SessionDep, page: PageDep) -> Response:
+    page.actor.require(Permission.RUN_CAMPAIGNS)
+    journeys = (await list_journeys(session, page.actor, None, 50)).items
+    context = {
+        "journeys": journeys,
+        "results": await step_results(session, page.actor, journeys),
+        "nps": await nps_by_month(session, page.actor, utcnow(), NPS_MONTHS),
+        "trigger_names": TRIGGER_NAMES,
+        "channel_names": CHANNEL_NAMES,
+    }
+    return render(request, "crm/journeys.html", context)
+
+
+@router.post(HOME + "/journeys/{journey_id}/active")
+async def journey_switch(
+    request: Request, session: SessionDep, page: PageDep, journey_id: IdPath
+) -> Response:
+    active = text(await request.form(), "active") == "on"
+    await do_update_journey(session, page.actor, journey_id, utcnow(), active=active)
+    await session.commit()
+    flash = MSG_JOURNEY_ON if active else MSG_JOURNEY_OFF
+    return redirect(f"{HOME}/journeys", flash=flash, request=request)

@@ -30,6 +30,8 @@
       message: "留言内容", leave: "提交留言", left: "留言已收到，我们将在 {t}内回复您。",
       closed: "本次会话已结束", rate: "请为本次服务评分", comment: "说说您的感受（选填）",
       submit: "提交评价", thanks: "感谢您的评价！", newChat: "继续咨询", sendProduct: "发送商品",
+      recommend: "您有多大可能把我们推荐给朋友？", score: "{n} 分", unlikely: "0 完全不会", likely: "10 非常愿意",
+      recommended: "感谢您的反馈！",
       minutes: "{n} 分钟", hours: "{n} 小时", tooBig: "图片太大了", notImage: "只能发送图片",
       tooFast: "发送太频繁，请稍后再试", offline: "网络已断开，正在重连…",
       orderNo: "订单号", total: "实付", stars: ["非常不满意", "不满意", "一般", "满意", "非常满意"],
@@ -44,6 +46,8 @@
       message: "Your message", leave: "Leave message", left: "Message received. We will reply within {t}.",
       closed: "This chat has ended", rate: "How did we do?", comment: "Tell us more (optional)",
       submit: "Submit", thanks: "Thank you for your feedback!", newChat: "New question", sendProduct: "Send product",
+      recommend: "How likely are you to recommend us to a friend?", score: "{n} of 10", unlikely: "0 not at all", likely: "10 extremely",
+      recommended: "Thank you!",
       minutes: "{n} min", hours: "{n} h", tooBig: "The picture is too large", notImage: "Only pictures can be sent",
       tooFast: "Too fast, please wait a moment", offline: "Connection lost, reconnecting…",
       orderNo: "Order", total: "Total", stars: ["Very poor", "Poor", "OK", "Good", "Excellent"],
@@ -252,6 +256,9 @@
     ".stars{display:flex;justify-content:center;gap:4px}",
     ".star{border:0;background:transparent;font-size:28px;color:#d3d9e3;padding:0 2px;line-height:1}",
     ".star.on{color:#f5a524}",
+    ".nps{display:flex;flex-wrap:wrap;justify-content:center;gap:4px}",
+    ".nps button{min-width:26px;border:1px solid #d3d9e3;background:#fff;border-radius:6px;padding:4px 0;font-size:13px}",
+    ".nps-ends{display:flex;justify-content:space-between;font-size:12px;color:#667085}",
     ".link{border:0;background:transparent;color:#1f6bff;font-size:13px}",
     "@media (max-width:600px){.panel{right:0;bottom:0;width:100vw;height:100%;border-radius:0}.launcher{right:14px;bottom:14px}}"
   ].join("");
@@ -705,6 +712,21 @@
       (wait != null ? t("wait", { t: duration(Math.max(1, Math.ceil(wait / 60))) }) : "");
   }
 
+  // After the rating: the 0–10 NPS question, answered with one tap (or not at all).
+  function askToRecommend(box, conversation) {
+    var scores = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map(function (n) {
+      return el("button", { type: "button", text: String(n), "aria-label": t("score", { n: n }), onclick: function () {
+        request("POST", "/conversations/" + conversation.id + "/nps", { score: n })
+          .then(function () { box.replaceChildren(el("strong", { text: t("recommended") })); }, function (error) {
+            box.appendChild(notice(problem(error)));
+          });
+      } });
+    });
+    box.appendChild(el("div", { text: t("recommend") }));
+    box.appendChild(el("div", { "class": "nps" }, scores));
+    box.appendChild(el("div", { "class": "nps-ends" }, [el("span", { text: t("unlikely") }), el("span", { text: t("likely") })]));
+  }
+
   function ended() {
     if (root.querySelector(".rating") || !state.conversation) return;
     var conversation = state.conversation, chosen = 0;
@@ -724,7 +746,10 @@
       box.appendChild(el("button", { "class": "send wide", type: "button", text: t("submit"), onclick: function () {
         if (!chosen) return;
         request("POST", "/conversations/" + conversation.id + "/rating", { rating: chosen, comment: comment.value.trim() || null })
-          .then(function () { box.replaceChildren(el("strong", { text: t("thanks") })); }, function (error) {
+          .then(function () {
+            box.replaceChildren(el("strong", { text: t("thanks") }));
+            askToRecommend(box, conversation);
+          }, function (error) {
             box.appendChild(notice(problem(error)));
           });
       } }));

@@ -15,13 +15,12 @@ from kefu.crm.campaigns import (
     do_create_campaign,
     do_dry_run,
     do_launch,
-    do_set_opt_out,
     do_update_campaign,
     list_campaigns,
     load_campaign,
     variant_results,
-    widget_messages,
 )
+from kefu.crm.outreach import do_set_opt_out, widget_messages
 from kefu.crm.shop_rfm import BY_SLUG
 from kefu.crm.stats import compare_rates
 from kefu.models import CampaignChannel, CampaignStatus
