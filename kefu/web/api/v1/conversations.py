@@ -182,7 +182,8 @@ async def send_message(
     await session.commit()
     out = MessageOut.model_validate(message)
     # The bot answers after the shopper's message is safely stored.
-    if actor.is_visitor and await do_bot_reply(session, actor.shop_id, message.id) is not None:
+    if actor.is_visitor:
+        await do_bot_reply(session, actor.shop_id, message.id)
         await session.commit()
     return out
 
