@@ -342,25 +342,25 @@ async def do_close_idle_bot_conversations(session: AsyncSession, now: datetime) 
     """Close the conversations the bot holds whose shopper has been quiet for the shop's
     ``idle_minutes``, as resolved (or no reply). Run by the worker at every poll; a
     conversation another worker closed first is skipped. Returns how many closed."""
-    quiet_since = now - timedelta(minutes=IDLE_MINUTES[0])
+    last = func.coalesce(Conversation.last_message_at, Conversation.created_at)
     candidates = await session.execute(
-        select(Conversation.id, Conversation.shop_id, Conversation.last_message_at)
+        select(Conversation.id, Conversation.shop_id, last)
         .where(
             Conversation.with_bot.is_(True),
             Conversation.status == ConversationStatus.OPEN,
             Conversation.assigned_agent_id.is_(None),
-            func.coalesce(Conversation.last_message_at, Conversation.created_at) < quiet_since,
+            last < now - timedelta(minutes=IDLE_MINUTES[0]),
         )
         .order_by(Conversation.id)
         .limit(IDLE_BATCH)
     )
     idle: dict[int, timedelta] = {}
     closed = 0
-    for conversation_id, shop_id, last in candidates.all():
+    for conversation_id, shop_id, quiet_since in candidates.all():
         if shop_id not in idle:
             shop = await session.get_one(Shop, shop_id)
             idle[shop_id] = timedelta(minutes=bot_settings(shop.bot_settings)["idle_minutes"])
-        if last is not None and last > now - idle[shop_id]:
+        if quiet_since > now - idle[shop_id]:
             continue
         conversation = await session.get_one(Conversation, conversation_id)
         try:

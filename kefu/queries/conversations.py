@@ -172,4 +172,5 @@ def conversation_data(conversation: Conversation, *, for_visitor: bool) -> dict[
         "summary": conversation.summary,
         "disposition": conversation.disposition,
         "tags": conversation.tags,
+        "with_bot": conversation.with_bot,
     }

@@ -61,6 +61,7 @@ class ConversationOut(ApiModel):
     rating: int | None = Field(description="The shopper's rating, 1–5")
     rating_comment: str | None
     tags: list[Any]
+    with_bot: bool = Field(description="The FAQ bot holds it: in no agent's queue until handoff")
     created_at: datetime
 
 
