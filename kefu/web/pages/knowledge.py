@@ -24,7 +24,7 @@ from kefu.actions.knowledge import (
     do_restore_faq,
     do_update_faq,
 )
-from kefu.errors import Invalid, InvalidRows, TooLarge
+from kefu.errors import Invalid, InvalidRows, TooLarge, UnsupportedType
 from kefu.knowledge.bot import BotMode, bot_settings
 from kefu.knowledge.transfer import read_faq_file, write_csv, write_json, write_xlsx
 from kefu.lib.phrases import VARIABLES
@@ -217,7 +217,7 @@ async def import_file(request: Request, session: SessionDep, page: PageDep) -> R
         counts = await do_import_faqs(session, page.actor, rows)
     except InvalidRows as exc:
         return await _list(request, session, page, problems=exc.rows, status=422)
-    except (*FormError, TooLarge) as exc:
+    except (*FormError, TooLarge, UnsupportedType) as exc:
         return await _list(request, session, page, errors=errors_of(exc, "file"), status=422)
     await session.commit()
     return redirect(PATH, flash=_(MSG_IMPORTED) % counts, request=request)
@@ -225,6 +225,7 @@ async def import_file(request: Request, session: SessionDep, page: PageDep) -> R
 
 @router.post(PATH + "/bot")
 async def bot_submit(request: Request, session: SessionDep, page: PageDep) -> Response:
+    page.actor.require(Permission.MANAGE_SHOP)
     form = await request.form()
     try:
         await do_update_bot_settings(
