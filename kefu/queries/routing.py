@@ -183,7 +183,11 @@ def positions(queue: Sequence[Conversation]) -> dict[int, int]:
 
 
 async def _position(session: AsyncSession, conversation: Conversation) -> int | None:
-    if conversation.status is not ConversationStatus.OPEN or conversation.assigned_agent_id:
+    if (
+        conversation.status is not ConversationStatus.OPEN
+        or conversation.assigned_agent_id
+        or conversation.with_bot
+    ):
         return None
     skill = conversation.skill
     ahead = await session.scalar(

@@ -37,6 +37,10 @@ async def test_overnight_the_bot_keeps_its_conversations_out_of_the_morning_queu
     client, closed_shop, carol, alice
 ):
     shopper = await make_shopper(client)
+    widget = await client.get(
+        f"/api/v1/widget/conversations/{shopper.conversation_id}", headers=shopper.headers
+    )
+    assert widget.json()["queue_position"] is None  # talking to the bot, not waiting
     await say(client, shopper, "怎么退货")
     assert (await shopper_sees(client, shopper))[-1]["sender_kind"] == "bot"
     await set_presence(client, alice, "online")  # the morning: an agent comes online
