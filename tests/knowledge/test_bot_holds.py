@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import timedelta
+from itertools import pairwise
 
 from sqlalchemy import select
 
@@ -205,3 +206,17 @@ async def test_a_late_turn_for_an_older_message_of_the_burst_stays_silent(
     texts = await _bot_texts(sessionmaker, shopper.conversation_id)
     assert "7天无理由退货" in texts[-1].body
     assert sum("7天无理由退货" in t.body for t in texts) == 1
+
+
+async def test_messages_sent_at_once_never_get_two_bot_replies_in_a_row(client, closed_shop):
+    shopper = await make_shopper(client)
+    for burst in (("在吗", "怎么退货"), ("包邮吗", "几天发货", "能开发票吗")):
+        await asyncio.gather(*(say(client, shopper, text) for text in burst))
+    seen = [
+        m["sender_kind"]
+        for m in await shopper_sees(client, shopper)
+        if m["sender_kind"] in ("visitor", "bot") and not (m["payload"] or {}).get("greeting")
+    ]
+    assert seen.count("visitor") == 5
+    assert "bot" in seen
+    assert all(not (a == b == "bot") for a, b in pairwise(seen))
