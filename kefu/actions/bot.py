@@ -37,6 +37,7 @@ from kefu.knowledge.bot import (
     Handoff,
     Step,
     bot_may_look,
+    bot_reads,
     bot_settings,
     clean_bot_settings,
     decide,
@@ -286,7 +287,9 @@ async def do_bot_reply(session: AsyncSession, shop_id: int, message_id: int) -> 
         return None
     conversation, message = looked
     # In a thread: the first call of a process loads (or trains) the model, about a second.
-    understood = await asyncio.to_thread(understand_one, message.body)
+    understood = (
+        await asyncio.to_thread(understand_one, message.body) if bot_reads(message) else None
+    )
     await lock_routing(session, shop_id)
     await session.refresh(conversation)
     if not bot_may_look(conversation, message) or await _burst_answered(session, message):
@@ -296,6 +299,11 @@ async def do_bot_reply(session: AsyncSession, shop_id: int, message_id: int) -> 
         if conversation.with_bot:
             await _to_queue(session, conversation)
         return None
+    if understood is None:
+        bot_facts(
+            session, conversation, first=not bot_engaged(conversation), handoff=True, at=utcnow()
+        )
+        return await _hand_off(session, conversation, message, Handoff.MEDIA, "—", shop_open)
     return await _turn(session, conversation, message, understood, settings, shop_open)
 
 

@@ -30,16 +30,24 @@ from kefu.models import (
 )
 
 
-def bot_may_look(conversation: Conversation, message: Message) -> bool:
-    """Whether the bot may look at this message at all: a shopper's text (not the offline
-    form) in an open conversation no agent holds and no handoff ended. Checked where the
-    message is stored too, so the chat socket opens no transaction for the bot when it
-    could not answer anyway."""
+def bot_reads(message: Message) -> bool:
+    """A message the bot can answer: text, not the offline form."""
     return (
-        message.sender_kind is SenderKind.VISITOR
-        and message.kind is MessageKind.TEXT
+        message.kind is MessageKind.TEXT
         and bool(message.body)
         and not (message.payload or {}).get("offline_form")
+    )
+
+
+def bot_may_look(conversation: Conversation, message: Message) -> bool:
+    """Whether the bot may look at this message at all: a shopper's text in an open
+    conversation no agent holds and no handoff ended, or anything else the shopper sends
+    where the bot holds the conversation (an image: it hands over, a person must look).
+    Checked where the message is stored too, so the chat socket opens no transaction for
+    the bot when it could not answer anyway."""
+    return (
+        message.sender_kind is SenderKind.VISITOR
+        and (bot_reads(message) or conversation.with_bot)
         and conversation.status is ConversationStatus.OPEN
         and conversation.assigned_agent_id is None
         and conversation.bot_handoff is None
@@ -58,6 +66,7 @@ class Handoff(enum.StrEnum):
     COMPLAINT = "complaint"
     UNANSWERED = "unanswered"
     INTENT_OFF = "intent_off"
+    MEDIA = "media"  # an image or a form the bot cannot read
 
 
 REASON_TEXT = {
@@ -66,6 +75,7 @@ REASON_TEXT = {
     Handoff.COMPLAINT: "顾客投诉",
     Handoff.UNANSWERED: "机器人连续两次未能回答",
     Handoff.INTENT_OFF: "该类问题由人工处理",
+    Handoff.MEDIA: "顾客发送了图片或留言，需人工查看",
 }
 DEFAULTS: dict[str, Any] = {"mode": BotMode.OFF.value, "intents_off": [], "idle_minutes": 30}
 IDLE_MINUTES = (5, 1440)  # a quiet conversation the bot holds closes after this long

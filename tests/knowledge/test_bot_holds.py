@@ -20,6 +20,7 @@ from kefu.models.base import utcnow
 from tests.chat.conftest import make_shopper
 from tests.knowledge.conftest import OPEN, say, shopper_sees, staff_sees
 from tests.routing.conftest import set_presence
+from tests.widget.conftest import png_bytes
 
 
 async def _seen(client, persona, conversation_id: int) -> dict:
@@ -96,6 +97,34 @@ async def test_a_quiet_conversation_closes_after_the_shops_idle_time(
     assert closed == 2
     assert (await _seen(client, carol, helped.conversation_id))["disposition"] == "bot_resolved"
     assert (await _seen(client, carol, silent.conversation_id))["disposition"] == "no_reply"
+
+
+async def test_a_photo_sent_to_the_bot_goes_to_a_person(client, closed_shop, carol):
+    shopper = await make_shopper(client)
+    await say(client, shopper, "怎么退货")
+    uploaded = await client.post(
+        f"/api/v1/widget/conversations/{shopper.conversation_id}/images",
+        files={"file": ("破损.png", png_bytes(), "image/png")},
+        headers=shopper.headers,
+    )
+    sent = await client.post(
+        f"/api/v1/widget/conversations/{shopper.conversation_id}/messages",
+        json={
+            "client_id": str(uuid.uuid4()),
+            "kind": "image",
+            "payload": {"upload_id": uploaded.json()["id"]},
+        },
+        headers=shopper.headers,
+    )
+    assert sent.status_code == 200, sent.text
+    seen = await _seen(client, carol, shopper.conversation_id)
+    assert seen["with_bot"] is False and shopper.conversation_id in await _tab(
+        client, carol, "unassigned"
+    )
+    notes = [
+        m for m in await staff_sees(client, carol, shopper.conversation_id) if m["kind"] == "note"
+    ]
+    assert "图片" in notes[0]["body"]
 
 
 async def test_an_agent_takes_a_conversation_over_from_the_bot(client, closed_shop, carol, alice):

@@ -42,7 +42,7 @@ class BotReportOut(ApiModel):
     contained: int = Field(description="…of which no person was needed")
     containment: float | None = Field(description="contained / conversations")
     handoffs: dict[str, int] = Field(
-        description="Handoffs by reason: asked, angry, complaint, unanswered, intent_off"
+        description="Handoffs by reason: asked, angry, complaint, unanswered, intent_off, media"
     )
 
 
