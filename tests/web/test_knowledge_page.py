@@ -172,3 +172,31 @@ async def test_another_shops_owner_finds_nothing(as_, carol, mallory):
     assert (await other.submit(f"/knowledge/{faq_id}/delete")).status_code == 404
     assert "怎么退货" not in (await other.get("/knowledge")).text
     assert "怎么退货" not in (await other.get("/knowledge/export")).text
+
+
+async def test_odd_input_is_refused_never_a_server_error(as_, carol):
+    supervisor = as_(carol)
+    for path in ("/knowledge/99999999999999999999", "/knowledge/-1", "/knowledge/abc"):
+        assert (await supervisor.get(path)).status_code in (404, 422)
+    for q in ("？？！！", "🤖" * 50, "' OR 1=1 --"):
+        assert (await supervisor.get("/knowledge", params={"q": q})).status_code == 200
+    assert (await supervisor.get("/knowledge?q=%00")).status_code == 422
+    empty = await supervisor.submit("/knowledge", {})
+    assert empty.status_code == 422
+    restore = await supervisor.submit("/knowledge/1/restore", {"version": "很多"})
+    assert restore.status_code in (404, 422)
+
+
+async def test_a_refused_edit_keeps_the_entry_as_it_was(as_, carol):
+    supervisor = as_(carol)
+    faq_id = await _create(supervisor)
+    backwards = await supervisor.submit(
+        f"/knowledge/{faq_id}",
+        ENTRY | {"question": "退货怎么办", "valid_until": "2026-11-01T00:00"},
+    )
+    assert backwards.status_code == 422 and "失效时间必须晚于生效时间" in backwards.text
+    assert 'value="退货怎么办"' in backwards.text  # what was typed, to fix
+    page = await supervisor.get(f"/knowledge/{faq_id}")
+    assert "<h1>怎么退货</h1>" in page.text and "v1" in page.text
+    missing = await supervisor.submit(f"/knowledge/{faq_id}/restore", {"version": "9"})
+    assert missing.status_code == 422 and "没有第 9 版" in missing.text

@@ -249,32 +249,42 @@ async def entry_page(
     return await _edit(request, session, page, entry, _values_of(entry), {})
 
 
+async def _refused(
+    request: Request,
+    session: SessionDep,
+    page: Page,
+    faq_id: int,
+    values: dict[str, Any] | None,
+    errors: dict[str, str],
+) -> Response:
+    """The entry's form again with the refusal. The entry as stored: the action may have
+    set fields before refusing, so that copy leaves the session unflushed (found in the
+    identity map, no query) and the entry is read afresh."""
+    stale = await session.get(FaqEntry, faq_id)
+    if stale is not None:
+        session.expunge(stale)
+    entry = await get_faq(session, page.actor, faq_id)
+    return await _edit(request, session, page, entry, values or _values_of(entry), errors, 422)
+
+
 @router.post(PATH + "/{faq_id}")
 async def update(request: Request, session: SessionDep, page: PageDep, faq_id: IdPath) -> Response:
     values = _form_values(await request.form())
     try:
         await do_update_faq(session, page.actor, faq_id, **_fields(values))
     except FormError as exc:
-        await session.rollback()
-        entry = await get_faq(session, page.actor, faq_id)
-        return await _edit(request, session, page, entry, values, errors_of(exc, "question"), 422)
+        return await _refused(request, session, page, faq_id, values, errors_of(exc, "question"))
     await session.commit()
     return redirect(f"{PATH}/{faq_id}", flash=MSG_SAVED, request=request)
 
 
 @router.post(PATH + "/{faq_id}/restore")
 async def restore(request: Request, session: SessionDep, page: PageDep, faq_id: IdPath) -> Response:
-    form = await request.form()
+    version = text(await request.form(), "version")
     try:
-        await do_restore_faq(
-            session, page.actor, faq_id, whole_number(text(form, "version"), "version")
-        )
+        await do_restore_faq(session, page.actor, faq_id, whole_number(version, "version"))
     except FormError as exc:
-        await session.rollback()
-        entry = await get_faq(session, page.actor, faq_id)
-        return await _edit(
-            request, session, page, entry, _values_of(entry), errors_of(exc, "version"), 422
-        )
+        return await _refused(request, session, page, faq_id, None, errors_of(exc, "version"))
     await session.commit()
     return redirect(f"{PATH}/{faq_id}", flash=MSG_RESTORED, request=request)
 
