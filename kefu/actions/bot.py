@@ -11,17 +11,20 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
 from kefu.actions.base import record_audit
-from kefu.actions.conversations import announce_change, announce_message
-from kefu.actions.routing import do_route_conversation, lock_routing, routing_actor
+from kefu.actions.conversations import announce_change, announce_message, do_close_conversation
+from kefu.actions.routing import do_route_conversation, lock_routing, rebalance, routing_actor
+from kefu.errors import Conflict
 from kefu.knowledge.bot import (
     FALLBACK_VALUES,
+    IDLE_MINUTES,
     SAY_CHOICES,
     SAY_GREETING,
     SAY_HANDOFF_CLOSED,
@@ -29,20 +32,24 @@ from kefu.knowledge.bot import (
     SAY_SORRY,
     SAY_THANKS,
     THANKS,
+    BotMode,
     Decision,
     Handoff,
     Step,
     bot_may_look,
+    bot_reads,
     bot_settings,
     clean_bot_settings,
     decide,
     handoff_note,
     may_answer,
+    resolution,
     skill_for,
 )
 from kefu.lib.phrases import fill_or_drop
 from kefu.models import (
     Conversation,
+    ConversationStatus,
     Message,
     MessageKind,
     SenderKind,
@@ -57,6 +64,7 @@ from kefu.reports.chat_facts import bot_engaged, bot_facts, stage_facts
 BOT_LABEL = "智能客服"
 HANDOFF_TAG = "转人工"
 RECENT = 3
+IDLE_BATCH = 200  # conversations looked at per worker poll
 BOT_IDS = uuid.UUID("0f6c1b8e-2d4a-4f3e-9b7c-5a1e8d2c4b60")  # uuid5 namespace
 
 
@@ -126,6 +134,48 @@ async def _recent_words(session: AsyncSession, conversation: Conversation) -> li
     return list(reversed(list(bodies)))
 
 
+async def bot_duty(session: AsyncSession, shop_id: int) -> tuple[dict[str, Any], bool]:
+    """The shop's bot settings, and whether the shop is open now."""
+    shop = await session.get_one(Shop, shop_id)
+    shop_open = (await shop_calendar(session, bot_actor(shop_id))).is_open(utcnow())
+    return bot_settings(shop.bot_settings), shop_open
+
+
+async def bot_takes_new(session: AsyncSession, shop_id: int) -> bool:
+    """Whether a conversation starting now goes to the bot instead of the agents' queue."""
+    return may_answer(*await bot_duty(session, shop_id))
+
+
+async def _to_queue(session: AsyncSession, conversation: Conversation) -> None:
+    """The bot lets go: the conversation joins the agents' queue from now (its time with
+    the bot was no wait for a person) and is routed at once if an agent is free."""
+    if conversation.with_bot:
+        conversation.with_bot, conversation.queued_at = False, utcnow()
+        await session.flush()
+        await announce_change(session, conversation, "queued")
+    await do_route_conversation(session, routing_actor(conversation.shop_id), conversation.id)
+
+
+async def _hold(session: AsyncSession, conversation: Conversation) -> None:
+    """The bot takes a conversation that waited in the queue (it started while the bot
+    was off): the shoppers behind it move up."""
+    if not conversation.with_bot:
+        conversation.with_bot = True
+        await session.flush()
+        await announce_change(session, conversation, "with_bot")
+        await rebalance(session, conversation.shop_id, [conversation])
+
+
+async def _resolve(session: AsyncSession, conversation: Conversation) -> None:
+    """Close a conversation the bot held as it ended (see ``resolution``)."""
+    await do_close_conversation(
+        session,
+        bot_actor(conversation.shop_id),
+        conversation.id,
+        disposition=resolution(conversation),
+    )
+
+
 async def _hand_off(
     session: AsyncSession,
     conversation: Conversation,
@@ -135,8 +185,8 @@ async def _hand_off(
     shop_open: bool,
 ) -> Message:
     """Stop the bot here for good, tell the shopper, leave the agent a note, and queue
-    the conversation for the right skill (routed now if an agent is free)."""
-    await lock_routing(session, conversation.shop_id)  # before any write: see routing
+    the conversation for the right skill (routed now if an agent is free). The caller
+    holds the routing lock."""
     conversation.bot_handoff, conversation.bot_handoff_at = reason.value, utcnow()
     if HANDOFF_TAG not in conversation.tags:
         conversation.tags = [*conversation.tags, HANDOFF_TAG]
@@ -155,7 +205,7 @@ async def _hand_off(
         {"handoff": reason.value, "leave_message": not shop_open},
     )
     await announce_change(session, conversation, "handed_off")
-    await do_route_conversation(session, routing_actor(conversation.shop_id), conversation.id)
+    await _to_queue(session, conversation)
     return reply
 
 
@@ -192,41 +242,83 @@ async def _reply(
     return await _say(session, conversation, message, SAY_SORRY, {"unanswered": True})
 
 
-async def _awaiting_bot(
+async def _looked_at(
     session: AsyncSession, shop_id: int, message_id: int
 ) -> tuple[Conversation, Message] | None:
-    """The message and its conversation if the bot may look at it at all: a shopper's
-    text, not yet answered, in an open conversation no agent holds and no handoff ended."""
+    """The message and its conversation if the bot may look at it at all (see
+    ``bot_may_look``)."""
     message = await session.get(Message, message_id)
     if message is None or message.shop_id != shop_id:
         return None
     conversation = await session.get(Conversation, message.conversation_id)
     if conversation is None or not bot_may_look(conversation, message):
         return None
-    answered = await session.scalar(
-        select(Message.id).where(
-            Message.shop_id == shop_id,
-            Message.client_id == uuid.uuid5(BOT_IDS, f"{message.id}:{MessageKind.TEXT.value}"),
+    return conversation, message
+
+
+async def _burst_answered(session: AsyncSession, message: Message) -> bool:
+    """Whether the bot owes this message nothing: the shopper wrote again after it (the
+    bot answers the newest message of a burst only), or the bot already replied after
+    it (to it, a retry of it, or a newer message of the same burst)."""
+    later = await session.scalar(
+        select(func.count())
+        .select_from(Message)
+        .where(
+            Message.conversation_id == message.conversation_id,
+            Message.id > message.id,
+            Message.kind == MessageKind.TEXT,
+            Message.sender_kind.in_([SenderKind.VISITOR, SenderKind.BOT]),
         )
     )
-    return None if answered is not None else (conversation, message)
+    return bool(later)
 
 
 async def do_bot_reply(session: AsyncSession, shop_id: int, message_id: int) -> Message | None:
     """The bot's answer to a shopper's message, or None when it stays silent (off, an
-    agent holds the conversation, it handed over already, or answered this message)."""
-    waiting = await _awaiting_bot(session, shop_id, message_id)
-    if waiting is None:
+    agent holds the conversation, it handed over already, or this burst is answered).
+    The caller commits either way: a bot that stops (turned off, the shop opened) lets
+    its conversation go to the agents' queue.
+
+    One shopper message burst gets one reply: the bot's turns in a shop take the routing
+    lock one after another (the same lock agents' takeovers take) and each checks, under
+    it, that no later message was stored; the message is understood before the lock."""
+    looked = await _looked_at(session, shop_id, message_id)
+    if looked is None:
         return None
-    conversation, message = waiting
-    shop = await session.get_one(Shop, shop_id)
-    shop_open = (await shop_calendar(session, bot_actor(shop_id))).is_open(utcnow())
-    settings = bot_settings(shop.bot_settings)
-    if not may_answer(settings, shop_open):
-        return None
+    conversation, message = looked
     # In a thread: the first call of a process loads (or trains) the model, about a second.
-    understood = await asyncio.to_thread(understand_one, message.body)
-    found = await answer_for(session, shop_id, message.body, channel=conversation.channel.value)
+    understood = (
+        await asyncio.to_thread(understand_one, message.body) if bot_reads(message) else None
+    )
+    await lock_routing(session, shop_id)
+    await session.refresh(conversation)
+    if not bot_may_look(conversation, message) or await _burst_answered(session, message):
+        return None
+    settings, shop_open = await bot_duty(session, shop_id)
+    if not may_answer(settings, shop_open):
+        if conversation.with_bot:
+            await _to_queue(session, conversation)
+        return None
+    if understood is None:
+        bot_facts(
+            session, conversation, first=not bot_engaged(conversation), handoff=True, at=utcnow()
+        )
+        return await _hand_off(session, conversation, message, Handoff.MEDIA, "—", shop_open)
+    return await _turn(session, conversation, message, understood, settings, shop_open)
+
+
+async def _turn(
+    session: AsyncSession,
+    conversation: Conversation,
+    message: Message,
+    understood: dict[str, Any],
+    settings: dict[str, Any],
+    shop_open: bool,
+) -> Message:
+    """Decide and reply; a thank-you after an answer ends the conversation as resolved."""
+    found = await answer_for(
+        session, conversation.shop_id, message.body, channel=conversation.channel.value
+    )
     decision = decide(
         message.body,
         understood,
@@ -235,8 +327,7 @@ async def do_bot_reply(session: AsyncSession, shop_id: int, message_id: int) -> 
         misses=conversation.bot_misses,
         intents_off=settings["intents_off"],
     )
-    tried = decision.step is not Step.SMALL_TALK  # small talk answers no question
-    if tried:
+    if decision.step is not Step.SMALL_TALK:  # small talk answers no question
         first = not bot_engaged(conversation)
         handoff = decision.step is Step.HANDOFF
         bot_facts(session, conversation, first=first, handoff=handoff, at=utcnow())
@@ -245,9 +336,63 @@ async def do_bot_reply(session: AsyncSession, shop_id: int, message_id: int) -> 
         return await _hand_off(
             session, conversation, message, decision.reason, understood["intent"], shop_open
         )
+    await _hold(session, conversation)
     if decision.step in (Step.ANSWER, Step.SMALL_TALK):
         conversation.awaiting_since = None  # answered: nobody owes this shopper a reply
-    return await _reply(session, conversation, message, decision, found, understood["intent"])
+    reply = await _reply(session, conversation, message, decision, found, understood["intent"])
+    thanked = decision.step is Step.SMALL_TALK and understood["intent"] == THANKS
+    if thanked and conversation.bot_answers:
+        await _resolve(session, conversation)
+    return reply
+
+
+async def do_close_idle_bot_conversations(session: AsyncSession, now: datetime) -> int:
+    """Close the conversations the bot holds whose shopper has been quiet for the shop's
+    ``idle_minutes``, as resolved (or no reply). Run by the worker at every poll; a
+    conversation another worker closed first is skipped. Returns how many closed."""
+    last = func.coalesce(Conversation.last_message_at, Conversation.created_at)
+    candidates = await session.execute(
+        select(Conversation.id, Conversation.shop_id, last)
+        .where(
+            Conversation.with_bot.is_(True),
+            Conversation.status == ConversationStatus.OPEN,
+            Conversation.assigned_agent_id.is_(None),
+            last < now - timedelta(minutes=IDLE_MINUTES[0]),
+        )
+        .order_by(Conversation.id)
+        .limit(IDLE_BATCH)
+    )
+    idle: dict[int, timedelta] = {}
+    closed = 0
+    for conversation_id, shop_id, quiet_since in candidates.all():
+        if shop_id not in idle:
+            shop = await session.get_one(Shop, shop_id)
+            idle[shop_id] = timedelta(minutes=bot_settings(shop.bot_settings)["idle_minutes"])
+        if quiet_since > now - idle[shop_id]:
+            continue
+        conversation = await session.get_one(Conversation, conversation_id)
+        try:
+            await _resolve(session, conversation)
+        except Conflict:  # closed meanwhile
+            continue
+        closed += 1
+    return closed
+
+
+async def _release_all(session: AsyncSession, shop_id: int) -> None:
+    """The bot turned off lets go of every conversation it holds: they join the queue."""
+    await lock_routing(session, shop_id)
+    held = await session.scalars(
+        select(Conversation)
+        .where(
+            Conversation.shop_id == shop_id,
+            Conversation.with_bot.is_(True),
+            Conversation.status != ConversationStatus.CLOSED,
+        )
+        .order_by(Conversation.id)
+    )
+    for conversation in list(held):
+        await _to_queue(session, conversation)
 
 
 async def do_update_bot_settings(
@@ -260,6 +405,8 @@ async def do_update_bot_settings(
     before = bot_settings(shop.bot_settings)
     after = before | clean_bot_settings(changes, intent_codes())
     if after != before:
+        if after["mode"] == BotMode.OFF:
+            await _release_all(session, actor.shop_id)
         shop.bot_settings = after
         await session.flush()
         record_audit(

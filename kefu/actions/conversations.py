@@ -71,6 +71,13 @@ def _routing() -> ModuleType:
     return routing
 
 
+def _bot() -> ModuleType:
+    """The bot's actions (they close and announce through this module): imported late."""
+    from kefu.actions import bot
+
+    return bot
+
+
 def staff_stream(conversation: Conversation) -> str:
     """Where agents hear the conversation's messages: its assignee, else the whole shop."""
     if conversation.assigned_agent_id is not None:
@@ -177,7 +184,8 @@ async def do_start_conversation(
     greeting: str | None = None,
 ) -> Conversation:
     """The visitor's open conversation, or a new one, routed to an agent at once (in
-    this transaction: a started conversation is never left unrouted) or else queued.
+    this transaction: a started conversation is never left unrouted) or else queued;
+    while the FAQ bot is on duty it holds the new conversation instead (kefu.actions.bot).
     ``greeting``: the language (``zh`` or ``en``) of the greeting the widget showed; a new
     conversation then begins with it (the shop's own words if it wrote some), so agents
     read what the shopper was told.
@@ -200,6 +208,7 @@ async def do_start_conversation(
         customer_id=visitor.customer_id,
         skill=None if skill is None else choice(Skill, skill, "skill"),
         tags=[],
+        with_bot=await _bot().bot_takes_new(session, actor.shop_id),
     )
     conversation = await start_routed(session, conversation)
     if greeting is not None:
@@ -295,8 +304,13 @@ async def do_assign_conversation(
     _check_may_assign(actor, conversation, agent_id)
     before = snapshot(conversation)
     previous = conversation.assigned_agent_id
-    was_queued = previous is None and conversation.status is ConversationStatus.OPEN
+    was_queued = (
+        previous is None
+        and conversation.status is ConversationStatus.OPEN
+        and not conversation.with_bot
+    )
     conversation.assigned_agent_id = agent_id
+    conversation.with_bot = False  # a person takes over from the bot (or queues it)
     conversation.team_id = team_id
     if previous is not None and previous != agent_id:
         transfer_facts(session, conversation, previous, utcnow())
@@ -388,7 +402,9 @@ async def do_close_conversation(
     if conversation.status is ConversationStatus.CLOSED:
         raise Conflict("this conversation is already closed")
     was_queued = (
-        conversation.assigned_agent_id is None and conversation.status is ConversationStatus.OPEN
+        conversation.assigned_agent_id is None
+        and conversation.status is ConversationStatus.OPEN
+        and not conversation.with_bot
     )
     closed_at = utcnow()
     resolved_facts(session, conversation, actor.id if actor.kind == "agent" else None, closed_at)

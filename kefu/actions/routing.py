@@ -169,12 +169,17 @@ async def do_route_conversation(
 ) -> Conversation:
     """Assign a waiting conversation to the best available agent, or leave it queued.
 
-    A conversation that is closed or already has an agent is returned unchanged."""
+    A conversation that is closed, already has an agent or is with the bot is returned
+    unchanged."""
     _require_routing(actor)
     conversation = await get_conversation(session, actor, conversation_id)
     await lock_routing(session, actor.shop_id)
     await session.refresh(conversation)
-    if conversation.status is not ConversationStatus.OPEN or conversation.assigned_agent_id:
+    if (
+        conversation.status is not ConversationStatus.OPEN
+        or conversation.assigned_agent_id
+        or conversation.with_bot
+    ):
         return conversation
     assigned = await _route(session, actor, [conversation])
     await _announce_positions(session, actor.shop_id, assigned)

@@ -29,6 +29,7 @@ from kefu.actions.sla import do_create_sla_policy
 from kefu.actions.upsert import external_id_map
 from kefu.demo import staff
 from kefu.demo.records import SHANGHAI
+from kefu.knowledge.bot import RESOLVED
 from kefu.models import Agent, Conversation, ConversationStatus, Customer, Message, Skill, Team
 from kefu.models.conversations import MessageKind, SenderKind
 from kefu.models.reports import ReportKind
@@ -193,7 +194,7 @@ class History:
         if self.rng.random() < 0.5:
             conversation.status = ConversationStatus.CLOSED
             conversation.closed_at = at + timedelta(minutes=10)
-            conversation.disposition = "bot_answered"
+            conversation.disposition, conversation.with_bot = RESOLVED, True
             return True
         asked = at + timedelta(seconds=self.rng.randint(20, 90))
         self._say(conversation, SenderKind.VISITOR, None, "转人工", asked)

@@ -1,7 +1,10 @@
 """The FAQ bot's rules, apart from the database: when it may answer, what it does with
 one shopper message, and how it hands over to a person.
 
-It answers only while no agent holds the conversation, and only until it has handed
+While the bot is on, it holds each new widget conversation (``with_bot``): the
+conversation is in no agent's queue until the bot hands it over, and when the shopper is
+done (thanks them after an answer, or goes quiet) the bot closes it as resolved. It
+answers only while no agent holds the conversation, and only until it has handed
 over once: after a handoff it never speaks in that conversation again, so it cannot loop
 with the shopper or with an agent. It hands over when the shopper asks for a person
 (intent ``general.human`` or words such as 转人工), when the message is red by the
@@ -27,16 +30,24 @@ from kefu.models import (
 )
 
 
-def bot_may_look(conversation: Conversation, message: Message) -> bool:
-    """Whether the bot may look at this message at all: a shopper's text (not the offline
-    form) in an open conversation no agent holds and no handoff ended. Checked where the
-    message is stored too, so the chat socket opens no transaction for the bot when it
-    could not answer anyway."""
+def bot_reads(message: Message) -> bool:
+    """A message the bot can answer: text, not the offline form."""
     return (
-        message.sender_kind is SenderKind.VISITOR
-        and message.kind is MessageKind.TEXT
+        message.kind is MessageKind.TEXT
         and bool(message.body)
         and not (message.payload or {}).get("offline_form")
+    )
+
+
+def bot_may_look(conversation: Conversation, message: Message) -> bool:
+    """Whether the bot may look at this message at all: a shopper's text in an open
+    conversation no agent holds and no handoff ended, or anything else the shopper sends
+    where the bot holds the conversation (an image: it hands over, a person must look).
+    Checked where the message is stored too, so the chat socket opens no transaction for
+    the bot when it could not answer anyway."""
+    return (
+        message.sender_kind is SenderKind.VISITOR
+        and (bot_reads(message) or conversation.with_bot)
         and conversation.status is ConversationStatus.OPEN
         and conversation.assigned_agent_id is None
         and conversation.bot_handoff is None
@@ -46,7 +57,7 @@ def bot_may_look(conversation: Conversation, message: Message) -> bool:
 class BotMode(enum.StrEnum):
     OFF = "off"
     AFTER_HOURS = "after_hours"  # only while the shop is closed (its business hours)
-    ALWAYS = "always"  # also in business hours, while the conversation waits for an agent
+    ALWAYS = "always"  # also in business hours: every new conversation meets the bot first
 
 
 class Handoff(enum.StrEnum):
@@ -55,6 +66,7 @@ class Handoff(enum.StrEnum):
     COMPLAINT = "complaint"
     UNANSWERED = "unanswered"
     INTENT_OFF = "intent_off"
+    MEDIA = "media"  # an image or a form the bot cannot read
 
 
 REASON_TEXT = {
@@ -63,8 +75,12 @@ REASON_TEXT = {
     Handoff.COMPLAINT: "顾客投诉",
     Handoff.UNANSWERED: "机器人连续两次未能回答",
     Handoff.INTENT_OFF: "该类问题由人工处理",
+    Handoff.MEDIA: "顾客发送了图片或留言，需人工查看",
 }
-DEFAULTS: dict[str, Any] = {"mode": BotMode.OFF.value, "intents_off": []}
+DEFAULTS: dict[str, Any] = {"mode": BotMode.OFF.value, "intents_off": [], "idle_minutes": 30}
+IDLE_MINUTES = (5, 1440)  # a quiet conversation the bot holds closes after this long
+# How a conversation the bot held ends: the shopper was helped, or never wrote at all.
+RESOLVED, NO_REPLY = "bot_resolved", "no_reply"
 HUMAN = "general.human"
 COMPLAINT = "aftersale.complaint"
 GREETING, THANKS = "general.greeting", "general.thanks"
@@ -92,7 +108,7 @@ def bot_settings(stored: Mapping[str, Any] | None) -> dict[str, Any]:
 
 def clean_bot_settings(changes: Mapping[str, Any], intents: Iterable[str]) -> dict[str, Any]:
     """Checked changes: ``mode`` one of :class:`BotMode`, ``intents_off`` intent codes
-    the bot leaves to people."""
+    the bot leaves to people, ``idle_minutes`` how long a quiet conversation stays open."""
     unknown = set(changes) - set(DEFAULTS)
     if unknown:
         raise Invalid(f"{sorted(unknown)[0]} cannot be changed here", field=sorted(unknown)[0])
@@ -107,6 +123,13 @@ def clean_bot_settings(changes: Mapping[str, Any], intents: Iterable[str]) -> di
         if not isinstance(value, list) or not all(code in known for code in value):
             raise Invalid("intents_off must list intent codes of the taxonomy", field="intents_off")
         cleaned["intents_off"] = sorted(set(value))
+    if "idle_minutes" in changes:
+        value, (low, high) = changes["idle_minutes"], IDLE_MINUTES
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise Invalid(
+                f"idle_minutes must be a whole number from {low} to {high}", field="idle_minutes"
+            )
+        cleaned["idle_minutes"] = value
     return cleaned
 
 
@@ -114,6 +137,13 @@ def may_answer(settings: Mapping[str, Any], shop_open: bool) -> bool:
     """Whether the bot speaks at all now (the conversation's own state aside)."""
     mode = bot_settings(settings)["mode"]
     return mode == BotMode.ALWAYS or (mode == BotMode.AFTER_HOURS and not shop_open)
+
+
+def resolution(conversation: Conversation) -> str:
+    """The disposition of a conversation the bot closes: resolved once the bot tried to
+    help (an answer, choices, a miss), else the shopper never asked anything."""
+    tried = conversation.bot_answers or conversation.bot_misses
+    return RESOLVED if tried else NO_REPLY
 
 
 class Step(enum.StrEnum):

@@ -1,4 +1,4 @@
-"""FAQ files: reading CSV and JSON into rows of raw fields, writing entries back out.
+"""FAQ files: reading CSV, JSON and Excel into rows of raw fields, writing entries back out.
 
 The same columns both ways, so an exported file imports again unchanged. In CSV the
 similar questions share one cell, separated by ``|`` or new lines; in JSON they are a
@@ -17,6 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 from kefu.errors import Invalid, UnsupportedType
+from kefu.lib.tables import to_xlsx
 
 # An entry's fields, as the API, the versions and the files name them.
 FIELDS = (
@@ -62,6 +63,29 @@ def _csv_rows(text: str) -> list[tuple[int, dict[str, Any]]]:
     return rows
 
 
+def _xlsx_rows(data: bytes) -> list[tuple[int, dict[str, Any]]]:
+    """The first sheet of an Excel workbook, read like a CSV file (row 1 the header).
+    openpyxl is imported here: a server that never reads a workbook does not load it."""
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a file that is no workbook
+        raise Invalid("the file is not an Excel workbook (.xlsx)", field="file") from exc
+    lines = book.worksheets[0].iter_rows(values_only=True, max_row=MAX_ROWS + 2)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for line in lines:
+        writer.writerow(["" if cell is None else _xlsx_cell(cell) for cell in line])
+    book.close()
+    return _csv_rows(out.getvalue())
+
+
+def _xlsx_cell(value: Any) -> str:
+    """A cell as the CSV text of it: times as ISO (Excel's are naive: China's time)."""
+    return value.isoformat() if isinstance(value, datetime | date) else str(value)
+
+
 def _json_rows(text: str) -> list[tuple[int, dict[str, Any]]]:
     try:
         data = json.loads(text)
@@ -81,8 +105,10 @@ def read_faq_file(filename: str, data: bytes) -> list[tuple[int, Any]]:
         rows = _csv_rows(_text(data))
     elif name.endswith(".json"):
         rows = _json_rows(_text(data))
+    elif name.endswith(".xlsx"):
+        rows = _xlsx_rows(data)
     else:
-        raise UnsupportedType("import a .csv or .json file", field="file")
+        raise UnsupportedType("import a .csv, .json or .xlsx file", field="file")
     if not rows:
         raise Invalid("the file has no entries", field="file")
     if len(rows) > MAX_ROWS:
@@ -103,11 +129,22 @@ def write_csv(records: Iterable[Mapping[str, Any]]) -> str:
     writer = csv.DictWriter(out, fieldnames=COLUMNS)
     writer.writeheader()
     for record in records:
-        row = {key: record.get(key) for key in COLUMNS}
-        row["similar"] = "|".join(record.get("similar") or [])
-        row["enabled"] = "true" if record.get("enabled", True) else "false"
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+        writer.writerow(_csv_row(record))
     return out.getvalue()
+
+
+def _csv_row(record: Mapping[str, Any]) -> dict[str, Any]:
+    """One entry as the file's cells: similar questions joined by ``|``, no None."""
+    row = {key: record.get(key) for key in COLUMNS}
+    row["similar"] = "|".join(record.get("similar") or [])
+    row["enabled"] = "true" if record.get("enabled", True) else "false"
+    return {k: "" if v is None else v for k, v in row.items()}
+
+
+def write_xlsx(records: Iterable[Mapping[str, Any]]) -> bytes:
+    """Entries as one Excel sheet with the CSV's columns (so it imports again)."""
+    rows = [[cells[key] for key in COLUMNS] for cells in map(_csv_row, records)]
+    return to_xlsx("FAQ", COLUMNS, [""] * len(COLUMNS), rows)
 
 
 def content_of(entry: Any) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -155,6 +157,9 @@ class Conversation(IdMixin, ShopOwned, TimestampMixin, Base):
     bot_misses: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     bot_handoff: Mapped[str | None] = mapped_column(String(32))
     bot_handoff_at: Mapped[datetime | None]
+    # The bot holds the conversation: it is in no agent's queue until the bot hands it
+    # over (or an agent takes it); it closes as bot-resolved when the shopper is done.
+    with_bot: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Message(IdMixin, ShopOwned, Base):

@@ -31,8 +31,22 @@ class View(enum.StrEnum):
     """The workspace tabs."""
 
     MINE = "mine"
-    UNASSIGNED = "unassigned"
+    UNASSIGNED = "unassigned"  # the agents' queue (and unassigned conversations not open)
+    BOT = "bot"  # the conversations the FAQ bot holds or held
     ALL = "all"
+
+
+def view_filter(actor: Actor, view: View) -> list[Any]:
+    """The conditions of a workspace tab."""
+    if view is View.MINE:
+        if actor.kind != "agent":
+            raise Invalid("only an agent has conversations of their own", field="view")
+        return [Conversation.assigned_agent_id == actor.id]
+    if view is View.UNASSIGNED:
+        return [Conversation.assigned_agent_id.is_(None), Conversation.with_bot.is_(False)]
+    if view is View.BOT:
+        return [Conversation.with_bot.is_(True)]
+    return []
 
 
 async def get_conversation(
@@ -70,13 +84,9 @@ async def list_conversations(
 ) -> Page[Conversation]:
     """The shop's conversations, newest first; ``mine`` needs an agent."""
     actor.require(Permission.READ_SHOP_DATA)
-    stmt = select(Conversation).where(Conversation.shop_id == actor.shop_id)
-    if view is View.MINE:
-        if actor.kind != "agent":
-            raise Invalid("only an agent has conversations of their own", field="view")
-        stmt = stmt.where(Conversation.assigned_agent_id == actor.id)
-    elif view is View.UNASSIGNED:
-        stmt = stmt.where(Conversation.assigned_agent_id.is_(None))
+    stmt = select(Conversation).where(
+        Conversation.shop_id == actor.shop_id, *view_filter(actor, view)
+    )
     for column, value in (
         (Conversation.status, status),
         (Conversation.channel, channel),
@@ -162,4 +172,5 @@ def conversation_data(conversation: Conversation, *, for_visitor: bool) -> dict[
         "summary": conversation.summary,
         "disposition": conversation.disposition,
         "tags": conversation.tags,
+        "with_bot": conversation.with_bot,
     }

@@ -1,9 +1,9 @@
 """The read side of routing: the shop's agents as routing sees them, its policy, the
 queue (oldest first), a shopper's place in it and the expected wait.
 
-The queue is every open, unassigned conversation, served by ``queued_at`` (then id). A
-shopper's position counts only conversations of the same skill ahead of them: those are
-the ones competing for the same agents."""
+The queue is every open, unassigned conversation the bot does not hold, served by
+``queued_at`` (then id). A shopper's position counts only conversations of the same skill
+ahead of them: those are the ones competing for the same agents."""
 
 from __future__ import annotations
 
@@ -41,6 +41,7 @@ def queued_filter(shop_id: int) -> Any:
         Conversation.shop_id == shop_id,
         Conversation.status == ConversationStatus.OPEN,
         Conversation.assigned_agent_id.is_(None),
+        Conversation.with_bot.is_(False),
     )
 
 
@@ -182,7 +183,11 @@ def positions(queue: Sequence[Conversation]) -> dict[int, int]:
 
 
 async def _position(session: AsyncSession, conversation: Conversation) -> int | None:
-    if conversation.status is not ConversationStatus.OPEN or conversation.assigned_agent_id:
+    if (
+        conversation.status is not ConversationStatus.OPEN
+        or conversation.assigned_agent_id
+        or conversation.with_bot
+    ):
         return None
     skill = conversation.skill
     ahead = await session.scalar(

@@ -36,7 +36,7 @@ from kefu.models import (
 )
 from kefu.models.base import utcnow
 from kefu.queries.contact import mask_customers, mask_orders
-from kefu.queries.conversations import View, get_conversation
+from kefu.queries.conversations import View, get_conversation, view_filter
 from kefu.queries.pagination import Page, paginate
 
 PANEL_ORDERS = 5
@@ -89,13 +89,9 @@ def _awake() -> Any:
 
 
 def _filtered(actor: Actor, filters: InboxFilters) -> Any:
-    stmt = select(Conversation).where(Conversation.shop_id == actor.shop_id)
-    if filters.view is View.MINE:
-        if actor.kind != "agent":
-            raise Invalid("only an agent has conversations of their own", field="view")
-        stmt = stmt.where(Conversation.assigned_agent_id == actor.id)
-    elif filters.view is View.UNASSIGNED:
-        stmt = stmt.where(Conversation.assigned_agent_id.is_(None))
+    stmt = select(Conversation).where(
+        Conversation.shop_id == actor.shop_id, *view_filter(actor, filters.view)
+    )
     if filters.status is None:
         stmt = stmt.where(_awake())
     for column, value in (

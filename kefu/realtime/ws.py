@@ -355,8 +355,8 @@ class SocketSession:
         committed: whatever goes wrong there, the shopper's message is stored and acked."""
         try:
             async with self.sessionmaker() as session:
-                if await do_bot_reply(session, self.actor.shop_id, message_id) is not None:
-                    await session.commit()
+                await do_bot_reply(session, self.actor.shop_id, message_id)
+                await session.commit()
         except Exception:
             log.exception("the bot failed to answer message %s", message_id)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import enum
 
+from kefu.knowledge.bot import BotMode
 from kefu.models import (
     Channel,
     ConversationStatus,
@@ -77,6 +78,11 @@ LABELS: dict[type[enum.Enum], dict[str, str]] = {
         "running": N_("Sending"),
         "delivered": N_("Delivered"),
         "dead": N_("Dead letter"),
+    },
+    BotMode: {
+        "off": N_("Off"),
+        "after_hours": N_("Outside business hours"),
+        "always": N_("Always, before the agents"),
     },
     PhraseFolder: {
         "greeting": N_("Greeting"),

@@ -464,6 +464,42 @@ KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"^the review sample is for supervisors$",
             N_("The review sample is for supervisors."),
         ),
+        # The knowledge base page: entries, files, the bot's settings.
+        (
+            r"^(?P<n>\d+) bad rows, nothing was imported",
+            N_("%(n)s rows are wrong, so nothing was imported."),
+        ),
+        (r"^this entry has no version (?P<n>\d+)$", N_("This entry has no version %(n)s.")),
+        (
+            r"^valid_until must be after valid_from$",
+            N_("The valid period must end after it starts."),
+        ),
+        (r"^unknown column$", N_("Unknown column.")),
+        (r"^an entry is an object$", N_("Each entry must be an object with its fields.")),
+        (r"^the same question as row (?P<n>\d+)$", N_("The same question as row %(n)s.")),
+        (r"^import a \.csv, \.json or \.xlsx file$", N_("Import a .csv, .json or .xlsx file.")),
+        (r"^the file is not an Excel workbook", N_("The file is not an Excel workbook (.xlsx).")),
+        (r"^the file is not UTF-8 text$", N_("Save the file as UTF-8 text.")),
+        (
+            r"^the file is not valid JSON \(line (?P<n>\d+)\)$",
+            N_("The file is not valid JSON (line %(n)s)."),
+        ),
+        (
+            r"^a FAQ file needs the columns question and answer$",
+            N_("The file needs the columns question and answer."),
+        ),
+        (r"^a FAQ JSON file is a list of entries$", N_("A JSON file must be a list of entries.")),
+        (r"^the file has no entries$", N_("The file has no entries.")),
+        (r"^a file has at most (?P<n>\d+) entries$", N_("A file has at most %(n)s entries.")),
+        (r"^a FAQ file has at most 5 MB$", N_("A file has at most 5 MB.")),
+        (
+            r"^\w+ must be a whole number from (?P<low>\d+) to (?P<high>\d+)$",
+            N_("Enter a whole number from %(low)s to %(high)s."),
+        ),
+        (
+            r"^intents_off must list intent codes",
+            N_("Choose the questions from the list offered."),
+        ),
         (r"^[\w ]+ not found$", N_("It does not exist, or it belongs to another shop.")),
     )
 )

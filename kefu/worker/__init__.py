@@ -30,6 +30,7 @@ import httpx
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kefu.actions.bot import do_close_idle_bot_conversations
 from kefu.actions.conversations import do_wake_snoozed
 from kefu.actions.escalations import do_sweep_sla
 from kefu.actions.scorecards import score_pending
@@ -204,6 +205,13 @@ class Worker:
             await session.commit()
         return woken
 
+    async def close_idle_bot_conversations(self) -> int:
+        """Conversations the bot held whose shopper went quiet close as resolved."""
+        async with self.sessionmaker() as session:
+            closed = await do_close_idle_bot_conversations(session, utcnow())
+            await session.commit()
+        return closed
+
     async def sweep_sla(self) -> int:
         """Warn and escalate the cases whose SLA check time has come (at every poll); safe
         with several workers at once (see kefu.actions.escalations)."""
@@ -261,6 +269,7 @@ class Worker:
             try:
                 await self.run_once(requeue=not woken)
                 await self.wake_snoozed()
+                await self.close_idle_bot_conversations()
                 await self.sweep_sla()
                 await self.send_campaign_messages()
                 await self.run_journeys()

@@ -140,6 +140,7 @@ async def test_bot_settings_are_checked(client, owen, alice):
     assert (await client.as_(alice).get("/api/v1/shop/bot")).json() == {
         "mode": "off",
         "intents_off": [],
+        "idle_minutes": 30,
     }
 
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from pydantic import Field
 
 from kefu.actions.bot import do_update_bot_settings
-from kefu.knowledge.bot import BotMode, bot_settings
+from kefu.knowledge.bot import IDLE_MINUTES, BotMode, bot_settings
 from kefu.models.base import utcnow
 from kefu.queries.knowledge import bot_report, suggestions
 from kefu.queries.shops import get_shop
@@ -23,6 +23,9 @@ router = APIRouter(tags=["bot"], responses=ERROR_RESPONSES)
 class BotSettingsOut(ApiModel):
     mode: BotMode = Field(description="off, after_hours (only while closed) or always")
     intents_off: list[str] = Field(description="Intent codes the bot hands to a person")
+    idle_minutes: int = Field(
+        description="A conversation the bot holds closes as resolved after this quiet time"
+    )
 
 
 class BotSettingsIn(ApiModel):
@@ -30,6 +33,7 @@ class BotSettingsIn(ApiModel):
 
     mode: BotMode | None = None
     intents_off: list[str] | None = Field(None, max_length=50)
+    idle_minutes: int | None = Field(None, ge=IDLE_MINUTES[0], le=IDLE_MINUTES[1])
 
 
 class BotReportOut(ApiModel):
@@ -38,7 +42,7 @@ class BotReportOut(ApiModel):
     contained: int = Field(description="…of which no person was needed")
     containment: float | None = Field(description="contained / conversations")
     handoffs: dict[str, int] = Field(
-        description="Handoffs by reason: asked, angry, complaint, unanswered, intent_off"
+        description="Handoffs by reason: asked, angry, complaint, unanswered, intent_off, media"
     )
 
 

@@ -61,6 +61,7 @@ class ConversationOut(ApiModel):
     rating: int | None = Field(description="The shopper's rating, 1–5")
     rating_comment: str | None
     tags: list[Any]
+    with_bot: bool = Field(description="The FAQ bot holds it: in no agent's queue until handoff")
     created_at: datetime
 
 
@@ -182,7 +183,8 @@ async def send_message(
     await session.commit()
     out = MessageOut.model_validate(message)
     # The bot answers after the shopper's message is safely stored.
-    if actor.is_visitor and await do_bot_reply(session, actor.shop_id, message.id) is not None:
+    if actor.is_visitor:
+        await do_bot_reply(session, actor.shop_id, message.id)
         await session.commit()
     return out
 
