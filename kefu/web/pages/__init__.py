@@ -13,6 +13,7 @@ from kefu.settings import Settings
 from kefu.web import i18n
 from kefu.web.pages import (
     auth,
+    cases,
     crm,
     growth,
     home,
@@ -72,6 +73,7 @@ def install_pages(app: FastAPI, settings: Settings) -> None:
         visitors,
         report_analysis,
         growth,
+        cases,
     ):
         app.include_router(module.router, dependencies=[Depends(refuse_nul_in_forms)])
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import AwareDatetime, Field
 
 from kefu.actions.cases import (
@@ -185,9 +185,10 @@ def _filters(
     customer_id: int | None = None,
     order_id: int | None = None,
     sla: SlaFilter | None = None,
+    unassigned: Annotated[bool, Query(description="Only the cases nobody holds")] = False,
 ) -> CaseFilters:
     return CaseFilters(
-        status, type, priority, assigned_agent_id, team_id, customer_id, order_id, sla
+        status, type, priority, assigned_agent_id, team_id, customer_id, order_id, sla, unassigned
     )
 
 

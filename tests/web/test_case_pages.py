@@ -1,0 +1,123 @@
+"""The case list page (/cases): filters, the SLA countdown in both languages, paging,
+escaping of what agents and shoppers typed, the CSV export, other shops kept out."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+from sqlalchemy import update
+
+from kefu.models import Case
+from kefu.models.base import utcnow
+from tests.cases.conftest import make_order, open_case
+
+HOSTILE_TITLE = "<script>alert('工单')</script>"
+
+
+async def _due_in(session, case_id: int, minutes: int) -> None:
+    """The case's first reply falls due ``minutes`` from now (negative: overdue)."""
+    due = utcnow() + timedelta(minutes=minutes)
+    await session.execute(
+        update(Case)
+        .where(Case.id == case_id)
+        .values(first_response_due_at=due, first_response_warn_at=due - timedelta(minutes=5))
+    )
+    await session.commit()
+
+
+async def test_agents_find_the_case_list_in_the_menu(as_, alice):
+    home = await as_(alice).get("/")
+    assert 'href="/cases"' in home.text and "售后工单" in home.text
+
+
+async def test_the_list_shows_cases_with_their_sla_countdown(client, as_, alice, session):
+    soon = await open_case(client, alice, type="complaint", title="顾客投诉客服态度差")
+    late = await open_case(client, alice, type="consultation", title="请问退货地址是哪里？")
+    await _due_in(session, soon["id"], 35)
+    await _due_in(session, late["id"], -80)
+    page = await as_(alice).get("/cases")
+    assert page.status_code == 200
+    html = page.text
+    assert "还剩 35 分钟" in html and "超时 +1 小时 20 分" in html
+    assert html.index("请问退货地址是哪里？") < html.index("顾客投诉客服态度差")  # overdue first
+    assert "投诉" in html and "新建" in html and "待分配" in html
+    english = await as_(alice).get("/cases?lang=en")
+    assert "35 min left" in english.text and "overdue +1 h 20 min" in english.text
+
+
+async def test_filters_narrow_the_list(client, as_, alice, carol, session):
+    mine = await open_case(client, alice, type="complaint", title="快递员态度恶劣")
+    await open_case(client, alice, type="consultation", title="发票怎么开", priority="high")
+    assign = {"agent_id": alice.agent_id}
+    await client.as_(carol).post(f"/api/v1/cases/{mine['id']}/assign", json=assign)
+    await _due_in(session, mine["id"], -10)
+    agent = as_(alice)
+    only_mine = (await agent.get("/cases?assignee=mine")).text
+    assert "快递员态度恶劣" in only_mine and "发票怎么开" not in only_mine
+    unassigned = (await agent.get("/cases?assignee=unassigned")).text
+    assert "发票怎么开" in unassigned and "快递员态度恶劣" not in unassigned
+    high = (await agent.get("/cases?priority=high&type=consultation")).text
+    assert "发票怎么开" in high and "快递员态度恶劣" not in high
+    breached = (await agent.get("/cases?sla=breached")).text
+    assert "快递员态度恶劣" in breached and "发票怎么开" not in breached
+    nothing = (await agent.get("/cases?status=closed")).text
+    assert "没有符合条件的工单" in nothing
+    odd = await agent.get("/cases?status=%E5%85%B3%E9%97%AD&sort=sideways&assignee=99")
+    assert odd.status_code == 200 and "快递员态度恶劣" in odd.text  # ignored, like elsewhere
+
+
+async def test_pages_of_25_with_a_next_link(client, as_, alice):
+    for n in range(26):
+        await open_case(client, alice, type="consultation", title=f"售后咨询第{n}号")
+    first = await as_(alice).get("/cases?sort=newest")
+    assert "售后咨询第25号" in first.text and "售后咨询第0号" not in first.text
+    assert "下一页" in first.text
+    cursor = first.text.split("cursor=")[1].split('"')[0].split("&")[0]
+    second = await as_(alice).get(f"/cases?sort=newest&cursor={cursor}")
+    assert "售后咨询第0号" in second.text and "售后咨询第25号" not in second.text
+
+
+async def test_htmx_filtering_answers_the_rows_only(client, as_, alice):
+    await open_case(client, alice, type="complaint", title="包装破损")
+    response = await as_(alice).get("/cases?type=complaint", headers={"HX-Request": "true"})
+    assert "包装破损" in response.text and "<html" not in response.text
+
+
+async def test_a_hostile_title_is_shown_as_text(client, as_, alice):
+    await open_case(client, alice, type="complaint", title=HOSTILE_TITLE)
+    html = (await as_(alice).get("/cases")).text
+    assert HOSTILE_TITLE not in html
+    assert "&lt;script&gt;alert(&#39;工单&#39;)&lt;/script&gt;" in html
+
+
+async def test_the_export_is_the_filtered_list_for_excel(client, as_, alice, owen):
+    order = await make_order(client, owen)
+    await open_case(
+        client, alice, type="return", title="尺码不合适想退货", order_line_id=order.mug_line_id
+    )
+    await open_case(client, alice, type="complaint", title='=HYPERLINK("x")')
+    response = await as_(alice).get("/cases/export.csv?type=return")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    assert response.content.startswith("\ufeff".encode())
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [(r["title"], r["sku"], r["order_external_id"]) for r in rows] == [
+        ("尺码不合适想退货", "MUG-350", "E2026110800123")
+    ]
+    everything = (await as_(alice).get("/cases/export.csv")).content.decode("utf-8-sig")
+    assert "'=HYPERLINK" in everything  # a formula is kept as text
+
+
+async def test_another_shop_sees_none_of_them(client, as_, alice, mallory):
+    await open_case(client, alice, type="complaint", title="顾客投诉客服态度差")
+    intruder = as_(mallory)
+    assert "顾客投诉客服态度差" not in (await intruder.get("/cases")).text
+    exported = (await intruder.get("/cases/export.csv")).content.decode("utf-8-sig")
+    assert "顾客投诉客服态度差" not in exported
+
+
+async def test_signed_out_visitors_are_sent_to_sign_in(browser):
+    response = await browser.get("/cases")
+    assert response.status_code in (302, 303, 401)
