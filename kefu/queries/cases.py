@@ -19,7 +19,7 @@ from sqlalchemy import case as when
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
-from kefu.errors import Invalid
+from kefu.errors import Forbidden, Invalid
 from kefu.lib.cases import FINISHED, CasePriority, CaseStatus, CaseType, CompensationKind
 from kefu.lib.money import cents_to_decimal
 from kefu.lib.sla import RUNNING, SlaState
@@ -28,6 +28,7 @@ from kefu.models import (
     Agent,
     Case,
     CaseEvent,
+    CaseView,
     Compensation,
     CompensationStatus,
     Order,
@@ -290,6 +291,28 @@ async def list_compensations(
     return await paginate(
         session, stmt, Compensation.id, cursor=cursor, limit=limit, newest_first=True
     )
+
+
+def require_person(actor: Actor) -> int:
+    """The acting agent's id: saved views are kept per person, so a key is refused."""
+    actor.require(Permission.READ_SHOP_DATA)
+    if actor.kind != "agent" or actor.id is None:
+        raise Forbidden("saved views belong to people; an API key has none")
+    return actor.id
+
+
+async def list_case_views(session: AsyncSession, actor: Actor) -> list[CaseView]:
+    """The agent's own saved views and those shared with the shop, by name."""
+    agent_id = require_person(actor)
+    rows = await session.scalars(
+        select(CaseView)
+        .where(
+            CaseView.shop_id == actor.shop_id,
+            or_(CaseView.agent_id == agent_id, CaseView.shared.is_(True)),
+        )
+        .order_by(CaseView.name, CaseView.id)
+    )
+    return list(rows)
 
 
 def _local(value: Any, tz: str) -> str:

@@ -327,6 +327,17 @@ KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             N_("Enter a whole number of business minutes."),
         ),
         (r"^the period must end after it starts$", N_("The period must end after it starts.")),
+        # Saved views of the case list.
+        (
+            r"^an agent keeps at most (?P<n>\d+) saved views$",
+            N_("You can keep at most %(n)s saved views; delete one first."),
+        ),
+        (r"^filters must be an object$", N_("Choose the filters from the list.")),
+        (
+            r"^saved views belong to people; an API key has none$",
+            N_("Saved views belong to people; an API key has none."),
+        ),
+        (r"^shared must be true or false$", N_("Choose whether to share the view.")),
         # Reports: periods, filters, KPIs, drill-downs and exports.
         (r"^the period ends before it starts$", N_("The period ends before it starts.")),
         (r"^a report covers at most (?P<n>\d+) days$", N_("A report covers at most %(n)s days.")),

@@ -121,3 +121,52 @@ async def test_another_shop_sees_none_of_them(client, as_, alice, mallory):
 async def test_signed_out_visitors_are_sent_to_sign_in(browser):
     response = await browser.get("/cases")
     assert response.status_code in (302, 303, 401)
+
+
+# ---- saved views ---------------------------------------------------------------------------
+
+
+async def test_an_agent_saves_the_current_filters_and_applies_them(client, as_, alice):
+    await open_case(client, alice, type="complaint", title="快递员态度恶劣")
+    await open_case(client, alice, type="consultation", title="发票怎么开")
+    agent = as_(alice)
+    listed = await agent.get("/cases?type=complaint&sort=newest")
+    assert 'form="save-view" name="type" value="complaint"' in listed.text
+    saved = await agent.submit(
+        "/cases/views", {"name": "<b>投诉</b>", "type": "complaint", "sort": "newest"}
+    )
+    assert saved.status_code == 303
+    page = await agent.get(saved.headers["location"])
+    assert "视图已保存" in page.text
+    assert "&lt;b&gt;投诉&lt;/b&gt;" in page.text and "<b>投诉</b>" not in page.text
+    assert 'href="/cases?type=complaint&amp;sort=newest"' in page.text  # applies the view
+    applied = (await agent.get("/cases?sort=newest&type=complaint")).text
+    assert "快递员态度恶劣" in applied and "发票怎么开" not in applied
+
+
+async def test_a_nameless_view_is_refused_on_the_page(as_, alice):
+    response = await as_(alice).submit("/cases/views", {"name": " ", "type": "damaged"})
+    assert response.status_code == 422
+    assert 'class="alert alert-error"' in response.text
+    assert "已保存的视图" in response.text  # the list again, with its filters kept
+    assert 'form="save-view" name="type" value="damaged"' in response.text
+
+
+async def test_the_filter_answer_updates_export_and_view_filters(as_, alice):
+    response = await as_(alice).get("/cases?sla=breached", headers={"HX-Request": "true"})
+    assert 'id="list-actions" class="form-actions" hx-swap-oob="true"' in response.text
+    assert "/cases/export.csv?sla=breached" in response.text
+
+
+async def test_a_view_is_deleted_by_its_owner_only(client, as_, alice, carol):
+    view = (
+        await client.as_(carol).post(
+            "/api/v1/case-views", json={"name": "全店破损件", "filters": {"type": "damaged"}}
+        )
+    ).json()
+    assert "全店破损件" not in (await as_(alice).get("/cases")).text  # private to carol
+    refused = await as_(alice).submit(f"/cases/views/{view['id']}/delete")
+    assert refused.status_code == 404
+    deleted = await as_(carol).submit(f"/cases/views/{view['id']}/delete")
+    assert deleted.status_code == 303
+    assert "全店破损件" not in (await as_(carol).get("/cases")).text

@@ -7,11 +7,15 @@ value that is not one of a filter's choices is ignored, like the other list page
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kefu.access import Permission
+from kefu.actions.case_views import do_delete_case_view, do_save_case_view
+from kefu.errors import Conflict, Invalid
 from kefu.lib.cases import CasePriority, CaseStatus, CaseType
 from kefu.lib.tables import BOM
 from kefu.models import Agent
@@ -20,18 +24,24 @@ from kefu.queries.cases import (
     Assignee,
     SlaFilter,
     export_cases_csv,
+    list_case_views,
     list_cases,
     view_filters,
 )
 from kefu.queries.pagination import MAX_LIMIT
 from kefu.queries.people import list_agents
+from kefu.web.api.v1.schemas import IdPath
 from kefu.web.deps import SessionDep
-from kefu.web.pages.context import Page, PageDep
-from kefu.web.pages.rendering import render_list
+from kefu.web.i18n import N_
+from kefu.web.pages.context import Page, PageDep, redirect
+from kefu.web.pages.rendering import render, render_list
+from kefu.web.pages.settings.forms import checked, text
 
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 25
+MSG_VIEW_SAVED = N_("The view was saved.")
+MSG_VIEW_DELETED = N_("The view was deleted.")
 
 
 def chosen_filters(values: Any) -> dict[str, str]:
@@ -58,11 +68,17 @@ def filter_choices() -> dict[str, list[Any]]:
     }
 
 
-@router.get("/cases")
-async def cases_page(
-    request: Request, session: SessionDep, page: PageDep, cursor: str = ""
+async def _list_page(
+    request: Request,
+    session: AsyncSession,
+    page: Page,
+    filters: dict[str, str],
+    cursor: str = "",
+    *,
+    error: str | None = None,
 ) -> Response:
-    filters = chosen_filters(request.query_params)
+    """The list with ``filters``, the saved views and the bulk actions' choices;
+    ``error``: a refused save, shown above the list (422)."""
     case_filters, sort = view_filters(filters, page.actor.id)
     result = await list_cases(
         session, page.actor, case_filters, cursor=cursor or None, limit=PAGE_SIZE, sort=sort
@@ -71,12 +87,54 @@ async def cases_page(
     context = {
         "result": result,
         "filters": filters,
+        "query": urlencode(filters),
         "paged": bool(cursor),
         "agents": agents,
         "names": {a.id: a.display_name for a in agents},
+        "views": await list_case_views(session, page.actor),
+        "shares_views": page.actor.can(Permission.SUPERVISE_CONVERSATIONS),
+        "error": error,
         **filter_choices(),
     }
+    if error:
+        return render(request, "cases/index.html", context, status_code=422)
     return render_list(request, "cases/index.html", "cases/_table.html", context)
+
+
+@router.get("/cases")
+async def cases_page(
+    request: Request, session: SessionDep, page: PageDep, cursor: str = ""
+) -> Response:
+    filters = chosen_filters(request.query_params)
+    return await _list_page(request, session, page, filters, cursor)
+
+
+@router.post("/cases/views")
+async def save_view(request: Request, session: SessionDep, page: PageDep) -> Response:
+    """Save the list's current filters (the form carries them) under a name."""
+    form = await request.form()
+    filters = chosen_filters(form)
+    try:
+        await do_save_case_view(
+            session,
+            page.actor,
+            name=text(form, "name"),
+            filters=filters,
+            shared=checked(form, "shared"),
+        )
+    except (Invalid, Conflict) as exc:
+        return await _list_page(request, session, page, filters, error=exc.message)
+    await session.commit()
+    return redirect(f"/cases?{urlencode(filters)}", flash=MSG_VIEW_SAVED, request=request)
+
+
+@router.post("/cases/views/{view_id}/delete")
+async def delete_view(
+    request: Request, session: SessionDep, page: PageDep, view_id: IdPath
+) -> Response:
+    await do_delete_case_view(session, page.actor, view_id)
+    await session.commit()
+    return redirect("/cases", flash=MSG_VIEW_DELETED, request=request)
 
 
 @router.get("/cases/export.csv")
