@@ -293,6 +293,17 @@ async def list_compensations(
     )
 
 
+async def case_numbers(
+    session: AsyncSession, actor: Actor, case_ids: list[int]
+) -> dict[int, int]:
+    """The shop's numbers of the cases named (ids of another shop's cases are left out)."""
+    actor.require(Permission.READ_SHOP_DATA)
+    rows = await session.execute(
+        select(Case.id, Case.number).where(Case.shop_id == actor.shop_id, Case.id.in_(case_ids))
+    )
+    return {row.id: row.number for row in rows}
+
+
 def require_person(actor: Actor) -> int:
     """The acting agent's id: saved views are kept per person, so a key is refused."""
     actor.require(Permission.READ_SHOP_DATA)

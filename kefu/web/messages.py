@@ -327,6 +327,18 @@ KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             N_("Enter a whole number of business minutes."),
         ),
         (r"^the period must end after it starts$", N_("The period must end after it starts.")),
+        # Bulk changes on the case list.
+        (r"^choose at least one case$", N_("Tick at least one case.")),
+        (
+            r"^choose at most (?P<n>\d+) cases at once$",
+            N_("Tick at most %(n)s cases at once."),
+        ),
+        (r"^case_ids must be case ids$", N_("Tick the cases in the list.")),
+        (r"^\w+ must be a Kefu id$", N_("Choose from the list.")),
+        (
+            r"^\w+ must be text of at most (?P<n>\d+) characters$",
+            N_("Write at most %(n)s characters."),
+        ),
         # Saved views of the case list.
         (
             r"^an agent keeps at most (?P<n>\d+) saved views$",

@@ -145,6 +145,8 @@ PAGE_VIEW = {"page": "/p/P-1001", "title": "纯棉短袖T恤", "product_id": "P-
 ROUTING = {"overflow_team_id": None, "level_rules": {"aftersale": {"order": ["senior"]}}}
 CASE = {"type": "complaint", "title": "客服回复太慢"}
 CASE_SETTINGS = {"limits": {"junior": {"coupon": 3000}}}
+# A case of nobody's: each case is refused on its own (tests/cases/test_case_bulk.py).
+CASE_BULK = {"case_ids": [987654321], "action": "priority", "priority": "high"}
 CASE_VIEW = {"name": "破损待处理", "filters": {"type": "damaged", "assignee": "mine"}}
 SLA_POLICY = {"case_type": "refund_only", "first_response_minutes": 30, "resolve_minutes": 960}
 CAMPAIGN = {
@@ -280,6 +282,7 @@ ROUTES: dict[tuple[str, str], Walk] = {
     ("GET", "/api/v1/cases"): Walk("list", "read"),
     ("GET", "/api/v1/cases/export.csv"): Walk("list", "read"),
     ("POST", "/api/v1/cases"): Walk("write", "handle", CASE),
+    ("POST", "/api/v1/cases/bulk"): Walk("write", "handle", CASE_BULK),
     ("GET", "/api/v1/cases/{case_id}"): Walk("by_id", "read"),
     ("POST", "/api/v1/cases/{case_id}/transition"): Walk("by_id", "handle", {"to": "accepted"}),
     ("POST", "/api/v1/cases/{case_id}/assign"): Walk("by_id", "handle", {"agent_id": None}),

@@ -170,3 +170,55 @@ async def test_a_view_is_deleted_by_its_owner_only(client, as_, alice, carol):
     deleted = await as_(carol).submit(f"/cases/views/{view['id']}/delete")
     assert deleted.status_code == 303
     assert "全店破损件" not in (await as_(carol).get("/cases")).text
+
+
+# ---- bulk changes --------------------------------------------------------------------------
+
+
+async def test_ticked_cases_change_together_and_refusals_are_named(client, as_, alice, carol):
+    fresh = await open_case(client, alice, type="complaint", title="快递员态度恶劣")
+    accepted = await open_case(client, alice, type="complaint", title="客服回复太慢")
+    path = f"/api/v1/cases/{accepted['id']}/transition"
+    await client.as_(alice).post(path, json={"to": "accepted"})
+    supervisor = as_(carol)
+    listed = (await supervisor.get("/cases")).text
+    assert f'name="case_ids" value="{fresh["id"]}" form="bulk"' in listed
+    moved = await supervisor.submit(
+        "/cases/bulk",
+        {
+            "case_ids": [str(fresh["id"]), str(accepted["id"])],
+            "action": "transition",
+            "to": "investigating",
+            "type": "complaint",
+        },
+    )
+    assert moved.status_code == 200
+    assert "已变更工单：1 个" in moved.text and "未变更：1 个" in moved.text
+    assert (
+        f"工单 #{fresh['number']}" in moved.text
+        and "工单不能从 new 变为 investigating" in moved.text
+    )
+    assert 'form="bulk" name="type" value="complaint"' in moved.text  # the filters kept
+    assigned = await supervisor.submit(
+        "/cases/bulk",
+        {"case_ids": [str(fresh["id"])], "action": "assign", "agent_id": str(alice.agent_id)},
+    )
+    assert "已变更工单：1 个" in assigned.text
+    mine = (await as_(alice).get("/cases?assignee=mine")).text
+    assert "快递员态度恶劣" in mine and "客服回复太慢" not in mine
+
+
+async def test_a_bulk_change_without_ticked_cases_is_refused_kindly(as_, carol):
+    response = await as_(carol).submit("/cases/bulk", {"action": "priority", "priority": "high"})
+    assert response.status_code == 422 and "请至少勾选一个工单" in response.text
+
+
+async def test_another_shops_cases_cannot_be_changed_from_the_page(client, as_, alice, mallory):
+    case = await open_case(client, alice, type="complaint", title="快递员态度恶劣")
+    response = await as_(mallory).submit(
+        "/cases/bulk", {"case_ids": [str(case["id"])], "action": "priority", "priority": "low"}
+    )
+    assert response.status_code == 200 and "快递员态度恶劣" not in response.text
+    assert "未变更：1 个" in response.text
+    detail = (await client.as_(alice).get(f"/api/v1/cases/{case['id']}")).json()
+    assert detail["priority"] == "normal"

@@ -14,14 +14,16 @@ from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Permission
+from kefu.actions.case_bulk import BulkOutcome, do_bulk_cases
 from kefu.actions.case_views import do_delete_case_view, do_save_case_view
-from kefu.errors import Conflict, Invalid
+from kefu.errors import Conflict, Invalid, NotFound
 from kefu.lib.cases import CasePriority, CaseStatus, CaseType
 from kefu.lib.tables import BOM
 from kefu.models import Agent
 from kefu.queries.cases import (
     VIEW_FIELDS,
     Assignee,
+    case_numbers,
     SlaFilter,
     export_cases_csv,
     list_case_views,
@@ -35,7 +37,7 @@ from kefu.web.deps import SessionDep
 from kefu.web.i18n import N_
 from kefu.web.pages.context import Page, PageDep, redirect
 from kefu.web.pages.rendering import render, render_list
-from kefu.web.pages.settings.forms import checked, text
+from kefu.web.pages.settings.forms import checked, ids, text
 
 router = APIRouter(include_in_schema=False)
 
@@ -76,9 +78,11 @@ async def _list_page(
     cursor: str = "",
     *,
     error: str | None = None,
+    outcomes: list[BulkOutcome] | None = None,
 ) -> Response:
     """The list with ``filters``, the saved views and the bulk actions' choices;
-    ``error``: a refused save, shown above the list (422)."""
+    ``error``: a refused form, shown above the list (422); ``outcomes``: what a bulk
+    change did to each case chosen."""
     case_filters, sort = view_filters(filters, page.actor.id)
     result = await list_cases(
         session, page.actor, case_filters, cursor=cursor or None, limit=PAGE_SIZE, sort=sort
@@ -94,10 +98,15 @@ async def _list_page(
         "views": await list_case_views(session, page.actor),
         "shares_views": page.actor.can(Permission.SUPERVISE_CONVERSATIONS),
         "error": error,
+        "outcomes": outcomes,
+        "numbers": await case_numbers(
+            session, page.actor, [o.case_id for o in outcomes or () if not o.ok]
+        ),
         **filter_choices(),
     }
-    if error:
-        return render(request, "cases/index.html", context, status_code=422)
+    if error or outcomes is not None:
+        status = 422 if error else 200
+        return render(request, "cases/index.html", context, status_code=status)
     return render_list(request, "cases/index.html", "cases/_table.html", context)
 
 
@@ -135,6 +144,29 @@ async def delete_view(
     await do_delete_case_view(session, page.actor, view_id)
     await session.commit()
     return redirect("/cases", flash=MSG_VIEW_DELETED, request=request)
+
+
+@router.post("/cases/bulk")
+async def bulk_change(request: Request, session: SessionDep, page: PageDep) -> Response:
+    """Apply the action bar's change to the cases ticked; the list comes back with what
+    became of each (a case the workflow refuses is named with the reason)."""
+    form = await request.form()
+    filters = chosen_filters(form)
+    agent = text(form, "agent_id")
+    try:
+        outcomes = await do_bulk_cases(
+            session,
+            page.actor,
+            ids(form, "case_ids"),
+            text(form, "action"),
+            agent_id=int(agent) if agent.isdigit() else None,
+            priority=text(form, "priority") or None,
+            to=text(form, "to") or None,
+        )
+    except (Invalid, NotFound, Conflict) as exc:
+        return await _list_page(request, session, page, filters, error=exc.message)
+    await session.commit()
+    return await _list_page(request, session, page, filters, outcomes=outcomes)
 
 
 @router.get("/cases/export.csv")
