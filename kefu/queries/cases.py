@@ -293,9 +293,7 @@ async def list_compensations(
     )
 
 
-async def case_numbers(
-    session: AsyncSession, actor: Actor, case_ids: list[int]
-) -> dict[int, int]:
+async def case_numbers(session: AsyncSession, actor: Actor, case_ids: list[int]) -> dict[int, int]:
     """The shop's numbers of the cases named (ids of another shop's cases are left out)."""
     actor.require(Permission.READ_SHOP_DATA)
     rows = await session.execute(

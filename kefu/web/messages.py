@@ -289,8 +289,8 @@ KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^this agent is deactivated$", N_("This agent is deactivated; choose someone else.")),
         (r"^write a comment$", N_("Write a comment.")),
         (
-            r"^a refund of (?P<amount>[\d.]+) (?P<currency>[A-Z]{3}) is more than the "
-            r"(?P<left>[\d.]+) [A-Z]{3} left to refund",
+            r"^a refund of (?P<amount>[\d.]+) (?P<currency>\w+) is more than the "
+            r"(?P<left>[\d.]+) \w+ left to refund",
             N_("A refund of %(amount)s %(currency)s is more than the %(left)s left to refund."),
         ),
         (
@@ -327,6 +327,7 @@ KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             N_("Enter a whole number of business minutes."),
         ),
         (r"^the period must end after it starts$", N_("The period must end after it starts.")),
+        (r"^approve must be true or false$", N_("Choose approve or decline.")),
         # Bulk changes on the case list.
         (r"^choose at least one case$", N_("Tick at least one case.")),
         (

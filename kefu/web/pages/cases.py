@@ -23,8 +23,8 @@ from kefu.models import Agent
 from kefu.queries.cases import (
     VIEW_FIELDS,
     Assignee,
-    case_numbers,
     SlaFilter,
+    case_numbers,
     export_cases_csv,
     list_case_views,
     list_cases,
