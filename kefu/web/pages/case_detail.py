@@ -8,9 +8,12 @@ the case page with the reason above it, never as an error page."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import FormData
 
 from kefu.access import Permission
 from kefu.actions.cases import do_comment_case, do_transition_case
@@ -74,42 +77,58 @@ async def case_page(
     return await _case_page(request, session, page, case_id)
 
 
-async def _refused(
-    request: Request, session: AsyncSession, page: Page, case_id: int, exc: Invalid | Conflict
+async def _act(
+    request: Request,
+    session: AsyncSession,
+    page: Page,
+    case_id: int,
+    work: Callable[[FormData], Awaitable[object]],
+    flash: str,
 ) -> Response:
-    """The case again with the refusal shown. Actions refuse before their first write,
-    and the request's session rolls back what is not committed."""
-    return await _case_page(request, session, page, case_id, error=exc.message, status=exc.status)
+    """Run one form's action: back to the case with ``flash``, or with the refusal shown
+    (actions refuse before their first write, and the request's session rolls back what
+    is not committed)."""
+    form = await request.form()
+    try:
+        await work(form)
+    except (Invalid, Conflict) as exc:
+        return await _case_page(
+            request, session, page, case_id, error=exc.message, status=exc.status
+        )
+    await session.commit()
+    return redirect(f"/cases/{case_id}", flash=flash, request=request)
 
 
 @router.post("/cases/{case_id}/transition")
 async def case_transition(
     request: Request, session: SessionDep, page: PageDep, case_id: IdPath
 ) -> Response:
-    form = await request.form()
-    try:
-        await do_transition_case(
-            session, page.actor, case_id, text(form, "to"), note=text(form, "note") or None
-        )
-    except (Invalid, Conflict) as exc:
-        return await _refused(request, session, page, case_id, exc)
-    await session.commit()
-    return redirect(f"/cases/{case_id}", flash=MSG_MOVED, request=request)
+    async def work(form: FormData) -> object:
+        note = text(form, "note") or None
+        return await do_transition_case(session, page.actor, case_id, text(form, "to"), note=note)
+
+    return await _act(request, session, page, case_id, work, MSG_MOVED)
 
 
 @router.post("/cases/{case_id}/comments")
 async def case_comment(
     request: Request, session: SessionDep, page: PageDep, case_id: IdPath
 ) -> Response:
-    form = await request.form()
-    try:
-        await do_comment_case(
-            session, page.actor, case_id, text(form, "body"), public=checked(form, "public")
+    async def work(form: FormData) -> object:
+        public = checked(form, "public")
+        return await do_comment_case(
+            session, page.actor, case_id, text(form, "body"), public=public
         )
-    except (Invalid, Conflict) as exc:
-        return await _refused(request, session, page, case_id, exc)
-    await session.commit()
-    return redirect(f"/cases/{case_id}", flash=MSG_COMMENTED, request=request)
+
+    return await _act(request, session, page, case_id, work, MSG_COMMENTED)
+
+
+def _cents(amount: str) -> int | None:
+    """An amount typed in yuan as cents; empty: none given."""
+    try:
+        return decimal_to_cents(amount) if amount else None
+    except ValueError as exc:
+        raise Invalid(MSG_BAD_AMOUNT, field="amount") from exc
 
 
 @router.post("/cases/{case_id}/compensations")
@@ -118,25 +137,18 @@ async def case_compensation(
 ) -> Response:
     """Offer a compensation; the amount is typed in yuan (empty: a refund of all that is
     left on the line)."""
-    form = await request.form()
-    amount = text(form, "amount")
-    try:
-        try:
-            cents = decimal_to_cents(amount) if amount else None
-        except ValueError as exc:
-            raise Invalid(MSG_BAD_AMOUNT, field="amount") from exc
-        await do_offer_compensation(
+
+    async def work(form: FormData) -> object:
+        return await do_offer_compensation(
             session,
             page.actor,
             case_id,
             kind=text(form, "kind"),
-            amount_cents=cents,
+            amount_cents=_cents(text(form, "amount")),
             note=text(form, "note") or None,
         )
-    except (Invalid, Conflict) as exc:
-        return await _refused(request, session, page, case_id, exc)
-    await session.commit()
-    return redirect(f"/cases/{case_id}", flash=MSG_OFFERED, request=request)
+
+    return await _act(request, session, page, case_id, work, MSG_OFFERED)
 
 
 @router.post("/cases/{case_id}/compensations/{compensation_id}/decision")
@@ -147,16 +159,11 @@ async def case_decision(
     case_id: IdPath,
     compensation_id: IdPath,
 ) -> Response:
-    form = await request.form()
-    try:
-        await do_decide_compensation(
-            session,
-            page.actor,
-            compensation_id,
-            approve=text(form, "decision") == "approve",
-            note=text(form, "note") or None,
+    async def work(form: FormData) -> object:
+        approve = text(form, "decision") == "approve"
+        note = text(form, "note") or None
+        return await do_decide_compensation(
+            session, page.actor, compensation_id, approve=approve, note=note
         )
-    except (Invalid, Conflict) as exc:
-        return await _refused(request, session, page, case_id, exc)
-    await session.commit()
-    return redirect(f"/cases/{case_id}", flash=MSG_DECIDED, request=request)
+
+    return await _act(request, session, page, case_id, work, MSG_DECIDED)
