@@ -70,7 +70,7 @@ KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"^max concurrent chats must be a whole number from 0 to (?P<n>\d+)$",
             N_("Enter a whole number from 0 to %(n)s."),
         ),
-        (r"^\w+ must be one of: ", N_("Choose one of the options offered.")),
+        (r"^[\w.]+ must be one of: ", N_("Choose one of the options offered.")),
         (r"^\w+ cannot be changed here$", N_("This cannot be changed here.")),
         (r"^ids must be whole numbers$", N_("Choose from the list offered.")),
         (
@@ -441,6 +441,21 @@ KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (
             r"^hours must be more than 0 and at most (?P<n>\d+)$",
             N_("Enter the hours as a number above 0 and at most %(n)s, such as 1.5."),
+        ),
+        # Opening a case from the workspace: evidence and the shop's custom fields.
+        (r"^a \w+ case needs .+ \(.+\)$", N_("This kind of case needs more evidence.")),
+        (r"^evidence must be an object$", N_("Give the evidence as the form asks.")),
+        (
+            r"^photo_upload_ids must be a list of upload ids$",
+            N_("Choose photos sent in the conversation."),
+        ),
+        (
+            r"^this shop has no custom fields for \w+ cases$",
+            N_("This shop has no custom fields for this kind of case."),
+        ),
+        (
+            r"^(?P<field>[\w.\[\]-]+): (?P<problem>.+)$",
+            N_("Custom field %(field)s: %(problem)s"),
         ),
         (r"^[\w ]+ not found$", N_("It does not exist, or it belongs to another shop.")),
     )

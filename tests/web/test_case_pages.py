@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import timedelta
 
 from sqlalchemy import update
@@ -222,3 +223,13 @@ async def test_another_shops_cases_cannot_be_changed_from_the_page(client, as_, 
     assert "未变更：1 个" in response.text
     detail = (await client.as_(alice).get(f"/api/v1/cases/{case['id']}")).json()
     assert detail["priority"] == "normal"
+
+
+async def test_the_workspace_offers_to_open_a_case_from_the_conversation(as_, alice):
+    html = (await as_(alice).get("/workspace")).text
+    assert 'id="dlg-case"' in html and 'data-action="case"' in html
+    assert '<option value="damaged">破损</option>' in html
+    assert 'id="k-line" name="order_line_id"' in html  # filled with the customer's lines
+    config = json.loads(html.split('id="ws-config">')[1].split("</script>")[0])
+    assert config["strings"]["open_case"] == "开售后工单"
+    assert config["strings"]["case_opened"] == "已创建工单 #%(number)s"
