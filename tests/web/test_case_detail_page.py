@@ -93,3 +93,33 @@ async def test_another_shop_gets_not_found(client, as_, alice, mallory):
     assert commented.status_code == 404
     assert (await client.as_(alice).get(f"/api/v1/cases/{case['id']}")).json()["status"] == "new"
     assert (await intruder.get("/cases/99999999999999999999")).status_code in (404, 422)
+
+
+async def test_priority_and_compensation_entries_read_in_words(client, as_, alice, owen):
+    order = await make_order(client, owen)
+    case = await open_case(client, alice, type="return", order_line_id=order.mug_line_id)
+    body = {"case_ids": [case["id"]], "action": "priority", "priority": "urgent"}
+    await client.as_(alice).post("/api/v1/cases/bulk", json=body)
+    await client.as_(alice).post(
+        f"/api/v1/cases/{case['id']}/compensations", json={"kind": "coupon", "amount_cents": 500}
+    )
+    html = (await as_(alice).get(f"/cases/{case['id']}")).text
+    assert "修改了优先级" in html and "普通 → 紧急" in html
+    assert "优惠券 · ¥5.00" in html
+
+
+async def test_odd_form_values_never_break_the_pages(client, as_, alice):
+    case = await open_case(client, alice, type="complaint", title="客服回复太慢")
+    agent = as_(alice)
+    huge = "9" * 30
+    for path, data in [
+        ("/cases/bulk", {"case_ids": [str(case["id"])], "action": "assign", "agent_id": huge}),
+        ("/cases/bulk", {"case_ids": [huge], "action": "priority", "priority": "high"}),
+        ("/cases/bulk", {"case_ids": [str(case["id"])], "action": "transition", "to": "迷路"}),
+        (f"/cases/{case['id']}/transition", {"to": ""}),
+        (f"/cases/{case['id']}/compensations", {"kind": "金条", "amount": "1"}),
+        (f"/cases/{case['id']}/compensations/{huge}/decision", {"decision": "approve"}),
+        ("/cases/views", {"name": "筛选", "status": "不存在"}),
+    ]:
+        response = await agent.submit(path, data)
+        assert response.status_code < 500, (path, data, response.text[-500:])

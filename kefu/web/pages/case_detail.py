@@ -19,7 +19,7 @@ from kefu.access import Permission
 from kefu.actions.cases import do_comment_case, do_transition_case
 from kefu.actions.compensations import do_decide_compensation, do_offer_compensation
 from kefu.errors import Conflict, Invalid
-from kefu.lib.cases import FINISHED, TRANSITIONS, CaseStatus, CompensationKind
+from kefu.lib.cases import FINISHED, TRANSITIONS, CasePriority, CaseStatus, CompensationKind
 from kefu.lib.money import decimal_to_cents
 from kefu.models import Agent, CompensationStatus, Team
 from kefu.queries.cases import get_case
@@ -65,6 +65,8 @@ async def _case_page(
         "finished": case.status in FINISHED,
         "kinds": list(CompensationKind),
         "PENDING": CompensationStatus.PENDING_APPROVAL,
+        "CasePriority": CasePriority,
+        "CompensationKind": CompensationKind,
         "error": error,
     }
     return render(request, "cases/case.html", context, status_code=status)
