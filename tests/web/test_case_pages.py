@@ -233,3 +233,17 @@ async def test_the_workspace_offers_to_open_a_case_from_the_conversation(as_, al
     config = json.loads(html.split('id="ws-config">')[1].split("</script>")[0])
     assert config["strings"]["open_case"] == "开售后工单"
     assert config["strings"]["case_opened"] == "已创建工单 #%(number)s"
+
+
+async def test_case_forms_without_the_csrf_token_are_refused(client, as_, alice):
+    case = await open_case(client, alice, type="complaint", title="客服回复太慢")
+    agent = as_(alice)
+    for path, data in [
+        ("/cases/bulk", {"case_ids": str(case["id"]), "action": "priority", "priority": "low"}),
+        ("/cases/views", {"name": "伪造"}),
+        (f"/cases/{case['id']}/transition", {"to": "accepted"}),
+    ]:
+        response = await agent.post(path, data=data)
+        assert response.status_code == 403, path
+    detail = (await client.as_(alice).get(f"/api/v1/cases/{case['id']}")).json()
+    assert (detail["priority"], detail["status"]) == ("normal", "new")
