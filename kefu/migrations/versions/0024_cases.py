@@ -1,7 +1,7 @@
 """case views: case list filters saved by agents, shared with the shop by supervisors
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0024
+Revises: 0023
 Create Date: 2026-12-02 21:55:00.000000
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import kefu.models.base
 
-revision: str = "0021"
-down_revision: str | None = "0020"
+revision: str = "0024"
+down_revision: str | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
