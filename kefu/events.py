@@ -104,6 +104,13 @@ class CaseAssigned(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class CasePriorityChanged(Event):
+    """A case's priority was changed by hand (one at a time or in bulk)."""
+
+    name: ClassVar[str] = "case.priority_changed"
+
+
+@dataclass(frozen=True, slots=True)
 class CaseCommented(Event):
     """Someone added an internal comment to a case's timeline."""
 
@@ -160,6 +167,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     CaseCreated,
     CaseStatusChanged,
     CaseAssigned,
+    CasePriorityChanged,
     CaseCommented,
     CaseSlaWarning,
     CaseSlaBreached,

@@ -21,6 +21,7 @@ from kefu.events import (
     CaseAssigned,
     CaseCommented,
     CaseCreated,
+    CasePriorityChanged,
     CaseStatusChanged,
     Event,
     ShopSettingsChanged,
@@ -253,7 +254,7 @@ def _custom_fields(settings: dict[str, Any], kind: CaseType, value: Any) -> dict
     return value
 
 
-async def _assignee(
+async def assignee(
     session: AsyncSession, actor: Actor, agent_id: Any, team_id: Any
 ) -> tuple[int | None, int | None]:
     """An active agent and a team of the actor's shop (either may be None)."""
@@ -313,7 +314,7 @@ async def do_open_case(
     resolved = await _links(session, actor, links)
     cleaned = await _evidence(session, actor, kind, resolved, evidence)
     settings = case_settings((await get_shop(session, actor)).case_settings)
-    agent_id, team = await _assignee(session, actor, assigned_agent_id, team_id)
+    agent_id, team = await assignee(session, actor, assigned_agent_id, team_id)
     case = Case(
         shop_id=actor.shop_id,
         type=kind,
@@ -321,7 +322,7 @@ async def do_open_case(
         priority=choice(CasePriority, priority, "priority"),
         source=_source(resolved),
         title=clean_text(title, "title", "the title", MAX_TITLE),
-        description=_optional_text(description, "description"),
+        description=optional_text(description, "description"),
         evidence=cleaned,
         custom_fields=_custom_fields(settings, kind, custom_fields),
         assigned_agent_id=agent_id,
@@ -340,7 +341,7 @@ async def do_open_case(
     return case
 
 
-def _optional_text(value: Any, field: str) -> str | None:
+def optional_text(value: Any, field: str) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if not isinstance(value, str) or len(value) > MAX_TEXT:
@@ -380,7 +381,7 @@ async def do_transition_case(
         "status_changed",
         from_status=before,
         to_status=wanted,
-        body=_optional_text(note, "note"),
+        body=optional_text(note, "note"),
     )
     record_audit(
         session,
@@ -408,7 +409,7 @@ async def do_assign_case(
 ) -> Case:
     """Give a case to an agent and/or a team of the shop (None for either takes it back)."""
     case = await load_case(session, actor, case_id, lock=True)
-    agent, team = await _assignee(session, actor, agent_id, team_id)
+    agent, team = await assignee(session, actor, agent_id, team_id)
     before = {"assigned_agent_id": case.assigned_agent_id, "team_id": case.team_id}
     after = {"assigned_agent_id": agent, "team_id": team}
     if after == before:
@@ -421,6 +422,33 @@ async def do_assign_case(
     return case
 
 
+async def do_set_case_priority(
+    session: AsyncSession, actor: Actor, case_id: int, priority: Any
+) -> Case:
+    """Change a case's priority. Its running SLA clocks keep their due times (as when a
+    breach raises the priority): the targets were promised when the case was opened."""
+    case = await load_case(session, actor, case_id, lock=True)
+    wanted = choice(CasePriority, priority, "priority")
+    if wanted is case.priority:
+        return case
+    before = case.priority
+    case.priority = wanted
+    case.updated_at = utcnow()
+    add_timeline(session, actor, case, "priority_changed", before=before.value, after=wanted.value)
+    record_audit(
+        session,
+        actor,
+        "case.set_priority",
+        "case",
+        case.id,
+        before={"priority": before.value},
+        after={"priority": wanted.value},
+    )
+    await session.flush()
+    await announce(session, CasePriorityChanged, actor.shop_id, case=case_payload(case))
+    return case
+
+
 async def do_comment_case(
     session: AsyncSession, actor: Actor, case_id: int, body: Any, *, public: bool = False
 ) -> CaseEvent:
@@ -428,7 +456,7 @@ async def do_comment_case(
     reply to the shopper (``replied``, ``public``), the first of which meets the case's
     first-response target."""
     case = await load_case(session, actor, case_id, lock=public)
-    text_ = _optional_text(body, "body")
+    text_ = optional_text(body, "body")
     if text_ is None:
         raise Invalid("write a comment", field="body")
     entry = add_timeline(session, actor, case, "replied" if public else "commented", body=text_)

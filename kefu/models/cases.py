@@ -152,3 +152,18 @@ class SlaPolicy(IdMixin, ShopOwned, TimestampMixin, Base):
     resolve_minutes: Mapped[int] = mapped_column(Integer)
     # On a breach, raise the case's priority one step (supervisors are always told).
     raise_priority: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class CaseView(IdMixin, ShopOwned, TimestampMixin, Base):
+    """A case list's filters saved under a name by an agent (``VIEW_FIELDS`` of
+    kefu.queries.cases); ``shared`` (set by supervisors) shows it to the whole shop."""
+
+    __tablename__ = "case_views"
+    __table_args__ = (UniqueConstraint("agent_id", "name"),)
+
+    agent_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("agents.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(100))
+    filters: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    shared: Mapped[bool] = mapped_column(Boolean, default=False)

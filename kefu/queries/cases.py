@@ -8,9 +8,10 @@ import binascii
 import csv
 import enum
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, and_, func, literal, not_, or_, select, true, tuple_
@@ -18,7 +19,7 @@ from sqlalchemy import case as when
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
-from kefu.errors import Invalid
+from kefu.errors import Forbidden, Invalid
 from kefu.lib.cases import FINISHED, CasePriority, CaseStatus, CaseType, CompensationKind
 from kefu.lib.money import cents_to_decimal
 from kefu.lib.sla import RUNNING, SlaState
@@ -27,6 +28,7 @@ from kefu.models import (
     Agent,
     Case,
     CaseEvent,
+    CaseView,
     Compensation,
     CompensationStatus,
     Order,
@@ -37,6 +39,8 @@ from kefu.models import (
 from kefu.models.base import MAX_ID, UTCDateTime, utcnow
 from kefu.queries.access import fetch_owned
 from kefu.queries.pagination import MAX_LIMIT, Page, id_filter, paginate
+
+E = TypeVar("E", bound=enum.StrEnum)
 
 EXPORT_LIMIT = 100_000
 EXPORT_COLUMNS = (
@@ -72,6 +76,25 @@ class CaseSort(enum.StrEnum):
     DUE = "due"  # the nearest due time first (overdue first); cases without one last
 
 
+class Assignee(enum.StrEnum):
+    """Whose cases a list shows: everyone's, the viewer's own, or nobody's yet."""
+
+    ALL = "all"
+    MINE = "mine"
+    UNASSIGNED = "unassigned"
+
+
+# What a case list's filters are made of (the case page's form and saved views).
+VIEW_FIELDS: dict[str, type[enum.StrEnum]] = {
+    "status": CaseStatus,
+    "type": CaseType,
+    "priority": CasePriority,
+    "assignee": Assignee,
+    "sla": SlaFilter,
+    "sort": CaseSort,
+}
+
+
 @dataclass(frozen=True, slots=True)
 class CaseFilters:
     status: CaseStatus | None = None
@@ -82,6 +105,7 @@ class CaseFilters:
     customer_id: int | None = None
     order_id: int | None = None
     sla: SlaFilter | None = None
+    unassigned: bool = False  # only the cases nobody holds
 
 
 @dataclass(slots=True)
@@ -89,6 +113,28 @@ class CaseDetail:
     case: Case
     timeline: list[CaseEvent]
     compensations: list[Compensation]
+
+
+def _pick(values: Mapping[str, Any], name: str, kind: type[E]) -> E | None:
+    """The member of ``kind`` named by ``values[name]``; None when it names none."""
+    value = values.get(name)
+    return kind(value) if value in {m.value for m in kind} else None
+
+
+def view_filters(values: Mapping[str, Any], agent_id: int | None) -> tuple[CaseFilters, CaseSort]:
+    """The filters and order of a case list from its view fields (``VIEW_FIELDS``; a
+    value that is not one of a field's choices is left out, the order defaults to the
+    nearest due first); ``mine`` means ``agent_id``'s cases."""
+    assignee = _pick(values, "assignee", Assignee)
+    filters = CaseFilters(
+        status=_pick(values, "status", CaseStatus),
+        type=_pick(values, "type", CaseType),
+        priority=_pick(values, "priority", CasePriority),
+        assigned_agent_id=agent_id if assignee is Assignee.MINE else None,
+        sla=_pick(values, "sla", SlaFilter),
+        unassigned=assignee is Assignee.UNASSIGNED,
+    )
+    return filters, _pick(values, "sort", CaseSort) or CaseSort.DUE
 
 
 def _filtered(actor: Actor, filters: CaseFilters) -> Select[Any]:
@@ -111,6 +157,8 @@ def _filtered(actor: Actor, filters: CaseFilters) -> Select[Any]:
         value = id_filter(getattr(filters, field), field)
         if value is not None:
             stmt = stmt.where(column == value)
+    if filters.unassigned:
+        stmt = stmt.where(Case.assigned_agent_id.is_(None))
     if filters.sla is not None:
         stmt = stmt.where(_sla_condition(filters.sla, utcnow()))
     return stmt
@@ -243,6 +291,37 @@ async def list_compensations(
     return await paginate(
         session, stmt, Compensation.id, cursor=cursor, limit=limit, newest_first=True
     )
+
+
+async def case_numbers(session: AsyncSession, actor: Actor, case_ids: list[int]) -> dict[int, int]:
+    """The shop's numbers of the cases named (ids of another shop's cases are left out)."""
+    actor.require(Permission.READ_SHOP_DATA)
+    rows = await session.execute(
+        select(Case.id, Case.number).where(Case.shop_id == actor.shop_id, Case.id.in_(case_ids))
+    )
+    return {row.id: row.number for row in rows}
+
+
+def require_person(actor: Actor) -> int:
+    """The acting agent's id: saved views are kept per person, so a key is refused."""
+    actor.require(Permission.READ_SHOP_DATA)
+    if actor.kind != "agent" or actor.id is None:
+        raise Forbidden("saved views belong to people; an API key has none")
+    return actor.id
+
+
+async def list_case_views(session: AsyncSession, actor: Actor) -> list[CaseView]:
+    """The agent's own saved views and those shared with the shop, by name."""
+    agent_id = require_person(actor)
+    rows = await session.scalars(
+        select(CaseView)
+        .where(
+            CaseView.shop_id == actor.shop_id,
+            or_(CaseView.agent_id == agent_id, CaseView.shared.is_(True)),
+        )
+        .order_by(CaseView.name, CaseView.id)
+    )
+    return list(rows)
 
 
 def _local(value: Any, tz: str) -> str:

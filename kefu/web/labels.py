@@ -8,8 +8,10 @@ from __future__ import annotations
 import enum
 
 from kefu.knowledge.bot import BotMode
+from kefu.lib.cases import CasePriority, CaseStatus, CaseType, CompensationKind
 from kefu.models import (
     Channel,
+    CompensationStatus,
     ConversationStatus,
     Level,
     OrderStatus,
@@ -93,6 +95,50 @@ LABELS: dict[type[enum.Enum], dict[str, str]] = {
         "aftersale": N_("After-sale"),
         "review": N_("Review"),
         "closing": N_("Closing"),
+    },
+    CaseStatus: {
+        "new": N_("Newly opened"),
+        "accepted": N_("Accepted"),
+        "investigating": N_("Investigating"),
+        "waiting_customer": N_("Waiting for the customer"),
+        "waiting_warehouse": N_("Waiting for the warehouse"),
+        "waiting_carrier": N_("Waiting for the carrier"),
+        "resolved": N_("Resolved"),
+        "closed": N_("Case closed"),
+        "reopened": N_("Reopened"),
+    },
+    CaseType: {
+        "return": N_("Return"),
+        "exchange": N_("Exchange"),
+        "refund_only": N_("Refund only"),
+        "reship": N_("Reship missing item"),
+        "wrong_item": N_("Wrong item sent"),
+        "damaged": N_("Damaged"),
+        "quality": N_("Quality problem"),
+        "logistics": N_("Late or lost parcel"),
+        "invoice": N_("Invoice"),
+        "customs": N_("Customs (cross-border)"),
+        "consultation": N_("After-sale question"),
+        "complaint": N_("Complaint"),
+        "review_followup": N_("Bad review follow-up"),
+    },
+    CasePriority: {
+        "low": N_("Low"),
+        "normal": N_("Normal"),
+        "high": N_("High"),
+        "urgent": N_("Urgent"),
+    },
+    CompensationKind: {
+        "refund": N_("Refund"),
+        "coupon": N_("Coupon"),
+        "reship": N_("Reship"),
+        "replacement": N_("Replacement"),
+        "exchange": N_("Exchange"),
+    },
+    CompensationStatus: {
+        "approved": N_("Approved"),
+        "pending_approval": N_("Waiting for approval"),
+        "declined": N_("Declined"),
     },
 }
 

@@ -70,7 +70,7 @@ KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"^max concurrent chats must be a whole number from 0 to (?P<n>\d+)$",
             N_("Enter a whole number from 0 to %(n)s."),
         ),
-        (r"^\w+ must be one of: ", N_("Choose one of the options offered.")),
+        (r"^[\w.]+ must be one of: ", N_("Choose one of the options offered.")),
         (r"^\w+ cannot be changed here$", N_("This cannot be changed here.")),
         (r"^ids must be whole numbers$", N_("Choose from the list offered.")),
         (
@@ -289,8 +289,8 @@ KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^this agent is deactivated$", N_("This agent is deactivated; choose someone else.")),
         (r"^write a comment$", N_("Write a comment.")),
         (
-            r"^a refund of (?P<amount>[\d.]+) (?P<currency>[A-Z]{3}) is more than the "
-            r"(?P<left>[\d.]+) [A-Z]{3} left to refund",
+            r"^a refund of (?P<amount>[\d.]+) (?P<currency>\w+) is more than the "
+            r"(?P<left>[\d.]+) \w+ left to refund",
             N_("A refund of %(amount)s %(currency)s is more than the %(left)s left to refund."),
         ),
         (
@@ -327,6 +327,30 @@ KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             N_("Enter a whole number of business minutes."),
         ),
         (r"^the period must end after it starts$", N_("The period must end after it starts.")),
+        (r"^approve must be true or false$", N_("Choose approve or decline.")),
+        # Bulk changes on the case list.
+        (r"^choose at least one case$", N_("Tick at least one case.")),
+        (
+            r"^choose at most (?P<n>\d+) cases at once$",
+            N_("Tick at most %(n)s cases at once."),
+        ),
+        (r"^case_ids must be case ids$", N_("Tick the cases in the list.")),
+        (r"^\w+ must be a Kefu id$", N_("Choose from the list.")),
+        (
+            r"^\w+ must be text of at most (?P<n>\d+) characters$",
+            N_("Write at most %(n)s characters."),
+        ),
+        # Saved views of the case list.
+        (
+            r"^an agent keeps at most (?P<n>\d+) saved views$",
+            N_("You can keep at most %(n)s saved views; delete one first."),
+        ),
+        (r"^filters must be an object$", N_("Choose the filters from the list.")),
+        (
+            r"^saved views belong to people; an API key has none$",
+            N_("Saved views belong to people; an API key has none."),
+        ),
+        (r"^shared must be true or false$", N_("Choose whether to share the view.")),
         # Reports: periods, filters, KPIs, drill-downs and exports.
         (r"^the period ends before it starts$", N_("The period ends before it starts.")),
         (r"^a report covers at most (?P<n>\d+) days$", N_("A report covers at most %(n)s days.")),
@@ -499,6 +523,21 @@ KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (
             r"^intents_off must list intent codes",
             N_("Choose the questions from the list offered."),
+        ),
+        # Opening a case from the workspace: evidence and the shop's custom fields.
+        (r"^a \w+ case needs .+ \(.+\)$", N_("This kind of case needs more evidence.")),
+        (r"^evidence must be an object$", N_("Give the evidence as the form asks.")),
+        (
+            r"^photo_upload_ids must be a list of upload ids$",
+            N_("Choose photos sent in the conversation."),
+        ),
+        (
+            r"^this shop has no custom fields for \w+ cases$",
+            N_("This shop has no custom fields for this kind of case."),
+        ),
+        (
+            r"^(?P<field>[\w.\[\]-]+): (?P<problem>.+)$",
+            N_("Custom field %(field)s: %(problem)s"),
         ),
         (r"^[\w ]+ not found$", N_("It does not exist, or it belongs to another shop.")),
     )

@@ -153,6 +153,9 @@ PAGE_VIEW = {"page": "/p/P-1001", "title": "纯棉短袖T恤", "product_id": "P-
 ROUTING = {"overflow_team_id": None, "level_rules": {"aftersale": {"order": ["senior"]}}}
 CASE = {"type": "complaint", "title": "客服回复太慢"}
 CASE_SETTINGS = {"limits": {"junior": {"coupon": 3000}}}
+# A case of nobody's: each case is refused on its own (tests/cases/test_case_bulk.py).
+CASE_BULK = {"case_ids": [987654321], "action": "priority", "priority": "high"}
+CASE_VIEW = {"name": "破损待处理", "filters": {"type": "damaged", "assignee": "mine"}}
 SLA_POLICY = {"case_type": "refund_only", "first_response_minutes": 30, "resolve_minutes": 960}
 CAMPAIGN = {
     "name": "老客回归",
@@ -294,6 +297,7 @@ ROUTES: dict[tuple[str, str], Walk] = {
     ("GET", "/api/v1/cases"): Walk("list", "read"),
     ("GET", "/api/v1/cases/export.csv"): Walk("list", "read"),
     ("POST", "/api/v1/cases"): Walk("write", "handle", CASE),
+    ("POST", "/api/v1/cases/bulk"): Walk("write", "handle", CASE_BULK),
     ("GET", "/api/v1/cases/{case_id}"): Walk("by_id", "read"),
     ("POST", "/api/v1/cases/{case_id}/transition"): Walk("by_id", "handle", {"to": "accepted"}),
     ("POST", "/api/v1/cases/{case_id}/assign"): Walk("by_id", "handle", {"agent_id": None}),
@@ -301,6 +305,10 @@ ROUTES: dict[tuple[str, str], Walk] = {
     ("POST", "/api/v1/cases/{case_id}/compensations"): Walk(
         "by_id", "handle", {"kind": "coupon", "amount_cents": 1000}
     ),
+    ("GET", "/api/v1/case-views"): Walk("list", "person"),
+    ("POST", "/api/v1/case-views"): Walk("write", "person", CASE_VIEW),
+    # acme's view is shared with the shop: its supervisors may delete it, agents may not.
+    ("DELETE", "/api/v1/case-views/{view_id}"): Walk("by_id", "supervise"),
     ("GET", "/api/v1/compensations"): Walk("list", "read"),
     ("POST", "/api/v1/compensations/{compensation_id}/decision"): Walk(
         "by_id", "supervise", {"approve": True}
@@ -438,6 +446,7 @@ PATH_IDS = {
     "schedule_id": "report_schedules",
     "training_id": "training_records",
     "scorecard_id": "scorecards",
+    "view_id": "case_views",
 }
 
 # The table whose ids a route's rows carry (``id``), and the tables named by id fields.
@@ -466,6 +475,7 @@ RESOURCE_TABLE = {
     "cases": "cases",
     "cases/comments": "case_events",
     "cases/compensations": "compensations",
+    "case-views": "case_views",
     "compensations": "compensations",
     "sla-policies": "sla_policies",
     "campaigns": "campaigns",
@@ -685,6 +695,8 @@ async def acme(client, owen, alice, sessionmaker, settings) -> dict[str, Any]:
         result = await _ok(await api.post(f"/api/v1/{path}/bulk", json={"items": [item]}))
         ids[path] = result["ids"][0]
     ids["cases"], ids["compensations"] = await _seed_case(client, alice, ids["orders"])
+    view = CASE_VIEW | {"name": _secret("全店超时工单"), "shared": True}
+    ids["case_views"] = (await _ok(await api.post("/api/v1/case-views", json=view)))["id"]
     complaints = SLA_POLICY | {"case_type": "complaint"}  # the walks' own is another
     policy = await _ok(await api.post("/api/v1/sla-policies", json=complaints))
     ids["sla_policies"] = policy["id"]

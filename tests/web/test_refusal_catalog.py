@@ -27,7 +27,7 @@ PAGES = ROOT / "kefu" / "web" / "pages"
 # the user's language with Accept-Language.
 SCRIPT_APIS = tuple(
     ROOT / "kefu" / "web" / "api" / "v1" / f
-    for f in ("workspace.py", "conversations.py", "quality.py")
+    for f in ("workspace.py", "conversations.py", "quality.py", "cases.py")
 )
 # Code the walk follows: where refusals are raised (web code translates its own).
 FOLLOWED = ("kefu.actions", "kefu.queries", "kefu.lib", "kefu.access", "kefu.errors")

@@ -13,6 +13,8 @@ from kefu.settings import Settings
 from kefu.web import i18n
 from kefu.web.pages import (
     auth,
+    case_detail,
+    cases,
     crm,
     growth,
     home,
@@ -76,6 +78,8 @@ def install_pages(app: FastAPI, settings: Settings) -> None:
         report_analysis,
         growth,
         quality,
+        cases,
+        case_detail,
     ):
         app.include_router(module.router, dependencies=[Depends(refuse_nul_in_forms)])
 

@@ -56,6 +56,10 @@ class Page:
         return self.actor.can(Permission.HANDLE_CONVERSATIONS)
 
     @property
+    def sees_cases(self) -> bool:
+        return self.actor.can(Permission.HANDLE_CASES)
+
+    @property
     def sees_campaigns(self) -> bool:
         return self.actor.can(Permission.RUN_CAMPAIGNS)
 

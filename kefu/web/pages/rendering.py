@@ -18,6 +18,7 @@ from starlette.requests import Request
 
 from kefu.models import Level, OrderStatus, Presence, Role, ShipmentStatus, Skill
 from kefu.web import i18n
+from kefu.web.case_display import countdown, countdown_text
 from kefu.web.labels import label
 from kefu.web.messages import translate_message
 
@@ -97,6 +98,8 @@ def make_environment() -> Environment:
     env.filters["translated_pair"] = lambda pair: (pair[0], translate(pair[1]))
     env.filters["pair"] = lambda value: (value, value)
     env.filters["compact_json"] = compact_json
+    env.filters["sla_countdown"] = countdown
+    env.filters["countdown_text"] = countdown_text
     env.globals["locale_names"] = i18n.LOCALE_NAMES
     env.globals["here_with"] = here_with
     env.globals.update(OrderStatus=OrderStatus, ShipmentStatus=ShipmentStatus, Skill=Skill)

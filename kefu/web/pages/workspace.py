@@ -9,6 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from kefu.lib.cases import CasePriority, CaseType
 from kefu.lib.phrases import VARIABLES
 from kefu.models import (
     Channel,
@@ -69,6 +70,9 @@ def _strings() -> dict[str, str]:
         "quality_warn": _("This reply may upset the customer"),
         "quality_blocked": _("This shop does not allow sending this reply"),
         "rewrite": _("Suggested rewrite"),
+        "cases_title": _("After-sales cases"),
+        "open_case": _("Open a case"),
+        "case_opened": _("Case #%(number)s opened"),
         "use_rewrite": _("Use rewrite"),
     }
 
@@ -113,5 +117,7 @@ async def workspace(request: Request, session: SessionDep, page: PageDep) -> Res
             "statuses": list(ConversationStatus),
             "skills": list(Skill),
             "channels": list(Channel),
+            "case_types": list(CaseType),
+            "case_priorities": list(CasePriority),
         },
     )

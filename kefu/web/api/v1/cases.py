@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import AwareDatetime, Field
 
+from kefu.actions.case_bulk import MAX_BULK, BulkAction, do_bulk_cases
 from kefu.actions.cases import (
     do_assign_case,
     do_comment_case,
@@ -110,7 +111,8 @@ class TimelineEntryOut(ApiModel):
     actor_kind: str
     actor_label: str
     kind: str = Field(
-        description="created, status_changed, assigned, commented, replied, compensation, "
+        description="created, status_changed, assigned, priority_changed, commented, replied, "
+        "compensation, "
         "compensation_decided, sla_warning, sla_breached"
     )
     from_status: CaseStatus | None
@@ -185,9 +187,10 @@ def _filters(
     customer_id: int | None = None,
     order_id: int | None = None,
     sla: SlaFilter | None = None,
+    unassigned: Annotated[bool, Query(description="Only the cases nobody holds")] = False,
 ) -> CaseFilters:
     return CaseFilters(
-        status, type, priority, assigned_agent_id, team_id, customer_id, order_id, sla
+        status, type, priority, assigned_agent_id, team_id, customer_id, order_id, sla, unassigned
     )
 
 
@@ -220,6 +223,65 @@ async def export_cases(session: SessionDep, actor: ActorDep, filters: FiltersDep
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="cases.csv"'},
     )
+
+
+class BulkIn(ApiModel):
+    case_ids: list[RowId] = Field(min_length=1, max_length=MAX_BULK, examples=[[12, 13]])
+    action: BulkAction = Field(
+        description="assign (agent_id, team_id), priority (priority) or transition (to, note)"
+    )
+    agent_id: RowId | None = Field(None, description="assign: null takes the cases back")
+    team_id: RowId | None = None
+    priority: CasePriority | None = None
+    to: CaseStatus | None = None
+    note: str | None = Field(None, max_length=4000)
+
+
+class BulkErrorOut(ApiModel):
+    code: str = Field(description="not_found, illegal_transition …")
+    message: str
+
+
+class BulkOutcomeOut(ApiModel):
+    case_id: int
+    ok: bool
+    case: CaseOut | None = Field(description="The case as changed; null when refused")
+    error: BulkErrorOut | None = Field(description="Why this case was left as it was")
+
+
+class BulkOut(ApiModel):
+    applied: int
+    refused: int
+    results: list[BulkOutcomeOut] = Field(description="One per case, in the order given")
+
+
+@router.post(
+    "/cases/bulk",
+    summary="Assign, reprioritise or move many cases at once",
+    description="Each case goes through the same checks as one at a time; a case that "
+    "cannot be changed (another shop's, an illegal transition) is reported in its result "
+    "and the others are changed.",
+)
+async def bulk_cases(body: BulkIn, session: SessionDep, actor: ActorDep) -> BulkOut:
+    outcomes = await do_bulk_cases(
+        session,
+        actor,
+        body.case_ids,
+        body.action,
+        **body.model_dump(exclude={"case_ids", "action"}),
+    )
+    await session.commit()
+    results = [
+        BulkOutcomeOut(
+            case_id=o.case_id,
+            ok=o.ok,
+            case=CaseOut.model_validate(o.case) if o.case else None,
+            error=None if o.ok else BulkErrorOut(code=o.code or "", message=o.message or ""),
+        )
+        for o in outcomes
+    ]
+    applied = sum(o.ok for o in outcomes)
+    return BulkOut(applied=applied, refused=len(outcomes) - applied, results=results)
 
 
 @router.post("/cases", status_code=201, summary="Open a case")

@@ -515,7 +515,7 @@
     let data;
     try { data = await api("GET", `/api/v1/conversations/${c.id}/panel`); } catch (error) { panel.replaceChildren(el("p", "muted", error.message)); return; }
     if (state.current !== c) return;
-    panel.replaceChildren(el("div", "", ""), profileCard(data), verifyCard(data), ordersCard(data));
+    panel.replaceChildren(el("div", "", ""), profileCard(data), verifyCard(data), ordersCard(data), casesCard(data));
     if (data.past_conversations.length) panel.append(pastCard(data));
     loadSuggestions();
   }
@@ -657,7 +657,34 @@
     return card;
   }
 
-  // ---- dialogs: transfer, snooze, close ------------------------------------------------
+  // After-sales: open a case from this conversation, about one of the customer's order
+  // lines if chosen (the dialog's list is filled with them); a link to the case follows.
+  function casesCard(data) {
+    const card = section(T.cases_title);
+    const lines = $("k-line");
+    lines.replaceChildren(lines.options[0]);
+    for (const order of data.orders) {
+      for (const line of order.lines) lines.append(new Option(`${order.external_id} · ${line.title} × ${line.quantity}`, line.id));
+    }
+    const button = el("button", "btn btn-sm", T.open_case);
+    button.type = "button";
+    button.id = "ws-open-case";
+    button.addEventListener("click", () => $("dlg-case").showModal());
+    card.append(button, el("div", "ws-opened-cases"));
+    return card;
+  }
+
+  async function openCase(id, values) {
+    const body = { type: values.type, title: values.title, priority: values.priority, conversation_id: id };
+    if (values.order_line_id) body.order_line_id = Number(values.order_line_id);
+    const created = await api("POST", "/api/v1/cases", body);
+    const link = el("a", "", T.case_opened.replace("%(number)s", created.number));
+    link.href = `/cases/${created.id}`;
+    const slot = document.querySelector("#ws-panel .ws-opened-cases");
+    if (slot) slot.append(link);
+  }
+
+  // ---- dialogs: transfer, snooze, close, case ------------------------------------------
   for (const button of document.querySelectorAll("[data-dialog]")) {
     button.addEventListener("click", () => $(`dlg-${button.dataset.dialog}`).showModal());
   }
@@ -673,6 +700,10 @@
             agent_id: values.agent_id ? Number(values.agent_id) : null,
             team_id: values.team_id ? Number(values.team_id) : null, note: values.note || null,
           });
+        } else if (form.dataset.action === "case") {
+          await openCase(id, values);
+          form.reset();
+          return;
         } else if (form.dataset.action === "snooze") {
           await api("POST", `/api/v1/conversations/${id}/snooze`, { until: new Date(values.until).toISOString() });
         } else {
