@@ -123,7 +123,9 @@ def _pipeline():  # type: ignore[no-untyped-def]
     from sklearn.pipeline import make_pipeline
 
     vectorizer = TfidfVectorizer(analyzer=char_ngrams, sublinear_tf=True, dtype=np.float64)
-    model = LogisticRegression(C=C, solver="liblinear", dual=True, class_weight="balanced")
+    model = LogisticRegression(
+        C=C, solver="liblinear", dual=True, class_weight="balanced", max_iter=1000
+    )
     return make_pipeline(vectorizer, OneVsRestClassifier(model))
 
 
