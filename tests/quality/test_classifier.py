@@ -77,6 +77,8 @@ def test_prediction_without_scikit_learn_equals_the_fitted_pipeline(tmp_path):
         ("这种问题您问问家里孩子，他们都会", "contempt"),
         ("我已经跟您解释过四五回了，您往上翻翻", "impatience"),
         ("快点定吧，我这边还有一堆人等着呢", "impatience"),
+        ("这问题我前前后后答了好几遍了，您往上拉一拉聊天记录", "impatience"),
+        ("您先把商品页从头到尾看一遍，看完还有不懂的再来问", "impatience"),
         ("这个要求我们这边满足不了", "negation"),
         ("开过封的一律不给退", "negation"),
         ("行啊，您有能耐就去消协告我们", "quarrel"),
@@ -113,6 +115,8 @@ def test_paraphrases_the_dictionary_misses_are_found(text, code):
         "亲，您好，请问有什么可以帮您？",
         "亲，这款今天下单送一对杯垫，数量有限",
         "这个需要厂家检测，我帮您联系厂家，检测费我们承担",
+        "就剩最后两件了，您需要的话建议今天拍下，明天可能就断码了",
+        "刚才可能没讲明白，我换个说法：这款是预售，下周一统一发货",
     ],
 )
 def test_hard_negatives_stay_good(text):
@@ -153,21 +157,22 @@ def test_a_batch_gives_the_same_findings_as_one_by_one():
     assert [r.findings for r in batch] == [check_reply(text).findings for text in texts]
 
 
-# Measured with the corpus of the `trades` batches (docs/quality.md): micro-F1 / false
-# alarms of the full check were heldout 0.94 / 0 %, unseen 0.90 / 5 %, fresh 0.91 / 0 % and
-# final 0.82 / 8 %. The floors leave a margin of about 0.05 (heldout keeps its earlier
-# 0.91); a change that loses more is a regression.
+# Measured with the corpus of the `generalise` batches and the 1–2-gram model
+# (docs/quality.md): micro-F1 / false alarms of the full check were heldout 0.97 / 0 %,
+# unseen 0.92 / 3 %, fresh 0.91 / 0 % and final 0.83 / 6 %. The floors leave a margin of
+# about 0.05 (heldout and fresh keep their earlier floors); a change that loses more is a
+# regression.
 @pytest.mark.parametrize(
     ("name", "f1_floor", "false_alarm_ceiling"),
     [
         ("heldout.jsonl", 0.91, 0.08),
         ("unseen.jsonl", 0.88, 0.10),
         ("fresh.jsonl", 0.87, 0.08),
-        ("final.jsonl", 0.77, 0.14),
+        ("final.jsonl", 0.78, 0.12),
         # Written by a session that never saw the corpus, dictionary or these tests (one
-        # reply the corpus also holds, "嗯", left out); 0.80 and 5.5 % when first measured
-        # (2026-12-02).
-        ("blind.jsonl", 0.75, 0.10),
+        # reply the corpus also holds, "嗯", left out); 0.80 and 5.5 % when first measured,
+        # 0.83 and 6.1 % with the `generalise` batches (2026-12-02).
+        ("blind.jsonl", 0.78, 0.10),
     ],
 )
 def test_the_full_check_reaches_its_floor_on_sets_it_never_trained_on(
