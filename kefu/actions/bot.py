@@ -226,6 +226,8 @@ async def do_bot_reply(session: AsyncSession, shop_id: int, message_id: int) -> 
         return None
     # In a thread: the first call of a process loads (or trains) the model, about a second.
     understood = await asyncio.to_thread(understand_one, message.body)
+    if conversation.intent is None and not understood["intent"].startswith("general."):
+        conversation.intent = understood["intent"]  # the question the shopper came with
     found = await answer_for(session, shop_id, message.body, channel=conversation.channel.value)
     decision = decide(
         message.body,

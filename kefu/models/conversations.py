@@ -155,6 +155,11 @@ class Conversation(IdMixin, ShopOwned, TimestampMixin, Base):
     bot_misses: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     bot_handoff: Mapped[str | None] = mapped_column(String(32))
     bot_handoff_at: Mapped[datetime | None]
+    # What reports filter by besides agent, team and channel (docs/kpis.md): the intent
+    # the bot first recognised in a shopper's question, and the customer's RFM segment
+    # when the conversation opened (None: unknown). The stage is ``skill``.
+    intent: Mapped[str | None] = mapped_column(String(48))
+    segment: Mapped[str | None] = mapped_column(String(16))
 
 
 class Message(IdMixin, ShopOwned, Base):

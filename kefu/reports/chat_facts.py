@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from kefu.models import Conversation, ConversationStatus, Message, Skill
 from kefu.models.reports import ReportKind
-from kefu.reports.facts import fact_recorded, record_fact
+from kefu.reports.facts import conversation_dims, fact_recorded, record_fact
 
 FAST_RESPONSE_SECONDS = 180  # 3 minutes: the "3-minute response rate"
 REPEAT_WINDOW = timedelta(hours=72)  # a new contact this soon undoes a resolution
@@ -28,7 +28,7 @@ def _dims(conversation: Conversation, agent_id: int | None) -> dict:
         "conversation_id": conversation.id,
         "agent_id": agent_id,
         "team_id": conversation.team_id,
-        "channel": conversation.channel.value,
+        **conversation_dims(conversation),
     }
 
 

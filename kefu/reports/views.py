@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,7 +24,7 @@ from kefu.queries.pagination import Page, paginate
 from kefu.queries.routing import open_chat_counts, queued_filter
 from kefu.reports.kpis import KPI_BY_CODE, Kpi, KpiValue, compute_kpis
 from kefu.reports.periods import Filters, Period
-from kefu.reports.totals import Total, read_totals
+from kefu.reports.totals import FILTERED, Total, read_totals
 
 # The funnel's steps in order, each the count of one kind of fact.
 FUNNEL: tuple[tuple[str, ReportKind], ...] = (
@@ -207,19 +208,33 @@ class DrillRow:
     customer_name: str | None
 
 
-def in_scope(period: Period, filters: Filters, *, at, agent, team, channel) -> list:
-    """Conditions for rows of the period and filters, given which of their columns hold
-    the time, the agent, the team and the channel (facts and conversations name them
-    differently)."""
-    where = [at >= period.start, at < period.end]
-    for column, wanted in (
-        (agent, filters.agent_ids),
-        (team, filters.team_ids),
-        (channel, filters.channels),
-    ):
-        if wanted:
-            where.append(column.in_(wanted))
-    return where
+def matching(filters: Filters, **columns: Any) -> list:
+    """Conditions for rows the filters let through, given which of their columns hold
+    the agent, team, channel, stage, intent and segment (facts and conversations name
+    them differently)."""
+    return [
+        columns[column].in_(wanted)
+        for field, column in FILTERED
+        if (wanted := getattr(filters, field))
+    ]
+
+
+def in_scope(period: Period, filters: Filters, *, at: Any, **columns: Any) -> list:
+    """Conditions for rows of the period (``at`` holds their time) and the filters."""
+    return [at >= period.start, at < period.end, *matching(filters, **columns)]
+
+
+def conversation_matching(filters: Filters) -> list:
+    """Conditions for the conversations the filters let through."""
+    return matching(
+        filters,
+        agent_id=Conversation.assigned_agent_id,
+        team_id=Conversation.team_id,
+        channel=Conversation.channel,
+        stage=Conversation.skill,
+        intent=Conversation.intent,
+        segment=Conversation.segment,
+    )
 
 
 async def shopper_names(session: AsyncSession, shop_id: int, conversations: list) -> dict:
@@ -277,9 +292,7 @@ async def drilldown(
                 period,
                 filters,
                 at=ReportEvent.occurred_at,
-                agent=ReportEvent.agent_id,
-                team=ReportEvent.team_id,
-                channel=ReportEvent.channel,
+                **{column: getattr(ReportEvent, column) for _, column in FILTERED},
             ),
         ),
         ReportEvent.id,
