@@ -9,7 +9,7 @@ sets. Days, weekdays and hours are the shop's, not UTC's."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.errors import Invalid
-from kefu.models import Agent, Conversation, Customer, Presence, Visitor
+from kefu.models import Agent, Conversation, Customer, Presence, TeamMember, Visitor
 from kefu.models.base import utcnow
 from kefu.models.reports import ReportEvent, ReportKind
 from kefu.queries.pagination import Page, paginate
@@ -167,19 +167,40 @@ class LiveNow:
     agents: list[AgentLoad]
 
 
-async def live_now(session: AsyncSession, shop_id: int) -> LiveNow:
+def wanted_agents(shop_id: int, filters: Filters) -> Any:
+    """The active agents the filters name: those chosen, members of the chosen teams
+    (all active agents when neither is chosen)."""
+    wanted = Agent.active.is_(True)
+    if filters.agent_ids:
+        wanted = wanted & Agent.id.in_(filters.agent_ids)
+    if filters.team_ids:
+        members = select(TeamMember.agent_id).where(
+            TeamMember.shop_id == shop_id, TeamMember.team_id.in_(filters.team_ids)
+        )
+        wanted = wanted & Agent.id.in_(members)
+    return wanted
+
+
+async def live_now(session: AsyncSession, shop_id: int, filters: Filters = Filters()) -> LiveNow:
     """The queue (open, unassigned conversations) and its longest wait; the agents who
-    are online or still hold chats, with how many each holds."""
+    are online or still hold chats, with how many each holds. The filters narrow the
+    queue by the conversations' team, channel, stage, intent and segment (a queued chat
+    is no agent's), the agents to those chosen or in the chosen teams, and their chats
+    by channel, stage, intent and segment."""
+    queue = conversation_matching(replace(filters, agent_ids=()))
     queued, oldest = (
         await session.execute(
-            select(func.count(), func.min(Conversation.queued_at)).where(queued_filter(shop_id))
+            select(func.count(), func.min(Conversation.queued_at)).where(
+                queued_filter(shop_id), *queue
+            )
         )
     ).one()
     wait = max(0, int((utcnow() - oldest).total_seconds())) if oldest else 0
-    counts = await open_chat_counts(session, shop_id)
+    chats = conversation_matching(replace(filters, agent_ids=(), team_ids=()))
+    counts = await open_chat_counts(session, shop_id, *chats)
     agents = await session.scalars(
         select(Agent)
-        .where(Agent.shop_id == shop_id, Agent.active.is_(True))
+        .where(Agent.shop_id == shop_id, wanted_agents(shop_id, filters))
         .order_by(Agent.display_name, Agent.id)
     )
     loads = [

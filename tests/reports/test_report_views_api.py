@@ -106,6 +106,20 @@ async def test_live_now_shows_the_queue_and_the_agents(client, carol, alice, bob
     assert loads == {alice.agent_id: ("online", 0), bob.agent_id: ("offline", 2)}
 
 
+async def test_live_now_follows_the_filters(client, carol, alice, bob, seeded):
+    mine = (await _get(client, carol, "/api/v1/reports/live", agent_id=alice.agent_id)).json()
+    assert [a["agent_id"] for a in mine["agents"]] == [alice.agent_id]
+    assert mine["queued"] == 1  # a queued chat is no agent's: the queue stays
+    api_only = (await _get(client, carol, "/api/v1/reports/live", channel="api")).json()
+    assert api_only["queued"] == 0 and api_only["longest_wait_seconds"] == 0
+    # bob is offline and holds no API chat, so he leaves the list; alice is online.
+    assert [(a["agent_id"], a["open_chats"]) for a in api_only["agents"]] == [(alice.agent_id, 0)]
+    web = (await _get(client, carol, "/api/v1/reports/live", channel="web")).json()
+    assert {a["agent_id"]: a["open_chats"] for a in web["agents"]}[bob.agent_id] == 2
+    complaints = (await _get(client, carol, "/api/v1/reports/live", stage="complaint")).json()
+    assert complaints["queued"] == 0
+
+
 async def test_drilldown_lists_the_conversations_behind_the_conversions(
     client, carol, alice, bob, seeded
 ):
