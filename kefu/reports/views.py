@@ -26,13 +26,16 @@ from kefu.reports.kpis import KPI_BY_CODE, Kpi, KpiValue, compute_kpis
 from kefu.reports.periods import Filters, Period
 from kefu.reports.totals import FILTERED, Total, read_totals
 
-# The funnel's steps in order, each the count of one kind of fact.
+# The funnel's steps in order, each the count of one kind of fact. "paid" is the paid
+# orders among those the "order" step counts, not every paid order of the shop (most
+# come without a chat): an inquiry's order is counted once paid (CONVERSION), so the two
+# steps count the same facts until an unpaid order is recorded as a fact of its own.
 FUNNEL: tuple[tuple[str, ReportKind], ...] = (
     ("visit", ReportKind.VISIT),
     ("chat", ReportKind.CONVERSATION_OPENED),
     ("inquiry", ReportKind.INQUIRY),
     ("order", ReportKind.CONVERSION),
-    ("paid", ReportKind.ORDER_PAID),
+    ("paid", ReportKind.CONVERSION),
     ("repurchase", ReportKind.REPEAT_ORDER),
 )
 
