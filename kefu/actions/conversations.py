@@ -53,7 +53,13 @@ from kefu.queries.conversations import (
     open_conversation_of,
 )
 from kefu.queries.customers import current_segment
-from kefu.reports.chat_facts import opened_facts, rating_facts, resolved_facts, transfer_facts
+from kefu.reports.chat_facts import (
+    credit_opened,
+    opened_facts,
+    rating_facts,
+    resolved_facts,
+    transfer_facts,
+)
 
 MAX_SUMMARY = 2000
 _VISITOR_PUBLIC_IDS = select(Visitor.id, Visitor.public_id).where(
@@ -308,6 +314,7 @@ async def do_assign_conversation(
         conversation.queued_at = utcnow()
     else:  # a person's choice is never refused for capacity (the API reports it)
         (await session.get_one(Agent, agent_id)).last_assigned_at = utcnow()
+        await credit_opened(session, conversation, agent_id)
     await session.flush()
     record_audit(
         session,
