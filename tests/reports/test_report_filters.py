@@ -9,6 +9,7 @@ import io
 import uuid
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select, update
 
 from kefu.models import Conversation, Customer, Visitor
@@ -82,8 +83,9 @@ async def _answered(client, persona, **params) -> float:
     return (await _figures(client, persona, **params))["first_response_seconds"]["denominator"]
 
 
+@pytest.mark.usefixtures("closed_shop")
 async def test_facts_filter_by_stage_intent_and_segment_before_and_after_folding(
-    client, sessionmaker, closed_shop, alice, carol
+    client, sessionmaker, alice, carol
 ):
     conversation_id = await _core_customers_return(client, sessionmaker, alice)
     async with sessionmaker() as session:
@@ -109,9 +111,8 @@ async def test_facts_filter_by_stage_intent_and_segment_before_and_after_folding
                 assert await fold_all(session) > 0
 
 
-async def test_the_drilldown_and_the_export_filter_by_segment(
-    client, sessionmaker, closed_shop, alice, carol
-):
+@pytest.mark.usefixtures("closed_shop")
+async def test_the_drilldown_and_the_export_filter_by_segment(client, sessionmaker, alice, carol):
     conversation_id = await _core_customers_return(client, sessionmaker, alice)
     api = client.as_(carol)
     listed = await api.get(
@@ -143,8 +144,9 @@ async def test_an_unknown_segment_or_stage_is_a_422_naming_it(client, carol):
     assert response.status_code == 422
 
 
+@pytest.mark.usefixtures("closed_shop")
 async def test_the_page_offers_the_new_filters_and_keeps_the_choice(
-    client, sessionmaker, closed_shop, alice, carol
+    client, sessionmaker, alice, carol
 ):
     await _core_customers_return(client, sessionmaker, alice)
     page = await client.as_(carol).get(
