@@ -32,7 +32,7 @@ from kefu.db import make_engine, make_sessionmaker, session_scope
 from kefu.demo import staff
 from kefu.demo.crm import seed_crm
 from kefu.demo.faq import seed_faq
-from kefu.demo.growth import back_date_levels, mark_history_read, seed_trainings
+from kefu.demo.growth import mark_history_read, seed_growth
 from kefu.demo.phrases import seed_phrases
 from kefu.demo.records import SHANGHAI, generate
 from kefu.demo.service import seed_service
@@ -89,7 +89,7 @@ async def _agent_ids_by_email(session: AsyncSession, shop_id: int) -> dict[str, 
 
 async def _people(session: AsyncSession, actor: Actor) -> dict[str, int]:
     """Create missing demo agents and reset existing ones (their level and since when:
-    ``back_date_levels``); returns agent ids by key."""
+    ``seed_growth``); returns agent ids by key."""
     existing = await _agent_ids_by_email(session, actor.shop_id)
     ids: dict[str, int] = {staff.OWNER.key: existing[staff.OWNER.email]}
     for person in (staff.SUPERVISOR, *staff.AGENTS):
@@ -172,8 +172,7 @@ async def build_demo(session: AsyncSession) -> DemoSummary:
     await _shop_profile(session, actor, anchor)
     people = await _people(session, actor)
     await _teams(session, actor, people)
-    await back_date_levels(session, actor, people, anchor)
-    await seed_trainings(session, actor, people, anchor)
+    await seed_growth(session, actor, people, anchor)
     await seed_phrases(session, actor)
     await seed_faq(session, actor)
     records = generate(anchor)
