@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from kefu.models import Conversation, ConversationStatus, Message, Skill
 from kefu.models.reports import UNFOLDED, ReportEvent, ReportKind
 from kefu.reports.facts import conversation_dims, fact_recorded, record_fact
-from kefu.reports.rollup import add_to_rollups, rollup_key
+from kefu.reports.rollup import DIMENSIONS, add_to_rollups, rollup_key
 
 FAST_RESPONSE_SECONDS = 180  # 3 minutes: the "3-minute response rate"
 REPEAT_WINDOW = timedelta(hours=72)  # a new contact this soon undoes a resolution
@@ -178,16 +178,7 @@ async def credit_opened(session: AsyncSession, conversation: Conversation, agent
         return
     found = (
         await session.execute(
-            select(
-                ReportEvent.id,
-                ReportEvent.occurred_at,
-                ReportEvent.agent_id,
-                ReportEvent.team_id,
-                ReportEvent.channel,
-                ReportEvent.stage,
-                ReportEvent.intent,
-                ReportEvent.segment,
-            )
+            select(ReportEvent.id, ReportEvent.occurred_at, *DIMENSIONS)
             .where(
                 ReportEvent.shop_id == conversation.shop_id,
                 ReportEvent.conversation_id == conversation.id,

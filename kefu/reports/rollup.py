@@ -20,6 +20,15 @@ from kefu.models.reports import UNFOLDED, ReportEvent, ReportRollup
 BATCH = 5000
 
 RollupKey = tuple[int, datetime, str, int, int, str, str, str, str]
+# The fact columns a rollup is keyed by besides shop, hour and kind, in key order.
+DIMENSIONS = (
+    ReportEvent.agent_id,
+    ReportEvent.team_id,
+    ReportEvent.channel,
+    ReportEvent.stage,
+    ReportEvent.intent,
+    ReportEvent.segment,
+)
 KEY_COLUMNS = (
     "shop_id", "hour", "kind", "agent_id", "team_id", "channel", "stage", "intent", "segment"
 )  # fmt: skip
@@ -71,12 +80,7 @@ async def _claim(session: AsyncSession, batch: int) -> list[tuple]:
             ReportEvent.shop_id,
             ReportEvent.occurred_at,
             ReportEvent.kind,
-            ReportEvent.agent_id,
-            ReportEvent.team_id,
-            ReportEvent.channel,
-            ReportEvent.stage,
-            ReportEvent.intent,
-            ReportEvent.segment,
+            *DIMENSIONS,
             ReportEvent.value,
         )
         .execution_options(synchronize_session=False)

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.models.reports import UNFOLDED, ReportEvent, ReportRollup
-from kefu.reports.rollup import hour_of
+from kefu.reports.rollup import DIMENSIONS, hour_of
 
 Dimension = Literal[
     "kind", "hour", "agent_id", "team_id", "channel", "stage", "intent", "segment"
@@ -97,17 +97,7 @@ async def read_totals(
     for *key, count, total in rollups.all():
         totals[tuple(key)].add(int(count), int(total))
     unfolded = await session.execute(
-        select(
-            ReportEvent.kind,
-            ReportEvent.occurred_at,
-            ReportEvent.agent_id,
-            ReportEvent.team_id,
-            ReportEvent.channel,
-            ReportEvent.stage,
-            ReportEvent.intent,
-            ReportEvent.segment,
-            ReportEvent.value,
-        ).where(
+        select(ReportEvent.kind, ReportEvent.occurred_at, *DIMENSIONS, ReportEvent.value).where(
             *_filters(ReportEvent, scope, kinds),
             # Spelled as the partial index's predicate (NOT folded), so both databases
             # read the few unfolded facts from it instead of the period's millions.

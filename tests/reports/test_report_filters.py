@@ -159,6 +159,6 @@ async def test_the_page_offers_the_new_filters_and_keeps_the_choice(
     assert "stage=presale" in html and "segment=core" in html  # the API and exports get them
     refused = await client.as_(carol).get("/reports", params={"segment": "nobody"})
     assert refused.status_code == 200
-    assert 'role="alert"' in refused.text
+    assert "请从列表中选择客户分层" in refused.text
     async with sessionmaker() as session:
         assert await session.scalar(select(Conversation.segment)) == "core"

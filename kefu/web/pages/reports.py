@@ -78,9 +78,9 @@ def _whole(value: str, field: str) -> tuple[int, ...]:
     return (int(value),)
 
 
-def _listed(value: str, field: str, known: set[str]) -> tuple[str, ...]:
+def _listed(value: str, field: str, known: set[str], what: str) -> tuple[str, ...]:
     if value and value not in known:
-        raise Invalid(f"choose a {field} from the list", field=field)
+        raise Invalid(f"choose {what} from the list", field=field)
     return (value,) if value else ()
 
 
@@ -109,10 +109,10 @@ async def _asked(session: SessionDep, page: Page, request: Request) -> Asked:
         filters = Filters(
             _whole(values["agent_id"], "agent_id"),
             _whole(values["team_id"], "team_id"),
-            _listed(values["channel"], "channel", set(Channel)),
-            _listed(values["stage"], "stage", set(Skill)),
-            _listed(values["intent"], "intent", set(intent_codes())),
-            _listed(values["segment"], "segment", set(SEGMENT_SLUGS)),
+            _listed(values["channel"], "channel", set(Channel), "a channel"),
+            _listed(values["stage"], "stage", set(Skill), "a stage"),
+            _listed(values["intent"], "intent", set(intent_codes()), "an intent"),
+            _listed(values["segment"], "segment", set(SEGMENT_SLUGS), "a segment"),
         )
     except DomainError as exc:
         period = await shop_period(session, page.actor.shop_id, None, None)
