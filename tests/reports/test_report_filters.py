@@ -135,13 +135,15 @@ async def test_the_drilldown_and_the_export_filter_by_segment(client, sessionmak
         assert [row[0] for row in rows[1:]] == expected
 
 
-async def test_an_unknown_segment_or_stage_is_a_422_naming_it(client, carol):
+async def test_an_unknown_segment_stage_or_intent_is_a_422(client, carol):
     api = client.as_(carol)
     response = await api.get("/api/v1/reports/overview", params={"segment": "vip客户"})
     assert response.status_code == 422
     assert "core" in response.text and "segment" in response.text
     response = await api.get("/api/v1/reports/funnel", params={"stage": "售前"})
     assert response.status_code == 422
+    response = await api.get("/api/v1/reports/live", params={"intent": "问价格" * 40})
+    assert response.status_code == 422 and response.json()["error"]["field"] == "intent"
 
 
 @pytest.mark.usefixtures("closed_shop")

@@ -11,15 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from kefu import understanding
 from kefu.access import Permission
 from kefu.errors import DomainError, Invalid
 from kefu.models import Channel, ConversationStatus, Level, ReportKind, Skill
@@ -27,7 +24,7 @@ from kefu.queries.people import list_agents, list_teams
 from kefu.reports.kpis import KPIS
 from kefu.reports.periods import Filters, Period, shop_period
 from kefu.reports.views import KPI_DRILL, VALUE_UNITS, drilldown
-from kefu.understanding.jsonl import read_examples
+from kefu.understanding.codes import intent_codes
 from kefu.web import i18n
 from kefu.web.api.v1.report_params import SEGMENT_SLUGS
 from kefu.web.deps import SessionDep
@@ -51,7 +48,6 @@ EXPORTS = (
     ("conversations", N_("Conversations")),
 )
 FILTER_FIELDS = ("team_id", "agent_id", "channel", "stage", "intent", "segment")
-INTENT_EXAMPLES = Path(understanding.__file__).parent / "data" / "intents_zh.jsonl"
 WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
 
 
@@ -82,13 +78,6 @@ def _listed(value: str, field: str, known: set[str], what: str) -> tuple[str, ..
     if value and value not in known:
         raise Invalid(f"choose {what} from the list", field=field)
     return (value,) if value else ()
-
-
-@cache
-def intent_codes() -> tuple[str, ...]:
-    """The intents the bot recognises (its training examples' labels), read without
-    loading the model, which brings numpy and scikit-learn."""
-    return tuple(sorted(set(read_examples(INTENT_EXAMPLES, "text", "intent")[1])))
 
 
 def _day(value: str, field: str) -> date | None:

@@ -16,6 +16,7 @@ from kefu.errors import Invalid
 from kefu.models.agents import Skill
 from kefu.models.conversations import Channel
 from kefu.reports.periods import Filters, Period, shop_period
+from kefu.understanding.codes import intent_codes
 from kefu.web.deps import ActorDep, SessionDep
 
 SEGMENT_SLUGS = tuple(segment.slug for segment in SEGMENTS.values())
@@ -50,7 +51,6 @@ async def report_query(
         Query(
             description="Only conversations whose recognised intent is one of these, e.g. "
             "presale.bargain (repeatable; conversations the bot never read have none)",
-            max_length=48,
         ),
     ] = [],  # noqa: B006
     segment: Annotated[
@@ -58,15 +58,15 @@ async def report_query(
         Query(
             description="Only conversations of customers in these RFM segments when they "
             f"opened: {', '.join(SEGMENT_SLUGS)} (repeatable)",
-            max_length=16,
         ),
     ] = [],  # noqa: B006
 ) -> ReportQuery:
     """Refuses callers who may not see the shop's reports before anything is read."""
     actor.require(Permission.VIEW_REPORTS)
-    unknown = sorted(set(segment) - set(SEGMENT_SLUGS))
-    if unknown:
+    if not set(segment) <= set(SEGMENT_SLUGS):
         raise Invalid(f"segment must be one of: {', '.join(SEGMENT_SLUGS)}", field="segment")
+    if not set(intent) <= set(intent_codes()):
+        raise Invalid("intent must be an intent code such as presale.bargain", field="intent")
     period = await shop_period(session, actor.shop_id, start, end)
     filters = Filters(
         tuple(agent_id),
