@@ -1,7 +1,7 @@
 """report filters: stage, intent and customer segment on facts, rollups and conversations
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0025
+Revises: 0024
 Create Date: 2026-12-02 21:50:00.000000
 
 Rollups gain the three dimensions in their key; the rows already folded keep "" (unknown)
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0021"
-down_revision: str | None = "0020"
+revision: str = "0025"
+down_revision: str | None = "0024"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
