@@ -192,7 +192,9 @@ async def do_create_agent(
 async def do_update_agent(
     session: AsyncSession, actor: Actor, agent_id: int, **changes: Any
 ) -> Agent:
-    """Change any of ``UPDATABLE``; fields not given stay as they are."""
+    """Change any of ``UPDATABLE``; fields not given stay as they are. ``level`` may
+    only be sent unchanged: a level changes through ``do_change_level`` (the promotion
+    rules and their audit), never around them."""
     check_known(changes, UPDATABLE)
     agent = await load_agent(session, actor, agent_id)
     _check_may_change(actor, agent)
@@ -208,10 +210,13 @@ async def do_update_agent(
         agent.role = role
     if "display_name" in changes:
         agent.display_name = _clean_name(changes["display_name"])
-    if "level" in changes:
-        level = choice(Level, changes["level"], "level")
-        if level != agent.level:
-            agent.level, agent.level_since = level, utcnow()
+    if "level" in changes and choice(Level, changes["level"], "level") != agent.level:
+        raise Invalid(
+            "a level changes by promotion or demotion only (POST "
+            f"/api/v1/agents/{agent.id}/level, or the growth page), where the promotion "
+            "criteria apply and the reason is kept",
+            field="level",
+        )
     if "skills" in changes:
         agent.skills = _clean_skills(changes["skills"])
     if "max_concurrent_chats" in changes:

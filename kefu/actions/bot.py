@@ -316,6 +316,8 @@ async def _turn(
     shop_open: bool,
 ) -> Message:
     """Decide and reply; a thank-you after an answer ends the conversation as resolved."""
+    if conversation.intent is None and not understood["intent"].startswith("general."):
+        conversation.intent = understood["intent"]  # the question the shopper came with
     found = await answer_for(
         session, conversation.shop_id, message.body, channel=conversation.channel.value
     )

@@ -53,7 +53,14 @@ from kefu.queries.conversations import (
     message_data,
     open_conversation_of,
 )
-from kefu.reports.chat_facts import opened_facts, rating_facts, resolved_facts, transfer_facts
+from kefu.queries.customers import current_segment
+from kefu.reports.chat_facts import (
+    credit_opened,
+    opened_facts,
+    rating_facts,
+    resolved_facts,
+    transfer_facts,
+)
 
 MAX_SUMMARY = 2000
 _VISITOR_PUBLIC_IDS = select(Visitor.id, Visitor.public_id).where(
@@ -244,7 +251,11 @@ async def _greet(session: AsyncSession, conversation: Conversation, lang: str) -
 
 async def start_routed(session: AsyncSession, conversation: Conversation) -> Conversation:
     """Store a new conversation, announce it and route it to an agent at once (in this
-    transaction: a started conversation is never left unrouted) or else queue it."""
+    transaction: a started conversation is never left unrouted) or else queue it. It
+    keeps the customer's segment of the day for the reports' segment filter."""
+    conversation.segment = await current_segment(
+        session, conversation.shop_id, conversation.customer_id
+    )
     session.add(conversation)
     await session.flush()
     routing = _routing()
@@ -318,6 +329,7 @@ async def do_assign_conversation(
         conversation.queued_at = utcnow()
     else:  # a person's choice is never refused for capacity (the API reports it)
         (await session.get_one(Agent, agent_id)).last_assigned_at = utcnow()
+        await credit_opened(session, conversation, agent_id)
     await session.flush()
     record_audit(
         session,

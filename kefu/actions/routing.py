@@ -59,6 +59,7 @@ from kefu.queries.routing import (
     queued_conversations,
     wait_estimator,
 )
+from kefu.reports.chat_facts import credit_opened
 
 ROUTING_LABEL = "自动分配"
 
@@ -86,6 +87,7 @@ async def _assign(
 ) -> None:
     before = snapshot(conversation)
     conversation.assigned_agent_id = choice.agent_id
+    await credit_opened(session, conversation, choice.agent_id)
     agent = await session.get_one(Agent, choice.agent_id)
     agent.last_assigned_at = utcnow()
     await session.flush()

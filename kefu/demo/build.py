@@ -32,6 +32,7 @@ from kefu.db import make_engine, make_sessionmaker, session_scope
 from kefu.demo import staff
 from kefu.demo.crm import seed_crm
 from kefu.demo.faq import seed_faq
+from kefu.demo.growth import mark_history_read, seed_growth
 from kefu.demo.phrases import seed_phrases
 from kefu.demo.records import SHANGHAI, generate
 from kefu.demo.service import seed_service
@@ -87,13 +88,13 @@ async def _agent_ids_by_email(session: AsyncSession, shop_id: int) -> dict[str, 
 
 
 async def _people(session: AsyncSession, actor: Actor) -> dict[str, int]:
-    """Create missing demo agents and reset existing ones; returns agent ids by key."""
+    """Create missing demo agents and reset existing ones (their level and since when:
+    ``seed_growth``); returns agent ids by key."""
     existing = await _agent_ids_by_email(session, actor.shop_id)
     ids: dict[str, int] = {staff.OWNER.key: existing[staff.OWNER.email]}
     for person in (staff.SUPERVISOR, *staff.AGENTS):
         values: dict[str, Any] = {
             "role": person.role,
-            "level": person.level,
             "skills": person.skills,
             "max_concurrent_chats": person.max_concurrent_chats,
             "can_view_contact": person.can_view_contact,
@@ -110,6 +111,7 @@ async def _people(session: AsyncSession, actor: Actor) -> dict[str, int]:
                 name=person.name,
                 password=staff.DEMO_PASSWORD,
                 must_change_password=False,
+                level=person.level,
                 **values,
             )
         ids[person.key] = agent.id
@@ -168,7 +170,9 @@ async def build_demo(session: AsyncSession) -> DemoSummary:
     shop = await get_shop(session, actor)
     anchor = shop.created_at.astimezone(SHANGHAI).date()
     await _shop_profile(session, actor, anchor)
-    await _teams(session, actor, await _people(session, actor))
+    people = await _people(session, actor)
+    await _teams(session, actor, people)
+    await seed_growth(session, actor, people, anchor)
     await seed_phrases(session, actor)
     await seed_faq(session, actor)
     records = generate(anchor)
@@ -176,6 +180,7 @@ async def build_demo(session: AsyncSession) -> DemoSummary:
     await _upsert_in_batches(session, actor, do_upsert_customers, records.customers)
     # Before the orders: the orders then convert the inquiries made shortly before them.
     await seed_service(session, agent.shop_id, anchor, records.orders)
+    await mark_history_read(session, agent.shop_id)
     await _upsert_in_batches(session, actor, do_upsert_orders, records.orders)
     await _upsert_in_batches(session, actor, do_upsert_shipments, records.shipments)
     await _upsert_in_batches(session, actor, do_upsert_coupons, records.coupons)

@@ -196,7 +196,11 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "team_id", "channel", "value", "folded",
     ),
 }  # fmt: skip
-ROLLUP_COLUMNS = ("shop_id", "hour", "kind", "agent_id", "team_id", "channel", "count", "total")
+# The generated facts leave stage, intent and segment unknown ("" in the rollup key).
+ROLLUP_COLUMNS = (
+    "shop_id", "hour", "kind", "agent_id", "team_id", "channel", "stage", "intent", "segment",
+    "count", "total",
+)  # fmt: skip
 
 
 def days_of(start: datetime, end: datetime) -> Iterator[tuple[date, int, list[float]]]:
@@ -311,8 +315,9 @@ class Generator:
         rows = []
         for key in sorted(done):
             count, total = self.rollups.pop(key)
-            hour, kind, agent, team, channel = key
-            rows.append((self.shop_id, self.stamp(hour), kind, agent, team, channel, count, total))
+            hour, *dims = key
+            unknown = ("", "", "")  # stage, intent, segment
+            rows.append((self.shop_id, self.stamp(hour), *dims, *unknown, count, total))
         return rows
 
     # -- days -------------------------------------------------------------------------

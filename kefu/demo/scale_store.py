@@ -35,7 +35,7 @@ from kefu.models import Agent, Product, Shop, Team, User
 
 SEED = 20261111
 COMMIT_EVERY = 100_000  # conversations per transaction
-ROLLUP_KEY = ("shop_id", "hour", "kind", "agent_id", "team_id", "channel")
+ROLLUP_KEY = ROLLUP_COLUMNS[:-2]  # all but count and total
 # Tables in the order their rows may reference each other.
 ORDER = (
     "customers",

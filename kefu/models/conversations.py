@@ -160,6 +160,11 @@ class Conversation(IdMixin, ShopOwned, TimestampMixin, Base):
     # The bot holds the conversation: it is in no agent's queue until the bot hands it
     # over (or an agent takes it); it closes as bot-resolved when the shopper is done.
     with_bot: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # What reports filter by besides agent, team and channel (docs/kpis.md): the intent
+    # the bot first recognised in a shopper's question, and the customer's RFM segment
+    # when the conversation opened (None: unknown). The stage is ``skill``.
+    intent: Mapped[str | None] = mapped_column(String(48))
+    segment: Mapped[str | None] = mapped_column(String(16))
 
 
 class Message(IdMixin, ShopOwned, Base):

@@ -61,8 +61,9 @@ class ReportKind(enum.StrEnum):
 
 
 class ReportEvent(ShopOwned, Base):
-    """One fact. Dimensions are copied in (agent, team, channel) so a KPI needs no join,
-    and the drill-down lists the conversations or cases behind a figure."""
+    """One fact. Dimensions are copied in (agent, team, channel, and the conversation's
+    stage, intent and customer segment as known when the fact happened) so a KPI needs
+    no join, and the drill-down lists the conversations or cases behind a figure."""
 
     __tablename__ = "report_events"
     __table_args__ = (
@@ -84,6 +85,9 @@ class ReportEvent(ShopOwned, Base):
     agent_id: Mapped[int | None] = mapped_column(BigId)
     team_id: Mapped[int | None] = mapped_column(BigId)
     channel: Mapped[str | None] = mapped_column(String(16))
+    stage: Mapped[str | None] = mapped_column(String(16))
+    intent: Mapped[str | None] = mapped_column(String(48))
+    segment: Mapped[str | None] = mapped_column(String(16))
     value: Mapped[int] = mapped_column(BigInteger, default=0)
     folded: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -95,8 +99,9 @@ UNFOLDED = text("NOT report_events.folded")
 
 
 class ReportRollup(Base):
-    """The sum of one hour's events of one kind for one agent, team and channel (0 and
-    "" stand for none, so the key has no NULLs and an upsert finds its row)."""
+    """The sum of one hour's events of one kind for one agent, team, channel, stage,
+    intent and segment (0 and "" stand for none or unknown, so the key has no NULLs and
+    an upsert finds its row)."""
 
     __tablename__ = "report_rollups"
 
@@ -108,6 +113,9 @@ class ReportRollup(Base):
     agent_id: Mapped[int] = mapped_column(BigId, primary_key=True)
     team_id: Mapped[int] = mapped_column(BigId, primary_key=True)
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    stage: Mapped[str] = mapped_column(String(16), primary_key=True, default="")
+    intent: Mapped[str] = mapped_column(String(48), primary_key=True, default="")
+    segment: Mapped[str] = mapped_column(String(16), primary_key=True, default="")
     count: Mapped[int] = mapped_column(BigInteger, default=0)
     total: Mapped[int] = mapped_column(BigInteger, default=0)
 

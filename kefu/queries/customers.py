@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
 from kefu.models import Customer
+from kefu.models.crm import RfmSnapshot
 from kefu.queries.access import fetch_owned
 from kefu.queries.contact import mask_customers
 from kefu.queries.pagination import Page, paginate
@@ -58,3 +59,18 @@ async def get_customer(session: AsyncSession, actor: Actor, customer_id: int) ->
     customer = await fetch_owned(session, actor, Customer, customer_id, "customer")
     mask_customers(actor, [customer])
     return customer
+
+
+async def current_segment(
+    session: AsyncSession, shop_id: int, customer_id: int | None
+) -> str | None:
+    """The customer's RFM segment in the newest snapshot (None: no customer, or never
+    scored): what a new conversation records for the reports' segment filter."""
+    if customer_id is None:
+        return None
+    return await session.scalar(
+        select(RfmSnapshot.segment)
+        .where(RfmSnapshot.shop_id == shop_id, RfmSnapshot.customer_id == customer_id)
+        .order_by(RfmSnapshot.day.desc())
+        .limit(1)
+    )

@@ -70,13 +70,15 @@ async def read_policy(session: AsyncSession, actor: Actor) -> Policy:
     return policy_of(await policy_row(session, actor.shop_id))
 
 
-async def open_chat_counts(session: AsyncSession, shop_id: int) -> dict[int, int]:
+async def open_chat_counts(session: AsyncSession, shop_id: int, *where: Any) -> dict[int, int]:
+    """Each agent's busy conversations (only those matching ``where``, when given)."""
     rows = await session.execute(
         select(Conversation.assigned_agent_id, func.count())
         .where(
             Conversation.shop_id == shop_id,
             Conversation.assigned_agent_id.is_not(None),
             Conversation.status.in_(BUSY),
+            *where,
         )
         .group_by(Conversation.assigned_agent_id)
     )

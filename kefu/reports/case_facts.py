@@ -14,7 +14,7 @@ from kefu.lib.sla import RUNNING, SlaState
 from kefu.models import Conversation, Skill
 from kefu.models.cases import Case, Compensation, CompensationStatus
 from kefu.models.reports import ReportKind
-from kefu.reports.facts import fact_recorded, record_fact
+from kefu.reports.facts import conversation_dims, fact_recorded, record_fact
 
 
 async def _conversation(session: AsyncSession, case: Case) -> Conversation | None:
@@ -30,7 +30,7 @@ def _dims(case: Case, conversation: Conversation | None, by: int | None) -> dict
         "conversation_id": case.conversation_id,
         "agent_id": case.assigned_agent_id or by,
         "team_id": case.team_id,
-        "channel": conversation.channel.value if conversation is not None else None,
+        **conversation_dims(conversation),
     }
 
 

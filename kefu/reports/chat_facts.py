@@ -9,15 +9,17 @@ agent reply."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from kefu.models import Conversation, ConversationStatus, Message, Skill
-from kefu.models.reports import ReportKind
-from kefu.reports.facts import fact_recorded, record_fact
+from kefu.models.reports import UNFOLDED, ReportEvent, ReportKind
+from kefu.reports.facts import conversation_dims, fact_recorded, record_fact
+from kefu.reports.rollup import DIMENSIONS, add_to_rollups, rollup_key
 
 FAST_RESPONSE_SECONDS = 180  # 3 minutes: the "3-minute response rate"
 REPEAT_WINDOW = timedelta(hours=72)  # a new contact this soon undoes a resolution
@@ -28,7 +30,7 @@ def _dims(conversation: Conversation, agent_id: int | None) -> dict:
         "conversation_id": conversation.id,
         "agent_id": agent_id,
         "team_id": conversation.team_id,
-        "channel": conversation.channel.value,
+        **conversation_dims(conversation),
     }
 
 
@@ -164,6 +166,44 @@ async def opened_facts(session: AsyncSession, conversation: Conversation) -> Non
             occurred_at=previous.closed_at,
             **_dims(previous, previous.assigned_agent_id),
         )
+
+
+async def credit_opened(session: AsyncSession, conversation: Conversation, agent_id: int) -> None:
+    """A conversation nobody has answered yet is given to ``agent_id`` (taken from the
+    queue, assigned, routed after a handoff or a requeue): its CONVERSATION_OPENED fact
+    moves to that agent, so the ``conversations`` KPI counts it once, for the agent who
+    actually took the chat. A fact already folded moves its count between rollup rows;
+    the update re-checks ``NOT folded`` so a concurrent fold is seen either way."""
+    if conversation.first_response_at is not None:
+        return
+    found = (
+        await session.execute(
+            select(ReportEvent.id, ReportEvent.occurred_at, *DIMENSIONS)
+            .where(
+                ReportEvent.shop_id == conversation.shop_id,
+                ReportEvent.conversation_id == conversation.id,
+                ReportEvent.kind == ReportKind.CONVERSATION_OPENED.value,
+            )
+            .limit(1)
+        )
+    ).first()
+    if found is None or found.agent_id == agent_id:
+        return
+    fact = ReportEvent.id == found.id
+    credited = update(ReportEvent).values(agent_id=agent_id)
+    moved = await session.execute(credited.where(fact, UNFOLDED).returning(ReportEvent.id))
+    if moved.first() is not None:
+        return
+    await session.execute(credited.where(fact))
+    kind, (_, at, before, team, *labels) = ReportKind.CONVERSATION_OPENED.value, found
+    shop_id = conversation.shop_id
+    counts = Counter(
+        {
+            rollup_key(shop_id, at, kind, before, team, *labels): -1,
+            rollup_key(shop_id, at, kind, agent_id, team, *labels): 1,
+        }
+    )
+    await add_to_rollups(session, counts, Counter())
 
 
 def transfer_facts(

@@ -19,7 +19,13 @@ from kefu.models.reports import ReportEvent, ReportKind
 from kefu.reports.kpis import KPIS, Kpi
 from kefu.reports.overview import AgentRow, Overview
 from kefu.reports.periods import Filters, Period
-from kefu.reports.views import FunnelStep, TrendPoint, agent_names, in_scope, shopper_names
+from kefu.reports.views import (
+    FunnelStep,
+    TrendPoint,
+    agent_names,
+    conversation_matching,
+    shopper_names,
+)
 
 MAX_ROWS = 200_000  # conversations in one export; a longer period is refused, not cut
 
@@ -96,19 +102,15 @@ def _local(moment: datetime | None, period: Period) -> datetime | None:
 async def conversations_table(
     session: AsyncSession, shop_id: int, period: Period, filters: Filters
 ) -> Table:
-    """Every conversation opened in the period (filtered by its agent, team, channel):
+    """Every conversation opened in the period (filtered by its agent, team, channel,
+    stage, intent and segment):
     when, where, who answered, how fast (the first-response fact's seconds, as the KPI
     counts them), its status, rating and when it was resolved."""
     where = [
         Conversation.shop_id == shop_id,
-        *in_scope(
-            period,
-            filters,
-            at=Conversation.created_at,
-            agent=Conversation.assigned_agent_id,
-            team=Conversation.team_id,
-            channel=Conversation.channel,
-        ),
+        Conversation.created_at >= period.start,
+        Conversation.created_at < period.end,
+        *conversation_matching(filters),
     ]
     found = await session.scalar(select(func.count()).select_from(Conversation).where(*where))
     if found and found > MAX_ROWS:

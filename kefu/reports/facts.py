@@ -4,6 +4,7 @@ transaction so a figure never counts what did not commit."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,6 +12,23 @@ from sqlalchemy.orm import Session
 
 from kefu.models.base import utcnow
 from kefu.models.reports import ReportEvent, ReportKind
+
+if TYPE_CHECKING:
+    from kefu.models import Conversation
+
+
+def conversation_dims(conversation: Conversation | None) -> dict[str, str | None]:
+    """The dimensions a fact copies from its conversation as it stands (None for a fact
+    of no conversation): channel, stage (its skill), the recognised intent and the
+    customer's segment. Reads only the loaded row: it runs on the chat hot path."""
+    if conversation is None:
+        return {"channel": None, "stage": None, "intent": None, "segment": None}
+    return {
+        "channel": conversation.channel.value,
+        "stage": conversation.skill.value if conversation.skill is not None else None,
+        "intent": conversation.intent,
+        "segment": conversation.segment,
+    }
 
 
 def record_fact(
@@ -25,6 +43,9 @@ def record_fact(
     agent_id: int | None = None,
     team_id: int | None = None,
     channel: str | None = None,
+    stage: str | None = None,
+    intent: str | None = None,
+    segment: str | None = None,
 ) -> None:
     """Add one fact to the session; it is written with the caller's commit."""
     session.add(
@@ -38,6 +59,9 @@ def record_fact(
             agent_id=agent_id,
             team_id=team_id,
             channel=channel,
+            stage=stage,
+            intent=intent,
+            segment=segment,
         )
     )
 

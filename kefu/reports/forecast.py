@@ -15,7 +15,7 @@ from kefu.models.base import utcnow
 from kefu.models.reports import ReportKind
 from kefu.reports.periods import Filters, Period
 from kefu.reports.rollup import hour_of
-from kefu.reports.totals import Scope, read_totals
+from kefu.reports.totals import read_totals
 
 if TYPE_CHECKING:
     from kefu.lib.forecast import Forecast
@@ -50,14 +50,7 @@ async def inbound_forecast(
     actor.require(Permission.VIEW_REPORTS)
     origin = hour_of(min(period.end, now or utcnow()))
     start = origin - timedelta(weeks=HISTORY_WEEKS)
-    scope = Scope(
-        actor.shop_id,
-        start,
-        origin,
-        agent_ids=filters.agent_ids,
-        team_ids=filters.team_ids,
-        channels=filters.channels,
-    )
+    scope = filters.scope(actor.shop_id, start, origin)
     totals = await read_totals(
         session, scope, kinds=[ReportKind.CONVERSATION_OPENED], group_by=("hour",)
     )

@@ -19,6 +19,7 @@ from kefu.access import Actor, Permission
 from kefu.models.conversations import Conversation, Message, MessageKind, SenderKind
 from kefu.models.reports import ReportEvent, ReportKind
 from kefu.reports.periods import Filters, Period
+from kefu.reports.views import conversation_matching
 
 SAMPLE = 5_000
 TEXT_CHARS = 500
@@ -58,12 +59,7 @@ async def intents_before_orders(
         Conversation.created_at >= period.start,
         Conversation.created_at < period.end,
     )
-    if filters.agent_ids:
-        conversations = conversations.where(Conversation.assigned_agent_id.in_(filters.agent_ids))
-    if filters.team_ids:
-        conversations = conversations.where(Conversation.team_id.in_(filters.team_ids))
-    if filters.channels:
-        conversations = conversations.where(Conversation.channel.in_(filters.channels))
+    conversations = conversations.where(*conversation_matching(filters))
     sampled = conversations.order_by(Conversation.id.desc()).limit(SAMPLE).subquery()
     ids = select(sampled.c.id)
     total = await session.scalar(select(func.count()).select_from(sampled)) or 0

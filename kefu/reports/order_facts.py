@@ -87,7 +87,7 @@ async def _inquiries(
     session: AsyncSession, shop_id: int, customers: Sequence[int], start: datetime, end: datetime
 ) -> dict[int, list[tuple]]:
     """Each customer's inquiries opened from ``start`` to ``end`` not converted yet,
-    oldest first: (id, opened at, agent, team, channel)."""
+    oldest first: (id, opened at, agent, team, channel, intent, segment)."""
     found: dict[int, list[tuple]] = defaultdict(list)
     for chunk in _chunks(customers):
         converted = select(ReportEvent.id).where(
@@ -102,6 +102,8 @@ async def _inquiries(
                 Conversation.assigned_agent_id,
                 Conversation.team_id,
                 Conversation.channel,
+                Conversation.intent,
+                Conversation.segment,
             )
             .where(
                 Conversation.shop_id == shop_id,
@@ -131,6 +133,9 @@ def _fact(shop_id: int, kind: ReportKind, at: datetime, value: int = 0, **dims: 
         "agent_id": dims.get("agent_id"),
         "team_id": dims.get("team_id"),
         "channel": dims.get("channel"),
+        "stage": dims.get("stage"),
+        "intent": dims.get("intent"),
+        "segment": dims.get("segment"),
     }
 
 
@@ -160,7 +165,7 @@ async def paid_order_facts(
             i for i in inquiries.get(customer, []) if paid_at - CONVERSION_WINDOW <= i[1] <= paid_at
         ]
         if open_:
-            conversation_id, _opened, agent_id, team_id, channel = open_[-1]
+            conversation_id, _opened, agent_id, team_id, channel, intent, segment = open_[-1]
             inquiries[customer].remove(open_[-1])
             facts.append(
                 _fact(
@@ -172,6 +177,9 @@ async def paid_order_facts(
                     agent_id=agent_id,
                     team_id=team_id,
                     channel=channel.value,
+                    stage=Skill.PRESALE.value,  # an inquiry is a 售前 conversation
+                    intent=intent,
+                    segment=segment,
                 )
             )
     for chunk in _chunks(facts):

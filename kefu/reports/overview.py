@@ -11,11 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
 from kefu.errors import Invalid
-from kefu.models.agents import Agent, TeamMember
+from kefu.models.agents import Agent
 from kefu.reports.costs import shop_costs
 from kefu.reports.kpis import KPI_BY_CODE, KPIS, Costs, KpiValue, by_kind, compute_kpis
 from kefu.reports.periods import Filters, Period
 from kefu.reports.totals import Total, read_totals
+from kefu.reports.views import wanted_agents
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,14 +104,7 @@ async def _board_agents(
     """The agents on the board: those with facts in the period, and every active agent
     the filters name (all when they name none), so an idle agent shows with no figures."""
     listed = select(Agent).where(Agent.shop_id == actor.shop_id)
-    wanted = Agent.active.is_(True)
-    if filters.agent_ids:
-        wanted = wanted & Agent.id.in_(filters.agent_ids)
-    if filters.team_ids:
-        members = select(TeamMember.agent_id).where(
-            TeamMember.shop_id == actor.shop_id, TeamMember.team_id.in_(filters.team_ids)
-        )
-        wanted = wanted & Agent.id.in_(members)
+    wanted = wanted_agents(actor.shop_id, filters)
     return list(await session.scalars(listed.where(wanted | Agent.id.in_(with_facts))))
 
 

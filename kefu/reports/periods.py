@@ -3,7 +3,7 @@ that rollups are kept in, and the period just before for period-over-period figu
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -29,11 +29,19 @@ def shop_zone(name: str | None) -> ZoneInfo:
 
 @dataclass(frozen=True, slots=True)
 class Filters:
-    """Which agents, teams and channels a report counts (empty: all)."""
+    """Which agents, teams, channels, stages (售前/售中/售后/投诉), intents and customer
+    segments a report counts (empty: all)."""
 
     agent_ids: tuple[int, ...] = ()
     team_ids: tuple[int, ...] = ()
     channels: tuple[str, ...] = ()
+    stages: tuple[str, ...] = ()
+    intents: tuple[str, ...] = ()
+    segments: tuple[str, ...] = ()
+
+    def scope(self, shop_id: int, start: datetime, end: datetime) -> Scope:
+        """The facts of the shop from ``start`` to ``end`` these filters let through."""
+        return Scope(shop_id, start, end, **asdict(self))
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,14 +89,7 @@ class Period:
         return Period(self.first_day - length, self.last_day - length, self.zone)
 
     def scope(self, shop_id: int, filters: Filters = Filters()) -> Scope:
-        return Scope(
-            shop_id,
-            self.start,
-            self.end,
-            agent_ids=filters.agent_ids,
-            team_ids=filters.team_ids,
-            channels=filters.channels,
-        )
+        return filters.scope(shop_id, self.start, self.end)
 
     def local_day(self, moment: datetime) -> date:
         """The shop-local day a UTC moment (e.g. a rollup's hour) falls on."""

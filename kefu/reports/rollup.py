@@ -19,7 +19,19 @@ from kefu.models.reports import UNFOLDED, ReportEvent, ReportRollup
 
 BATCH = 5000
 
-RollupKey = tuple[int, datetime, str, int, int, str]
+RollupKey = tuple[int, datetime, str, int, int, str, str, str, str]
+# The fact columns a rollup is keyed by besides shop, hour and kind, in key order.
+DIMENSIONS = (
+    ReportEvent.agent_id,
+    ReportEvent.team_id,
+    ReportEvent.channel,
+    ReportEvent.stage,
+    ReportEvent.intent,
+    ReportEvent.segment,
+)
+KEY_COLUMNS = (
+    "shop_id", "hour", "kind", "agent_id", "team_id", "channel", "stage", "intent", "segment"
+)  # fmt: skip
 
 
 def hour_of(moment: datetime) -> datetime:
@@ -34,9 +46,23 @@ def rollup_key(
     agent_id: int | None,
     team_id: int | None,
     channel: str | None,
+    stage: str | None = None,
+    intent: str | None = None,
+    segment: str | None = None,
 ) -> RollupKey:
-    """The rollup row an event adds to (0 and "" stand for no agent, team, channel)."""
-    return (shop_id, hour_of(occurred_at), kind, agent_id or 0, team_id or 0, channel or "")
+    """The rollup row an event adds to (0 and "" stand for no agent or team, and for an
+    unknown channel, stage, intent or segment)."""
+    return (
+        shop_id,
+        hour_of(occurred_at),
+        kind,
+        agent_id or 0,
+        team_id or 0,
+        channel or "",
+        stage or "",
+        intent or "",
+        segment or "",
+    )
 
 
 async def _claim(session: AsyncSession, batch: int) -> list[tuple]:
@@ -54,9 +80,7 @@ async def _claim(session: AsyncSession, batch: int) -> list[tuple]:
             ReportEvent.shop_id,
             ReportEvent.occurred_at,
             ReportEvent.kind,
-            ReportEvent.agent_id,
-            ReportEvent.team_id,
-            ReportEvent.channel,
+            *DIMENSIONS,
             ReportEvent.value,
         )
         .execution_options(synchronize_session=False)
@@ -73,7 +97,7 @@ async def add_to_rollups(
     dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     rows = [
         dict(
-            zip(("shop_id", "hour", "kind", "agent_id", "team_id", "channel"), key, strict=True),
+            zip(KEY_COLUMNS, key, strict=True),
             count=n,
             total=totals[key],
         )
@@ -82,7 +106,7 @@ async def add_to_rollups(
     statement = dialect_insert(ReportRollup)
     await session.execute(
         statement.on_conflict_do_update(
-            index_elements=["shop_id", "hour", "kind", "agent_id", "team_id", "channel"],
+            index_elements=list(KEY_COLUMNS),
             set_={
                 "count": ReportRollup.count + statement.excluded.count,
                 "total": ReportRollup.total + statement.excluded.total,
@@ -97,8 +121,8 @@ async def fold_once(session: AsyncSession, batch: int = BATCH) -> int:
     events = await _claim(session, batch)
     counts: Counter[RollupKey] = Counter()
     totals: Counter[RollupKey] = Counter()
-    for shop_id, occurred_at, kind, agent_id, team_id, channel, value in events:
-        key = rollup_key(shop_id, occurred_at, kind, agent_id, team_id, channel)
+    for *dims, value in events:
+        key = rollup_key(*dims)
         counts[key] += 1
         totals[key] += value
     await add_to_rollups(session, counts, totals)

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kefu.access import Actor, Permission
 from kefu.models.conversations import Conversation, Message, MessageKind, SenderKind
 from kefu.reports.periods import Filters, Period
+from kefu.reports.views import conversation_matching
 
 RECENT_DAYS = 7
 REFERENCE_DAYS = 28
@@ -65,14 +66,10 @@ async def _shopper_texts(
         Message.created_at >= start,
         Message.created_at < end,
     )
-    if filters.agent_ids or filters.team_ids or filters.channels:
+    wanted = conversation_matching(filters)
+    if wanted:
         query = query.join(Conversation, Conversation.id == Message.conversation_id)
-        if filters.agent_ids:
-            query = query.where(Conversation.assigned_agent_id.in_(filters.agent_ids))
-        if filters.team_ids:
-            query = query.where(Conversation.team_id.in_(filters.team_ids))
-        if filters.channels:
-            query = query.where(Conversation.channel.in_(filters.channels))
+        query = query.where(*wanted)
     rows = await session.execute(query.order_by(Message.id.desc()).limit(SAMPLE))
     return [ShopperMessage(i, c, (body or "")[:TEXT_CHARS], at) for i, c, body, at in rows.all()]
 

@@ -13,9 +13,21 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.models.reports import UNFOLDED, ReportEvent, ReportRollup
-from kefu.reports.rollup import hour_of
+from kefu.reports.rollup import DIMENSIONS, hour_of
 
-Dimension = Literal["kind", "hour", "agent_id", "team_id", "channel"]
+Dimension = Literal[
+    "kind", "hour", "agent_id", "team_id", "channel", "stage", "intent", "segment"
+]  # fmt: skip
+LABELS = ("channel", "stage", "intent", "segment")  # the text dimensions, "" for none
+# The filterable dimensions: a Scope's field of wanted values for each fact column.
+FILTERED: tuple[tuple[str, str], ...] = (
+    ("agent_ids", "agent_id"),
+    ("team_ids", "team_id"),
+    ("channels", "channel"),
+    ("stages", "stage"),
+    ("intents", "intent"),
+    ("segments", "segment"),
+)
 
 
 @dataclass(slots=True)
@@ -33,7 +45,8 @@ class Total:
 @dataclass(frozen=True, slots=True)
 class Scope:
     """Which facts count: a shop over [start, end) in whole UTC hours, optionally only
-    some agents, teams and channels (an empty filter is no filter)."""
+    some agents, teams, channels, stages, intents and customer segments (an empty filter
+    is no filter; a fact whose dimension is unknown passes no filter on it)."""
 
     shop_id: int
     start: datetime
@@ -41,6 +54,9 @@ class Scope:
     agent_ids: Collection[int] = ()
     team_ids: Collection[int] = ()
     channels: Collection[str] = ()
+    stages: Collection[str] = ()
+    intents: Collection[str] = ()
+    segments: Collection[str] = ()
 
     def __post_init__(self) -> None:
         if hour_of(self.start) != self.start or hour_of(self.end) != self.end:
@@ -51,12 +67,10 @@ def _filters(model: type[ReportRollup] | type[ReportEvent], scope: Scope, kinds:
     where = [model.shop_id == scope.shop_id]
     if kinds:
         where.append(model.kind.in_(list(kinds)))
-    if scope.agent_ids:
-        where.append(model.agent_id.in_(list(scope.agent_ids)))
-    if scope.team_ids:
-        where.append(model.team_id.in_(list(scope.team_ids)))
-    if scope.channels:
-        where.append(model.channel.in_(list(scope.channels)))
+    for field, column in FILTERED:
+        wanted = getattr(scope, field)
+        if wanted:
+            where.append(getattr(model, column).in_(list(wanted)))
     return where
 
 
@@ -68,7 +82,7 @@ async def read_totals(
     group_by: Sequence[Dimension] = ("kind",),
 ) -> dict[tuple, Total]:
     """Totals of the scope's facts grouped by ``group_by`` (a tuple key in that order;
-    "hour" is the UTC hour, agent and team 0 and channel "" for none)."""
+    "hour" is the UTC hour, agent and team 0 and the other dimensions "" for none)."""
     totals: dict[tuple, Total] = defaultdict(Total)
     columns = [getattr(ReportRollup, d) for d in group_by]
     rollups = await session.execute(
@@ -83,14 +97,7 @@ async def read_totals(
     for *key, count, total in rollups.all():
         totals[tuple(key)].add(int(count), int(total))
     unfolded = await session.execute(
-        select(
-            ReportEvent.kind,
-            ReportEvent.occurred_at,
-            ReportEvent.agent_id,
-            ReportEvent.team_id,
-            ReportEvent.channel,
-            ReportEvent.value,
-        ).where(
+        select(ReportEvent.kind, ReportEvent.occurred_at, *DIMENSIONS, ReportEvent.value).where(
             *_filters(ReportEvent, scope, kinds),
             # Spelled as the partial index's predicate (NOT folded), so both databases
             # read the few unfolded facts from it instead of the period's millions.
@@ -99,13 +106,13 @@ async def read_totals(
             ReportEvent.occurred_at < scope.end,
         )
     )
-    for kind, occurred_at, agent_id, team_id, channel, value in unfolded.all():
+    for kind, occurred_at, agent_id, team_id, *labels, value in unfolded.all():
         dims = {
             "kind": kind,
             "hour": hour_of(occurred_at),
             "agent_id": agent_id or 0,
             "team_id": team_id or 0,
-            "channel": channel or "",
+            **{name: label or "" for name, label in zip(LABELS, labels, strict=True)},
         }
         totals[tuple(dims[d] for d in group_by)].add(1, value)
     return dict(totals)

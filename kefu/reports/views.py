@@ -9,29 +9,33 @@ sets. Days, weekdays and hours are the shop's, not UTC's."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.errors import Invalid
-from kefu.models import Agent, Conversation, Customer, Presence, Visitor
+from kefu.models import Agent, Conversation, Customer, Presence, TeamMember, Visitor
 from kefu.models.base import utcnow
 from kefu.models.reports import ReportEvent, ReportKind
 from kefu.queries.pagination import Page, paginate
 from kefu.queries.routing import open_chat_counts, queued_filter
 from kefu.reports.kpis import KPI_BY_CODE, Kpi, KpiValue, compute_kpis
 from kefu.reports.periods import Filters, Period
-from kefu.reports.totals import Total, read_totals
+from kefu.reports.totals import FILTERED, Total, read_totals
 
-# The funnel's steps in order, each the count of one kind of fact.
+# The funnel's steps in order, each the count of one kind of fact. "paid" is the paid
+# orders among those the "order" step counts, not every paid order of the shop (most
+# come without a chat): an inquiry's order is counted once paid (CONVERSION), so the two
+# steps count the same facts until an unpaid order is recorded as a fact of its own.
 FUNNEL: tuple[tuple[str, ReportKind], ...] = (
     ("visit", ReportKind.VISIT),
     ("chat", ReportKind.CONVERSATION_OPENED),
     ("inquiry", ReportKind.INQUIRY),
     ("order", ReportKind.CONVERSION),
-    ("paid", ReportKind.ORDER_PAID),
+    ("paid", ReportKind.CONVERSION),
     ("repurchase", ReportKind.REPEAT_ORDER),
 )
 
@@ -166,19 +170,40 @@ class LiveNow:
     agents: list[AgentLoad]
 
 
-async def live_now(session: AsyncSession, shop_id: int) -> LiveNow:
+def wanted_agents(shop_id: int, filters: Filters) -> Any:
+    """The active agents the filters name: those chosen, members of the chosen teams
+    (all active agents when neither is chosen)."""
+    wanted = Agent.active.is_(True)
+    if filters.agent_ids:
+        wanted = wanted & Agent.id.in_(filters.agent_ids)
+    if filters.team_ids:
+        members = select(TeamMember.agent_id).where(
+            TeamMember.shop_id == shop_id, TeamMember.team_id.in_(filters.team_ids)
+        )
+        wanted = wanted & Agent.id.in_(members)
+    return wanted
+
+
+async def live_now(session: AsyncSession, shop_id: int, filters: Filters = Filters()) -> LiveNow:
     """The queue (open, unassigned conversations) and its longest wait; the agents who
-    are online or still hold chats, with how many each holds."""
+    are online or still hold chats, with how many each holds. The filters narrow the
+    queue by the conversations' team, channel, stage, intent and segment (a queued chat
+    is no agent's), the agents to those chosen or in the chosen teams, and their chats
+    by channel, stage, intent and segment."""
+    queue = conversation_matching(replace(filters, agent_ids=()))
     queued, oldest = (
         await session.execute(
-            select(func.count(), func.min(Conversation.queued_at)).where(queued_filter(shop_id))
+            select(func.count(), func.min(Conversation.queued_at)).where(
+                queued_filter(shop_id), *queue
+            )
         )
     ).one()
     wait = max(0, int((utcnow() - oldest).total_seconds())) if oldest else 0
-    counts = await open_chat_counts(session, shop_id)
+    chats = conversation_matching(replace(filters, agent_ids=(), team_ids=()))
+    counts = await open_chat_counts(session, shop_id, *chats)
     agents = await session.scalars(
         select(Agent)
-        .where(Agent.shop_id == shop_id, Agent.active.is_(True))
+        .where(Agent.shop_id == shop_id, wanted_agents(shop_id, filters))
         .order_by(Agent.display_name, Agent.id)
     )
     loads = [
@@ -207,19 +232,33 @@ class DrillRow:
     customer_name: str | None
 
 
-def in_scope(period: Period, filters: Filters, *, at, agent, team, channel) -> list:
-    """Conditions for rows of the period and filters, given which of their columns hold
-    the time, the agent, the team and the channel (facts and conversations name them
-    differently)."""
-    where = [at >= period.start, at < period.end]
-    for column, wanted in (
-        (agent, filters.agent_ids),
-        (team, filters.team_ids),
-        (channel, filters.channels),
-    ):
-        if wanted:
-            where.append(column.in_(wanted))
-    return where
+def matching(filters: Filters, **columns: Any) -> list:
+    """Conditions for rows the filters let through, given which of their columns hold
+    the agent, team, channel, stage, intent and segment (facts and conversations name
+    them differently)."""
+    return [
+        columns[column].in_(wanted)
+        for field, column in FILTERED
+        if (wanted := getattr(filters, field))
+    ]
+
+
+def in_scope(period: Period, filters: Filters, *, at: Any, **columns: Any) -> list:
+    """Conditions for rows of the period (``at`` holds their time) and the filters."""
+    return [at >= period.start, at < period.end, *matching(filters, **columns)]
+
+
+def conversation_matching(filters: Filters) -> list:
+    """Conditions for the conversations the filters let through."""
+    return matching(
+        filters,
+        agent_id=Conversation.assigned_agent_id,
+        team_id=Conversation.team_id,
+        channel=Conversation.channel,
+        stage=Conversation.skill,
+        intent=Conversation.intent,
+        segment=Conversation.segment,
+    )
 
 
 async def shopper_names(session: AsyncSession, shop_id: int, conversations: list) -> dict:
@@ -277,9 +316,7 @@ async def drilldown(
                 period,
                 filters,
                 at=ReportEvent.occurred_at,
-                agent=ReportEvent.agent_id,
-                team=ReportEvent.team_id,
-                channel=ReportEvent.channel,
+                **{column: getattr(ReportEvent, column) for _, column in FILTERED},
             ),
         ),
         ReportEvent.id,

@@ -356,6 +356,13 @@ KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^a report covers at most (?P<n>\d+) days$", N_("A report covers at most %(n)s days.")),
         (r"^\w+ is not a date \(YYYY-MM-DD\)$", N_("Enter dates as YYYY-MM-DD.")),
         (r"^choose a channel from the list$", N_("Choose a channel from the list.")),
+        (r"^choose a stage from the list$", N_("Choose a stage from the list.")),
+        (r"^choose an intent from the list$", N_("Choose an intent from the list.")),
+        (r"^choose a segment from the list$", N_("Choose a customer segment from the list.")),
+        (
+            r"^a level changes by promotion or demotion only ",
+            N_("A level changes only by promotion or demotion, on the growth page."),
+        ),
         (r"^unknown KPI '[^']*'; choose one of", N_("Choose a KPI from the list.")),
         (r"^unknown report fact ", N_("Choose a report figure from the list.")),
         (

@@ -23,7 +23,9 @@ async def _audit(client, owner, **params) -> list[dict]:
 async def test_agent_changes_are_audited_with_who_before_and_after(client, owen, carol):
     api = client.as_(carol)
     agent_id = (await api.post("/api/v1/agents", json=NEW_AGENT)).json()["id"]
-    await api.patch(f"/api/v1/agents/{agent_id}", json={"level": "senior", "display_name": "阿杰"})
+    await api.patch(
+        f"/api/v1/agents/{agent_id}", json={"max_concurrent_chats": 8, "display_name": "阿杰"}
+    )
     entries = await _audit(client, owen, entity="agent")
     assert [e["action"] for e in entries] == ["agent.update", "agent.create"]
     update, create = entries
@@ -33,8 +35,8 @@ async def test_agent_changes_are_audited_with_who_before_and_after(client, owen,
         "Carol",
     )
     assert update["entity_id"] == str(agent_id)
-    assert update["before"]["level"] == "junior"
-    assert update["after"]["level"] == "senior"
+    assert update["before"]["max_concurrent_chats"] == 5
+    assert update["after"]["max_concurrent_chats"] == 8
     assert "display_name" not in update["after"]  # unchanged fields are left out
     assert create["before"] is None
     assert create["after"]["email"] == "ajie@acme.example"

@@ -146,8 +146,8 @@ async def test_the_team_overview_is_for_supervisors(client, carol, alice, owen, 
     assert (await client.as_(alice).get("/api/v1/shop/levels/assessments")).status_code == 403
 
 
-async def test_a_level_set_by_editing_the_agent_starts_counting_again(
-    client, sessionmaker, carol, bob
+async def test_editing_an_agent_cannot_change_the_level_around_the_promotion_rules(
+    client, sessionmaker, carol, bob, owen
 ):
     async with sessionmaker() as session:
         await session.execute(
@@ -158,6 +158,24 @@ async def test_a_level_set_by_editing_the_agent_starts_counting_again(
         await session.commit()
     path = f"/api/v1/agents/{bob.agent_id}/growth"
     assert (await client.as_(carol).get(path)).json()["assessment"]["months_at_level"] >= 13
-    await client.as_(carol).patch(f"/api/v1/agents/{bob.agent_id}", json={"level": "senior"})
-    assessment = (await client.as_(carol).get(path)).json()["assessment"]
+    api = client.as_(carol)
+    refused = await api.patch(f"/api/v1/agents/{bob.agent_id}", json={"level": "senior"})
+    assert refused.status_code == 422
+    error = refused.json()["error"]
+    assert error["field"] == "level" and f"/api/v1/agents/{bob.agent_id}/level" in error["message"]
+    assert (await api.get(path)).json()["assessment"]["level"] == "intermediate"
+    # The current level may be sent as it is (a form resending every field).
+    same = await api.patch(
+        f"/api/v1/agents/{bob.agent_id}", json={"level": "intermediate", "display_name": "小波"}
+    )
+    assert same.status_code == 200, same.text
+    promoted = await api.post(
+        f"/api/v1/agents/{bob.agent_id}/level",
+        json={"level": "senior", "reason": "双十一期间独立带班，表现突出"},
+    )
+    assert promoted.status_code == 200, promoted.text
+    assessment = (await api.get(path)).json()["assessment"]
     assert (assessment["level"], assessment["months_at_level"]) == ("senior", 0)
+    audit = (await client.as_(owen).get("/api/v1/audit", params={"entity": "agent"})).json()
+    assert audit["items"][0]["action"] == "agent.promote"
+    assert audit["items"][0]["after"]["reason"] == "双十一期间独立带班，表现突出"

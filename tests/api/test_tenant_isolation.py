@@ -200,7 +200,7 @@ ROUTES: dict[tuple[str, str], Walk] = {
     ("GET", "/api/v1/agents"): Walk("list", "read"),
     ("POST", "/api/v1/agents"): Walk("write", "people", NEW_AGENT),
     ("GET", "/api/v1/agents/{agent_id}"): Walk("by_id", "read"),
-    ("PATCH", "/api/v1/agents/{agent_id}"): Walk("by_id", "people", {"level": "senior"}),
+    ("PATCH", "/api/v1/agents/{agent_id}"): Walk("by_id", "people", {"display_name": "阿杰"}),
     ("POST", "/api/v1/agents/{agent_id}/deactivate"): Walk("by_id", "people"),
     ("POST", "/api/v1/agents/{agent_id}/reactivate"): Walk("by_id", "people"),
     ("POST", "/api/v1/agents/{agent_id}/reset-password"): Walk("by_id", "people"),

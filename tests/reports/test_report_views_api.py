@@ -86,6 +86,26 @@ async def test_funnel_counts_and_step_rates(client, carol, seeded):
     assert steps[3]["kind"] == "conversion"
 
 
+async def test_paid_counts_only_the_orders_the_order_step_counts(client, carol, owen, seeded):
+    """An order paid without any chat (most of a shop's) is revenue of the shop, not a
+    step of the chat funnel: paid never exceeds order."""
+    item = {
+        "external_id": "E2026110300777",
+        "status": "paid",
+        "placed_at": "2026-11-03T15:00:00+08:00",
+        "paid_at": "2026-11-03T15:01:00+08:00",
+        "lines": [
+            {"sku": "TEA-1", "title": "明前龙井 250g", "quantity": 1, "unit_price_cents": 26800}
+        ],
+    }
+    written = await client.as_(owen).post("/api/v1/orders/bulk", json={"items": [item]})
+    assert written.status_code == 200, written.text
+    steps = (await _get(client, carol, "/api/v1/reports/funnel")).json()["steps"]
+    counts = {s["step"]: s["count"] for s in steps}
+    assert (counts["order"], counts["paid"]) == (3, 3)
+    assert steps[4]["kind"] == "conversion"  # its drill-down lists the inquiries' orders
+
+
 async def test_filters_narrow_the_funnel(client, carol, alice, seeded):
     steps = (await _get(client, carol, "/api/v1/reports/funnel", agent_id=alice.agent_id)).json()[
         "steps"
@@ -104,6 +124,20 @@ async def test_live_now_shows_the_queue_and_the_agents(client, carol, alice, bob
     loads = {a["agent_id"]: (a["presence"], a["open_chats"]) for a in live["agents"]}
     # alice is online without open chats; bob is offline but still holds c2 and c4.
     assert loads == {alice.agent_id: ("online", 0), bob.agent_id: ("offline", 2)}
+
+
+async def test_live_now_follows_the_filters(client, carol, alice, bob, seeded):
+    mine = (await _get(client, carol, "/api/v1/reports/live", agent_id=alice.agent_id)).json()
+    assert [a["agent_id"] for a in mine["agents"]] == [alice.agent_id]
+    assert mine["queued"] == 1  # a queued chat is no agent's: the queue stays
+    api_only = (await _get(client, carol, "/api/v1/reports/live", channel="api")).json()
+    assert api_only["queued"] == 0 and api_only["longest_wait_seconds"] == 0
+    # bob is offline and holds no API chat, so he leaves the list; alice is online.
+    assert [(a["agent_id"], a["open_chats"]) for a in api_only["agents"]] == [(alice.agent_id, 0)]
+    web = (await _get(client, carol, "/api/v1/reports/live", channel="web")).json()
+    assert {a["agent_id"]: a["open_chats"] for a in web["agents"]}[bob.agent_id] == 2
+    complaints = (await _get(client, carol, "/api/v1/reports/live", stage="complaint")).json()
+    assert complaints["queued"] == 0
 
 
 async def test_drilldown_lists_the_conversations_behind_the_conversions(

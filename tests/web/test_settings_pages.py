@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import select
 
-from kefu.models import Team
+from kefu.models import Agent, Team
 from tests.factories import team_renames_around_1_november
 from tests.web.conftest import csrf_of
 
@@ -97,13 +98,14 @@ async def test_refused_agent_form_shows_the_error_next_to_the_field(as_, owen):
     assert chats.status_code == 422 and "请输入整数" in chats.text
 
 
-async def test_editing_an_agent_changes_level_skills_and_teams(as_, owen, alice, session):
+async def test_editing_an_agent_changes_skills_and_teams_not_the_level(as_, owen, alice, session):
     team = Team(shop_id=owen.shop_id, name="售后组")
     session.add(team)
     await session.commit()
     owner = as_(owen)
     form = (await owner.get(f"/settings/agents/{alice.agent_id}")).text
     assert 'value="Alice"' in form
+    assert 'name="level"' not in form and 'href="/agents/growth"' in form  # promotions there
     changes = {
         "display_name": "Alice 王",
         "role": "agent",
@@ -114,7 +116,9 @@ async def test_editing_an_agent_changes_level_skills_and_teams(as_, owen, alice,
     }
     assert (await owner.submit(f"/settings/agents/{alice.agent_id}", changes)).status_code == 303
     row = (await owner.get("/settings/agents")).text
-    assert "Alice 王" in row and "高级" in row and "投诉" in row and "售后组" in row
+    assert "Alice 王" in row and "投诉" in row and "售后组" in row
+    level = await session.scalar(select(Agent.level).where(Agent.id == alice.agent_id))
+    assert level != "senior"  # a level sent with the form is not applied
 
 
 async def test_deactivate_and_reactivate_an_agent(as_, owen, alice):

@@ -138,6 +138,8 @@ async def test_demo_store_lists_products_and_embeds_the_widget(client, demo_clie
     assert front.status_code == 200
     assert "90白鸭绒轻薄羽绒服" in front.text and "¥599.00" in front.text
     assert 'src="http://kefu.test/widget.js" data-shop="demo"' in front.text
+    # Its own icon, inline: the browser asks for no /favicon.ico (no 404 in the console).
+    assert '<link rel="icon" type="image/svg+xml" href="data:image/svg+xml,' in front.text
     page = await demo_client.get(f"/demo/store/products/{product.id}")
     assert page.status_code == 200
     assert "身高160-168cm" in page.text and "藏青" in page.text

@@ -19,17 +19,20 @@ from fastapi.responses import Response
 
 from kefu.access import Permission
 from kefu.errors import DomainError, Invalid
-from kefu.models import Channel, ConversationStatus, Level, ReportKind
+from kefu.models import Channel, ConversationStatus, Level, ReportKind, Skill
 from kefu.queries.people import list_agents, list_teams
 from kefu.reports.kpis import KPIS
 from kefu.reports.periods import Filters, Period, shop_period
 from kefu.reports.views import KPI_DRILL, VALUE_UNITS, drilldown
+from kefu.understanding.codes import intent_codes
 from kefu.web import i18n
+from kefu.web.api.v1.report_params import SEGMENT_SLUGS
 from kefu.web.deps import SessionDep
 from kefu.web.i18n import N_
 from kefu.web.i18n import gettext as _
 from kefu.web.labels import label
 from kefu.web.pages.context import Page, PageDep
+from kefu.web.pages.crm import SEGMENT_NAMES
 from kefu.web.pages.rendering import render
 from kefu.web.report_labels import KIND_NAMES, KPI_NAMES, STEP_NAMES
 
@@ -44,6 +47,7 @@ EXPORTS = (
     ("heatmap", N_("Conversations by weekday and hour")),
     ("conversations", N_("Conversations")),
 )
+FILTER_FIELDS = ("team_id", "agent_id", "channel", "stage", "intent", "segment")
 WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
 
 
@@ -70,6 +74,12 @@ def _whole(value: str, field: str) -> tuple[int, ...]:
     return (int(value),)
 
 
+def _listed(value: str, field: str, known: set[str], what: str) -> tuple[str, ...]:
+    if value and value not in known:
+        raise Invalid(f"choose {what} from the list", field=field)
+    return (value,) if value else ()
+
+
 def _day(value: str, field: str) -> date | None:
     try:
         return date.fromisoformat(value) if value else None
@@ -80,18 +90,18 @@ def _day(value: str, field: str) -> date | None:
 async def _asked(session: SessionDep, page: Page, request: Request) -> Asked:
     """The filters of the query string; a bad one is reported and the default used."""
     params = request.query_params
-    values = {k: params.get(k, "").strip() for k in ("start", "end", "team_id", "agent_id")}
-    values["channel"] = params.get("channel", "").strip()
+    values = {k: params.get(k, "").strip() for k in ("start", "end", *FILTER_FIELDS)}
     try:
         period = await shop_period(
             session, page.actor.shop_id, _day(values["start"], "start"), _day(values["end"], "end")
         )
-        if values["channel"] and values["channel"] not in set(Channel):
-            raise Invalid("choose a channel from the list", field="channel")
         filters = Filters(
             _whole(values["agent_id"], "agent_id"),
             _whole(values["team_id"], "team_id"),
-            (values["channel"],) if values["channel"] else (),
+            _listed(values["channel"], "channel", set(Channel), "a channel"),
+            _listed(values["stage"], "stage", set(Skill), "a stage"),
+            _listed(values["intent"], "intent", set(intent_codes()), "an intent"),
+            _listed(values["segment"], "segment", set(SEGMENT_SLUGS), "a segment"),
         )
     except DomainError as exc:
         period = await shop_period(session, page.actor.shop_id, None, None)
@@ -145,6 +155,12 @@ def _options(page: Page, teams, agents) -> dict[str, list[tuple[str, str]]]:
         "team_id": [("", _("All teams")), *((str(t.id), t.name) for t in teams)],
         "agent_id": [("", _("All agents")), *((str(a.id), a.display_name) for a in agents)],
         "channel": [("", _("All channels")), *((c.value, label(c)) for c in Channel)],
+        "stage": [("", _("All stages")), *((s.value, label(s)) for s in Skill)],
+        "intent": [("", _("All intents")), *((code, code) for code in intent_codes())],
+        "segment": [
+            ("", _("All segments")),
+            *((slug, _(SEGMENT_NAMES[slug])) for slug in SEGMENT_SLUGS),
+        ],
         "exports": [(name, _(title)) for name, title in EXPORTS],
     }
 

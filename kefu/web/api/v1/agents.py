@@ -79,7 +79,11 @@ class AgentPatch(ApiModel):
 
     display_name: Name | None = None
     role: Role | None = None
-    level: Level | None = None
+    level: Level | None = Field(
+        None,
+        description="Only the agent's current level (a 422 otherwise): promote or demote "
+        "with POST /api/v1/agents/{agent_id}/level, where the promotion criteria apply",
+    )
     skills: list[Skill] | None = None
     max_concurrent_chats: Chats | None = None
     can_view_contact: bool | None = None
@@ -150,7 +154,7 @@ async def read_agent(agent_id: IdPath, session: SessionDep, actor: ActorDep) -> 
     return await agent_out(session, actor, await get_agent(session, actor, agent_id))
 
 
-@router.patch("/{agent_id}", summary="Change an agent's name, role, level, skills, teams …")
+@router.patch("/{agent_id}", summary="Change an agent's name, role, skills, teams …")
 async def update_agent(
     agent_id: IdPath, body: AgentPatch, session: SessionDep, actor: ActorDep
 ) -> AgentOut:

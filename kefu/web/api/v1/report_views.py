@@ -140,9 +140,15 @@ class LiveOut(ApiModel):
     agents: list[AgentLoadOut] = Field(description="Agents online or away, or holding chats")
 
 
-@router.get("/reports/live", summary="The queue and the agents right now")
-async def get_live(session: SessionDep, actor: ActorDep, _query: ReportQueryDep) -> LiveOut:
-    now = await views.live_now(session, actor.shop_id)
+@router.get(
+    "/reports/live",
+    summary="The queue and the agents right now",
+    description="Whatever the period. The filters narrow the queue by its conversations' "
+    "team, channel, stage, intent and segment, the agents to those chosen or in the chosen "
+    "teams, and their open chats by channel, stage, intent and segment.",
+)
+async def get_live(session: SessionDep, actor: ActorDep, query: ReportQueryDep) -> LiveOut:
+    now = await views.live_now(session, actor.shop_id, query.filters)
     return LiveOut(
         queued=now.queued,
         longest_wait_seconds=now.longest_wait_seconds,

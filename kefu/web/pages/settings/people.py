@@ -195,8 +195,9 @@ async def agent_update(
     request: Request, session: SessionDep, page: PageDep, agent_id: IdPath
 ) -> Response:
     values = _agent_values(await request.form())
+    changes = {k: v for k, v in _agent_changes(values).items() if k != "level"}  # growth page's
     try:
-        await do_update_agent(session, page.actor, agent_id, **_agent_changes(values))
+        await do_update_agent(session, page.actor, agent_id, **changes)
     except FormError as exc:
         agent = await get_agent(session, page.actor, agent_id)
         return await _agent_form(
