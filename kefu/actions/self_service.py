@@ -18,7 +18,7 @@ from kefu.actions.base import lock_row
 from kefu.actions.cases import do_open_case
 from kefu.actions.checks import choice
 from kefu.errors import Conflict, Invalid, NotFound
-from kefu.lib.cases import MAX_PHOTOS, RETURN_REASONS, SELF_SERVICE_TYPES, CaseType, case_settings
+from kefu.lib.cases import MAX_PHOTOS, RETURN_REASONS, SELF_SERVICE_TYPES, CaseType
 from kefu.models import Case, Conversation, ConversationStatus, Order, OrderLine, Upload
 from kefu.models.base import utcnow
 from kefu.queries.self_service import (
@@ -26,8 +26,8 @@ from kefu.queries.self_service import (
     line_refusal,
     lines_with_open_cases,
     linked_customer,
+    return_window,
 )
-from kefu.queries.shops import get_shop
 
 MAX_DETAIL = 1000
 TYPE_LABELS = {CaseType.RETURN: "退货", CaseType.EXCHANGE: "换货", CaseType.REFUND_ONLY: "仅退款"}
@@ -94,7 +94,7 @@ async def _check_eligible(session: AsyncSession, visitor: Actor, line: OrderLine
     The order's row is held first, so two requests for one line cannot both pass."""
     await lock_row(session, Order, line.order_id)
     order = await session.get_one(Order, line.order_id)
-    window = case_settings((await get_shop(session, visitor)).case_settings)["return_window_days"]
+    window = await return_window(session, visitor)
     busy = await lines_with_open_cases(session, visitor.shop_id, [order.id])
     refusal = line_refusal(await delivered_at(session, order), window, utcnow(), line.id in busy)
     if refusal == "open_case":

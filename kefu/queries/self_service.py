@@ -17,7 +17,7 @@ from kefu.access import Actor
 from kefu.errors import Forbidden
 from kefu.lib.cases import FINISHED, case_settings
 from kefu.models import Case, CaseEvent, Order, Shipment, Visitor
-from kefu.queries.shops import get_shop
+from kefu.queries.widget import visitor_shop
 
 RECENT_ORDERS = 20
 RECENT_CASES = 20
@@ -52,6 +52,12 @@ def line_refusal(
     if now > delivered_at + timedelta(days=window_days):  # the end instant is inside
         return "outside_return_window"
     return "open_case" if open_case else None
+
+
+async def return_window(session: AsyncSession, visitor: Actor) -> int:
+    """Days after delivery the visitor's shop takes returns, exchanges and refunds."""
+    shop = await visitor_shop(session, visitor)
+    return int(case_settings(shop.case_settings)["return_window_days"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +104,7 @@ async def shopper_orders(
     """The shop's return window in days and the signed-in shopper's recent orders, newest
     first, each line with its refusal."""
     customer_id = await linked_customer(session, visitor)
-    window = case_settings((await get_shop(session, visitor)).case_settings)["return_window_days"]
+    window = await return_window(session, visitor)
     orders = list(
         await session.scalars(
             select(Order)
