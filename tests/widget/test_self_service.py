@@ -13,6 +13,7 @@ import pytest
 from kefu.lib.tokens import customer_signature
 from kefu.models import Shop
 from tests.factories import Persona
+from tests.widget.conftest import png_bytes
 
 ZHANG, LI = "C-8801", "C-8802"
 NOW = datetime.now(UTC)
@@ -197,3 +198,39 @@ async def test_the_window_refuses_odd_settings(client, owen):
             "/api/v1/shop/case-settings", json={"return_window_days": days}
         )
         assert answer.status_code == 422, (days, answer.text)
+
+
+async def test_photos_must_be_the_shoppers_own_uploads(client, sessionmaker, owen, zhang):
+    started = await _ok(
+        await client.post(
+            "/api/v1/widget/conversations", json={"skill": "aftersale"}, headers=zhang
+        )
+    )
+    url = f"/api/v1/widget/conversations/{started['id']}/images"
+    files = {"file": ("尺码对比.png", png_bytes(), "image/png")}
+    photo = await _ok(await client.post(url, files=files, headers=zhang))
+    li = await _signed_in(client, sessionmaker, owen.shop_id, LI)
+    flask = (await _lines(client, li))["不锈钢保温杯 500ml"]["id"]
+    refused = await _ask(client, li, flask, photo_upload_ids=[photo["id"]])
+    assert (refused.status_code, refused.json()["error"]["field"]) == (404, "photo_upload_ids")
+    shirt = (await _lines(client, zhang))["纯棉短袖T恤 白色 M"]["id"]
+    asked = await _ok(await _ask(client, zhang, shirt, photo_upload_ids=[photo["id"]]))
+    case = await _ok(await client.as_(owen).get(f"/api/v1/cases/{asked['id']}"))
+    assert case["evidence"] == {"photo_upload_ids": [photo["id"]]}
+    assert case["conversation_id"] == started["id"]  # agents see it beside the chat
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"order_line_id": 2**63, "type": "return", "reason": "other"},
+        {"order_line_id": 1, "type": "complaint", "reason": "other"},
+        {"order_line_id": 1, "type": "return", "reason": "太贵了"},
+        {"order_line_id": 1, "type": "return", "reason": "other", "detail": "长" * 1001},
+        {"order_line_id": 1, "type": "return", "reason": "other", "photo_upload_ids": [0]},
+    ],
+)
+async def test_odd_requests_are_refused_plainly(client, zhang, body):
+    answer = await client.post("/api/v1/widget/cases", json=body, headers=zhang)
+    assert answer.status_code == 422, answer.text
