@@ -29,6 +29,7 @@ from kefu.events import (
 )
 from kefu.lib.cases import (
     MAX_PHOTOS,
+    MAX_RETURN_WINDOW_DAYS,
     REQUIRED,
     TEXT_EVIDENCE,
     CasePriority,
@@ -286,7 +287,9 @@ def _agent_id(actor: Actor) -> int | None:
     return actor.id if actor.kind == "agent" else None
 
 
-def _source(links: dict[str, Any]) -> CaseSource:
+def _source(actor: Actor, links: dict[str, Any]) -> CaseSource:
+    if actor.is_visitor:
+        return CaseSource.WIDGET
     if links["conversation_id"]:
         return CaseSource.CONVERSATION
     return CaseSource.ORDER_LINE if links["order_line_id"] else CaseSource.API
@@ -320,7 +323,7 @@ async def do_open_case(
         type=kind,
         status=CaseStatus.NEW,
         priority=choice(CasePriority, priority, "priority"),
-        source=_source(resolved),
+        source=_source(actor, resolved),
         title=clean_text(title, "title", "the title", MAX_TITLE),
         description=optional_text(description, "description"),
         evidence=cleaned,
@@ -514,14 +517,24 @@ def _limits(value: Any) -> dict[str, dict[str, int]]:
     return cleaned
 
 
-SETTING_CHECKS = {"custom_fields": _schemas, "limits": _limits}
+def _window(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Invalid("return_window_days must be a number of days", field="return_window_days")
+    if not 0 <= value <= MAX_RETURN_WINDOW_DAYS:
+        raise Invalid(
+            f"return_window_days must be 0 to {MAX_RETURN_WINDOW_DAYS}", field="return_window_days"
+        )
+    return value
+
+
+SETTING_CHECKS = {"custom_fields": _schemas, "limits": _limits, "return_window_days": _window}
 
 
 async def do_update_case_settings(
     session: AsyncSession, actor: Actor, **changes: Any
 ) -> dict[str, Any]:
-    """Replace the shop's custom-field schemas (per case type) and/or the compensation
-    limits (per agent level); returns the complete settings."""
+    """Replace the shop's custom-field schemas (per case type), the compensation limits
+    (per agent level) and/or the shoppers' return window; returns the complete settings."""
     actor.require(Permission.MANAGE_SHOP)
     check_known(changes, SETTING_CHECKS)
     shop = await get_shop(session, actor)

@@ -137,12 +137,33 @@ def within_limit(limits: dict[str, dict[str, int]], level: str, kind: str, cents
     return cents <= limits.get(level, {}).get(kind, 0)
 
 
+# Days after delivery a shopper may ask for a return, exchange or refund in the widget
+# (the seeds' 7天无理由退货); shops change it in their case settings.
+DEFAULT_RETURN_WINDOW_DAYS = 7
+MAX_RETURN_WINDOW_DAYS = 365
+SELF_SERVICE_TYPES = (CaseType.RETURN, CaseType.EXCHANGE, CaseType.REFUND_ONLY)
+# The reasons a shopper picks from in the widget, as agents read them on the case.
+RETURN_REASONS = {
+    "no_longer_wanted": "不想要了（7天无理由）",
+    "wrong_size": "尺码/规格不合适",
+    "not_as_described": "与描述不符",
+    "quality": "质量问题",
+    "damaged": "商品破损",
+    "other": "其他",
+}
+
+
 def case_settings(stored: dict[str, Any]) -> dict[str, Any]:
     """A shop's stored case settings completed with the defaults: ``custom_fields``
-    (case type → JSON schema of its custom fields) and ``limits`` (level → kind → cents)."""
+    (case type → JSON schema of its custom fields), ``limits`` (level → kind → cents) and
+    ``return_window_days`` (the shopper's self-service window after delivery)."""
     limits = {level: dict(kinds) for level, kinds in DEFAULT_LIMITS.items()}
     limits |= stored.get("limits", {})
-    return {"custom_fields": dict(stored.get("custom_fields", {})), "limits": limits}
+    return {
+        "custom_fields": dict(stored.get("custom_fields", {})),
+        "limits": limits,
+        "return_window_days": stored.get("return_window_days", DEFAULT_RETURN_WINDOW_DAYS),
+    }
 
 
 def schema_problem(schema: Any) -> str | None:

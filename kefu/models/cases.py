@@ -34,6 +34,7 @@ class CaseSource(enum.StrEnum):
     CONVERSATION = "conversation"
     ORDER_LINE = "order_line"
     API = "api"
+    WIDGET = "widget"  # the shopper's self-service request (kefu.actions.self_service)
 
 
 class CompensationStatus(enum.StrEnum):

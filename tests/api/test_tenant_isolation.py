@@ -35,7 +35,8 @@ import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy import select
 
-from kefu.models import Agent, Base
+from kefu.lib.tokens import customer_signature
+from kefu.models import Agent, Base, Shop
 from kefu.models.reports import ReportKind
 from kefu.realtime.presence import AgentLeases
 from kefu.reports.facts import record_fact
@@ -152,6 +153,7 @@ WIDGET_SETTINGS = {
 PAGE_VIEW = {"page": "/p/P-1001", "title": "纯棉短袖T恤", "product_id": "P-1001"}
 ROUTING = {"overflow_team_id": None, "level_rules": {"aftersale": {"order": ["senior"]}}}
 CASE = {"type": "complaint", "title": "客服回复太慢"}
+SELF_SERVICE = {"order_line_id": 1, "type": "return", "reason": "wrong_size"}
 CASE_SETTINGS = {"limits": {"junior": {"coupon": 3000}}}
 # A case of nobody's: each case is refused on its own (tests/cases/test_case_bulk.py).
 CASE_BULK = {"case_ids": [987654321], "action": "priority", "priority": "high"}
@@ -347,6 +349,9 @@ ROUTES: dict[tuple[str, str], Walk] = {
     ),
     ("PUT", "/api/v1/customers/{customer_id}/opt-out"): Walk("by_id", "write", {"opted_out": True}),
     ("GET", "/api/v1/widget/campaign-messages"): Walk("list", "visitor"),
+    ("GET", "/api/v1/widget/orders"): Walk("list", "visitor"),
+    ("GET", "/api/v1/widget/cases"): Walk("list", "visitor"),
+    ("POST", "/api/v1/widget/cases"): Walk("write", "visitor", SELF_SERVICE),
     ("GET", "/api/v1/kb/faqs"): Walk("list", "read"),
     ("POST", "/api/v1/kb/faqs"): Walk("write", "supervise", FAQ),
     ("GET", "/api/v1/kb/faqs/export"): Walk("list", "read"),
@@ -1069,6 +1074,13 @@ INVITATION_REPORTS = {
     ("POST", "/api/v1/widget/invitations/{rule_id}/shown"),
     ("POST", "/api/v1/widget/invitations/{rule_id}/accepted"),
 }
+# Self-service after-sales is for shoppers the storefront signed in; the walking visitors
+# are anonymous (a signed-in shopper of another shop is walked below).
+SIGNED_IN_ONLY = {
+    ("GET", "/api/v1/widget/orders"),
+    ("GET", "/api/v1/widget/cases"),
+    ("POST", "/api/v1/widget/cases"),
+}
 
 
 def _own_conversation_left_out(
@@ -1116,7 +1128,9 @@ async def check_visitor_walk(app, sessionmaker, client, owen, acme, shopper: Sho
                 assert response.status_code == 200, (route, response.text)
                 continue
             assert_shows_nothing_of_acme(route, response, ids)
-            if spec.access != "visitor":
+            if route in SIGNED_IN_ONLY:
+                assert_refused(route, response, 403, "not_signed_in")
+            elif spec.access != "visitor":
                 assert_refused(route, response, 401, "unauthenticated")
             elif spec.kind == "by_id":
                 assert_refused(route, response, 404, "not_found")
@@ -1145,6 +1159,41 @@ async def test_another_visitor_of_acme_never_reaches_the_conversation(
 ):
     shopper = await visit(client, owen.shop_slug, "请问有优惠券吗？")
     await check_visitor_walk(app, sessionmaker, client, owen, acme, shopper)
+
+
+async def test_a_signed_in_shopper_of_mallorys_shop_never_reaches_acmes_orders(
+    client, sessionmaker, owen, mallory, acme
+):
+    """Mallory's shop has a customer with the external id of acme's, with an order; signed
+    in on her storefront, the shopper sees that order alone, and acme's lines are not found."""
+    api = client.as_(mallory)
+    await _ok(await api.post("/api/v1/customers/bulk", json={"items": [CUSTOMER]}))
+    await _ok(await api.post("/api/v1/orders/bulk", json={"items": [ORDER]}))
+    async with sessionmaker() as session:
+        secret = (await session.get(Shop, mallory.shop_id)).widget_secret
+    signed = {"customer_id": CUSTOMER["external_id"]}
+    signed["customer_signature"] = customer_signature(secret, signed["customer_id"])
+    issued = await _ok(
+        await client.post(f"/api/v1/widget/{mallory.shop_slug}/visitors", json=signed)
+    )
+    headers = {"X-Visitor-Token": issued["token"]}
+    acme_order = await _ok(await client.as_(owen).get(f"/api/v1/orders/{acme['orders']}"))
+    before = await acme_rows(sessionmaker, owen.shop_id)
+    ids = acme_ids(before)
+    for path in ("/api/v1/widget/orders", "/api/v1/widget/cases"):
+        answer = await client.get(path, headers=headers)
+        assert answer.status_code == 200, answer.text
+        assert_shows_nothing_of_acme(("GET", path), answer, ids)
+    orders = (await client.get("/api/v1/widget/orders", headers=headers)).json()["orders"]
+    assert [o["id"] for o in orders] not in ([], [acme["orders"]])
+    for line in acme_order["lines"]:
+        asked = await client.post(
+            "/api/v1/widget/cases",
+            json=SELF_SERVICE | {"order_line_id": line["id"]},
+            headers=headers,
+        )
+        assert_refused(("POST", "/api/v1/widget/cases"), asked, 404, "not_found")
+    assert await acme_rows(sessionmaker, owen.shop_id) == before
 
 
 async def test_the_visitors_sign_in_is_the_only_route_a_walk_leaves_to_visitors(app):

@@ -35,7 +35,14 @@
       minutes: "{n} 分钟", hours: "{n} 小时", tooBig: "图片太大了", notImage: "只能发送图片",
       tooFast: "发送太频繁，请稍后再试", offline: "网络已断开，正在重连…",
       orderNo: "订单号", total: "实付", stars: ["非常不满意", "不满意", "一般", "满意", "非常满意"],
-      required: "请填写称呼、联系方式和留言", error: "出错了，请稍后再试"
+      required: "请填写称呼、联系方式和留言", error: "出错了，请稍后再试",
+      afterSales: "申请售后", back: "返回", myCases: "我的售后", canApply: "可申请售后的商品",
+      noLines: "暂无可申请售后的商品（签收后 {n} 天内可申请）", apply: "申请退换", kind: "售后类型", reason: "原因",
+      detail: "补充说明（选填）", submitCase: "提交申请", applied: "申请已提交，请留意处理进度",
+      duplicate: "该商品已有处理中的售后申请", tooLate: "已超过可申请售后的期限",
+      types: { "return": "退货", exchange: "换货", refund_only: "仅退款" },
+      reasons: { no_longer_wanted: "不想要了（7天无理由）", wrong_size: "尺码/规格不合适", not_as_described: "与描述不符", quality: "质量问题", damaged: "商品破损", other: "其他" },
+      statuses: { "new": "待受理", accepted: "已受理", investigating: "处理中", waiting_customer: "待您补充", waiting_warehouse: "仓库处理中", waiting_carrier: "物流处理中", resolved: "已解决", closed: "已关闭", reopened: "重新处理中" }
     },
     en: {
       title: "Chat with us", open: "Chat", close: "Close", placeholder: "Type a message, Enter to send",
@@ -51,7 +58,14 @@
       minutes: "{n} min", hours: "{n} h", tooBig: "The picture is too large", notImage: "Only pictures can be sent",
       tooFast: "Too fast, please wait a moment", offline: "Connection lost, reconnecting…",
       orderNo: "Order", total: "Total", stars: ["Very poor", "Poor", "OK", "Good", "Excellent"],
-      required: "Please fill in your name, contact and message", error: "Something went wrong, please try again"
+      required: "Please fill in your name, contact and message", error: "Something went wrong, please try again",
+      afterSales: "Returns", back: "Back", myCases: "My requests", canApply: "Items you can return",
+      noLines: "Nothing to return now (within {n} days of delivery)", apply: "Request", kind: "Request", reason: "Reason",
+      detail: "More details (optional)", submitCase: "Submit", applied: "Request sent. Follow its progress here",
+      duplicate: "This item already has an open request", tooLate: "The return period has passed",
+      types: { "return": "Return", exchange: "Exchange", refund_only: "Refund only" },
+      reasons: { no_longer_wanted: "Changed my mind", wrong_size: "Wrong size", not_as_described: "Not as described", quality: "Quality problem", damaged: "Arrived damaged", other: "Other" },
+      statuses: { "new": "Received", accepted: "Accepted", investigating: "In progress", waiting_customer: "Waiting for you", waiting_warehouse: "At the warehouse", waiting_carrier: "With the carrier", resolved: "Resolved", closed: "Closed", reopened: "Reopened" }
     }
   }[LANG];
 
@@ -260,6 +274,11 @@
     ".nps button{min-width:26px;border:1px solid #d3d9e3;background:#fff;border-radius:6px;padding:4px 0;font-size:13px}",
     ".nps-ends{display:flex;justify-content:space-between;font-size:12px;color:#667085}",
     ".link{border:0;background:transparent;color:#1f6bff;font-size:13px}",
+    ".hd{border:1px solid rgba(255,255,255,.5);background:transparent;color:#fff;border-radius:999px;padding:3px 10px;font-size:12px;margin-left:auto;margin-right:6px}",
+    ".after{position:absolute;left:0;right:0;top:64px;bottom:0;z-index:2;padding:14px 16px;background:#fff;overflow-y:auto}",
+    ".after h4{margin:14px 0 6px;font-size:14px}",
+    ".item{border:1px solid #e4e8ef;border-radius:10px;padding:8px 10px;margin-bottom:8px}",
+    ".item select{display:block;width:100%;margin:6px 0;font:inherit;padding:6px;border:1px solid #d3d9e3;border-radius:8px}",
     "@media (max-width:600px){.panel{right:0;bottom:0;width:100vw;height:100%;border-radius:0}.launcher{right:14px;bottom:14px}}"
   ].join("");
   root.appendChild(el("style", { text: CSS_TEXT }));
@@ -309,8 +328,10 @@
           el("div", { "class": "avatar", "aria-hidden": "true", text: "客" }),
           el("div", {}, [ui.shopName = el("strong", { text: t("title") }), ui.status])
         ]),
+        ui.afterButton = el("button", { "class": "hd", type: "button", hidden: !script.getAttribute("data-customer-id"), text: t("afterSales"), onclick: toggleAfterSales }),
         el("button", { "class": "x", type: "button", "aria-label": t("close"), onclick: toggle }, [icon("close")])
       ]),
+      ui.after = el("div", { "class": "after", hidden: true }),
       ui.announce,
       ui.queue,
       ui.list,
@@ -436,6 +457,67 @@
       ui.offlineError.hidden = false;
       ui.offlineError.textContent = problem(error);
     });
+  }
+
+  // --- self-service after-sales (a signed-in shopper's own delivered orders) ------------
+  function toggleAfterSales() {
+    ui.after.hidden = !ui.after.hidden;
+    ui.afterButton.textContent = ui.after.hidden ? t("afterSales") : t("back");
+    if (!ui.after.hidden) loadAfterSales();
+  }
+
+  function loadAfterSales(note) {
+    state.identified.then(function () {
+      return Promise.all([request("GET", "/orders"), request("GET", "/cases")]);
+    }).then(function (answers) {
+      var lines = [];
+      answers[0].orders.forEach(function (o) {
+        o.lines.forEach(function (l) { if (l.eligible) lines.push(Object.assign({ order: o.external_id, currency: o.currency }, l)); });
+      });
+      ui.after.replaceChildren(el("h4", { text: t("canApply") }));
+      if (note) ui.after.prepend(el("p", { "class": "hint", text: note }));
+      if (!lines.length) ui.after.appendChild(el("p", { "class": "muted", text: t("noLines", { n: answers[0].return_window_days }) }));
+      lines.forEach(function (l) { ui.after.appendChild(lineItem(l)); });
+      ui.after.appendChild(el("h4", { text: t("myCases") }));
+      answers[1].cases.forEach(function (c) { ui.after.appendChild(caseItem(c)); });
+    }, function (error) { ui.after.replaceChildren(el("p", { "class": "error", text: problem(error) })); });
+  }
+
+  function options(name, labels) {
+    return el("select", { name: name, "aria-label": t(name) }, Object.keys(labels).map(function (k) {
+      return el("option", { value: k, text: labels[k] });
+    }));
+  }
+
+  function lineItem(line) {
+    var form = el("form", { hidden: true, onsubmit: function (event) {
+      event.preventDefault();
+      var f = form.elements;
+      var body = { order_line_id: line.id, type: f.kind.value, reason: f.reason.value, detail: f.detail.value.trim() || null };
+      request("POST", "/cases", body).then(function () { loadAfterSales(t("applied")); }, function (error) {
+        var text = error.status === 409 ? t("duplicate") : error.status === 422 ? t("tooLate") : problem(error);
+        form.appendChild(el("p", { "class": "error", text: text }));
+      });
+    } }, [
+      options("kind", TEXTS.types), options("reason", TEXTS.reasons),
+      el("textarea", { name: "detail", rows: "2", maxlength: "1000", placeholder: t("detail"), "aria-label": t("detail") }),
+      el("button", { "class": "send wide", type: "submit", text: t("submitCase") })
+    ]);
+    return el("div", { "class": "item" }, [
+      el("div", { "class": "card-title", text: line.title }),
+      el("div", { "class": "muted", text: t("orderNo") + " " + line.order + " · " + money(line.amount_cents, line.currency) }),
+      el("button", { "class": "link", type: "button", text: t("apply"), onclick: function () { form.hidden = !form.hidden; } }),
+      form
+    ]);
+  }
+
+  function caseItem(c) {
+    var reply = c.timeline.filter(function (e) { return e.body; }).pop();
+    return el("div", { "class": "item case" }, [
+      el("div", { "class": "card-title", text: c.title }),
+      el("div", { "class": "price", text: TEXTS.statuses[c.status] || c.status }),
+      reply ? el("div", { "class": "muted", text: reply.body }) : null
+    ]);
   }
 
   // --- messages ------------------------------------------------------------------------
@@ -937,7 +1019,8 @@
 
   function start() {
     build();
-    identify().then(function () {
+    state.identified = identify();
+    state.identified.then(function () {
       reportPageView().then(keepReporting);
       request("GET", "/profile").then(function (profile) {
         state.profile = profile;

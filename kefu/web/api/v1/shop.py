@@ -156,6 +156,10 @@ class CaseSettingsOut(ApiModel):
         description="Agent level → compensation kind → cents an agent of that level may "
         "grant without a supervisor's approval (a kind left out always needs approval)"
     )
+    return_window_days: int = Field(
+        description="Days after delivery a shopper may ask for a return, exchange or refund "
+        "in the widget (default 7: 7天无理由退货)"
+    )
 
 
 class CaseSettingsPatch(ApiModel):
@@ -176,6 +180,7 @@ class CaseSettingsPatch(ApiModel):
     limits: dict[str, dict[str, int]] | None = Field(
         None, examples=[{"junior": {"coupon": 3000}, "senior": {"refund": 80000}}]
     )
+    return_window_days: int | None = Field(None, examples=[15])
 
 
 @router.get("/case-settings", summary="Read the custom fields of case types and agents' limits")
@@ -198,7 +203,10 @@ async def _patched(
     return settings
 
 
-@router.patch("/case-settings", summary="Change custom-field schemas or compensation limits")
+@router.patch(
+    "/case-settings",
+    summary="Change custom-field schemas, compensation limits or the return window",
+)
 async def update_case_settings(
     body: CaseSettingsPatch, session: SessionDep, actor: ActorDep
 ) -> CaseSettingsOut:
