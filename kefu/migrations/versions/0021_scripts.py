@@ -7,6 +7,7 @@ Create Date: 2026-12-02 22:40:00.000000
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -22,7 +23,7 @@ BIG = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 WHEN = kefu.models.base.UTCDateTime(timezone=True)
 
 
-def _id_and_shop(table: str) -> list[sa.SchemaItem]:
+def _id_and_shop(table: str) -> list[Any]:
     return [
         sa.Column("id", BIG, autoincrement=True, nullable=False),
         sa.Column("shop_id", BIG, nullable=False),

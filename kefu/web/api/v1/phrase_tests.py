@@ -21,7 +21,7 @@ from kefu.crm.stats import Comparison
 from kefu.models import PhraseTestStatus
 from kefu.models.base import utcnow
 from kefu.queries.phrase_tests import ORDER_DAYS, TestResults, phrase_test_results
-from kefu.web.api.v1.schemas import ERROR_RESPONSES, ApiModel, IdPath, RowId
+from kefu.web.api.v1.schemas import ERROR_RESPONSES, ApiModel, IdPath
 from kefu.web.deps import ActorDep, SessionDep
 
 router = APIRouter(tags=["workspace"], responses=ERROR_RESPONSES)
@@ -44,10 +44,6 @@ class PhraseTestOut(ApiModel):
     winner: int | None = Field(description="The promoted variant's index, once ended")
     created_at: datetime
     ended_at: datetime | None
-
-
-class PhraseUseIn(ApiModel):
-    conversation_id: RowId
 
 
 class PhraseUseOut(ApiModel):
@@ -136,15 +132,15 @@ async def start_test(
 
 
 @router.post(
-    "/quick-phrases/{phrase_id}/use",
+    "/conversations/{conversation_id}/quick-phrases/{phrase_id}/use",
     summary="Insert a phrase into a conversation: its text, or the conversation's variant",
     description="The composer calls this when an agent picks a phrase. Under a running "
     "A/B test the use is recorded for the test's results.",
 )
 async def use_phrase(
-    phrase_id: IdPath, body: PhraseUseIn, session: SessionDep, actor: ActorDep
+    conversation_id: IdPath, phrase_id: IdPath, session: SessionDep, actor: ActorDep
 ) -> PhraseUseOut:
-    used = await do_use_phrase(session, actor, phrase_id, body.conversation_id, utcnow())
+    used = await do_use_phrase(session, actor, phrase_id, conversation_id, utcnow())
     await session.commit()
     return PhraseUseOut(**asdict(used))
 
