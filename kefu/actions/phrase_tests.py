@@ -1,11 +1,11 @@
 """A/B tests of the shop's quick phrases (话术 variants).
 
-A supervisor gives a shop phrase 2 to 4 candidate texts. When an agent inserts the
-phrase, the conversation gets one variant, chosen by a hash of the test and the
-conversation: random across conversations, the same every time in one conversation, so a
-shopper never sees the script change mid-chat. Each insertion is recorded; the results
-(kefu/queries/phrase_tests.py) read the outcomes from the conversations afterwards.
-Promoting a winner copies its text into the phrase and ends the test."""
+A supervisor tests a shop phrase's text (variant 0, the control) against 1 to 3 others.
+When an agent inserts the phrase, the conversation gets one variant, chosen by a hash of
+the test and the conversation: random across conversations, the same every time in one
+conversation, so a shopper never sees the script change mid-chat. Each insertion is
+recorded; the results (kefu/queries/phrase_tests.py) read the outcomes from the
+conversations afterwards. Promoting a winner copies its text into the phrase and ends the test."""
 
 from __future__ import annotations
 
@@ -34,12 +34,13 @@ def variant_for(test_id: int, conversation_id: int, count: int) -> int:
     return sticky_index(f"kefu-phrase-test:{test_id}:{conversation_id}", count)
 
 
-def _clean_variants(value: Any) -> list[str]:
-    if not isinstance(value, list) or not 2 <= len(value) <= MAX_VARIANTS:
-        raise Invalid(f"a test has 2 to {MAX_VARIANTS} variant texts", field="variants")
-    texts = [clean_phrase_body(text) for text in value]
+def _clean_variants(body: str, challengers: Any) -> list[str]:
+    """The phrase's own text (variant 0, the control) and 1 to 3 other texts."""
+    if not isinstance(challengers, list) or not 1 <= len(challengers) < MAX_VARIANTS:
+        raise Invalid(f"give 1 to {MAX_VARIANTS - 1} texts to test", field="variants")
+    texts = [body, *(clean_phrase_body(text) for text in challengers)]
     if len(set(texts)) != len(texts):
-        raise Invalid("the variant texts must differ", field="variants")
+        raise Invalid("each text must differ from the phrase's and the others", field="variants")
     return texts
 
 
@@ -65,11 +66,12 @@ async def _shop_phrase(session: AsyncSession, actor: Actor, phrase_id: int) -> Q
 
 
 async def do_start_phrase_test(
-    session: AsyncSession, actor: Actor, phrase_id: int, variants: Any
+    session: AsyncSession, actor: Actor, phrase_id: int, challengers: Any
 ) -> PhraseTest:
-    """Start testing a shop phrase's variant texts; one running test per phrase."""
+    """Start testing a shop phrase's text against ``challengers``; one running test per
+    phrase."""
     phrase = await _shop_phrase(session, actor, phrase_id)
-    texts = _clean_variants(variants)
+    texts = _clean_variants(phrase.body, challengers)
     await lock_row(session, QuickPhrase, phrase.id)  # two starts at once: one wins
     if await running_test(session, phrase) is not None:
         raise Conflict("this phrase already has a running A/B test")

@@ -206,7 +206,6 @@ class Load:
         self.sent.clear()
         return missing
 
-
     async def settle(self) -> Delivery:
         """Wait until every acknowledged message has reached its agent (or give up after
         ``SETTLE_SECONDS``), then count what was lost and duplicated."""

@@ -151,9 +151,10 @@ def run(
     _check_redis(redis_url)
     from kefu.schema import upgrade
 
-    with scratch_database(database_url or DEFAULT_DATABASE_URL) as url, TemporaryDirectory(
-        prefix="kefu-bench-chatscale-"
-    ) as tmp:
+    with (
+        scratch_database(database_url or DEFAULT_DATABASE_URL) as url,
+        TemporaryDirectory(prefix="kefu-bench-chatscale-") as tmp,
+    ):
         upgrade(url)
         one, many, not_stored = asyncio.run(_bench(Path(tmp), url, redis_url, processes, shape))
     lost = many.delivery.lost + one.delivery.lost + not_stored

@@ -10,9 +10,11 @@ import enum
 from kefu.models import (
     Channel,
     ConversationStatus,
+    CustomerType,
     Level,
     OrderStatus,
     PhraseFolder,
+    PhraseTestStatus,
     Presence,
     Role,
     ShipmentStatus,
@@ -88,6 +90,13 @@ LABELS: dict[type[enum.Enum], dict[str, str]] = {
         "review": N_("Review"),
         "closing": N_("Closing"),
     },
+    CustomerType: {
+        "decisive": N_("Decisive"),
+        "cold": N_("Reserved"),
+        "lively": N_("Lively"),
+        "fussy": N_("Demanding"),
+    },
+    PhraseTestStatus: {"running": N_("Running"), "ended": N_("Ended")},
 }
 
 WEEKDAYS = (

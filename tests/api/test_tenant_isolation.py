@@ -251,7 +251,7 @@ ROUTES: dict[tuple[str, str], Walk] = {
     ),
     ("DELETE", "/api/v1/quick-phrases/{phrase_id}"): Walk("by_id", "supervise"),
     ("POST", "/api/v1/quick-phrases/{phrase_id}/tests"): Walk(
-        "by_id", "supervise", {"variants": ["亲，今天下单包邮～", "亲，今天下单包邮，还送运费险～"]}
+        "by_id", "supervise", {"variants": ["亲，今天下单包邮，还送运费险～"]}
     ),
     ("POST", "/api/v1/conversations/{conversation_id}/quick-phrases/{phrase_id}/use"): Walk(
         "by_id", "handle"
@@ -608,7 +608,7 @@ async def _seed_workspace(client, owen, conversation_id: int) -> tuple[int, int]
     created = await _ok(await api.post("/api/v1/quick-phrases", json=phrase))
     tested = {"shortcut": "acme-by", "folder": "bargaining", "body": _secret("包邮")}
     tested = await _ok(await api.post("/api/v1/quick-phrases", json=tested))
-    variants = {"variants": [_secret("包邮"), _secret("包邮且送运费险")]}
+    variants = {"variants": [_secret("包邮且送运费险")]}
     test = await _ok(await api.post(f"/api/v1/quick-phrases/{tested['id']}/tests", json=variants))
     path = f"/api/v1/conversations/{conversation_id}/quick-phrases/{tested['id']}/use"
     await _ok(await api.post(path))

@@ -20,13 +20,13 @@ FREE = "亲，这款今天下单包邮哦～"
 FREE_AND_INSURED = "亲，这款今天下单包邮，还送运费险，退换无忧～"
 
 
-async def _tested_phrase(client, carol, variants=(FREE, FREE_AND_INSURED)) -> tuple[int, int]:
+async def _tested_phrase(client, carol) -> tuple[int, int]:
     phrase = await client.as_(carol).post(
         "/api/v1/quick-phrases", json={"shortcut": "by", "folder": "bargaining", "body": FREE}
     )
     assert phrase.status_code == 200, phrase.text
     started = await client.as_(carol).post(
-        f"/api/v1/quick-phrases/{phrase.json()['id']}/tests", json={"variants": list(variants)}
+        f"/api/v1/quick-phrases/{phrase.json()['id']}/tests", json={"variants": [FREE_AND_INSURED]}
     )
     assert started.status_code == 201, started.text
     assert started.json()["status"] == "running"
@@ -185,7 +185,7 @@ async def test_promoting_the_winner_rewrites_the_phrase_and_ends_the_test(
     # The phrase can be tested anew once the test has ended.
     restarted = await client.as_(carol).post(
         f"/api/v1/quick-phrases/{phrase_id}/tests",
-        json={"variants": [FREE_AND_INSURED, "亲，包邮＋运费险，今天付款明天发～"]},
+        json={"variants": ["亲，包邮＋运费险，今天付款明天发～"]},
     )
     assert restarted.status_code == 201
 
@@ -193,20 +193,20 @@ async def test_promoting_the_winner_rewrites_the_phrase_and_ends_the_test(
 async def test_who_may_test_what(client, personas, alice, carol):
     phrase_id, _test_id = await _tested_phrase(client, carol)
     path = f"/api/v1/quick-phrases/{phrase_id}/tests"
-    second = await client.as_(carol).post(path, json={"variants": ["亲～", "亲亲～"]})
+    second = await client.as_(carol).post(path, json={"variants": ["亲亲～"]})
     assert second.status_code == 409  # one running test per phrase
     own = await client.as_(alice).post(
         "/api/v1/quick-phrases", json={"shortcut": "my", "body": "亲，在的～", "personal": True}
     )
     own_path = f"/api/v1/quick-phrases/{own.json()['id']}/tests"
-    refused = await client.as_(alice).post(own_path, json={"variants": ["亲～", "亲亲～"]})
+    refused = await client.as_(alice).post(own_path, json={"variants": ["亲亲～"]})
     assert refused.status_code == 403  # agents do not run tests
-    hidden = await client.as_(carol).post(own_path, json={"variants": ["亲～", "亲亲～"]})
+    hidden = await client.as_(carol).post(own_path, json={"variants": ["亲亲～"]})
     assert hidden.status_code == 404  # another agent's phrase is invisible
     other = await client.as_(carol).post(
         "/api/v1/quick-phrases", json={"shortcut": "zai", "body": "亲，在的～"}
     )
     other_path = f"/api/v1/quick-phrases/{other.json()['id']}/tests"
-    for variants in (["只有一个"], ["一样", "一样"], ["{客户名}你好", "你好"]):
+    for variants in ([], ["亲，在的～"], ["一样", "一样"], ["{客户名}你好"], ["1", "2", "3", "4"]):
         bad = await client.as_(carol).post(other_path, json={"variants": variants})
         assert bad.status_code == 422, variants

@@ -29,10 +29,10 @@ router = APIRouter(tags=["workspace"], responses=ERROR_RESPONSES)
 
 class PhraseTestIn(ApiModel):
     variants: list[str] = Field(
-        min_length=2,
-        max_length=MAX_VARIANTS,
-        description=f"2 to {MAX_VARIANTS} texts (each up to {MAX_PHRASE} characters, with "
-        "the phrase variables); variant 0 is the one the others are compared with",
+        min_length=1,
+        max_length=MAX_VARIANTS - 1,
+        description=f"1 to {MAX_VARIANTS - 1} texts (each up to {MAX_PHRASE} characters, "
+        "with the phrase variables) to test against the phrase's own text, variant 0",
     )
 
 
@@ -119,7 +119,7 @@ def _results_out(results: TestResults) -> PhraseTestResultsOut:
 @router.post(
     "/quick-phrases/{phrase_id}/tests",
     status_code=201,
-    summary="Start an A/B test of a shop phrase's texts",
+    summary="Start an A/B test of a shop phrase's text against others",
     description="Supervisors; one running test per phrase. Conversations are split among "
     "the variants at random, each conversation always getting the same one.",
 )
