@@ -32,7 +32,7 @@ from kefu.db import make_engine, make_sessionmaker, session_scope
 from kefu.demo import staff
 from kefu.demo.crm import seed_crm
 from kefu.demo.faq import seed_faq
-from kefu.demo.phrases import seed_phrases
+from kefu.demo.phrases import seed_phrase_test, seed_phrases
 from kefu.demo.records import SHANGHAI, generate
 from kefu.demo.service import seed_service
 from kefu.models import (
@@ -180,6 +180,7 @@ async def build_demo(session: AsyncSession) -> DemoSummary:
     await _upsert_in_batches(session, actor, do_upsert_shipments, records.shipments)
     await _upsert_in_batches(session, actor, do_upsert_coupons, records.coupons)
     await seed_crm(session, actor, anchor)
+    await seed_phrase_test(session, actor)
     return DemoSummary(agent.shop_id, await _counts(session, agent.shop_id))
 
 
