@@ -59,10 +59,15 @@ async def _shop_phrase(session: AsyncSession, actor: Actor, phrase_id: int) -> Q
     actor.require(Permission.SUPERVISE_CONVERSATIONS)
     phrase = await fetch_owned(session, actor, QuickPhrase, phrase_id, "quick phrase")
     if phrase.agent_id is not None:
-        if phrase.agent_id != actor.id:
+        if not _owns(actor, phrase):
             raise NotFound("quick phrase")
         raise Conflict("only the shop's phrases can be A/B tested")
     return phrase
+
+
+def _owns(actor: Actor, phrase: QuickPhrase) -> bool:
+    """An agent's own phrase (a key's id is no agent's: ids of different tables)."""
+    return actor.kind == "agent" and phrase.agent_id == actor.id
 
 
 async def do_start_phrase_test(
@@ -103,7 +108,7 @@ async def do_use_phrase(
     variant, and the use recorded."""
     actor.require(Permission.HANDLE_CONVERSATIONS)
     phrase = await fetch_owned(session, actor, QuickPhrase, phrase_id, "quick phrase")
-    if phrase.agent_id is not None and phrase.agent_id != actor.id:
+    if phrase.agent_id is not None and not _owns(actor, phrase):
         raise NotFound("quick phrase")
     panel = await customer_panel(session, actor, conversation_id)
     test = await running_test(session, phrase) if phrase.agent_id is None else None
