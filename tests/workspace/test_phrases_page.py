@@ -18,12 +18,14 @@ async def test_supervisor_adds_to_the_shop_library(as_, carol, alice):
             "shortcut": "/wl",
             "folder": "logistics",
             "body": "亲，订单{订单号}已发货～",
+            "customer_type": "fussy",
             "scope": "shop",
         },
     )
     assert added.status_code == 303
     page = await supervisor.get("/workspace/phrases")
     assert "快捷短语已添加" in page.text and "/wl" in page.text and "物流" in page.text
+    assert '<span class="badge badge-gray">麻烦型</span>' in page.text
     # An agent sees the shop's phrase but cannot delete it.
     agent_view = await as_(alice).get("/workspace/phrases")
     assert "亲，订单{订单号}已发货～" in agent_view.text

@@ -13,7 +13,7 @@ from kefu.actions.phrase_tests import do_promote_variant, do_start_phrase_test
 from kefu.actions.phrases import do_create_quick_phrase, do_delete_quick_phrase
 from kefu.errors import Invalid
 from kefu.lib.phrases import VARIABLES
-from kefu.models import PhraseFolder
+from kefu.models import CustomerType, PhraseFolder
 from kefu.models.base import utcnow
 from kefu.queries.phrase_tests import phrase_tests
 from kefu.queries.workspace import quick_phrases
@@ -56,6 +56,7 @@ async def _page(
             "test_values": test_values or {},
             "test_errors": test_errors or {},
             "folders": list(PhraseFolder),
+            "customer_types": list(CustomerType),
             "variables": VARIABLES,
             "keeps_library": page.actor.can(Permission.SUPERVISE_CONVERSATIONS),
             "values": values,
@@ -73,7 +74,9 @@ async def phrases_page(request: Request, session: SessionDep, page: PageDep) -> 
 @router.post(PATH)
 async def phrase_add(request: Request, session: SessionDep, page: PageDep) -> Response:
     form = await request.form()
-    values = {key: text(form, key) for key in ("shortcut", "folder", "body", "scope")}
+    values = {
+        key: text(form, key) for key in ("shortcut", "folder", "customer_type", "body", "scope")
+    }
     keeps_library = page.actor.can(Permission.SUPERVISE_CONVERSATIONS)
     try:
         await do_create_quick_phrase(
@@ -81,6 +84,7 @@ async def phrase_add(request: Request, session: SessionDep, page: PageDep) -> Re
             page.actor,
             shortcut=values["shortcut"],
             folder=values["folder"] or PhraseFolder.CONVERSATION,
+            customer_type=values["customer_type"] or None,
             body=values["body"],
             personal=not keeps_library or values["scope"] != "shop",
         )
@@ -111,7 +115,7 @@ async def phrase_test_start(request: Request, session: SessionDep, page: PageDep
             session, page.actor, int(values["phrase_id"]), [values["variant"]]
         )
     except FormError as exc:
-        errors = errors_of(exc, "variants")
+        errors = errors_of(exc, "variants", renamed={"body": "variants"})
         return await _page(
             request, session, page, {}, {}, 422, test_values=values, test_errors=errors
         )
