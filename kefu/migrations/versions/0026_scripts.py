@@ -1,8 +1,8 @@
 """script library: a customer type on quick phrases, A/B tests of shop phrases and the
 uses of their variants in conversations
 
-Revision ID: 0023
-Revises: 0022
+Revision ID: 0026
+Revises: 0025
 Create Date: 2026-12-02 22:40:00.000000
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 import kefu.models.base
 
-revision: str = "0023"
-down_revision: str | None = "0022"
+revision: str = "0026"
+down_revision: str | None = "0025"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
