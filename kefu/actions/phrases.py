@@ -17,12 +17,12 @@ from kefu.actions.base import record_audit, snapshot
 from kefu.actions.checks import check_known, choice
 from kefu.errors import Conflict, Forbidden, Invalid, NotFound
 from kefu.lib.phrases import VARIABLES, unknown_variables
-from kefu.models import PhraseFolder, QuickPhrase
+from kefu.models import CustomerType, PhraseFolder, QuickPhrase
 from kefu.queries.access import fetch_owned
 
 MAX_PHRASE = 1000
 _SHORTCUT = re.compile(r"^[\w-]{1,32}$")
-EDITABLE = frozenset({"shortcut", "folder", "body"})
+EDITABLE = frozenset({"shortcut", "folder", "body", "customer_type"})
 
 
 def clean_shortcut(value: Any) -> str:
@@ -52,6 +52,10 @@ def clean_template(value: Any, field: str, what: str, max_length: int) -> str:
 
 def clean_phrase_body(value: Any) -> str:
     return clean_template(value, "body", "phrase", MAX_PHRASE)
+
+
+def _customer_type(value: CustomerType | str | None) -> CustomerType | None:
+    return None if value in (None, "") else choice(CustomerType, value, "customer_type")
 
 
 def _check_may_edit(actor: Actor, phrase: QuickPhrase) -> None:
@@ -85,9 +89,11 @@ async def do_create_quick_phrase(
     shortcut: Any,
     body: Any,
     folder: PhraseFolder | str = PhraseFolder.CONVERSATION,
+    customer_type: CustomerType | str | None = None,
     personal: bool = False,
 ) -> QuickPhrase:
-    """A phrase of the shop's library, or with ``personal`` the agent's own."""
+    """A phrase of the shop's library, or with ``personal`` the agent's own; with a
+    customer type, a script for that kind of shopper."""
     actor.require(Permission.HANDLE_CONVERSATIONS)
     if personal and actor.kind != "agent":
         raise Forbidden("only an agent has phrases of their own")
@@ -99,6 +105,7 @@ async def do_create_quick_phrase(
         shortcut=clean_shortcut(shortcut),
         folder=choice(PhraseFolder, folder, "folder"),
         body=clean_phrase_body(body),
+        customer_type=_customer_type(customer_type),
     )
     await _check_unique(session, actor, phrase)
     session.add(phrase)
@@ -132,6 +139,8 @@ async def do_update_quick_phrase(
         phrase.folder = choice(PhraseFolder, changes["folder"], "folder")
     if changes.get("body") is not None:
         phrase.body = clean_phrase_body(changes["body"])
+    if "customer_type" in changes:
+        phrase.customer_type = _customer_type(changes["customer_type"])
     await session.flush()
     record_audit(
         session,

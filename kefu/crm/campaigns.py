@@ -13,7 +13,6 @@ changes for one."""
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import astuple, dataclass
 from datetime import datetime
 from typing import Any
@@ -36,6 +35,7 @@ from kefu.crm.outreach import (
 )
 from kefu.crm.settings import MAX_CONVERSION_DAYS, crm_settings, whole_in_range
 from kefu.crm.shop_rfm import latest_day, segment_slug
+from kefu.crm.stats import sticky_index
 from kefu.errors import Conflict, Invalid
 from kefu.lib.phrases import fill, placeholders
 from kefu.models import (
@@ -212,8 +212,7 @@ async def do_update_campaign(
 
 def variant_of(campaign_id: int, customer_id: int, count: int) -> int:
     """The variant index of a customer: uniform over customers, fixed for each one."""
-    digest = hashlib.sha256(f"kefu-campaign:{campaign_id}:{customer_id}".encode()).digest()
-    return int.from_bytes(digest[:8], "big") % count
+    return sticky_index(f"kefu-campaign:{campaign_id}:{customer_id}", count)
 
 
 @dataclass(slots=True)

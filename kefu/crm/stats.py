@@ -1,12 +1,20 @@
-"""A/B statistics of campaign variants: the two-proportion z-test and the 95 % confidence
-interval of the difference in conversion rates (pure arithmetic, no dependency)."""
+"""A/B statistics of campaign and script variants: the sticky split, the two-proportion
+z-test and the 95 % confidence interval of the difference in rates (pure arithmetic, no
+dependency)."""
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
 
 Z_95 = 1.959963984540054  # the 97.5th percentile of the standard normal distribution
+
+
+def sticky_index(key: str, count: int) -> int:
+    """A variant index for ``key``: uniform over keys, always the same for one key."""
+    digest = hashlib.sha256(key.encode()).digest()
+    return int.from_bytes(digest[:8], "big") % count
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,7 +33,7 @@ from kefu.demo import staff
 from kefu.demo.crm import seed_crm
 from kefu.demo.faq import seed_faq
 from kefu.demo.growth import mark_history_read, seed_growth
-from kefu.demo.phrases import seed_phrases
+from kefu.demo.phrases import seed_phrase_test, seed_phrases
 from kefu.demo.records import SHANGHAI, generate
 from kefu.demo.service import seed_service
 from kefu.models import (
@@ -185,6 +185,7 @@ async def build_demo(session: AsyncSession) -> DemoSummary:
     await _upsert_in_batches(session, actor, do_upsert_shipments, records.shipments)
     await _upsert_in_batches(session, actor, do_upsert_coupons, records.coupons)
     await seed_crm(session, actor, anchor)
+    await seed_phrase_test(session, actor)
     return DemoSummary(agent.shop_id, await _counts(session, agent.shop_id))
 
 

@@ -26,7 +26,7 @@ class Topic:
 
 
 def _phrase(shortcut: str) -> str:
-    body = next(body for key, _folder, body in PHRASES if key == shortcut)
+    body = next(body for key, _folder, _type, body in PHRASES if key == shortcut)
     return body.replace("{客户昵称}", "").replace("{订单号}", "").replace("{物流单号}", "")
 
 

@@ -70,7 +70,15 @@ from kefu.models.reports import (
 from kefu.models.routing import RoutingPolicy
 from kefu.models.shops import Holiday, Shop
 from kefu.models.webhooks import DeliveryState, WebhookDelivery, WebhookEndpoint
-from kefu.models.workspace import ConversationRead, PhraseFolder, QuickPhrase
+from kefu.models.workspace import (
+    ConversationRead,
+    CustomerType,
+    PhraseFolder,
+    PhraseTest,
+    PhraseTestStatus,
+    PhraseUse,
+    QuickPhrase,
+)
 
 __all__ = [
     "Agent",
@@ -96,6 +104,7 @@ __all__ = [
     "CouponKind",
     "Customer",
     "CustomerIdentity",
+    "CustomerType",
     "Decision",
     "DeliveryState",
     "FaqEntry",
@@ -114,6 +123,9 @@ __all__ = [
     "OrderLine",
     "OrderStatus",
     "PhraseFolder",
+    "PhraseTest",
+    "PhraseTestStatus",
+    "PhraseUse",
     "Presence",
     "Product",
     "QuickPhrase",

@@ -13,9 +13,11 @@ from kefu.models import (
     Channel,
     CompensationStatus,
     ConversationStatus,
+    CustomerType,
     Level,
     OrderStatus,
     PhraseFolder,
+    PhraseTestStatus,
     Presence,
     Role,
     ShipmentStatus,
@@ -140,6 +142,13 @@ LABELS: dict[type[enum.Enum], dict[str, str]] = {
         "pending_approval": N_("Waiting for approval"),
         "declined": N_("Declined"),
     },
+    CustomerType: {
+        "decisive": N_("Decisive"),
+        "cold": N_("Reserved"),
+        "lively": N_("Lively"),
+        "fussy": N_("Demanding"),
+    },
+    PhraseTestStatus: {"running": N_("Running"), "ended": N_("Ended")},
 }
 
 WEEKDAYS = (

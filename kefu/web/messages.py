@@ -175,6 +175,23 @@ KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"^only an agent has phrases of their own$",
             N_("Only an agent has phrases of their own."),
         ),
+        # Script A/B tests on shop phrases.
+        (r"^give 1 to (?P<n>\d+) texts to test$", N_("Give 1 to %(n)s texts to test.")),
+        (
+            r"^each text must differ from the phrase's and the others$",
+            N_("Each text must differ from the phrase's and from the others."),
+        ),
+        (
+            r"^this phrase already has a running A/B test$",
+            N_("This phrase already has a running A/B test."),
+        ),
+        (
+            r"^only the shop's phrases can be A/B tested$",
+            N_("Only the shop's phrases can be A/B tested."),
+        ),
+        (r"^this A/B test has already ended$", N_("This A/B test has already ended.")),
+        (r"^no such variant in this test$", N_("This test has no such variant.")),
+        (r"^choose a phrase$", N_("Choose a phrase.")),
         # The workspace: conversations, messages, checks, tags.
         (
             r"^this conversation is closed; start a new one$",

@@ -255,6 +255,14 @@ ROUTES: dict[tuple[str, str], Walk] = {
         "by_id", "supervise", {"body": "亲，已为您加急处理～"}
     ),
     ("DELETE", "/api/v1/quick-phrases/{phrase_id}"): Walk("by_id", "supervise"),
+    ("POST", "/api/v1/quick-phrases/{phrase_id}/tests"): Walk(
+        "by_id", "supervise", {"variants": ["亲，今天下单包邮，还送运费险～"]}
+    ),
+    ("POST", "/api/v1/conversations/{conversation_id}/quick-phrases/{phrase_id}/use"): Walk(
+        "by_id", "handle"
+    ),
+    ("GET", "/api/v1/phrase-tests/{test_id}/results"): Walk("by_id", "read"),
+    ("POST", "/api/v1/phrase-tests/{test_id}/promote"): Walk("by_id", "supervise", {"variant": 1}),
     ("GET", "/api/v1/queue"): Walk("list", "supervise"),
     ("GET", "/api/v1/shop/routing"): Walk("list", "read"),
     ("PUT", "/api/v1/shop/routing"): Walk("write", "people", ROUTING),
@@ -439,6 +447,7 @@ PATH_IDS = {
     "upload_id": "uploads",
     "shop_slug": "shop_slug",
     "phrase_id": "quick_phrases",
+    "test_id": "phrase_tests",
     "webhook_id": "webhooks",
     "delivery_id": "webhook_deliveries",
     "case_id": "cases",
@@ -474,6 +483,7 @@ RESOURCE_TABLE = {
     "conversations/images": "uploads",
     "widget/conversations/images": "uploads",
     "quick-phrases": "quick_phrases",
+    "phrase-tests": "phrase_tests",
     "channels/api/messages": "messages",
     "webhooks": "webhook_endpoints",
     "webhook-deliveries": "webhook_deliveries",
@@ -510,6 +520,8 @@ ID_FIELDS = {
     "case_id": "cases",
     "order_line_id": "order_lines",
     "campaign_id": "campaigns",
+    "phrase_id": "quick_phrases",
+    "test_id": "phrase_tests",
     "reviewer_id": "agents",
     "decided_by_id": "agents",
 }
@@ -602,18 +614,25 @@ async def _seed_conversation(client, owen) -> tuple[int, int]:
     return shopper.conversation_id, photo["id"]
 
 
-async def _seed_workspace(client, owen) -> int:
-    """A shop quick phrase carrying the secret, and owen's read position in the
-    conversation (so the workspace's tables have a row of acme too)."""
+async def _seed_workspace(client, owen, conversation_id: int) -> tuple[int, int]:
+    """A shop quick phrase carrying the secret, another under an A/B test used in the
+    conversation, and owen's read position in the conversation (so the workspace's tables
+    have a row of acme too). Returns the first phrase's id and the test's."""
     api = client.as_(owen)
     phrase = {"shortcut": "acme-wl", "folder": "logistics", "body": _secret("订单{订单号}已发货")}
     created = await _ok(await api.post("/api/v1/quick-phrases", json=phrase))
+    tested = {"shortcut": "acme-by", "folder": "bargaining", "body": _secret("包邮")}
+    tested = await _ok(await api.post("/api/v1/quick-phrases", json=tested))
+    variants = {"variants": [_secret("包邮且送运费险")]}
+    test = await _ok(await api.post(f"/api/v1/quick-phrases/{tested['id']}/tests", json=variants))
+    path = f"/api/v1/conversations/{conversation_id}/quick-phrases/{tested['id']}/use"
+    await _ok(await api.post(path))
     listed = await _ok(await api.get("/api/v1/inbox"))
     for item in listed["items"]:
         await _ok(
             await api.post(f"/api/v1/conversations/{item['conversation']['id']}/read", json={})
         )
-    return created["id"]
+    return created["id"], test["id"]
 
 
 async def _seed_api_channel(client, raw_key: str, owen) -> tuple[int, int]:
@@ -677,14 +696,16 @@ async def acme(client, owen, alice, sessionmaker, settings) -> dict[str, Any]:
     await _ok(await api.patch("/api/v1/shop/quality", json={"blocking": ["over_promise"]}))
     conversation_id, upload_id = await _seed_conversation(client, owen)
     webhook_id, delivery_id = await _seed_api_channel(client, key["key"], owen)
+    phrase_id, phrase_test_id = await _seed_workspace(client, owen, conversation_id)
     ids = {
+        "quick_phrases": phrase_id,
+        "phrase_tests": phrase_test_id,
         "agents": dora["id"],
         "teams": team["id"],
         "api_keys": key["id"],
         "holidays": holiday["id"],
         "conversations": conversation_id,
         "uploads": upload_id,
-        "quick_phrases": await _seed_workspace(client, owen),
         "shop_slug": owen.shop_slug,
         "webhooks": webhook_id,
         "webhook_deliveries": delivery_id,

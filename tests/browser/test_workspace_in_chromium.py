@@ -10,8 +10,10 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 from playwright.async_api import Page, expect
+from sqlalchemy import select
 
-from kefu.models import Customer, Order, OrderStatus
+from kefu.actions.phrase_tests import variant_for
+from kefu.models import Customer, Order, OrderStatus, PhraseUse
 from tests.browser.test_pages_in_chromium import sign_in
 from tests.workspace.conftest import link_customer
 
@@ -108,6 +110,24 @@ async def test_agent_answers_live_with_a_quick_phrase(
         await composer.press("Enter")
         await expect(page.locator(".ws-msg.out:not(.pending)")).to_contain_text(filled)
         assert (await shopper.read())[0] == filled
+
+        # Under an A/B test the composer inserts the conversation's variant, every time.
+        challenger = "亲，{客户昵称}您好，订单{订单号}今天就发，还送运费险～"
+        started = await client.as_(carol).post(
+            f"/api/v1/quick-phrases/{phrase.json()['id']}/tests", json={"variants": [challenger]}
+        )
+        assert started.status_code == 201, started.text
+        variant = variant_for(started.json()["id"], shopper.conversation_id, 2)
+        expected = (filled, "亲，小王您好，订单E2026112500088今天就发，还送运费险～")[variant]
+        for _ in range(2):
+            await composer.fill("")
+            await composer.press_sequentially("/hi")
+            await expect(phrases.get_by_role("option").first).to_contain_text("/hi")
+            await composer.press("Enter")
+            await expect(composer).to_have_value(expected)
+    async with sessionmaker() as session:
+        uses = await session.scalars(select(PhraseUse.variant))
+        assert uses.all() == [variant, variant]
 
 
 async def test_markup_from_a_shopper_is_shown_as_text(page: Page, server_url, alice):

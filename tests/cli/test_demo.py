@@ -21,17 +21,25 @@ from kefu.models import (
     Journey,
     Order,
     OrderStatus,
+    PhraseFolder,
+    PhraseTest,
+    PhraseUse,
+    QuickPhrase,
     RfmSnapshot,
     Shipment,
     Shop,
     TrackingEvent,
 )
 from kefu.models.reports import ReportEvent
+from kefu.queries.phrase_tests import phrase_test_results
 from kefu.reports.overview import read_overview
 from kefu.reports.periods import Period, shop_zone
 
 COUNTED = (
     Order,
+    QuickPhrase,
+    PhraseTest,
+    PhraseUse,
     Shipment,
     TrackingEvent,
     Agent,
@@ -93,6 +101,24 @@ async def check_journeys(session) -> None:
     assert all("{" not in body for body in tips)
 
 
+async def check_script_library(session) -> None:
+    """Scripts for every stage, some for each shopper temperament, and the running free
+    shipping test (包邮 against 包邮且送运费险) with figures for both variants."""
+    shop_id = await session.scalar(select(Shop.id).where(Shop.slug == "demo"))
+    phrases = (
+        await session.scalars(select(QuickPhrase).where(QuickPhrase.shop_id == shop_id))
+    ).all()
+    assert {p.folder for p in phrases} == set(PhraseFolder)
+    assert len({p.customer_type for p in phrases} - {None}) == 4
+    test = await session.scalar(select(PhraseTest).where(PhraseTest.shop_id == shop_id))
+    assert test.status.value == "running" and "运费险" in test.variants[1]
+    results = await phrase_test_results(session, Actor.system(shop_id), test)
+    for variant in results.variants:
+        assert variant.conversations > 30 and variant.replied > 0 and variant.rated > 0
+    assert sum(v.ordered for v in results.variants) > 0
+    assert all(c is not None for c in results.reply + results.order)
+
+
 async def check_dashboards(session) -> None:
     """Every KPI has a figure for the last 30 days, and the period before has the chat's
     too (the history spans two months): the demo's facts were recorded and folded."""
@@ -125,6 +151,7 @@ async def test_demo_builds_a_shop_and_refreshing_changes_nothing(
         before = await shop_counts(session)
         await check_segments_and_campaign(session)
         await check_journeys(session)
+        await check_script_library(session)
         await check_dashboards(session)
 
     again = await asyncio.to_thread(run_demo, database_url, str(tmp_path))

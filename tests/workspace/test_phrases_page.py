@@ -18,12 +18,14 @@ async def test_supervisor_adds_to_the_shop_library(as_, carol, alice):
             "shortcut": "/wl",
             "folder": "logistics",
             "body": "亲，订单{订单号}已发货～",
+            "customer_type": "fussy",
             "scope": "shop",
         },
     )
     assert added.status_code == 303
     page = await supervisor.get("/workspace/phrases")
     assert "快捷短语已添加" in page.text and "/wl" in page.text and "物流" in page.text
+    assert '<span class="badge badge-gray">麻烦型</span>' in page.text
     # An agent sees the shop's phrase but cannot delete it.
     agent_view = await as_(alice).get("/workspace/phrases")
     assert "亲，订单{订单号}已发货～" in agent_view.text
@@ -53,3 +55,32 @@ async def test_refusals_are_shown_next_to_the_field_in_chinese(as_, alice):
     await agent.submit("/workspace/phrases", {"shortcut": "ok", "body": "好的"})
     again = await agent.submit("/workspace/phrases", {"shortcut": "ok", "body": "好的呢"})
     assert again.status_code == 422 and "/ok" in again.text
+
+
+async def test_supervisor_tests_a_phrase_and_promotes_the_winner(as_, carol, alice):
+    supervisor = as_(carol)
+    body = "亲，这款今天下单包邮哦～"
+    await supervisor.submit(
+        "/workspace/phrases",
+        {"shortcut": "by", "folder": "bargaining", "body": body, "scope": "shop"},
+    )
+    (phrase_id,) = _ids((await supervisor.get("/workspace/phrases")).text)
+    same = await supervisor.submit(
+        "/workspace/phrases/tests", {"phrase_id": phrase_id, "variant": body}
+    )
+    assert same.status_code == 422 and "每条内容都须与短语现有内容及其他版本不同" in same.text
+    insured = "亲，今天下单包邮，还送运费险～"
+    started = await supervisor.submit(
+        "/workspace/phrases/tests", {"phrase_id": phrase_id, "variant": insured}
+    )
+    assert started.status_code == 303
+    page = await supervisor.get("/workspace/phrases")
+    assert "话术 A/B 测试" in page.text and "进行中" in page.text and insured in page.text
+    (promote,) = set(re.findall(r'action="(/workspace/phrases/tests/\d+/promote)"', page.text))
+    assert promote not in (await as_(alice).get("/workspace/phrases")).text
+    assert (await as_(alice).submit(promote, {"variant": "1"})).status_code == 403
+    promoted = await supervisor.submit(promote, {"variant": "1"})
+    assert promoted.status_code == 303
+    after = await supervisor.get("/workspace/phrases")
+    assert "已采用胜出版本" in after.text and "胜出" in after.text and "已结束" in after.text
+    assert f"<td>{insured}</td>" in after.text  # the phrase's text is now the winner's

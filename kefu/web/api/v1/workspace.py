@@ -16,7 +16,7 @@ from kefu.actions.phrases import (
     do_update_quick_phrase,
 )
 from kefu.actions.workspace import do_mark_read, do_record_verification, do_tag_conversation
-from kefu.models import Channel, ConversationStatus, PhraseFolder, Skill
+from kefu.models import Channel, ConversationStatus, CustomerType, PhraseFolder, Skill
 from kefu.queries.conversations import View
 from kefu.queries.workspace import (
     CustomerPanel,
@@ -84,6 +84,7 @@ class PhraseIn(ApiModel):
         max_length=MAX_PHRASE, description="May use {客户昵称} {订单号} {物流单号} {商品名}"
     )
     folder: PhraseFolder = PhraseFolder.CONVERSATION
+    customer_type: CustomerType | None = Field(None, description="The shopper it suits")
     personal: bool = Field(False, description="The calling agent's own phrase")
 
 
@@ -91,6 +92,7 @@ class PhraseChange(ApiModel):
     shortcut: str | None = Field(None, max_length=33)
     body: str | None = Field(None, max_length=MAX_PHRASE)
     folder: PhraseFolder | None = None
+    customer_type: CustomerType | None = None
 
 
 class PhraseOut(ApiModel):
@@ -98,6 +100,7 @@ class PhraseOut(ApiModel):
     shortcut: str
     folder: PhraseFolder
     body: str
+    customer_type: CustomerType | None
     agent_id: int | None = Field(description="Set for an agent's own phrase")
     filled: str | None = Field(None, description="With `conversation_id`: variables filled")
 

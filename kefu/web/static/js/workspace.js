@@ -403,14 +403,24 @@
     list.hidden = false;
   }
 
-  function pickPhrase(phrase) {
+  // A shop phrase may be under an A/B test: the server picks the conversation's variant
+  // (always the same one there) and records the use; offline, the phrase's own text.
+  async function phraseText(phrase) {
+    const local = phrase.filled || phrase.body;
+    if (phrase.agent_id) return local;
+    const path = `/api/v1/conversations/${state.current.id}/quick-phrases/${phrase.id}/use`;
+    const used = await api("POST", path).catch(() => null);
+    return used ? used.text : local;
+  }
+
+  async function pickPhrase(phrase) {
+    $("ws-phrases").hidden = true;
+    const text = await phraseText(phrase);
     const input = $("ws-input");
     const start = input.selectionStart;
     const before = input.value.slice(0, start).replace(/\/[\w\u4e00-\u9fff-]*$/, "");
-    const text = phrase.filled || phrase.body;
     input.value = before + text + input.value.slice(start);
     input.selectionStart = input.selectionEnd = before.length + text.length;
-    $("ws-phrases").hidden = true;
     input.focus();
     scheduleCheck();
   }
