@@ -3,8 +3,12 @@ transaction, and the typed event published after commit (it rings the hub's door
 
 Ordering: a reconnecting client asks for rows after the last id it saw, so within a shop
 ids must become visible in id order. SQLite has one writer at a time, which gives that;
-on PostgreSQL a transaction-scoped advisory lock per shop, taken when the first event is
-emitted and held until commit, does. Actions therefore emit as their last writes.
+on PostgreSQL a transaction-scoped advisory lock per shop does. It is taken just before the
+rows are written, which is just before the commit: the rows get their ids under the lock
+and the commit releases it, so a transaction holds it only for that one statement and the
+commit (a group commit of many messages does its other writes first, beside the other
+processes' transactions of the same shop). It is also the transaction's last lock, so it
+comes after any row locks (routing's agent rows) and cannot close a deadlock cycle.
 
 The rows of a transaction are written together just before it commits, in the order the
 events were emitted: one statement for a whole group commit of chat messages."""
@@ -23,33 +27,29 @@ from kefu.models.base import utcnow
 
 # Keeps our advisory lock keys apart from any other user of pg_advisory locks.
 _LOCK_NAMESPACE = 0x6B6566 << 32
-_LOCKED = "kefu_stream_locked_shops"
 _ROWS = "kefu_stream_rows"
 
 
 @event.listens_for(Session, "after_transaction_end")
-def _forget_locks(session: Session, transaction: SessionTransaction) -> None:
-    """The advisory locks end with the outermost transaction, and so do rows not written
-    (a rollback)."""
+def _forget_rows(session: Session, transaction: SessionTransaction) -> None:
+    """Rows not written (a rollback) end with the outermost transaction."""
     if transaction.parent is None:
-        session.info.pop(_LOCKED, None)
         session.info.pop(_ROWS, None)
 
 
 @event.listens_for(Session, "before_commit")
 def _write_rows(session: Session) -> None:
-    """One statement for all the transaction's rows; nobody needs their ids here."""
+    """One statement for all the transaction's rows, under their shops' locks; nobody
+    needs their ids here."""
     rows = session.info.pop(_ROWS, None)
     if rows:
-        session.connection().execute(insert(StreamEvent.__table__), rows)
-
-
-def _lock_shop_streams(session: Session, shop_id: int) -> None:
-    locked: set[int] = session.info.setdefault(_LOCKED, set())
-    if shop_id in locked or session.get_bind().dialect.name != "postgresql":
-        return
-    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_NAMESPACE | shop_id})
-    locked.add(shop_id)
+        connection = session.connection()
+        if connection.dialect.name == "postgresql":
+            for shop_id in sorted({row["shop_id"] for row in rows}):  # one order: no deadlock
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_NAMESPACE | shop_id}
+                )
+        connection.execute(insert(StreamEvent.__table__), rows)
 
 
 async def emit(session: AsyncSession, event: Event) -> None:
@@ -60,7 +60,6 @@ async def emit(session: AsyncSession, event: Event) -> None:
 
 def emit_sync(session: Session, event: Event) -> None:
     """``emit`` on a synchronous session (the chat hot path)."""
-    _lock_shop_streams(session, event.shop_id)
     now = utcnow()
     session.info.setdefault(_ROWS, []).extend(
         {
