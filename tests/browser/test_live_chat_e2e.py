@@ -115,7 +115,7 @@ async def test_shopper_and_agent_chat_live_and_the_chat_is_rated(
     phrases = agent.get_by_role("listbox", name="快捷短语")
     await expect(phrases.get_by_role("option").first).to_contain_text("/hi")
     await composer.press("Enter")
-    template = dict((shortcut, body) for shortcut, _, body in PHRASES)["hi"]
+    template = next(body for shortcut, _folder, _type, body in PHRASES if shortcut == "hi")
     reply = template.replace("{客户昵称}", nickname)
     await expect(composer).to_have_value(reply)
     await composer.press("Enter")

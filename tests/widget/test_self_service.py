@@ -16,7 +16,6 @@ from tests.factories import Persona
 from tests.widget.conftest import png_bytes
 
 ZHANG, LI = "C-8801", "C-8802"
-NOW = datetime.now(UTC)
 
 
 def _order(number: str, customer: str, *lines: tuple[str, str, int]) -> dict[str, Any]:
@@ -24,7 +23,7 @@ def _order(number: str, customer: str, *lines: tuple[str, str, int]) -> dict[str
         "external_id": number,
         "customer_external_id": customer,
         "status": "delivered",
-        "placed_at": (NOW - timedelta(days=20)).isoformat(),
+        "placed_at": (datetime.now(UTC) - timedelta(days=20)).isoformat(),
         "lines": [
             {"sku": sku, "title": title, "quantity": 1, "unit_price_cents": cents}
             for sku, title, cents in lines
@@ -33,14 +32,17 @@ def _order(number: str, customer: str, *lines: tuple[str, str, int]) -> dict[str
 
 
 def _shipment(order: str, delivered: timedelta | None) -> dict[str, Any]:
+    """Delivered ``delivered`` ago, counted from when the test runs (the window's edges are
+    minutes wide, and a whole suite takes longer than that)."""
+    now = datetime.now(UTC)
     return {
         "external_id": f"SF-{order}",
         "order_external_id": order,
         "carrier": "顺丰速运",
         "tracking_no": f"SF{order[-6:]}",
         "status": "in_transit" if delivered is None else "delivered",
-        "shipped_at": (NOW - timedelta(days=19)).isoformat(),
-        "delivered_at": None if delivered is None else (NOW - delivered).isoformat(),
+        "shipped_at": (now - timedelta(days=19)).isoformat(),
+        "delivered_at": None if delivered is None else (now - delivered).isoformat(),
     }
 
 
@@ -54,12 +56,13 @@ ORDERS = [
     _order(ON_THE_WAY, ZHANG, ("EAR-01", "蓝牙耳机", 19900)),
     _order(LIS, LI, ("FLASK-500", "不锈钢保温杯 500ml", 12900)),
 ]
-SHIPMENTS = [
-    _shipment(FRESH, timedelta(days=7) - timedelta(minutes=5)),
-    _shipment(STALE, timedelta(days=7, minutes=5)),
-    _shipment(ON_THE_WAY, None),
-    _shipment(LIS, timedelta(days=1)),
-]
+def _shipments() -> list[dict[str, Any]]:
+    return [
+        _shipment(FRESH, timedelta(days=7) - timedelta(minutes=5)),
+        _shipment(STALE, timedelta(days=7, minutes=5)),
+        _shipment(ON_THE_WAY, None),
+        _shipment(LIS, timedelta(days=1)),
+    ]
 
 
 async def _ok(response) -> Any:
@@ -87,7 +90,7 @@ async def zhang(client, sessionmaker, owen: Persona) -> dict[str, str]:
     customers = [{"external_id": ZHANG, "name": "张伟"}, {"external_id": LI, "name": "李娜"}]
     await _ok(await api.post("/api/v1/customers/bulk", json={"items": customers}))
     await _ok(await api.post("/api/v1/orders/bulk", json={"items": ORDERS}))
-    await _ok(await api.post("/api/v1/shipments/bulk", json={"items": SHIPMENTS}))
+    await _ok(await api.post("/api/v1/shipments/bulk", json={"items": _shipments()}))
     return await _signed_in(client, sessionmaker, owen.shop_id, ZHANG)
 
 
