@@ -7,9 +7,6 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError, best_match
-
 
 class CaseType(enum.StrEnum):
     RETURN = "return"  # 退货
@@ -169,6 +166,9 @@ def case_settings(stored: dict[str, Any]) -> dict[str, Any]:
 def schema_problem(schema: Any) -> str | None:
     """Why ``schema`` cannot describe a case's custom fields (None when it can): it must be
     a valid JSON schema (draft 2020-12) for an object."""
+    from jsonschema import Draft202012Validator  # at first use: ~8 MiB no socket needs
+    from jsonschema.exceptions import SchemaError
+
     if not isinstance(schema, dict) or schema.get("type") != "object":
         return 'a custom-field schema must be a JSON schema with "type": "object"'
     try:
@@ -180,6 +180,9 @@ def schema_problem(schema: Any) -> str | None:
 
 def custom_fields_problem(schema: dict[str, Any], value: Any) -> tuple[str, str] | None:
     """The first way ``value`` breaks ``schema`` as (field path, message), or None."""
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import best_match
+
     error = best_match(Draft202012Validator(schema).iter_errors(value))
     if error is None:
         return None

@@ -11,8 +11,10 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PIL import Image, UnidentifiedImageError
+if TYPE_CHECKING:
+    from PIL.Image import Image
 
 # Format (as Pillow names it) → the content type it is served with.
 ACCEPTED = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
@@ -37,7 +39,10 @@ class CheckedImage:
     thumbnail: bytes  # WebP, at most THUMBNAIL_EDGE pixels on its longer side
 
 
-def _open(data: bytes) -> Image.Image:
+def _open(data: bytes) -> Image:
+    # Pillow at the first picture: every server process imports this module (~4 MiB each).
+    from PIL import Image, UnidentifiedImageError
+
     try:
         image = Image.open(io.BytesIO(data), formats=list(ACCEPTED))
     except (UnidentifiedImageError, OSError) as exc:
@@ -51,10 +56,12 @@ def _open(data: bytes) -> Image.Image:
 
 def check_image(data: bytes) -> CheckedImage:
     """The real type and size of ``data`` and a thumbnail, or ``ImageError``."""
+    from PIL.Image import DecompressionBombError
+
     image = _open(data)
     try:
         image.load()
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+    except (OSError, SyntaxError, ValueError, DecompressionBombError) as exc:
         raise ImageError("the image is damaged and cannot be shown") from exc
     content_type, width, height = ACCEPTED[str(image.format)], image.width, image.height
     # convert() copies, so thumbnail() below never shrinks the image we measured.

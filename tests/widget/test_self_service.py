@@ -56,6 +56,8 @@ ORDERS = [
     _order(ON_THE_WAY, ZHANG, ("EAR-01", "蓝牙耳机", 19900)),
     _order(LIS, LI, ("FLASK-500", "不锈钢保温杯 500ml", 12900)),
 ]
+
+
 def _shipments() -> list[dict[str, Any]]:
     return [
         _shipment(FRESH, timedelta(days=7) - timedelta(minutes=5)),

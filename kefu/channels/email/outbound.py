@@ -10,8 +10,6 @@ from collections.abc import Sequence
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-import aiosmtplib
-
 from kefu.settings import Settings
 
 MAX_ERROR = 500
@@ -69,6 +67,8 @@ async def send_mail(settings: Settings, message: EmailMessage) -> list[str]:
     """Send ``message`` (its From is set here) to its To addresses; returns the addresses
     the server refused while accepting the others (the message went out: sending it again
     would reach the others twice). Raises ``MailFailed`` when nobody got it."""
+    import aiosmtplib  # at first use: every server process imports this module, few send
+
     if not mail_configured(settings):
         raise MailNotConfigured("set KEFU_SMTP_HOST and KEFU_MAIL_FROM to send e-mail")
     if "From" not in message:
