@@ -259,7 +259,9 @@ async def test_an_overdue_case_is_breached_without_a_warning_first(
     friday = shanghai(2026, 11, 27, 12)  # both targets long past
     assert await _sweep_twice_at_once(sessionmaker, friday) == 2
     events = await session.scalars(
-        select(CaseEvent).where(CaseEvent.case_id == opened["id"], CaseEvent.kind != "created")
+        select(CaseEvent)
+        .where(CaseEvent.case_id == opened["id"], CaseEvent.kind != "created")
+        .order_by(CaseEvent.id)
     )
     assert [(e.kind, e.data["target"]) for e in events] == [
         ("sla_breached", "first_response"),

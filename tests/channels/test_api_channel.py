@@ -63,7 +63,9 @@ async def test_a_retried_message_is_stored_once_and_agents_see_it_live(
         conversation = await session.get_one(Conversation, first.json()["conversation_id"])
         assert (conversation.channel.value, conversation.external_id) == ("api", "TB-88001")
         bodies = await session.scalars(
-            select(Message.body).where(Message.conversation_id == conversation.id)
+            select(Message.body)
+            .where(Message.conversation_id == conversation.id)
+            .order_by(Message.id)
         )
         assert list(bodies) == ["亲，在吗？", "这件羽绒服有黑色吗"]
         identity = await session.scalar(
