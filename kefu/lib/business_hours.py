@@ -191,10 +191,11 @@ class ShopCalendar:
                 return max(opens, at.astimezone(UTC))
         raise ValueError("the shop does not open again (every coming day is a holiday)")
 
-    def business_seconds_between(self, start: datetime, end: datetime) -> int:
-        """Whole seconds of open time in ``[start, end)``; 0 when ``end`` is not after ``start``."""
+    def business_time_between(self, start: datetime, end: datetime) -> timedelta:
+        """Open time in ``[start, end)``, exact to the microsecond (a paused clock must get
+        back all of it, not a truncated second); zero when ``end`` is not after ``start``."""
         if _aware(end) <= _aware(start):
-            return 0
+            return timedelta()
         one_day = timedelta(days=1)
         total = timedelta()
         for opens, closes in self.intervals(
@@ -203,23 +204,27 @@ class ShopCalendar:
             overlap = min(closes, end) - max(opens, start)
             if overlap > timedelta():
                 total += overlap
-        return total // timedelta(seconds=1)
+        return total
+
+    def business_seconds_between(self, start: datetime, end: datetime) -> int:
+        """Whole seconds of open time in ``[start, end)``; 0 when ``end`` is not after ``start``."""
+        return self.business_time_between(start, end) // timedelta(seconds=1)
 
     def business_minutes_between(self, start: datetime, end: datetime) -> int:
         """Whole minutes of open time in ``[start, end)`` (what SLA targets are set in)."""
         return self.business_seconds_between(start, end) // 60
 
-    def add_business_seconds(self, start: datetime, seconds: int) -> datetime:
-        """The first instant (UTC) by which ``seconds`` of open time have passed since
-        ``start``: ``start`` itself for 0, otherwise always an instant just after open time
+    def add_business_time(self, start: datetime, amount: timedelta) -> datetime:
+        """The first instant (UTC) by which ``amount`` of open time has passed since
+        ``start``: ``start`` itself for zero, otherwise always an instant just after open time
         (a 60-minute target set at 17:30 of a 9–18 day falls due at 09:30 the next open day).
 
         Raises ``ValueError`` for a negative amount or a shop that never opens again."""
-        if seconds < 0:
+        if amount < timedelta():
             raise ValueError("cannot add a negative amount of business time")
-        if seconds == 0:
+        if not amount:
             return _aware(start)
-        remaining = timedelta(seconds=seconds)
+        remaining = amount
         first = self._local_date(start) - timedelta(days=1)
         while self._opens_after(first):
             last = first + timedelta(days=_SEARCH_DAYS - 1)
@@ -232,6 +237,10 @@ class ShopCalendar:
                 remaining -= closes - begin
             first = last + timedelta(days=1)
         raise ValueError("the shop does not open again, so the time never runs out")
+
+    def add_business_seconds(self, start: datetime, seconds: int) -> datetime:
+        """``add_business_time`` in whole seconds."""
+        return self.add_business_time(start, timedelta(seconds=seconds))
 
     def add_business_minutes(self, start: datetime, minutes: int) -> datetime:
         """``add_business_seconds`` in minutes."""

@@ -152,6 +152,6 @@ def resume(
     if at is None or at <= paused:
         return at
     try:
-        return calendar.add_business_seconds(now, calendar.business_seconds_between(paused, at))
+        return calendar.add_business_time(now, calendar.business_time_between(paused, at))
     except ValueError:
         return None

@@ -12,6 +12,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from kefu.lib.business_hours import HoursError, ShopCalendar
+from kefu.lib.sla import resume
 from tests.lib.test_business_hours import WEEKDAYS_9_TO_6, instants, shanghai, weekly_hours
 
 make_up_days = st.dictionaries(
@@ -127,3 +128,13 @@ def test_one_business_day_is_nine_hours():
     calendar = ShopCalendar("Asia/Shanghai", WEEKDAYS_9_TO_6, frozenset())
     start = shanghai(2026, 11, 18, 9)
     assert calendar.add_business_minutes(start, 9 * 60) == start + timedelta(hours=9)
+
+
+@settings(max_examples=100, deadline=None)
+@given(calendars, instants, st.integers(1, 5_000), st.integers(0, 2_000_000))
+def test_a_pause_that_ends_at_once_gives_back_every_microsecond(calendar, start, n, pause):
+    """Waiting on the shopper for no time at all must not move a due time earlier."""
+    paused = calendar.add_business_minutes(start, 1) + timedelta(microseconds=pause)
+    due = calendar.add_business_minutes(start, n) + timedelta(microseconds=137)
+    assume(due > paused and calendar.is_open(paused))
+    assert resume(calendar, paused, paused, due) == due
