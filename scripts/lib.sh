@@ -84,11 +84,17 @@ ensure_venv() {
     echo "$want" >"$stamp"
 }
 
+# True when fontconfig knows a font that covers Chinese (screenshots show boxes otherwise).
+have_cjk_font() {
+    command -v fc-list >/dev/null 2>&1 && [ -n "$(fc-list :lang=zh family 2>/dev/null)" ]
+}
+
 # Debian's Chromium (driven by Playwright) and CJK fonts, so pages render Chinese text.
+# A machine where chromium was installed by hand without the fonts gets them too.
 ensure_chromium() {
-    [ -x /usr/bin/chromium ] && return 0
+    [ -x /usr/bin/chromium ] && have_cjk_font && return 0
     if ! can_apt; then
-        say "note: /usr/bin/chromium is missing and installing it needs root or sudo; browser tests will be skipped"
+        say "note: chromium or a CJK font is missing and installing them needs root or sudo; browser tests may be skipped or show boxes"
         return 0
     fi
     say "installing Debian chromium and fonts-noto-cjk for the browser tests"
