@@ -42,6 +42,7 @@ async def test_no_generated_request_gets_a_server_error(settings, owen, tmp_path
             "--report-dir",
             str(tmp_path),
             "--no-color",
+            cwd=tmp_path,  # schemathesis keeps a crash cache in ./.schemathesis
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
         )
