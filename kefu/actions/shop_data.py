@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor
 from kefu.actions.base import record_audit
+from kefu.actions.customer_merge import merged_aliases
 from kefu.actions.upsert import MAX_BATCH, UpsertResult, upsert_by_key
 from kefu.errors import Conflict
 from kefu.models import Customer, CustomerIdentity, Product
@@ -36,7 +37,13 @@ async def do_upsert_customers(
     audit: bool = True,
 ) -> UpsertResult:
     """Customers by external id. ``identities`` ([{channel, handle}]) are merged: new ones
-    are added, ones the shop's channels learnt since (widget visitors …) are kept."""
+    are added, ones the shop's channels learnt since (widget visitors …) are kept. A
+    customer id merged into another customer updates the survivor."""
+    aliases = await merged_aliases(session, actor.shop_id, (r["external_id"] for r in records))
+    records = [
+        {**r, "external_id": aliases[r["external_id"]][1]} if r["external_id"] in aliases else r
+        for r in records
+    ]
     plain = [{k: v for k, v in r.items() if k != "identities"} for r in records]
     outcomes: list[str] = []
     result = await upsert_by_key(

@@ -16,8 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
 from kefu.actions.base import publish_on_commit, record_audit, snapshot
+from kefu.actions.customer_merge import merged_aliases
 from kefu.errors import Invalid
 from kefu.events import ShopDataChanged
+from kefu.models import Customer
 from kefu.models.base import Base
 
 MAX_BATCH = 1000
@@ -79,11 +81,15 @@ async def resolve_external_ids(
     external_ids: Iterable[str | None],
     field_name: str,
 ) -> dict[str, int]:
-    """Map the shop's external ids of ``model`` to Kefu ids; an unknown one is ``Invalid``."""
+    """Map the shop's external ids of ``model`` to Kefu ids; an unknown one is ``Invalid``.
+    A customer id merged into another customer names the survivor."""
     wanted = {e for e in external_ids if e is not None}
     if not wanted:
         return {}
     found = await external_id_map(session, actor.shop_id, model, wanted)
+    if model is Customer and wanted - found.keys():
+        aliases = await merged_aliases(session, actor.shop_id, wanted - found.keys())
+        found.update({alias: survivor for alias, (survivor, _) in aliases.items()})
     missing = sorted(wanted - found.keys())
     if missing:
         raise Invalid(f"unknown {field_name} {missing[0]!r}", field=field_name)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor
+from kefu.actions.customer_merge import merged_aliases
 from kefu.errors import Forbidden, NotFound
 from kefu.lib.tokens import customer_signature_ok
 from kefu.models import Customer, Shop, Visitor
@@ -34,12 +35,17 @@ async def shop_by_slug(session: AsyncSession, slug: str) -> Shop:
 async def _signed_customer(
     session: AsyncSession, shop: Shop, external_id: str, signature: str
 ) -> int | None:
-    """The shop's customer the storefront vouched for; None when not imported (yet)."""
+    """The shop's customer the storefront vouched for (the survivor when that id was
+    merged into another customer); None when not imported (yet)."""
     if not customer_signature_ok(shop.widget_secret, external_id, signature):
         raise Forbidden("the customer signature does not match", field="customer_signature")
-    return await session.scalar(
+    found = await session.scalar(
         select(Customer.id).where(Customer.shop_id == shop.id, Customer.external_id == external_id)
     )
+    if found is None:
+        aliases = await merged_aliases(session, shop.id, [external_id])
+        found = aliases[external_id][0] if aliases else None
+    return found
 
 
 async def do_identify_visitor(

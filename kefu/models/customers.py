@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kefu.models.base import Base, BigId, IdMixin, ShopOwned, TimestampMixin
+from kefu.models.base import Base, BigId, IdMixin, ShopOwned, TimestampMixin, text_enum
+from kefu.models.workspace import CustomerType
 
 
 class Customer(IdMixin, ShopOwned, TimestampMixin, Base):
@@ -25,6 +26,8 @@ class Customer(IdMixin, ShopOwned, TimestampMixin, Base):
     member_level: Mapped[str | None] = mapped_column(String(32))
     tags: Mapped[list[Any]] = mapped_column(default=list)
     note: Mapped[str | None] = mapped_column(Text)
+    # The seeds' temperament (干脆型, 冷漠型, …), set by an agent: scripts for it come first.
+    customer_type: Mapped[CustomerType | None] = mapped_column(text_enum(CustomerType))
     # Set when the customer asked for no more marketing: campaigns skip them from then on.
     opted_out_at: Mapped[datetime | None]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import ColumnElement, String, cast, or_, select
+from sqlalchemy import ColumnElement, String, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
@@ -74,3 +74,28 @@ async def current_segment(
         .order_by(RfmSnapshot.day.desc())
         .limit(1)
     )
+
+
+async def likely_duplicates(
+    session: AsyncSession, actor: Actor, customer_id: int, limit: int = 20
+) -> list[Customer]:
+    """Other customers of the shop with the same phone or e-mail (letter case aside):
+    the candidates a supervisor may merge into this one."""
+    customer = await fetch_owned(session, actor, Customer, customer_id, "customer")
+    same = []
+    if customer.phone:
+        same.append(Customer.phone == customer.phone)
+    if customer.email:
+        same.append(func.lower(Customer.email) == customer.email.lower())
+    if not same:
+        return []
+    found = list(
+        await session.scalars(
+            select(Customer)
+            .where(Customer.shop_id == actor.shop_id, Customer.id != customer.id, or_(*same))
+            .order_by(Customer.id)
+            .limit(limit)
+        )
+    )
+    mask_customers(actor, [customer, *found])
+    return found

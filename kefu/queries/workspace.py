@@ -343,8 +343,8 @@ class PhraseRow:
 async def quick_phrases(
     session: AsyncSession, actor: Actor, *, conversation_id: int | None = None
 ) -> list[PhraseRow]:
-    """The shop's phrases and the agent's own, by folder then shortcut; with a
-    conversation, each also filled with its customer's details."""
+    """The shop's phrases and the agent's own, by shortcut; with a conversation, each
+    also filled with its customer's details, and those for the customer's type first."""
     actor.require(Permission.READ_SHOP_DATA)
     mine = QuickPhrase.agent_id == actor.id if actor.kind == "agent" else False
     phrases = await session.scalars(
@@ -355,7 +355,17 @@ async def quick_phrases(
         )
         .order_by(QuickPhrase.shortcut, QuickPhrase.id)
     )
-    variables = None
-    if conversation_id is not None:
-        variables = (await customer_panel(session, actor, conversation_id)).variables
-    return [PhraseRow(p, None if variables is None else fill(p.body, variables)) for p in phrases]
+    if conversation_id is None:
+        return [PhraseRow(p, None) for p in phrases]
+    panel = await customer_panel(session, actor, conversation_id)
+    kind = panel.customer.customer_type if panel.customer else None
+    # Scripts written for this customer's type first, then those for anyone, then the rest.
+    ordered = (
+        sorted(
+            phrases,
+            key=lambda p: 0 if p.customer_type is kind else 1 + (p.customer_type is not None),
+        )
+        if kind
+        else list(phrases)
+    )
+    return [PhraseRow(p, fill(p.body, panel.variables)) for p in ordered]

@@ -435,6 +435,17 @@ KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"^type the customer's external id to confirm the erasure$",
             N_("Type the customer id exactly as shown to confirm the erasure."),
         ),
+        (r"^tags must be a list of words$", N_("Tags must be a list of words.")),
+        (r"^a customer has at most (?P<n>\d+) tags$", N_("A customer has at most %(n)s tags.")),
+        (
+            r"^the note has at most (?P<n>\d+) characters$",
+            N_("The note has at most %(n)s characters."),
+        ),
+        (
+            r"^a customer cannot be merged into itself$",
+            N_("A customer cannot be merged into itself."),
+        ),
+        (r"^an erased customer cannot be merged$", N_("An erased customer cannot be merged.")),
         (
             r"^cost_per_(?P<what>agent_hour|conversation)_cents must be a whole number of cents$",
             N_("Give the cost as a whole number of cents."),

@@ -185,6 +185,12 @@ ROUTES: dict[tuple[str, str], Walk] = {
     ("GET", "/api/v1/customers/{customer_id}"): Walk("by_id", "read"),
     ("POST", "/api/v1/customers/bulk"): Walk("write", "write", {"items": [CUSTOMER]}),
     ("GET", "/api/v1/customers/{customer_id}/personal-data"): Walk("by_id", "owner"),
+    ("PATCH", "/api/v1/customers/{customer_id}"): Walk(
+        "by_id", "handle", {"tags": ["讲价型"], "customer_type": "fussy"}
+    ),
+    ("GET", "/api/v1/customers/{customer_id}/duplicates"): Walk("by_id", "read"),
+    # A supervisor walking acme merges its second 王芳 into the first, as she may.
+    ("POST", "/api/v1/customers/{customer_id}/merge/{duplicate_id}"): Walk("by_id", "supervise"),
     ("POST", "/api/v1/customers/{customer_id}/erase"): Walk(
         "by_id", "owner", {"confirm_external_id": "C-8801"}
     ),
@@ -436,6 +442,7 @@ ROUTES: dict[tuple[str, str], Walk] = {
 PATH_IDS = {
     "product_id": "products",
     "customer_id": "customers",
+    "duplicate_id": "duplicate_customers",
     "order_id": "orders",
     "shipment_id": "shipments",
     "coupon_id": "coupons",
@@ -720,6 +727,9 @@ async def acme(client, owen, alice, sessionmaker, settings) -> dict[str, Any]:
     ):
         result = await _ok(await api.post(f"/api/v1/{path}/bulk", json={"items": [item]}))
         ids[path] = result["ids"][0]
+    twin = {"external_id": "C-8801-W", "name": _secret("张伟"), "phone": ACME_PHONE}
+    result = await _ok(await api.post("/api/v1/customers/bulk", json={"items": [twin]}))
+    ids["duplicate_customers"] = result["ids"][0]
     ids["cases"], ids["compensations"] = await _seed_case(client, alice, ids["orders"])
     view = CASE_VIEW | {"name": _secret("全店超时工单"), "shared": True}
     ids["case_views"] = (await _ok(await api.post("/api/v1/case-views", json=view)))["id"]

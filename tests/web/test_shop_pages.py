@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from kefu.models import Order, Product
+from kefu.models import Customer, Order, Product
 from tests.web.conftest import HOSTILE_NAME, HOSTILE_NOTE
 
 
@@ -147,3 +147,45 @@ async def test_the_owner_erases_a_customer_from_their_page(as_, owen, carol, acm
     assert "erased-" in after.text and "alert(1)" not in after.text
     refused = await as_(carol).submit(f"{page}/erase", {"confirm_external_id": "C-9001"})
     assert refused.status_code == 403
+
+
+async def test_an_agent_notes_the_customers_type_and_tags_on_their_page(as_, alice, acme_order):
+    page = f"/customers/{acme_order.customer_id}"
+    agent = as_(alice)
+    saved = await agent.submit(
+        f"{page}/profile",
+        {"customer_type": "fussy", "tags": "讲价型，VIP 讲价型", "note": "先说赠品"},
+    )
+    assert saved.status_code == 303
+    shown = (await agent.get(saved.headers["location"])).text
+    assert "客户资料已保存。" in shown and "麻烦型" in shown
+    assert shown.count(">讲价型</span>") == 1 and ">VIP</span>" in shown
+    too_long = await agent.submit(
+        f"{page}/profile", {"tags": "这是一个非常非常非常非常非常非常长的标签名字"}
+    )
+    assert too_long.status_code == 422 and "最多输入 20 个字。" in too_long.text
+    assert "合并到此客户" not in shown, "agents do not merge customers"
+
+
+async def test_a_supervisor_merges_the_duplicate_shown_on_the_customers_page(
+    as_, carol, acme_order, sessionmaker
+):
+    async with sessionmaker() as session:
+        survivor = await session.get(Customer, acme_order.customer_id)
+        twin = Customer(
+            shop_id=survivor.shop_id, external_id="W-9001", phone=survivor.phone, tags=["敏感肌"]
+        )
+        session.add(twin)
+        await session.commit()
+    page = f"/customers/{acme_order.customer_id}"
+    supervisor = as_(carol)
+    shown = (await supervisor.get(page)).text
+    assert "可能重复的客户" in shown and "W-9001" in shown
+    merged = await supervisor.submit(f"{page}/merge/{twin.id}", {})
+    assert merged.status_code == 303
+    after = (await supervisor.get(merged.headers["location"])).text
+    assert "重复的客户已合并到此客户。" in after and ">敏感肌</span>" in after
+    assert "W-9001" in after, "the former id is listed among the identities"
+    assert (await supervisor.get(f"/customers/{twin.id}")).status_code == 404
+    itself = await supervisor.submit(f"{page}/merge/{acme_order.customer_id}", {})
+    assert itself.status_code == 422 and "不能把客户合并到自己。" in itself.text

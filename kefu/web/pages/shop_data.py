@@ -1,10 +1,12 @@
 """Orders, customers and products: lists with filters and cursor paging, and details.
 
-Reads through the access-checked queries; another shop's ids answer 404. The one write
-is an owner erasing a customer's personal data on request (PIPL)."""
+Reads through the access-checked queries; another shop's ids answer 404. The writes are
+an agent's tags, note and type on a customer, a supervisor merging a duplicate customer,
+and an owner erasing a customer's personal data on request (PIPL)."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 
 from fastapi import APIRouter, Request
@@ -12,12 +14,15 @@ from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Permission
+from kefu.actions.customer_merge import do_merge_customers
+from kefu.actions.customers import do_update_customer
 from kefu.actions.personal_data import do_erase_customer
-from kefu.errors import Invalid
+from kefu.errors import Conflict, Invalid
 from kefu.lib.times import local_midnight, zone
 from kefu.models import OrderStatus
+from kefu.models.workspace import CustomerType
 from kefu.queries.catalog import list_products
-from kefu.queries.customers import get_customer, list_customers
+from kefu.queries.customers import get_customer, likely_duplicates, list_customers
 from kefu.queries.orders import get_order, list_orders
 from kefu.queries.overview import customer_names
 from kefu.web.api.v1.schemas import IdPath
@@ -32,6 +37,8 @@ router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 25
 STATUS_VALUES = frozenset(s.value for s in OrderStatus)
 MSG_ERASED = N_("The customer's personal data was erased.")
+MSG_PROFILE_SAVED = N_("The customer's profile was saved.")
+MSG_MERGED = N_("The duplicate was merged into this customer.")
 
 
 def _day_start(day: date | None, timezone: str) -> datetime | None:
@@ -104,9 +111,13 @@ async def _customer_page(
 ) -> Response:
     customer = await get_customer(session, page.actor, customer_id)
     orders = await list_orders(session, page.actor, customer_id=customer.id, limit=PAGE_SIZE)
+    merges = page.actor.can(Permission.SUPERVISE_CONVERSATIONS)
     context = {
         "customer": customer,
         "orders": orders,
+        "customer_types": list(CustomerType),
+        "edits_profile": page.actor.can(Permission.HANDLE_CONVERSATIONS),
+        "duplicates": await likely_duplicates(session, page.actor, customer.id) if merges else [],
         "handles_personal_data": page.actor.can(Permission.MANAGE_PERSONAL_DATA),
         "errors": errors,
     }
@@ -118,6 +129,39 @@ async def customer_page(
     request: Request, session: SessionDep, page: PageDep, customer_id: IdPath
 ) -> Response:
     return await _customer_page(request, session, page, customer_id, {})
+
+
+@router.post("/customers/{customer_id}/profile")
+async def customer_profile(
+    request: Request, session: SessionDep, page: PageDep, customer_id: IdPath
+) -> Response:
+    form = await request.form()
+    changes = {
+        "tags": [t for t in re.split(r"[,，、\s]+", text(form, "tags")) if t],
+        "note": text(form, "note"),
+        "customer_type": text(form, "customer_type") or None,
+    }
+    try:
+        await do_update_customer(session, page.actor, customer_id, changes)
+    except Invalid as exc:
+        return await _customer_page(
+            request, session, page, customer_id, errors_of(exc, "tags"), 422
+        )
+    await session.commit()
+    return redirect(f"/customers/{customer_id}", flash=MSG_PROFILE_SAVED, request=request)
+
+
+@router.post("/customers/{customer_id}/merge/{duplicate_id}")
+async def customer_merge(
+    request: Request, session: SessionDep, page: PageDep, customer_id: IdPath, duplicate_id: IdPath
+) -> Response:
+    try:
+        await do_merge_customers(session, page.actor, customer_id, duplicate_id)
+    except (Invalid, Conflict) as exc:
+        errors = errors_of(exc, "duplicate_id")
+        return await _customer_page(request, session, page, customer_id, errors, exc.status)
+    await session.commit()
+    return redirect(f"/customers/{customer_id}", flash=MSG_MERGED, request=request)
 
 
 @router.post("/customers/{customer_id}/erase")

@@ -1,6 +1,6 @@
-"""Customers: list, read, bulk upsert by external id; a copy or the erasure of one
-customer's personal data (PIPL). Phone and e-mail come masked for agents without the
-view-contact permission."""
+"""Customers: list, read, bulk upsert by external id; agents' tags, note and type; merging
+a duplicate; a copy or the erasure of one customer's personal data (PIPL). Phone and
+e-mail come masked for agents without the view-contact permission."""
 
 from __future__ import annotations
 
@@ -10,11 +10,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
+from kefu.actions.customer_merge import do_merge_customers
+from kefu.actions.customers import do_update_customer
 from kefu.actions.personal_data import do_erase_customer, do_export_customer
 from kefu.actions.shop_data import do_upsert_customers
-from kefu.queries.customers import get_customer, list_customers
+from kefu.models.workspace import CustomerType
+from kefu.queries.customers import get_customer, likely_duplicates, list_customers
 from kefu.web.api.v1.schemas import (
     ERROR_RESPONSES,
     ApiModel,
@@ -73,7 +76,12 @@ class CustomerOut(ApiModel):
     member_level: str | None
     tags: list[Any]
     note: str | None
-    identities: list[IdentityOut]
+    customer_type: CustomerType | None = Field(
+        description="The shopper's temperament as agents judged it: scripts for it come first"
+    )
+    identities: list[IdentityOut] = Field(
+        description="Channels the customer is known on; `merged` holds former customer ids"
+    )
     opted_out_at: datetime | None = Field(
         description="When the customer asked for no more campaigns (null: they may get them)"
     )
@@ -100,6 +108,68 @@ async def get_customers(
 @router.get("/{customer_id}", summary="Read one customer")
 async def get_one_customer(customer_id: int, session: SessionDep, actor: ActorDep) -> CustomerOut:
     return CustomerOut.model_validate(await get_customer(session, actor, customer_id))
+
+
+class CustomerPatch(ApiModel):
+    """Only what agents own; the shop's system sends the rest through ``/customers/bulk``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tags: list[str] | None = Field(None, description="Replaces the tags (at most 30)")
+    note: str | None = Field(None, max_length=2000)
+    customer_type: CustomerType | None = Field(
+        None, description="decisive 干脆型, cold 冷漠型, lively 活泼型, fussy 麻烦型; null clears"
+    )
+
+
+@router.patch("/{customer_id}", summary="Change an agent's notes on a customer: tags, note, type")
+async def patch_customer(
+    customer_id: IdPath, body: CustomerPatch, session: SessionDep, actor: ActorDep
+) -> CustomerOut:
+    customer = await do_update_customer(
+        session, actor, customer_id, body.model_dump(exclude_unset=True)
+    )
+    await session.commit()
+    return CustomerOut.model_validate(await get_customer(session, actor, customer.id))
+
+
+@router.get(
+    "/{customer_id}/duplicates",
+    summary="Other customers with the same phone or e-mail: candidates to merge",
+)
+async def get_duplicates(
+    customer_id: IdPath, session: SessionDep, actor: ActorDep
+) -> list[CustomerOut]:
+    found = await likely_duplicates(session, actor, customer_id)
+    return [CustomerOut.model_validate(c) for c in found]
+
+
+class MergeOut(ApiModel):
+    customer: CustomerOut
+    moved: dict[str, int] = Field(description="Rows moved to this customer, per table")
+    dropped: dict[str, int] = Field(
+        description="The duplicate's rows this customer already had (same day's RFM score, "
+        "same campaign), per table"
+    )
+
+
+@router.post(
+    "/{customer_id}/merge/{duplicate_id}",
+    summary="Merge customer duplicate_id into this one and remove it (cannot be undone)",
+    description="Supervisors and owners. Conversations, orders, cases, identities, scores "
+    "and campaign history move to this customer; its profile gains what only the duplicate "
+    "knew; an opt-out on either stays. The duplicate's external id becomes an alias: "
+    "imports, orders and the widget's signed customer id that use it reach this customer.",
+)
+async def merge_customer(
+    customer_id: IdPath, duplicate_id: IdPath, session: SessionDep, actor: ActorDep
+) -> MergeOut:
+    merge = await do_merge_customers(session, actor, customer_id, duplicate_id)
+    await session.commit()
+    customer = await get_customer(session, actor, merge.survivor_id)
+    return MergeOut(
+        customer=CustomerOut.model_validate(customer), moved=merge.moved, dropped=merge.dropped
+    )
 
 
 @router.post("/bulk", summary="Create or update customers by external_id (idempotent)")

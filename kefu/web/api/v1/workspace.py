@@ -149,6 +149,9 @@ class PanelCustomerOut(ApiModel):
     member_level: str | None
     tags: list[Any]
     note: str | None
+    customer_type: CustomerType | None = Field(
+        description="The temperament agents noted (PATCH /customers/{id}); its scripts come first"
+    )
 
 
 class PastConversationOut(ApiModel):
