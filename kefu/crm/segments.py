@@ -80,6 +80,9 @@ SEGMENTS: dict[tuple[bool, bool, bool], Segment] = {
 }
 
 
+BY_SLUG: dict[str, Segment] = {s.slug: s for s in SEGMENTS.values()}
+
+
 def segment_of(r: int, f: int, m: int) -> Segment:
     """The segment for three scores: each is high when it is ``HIGH_SCORE`` or more."""
     return SEGMENTS[(r >= HIGH_SCORE, f >= HIGH_SCORE, m >= HIGH_SCORE)]

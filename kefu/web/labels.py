@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import enum
 
+from kefu.crm.profile import Behaviour
 from kefu.knowledge.bot import BotMode
 from kefu.lib.cases import CasePriority, CaseStatus, CaseType, CompensationKind
 from kefu.models import (
@@ -149,6 +150,13 @@ LABELS: dict[type[enum.Enum], dict[str, str]] = {
         "fussy": N_("Demanding"),
     },
     PhraseTestStatus: {"running": N_("Running"), "ended": N_("Ended")},
+    Behaviour: {
+        "bargainer": N_("Bargains"),
+        "unpaid_orders": N_("Orders without paying"),
+        "frequent_returns": N_("Returns often"),
+        "complained": N_("Has complained"),
+        "loyal": N_("Returning buyer"),
+    },
 }
 
 WEEKDAYS = (

@@ -189,6 +189,7 @@ ROUTES: dict[tuple[str, str], Walk] = {
         "by_id", "handle", {"tags": ["讲价型"], "customer_type": "fussy"}
     ),
     ("GET", "/api/v1/customers/{customer_id}/duplicates"): Walk("by_id", "read"),
+    ("GET", "/api/v1/customers/{customer_id}/summary"): Walk("by_id", "read"),
     # A supervisor walking acme merges its second 王芳 into the first, as she may.
     ("POST", "/api/v1/customers/{customer_id}/merge/{duplicate_id}"): Walk("by_id", "supervise"),
     ("POST", "/api/v1/customers/{customer_id}/erase"): Walk(

@@ -13,7 +13,7 @@ from playwright.async_api import Page, expect
 from sqlalchemy import select
 
 from kefu.actions.phrase_tests import variant_for
-from kefu.models import Customer, Order, OrderStatus, PhraseUse
+from kefu.models import Customer, CustomerType, Order, OrderStatus, PhraseUse
 from tests.browser.test_pages_in_chromium import sign_in
 from tests.workspace.conftest import link_customer
 
@@ -23,7 +23,13 @@ XSS = ['<img src=x onerror="window.__xss=1">', "<script>window.__xss=1</script>"
 
 async def _customer_with_order(sessionmaker, shop_id: int) -> int:
     async with sessionmaker() as s:
-        customer = Customer(shop_id=shop_id, external_id="C-7001", nickname="小王", tags=[])
+        customer = Customer(
+            shop_id=shop_id,
+            external_id="C-7001",
+            nickname="小王",
+            tags=["讲价型"],
+            customer_type=CustomerType.FUSSY,
+        )
         s.add(customer)
         await s.flush()
         s.add(
@@ -34,6 +40,7 @@ async def _customer_with_order(sessionmaker, shop_id: int) -> int:
                 status=OrderStatus.PAID,
                 total_cents=12900,
                 placed_at=datetime(2026, 11, 25, 8, 0, tzinfo=UTC),
+                paid_at=datetime(2026, 11, 25, 8, 1, tzinfo=UTC),
             )
         )
         await s.commit()
@@ -96,6 +103,12 @@ async def test_agent_answers_live_with_a_quick_phrase(
         await page.locator(".ws-item").filter(has_text="小王").click()
         await expect(page.locator("#ws-messages")).to_contain_text("你好，在吗？")
         await expect(page.locator("#ws-live")).to_have_text("实时")
+        profile = page.locator(".ws-profile").locator("..")
+        await expect(profile).to_contain_text("¥129.00 · 累计消费")
+        await expect(profile).to_contain_text("麻烦型")
+        await expect(profile.get_by_role("link", name="顾客资料")).to_have_attribute(
+            "href", f"/customers/{customer_id}"
+        )
 
         await shopper.say("我想问下什么时候发货")
         await expect(page.locator("#ws-messages")).to_contain_text("我想问下什么时候发货")

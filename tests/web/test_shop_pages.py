@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 from kefu.models import Customer, Order, Product
+from tests.crm.test_customer_profile import haggling_returner
 from tests.web.conftest import HOSTILE_NAME, HOSTILE_NOTE
 
 
@@ -189,3 +190,11 @@ async def test_a_supervisor_merges_the_duplicate_shown_on_the_customers_page(
     assert (await supervisor.get(f"/customers/{twin.id}")).status_code == 404
     itself = await supervisor.submit(f"{page}/merge/{acme_order.customer_id}", {})
     assert itself.status_code == 422 and "不能把客户合并到自己。" in itself.text
+
+
+async def test_the_customer_page_shows_the_glance_and_every_contact(as_, alice, sessionmaker):
+    customer_id = await haggling_returner(sessionmaker, alice.shop_id)
+    page = (await as_(alice).get(f"/customers/{customer_id}")).text
+    for shown in ("累计消费", "¥547.00", "讲价型", "拍下不买型", "退换货多", "投诉过", "回头客"):
+        assert shown in page, shown
+    assert "刘洋的工单 2" in page and 'href="/workspace?conversation=' in page

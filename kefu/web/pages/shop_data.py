@@ -17,6 +17,8 @@ from kefu.access import Permission
 from kefu.actions.customer_merge import do_merge_customers
 from kefu.actions.customers import do_update_customer
 from kefu.actions.personal_data import do_erase_customer
+from kefu.crm.profile import customer_summary, recent_contacts
+from kefu.crm.segments import BY_SLUG
 from kefu.errors import Conflict, Invalid
 from kefu.lib.times import local_midnight, zone
 from kefu.models import OrderStatus
@@ -112,9 +114,15 @@ async def _customer_page(
     customer = await get_customer(session, page.actor, customer_id)
     orders = await list_orders(session, page.actor, customer_id=customer.id, limit=PAGE_SIZE)
     merges = page.actor.can(Permission.SUPERVISE_CONVERSATIONS)
+    conversations, cases = await recent_contacts(session, page.actor, customer.id)
+    summary = await customer_summary(session, page.actor, customer.id)
     context = {
         "customer": customer,
         "orders": orders,
+        "summary": summary,
+        "segment": BY_SLUG.get(summary.segment or ""),
+        "conversations": conversations,
+        "cases": cases,
         "customer_types": list(CustomerType),
         "edits_profile": page.actor.can(Permission.HANDLE_CONVERSATIONS),
         "duplicates": await likely_duplicates(session, page.actor, customer.id) if merges else [],

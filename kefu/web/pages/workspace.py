@@ -9,11 +9,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from kefu.crm.profile import Behaviour
 from kefu.lib.cases import CasePriority, CaseType
 from kefu.lib.phrases import VARIABLES
 from kefu.models import (
     Channel,
     ConversationStatus,
+    CustomerType,
     OrderStatus,
     PhraseFolder,
     ShipmentStatus,
@@ -50,6 +52,8 @@ def _strings() -> dict[str, str]:
         "waiting": _("Waiting"),
         "no_customer": _("A visitor who has not logged in"),
         "returning": _("Returning customer"),
+        "lifetime_value": _("Lifetime value"),
+        "customer_page": _("Customer profile"),
         "no_orders": _("No orders"),
         "send_card": _("Send card"),
         "saved": _("Saved"),
@@ -85,6 +89,8 @@ def _labels() -> dict[str, dict[str, str]]:
         "folder": {f.value: label(f) for f in PhraseFolder},
         "order": {s.value: label(s) for s in OrderStatus},
         "shipment": {s.value: label(s) for s in ShipmentStatus},
+        "customer_type": {t.value: label(t) for t in CustomerType},
+        "behaviour": {b.value: label(b) for b in Behaviour},
     }
 
 

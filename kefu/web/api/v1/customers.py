@@ -16,6 +16,7 @@ from kefu.actions.customer_merge import do_merge_customers
 from kefu.actions.customers import do_update_customer
 from kefu.actions.personal_data import do_erase_customer, do_export_customer
 from kefu.actions.shop_data import do_upsert_customers
+from kefu.crm.profile import Behaviour, customer_summary
 from kefu.models.workspace import CustomerType
 from kefu.queries.customers import get_customer, likely_duplicates, list_customers
 from kefu.web.api.v1.schemas import (
@@ -142,6 +143,33 @@ async def get_duplicates(
 ) -> list[CustomerOut]:
     found = await likely_duplicates(session, actor, customer_id)
     return [CustomerOut.model_validate(c) for c in found]
+
+
+class CustomerSummaryOut(ApiModel):
+    customer_id: int
+    lifetime_value_cents: int = Field(description="Paid orders not cancelled or refunded")
+    paid_orders: int
+    average_order_cents: int | None
+    first_order_at: datetime | None
+    last_order_at: datetime | None
+    segment: str | None = Field(description="The RFM segment of the newest snapshot")
+    conversations: int
+    last_contact_at: datetime | None
+    cases: int
+    open_cases: int
+    campaign_messages: int = Field(description="Campaign and journey messages sent or due")
+    behaviours: list[Behaviour] = Field(
+        description="bargainer 讲价型 (2+ chats asking for a lower price), unpaid_orders "
+        "拍下不买型 (2+ orders cancelled unpaid), frequent_returns (2+ return, exchange or "
+        "refund cases), complained (a complaint case or chat), loyal (3+ paid orders)"
+    )
+
+
+@router.get("/{customer_id}/summary", summary="A customer at a glance: worth, habits, contacts")
+async def get_summary(
+    customer_id: IdPath, session: SessionDep, actor: ActorDep
+) -> CustomerSummaryOut:
+    return CustomerSummaryOut.model_validate(await customer_summary(session, actor, customer_id))
 
 
 class MergeOut(ApiModel):

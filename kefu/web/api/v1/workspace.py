@@ -16,6 +16,7 @@ from kefu.actions.phrases import (
     do_update_quick_phrase,
 )
 from kefu.actions.workspace import do_mark_read, do_record_verification, do_tag_conversation
+from kefu.crm.profile import Behaviour
 from kefu.models import Channel, ConversationStatus, CustomerType, PhraseFolder, Skill
 from kefu.queries.conversations import View
 from kefu.queries.workspace import (
@@ -154,6 +155,15 @@ class PanelCustomerOut(ApiModel):
     )
 
 
+class PanelSummaryOut(ApiModel):
+    lifetime_value_cents: int = Field(description="Paid orders not cancelled or refunded")
+    paid_orders: int
+    segment: str | None = Field(description="RFM segment of the newest snapshot")
+    behaviours: list[Behaviour] = Field(
+        description="How they buy (GET /customers/{id}/summary says how each is found)"
+    )
+
+
 class PastConversationOut(ApiModel):
     id: int
     status: ConversationStatus
@@ -169,6 +179,7 @@ class PanelOut(ApiModel):
         description="The name a shopper without an account gave in the offline form"
     )
     returning: bool = Field(description="Talked with the shop before, or ordered more than once")
+    summary: PanelSummaryOut | None = Field(description="The customer's worth and habits")
     orders: list[PanelOrderOut]
     past_conversations: list[PastConversationOut]
     variables: dict[str, str] = Field(description="Quick-phrase variables and their values")
@@ -190,6 +201,7 @@ def _panel_out(panel: CustomerPanel) -> PanelOut:
         else PanelCustomerOut.model_validate(panel.customer),
         visitor_name=panel.visitor_name,
         returning=panel.returning,
+        summary=None if panel.summary is None else PanelSummaryOut.model_validate(panel.summary),
         orders=orders,
         past_conversations=[PastConversationOut.model_validate(c) for c in panel.past],
         variables=panel.variables,

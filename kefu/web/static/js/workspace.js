@@ -579,9 +579,19 @@
       if (value) facts.append(el("dt", "", label), el("dd", "", value));
     }
     card.append(facts);
+    const summary = data.summary;
+    if (summary) {
+      const value = el("dd", "", `${money(summary.lifetime_value_cents)} · ${T.lifetime_value}`);
+      facts.append(el("dt", "", "¥"), value);
+    }
     const tags = el("div", "ws-tags");
+    if (customer.customer_type) tags.append(el("span", "badge badge-blue", L.customer_type[customer.customer_type]));
+    for (const habit of summary ? summary.behaviours : []) tags.append(el("span", "badge badge-amber", L.behaviour[habit]));
     for (const tag of customer.tags || []) tags.append(el("span", "badge badge-violet", tag));
     card.append(tags);
+    const more = el("a", "ws-customer-link", T.customer_page);
+    more.href = `/customers/${customer.id}`;
+    card.append(more);
     if (customer.note) card.append(el("p", "ws-customer-note", customer.note));
     return card;
   }
