@@ -18,6 +18,7 @@ XLSX_FORMATS = {
     "date": "yyyy-mm-dd",
     "seconds": "0",
     "count": "0",
+    "decimal": "0.00",
 }
 MAX_SHEET_TITLE = 31  # Excel's limit
 

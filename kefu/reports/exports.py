@@ -16,9 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kefu.errors import Invalid
 from kefu.models import Conversation
 from kefu.models.reports import ReportEvent, ReportKind
+from kefu.reports.forecast import ForecastReport
+from kefu.reports.intents import IntentsReport
 from kefu.reports.kpis import KPIS, Kpi
 from kefu.reports.overview import AgentRow, Overview
 from kefu.reports.periods import Filters, Period
+from kefu.reports.topics import TopicsReport
 from kefu.reports.views import (
     FunnelStep,
     TrendPoint,
@@ -33,7 +36,8 @@ MAX_ROWS = 200_000  # conversations in one export; a longer period is refused, n
 @dataclass(frozen=True, slots=True)
 class Column:
     key: str
-    unit: str = "text"  # text | count | seconds | ratio | cents | stars | score | date | datetime
+    # text | count | decimal | seconds | ratio | cents | stars | score | date | datetime
+    unit: str = "text"
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +101,59 @@ def heatmap_table(cells: Sequence[Sequence[int]]) -> Table:
 def _local(moment: datetime | None, period: Period) -> datetime | None:
     """A stored UTC time as the shop's wall-clock time (naive, as spreadsheets want)."""
     return moment.astimezone(period.zone).replace(tzinfo=None) if moment else None
+
+
+def topics_table(report: TopicsReport) -> Table:
+    """Rising topics, most rising first, with their words and one example message."""
+    columns = (
+        Column("terms"),
+        Column("now", "count"),
+        Column("before", "count"),
+        Column("share_now", "ratio"),
+        Column("share_before", "ratio"),
+        Column("rising", "decimal"),
+        Column("example"),
+    )
+    rows = [
+        (
+            "、".join(t.terms),
+            t.now,
+            t.before,
+            t.share_now,
+            t.share_before,
+            round(t.rising, 2),
+            t.examples[0].text if t.examples else "",
+        )
+        for t in report.topics
+    ]
+    return Table("topics", columns, rows)
+
+
+def forecast_table(report: ForecastReport, period: Period) -> Table:
+    """The next 168 hours: the seasonal model's forecast beside the same hour last week."""
+    result = report.forecast
+    columns = (Column("hour", "datetime"), Column("model", "decimal"), Column("naive", "decimal"))
+    rows = [
+        (
+            _local(hour, period),
+            round(result.model[i], 2) if result.model else None,
+            round(result.naive[i], 2) if result.naive else None,
+        )
+        for i, hour in enumerate(report.hours())
+    ]
+    return Table("forecast", columns, rows)
+
+
+def intents_table(report: IntentsReport) -> Table:
+    """Conversion by the intent of the conversation's first shopper message."""
+    columns = (
+        Column("intent"),
+        Column("conversations", "count"),
+        Column("converted", "count"),
+        Column("rate", "ratio"),
+    )
+    rows = [(i.intent, i.conversations, i.converted, i.rate) for i in report.intents]
+    return Table("intents", columns, rows)
 
 
 async def conversations_table(

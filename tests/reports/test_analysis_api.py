@@ -4,6 +4,11 @@ what is wrong, agents are refused, and another shop sees nothing of acme."""
 
 from __future__ import annotations
 
+import csv
+import io
+from datetime import datetime
+
+import openpyxl
 import pytest
 
 from tests.reports.analysis_seed import PERIOD, SCRIPT
@@ -111,3 +116,40 @@ async def test_filters_narrow_every_analysis(client, owen, acme_history):
     october = {"start": "2026-10-01", "end": "2026-10-01", "channel": "api"}
     intents = (await api.get("/api/v1/reports/intents", params=october)).json()
     assert (intents["conversations"], intents["intents"]) == (0, [])
+
+
+async def test_the_analysis_exports_hold_the_same_figures(client, owen, acme_history):
+    """Topics, the forecast and conversion by intent as CSV (headed in Chinese) and XLSX,
+    figure for figure what the JSON routes answer, times in the shop's wall clock."""
+    owner = client.as_(owen)
+    export = "/api/v1/reports/export"
+    topics = await owner.get(export, params=PERIOD | {"report": "topics", "lang": "zh-CN"})
+    assert topics.status_code == 200, topics.text
+    rows = list(csv.reader(io.StringIO(topics.content.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["话题关键词", "最近 7 天", "之前 28 天"]
+    assert rows[1][0].startswith("拉链") and rows[1][1:3] == ["12", "1"]
+    assert rows[1][6] in {"拉链坏了", "外套的拉链拉不上", SCRIPT}
+
+    params = PERIOD | {"report": "forecast", "format": "xlsx", "lang": "en"}
+    forecast = await owner.get(export, params=params)
+    assert forecast.status_code == 200, forecast.text
+    sheet = openpyxl.load_workbook(io.BytesIO(forecast.content)).active
+    cells = list(sheet.iter_rows(values_only=True))
+    assert cells[0] == ("Hour", "Forecast (seasonal model)", "Same hour last week")
+    assert len(cells) == 1 + 168
+    # 2026-11-30 13:00 UTC is 21:00 in Shanghai: the hour two conversations come each week.
+    assert cells[1 + 21] == (datetime(2026, 11, 30, 21, 0), 2.0, 2.0)
+
+    day = {"start": "2026-10-01", "end": "2026-10-01", "report": "intents", "lang": "zh-CN"}
+    intents = await owner.get(export, params=day)
+    rows = list(csv.reader(io.StringIO(intents.content.decode("utf-8-sig"))))
+    assert rows[1:] == [
+        ["presale.bargain", "1", "1", "1.0"],
+        ["presale.size_advice", "3", "2", "0.6667"],
+        ["logistics.delay", "2", "0", "0.0"],
+    ]
+
+
+async def test_agents_may_not_export_the_analysis(client, alice, acme_history):
+    answer = await client.as_(alice).get("/api/v1/reports/export", params={"report": "topics"})
+    assert answer.status_code == 403

@@ -21,6 +21,10 @@ async def test_the_page_shows_the_forecast_topics_and_intents(client, owen, acme
     assert SCRIPT not in html
     assert "&lt;script&gt;document.title=&#39;pwned&#39;&lt;/script&gt;拉链坏了" in html
     assert '<script src="/static/js/report-analysis.js" defer></script>' in html
+    # The three analyses export as CSV and XLSX for the period shown.
+    assert "上升话题" in html and "逐小时预测" in html and "各意图转化" in html
+    period = "start=2026-10-31&amp;end=2026-11-29"
+    assert f"report=forecast&amp;format=xlsx&amp;lang=zh_CN&amp;{period}" in html
 
 
 async def test_the_page_in_english(client, owen, acme_history):

@@ -34,6 +34,11 @@ NOTES = {
     "naive_only": N_("One week of conversations: only the same-hour-last-week forecast so far."),
     "no_backtest": N_("Two weeks of conversations: not enough yet to test the forecast on."),
 }
+EXPORTS = (
+    ("forecast", N_("Forecast per hour")),
+    ("topics", N_("Rising topics")),
+    ("intents", N_("Conversion by intent")),
+)
 STAGES = {
     "presale": N_("Pre-sale"),
     "insale": N_("During the sale"),
@@ -93,5 +98,6 @@ async def analysis_page(
         "intents": intents,
         "stages": STAGES,
         "rising_at": RISING_AT,
+        "exports": EXPORTS,
     }
     return render(request, "reports/analysis.html", context)

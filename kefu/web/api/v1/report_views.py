@@ -22,13 +22,19 @@ from kefu.reports.exports import (
     Table,
     agents_table,
     conversations_table,
+    forecast_table,
     funnel_table,
     heatmap_table,
+    intents_table,
     overview_table,
+    topics_table,
     trend_table,
 )
+from kefu.reports.forecast import inbound_forecast
+from kefu.reports.intents import intents_before_orders
 from kefu.reports.overview import read_agent_board, read_overview
 from kefu.reports.periods import Period
+from kefu.reports.topics import MAX_TOPICS, shop_topics
 from kefu.web import i18n
 from kefu.web.api.v1.report_params import ReportQuery, ReportQueryDep
 from kefu.web.api.v1.schemas import ERROR_RESPONSES, ApiModel, CursorQuery, LimitQuery, PageOut
@@ -199,6 +205,9 @@ class ExportReport(enum.StrEnum):
     FUNNEL = "funnel"
     HEATMAP = "heatmap"
     CONVERSATIONS = "conversations"
+    TOPICS = "topics"
+    FORECAST = "forecast"
+    INTENTS = "intents"
 
 
 class ExportFormat(enum.StrEnum):
@@ -223,6 +232,12 @@ async def _table(
         return funnel_table(await views.funnel(session, shop_id, period, filters))
     if report is ExportReport.HEATMAP:
         return heatmap_table(await views.opened_heatmap(session, shop_id, period, filters))
+    if report is ExportReport.TOPICS:
+        return topics_table(await shop_topics(session, actor, period, filters, limit=MAX_TOPICS))
+    if report is ExportReport.FORECAST:
+        return forecast_table(await inbound_forecast(session, actor, period, filters), period)
+    if report is ExportReport.INTENTS:
+        return intents_table(await intents_before_orders(session, actor, period, filters))
     return await conversations_table(session, shop_id, period, filters)
 
 
