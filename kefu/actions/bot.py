@@ -19,12 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
 from kefu.actions.base import record_audit
+from kefu.actions.bot_orders import bot_asked_for_order, names_an_order, order_reply
 from kefu.actions.conversations import announce_change, announce_message, do_close_conversation
 from kefu.actions.routing import do_route_conversation, lock_routing, rebalance, routing_actor
 from kefu.errors import Conflict
 from kefu.knowledge.bot import (
     FALLBACK_VALUES,
     IDLE_MINUTES,
+    MISSES_BEFORE_HANDOFF,
     SAY_CHOICES,
     SAY_GREETING,
     SAY_HANDOFF_CLOSED,
@@ -46,6 +48,7 @@ from kefu.knowledge.bot import (
     resolution,
     skill_for,
 )
+from kefu.knowledge.tracking import ORDER_INTENTS, order_numbers, phone_tail
 from kefu.lib.phrases import fill_or_drop
 from kefu.models import (
     Conversation,
@@ -321,6 +324,7 @@ async def _turn(
     found = await answer_for(
         session, conversation.shop_id, message.body, channel=conversation.channel.value
     )
+    asked = await bot_asked_for_order(session, conversation)
     decision = decide(
         message.body,
         understood,
@@ -328,7 +332,10 @@ async def _turn(
         choices=bool(found.choices),
         misses=conversation.bot_misses,
         intents_off=settings["intents_off"],
+        about_order=await _about_order(session, conversation, message.body, understood, asked),
     )
+    if decision.step is Step.ORDER:
+        return await _order_turn(session, conversation, message, settings, shop_open, asked)
     if decision.step is not Step.SMALL_TALK:  # small talk answers no question
         first = not bot_engaged(conversation)
         handoff = decision.step is Step.HANDOFF
@@ -346,6 +353,58 @@ async def _turn(
     if thanked and conversation.bot_answers:
         await _resolve(session, conversation)
     return reply
+
+
+async def _about_order(
+    session: AsyncSession,
+    conversation: Conversation,
+    text: str,
+    understood: dict[str, Any],
+    asked: bool,
+) -> bool:
+    """Whether the shopper asks about an order: by intent, by naming one of the shop's
+    order numbers, or by answering the bot's request for the number and phone digits."""
+    if understood["intent"] in ORDER_INTENTS:
+        return True
+    if asked and (order_numbers(text) or phone_tail(text)):
+        return True
+    return await names_an_order(session, conversation.shop_id, text)
+
+
+async def _order_turn(
+    session: AsyncSession,
+    conversation: Conversation,
+    message: Message,
+    settings: dict[str, Any],
+    shop_open: bool,
+    asked: bool,
+) -> Message:
+    """Answer from the shop's orders and parcels; a second failure in a row (no such
+    order of theirs) hands the shopper to a person instead, as for any question."""
+    reply = await order_reply(
+        session,
+        bot_actor(conversation.shop_id),
+        conversation,
+        message.body,
+        asked_before=asked,
+        stall_days=settings["stall_days"],
+    )
+    give_up = reply.miss and conversation.bot_misses + 1 >= MISSES_BEFORE_HANDOFF
+    first = not bot_engaged(conversation)
+    bot_facts(session, conversation, first=first, handoff=give_up, at=utcnow())
+    if give_up:
+        intent = conversation.intent or "insale.order_status"
+        return await _hand_off(
+            session, conversation, message, Handoff.UNANSWERED, intent, shop_open
+        )
+    await _hold(session, conversation)
+    if reply.found:
+        conversation.bot_answers += 1
+        conversation.bot_misses = 0
+        conversation.awaiting_since = None
+    elif reply.miss:
+        conversation.bot_misses += 1
+    return await _say(session, conversation, message, reply.text, reply.payload)
 
 
 async def do_close_idle_bot_conversations(session: AsyncSession, now: datetime) -> int:

@@ -11,6 +11,7 @@ from pydantic import Field
 
 from kefu.actions.bot import do_update_bot_settings
 from kefu.knowledge.bot import IDLE_MINUTES, BotMode, bot_settings
+from kefu.knowledge.tracking import STALL_DAYS
 from kefu.models.base import utcnow
 from kefu.queries.knowledge import bot_report, suggestions
 from kefu.queries.shops import get_shop
@@ -26,6 +27,10 @@ class BotSettingsOut(ApiModel):
     idle_minutes: int = Field(
         description="A conversation the bot holds closes as resolved after this quiet time"
     )
+    stall_days: int = Field(
+        description="Days without tracking movement after which a parcel a shopper asks "
+        "the bot about counts as stalled and gets a logistics case (one per order)"
+    )
 
 
 class BotSettingsIn(ApiModel):
@@ -34,6 +39,7 @@ class BotSettingsIn(ApiModel):
     mode: BotMode | None = None
     intents_off: list[str] | None = Field(None, max_length=50)
     idle_minutes: int | None = Field(None, ge=IDLE_MINUTES[0], le=IDLE_MINUTES[1])
+    stall_days: int | None = Field(None, ge=STALL_DAYS[0], le=STALL_DAYS[1])
 
 
 class BotReportOut(ApiModel):
