@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kefu.actions.base import lock_row
 from kefu.actions.cases import do_open_case
 from kefu.knowledge.tracking import (
+    RETURN_INTENT,
     SAY_ASK_ORDER,
     SAY_NO_MATCH,
     SAY_NO_ORDERS,
@@ -28,11 +29,12 @@ from kefu.knowledge.tracking import (
     order_numbers,
     parcel_line,
     phone_tail,
+    return_line,
     stall_line,
     stalled_days,
     tail_matches,
 )
-from kefu.lib.cases import FINISHED, CaseType
+from kefu.lib.cases import FINISHED, CaseType, case_settings
 from kefu.models import (
     Case,
     Conversation,
@@ -43,9 +45,11 @@ from kefu.models import (
     OrderStatus,
     SenderKind,
     Shipment,
+    Shop,
     Visitor,
 )
 from kefu.models.base import utcnow
+from kefu.queries.self_service import delivered_at
 
 
 @dataclass(slots=True)
@@ -265,3 +269,41 @@ async def order_reply(
                 break  # one case per order
     lines.append(more_orders_line(others))
     return OrderReply(join_lines(lines), found=True, payload=payload)
+
+
+async def _newest_delivered(session: AsyncSession, shop_id: int, customer_id: int) -> Order | None:
+    return await session.scalar(
+        select(Order)
+        .join(Shipment, Shipment.order_id == Order.id)
+        .where(
+            Order.shop_id == shop_id,
+            Order.customer_id == customer_id,
+            Shipment.delivered_at.is_not(None),
+        )
+        .order_by(Shipment.delivered_at.desc(), Order.id.desc())
+        .limit(1)
+    )
+
+
+async def return_deadline(
+    session: AsyncSession, conversation: Conversation, text: str, intent: str
+) -> str | None:
+    """For a question about returns (intent ``aftersale.return``): how many days the
+    shopper has left to ask for a return of their latest delivered order (signed in) or
+    of the order they proved (anonymous: number and phone digits), or that the window
+    has passed. None when there is no such delivered order."""
+    if intent != RETURN_INTENT:
+        return None
+    customer_id = await signed_customer(session, conversation)
+    if customer_id is not None:
+        order = await _newest_delivered(session, conversation.shop_id, customer_id)
+    else:
+        order = await _proven(session, conversation.shop_id, text)
+    if order is None or order.status in (OrderStatus.CANCELLED, OrderStatus.REFUNDED):
+        return None
+    arrived = await delivered_at(session, order)
+    if arrived is None:
+        return None
+    shop = await session.get_one(Shop, conversation.shop_id)
+    window = int(case_settings(shop.case_settings)["return_window_days"])
+    return return_line(order.external_id, arrived, window, utcnow())

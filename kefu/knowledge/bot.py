@@ -159,6 +159,7 @@ class Step(enum.StrEnum):
     SMALL_TALK = "small_talk"
     HANDOFF = "handoff"
     ORDER = "order"  # an answer from the shop's orders and parcels (kefu.actions.bot_orders)
+    SIZE = "size"  # size advice from a size chart (kefu.actions.bot_sizing)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,16 +197,20 @@ def decide(
     misses: int,
     intents_off: Iterable[str] = (),
     about_order: bool = False,
+    about_size: bool = False,
 ) -> Decision:
     """What the bot does with one message. ``answered``: the knowledge base has an
     answer; ``choices``: it has close questions to offer; ``misses``: failed answers in
     a row so far; ``about_order``: the shopper asks about an order or parcel (its intent,
-    an order number of the shop, or the reply to the bot asking for one)."""
+    an order number of the shop, or the reply to the bot asking for one); ``about_size``:
+    the shopper asks which size fits and gives a height or weight."""
     reason = handoff_reason(text, understood, intents_off)
     if reason is not None:
         return Decision(Step.HANDOFF, reason)
     if about_order:
         return Decision(Step.ORDER)
+    if about_size:
+        return Decision(Step.SIZE)
     if answered:
         return Decision(Step.ANSWER)
     if understood["intent"] in (GREETING, THANKS):

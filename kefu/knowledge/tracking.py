@@ -25,6 +25,7 @@ from kefu.understanding.normalize import fold
 ORDER_INTENTS = frozenset(
     {"insale.order_status", "insale.urge_shipment", "logistics.track", "logistics.delay"}
 )
+RETURN_INTENT = "aftersale.return"  # answered with the return deadline of a delivered order
 STALL_DAYS = (1, 30)  # the bot setting's bounds; default 3
 DEFAULT_STALL_DAYS = 3
 # A parcel still moving towards the shopper: it may stall.
