@@ -11,6 +11,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -72,17 +73,26 @@ def _handler(fake: FakeLlm) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-@pytest.fixture
-def fake_llm() -> Iterator[FakeLlm]:
+@contextmanager
+def fake_llm_server() -> Iterator[FakeLlm]:
+    """The fake OpenAI-compatible API, served on loopback in a thread."""
     fake = FakeLlm()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     fake.url = f"http://127.0.0.1:{server.server_address[1]}/v1"
-    yield fake
-    server.shutdown()
-    server.server_close()
+    try:
+        yield fake
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def fake_llm() -> Iterator[FakeLlm]:
+    with fake_llm_server() as fake:
+        yield fake
 
 
 def _closed_port() -> int:
