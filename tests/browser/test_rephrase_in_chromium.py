@@ -10,7 +10,7 @@ import httpx
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.browser.conftest import csp_violations, served
+from tests.browser.conftest import page_at, served
 from tests.browser.test_composer_quality_in_chromium import _open_chat
 from tests.knowledge.test_llm import KEY, POLISHED, FakeLlm, fake_llm_server
 
@@ -32,13 +32,8 @@ def llm_server_url(settings, llm) -> Iterator[str]:
 
 @pytest.fixture
 async def page(chromium, llm_server_url) -> AsyncIterator[Page]:
-    context = await chromium.new_context(
-        base_url=llm_server_url, viewport={"width": 1366, "height": 860}, locale="zh-CN"
-    )
-    refused = csp_violations(context)
-    yield await context.new_page()
-    await context.close()
-    assert refused == [], "the page broke our Content-Security-Policy"
+    async with page_at(chromium, llm_server_url) as tab:
+        yield tab
 
 
 async def test_the_agent_polishes_a_draft_and_sends_it(page: Page, llm_server_url, llm, alice):
