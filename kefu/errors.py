@@ -68,6 +68,20 @@ class TooManyRequests(DomainError):
     code = "rate_limited"
 
 
+class BadGateway(DomainError):
+    """A service we depend on answered, but not with anything usable."""
+
+    status = 502
+    code = "bad_gateway"
+
+
+class ServiceUnavailable(DomainError):
+    """A service we depend on cannot be reached, is too slow or busy: try again later."""
+
+    status = 503
+    code = "unavailable"
+
+
 class InvalidRows(Invalid):
     """A file with bad rows: ``rows`` lists each problem as ``{"row", "field",
     "message"}`` so the person can fix them all at once instead of one per attempt."""

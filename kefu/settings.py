@@ -16,7 +16,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEMO_SECRET = "kefu-demo-secret-do-not-use-in-production"
 # Settings that may also come from a file named by KEFU_<NAME>_FILE.
-SECRET_FIELDS = ("secret_key", "database_url", "redis_url", "metrics_token", "smtp_password")
+SECRET_FIELDS = (
+    "secret_key",
+    "database_url",
+    "redis_url",
+    "metrics_token",
+    "smtp_password",
+    "llm_api_key",
+)
 
 
 class InsecureSettingsError(RuntimeError):
@@ -163,6 +170,21 @@ class Settings(BaseSettings):
             "Wait before a failed scheduled report is tried again; doubled after each "
             "further failure, up to an hour."
         ),
+    )
+
+    llm_base_url: str = Field(
+        "",
+        description=(
+            "Base URL of an OpenAI-compatible API for the agents' AI 润色 (rephrase), e.g. "
+            "https://api.example.com/v1; empty (the default) turns the LLM off."
+        ),
+    )
+    llm_api_key: SecretStr = Field(
+        SecretStr(""), description="Bearer key of the LLM API; never logged or shown."
+    )
+    llm_model: str = Field("", description="Model name sent to the LLM API; empty: off.")
+    llm_timeout_seconds: float = Field(
+        20, gt=0, le=120, description="How long the LLM API may take to answer."
     )
 
     @model_validator(mode="before")

@@ -12,19 +12,27 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
 from kefu.actions.base import record_audit
+from kefu.actions.bot_orders import (
+    bot_asked_for_order,
+    names_an_order,
+    order_reply,
+    return_deadline,
+)
+from kefu.actions.bot_sizing import measures, size_reply
 from kefu.actions.conversations import announce_change, announce_message, do_close_conversation
 from kefu.actions.routing import do_route_conversation, lock_routing, rebalance, routing_actor
 from kefu.errors import Conflict
 from kefu.knowledge.bot import (
     FALLBACK_VALUES,
     IDLE_MINUTES,
+    MISSES_BEFORE_HANDOFF,
     SAY_CHOICES,
     SAY_GREETING,
     SAY_HANDOFF_CLOSED,
@@ -46,6 +54,8 @@ from kefu.knowledge.bot import (
     resolution,
     skill_for,
 )
+from kefu.knowledge.sizing import SIZE_INTENT
+from kefu.knowledge.tracking import ORDER_INTENTS, order_numbers, phone_tail
 from kefu.lib.phrases import fill_or_drop
 from kefu.models import (
     Conversation,
@@ -210,15 +220,25 @@ async def _hand_off(
 
 
 async def _answer(
-    session: AsyncSession, conversation: Conversation, message: Message, found: Answer
+    session: AsyncSession,
+    conversation: Conversation,
+    message: Message,
+    found: Answer,
+    deadline: str | None = None,
 ) -> Message:
-    assert found.best is not None
-    actor = bot_actor(conversation.shop_id)
-    variables = (await customer_panel(session, actor, conversation.id)).variables
+    """The FAQ answer, with the shopper's own return deadline after it when they asked
+    about returns (or that line alone when the FAQ has no answer)."""
     conversation.bot_answers += 1
     conversation.bot_misses = 0
-    payload = {"faq_id": found.best.entry.id, "score": found.best.score}
+    if found.best is None:
+        assert deadline is not None
+        return await _say(session, conversation, message, deadline, {"return_deadline": True})
+    actor = bot_actor(conversation.shop_id)
+    variables = (await customer_panel(session, actor, conversation.id)).variables
+    payload: dict[str, Any] = {"faq_id": found.best.entry.id, "score": found.best.score}
     text = fill_or_drop(found.best.entry.answer, FALLBACK_VALUES | variables)
+    if deadline:
+        text, payload["return_deadline"] = f"{text}\n{deadline}", True
     return await _say(session, conversation, message, text, payload)
 
 
@@ -229,9 +249,10 @@ async def _reply(
     decision: Decision,
     found: Answer,
     intent: str,
+    deadline: str | None,
 ) -> Message:
     if decision.step is Step.ANSWER:
-        return await _answer(session, conversation, message, found)
+        return await _answer(session, conversation, message, found, deadline)
     if decision.step is Step.SMALL_TALK:
         words = SAY_THANKS if intent == THANKS else SAY_GREETING
         return await _say(session, conversation, message, words, {"small_talk": True})
@@ -321,14 +342,31 @@ async def _turn(
     found = await answer_for(
         session, conversation.shop_id, message.body, channel=conversation.channel.value
     )
+    asked = await bot_asked_for_order(session, conversation)
+    deadline = await return_deadline(session, conversation, message.body, understood["intent"])
     decision = decide(
         message.body,
         understood,
-        answered=found.best is not None,
+        answered=found.best is not None or deadline is not None,
         choices=bool(found.choices),
         misses=conversation.bot_misses,
         intents_off=settings["intents_off"],
+        about_order=await _about_order(session, conversation, message.body, understood, asked),
+        about_size=understood["intent"] == SIZE_INTENT and measures(understood) != (None, None),
     )
+    if decision.step is Step.ORDER:
+        reply = await order_reply(
+            session,
+            bot_actor(conversation.shop_id),
+            conversation,
+            message.body,
+            asked_before=asked,
+            stall_days=settings["stall_days"],
+        )
+        return await _data_turn(session, conversation, message, shop_open, reply)
+    if decision.step is Step.SIZE:
+        sized = await size_reply(session, conversation, understood)
+        return await _data_turn(session, conversation, message, shop_open, sized)
     if decision.step is not Step.SMALL_TALK:  # small talk answers no question
         first = not bot_engaged(conversation)
         handoff = decision.step is Step.HANDOFF
@@ -341,11 +379,68 @@ async def _turn(
     await _hold(session, conversation)
     if decision.step in (Step.ANSWER, Step.SMALL_TALK):
         conversation.awaiting_since = None  # answered: nobody owes this shopper a reply
-    reply = await _reply(session, conversation, message, decision, found, understood["intent"])
+    reply = await _reply(
+        session, conversation, message, decision, found, understood["intent"], deadline
+    )
     thanked = decision.step is Step.SMALL_TALK and understood["intent"] == THANKS
     if thanked and conversation.bot_answers:
         await _resolve(session, conversation)
     return reply
+
+
+async def _about_order(
+    session: AsyncSession,
+    conversation: Conversation,
+    text: str,
+    understood: dict[str, Any],
+    asked: bool,
+) -> bool:
+    """Whether the shopper asks about an order: by intent, by naming one of the shop's
+    order numbers, or by answering the bot's request for the number and phone digits."""
+    if understood["intent"] in ORDER_INTENTS:
+        return True
+    if asked and (order_numbers(text) or phone_tail(text)):
+        return True
+    return await names_an_order(session, conversation.shop_id, text)
+
+
+class DataReply(Protocol):
+    """An answer from the shop's data (kefu.actions.bot_orders, kefu.actions.bot_sizing)."""
+
+    text: str
+    found: bool
+    payload: dict[str, Any]
+
+    @property
+    def miss(self) -> bool: ...
+
+
+async def _data_turn(
+    session: AsyncSession,
+    conversation: Conversation,
+    message: Message,
+    shop_open: bool,
+    reply: DataReply,
+) -> Message:
+    """Say an answer from the shop's orders, parcels or size charts; a second failure in
+    a row (no such order of theirs, no chart to go by) hands the shopper to a person
+    instead, as for any question."""
+    give_up = reply.miss and conversation.bot_misses + 1 >= MISSES_BEFORE_HANDOFF
+    first = not bot_engaged(conversation)
+    bot_facts(session, conversation, first=first, handoff=give_up, at=utcnow())
+    if give_up:
+        intent = conversation.intent or "general.other"
+        return await _hand_off(
+            session, conversation, message, Handoff.UNANSWERED, intent, shop_open
+        )
+    await _hold(session, conversation)
+    if reply.found:
+        conversation.bot_answers += 1
+        conversation.bot_misses = 0
+        conversation.awaiting_since = None
+    elif reply.miss:
+        conversation.bot_misses += 1
+    return await _say(session, conversation, message, reply.text, reply.payload)
 
 
 async def do_close_idle_bot_conversations(session: AsyncSession, now: datetime) -> int:

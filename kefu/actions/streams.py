@@ -40,7 +40,16 @@ def _forget_rows(session: Session, transaction: SessionTransaction) -> None:
 @event.listens_for(Session, "before_commit")
 def _write_rows(session: Session) -> None:
     """One statement for all the transaction's rows, under their shops' locks; nobody
-    needs their ids here."""
+    needs their ids here.
+
+    The session's pending changes are flushed first: commit flushes only after this
+    hook, so without it their UPDATEs would take row locks (a conversation, an agent)
+    after the shop's lock, and two bot replies at once deadlocked on PostgreSQL (each
+    holding a row the other wanted while waiting for the shop's lock). Flushed here, the
+    shop's lock stays the transaction's last."""
+    if not session.info.get(_ROWS):
+        return
+    session.flush()
     rows = session.info.pop(_ROWS, None)
     if rows:
         connection = session.connection()

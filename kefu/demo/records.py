@@ -342,6 +342,44 @@ def coupons(today: date, regulars: list[Shopper]) -> list[dict[str, Any]]:
     ]
 
 
+STALLED_FOR = timedelta(days=5)  # the demo's stalled parcel: no movement for this long
+
+
+def stall_one_parcel(
+    order_records: list[dict[str, Any]],
+    shipment_records: list[dict[str, Any]],
+    shopper: Shopper,
+    now: datetime,
+) -> str | None:
+    """Make the newest parcel of ``shopper`` sent 8 to 60 days ago stop at the hub 5 days
+    before ``now``, its order still shipped: asking the bot 我的快递到哪了 as her shows a
+    stalled parcel and opens a logistics case. Returns the order's number."""
+    parcels = {s["order_external_id"]: s for s in shipment_records}
+    candidates = [
+        o
+        for o in order_records
+        if o["customer_external_id"] == shopper.external_id
+        and o["external_id"] in parcels
+        and o["status"] in ("shipped", "delivered", "completed")
+        and timedelta(days=8) <= now - o["placed_at"] <= timedelta(days=60)
+    ]
+    if not candidates:
+        return None
+    order = max(candidates, key=lambda o: o["placed_at"])
+    parcel = parcels[order["external_id"]]
+    picked_up, at_hub = parcel["events"][:2]
+    picked_up = {**picked_up, "at": (order["paid_at"] + timedelta(hours=6)).replace(microsecond=0)}
+    at_hub = {**at_hub, "at": (now - STALLED_FOR).replace(microsecond=0)}
+    order["status"] = "shipped"
+    parcel.update(
+        status="in_transit",
+        shipped_at=picked_up["at"],
+        delivered_at=None,
+        events=[picked_up, at_hub],
+    )
+    return str(order["external_id"])
+
+
 def generate(today: date, seed: int = SEED) -> DemoRecords:
     """The whole demo shop's data for a refresh on ``today`` (in Asia/Shanghai); the
     history ends at the midnight that starts ``today``."""
@@ -350,10 +388,12 @@ def generate(today: date, seed: int = SEED) -> DemoRecords:
     catalog = products()
     customer_records, shoppers = customers(rng)
     order_records = orders(rng, shoppers, catalog, now)
+    shipment_records = shipments(rng, order_records, now)
+    stall_one_parcel(order_records, shipment_records, shoppers[0], now)
     return DemoRecords(
         products=catalog,
         customers=customer_records,
         orders=order_records,
-        shipments=shipments(rng, order_records, now),
+        shipments=shipment_records,
         coupons=coupons(today, shoppers[: len(shoppers) // 3]),
     )

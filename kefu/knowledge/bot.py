@@ -20,6 +20,7 @@ from typing import Any
 
 from kefu.errors import Invalid
 from kefu.knowledge.retrieval import clean
+from kefu.knowledge.tracking import DEFAULT_STALL_DAYS, STALL_DAYS
 from kefu.models import (
     Conversation,
     ConversationStatus,
@@ -77,7 +78,12 @@ REASON_TEXT = {
     Handoff.INTENT_OFF: "该类问题由人工处理",
     Handoff.MEDIA: "顾客发送了图片或留言，需人工查看",
 }
-DEFAULTS: dict[str, Any] = {"mode": BotMode.OFF.value, "intents_off": [], "idle_minutes": 30}
+DEFAULTS: dict[str, Any] = {
+    "mode": BotMode.OFF.value,
+    "intents_off": [],
+    "idle_minutes": 30,
+    "stall_days": DEFAULT_STALL_DAYS,
+}
 IDLE_MINUTES = (5, 1440)  # a quiet conversation the bot holds closes after this long
 # How a conversation the bot held ends: the shopper was helped, or never wrote at all.
 RESOLVED, NO_REPLY = "bot_resolved", "no_reply"
@@ -108,7 +114,8 @@ def bot_settings(stored: Mapping[str, Any] | None) -> dict[str, Any]:
 
 def clean_bot_settings(changes: Mapping[str, Any], intents: Iterable[str]) -> dict[str, Any]:
     """Checked changes: ``mode`` one of :class:`BotMode`, ``intents_off`` intent codes
-    the bot leaves to people, ``idle_minutes`` how long a quiet conversation stays open."""
+    the bot leaves to people, ``idle_minutes`` how long a quiet conversation stays open,
+    ``stall_days`` how many days without tracking movement make a parcel stalled."""
     unknown = set(changes) - set(DEFAULTS)
     if unknown:
         raise Invalid(f"{sorted(unknown)[0]} cannot be changed here", field=sorted(unknown)[0])
@@ -123,13 +130,12 @@ def clean_bot_settings(changes: Mapping[str, Any], intents: Iterable[str]) -> di
         if not isinstance(value, list) or not all(code in known for code in value):
             raise Invalid("intents_off must list intent codes of the taxonomy", field="intents_off")
         cleaned["intents_off"] = sorted(set(value))
-    if "idle_minutes" in changes:
-        value, (low, high) = changes["idle_minutes"], IDLE_MINUTES
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise Invalid(
-                f"idle_minutes must be a whole number from {low} to {high}", field="idle_minutes"
-            )
-        cleaned["idle_minutes"] = value
+    for name, (low, high) in (("idle_minutes", IDLE_MINUTES), ("stall_days", STALL_DAYS)):
+        if name in changes:
+            value = changes[name]
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise Invalid(f"{name} must be a whole number from {low} to {high}", field=name)
+            cleaned[name] = value
     return cleaned
 
 
@@ -152,6 +158,8 @@ class Step(enum.StrEnum):
     SORRY = "sorry"
     SMALL_TALK = "small_talk"
     HANDOFF = "handoff"
+    ORDER = "order"  # an answer from the shop's orders and parcels (kefu.actions.bot_orders)
+    SIZE = "size"  # size advice from a size chart (kefu.actions.bot_sizing)
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,13 +196,21 @@ def decide(
     choices: bool,
     misses: int,
     intents_off: Iterable[str] = (),
+    about_order: bool = False,
+    about_size: bool = False,
 ) -> Decision:
     """What the bot does with one message. ``answered``: the knowledge base has an
     answer; ``choices``: it has close questions to offer; ``misses``: failed answers in
-    a row so far."""
+    a row so far; ``about_order``: the shopper asks about an order or parcel (its intent,
+    an order number of the shop, or the reply to the bot asking for one); ``about_size``:
+    the shopper asks which size fits and gives a height or weight."""
     reason = handoff_reason(text, understood, intents_off)
     if reason is not None:
         return Decision(Step.HANDOFF, reason)
+    if about_order:
+        return Decision(Step.ORDER)
+    if about_size:
+        return Decision(Step.SIZE)
     if answered:
         return Decision(Step.ANSWER)
     if understood["intent"] in (GREETING, THANKS):

@@ -182,23 +182,30 @@ class Suggestion:
     text: str  # the answer with the conversation's variables filled
 
 
-async def suggestions(
-    session: AsyncSession, actor: Actor, conversation_id: int
-) -> tuple[str | None, list[Suggestion]]:
-    """Agent assist: the last shopper message of the conversation and the three FAQ
-    answers that best reply to it, variables ({客户昵称}, {订单号} …) filled."""
-    panel = await customer_panel(session, actor, conversation_id)
-    last = await session.scalar(
+async def last_shopper_words(
+    session: AsyncSession, shop_id: int, conversation_id: int
+) -> str | None:
+    """The conversation's last shopper message with text: what assist answers to."""
+    return await session.scalar(
         select(Message.body)
         .where(
-            Message.shop_id == actor.shop_id,
-            Message.conversation_id == panel.conversation.id,
+            Message.shop_id == shop_id,
+            Message.conversation_id == conversation_id,
             Message.sender_kind == SenderKind.VISITOR,
             Message.body != "",
         )
         .order_by(Message.id.desc())
         .limit(1)
     )
+
+
+async def suggestions(
+    session: AsyncSession, actor: Actor, conversation_id: int
+) -> tuple[str | None, list[Suggestion]]:
+    """Agent assist: the last shopper message of the conversation and the three FAQ
+    answers that best reply to it, variables ({客户昵称}, {订单号} …) filled."""
+    panel = await customer_panel(session, actor, conversation_id)
+    last = await last_shopper_words(session, actor.shop_id, panel.conversation.id)
     if last is None:
         return None, []
     found = await search_faqs(

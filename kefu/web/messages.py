@@ -574,6 +574,38 @@ KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"^(?P<field>[\w.\[\]-]+): (?P<problem>.+)$",
             N_("Custom field %(field)s: %(problem)s"),
         ),
+        (
+            r"^the AI assistant is not configured: set KEFU_LLM_BASE_URL and KEFU_LLM_MODEL$",
+            N_("The AI assistant is not set up (KEFU_LLM_BASE_URL, KEFU_LLM_MODEL)."),
+        ),
+        (
+            r"^the AI assistant did not answer within (?P<n>[\d.]+) seconds; try again later$",
+            N_("The AI assistant did not answer within %(n)s seconds; try again later."),
+        ),
+        (
+            r"^the AI assistant at (?P<host>\S+) cannot be reached; try again later$",
+            N_("The AI assistant (%(host)s) cannot be reached; try again later."),
+        ),
+        (
+            r"^the AI assistant is busy \(too many requests\); try again in a minute$",
+            N_("The AI assistant is busy; try again in a minute."),
+        ),
+        (
+            r"^the AI assistant answered with an error \(HTTP (?P<status>\d+)\)$",
+            N_("The AI assistant answered with an error (HTTP %(status)s)."),
+        ),
+        (
+            r"^the AI assistant's answer was not (?:JSON|a chat completion with text)$",
+            N_("The AI assistant's answer could not be read; try again or tell the administrator."),
+        ),
+        (
+            r"^write a draft to rephrase first$",
+            N_("Write a draft first, then let the AI assistant rephrase it."),
+        ),
+        (
+            r"^a draft to rephrase has at most (?P<n>\d+) characters$",
+            N_("A draft to rephrase has at most %(n)s characters."),
+        ),
         (r"^[\w ]+ not found$", N_("It does not exist, or it belongs to another shop.")),
     )
 )

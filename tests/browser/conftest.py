@@ -11,7 +11,7 @@ import sys
 import time
 import warnings
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 import httpx
@@ -133,13 +133,20 @@ def csp_violations(context) -> list[str]:
     return refused
 
 
-@pytest.fixture
-async def page(chromium, server_url) -> AsyncIterator[object]:
+@asynccontextmanager
+async def page_at(chromium, url: str) -> AsyncIterator[object]:
+    """A Chinese desktop tab on the server at ``url``; fails if the page broke the CSP."""
     context = await chromium.new_context(
-        base_url=server_url, viewport={"width": 1366, "height": 860}, locale="zh-CN"
+        base_url=url, viewport={"width": 1366, "height": 860}, locale="zh-CN"
     )
     refused = csp_violations(context)
     tab = await context.new_page()
     yield tab
     await context.close()
     assert refused == [], "the page broke our Content-Security-Policy"
+
+
+@pytest.fixture
+async def page(chromium, server_url) -> AsyncIterator[object]:
+    async with page_at(chromium, server_url) as tab:
+        yield tab

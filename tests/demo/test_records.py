@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from kefu.demo.records import generate
 from kefu.demo.staff import AGENTS, holidays
@@ -84,3 +84,18 @@ def test_staff_covers_every_level_and_skill_and_national_day_is_a_holiday():
     national_day = [h for h in holidays(2026) if h["name"] == "国庆节"]
     assert [h["day"].day for h in national_day] == [1, 2, 3, 4, 5, 6, 7]
     assert national_day[0]["day"] == date(2026, 10, 1)
+
+
+def test_one_parcel_of_the_first_shopper_stalls_at_a_hub():
+    """The bot demo's stalled parcel: C00001's, shipped, no movement for five days."""
+    records = generate(DAY)
+    orders = {o["external_id"]: o for o in records.orders}
+    stalled = [
+        s
+        for s in records.shipments
+        if orders[s["order_external_id"]]["customer_external_id"] == "C00001"
+        and s["status"] == "in_transit"
+        and MIDNIGHT_SHANGHAI - s["events"][-1]["at"] >= timedelta(days=5)
+    ]
+    assert len(stalled) == 1
+    assert orders[stalled[0]["order_external_id"]]["status"] == "shipped"

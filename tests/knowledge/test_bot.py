@@ -141,6 +141,7 @@ async def test_bot_settings_are_checked(client, owen, alice):
         "mode": "off",
         "intents_off": [],
         "idle_minutes": 30,
+        "stall_days": 3,
     }
 
 

@@ -140,14 +140,24 @@ async def test_the_owner_sets_the_bot_on_the_same_page(as_, owen, carol, client)
     assert 'action="/knowledge/bot"' in page.text and "general.human" in page.text
     saved = await owner.submit(
         "/knowledge/bot",
-        {"mode": "always", "idle_minutes": "45", "intents_off": ["aftersale.refund"]},
+        {
+            "mode": "always",
+            "idle_minutes": "45",
+            "stall_days": "4",
+            "intents_off": ["aftersale.refund"],
+        },
     )
     assert saved.status_code == 303
     assert (await client.as_(owen).get("/api/v1/shop/bot")).json() == {
         "mode": "always",
         "intents_off": ["aftersale.refund"],
         "idle_minutes": 45,
+        "stall_days": 4,
     }
+    too_long = await owner.submit(
+        "/knowledge/bot", {"mode": "always", "idle_minutes": "45", "stall_days": "31"}
+    )
+    assert too_long.status_code == 422 and "1 到 30" in too_long.text
     too_short = await owner.submit("/knowledge/bot", {"mode": "always", "idle_minutes": "2"})
     assert too_short.status_code == 422 and "5 到 1440" in too_short.text
     # A supervisor sees the settings but cannot change them.

@@ -228,12 +228,19 @@ async def bot_submit(request: Request, session: SessionDep, page: PageDep) -> Re
     page.actor.require(Permission.MANAGE_SHOP)
     form = await request.form()
     try:
+        # A form of before the stall setting keeps the shop's current value.
+        stall = (
+            {"stall_days": whole_number(text(form, "stall_days"), "stall_days")}
+            if "stall_days" in form
+            else {}
+        )
         await do_update_bot_settings(
             session,
             page.actor,
             mode=text(form, "mode"),
             intents_off=texts(form, "intents_off"),
             idle_minutes=whole_number(text(form, "idle_minutes"), "idle_minutes"),
+            **stall,
         )
     except FormError as exc:
         return await _list(request, session, page, errors=errors_of(exc, "mode"), status=422)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from kefu.crm.profile import Behaviour
+from kefu.knowledge.llm import llm_config
 from kefu.lib.cases import CasePriority, CaseType
 from kefu.lib.phrases import VARIABLES
 from kefu.models import (
@@ -78,6 +79,9 @@ def _strings() -> dict[str, str]:
         "open_case": _("Open a case"),
         "case_opened": _("Case #%(number)s opened"),
         "use_rewrite": _("Use rewrite"),
+        "rephrasing": _("Rephrasing…"),
+        "rephrase": _("AI rephrase"),
+        "rephrase_empty": _("Write a draft first, then let the AI assistant rephrase it."),
     }
 
 
@@ -112,6 +116,8 @@ async def workspace(request: Request, session: SessionDep, page: PageDep) -> Res
         "strings": strings,
         "labels": labels,
         "variables": list(VARIABLES),
+        # The AI 润色 button shows only where an LLM is configured (kefu.knowledge.llm).
+        "llm": llm_config(request.app.state.settings) is not None,
     }
     return render(
         request,

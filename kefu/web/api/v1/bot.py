@@ -9,13 +9,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import Field
 
+from kefu.actions.assist import rephrase_draft
 from kefu.actions.bot import do_update_bot_settings
 from kefu.knowledge.bot import IDLE_MINUTES, BotMode, bot_settings
+from kefu.knowledge.llm import llm_config
+from kefu.knowledge.tracking import STALL_DAYS
 from kefu.models.base import utcnow
 from kefu.queries.knowledge import bot_report, suggestions
 from kefu.queries.shops import get_shop
-from kefu.web.api.v1.schemas import ERROR_RESPONSES, ApiModel, IdPath
-from kefu.web.deps import ActorDep, SessionDep
+from kefu.web.api.v1.schemas import ERROR_RESPONSES, ApiModel, ErrorBody, IdPath
+from kefu.web.deps import ActorDep, SessionDep, SettingsDep
 
 router = APIRouter(tags=["bot"], responses=ERROR_RESPONSES)
 
@@ -26,6 +29,10 @@ class BotSettingsOut(ApiModel):
     idle_minutes: int = Field(
         description="A conversation the bot holds closes as resolved after this quiet time"
     )
+    stall_days: int = Field(
+        description="Days without tracking movement after which a parcel a shopper asks "
+        "the bot about counts as stalled and gets a logistics case (one per order)"
+    )
 
 
 class BotSettingsIn(ApiModel):
@@ -34,6 +41,7 @@ class BotSettingsIn(ApiModel):
     mode: BotMode | None = None
     intents_off: list[str] | None = Field(None, max_length=50)
     idle_minutes: int | None = Field(None, ge=IDLE_MINUTES[0], le=IDLE_MINUTES[1])
+    stall_days: int | None = Field(None, ge=STALL_DAYS[0], le=STALL_DAYS[1])
 
 
 class BotReportOut(ApiModel):
@@ -56,6 +64,27 @@ class SuggestionOut(ApiModel):
 class SuggestionsOut(ApiModel):
     message: str | None = Field(description="The last shopper message they answer")
     suggestions: list[SuggestionOut]
+
+
+class RephraseIn(ApiModel):
+    text: str = Field(description="The agent's draft reply (at most 2,000 characters)")
+
+
+class RephraseOut(ApiModel):
+    text: str = Field(description="The draft rephrased; the agent edits and sends it")
+
+
+LLM_ERRORS: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorBody, "description": "The LLM is not configured (llm_not_configured)"},
+    502: {
+        "model": ErrorBody,
+        "description": "The LLM answered with an error or not with a chat completion",
+    },
+    503: {
+        "model": ErrorBody,
+        "description": "The LLM cannot be reached, timed out or is rate-limited: try again",
+    },
+}
 
 
 @router.get("/shop/bot", summary="The FAQ bot's settings")
@@ -102,3 +131,23 @@ async def read_suggestions(
             for s in found
         ],
     )
+
+
+@router.post(
+    "/conversations/{conversation_id}/rephrase",
+    summary="Agent assist: the agent's draft rephrased by the optional LLM (AI 润色)",
+    description=(
+        "Sends the draft (and the shopper's last message, for tone) to the OpenAI-compatible "
+        "API of `KEFU_LLM_BASE_URL`; nothing is stored or sent to the shopper."
+    ),
+    responses=LLM_ERRORS,
+)
+async def rephrase(
+    conversation_id: IdPath,
+    body: RephraseIn,
+    session: SessionDep,
+    actor: ActorDep,
+    settings: SettingsDep,
+) -> RephraseOut:
+    text = await rephrase_draft(session, actor, conversation_id, body.text, llm_config(settings))
+    return RephraseOut(text=text)

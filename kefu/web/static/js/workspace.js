@@ -771,6 +771,32 @@
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); $("ws-composer").requestSubmit(); }
   });
   $("ws-input").addEventListener("input", () => { state.phraseIndex = 0; updatePhrases(); sendTyping(); scheduleCheck(); });
+  // AI 润色: the optional LLM rephrases the draft; the agent reads it in the composer and
+  // sends it themselves. A refusal (not configured, unreachable, busy) shows as a problem.
+  const rephraseButton = $("ws-rephrase");
+  if (rephraseButton) {
+    rephraseButton.addEventListener("click", async () => {
+      const c = state.current;
+      const draft = $("ws-input").value.trim();
+      if (!c) return;
+      if (!draft) { showProblem(T.rephrase_empty); return; }
+      rephraseButton.disabled = true;
+      rephraseButton.textContent = T.rephrasing;
+      try {
+        const data = await api("POST", `/api/v1/conversations/${c.id}/rephrase`, { text: draft });
+        if (state.current === c && $("ws-input").value.trim() === draft) {
+          $("ws-input").value = data.text;
+          $("ws-input").focus();
+          checkDraft();
+        }
+      } catch (error) {
+        showProblem(error.message);
+      } finally {
+        rephraseButton.disabled = false;
+        rephraseButton.textContent = T.rephrase;
+      }
+    });
+  }
   $("ws-note").addEventListener("change", () => { $("ws-composer").classList.toggle("noting", $("ws-note").checked); checkDraft(); });
   $("ws-composer").addEventListener("submit", async (e) => {
     e.preventDefault();
