@@ -12,9 +12,11 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from kefu.access import Actor, Permission
 from kefu.actions.base import delete_owned, lock_row, record_audit, snapshot
+from kefu.actions.case_timeline import add_timeline
 from kefu.actions.checks import check_known, choice
 from kefu.actions.streams import emit
 from kefu.errors import Conflict, Invalid, NotFound
@@ -271,7 +273,7 @@ def _settled(state: SlaState | None, due: datetime | None, now: datetime) -> Sla
 
 
 def settle_first_response(
-    session: AsyncSession, case: Case, now: datetime, by: int | None = None
+    session: AsyncSession | Session, case: Case, now: datetime, by: int | None = None
 ) -> None:
     """The shop answered the shopper (a reply on the case, or its resolution); ``by``:
     the agent who did, credited when the case has no agent."""
@@ -281,6 +283,35 @@ def settle_first_response(
     case.first_response_sla = _settled(before, case.first_response_due_at, now)
     sla_facts(session, case, before, case.first_response_sla, now, by)
     case.sla_check_at = next_check(case)
+
+
+def answered_in_chat(
+    session: Session, actor: Actor, conversation_id: int, message_id: int, now: datetime
+) -> None:
+    """An agent replied to the shopper in a conversation: the cases opened from it that
+    nobody had answered yet have their first response (on time or late), a line on their
+    timeline says so. Runs in the chat's hot path (a synchronous session, possibly a group
+    commit of many messages): one indexed look-up, usually finding nothing.
+
+    The rows are locked (PostgreSQL) and read afresh before they are settled, so a
+    sweeper that breached the target meanwhile is seen, and its breach stays one."""
+    stmt = (
+        select(Case)
+        .where(
+            Case.shop_id == actor.shop_id,
+            Case.conversation_id == conversation_id,
+            Case.first_responded_at.is_(None),
+            Case.status.not_in(FINISHED),
+        )
+        .order_by(Case.id)
+        .execution_options(populate_existing=True)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    for case in session.scalars(stmt).all():
+        settle_first_response(session, case, now, actor.id)
+        case.updated_at = now
+        add_timeline(session, actor, case, "answered_in_chat", message_id=message_id)
 
 
 async def _resume(session: AsyncSession, case: Case, now: datetime) -> None:

@@ -66,7 +66,8 @@ class Case(IdMixin, ShopOwned, TimestampMixin, Base):
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
     customer_id: Mapped[int | None] = mapped_column(BigId, _fk("customers"), index=True)
-    conversation_id: Mapped[int | None] = mapped_column(BigId, _fk("conversations"))
+    # Indexed: every agent reply in a chat looks for the cases opened from it.
+    conversation_id: Mapped[int | None] = mapped_column(BigId, _fk("conversations"), index=True)
     order_id: Mapped[int | None] = mapped_column(BigId, _fk("orders"), index=True)
     order_line_id: Mapped[int | None] = mapped_column(BigId, _fk("order_lines"))
     assigned_agent_id: Mapped[int | None] = mapped_column(BigId, _fk("agents"), index=True)

@@ -1,5 +1,6 @@
 """case reassignment on an SLA breach: what a policy does with a breached case
-(off, least_loaded, supervisor, agent) and the agent it names
+(off, least_loaded, supervisor, agent) and the agent it names; cases indexed by their
+conversation (an agent's chat reply settles the first response of the cases opened there)
 
 Revision ID: 0027_case_reassign
 Revises: 0026
@@ -38,9 +39,15 @@ def upgrade() -> None:
             ["id"],
             ondelete="SET NULL",
         )
+    with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_cases_conversation_id"), ["conversation_id"], unique=False
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_cases_conversation_id"))
     with op.batch_alter_table("sla_policies", schema=None) as batch_op:
         batch_op.drop_constraint(
             batch_op.f("fk_sla_policies_reassign_agent_id_agents"), type_="foreignkey"
