@@ -9,6 +9,7 @@ import enum
 
 from kefu.knowledge.bot import BotMode
 from kefu.lib.cases import CasePriority, CaseStatus, CaseType, CompensationKind
+from kefu.lib.sla import Reassign
 from kefu.models import (
     Channel,
     CompensationStatus,
@@ -149,6 +150,12 @@ LABELS: dict[type[enum.Enum], dict[str, str]] = {
         "fussy": N_("Demanding"),
     },
     PhraseTestStatus: {"running": N_("Running"), "ended": N_("Ended")},
+    Reassign: {
+        "off": N_("Keep the assignee"),
+        "least_loaded": N_("Least-loaded online agent with the skill"),
+        "supervisor": N_("A supervisor"),
+        "agent": N_("A named agent"),
+    },
 }
 
 WEEKDAYS = (
