@@ -10,7 +10,7 @@ from kefu.actions.sla import do_create_sla_policy, do_delete_sla_policy, do_upda
 from kefu.lib.cases import CasePriority, CaseType
 from kefu.lib.sla import MAX_TARGET_MINUTES, Reassign
 from kefu.queries.sla import list_sla_policies, sla_attainment
-from kefu.web.api.v1.schemas import ERROR_RESPONSES, ApiModel, IdPath
+from kefu.web.api.v1.schemas import ERROR_RESPONSES, ApiModel, IdPath, RowId
 from kefu.web.deps import ActorDep, SessionDep
 
 router = APIRouter(tags=["sla"], responses=ERROR_RESPONSES)
@@ -33,7 +33,7 @@ class SlaPolicyIn(ApiModel):
         "with the case's skill (and team) who has the fewest open cases (least_loaded), a "
         "supervisor (supervisor), or the agent named in reassign_agent_id (agent)",
     )
-    reassign_agent_id: int | None = Field(
+    reassign_agent_id: RowId | None = Field(
         None, description="The agent breached cases go to; only with reassign = agent"
     )
 
@@ -47,7 +47,7 @@ class SlaPolicyPatch(ApiModel):
     reassign: Reassign | None = Field(
         None, description="Leaving agent drops reassign_agent_id unless it is given"
     )
-    reassign_agent_id: int | None = None
+    reassign_agent_id: RowId | None = None
 
 
 class SlaPolicyOut(SlaPolicyIn):
