@@ -45,6 +45,12 @@ async def test_a_supervisor_adds_edits_and_removes_a_policy(as_, client, carol, 
     page = (await supervisor.get("/settings/cases")).text
     assert f'<option value="{bob.agent_id}" selected>' in page
 
+    switched = changed | {"reassign": "supervisor"}  # the named agent's select still filled
+    saved = await supervisor.submit(f"/settings/cases/sla/{policy['id']}", switched)
+    assert saved.status_code == 303
+    [policy] = await policies(client, carol)
+    assert (policy["reassign"], policy["reassign_agent_id"]) == ("supervisor", None)
+
     removed = await supervisor.submit(f"/settings/cases/sla/{policy['id']}/delete")
     assert removed.status_code == 303 and await policies(client, carol) == []
 

@@ -48,15 +48,18 @@ MAX_SCHEMA_CHARS = 20_000
 
 def _policy_values(form: FormData) -> dict[str, Any]:
     """A policy as the form sent it: empty selects are "any"; numbers that are not
-    numbers go to the action as they are, which refuses them naming the field."""
-    agent = text(form, "reassign_agent_id")
+    numbers go to the action as they are, which refuses them naming the field. The named
+    agent counts only with "a named agent" chosen (the select stays filled, hidden, when
+    the person switches to another choice)."""
+    reassign = text(form, "reassign") or Reassign.OFF.value
+    agent = text(form, "reassign_agent_id") if reassign == Reassign.AGENT.value else ""
     return {
         "case_type": text(form, "case_type") or None,
         "priority": text(form, "priority") or None,
         "first_response_minutes": whole_or_text(text(form, "first_response_minutes")),
         "resolve_minutes": whole_or_text(text(form, "resolve_minutes")),
         "raise_priority": checked(form, "raise_priority"),
-        "reassign": text(form, "reassign") or Reassign.OFF.value,
+        "reassign": reassign,
         "reassign_agent_id": int(agent) if agent.isdigit() and len(agent) < 19 else None,
     }
 
