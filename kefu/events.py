@@ -133,6 +133,14 @@ class CaseSlaBreached(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class CaseReassigned(Event):
+    """A breach handed a case to another agent (its SLA policy's ``reassign``): the
+    new assignee is told it is now theirs."""
+
+    name: ClassVar[str] = "case.reassigned"
+
+
+@dataclass(frozen=True, slots=True)
 class CompensationCreated(Event):
     """A compensation was granted, or requested above the requester's limit."""
 
@@ -171,6 +179,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     CaseCommented,
     CaseSlaWarning,
     CaseSlaBreached,
+    CaseReassigned,
     CompensationCreated,
     CompensationDecided,
     SessionEnded,

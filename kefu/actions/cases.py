@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
 from kefu.actions.base import lock_row, record_audit, snapshot
+from kefu.actions.case_timeline import add_timeline
 from kefu.actions.checks import check_known, choice, clean_text
 from kefu.actions.sla import on_status_change, settle_first_response, start_case_clocks
 from kefu.actions.streams import emit
@@ -80,27 +81,6 @@ def case_payload(case: Case) -> dict[str, Any]:
         "assigned_agent_id": case.assigned_agent_id,
         "team_id": case.team_id,
     }
-
-
-def add_timeline(
-    session: AsyncSession, actor: Actor, case: Case, kind: str, **details: Any
-) -> CaseEvent:
-    """Add one line to the case's timeline: who (the actor), when (now), what (``kind``)."""
-    entry = CaseEvent(
-        shop_id=actor.shop_id,
-        case_id=case.id,
-        at=utcnow(),
-        actor_kind=actor.kind,
-        actor_id=actor.id,
-        actor_label=actor.label,
-        kind=kind,
-        from_status=details.pop("from_status", None),
-        to_status=details.pop("to_status", None),
-        body=details.pop("body", None),
-        data=details,
-    )
-    session.add(entry)
-    return entry
 
 
 async def announce(

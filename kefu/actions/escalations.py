@@ -4,8 +4,8 @@ warning, one whose target has passed is breached and escalated.
 Each step happens once, whatever the number of workers: the state of the target moves in
 one compare-and-swap ``UPDATE … WHERE <target>_sla = <what was read>``, the way the job
 queue claims its rows; of two sweepers only the one whose statement changed the row
-writes the timeline, raises the priority and tells people. A case resolved, paused or
-answered meanwhile no longer matches and is left alone."""
+writes the timeline, raises the priority, hands the case over and tells people. A case
+resolved, paused or answered meanwhile no longer matches and is left alone."""
 
 from __future__ import annotations
 
@@ -16,13 +16,22 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor
-from kefu.actions.cases import add_timeline, case_payload
+from kefu.actions.base import record_audit
+from kefu.actions.cases import add_timeline, announce, case_payload
 from kefu.actions.sla import case_targets, next_check
 from kefu.actions.streams import emit
-from kefu.events import CaseSlaBreached, CaseSlaWarning, Event, agent_stream
+from kefu.events import (
+    CaseAssigned,
+    CaseReassigned,
+    CaseSlaBreached,
+    CaseSlaWarning,
+    Event,
+    agent_stream,
+)
 from kefu.lib.cases import FINISHED
-from kefu.lib.sla import RAISED, SlaState
+from kefu.lib.sla import RAISED, Reassign, SlaState, Targets, case_skill, reassign_to
 from kefu.models import Agent, Case, Role
+from kefu.queries.sla import reassign_candidates
 from kefu.reports.case_facts import sla_facts
 
 BATCH = 100
@@ -65,19 +74,54 @@ async def _claim(
     return claimed is not None
 
 
+async def _reassign(
+    session: AsyncSession, actor: Actor, case: Case, targets: Targets, target: str
+) -> int | None:
+    """Hand a breached case over as its policy says (kefu.lib.sla.reassign_to): the
+    ``assigned`` line on the timeline and the audit entry; returns the new assignee, or
+    None when the policy keeps it where it is or nobody fits."""
+    if targets.reassign is Reassign.OFF:
+        return None
+    chosen = reassign_to(
+        targets.reassign,
+        targets.reassign_agent_id,
+        await reassign_candidates(session, case.shop_id),
+        current=case.assigned_agent_id,
+        skill=case_skill(case.type),
+        team_id=case.team_id,
+    )
+    if chosen is None:
+        return None
+    before = {"assigned_agent_id": case.assigned_agent_id, "team_id": case.team_id}
+    case.assigned_agent_id = chosen
+    after = {"assigned_agent_id": chosen, "team_id": case.team_id}
+    why = {"reason": "sla_breached", "target": target, "reassign": targets.reassign.value}
+    add_timeline(session, actor, case, "assigned", before=before, after=after, **why)
+    record_audit(session, actor, "case.reassign", "case", case.id, before=before, after=after | why)
+    return chosen
+
+
 async def _escalate(
     session: AsyncSession, case: Case, target: str, new: SlaState, now: datetime
 ) -> None:
-    """Write down what the sweep claimed: the timeline, a raised priority on a breach (if
-    the policy says so), the next check, and the event to the people concerned."""
+    """Write down what the sweep claimed: the timeline, on a breach a raised priority
+    and a new assignee (if the policy says so), the next check, and the events to the
+    people concerned."""
     breach = new is SlaState.BREACHED
     actor = Actor.system(case.shop_id, SYSTEM_LABEL)
     details: dict[str, Any] = {"target": target}
-    if breach and (await case_targets(session, case)).raise_priority:
+    streams = await _escalation_streams(session, case, breach)  # the assignee until now
+    reassigned = None
+    if breach:
+        targets = await case_targets(session, case)
         raised = RAISED[case.priority]
-        if raised is not case.priority:
+        if targets.raise_priority and raised is not case.priority:
             details["priority"] = {"before": case.priority.value, "after": raised.value}
             case.priority = raised
+        previous = case.assigned_agent_id
+        reassigned = await _reassign(session, actor, case, targets, target)
+        if reassigned is not None:
+            details["reassigned"] = {"before": previous, "after": reassigned}
     add_timeline(session, actor, case, "sla_breached" if breach else "sla_warning", **details)
     if breach:
         sla_facts(session, case, None, new, now)  # a breach is recorded once: here
@@ -92,8 +136,14 @@ async def _escalate(
         "due_at": due.isoformat() if due else None,
         "priority_raised": "priority" in details,
     }
-    streams = await _escalation_streams(session, case, breach)
     await emit(session, event_type(case.shop_id, payload, streams))
+    if reassigned is not None:
+        await announce(session, CaseAssigned, case.shop_id, case=payload["case"])
+        handed = payload | {"previous_agent_id": details["reassigned"]["before"]}
+        await emit(
+            session,
+            CaseReassigned(case.shop_id, handed, frozenset({agent_stream(reassigned)})),
+        )
 
 
 async def _sweep_case(session: AsyncSession, case: Case, now: datetime) -> int:

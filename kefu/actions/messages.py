@@ -26,6 +26,7 @@ from kefu.actions.conversations import (
 )
 from kefu.actions.invitations import note_conversion, read_open_acceptances
 from kefu.actions.quality import reply_findings
+from kefu.actions.sla import answered_in_chat
 from kefu.errors import Conflict, Invalid
 from kefu.knowledge.bot import bot_may_look
 from kefu.models import Conversation, ConversationStatus, Message, MessageKind, SenderKind
@@ -202,6 +203,8 @@ def send_message(
         shopper_wrote(conversation, message.created_at)
     elif message.kind is not MessageKind.NOTE:  # before _touch sets the first response
         reply_facts(session, conversation, message, message.sender_id)
+        if message.sender_kind is SenderKind.AGENT:  # the cases opened from the chat
+            answered_in_chat(session, actor, conversation.id, message.id, message.created_at)
     _touch(conversation, message)  # written by the flush at commit, with the batch's others
     if message.sender_kind is SenderKind.VISITOR and conversation.visitor_id is not None:
         note_conversion(session, conversation.visitor_id, conversation.id, message.created_at)

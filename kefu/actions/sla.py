@@ -12,17 +12,20 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from kefu.access import Actor, Permission
 from kefu.actions.base import delete_owned, lock_row, record_audit, snapshot
+from kefu.actions.case_timeline import add_timeline
 from kefu.actions.checks import check_known, choice
 from kefu.actions.streams import emit
-from kefu.errors import Conflict, Invalid
+from kefu.errors import Conflict, Invalid, NotFound
 from kefu.events import ShopSettingsChanged, shop_stream
 from kefu.lib.business_hours import ShopCalendar
 from kefu.lib.cases import FINISHED, CasePriority, CaseStatus, CaseType
 from kefu.lib.sla import (
     RUNNING,
+    Reassign,
     Rule,
     SlaState,
     Targets,
@@ -31,7 +34,7 @@ from kefu.lib.sla import (
     target_problem,
     targets_for,
 )
-from kefu.models import Case, Shop, SlaPolicy
+from kefu.models import Agent, Case, Role, Shop, SlaPolicy
 from kefu.queries.access import fetch_owned
 from kefu.queries.shops import calendar_of
 from kefu.reports.case_facts import sla_facts
@@ -42,6 +45,8 @@ POLICY_FIELDS = (
     "first_response_minutes",
     "resolve_minutes",
     "raise_priority",
+    "reassign",
+    "reassign_agent_id",
 )
 
 
@@ -55,7 +60,13 @@ async def shop_rules(session: AsyncSession, shop_id: int) -> list[Rule]:
         Rule(
             p.case_type,
             p.priority,
-            Targets(p.first_response_minutes, p.resolve_minutes, p.raise_priority),
+            Targets(
+                p.first_response_minutes,
+                p.resolve_minutes,
+                p.raise_priority,
+                p.reassign,
+                p.reassign_agent_id,
+            ),
         )
         for p in policies
     ]
@@ -72,8 +83,34 @@ def _minutes(value: Any, field: str) -> int:
     return value
 
 
-def _clean_policy(values: dict[str, Any]) -> dict[str, Any]:
-    """The policy's fields checked: known choices, targets that make sense (422)."""
+async def _reassign_agent(
+    session: AsyncSession, actor: Actor, mode: Reassign, agent_id: Any
+) -> int | None:
+    """The agent a policy hands breached cases to: named exactly when ``mode`` is
+    ``agent``, an active agent of the shop who may work on cases (422 otherwise)."""
+    field = "reassign_agent_id"
+    if mode is not Reassign.AGENT:
+        if agent_id is not None:
+            raise Invalid("reassign_agent_id is only for reassign = agent", field=field)
+        return None
+    if agent_id is None:
+        raise Invalid("reassign = agent needs the agent (reassign_agent_id)", field=field)
+    if isinstance(agent_id, bool) or not isinstance(agent_id, int):
+        raise Invalid("reassign_agent_id must be a Kefu id", field=field)
+    try:
+        agent = await fetch_owned(session, actor, Agent, agent_id, "agent", permission=None)
+    except NotFound as exc:
+        raise NotFound("agent", field=field) from exc
+    if not agent.active or agent.role is Role.ANALYST:
+        raise Invalid("this agent cannot take cases over (deactivated or analyst)", field=field)
+    return agent.id
+
+
+async def _clean_policy(
+    session: AsyncSession, actor: Actor, values: dict[str, Any]
+) -> dict[str, Any]:
+    """The policy's fields checked: known choices, targets that make sense, an agent to
+    reassign to who can take cases (422)."""
     first = _minutes(values.get("first_response_minutes"), "first_response_minutes")
     resolve = _minutes(values.get("resolve_minutes"), "resolve_minutes")
     problem = target_problem(first, resolve)
@@ -83,12 +120,17 @@ def _clean_policy(values: dict[str, Any]) -> dict[str, Any]:
     kind, priority = values.get("case_type"), values.get("priority")
     if not isinstance(values.get("raise_priority", True), bool):
         raise Invalid("raise_priority must be true or false", field="raise_priority")
+    reassign = choice(Reassign, values.get("reassign") or Reassign.OFF, "reassign")
     return {
         "case_type": None if kind is None else choice(CaseType, kind, "case_type"),
         "priority": None if priority is None else choice(CasePriority, priority, "priority"),
         "first_response_minutes": first,
         "resolve_minutes": resolve,
         "raise_priority": values.get("raise_priority", True),
+        "reassign": reassign,
+        "reassign_agent_id": await _reassign_agent(
+            session, actor, reassign, values.get("reassign_agent_id")
+        ),
     }
 
 
@@ -127,7 +169,7 @@ async def do_create_sla_policy(session: AsyncSession, actor: Actor, **fields: An
     opened from now on."""
     actor.require(Permission.MANAGE_SLA)
     check_known(fields, POLICY_FIELDS)
-    values = _clean_policy(fields)
+    values = await _clean_policy(session, actor, fields)
     await _check_unique(session, actor, values, None)
     policy = SlaPolicy(shop_id=actor.shop_id, **values)
     session.add(policy)
@@ -148,7 +190,10 @@ async def do_update_sla_policy(
     )
     check_known(changes, POLICY_FIELDS)
     before = snapshot(policy)
-    values = _clean_policy({key: getattr(policy, key) for key in POLICY_FIELDS} | changes)
+    current = {key: getattr(policy, key) for key in POLICY_FIELDS}
+    if changes.get("reassign") not in (None, Reassign.AGENT) and "reassign_agent_id" not in changes:
+        current["reassign_agent_id"] = None  # leaving ``agent``: the name goes with it
+    values = await _clean_policy(session, actor, current | changes)
     await _check_unique(session, actor, values, policy.id)
     for key, value in values.items():
         setattr(policy, key, value)
@@ -228,7 +273,7 @@ def _settled(state: SlaState | None, due: datetime | None, now: datetime) -> Sla
 
 
 def settle_first_response(
-    session: AsyncSession, case: Case, now: datetime, by: int | None = None
+    session: AsyncSession | Session, case: Case, now: datetime, by: int | None = None
 ) -> None:
     """The shop answered the shopper (a reply on the case, or its resolution); ``by``:
     the agent who did, credited when the case has no agent."""
@@ -238,6 +283,35 @@ def settle_first_response(
     case.first_response_sla = _settled(before, case.first_response_due_at, now)
     sla_facts(session, case, before, case.first_response_sla, now, by)
     case.sla_check_at = next_check(case)
+
+
+def answered_in_chat(
+    session: Session, actor: Actor, conversation_id: int, message_id: int, now: datetime
+) -> None:
+    """An agent replied to the shopper in a conversation: the cases opened from it that
+    nobody had answered yet have their first response (on time or late), a line on their
+    timeline says so. Runs in the chat's hot path (a synchronous session, possibly a group
+    commit of many messages): one indexed look-up, usually finding nothing.
+
+    The rows are locked (PostgreSQL) and read afresh before they are settled, so a
+    sweeper that breached the target meanwhile is seen, and its breach stays one."""
+    stmt = (
+        select(Case)
+        .where(
+            Case.shop_id == actor.shop_id,
+            Case.conversation_id == conversation_id,
+            Case.first_responded_at.is_(None),
+            Case.status.not_in(FINISHED),
+        )
+        .order_by(Case.id)
+        .execution_options(populate_existing=True)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    for case in session.scalars(stmt).all():
+        settle_first_response(session, case, now, actor.id)
+        case.updated_at = now
+        add_timeline(session, actor, case, "answered_in_chat", message_id=message_id)
 
 
 async def _resume(session: AsyncSession, case: Case, now: datetime) -> None:

@@ -70,14 +70,85 @@ RAISED: dict[CasePriority, CasePriority] = {
 }
 
 
+class Reassign(enum.StrEnum):
+    """Who takes a case over when one of its targets is breached."""
+
+    OFF = "off"  # it stays with its assignee (the supervisors are told all the same)
+    LEAST_LOADED = "least_loaded"  # the online agent with the case's skill and fewest cases
+    SUPERVISOR = "supervisor"  # a supervisor of the shop (online and least loaded first)
+    AGENT = "agent"  # the agent the policy names (``reassign_agent_id``)
+
+
+# The skill a case asks of the agent who takes it over (kefu.models.Skill values).
+COMPLAINT_TYPES = frozenset({CaseType.COMPLAINT, CaseType.REVIEW_FOLLOWUP})
+
+
+def case_skill(kind: CaseType) -> str:
+    """Complaints and negative-review follow-ups go to the complaint desk (投诉), every
+    other case to after-sales (售后)."""
+    return "complaint" if kind in COMPLAINT_TYPES else "aftersale"
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """What a reassignment knows of one active agent of the shop."""
+
+    id: int
+    online: bool
+    supervisor: bool  # a supervisor (or, failing any, an owner)
+    skills: frozenset[str]
+    teams: frozenset[int]
+    open_cases: int
+
+
+def reassign_to(
+    mode: Reassign,
+    named_agent_id: int | None,
+    candidates: Iterable[Candidate],
+    *,
+    current: int | None,
+    skill: str,
+    team_id: int | None,
+) -> int | None:
+    """The agent a breached case goes to, or None (it stays where it is).
+
+    ``least_loaded``: online agents with the skill, members of the case's team first
+    when it has one (then any member of the team), fewest open cases first. ``supervisor``:
+    online supervisors before the others, fewest open cases first. ``agent``: the named
+    one while active. Never the current assignee: handing a case back to whoever let it
+    slip changes nothing."""
+    others = [c for c in candidates if c.id != current]
+    if mode is Reassign.AGENT:
+        return named_agent_id if any(c.id == named_agent_id for c in others) else None
+    if mode is Reassign.SUPERVISOR:
+        pools = [[c for c in others if c.supervisor]]
+        key = lambda c: (not c.online, c.open_cases, c.id)  # noqa: E731
+    elif mode is Reassign.LEAST_LOADED:
+        online = [c for c in others if c.online]
+        if team_id is None:
+            pools = [[c for c in online if skill in c.skills]]
+        else:
+            in_team = [c for c in online if team_id in c.teams]
+            pools = [[c for c in in_team if skill in c.skills], in_team]
+        key = lambda c: (c.open_cases, c.id)  # noqa: E731
+    else:
+        return None
+    for pool in pools:
+        if pool:
+            return min(pool, key=key).id
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Targets:
-    """Business minutes to the first response and to resolution, and whether a breach
-    raises the case's priority."""
+    """Business minutes to the first response and to resolution, and what a breach does
+    besides telling the supervisors: raise the case's priority, hand it to someone else."""
 
     first_response_minutes: int
     resolve_minutes: int
     raise_priority: bool = True
+    reassign: Reassign = Reassign.OFF
+    reassign_agent_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

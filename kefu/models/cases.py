@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kefu.lib.cases import CasePriority, CaseStatus, CaseType, CompensationKind
-from kefu.lib.sla import SlaState
+from kefu.lib.sla import Reassign, SlaState
 from kefu.models.base import Base, BigId, IdMixin, ShopOwned, TimestampMixin, text_enum, utcnow
 
 
@@ -66,7 +66,8 @@ class Case(IdMixin, ShopOwned, TimestampMixin, Base):
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
     customer_id: Mapped[int | None] = mapped_column(BigId, _fk("customers"), index=True)
-    conversation_id: Mapped[int | None] = mapped_column(BigId, _fk("conversations"))
+    # Indexed: every agent reply in a chat looks for the cases opened from it.
+    conversation_id: Mapped[int | None] = mapped_column(BigId, _fk("conversations"), index=True)
     order_id: Mapped[int | None] = mapped_column(BigId, _fk("orders"), index=True)
     order_line_id: Mapped[int | None] = mapped_column(BigId, _fk("order_lines"))
     assigned_agent_id: Mapped[int | None] = mapped_column(BigId, _fk("agents"), index=True)
@@ -153,6 +154,12 @@ class SlaPolicy(IdMixin, ShopOwned, TimestampMixin, Base):
     resolve_minutes: Mapped[int] = mapped_column(Integer)
     # On a breach, raise the case's priority one step (supervisors are always told).
     raise_priority: Mapped[bool] = mapped_column(Boolean, default=True)
+    # On a breach, hand the case over (kefu.lib.sla.Reassign): off, least_loaded,
+    # supervisor, or agent (the one named here; a deleted agent leaves it null).
+    reassign: Mapped[Reassign] = mapped_column(
+        text_enum(Reassign), default=Reassign.OFF, server_default=Reassign.OFF.value
+    )
+    reassign_agent_id: Mapped[int | None] = mapped_column(BigId, _fk("agents"))
 
 
 class CaseView(IdMixin, ShopOwned, TimestampMixin, Base):

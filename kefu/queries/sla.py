@@ -1,5 +1,6 @@
-"""Reading SLAs: the shop's policies, and attainment (the share of targets met) per
-period and per agent, for the supervisors' report and the analytics to come."""
+"""Reading SLAs: the shop's policies, attainment (the share of targets met) per period
+and per agent, for the supervisors' report and the analytics to come, and who may take
+over a breached case."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
 from kefu.errors import Invalid
-from kefu.lib.sla import SlaState
-from kefu.models import Case, SlaPolicy
+from kefu.lib.cases import FINISHED
+from kefu.lib.sla import Candidate, SlaState
+from kefu.models import Agent, Case, Presence, Role, SlaPolicy, TeamMember
 from kefu.models.base import utcnow
 
 DEFAULT_PERIOD = timedelta(days=30)
@@ -85,3 +87,42 @@ async def sla_attainment(
         stmt = stmt.add_columns(agent).group_by(agent).order_by(agent)
     rows = await session.execute(stmt)
     return [Attainment(row[4] if per_agent else None, *(int(v) for v in row[:4])) for row in rows]
+
+
+async def reassign_candidates(session: AsyncSession, shop_id: int) -> list[Candidate]:
+    """Every active agent of the shop who may take a case over (analysts never do), with
+    their presence, skills, teams and open cases (not resolved or closed): what
+    ``kefu.lib.sla.reassign_to`` chooses from when a breach hands a case on. Owners count
+    as supervisors only in a shop that has no supervisor."""
+    open_cases = (
+        select(Case.assigned_agent_id, func.count().label("n"))
+        .where(Case.shop_id == shop_id, Case.status.not_in(FINISHED))
+        .group_by(Case.assigned_agent_id)
+        .subquery()
+    )
+    rows = (
+        await session.execute(
+            select(Agent, func.coalesce(open_cases.c.n, 0))
+            .outerjoin(open_cases, open_cases.c.assigned_agent_id == Agent.id)
+            .where(Agent.shop_id == shop_id, Agent.active.is_(True), Agent.role != Role.ANALYST)
+        )
+    ).all()
+    memberships = await session.execute(
+        select(TeamMember.agent_id, TeamMember.team_id).where(TeamMember.shop_id == shop_id)
+    )
+    teams: dict[int, set[int]] = {}
+    for agent_id, team_id in memberships:
+        teams.setdefault(agent_id, set()).add(team_id)
+    has_supervisor = any(agent.role is Role.SUPERVISOR for agent, _ in rows)
+    boss = Role.SUPERVISOR if has_supervisor else Role.OWNER
+    return [
+        Candidate(
+            id=agent.id,
+            online=agent.presence is Presence.ONLINE,
+            supervisor=agent.role is boss,
+            skills=frozenset(str(s) for s in agent.skills or ()),
+            teams=frozenset(teams.get(agent.id, ())),
+            open_cases=int(count),
+        )
+        for agent, count in rows
+    ]

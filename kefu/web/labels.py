@@ -10,6 +10,7 @@ import enum
 from kefu.crm.profile import Behaviour
 from kefu.knowledge.bot import BotMode
 from kefu.lib.cases import CasePriority, CaseStatus, CaseType, CompensationKind
+from kefu.lib.sla import Reassign
 from kefu.models import (
     Channel,
     CompensationStatus,
@@ -156,6 +157,12 @@ LABELS: dict[type[enum.Enum], dict[str, str]] = {
         "frequent_returns": N_("Returns often"),
         "complained": N_("Has complained"),
         "loyal": N_("Returning buyer"),
+    },
+    Reassign: {
+        "off": N_("Keep the assignee"),
+        "least_loaded": N_("Least-loaded online agent with the skill"),
+        "supervisor": N_("A supervisor"),
+        "agent": N_("A named agent"),
     },
 }
 

@@ -570,6 +570,52 @@ KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"^this shop has no custom fields for \w+ cases$",
             N_("This shop has no custom fields for this kind of case."),
         ),
+        # The case settings page (SLA policies, return window, custom-field schemas).
+        (
+            r"^raise_priority must be true or false$",
+            N_("Say whether a breach raises the priority."),
+        ),
+        (
+            r"^reassign_agent_id is only for reassign = agent$",
+            N_("Choose an agent only when breached cases go to a named agent."),
+        ),
+        (
+            r"^reassign = agent needs the agent \(reassign_agent_id\)$",
+            N_("Choose the agent breached cases go to."),
+        ),
+        (
+            r"^this agent cannot take cases over",
+            N_("This agent cannot take cases over (deactivated, or an analyst)."),
+        ),
+        (
+            r"^return_window_days must be a number of days$",
+            N_("Enter the return window as a whole number of days."),
+        ),
+        (
+            r"^return_window_days must be 0 to (?P<n>\d+)$",
+            N_("The return window is 0 to %(n)s days."),
+        ),
+        (
+            r"^not JSON: (?P<problem>.+) \(line (?P<line>\d+), column (?P<column>\d+)\)$",
+            N_("This is not JSON: %(problem)s (line %(line)s, column %(column)s)."),
+        ),
+        (
+            r"^a schema has at most (?P<n>\d+) characters$",
+            N_("A schema has at most %(n)s characters."),
+        ),
+        (
+            r"^custom_fields\.(?P<type>\w+): a custom-field schema must be a JSON schema "
+            r"with \"type\": \"object\"$",
+            N_('The schema of %(type)s must be a JSON schema with "type": "object".'),
+        ),
+        (
+            r"^custom_fields\.(?P<type>\w+): not a valid JSON schema: (?P<problem>.+)$",
+            N_("The schema of %(type)s is not a valid JSON schema: %(problem)s"),
+        ),
+        (
+            r"^custom_fields must map case types to JSON schemas$",
+            N_("Custom fields map case types to JSON schemas."),
+        ),
         (
             r"^(?P<field>[\w.\[\]-]+): (?P<problem>.+)$",
             N_("Custom field %(field)s: %(problem)s"),

@@ -32,11 +32,12 @@ SCRIPT_APIS = tuple(
 # Code the walk follows: where refusals are raised (web code translates its own).
 FOLLOWED = ("kefu.actions", "kefu.queries", "kefu.lib", "kefu.access", "kefu.errors")
 # Functions whose returned strings become refusals (``raise Invalid(problem)``).
-MESSAGE_RETURNING = {("kefu.lib.secrets", "password_problem")}
+MESSAGE_RETURNING = {("kefu.lib.secrets", "password_problem"), ("kefu.lib.sla", "target_problem")}
 # Raise arguments that are not literal messages, and why their messages are covered.
 INDIRECT = {
     "str(exc)": "re-raises a kefu.lib error whose own raise is walked",
     "problem": "a password_problem() result, walked through MESSAGE_RETURNING",
+    "message": "a target_problem() (field, message) result, walked through MESSAGE_RETURNING",
     "what": "NotFound(what): '<thing> not found', sampled as such",
     "raw": "pagination's internal ValueError, caught at once and replaced by a refusal",
 }
@@ -141,7 +142,8 @@ def _raised(function: ast.AST, module: Module) -> Iterator[tuple[ast.Call, str |
 def _returned(function: ast.AST, module: Module) -> Iterator[str]:
     for node in ast.walk(function):
         if isinstance(node, ast.Return) and node.value is not None:
-            message = _sample(node.value, module)
+            value = node.value  # a (field, message) pair: its message
+            message = _sample(value.elts[-1] if isinstance(value, ast.Tuple) else value, module)
             if message is not None:
                 yield message
 

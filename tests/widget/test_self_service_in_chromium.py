@@ -3,13 +3,16 @@ asks for a return of a delivered T-shirt in the widget and follows carol's handl
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from playwright.async_api import Page, expect
 
 from kefu.models import Customer, Order, OrderLine, OrderStatus, Shipment, ShipmentStatus
 from tests.browser.conftest import CHROMIUM
+from tests.widget.conftest import png_bytes
 from tests.widget.test_widget_in_chromium import (  # noqa: F401  (shared fixtures)
     WAIT,
     demo_carol,
@@ -69,6 +72,18 @@ async def _delivered_shirt(sessionmaker, shop_id: int) -> None:
         await session.commit()
 
 
+async def _request_form(tab: Page) -> tuple[Any, Any]:
+    """芳芳 signed in on the demo store opens 申请售后 and the T-shirt's request form:
+    the widget and the T-shirt's item."""
+    await tab.goto("/demo/store?customer=C00001")
+    await tab.get_by_role("button", name="联系客服").click()
+    chat = widget(tab)
+    await chat.get_by_role("button", name="申请售后").click()
+    item = chat.locator(".item", has_text=SHIRT)
+    await item.get_by_role("button", name="申请退换").click()
+    return chat, item
+
+
 async def test_a_shopper_asks_for_a_return_and_follows_it(
     shopper: Page,  # noqa: F811  (the fixtures imported above)
     demo_carol,  # noqa: F811
@@ -76,12 +91,7 @@ async def test_a_shopper_asks_for_a_return_and_follows_it(
     sessionmaker,
 ):
     await _delivered_shirt(sessionmaker, demo_carol.shop_id)
-    await shopper.goto("/demo/store?customer=C00001")
-    await shopper.get_by_role("button", name="联系客服").click()
-    chat = widget(shopper)
-    await chat.get_by_role("button", name="申请售后").click()
-    item = chat.locator(".item", has_text=SHIRT)
-    await item.get_by_role("button", name="申请退换").click()
+    chat, item = await _request_form(shopper)
     await item.get_by_label("原因").select_option(label="尺码/规格不合适")
     await item.get_by_label("补充说明（选填）").fill("<b>平时穿M</b>，这件偏小")
     await item.get_by_role("button", name="提交申请").click()
@@ -101,3 +111,48 @@ async def test_a_shopper_asks_for_a_return_and_follows_it(
     await chat.get_by_role("button", name="申请售后").click()
     await expect(mine).to_contain_text("已受理", timeout=WAIT)
     await expect(mine).to_contain_text("亲，已为您办理退货，请用顺丰寄回")
+
+
+async def test_a_shopper_attaches_photos_to_the_request(
+    shopper: Page,  # noqa: F811  (the fixtures imported above)
+    demo_carol,  # noqa: F811
+    widget_server,  # noqa: F811
+    sessionmaker,
+):
+    """Two photos picked in the request form (one named like a program: the content
+    decides), a text file refused; one photo removed again; the case carries the other,
+    and no chat message was sent for any of them."""
+    await _delivered_shirt(sessionmaker, demo_carol.shop_id)
+    chat, item = await _request_form(shopper)
+    await item.get_by_label("售后类型").select_option("exchange")
+    await item.get_by_label("原因").select_option(label="商品破损")
+    picker = item.get_by_label("添加照片（最多 9 张）")
+    await picker.set_input_files(
+        [
+            {"name": "破损1.exe", "mimeType": "application/octet-stream", "buffer": png_bytes()},
+            {"name": "破损2.png", "mimeType": "image/png", "buffer": png_bytes(320, 240)},
+        ]
+    )
+    thumbnails = item.locator(".photos img")
+    await expect(thumbnails).to_have_count(2, timeout=WAIT)
+    await expect(thumbnails.first).to_have_attribute("src", re.compile(r"^blob:"))
+    await picker.set_input_files(
+        {"name": "假照片.jpg", "mimeType": "image/jpeg", "buffer": b"not a picture at all"}
+    )
+    await expect(item.get_by_role("alert")).to_have_text("只能发送图片", timeout=WAIT)
+    await expect(thumbnails).to_have_count(2)
+    await item.get_by_role("button", name="删除照片").first.click()
+    await expect(thumbnails).to_have_count(1)
+    await item.get_by_role("button", name="提交申请").click()
+    await expect(chat.get_by_text("申请已提交，请留意处理进度")).to_be_visible(timeout=WAIT)
+
+    async with staff(widget_server, demo_carol) as api:
+        [case] = (await api.get("/api/v1/cases")).json()["items"]
+        detail = (await api.get(f"/api/v1/cases/{case['id']}")).json()
+        [photo_id] = detail["evidence"]["photo_upload_ids"]
+        assert detail["type"] == "exchange" and detail["conversation_id"] is not None
+        image = await api.get(f"/api/v1/images/{photo_id}")
+        assert image.content == png_bytes(320, 240)  # the second: the first was removed
+        url = f"/api/v1/conversations/{detail['conversation_id']}/messages"
+        said = [m["sender_kind"] for m in (await api.get(url)).json()["items"]]
+        assert "visitor" not in said  # the shopper said nothing in the chat (a bot may greet)

@@ -40,6 +40,7 @@
       noLines: "暂无可申请售后的商品（签收后 {n} 天内可申请）", apply: "申请退换", kind: "售后类型", reason: "原因",
       detail: "补充说明（选填）", submitCase: "提交申请", applied: "申请已提交，请留意处理进度",
       duplicate: "该商品已有处理中的售后申请", tooLate: "已超过可申请售后的期限",
+      addPhotos: "添加照片（最多 {n} 张）", removePhoto: "删除照片", uploading: "照片上传中…", photo: "照片",
       types: { "return": "退货", exchange: "换货", refund_only: "仅退款" },
       reasons: { no_longer_wanted: "不想要了（7天无理由）", wrong_size: "尺码/规格不合适", not_as_described: "与描述不符", quality: "质量问题", damaged: "商品破损", other: "其他" },
       statuses: { "new": "待受理", accepted: "已受理", investigating: "处理中", waiting_customer: "待您补充", waiting_warehouse: "仓库处理中", waiting_carrier: "物流处理中", resolved: "已解决", closed: "已关闭", reopened: "重新处理中" }
@@ -63,6 +64,7 @@
       noLines: "Nothing to return now (within {n} days of delivery)", apply: "Request", kind: "Request", reason: "Reason",
       detail: "More details (optional)", submitCase: "Submit", applied: "Request sent. Follow its progress here",
       duplicate: "This item already has an open request", tooLate: "The return period has passed",
+      addPhotos: "Add photos (up to {n})", removePhoto: "Remove photo", uploading: "Uploading photos…", photo: "Photo",
       types: { "return": "Return", exchange: "Exchange", refund_only: "Refund only" },
       reasons: { no_longer_wanted: "Changed my mind", wrong_size: "Wrong size", not_as_described: "Not as described", quality: "Quality problem", damaged: "Arrived damaged", other: "Other" },
       statuses: { "new": "Received", accepted: "Accepted", investigating: "In progress", waiting_customer: "Waiting for you", waiting_warehouse: "At the warehouse", waiting_carrier: "With the carrier", resolved: "Resolved", closed: "Closed", reopened: "Reopened" }
@@ -279,6 +281,12 @@
     ".after h4{margin:14px 0 6px;font-size:14px}",
     ".item{border:1px solid #e4e8ef;border-radius:10px;padding:8px 10px;margin-bottom:8px}",
     ".item select{display:block;width:100%;margin:6px 0;font:inherit;padding:6px;border:1px solid #d3d9e3;border-radius:8px}",
+    ".photos{display:flex;flex-wrap:wrap;gap:6px;margin:6px 0}",
+    ".photos figure{position:relative;margin:0;width:56px;height:56px}",
+    ".photos img{width:56px;height:56px;object-fit:cover;border-radius:6px;border:1px solid #e4e8ef}",
+    ".photos .remove{position:absolute;top:-6px;right:-6px;width:20px;height:20px;padding:0;border:0;border-radius:50%;background:#1d2433;color:#fff;font-size:12px;line-height:20px}",
+    ".pick{display:inline-flex;align-items:center;gap:4px;color:#1f6bff;cursor:pointer;font-size:13px;margin:4px 0}",
+    ".pick input{position:absolute;width:1px;height:1px;opacity:0}",
     "@media (max-width:600px){.panel{right:0;bottom:0;width:100vw;height:100%;border-radius:0}.launcher{right:14px;bottom:14px}}"
   ].join("");
   root.appendChild(el("style", { text: CSS_TEXT }));
@@ -489,20 +497,74 @@
     }));
   }
 
+  // The photos of one request: picked in the form, stored through the chat's image upload
+  // (checked by content on the server; a conversation is opened for them if there is none
+  // yet, but nothing is sent in the chat) and named in the request as its evidence.
+  var MAX_PHOTOS = 9;
+  function photoPicker(showError, busy) {
+    var ids = [];
+    var strip = el("div", { "class": "photos" });
+    var input = el("input", { type: "file", accept: "image/*", multiple: true, onchange: add });
+    var pick = el("label", { "class": "pick" }, [icon("image"), el("span", { text: t("addPhotos", { n: MAX_PHOTOS }) }), input]);
+
+    function thumb(upload) {
+      var img = el("img", { alt: t("photo") });
+      fetchImage(upload.id, true).then(function (src) { img.src = src; });
+      var figure = el("figure", {}, [img]);
+      figure.appendChild(el("button", { "class": "remove", type: "button", text: "×", "aria-label": t("removePhoto"), onclick: function () {
+        ids = ids.filter(function (id) { return id !== upload.id; });
+        figure.remove();
+        pick.hidden = false;
+      } }));
+      return figure;
+    }
+
+    function add() {
+      var files = Array.prototype.slice.call(input.files, 0, MAX_PHOTOS - ids.length);
+      input.value = "";
+      if (!files.length) return;
+      showError(null);
+      busy(true);
+      ensureConversation().then(function (conversation) {
+        // One after the other: the photos line up in the order they were picked.
+        return files.reduce(function (previous, file) {
+          return previous.then(function () {
+            var form = new FormData();
+            form.append("file", file);
+            return request("POST", "/conversations/" + conversation.id + "/images", form, true);
+          }).then(function (upload) {
+            if (ids.length >= MAX_PHOTOS) return;
+            ids.push(upload.id);
+            strip.appendChild(thumb(upload));
+          }, function (error) { showError(problem(error, true)); });
+        }, Promise.resolve());
+      }).then(function () {
+        busy(false);
+        pick.hidden = ids.length >= MAX_PHOTOS;
+      }, function (error) { showError(problem(error, true)); busy(false); });
+    }
+
+    return { nodes: [strip, pick], ids: function () { return ids.slice(); } };
+  }
+
   function lineItem(line) {
+    var error = el("p", { "class": "error", role: "alert", hidden: true });
+    var submit = el("button", { "class": "send wide", type: "submit", text: t("submitCase") });
+    function showError(text) { error.hidden = !text; error.textContent = text || ""; }
+    function busy(on) { submit.disabled = on; submit.textContent = on ? t("uploading") : t("submitCase"); }
+    var photos = photoPicker(showError, busy);
     var form = el("form", { hidden: true, onsubmit: function (event) {
       event.preventDefault();
       var f = form.elements;
-      var body = { order_line_id: line.id, type: f.kind.value, reason: f.reason.value, detail: f.detail.value.trim() || null };
+      var body = { order_line_id: line.id, type: f.kind.value, reason: f.reason.value, detail: f.detail.value.trim() || null, photo_upload_ids: photos.ids() };
+      showError(null);
       request("POST", "/cases", body).then(function () { loadAfterSales(t("applied")); }, function (error) {
-        var text = error.status === 409 ? t("duplicate") : error.status === 422 ? t("tooLate") : problem(error);
-        form.appendChild(el("p", { "class": "error", text: text }));
+        showError(error.status === 409 ? t("duplicate") : error.status === 422 ? t("tooLate") : problem(error));
       });
     } }, [
       options("kind", TEXTS.types), options("reason", TEXTS.reasons),
-      el("textarea", { name: "detail", rows: "2", maxlength: "1000", placeholder: t("detail"), "aria-label": t("detail") }),
-      el("button", { "class": "send wide", type: "submit", text: t("submitCase") })
-    ]);
+      el("textarea", { name: "detail", rows: "2", maxlength: "1000", placeholder: t("detail"), "aria-label": t("detail") })
+    ].concat(photos.nodes, [error, submit]));
     return el("div", { "class": "item" }, [
       el("div", { "class": "card-title", text: line.title }),
       el("div", { "class": "muted", text: t("orderNo") + " " + line.order + " · " + money(line.amount_cents, line.currency) }),

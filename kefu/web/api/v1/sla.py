@@ -8,9 +8,9 @@ from pydantic import AwareDatetime, Field
 
 from kefu.actions.sla import do_create_sla_policy, do_delete_sla_policy, do_update_sla_policy
 from kefu.lib.cases import CasePriority, CaseType
-from kefu.lib.sla import MAX_TARGET_MINUTES
+from kefu.lib.sla import MAX_TARGET_MINUTES, Reassign
 from kefu.queries.sla import list_sla_policies, sla_attainment
-from kefu.web.api.v1.schemas import ERROR_RESPONSES, ApiModel, IdPath
+from kefu.web.api.v1.schemas import ERROR_RESPONSES, ApiModel, IdPath, RowId
 from kefu.web.deps import ActorDep, SessionDep
 
 router = APIRouter(tags=["sla"], responses=ERROR_RESPONSES)
@@ -27,6 +27,15 @@ class SlaPolicyIn(ApiModel):
         description="Business minutes to resolution", examples=[1440], **MINUTES
     )
     raise_priority: bool = Field(True, description="A breach raises the priority one step")
+    reassign: Reassign = Field(
+        Reassign.OFF,
+        description="On a breach, hand the case to: nobody else (off), the online agent "
+        "with the case's skill (and team) who has the fewest open cases (least_loaded), a "
+        "supervisor (supervisor), or the agent named in reassign_agent_id (agent)",
+    )
+    reassign_agent_id: RowId | None = Field(
+        None, description="The agent breached cases go to; only with reassign = agent"
+    )
 
 
 class SlaPolicyPatch(ApiModel):
@@ -35,6 +44,10 @@ class SlaPolicyPatch(ApiModel):
     first_response_minutes: int | None = Field(None, **MINUTES)
     resolve_minutes: int | None = Field(None, **MINUTES)
     raise_priority: bool | None = None
+    reassign: Reassign | None = Field(
+        None, description="Leaving agent drops reassign_agent_id unless it is given"
+    )
+    reassign_agent_id: RowId | None = None
 
 
 class SlaPolicyOut(SlaPolicyIn):

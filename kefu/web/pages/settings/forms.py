@@ -26,6 +26,7 @@ SECTIONS: tuple[tuple[str, str, str, Permission], ...] = (
     ("/settings/agents", "agent", N_("Agents"), Permission.MANAGE_AGENTS),
     ("/settings/teams", "team", N_("Teams"), Permission.MANAGE_AGENTS),
     ("/settings/levels", "agent", N_("Agent levels"), Permission.MANAGE_AGENTS),
+    ("/settings/cases", "audit", N_("After-sales cases"), Permission.MANAGE_SLA),
     ("/settings/api-keys", "key", N_("API keys"), Permission.MANAGE_API_KEYS),
     ("/settings/webhooks", "globe", N_("Webhooks"), Permission.MANAGE_SHOP),
     ("/settings/reports", "calendar", N_("Scheduled reports"), Permission.SCHEDULE_REPORTS),
@@ -61,6 +62,12 @@ def whole_number(value: str, field: str) -> int:
         return int(value.strip())
     except ValueError as exc:
         raise Invalid(MSG_NOT_A_NUMBER, field=field) from exc
+
+
+def whole_or_text(value: str) -> int | str:
+    """A number typed in a form as an int, anything else as typed: the action refuses it
+    naming its field, as the API would."""
+    return int(value) if value.isdigit() and len(value) < 10 else value
 
 
 def ids(form: FormData, name: str) -> list[int]:

@@ -21,7 +21,7 @@ from kefu.web.i18n import N_
 from kefu.web.pages.context import PageDep, redirect
 from kefu.web.pages.quality import CRITERION_NAMES
 from kefu.web.pages.rendering import render
-from kefu.web.pages.settings.forms import text
+from kefu.web.pages.settings.forms import text, whole_or_text
 
 router = APIRouter(include_in_schema=False)
 MSG_QUALITY_SAVED = N_("Reply quality settings saved.")
@@ -58,17 +58,13 @@ def _scorecard_change(form: FormData) -> dict[str, Any]:
     criteria: dict[str, dict[str, Any]] = {}
     for key in KEYS:
         entry: dict[str, Any] = {
-            "weight": _whole(text(form, f"weight_{key}")),
+            "weight": whole_or_text(text(form, f"weight_{key}")),
             "enabled": f"enabled_{key}" in form,
         }
         if key in LIMITS:
-            entry["limit_seconds"] = _whole(text(form, f"limit_{key}"))
+            entry["limit_seconds"] = whole_or_text(text(form, f"limit_{key}"))
         criteria[key] = entry
-    return {"criteria": criteria, "finding_penalty": _whole(text(form, "finding_penalty"))}
-
-
-def _whole(value: str) -> int | str:
-    return int(value) if value.isdigit() and len(value) < 10 else value
+    return {"criteria": criteria, "finding_penalty": whole_or_text(text(form, "finding_penalty"))}
 
 
 @router.post("/settings/quality")

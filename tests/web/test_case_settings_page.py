@@ -1,0 +1,144 @@
+"""Settings → after-sales cases: SLA policies (owners and supervisors), the return window
+and the custom-field schemas (owners), refused next to the field in Chinese."""
+
+from __future__ import annotations
+
+import httpx
+
+POLICY = {
+    "case_type": "damaged",
+    "priority": "",
+    "first_response_minutes": "30",
+    "resolve_minutes": "600",
+    "raise_priority": "on",
+    "reassign": "off",
+    "reassign_agent_id": "",
+}
+
+
+async def policies(client, persona) -> list[dict]:
+    response = await client.as_(persona).get("/api/v1/sla-policies")
+    assert response.status_code == 200
+    return response.json()
+
+
+async def test_a_supervisor_adds_edits_and_removes_a_policy(as_, client, carol, bob):
+    supervisor = as_(carol)
+    page = await supervisor.get("/settings/cases")
+    assert page.status_code == 200
+    assert "SLA 策略" in page.text and 'href="/settings/cases"' in page.text
+    assert "退货期限" not in page.text  # the return window and schemas are the owner's
+    added = await supervisor.submit("/settings/cases/sla", POLICY)
+    assert added.status_code == 303
+    [policy] = await policies(client, carol)
+    assert (policy["case_type"], policy["priority"]) == ("damaged", None)
+    assert policy["first_response_minutes"] == 30 and policy["reassign"] == "off"
+
+    changed = POLICY | {"resolve_minutes": "900", "reassign": "agent"}
+    changed |= {"reassign_agent_id": str(bob.agent_id)}
+    changed.pop("raise_priority")  # unticked
+    saved = await supervisor.submit(f"/settings/cases/sla/{policy['id']}", changed)
+    assert saved.status_code == 303
+    [policy] = await policies(client, carol)
+    assert policy["resolve_minutes"] == 900 and policy["raise_priority"] is False
+    assert (policy["reassign"], policy["reassign_agent_id"]) == ("agent", bob.agent_id)
+    page = (await supervisor.get("/settings/cases")).text
+    assert f'<option value="{bob.agent_id}" selected>' in page
+
+    switched = changed | {"reassign": "supervisor"}  # the named agent's select still filled
+    saved = await supervisor.submit(f"/settings/cases/sla/{policy['id']}", switched)
+    assert saved.status_code == 303
+    [policy] = await policies(client, carol)
+    assert (policy["reassign"], policy["reassign_agent_id"]) == ("supervisor", None)
+
+    removed = await supervisor.submit(f"/settings/cases/sla/{policy['id']}/delete")
+    assert removed.status_code == 303 and await policies(client, carol) == []
+
+
+async def test_a_refused_policy_comes_back_with_the_reason(as_, client, carol):
+    supervisor = as_(carol)
+    backwards = POLICY | {"first_response_minutes": "900", "resolve_minutes": "600"}
+    refused = await supervisor.submit("/settings/cases/sla", backwards)
+    assert refused.status_code == 422
+    assert 'id="e-new-first_response_minutes"' in refused.text
+    assert 'value="900"' in refused.text  # what was typed is kept
+    nobody = POLICY | {"reassign": "agent"}
+    refused = await supervisor.submit("/settings/cases/sla", nobody)
+    assert refused.status_code == 422 and "请选择违约工单转交给哪位客服" in refused.text
+    assert (await supervisor.submit("/settings/cases/sla", POLICY)).status_code == 303
+    twice = await supervisor.submit("/settings/cases/sla", POLICY)
+    assert twice.status_code == 422 and 'id="e-new-case_type"' in twice.text
+    assert "该工单类型和优先级已有 SLA 策略。" in twice.text
+    assert len(await policies(client, carol)) == 1
+
+
+async def test_the_owner_sets_the_return_window_and_custom_fields(as_, client, owen):
+    owner = as_(owen)
+    page = await owner.get("/settings/cases")
+    assert "退货期限" in page.text
+    assert (
+        await owner.submit("/settings/cases/return-window", {"return_window_days": "15"})
+    ).status_code == 303
+    too_long = await owner.submit("/settings/cases/return-window", {"return_window_days": "400"})
+    assert too_long.status_code == 422 and 'value="400"' in too_long.text
+    schema = '{"type": "object", "required": ["颜色"], "properties": {"颜色": {"type": "string"}}}'
+    saved = await owner.submit("/settings/cases/custom-fields", {"schema_exchange": schema})
+    assert saved.status_code == 303
+    settings = (await client.as_(owen).get("/api/v1/shop/case-settings")).json()
+    assert settings["return_window_days"] == 15
+    assert settings["custom_fields"] == {
+        "exchange": {
+            "type": "object",
+            "required": ["颜色"],
+            "properties": {"颜色": {"type": "string"}},
+        }
+    }
+    assert "颜色" in (await owner.get("/settings/cases")).text
+
+    broken = await owner.submit(
+        "/settings/cases/custom-fields", {"schema_return": '{"type": "object",'}
+    )
+    assert broken.status_code == 422
+    assert 'id="e-schema_return"' in broken.text and "不是 JSON" in broken.text
+    assert (
+        "{&#34;type&#34;: &#34;object&#34;," in broken.text or '{"type": "object",' in broken.text
+    )
+    not_object = await owner.submit(
+        "/settings/cases/custom-fields", {"schema_return": '{"type": "array"}'}
+    )
+    assert not_object.status_code == 422 and 'id="e-schema_return"' in not_object.text
+    invalid = await owner.submit(
+        "/settings/cases/custom-fields",
+        {"schema_return": '{"type": "object", "minProperties": -1}'},
+    )
+    assert invalid.status_code == 422 and "不是有效的 JSON Schema" in invalid.text
+    kept = (await client.as_(owen).get("/api/v1/shop/case-settings")).json()
+    assert kept["custom_fields"] == settings["custom_fields"]  # nothing half-saved
+    cleared = await owner.submit("/settings/cases/custom-fields", {"schema_exchange": ""})
+    assert cleared.status_code == 303
+    assert (await client.as_(owen).get("/api/v1/shop/case-settings")).json()["custom_fields"] == {}
+
+
+async def test_who_may_open_and_post(as_, carol, alice, mallory):
+    assert (await as_(alice).get("/settings/cases")).status_code == 403
+    assert (await as_(alice).submit("/settings/cases/sla", POLICY)).status_code == 403
+    window = await as_(carol).submit("/settings/cases/return-window", {"return_window_days": "9"})
+    assert window.status_code == 403  # a supervisor sets SLAs, not the shop's settings
+
+
+async def test_another_shops_policy_is_not_found(as_, client, carol, mallory):
+    assert (await as_(carol).submit("/settings/cases/sla", POLICY)).status_code == 303
+    [policy] = await policies(client, carol)
+    edited = await as_(mallory).submit(f"/settings/cases/sla/{policy['id']}", POLICY)
+    assert edited.status_code == 404
+    removed = await as_(mallory).submit(f"/settings/cases/sla/{policy['id']}/delete")
+    assert removed.status_code == 404
+    assert len(await policies(client, carol)) == 1
+
+
+async def test_a_form_without_the_csrf_token_is_refused(app, carol):
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://kefu.test") as raw:
+        raw.cookies.set("kefu_session", carol.session_token)
+        refused = await raw.post("/settings/cases/sla", data=POLICY)
+    assert refused.status_code == 403
