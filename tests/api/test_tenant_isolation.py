@@ -108,6 +108,9 @@ class Walk:
     body: dict[str, Any] | None = None
     files: dict[str, tuple[str, bytes, str]] | None = None  # a multipart upload instead
     params: dict[str, str] | None = None  # a query string the route needs
+    # What those who may call it get in the test app when that is not a success: the LLM
+    # routes answer 409 (no LLM configured) once access to the row is settled.
+    allowed_status: int | None = None
 
 
 # The other shop writes rows with acme's external ids: upserts must stay in their own shop.
@@ -189,6 +192,9 @@ ROUTES: dict[tuple[str, str], Walk] = {
         "by_id", "handle", {"tags": ["讲价型"], "customer_type": "fussy"}
     ),
     ("GET", "/api/v1/customers/{customer_id}/duplicates"): Walk("by_id", "read"),
+    ("POST", "/api/v1/conversations/{conversation_id}/rephrase"): Walk(
+        "by_id", "handle", {"text": "亲，这个没货了"}, allowed_status=409
+    ),
     ("GET", "/api/v1/customers/{customer_id}/summary"): Walk("by_id", "read"),
     # A supervisor walking acme merges its second 王芳 into the first, as she may.
     ("POST", "/api/v1/customers/{customer_id}/merge/{duplicate_id}"): Walk("by_id", "supervise"),
@@ -988,6 +994,8 @@ async def check_outsider_walk(app, sessionmaker, api, owen, acme, *, who: str) -
             assert_not_for(route, spec, response)
         elif spec.kind == "by_id":
             assert_refused(route, response, 404, "not_found")
+        elif spec.allowed_status:
+            assert response.status_code == spec.allowed_status, (route, response.text)
         else:
             assert response.status_code < 300, (route, response.text)
             if spec.kind == "list" and who == "owner":  # a key cannot create teams, say
@@ -1037,7 +1045,9 @@ async def test_role_matrix_within_acme(app, client, personas, acme, persona):
     person = personas[persona]
     role = person.role.value
     async for route, spec, response in walk(app, client.as_(person), acme, who=persona):
-        if role in MAY[spec.access]:
+        if role in MAY[spec.access] and spec.allowed_status:
+            assert response.status_code == spec.allowed_status, (persona, route, response.text)
+        elif role in MAY[spec.access]:
             assert response.status_code < 300, (persona, route, response.text)
         else:
             assert_not_for(route, spec, response)
