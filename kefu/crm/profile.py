@@ -9,8 +9,11 @@ agent can check by looking at the same page."""
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +25,8 @@ from kefu.models.crm import CampaignMessage
 from kefu.queries.access import fetch_owned
 from kefu.queries.customers import current_segment
 
+BARGAIN_INTENT = "presale.bargain"
+COMPLAINT_INTENT = "aftersale.complaint"
 # Two of a kind make a habit; one is chance.
 HABIT = 2
 LOYAL_ORDERS = 3
@@ -43,81 +48,137 @@ class Behaviour(enum.StrEnum):
 
 
 @dataclass(slots=True)
-class CustomerSummary:
-    customer_id: int
+class Habits:
+    """What a customer's history holds, counted: the ground of their behaviours."""
+
     lifetime_value_cents: int = 0
     paid_orders: int = 0
     first_order_at: datetime | None = None
     last_order_at: datetime | None = None
+    unpaid_cancelled: int = 0
+    bargains: int = 0
+    returns: int = 0
+    complaints: int = 0
+
+    def behaviours(self) -> list[Behaviour]:
+        shown = (
+            (Behaviour.BARGAINER, self.bargains >= HABIT),
+            (Behaviour.UNPAID_ORDERS, self.unpaid_cancelled >= HABIT),
+            (Behaviour.FREQUENT_RETURNS, self.returns >= HABIT),
+            (Behaviour.COMPLAINED, self.complaints > 0),
+            (Behaviour.LOYAL, self.paid_orders >= LOYAL_ORDERS),
+        )
+        return [b for b, holds in shown if holds]
+
+
+@dataclass(slots=True)
+class CustomerSummary:
+    customer_id: int
+    habits: Habits
     segment: str | None = None
     conversations: int = 0
     last_contact_at: datetime | None = None
     cases: int = 0
     open_cases: int = 0
     campaign_messages: int = 0
-    behaviours: list[Behaviour] = field(default_factory=list)
+
+    @property
+    def lifetime_value_cents(self) -> int:
+        return self.habits.lifetime_value_cents
+
+    @property
+    def paid_orders(self) -> int:
+        return self.habits.paid_orders
+
+    @property
+    def first_order_at(self) -> datetime | None:
+        return self.habits.first_order_at
+
+    @property
+    def last_order_at(self) -> datetime | None:
+        return self.habits.last_order_at
 
     @property
     def average_order_cents(self) -> int | None:
         return self.lifetime_value_cents // self.paid_orders if self.paid_orders else None
 
+    @property
+    def behaviours(self) -> list[Behaviour]:
+        return self.habits.behaviours()
 
-async def _orders(session: AsyncSession, shop_id: int, summary: CustomerSummary) -> int:
-    """Fill the order figures; return the number of orders cancelled before payment."""
-    mine = (Order.shop_id == shop_id, Order.customer_id == summary.customer_id)
+
+async def habit_counts(
+    session: AsyncSession, shop_id: int, customer_ids: Sequence[int] | None = None
+) -> dict[int, Habits]:
+    """Habits of the given customers of the shop (all its customers when None), in four
+    grouped queries whatever their number: the customer page asks for one, the nightly
+    tag rules for every customer."""
+    found: dict[int, Habits] = defaultdict(Habits)
+
+    def only(column: Any) -> Any:
+        return column.in_(customer_ids) if customer_ids is not None else column.is_not(None)
+
     kept = await session.execute(
         select(
+            Order.customer_id,
             func.coalesce(func.sum(Order.total_cents), 0),
             func.count(),
             func.min(Order.paid_at),
             func.max(Order.paid_at),
-        ).where(*mine, Order.status.in_(KEPT), Order.paid_at.is_not(None))
-    )
-    value, count, first, last = kept.one()
-    summary.lifetime_value_cents, summary.paid_orders = int(value), count
-    summary.first_order_at, summary.last_order_at = first, last
-    unpaid = select(func.count()).where(
-        *mine, Order.status == OrderStatus.CANCELLED, Order.paid_at.is_(None)
-    )
-    return await session.scalar(unpaid) or 0
-
-
-async def _contacts(
-    session: AsyncSession, shop_id: int, summary: CustomerSummary
-) -> tuple[int, int]:
-    """Fill the conversation figures; return how many chats asked for a lower price and
-    how many were complaints."""
-    mine = (Conversation.shop_id == shop_id, Conversation.customer_id == summary.customer_id)
-    count, last = (
-        await session.execute(select(func.count(), func.max(Conversation.created_at)).where(*mine))
-    ).one()
-    summary.conversations, summary.last_contact_at = count, last
-    intents = dict(
-        (
-            await session.execute(
-                select(Conversation.intent, func.count())
-                .where(*mine, Conversation.intent.in_(["presale.bargain", "aftersale.complaint"]))
-                .group_by(Conversation.intent)
-            )
-        ).all()
-    )
-    return intents.get("presale.bargain", 0), intents.get("aftersale.complaint", 0)
-
-
-async def _cases(session: AsyncSession, shop_id: int, summary: CustomerSummary) -> tuple[int, int]:
-    """Fill the case figures; return the number of return, exchange and refund cases,
-    and of complaints."""
-    rows = (
-        await session.execute(
-            select(Case.type, Case.status, func.count())
-            .where(Case.shop_id == shop_id, Case.customer_id == summary.customer_id)
-            .group_by(Case.type, Case.status)
         )
-    ).all()
-    summary.cases = sum(n for _, _, n in rows)
-    summary.open_cases = sum(n for _, status, n in rows if status not in SETTLED)
-    returns = sum(n for kind, _, n in rows if kind in RETURN_TYPES)
-    return returns, sum(n for kind, _, n in rows if kind is CaseType.COMPLAINT)
+        .where(
+            Order.shop_id == shop_id,
+            only(Order.customer_id),
+            Order.status.in_(KEPT),
+            Order.paid_at.is_not(None),
+        )
+        .group_by(Order.customer_id)
+    )
+    for customer, value, count, first, last in kept.all():
+        habits = found[customer]
+        habits.lifetime_value_cents, habits.paid_orders = int(value), count
+        habits.first_order_at, habits.last_order_at = first, last
+    unpaid = await session.execute(
+        select(Order.customer_id, func.count())
+        .where(
+            Order.shop_id == shop_id,
+            only(Order.customer_id),
+            Order.status == OrderStatus.CANCELLED,
+            Order.paid_at.is_(None),
+        )
+        .group_by(Order.customer_id)
+    )
+    for customer, count in unpaid.all():
+        found[customer].unpaid_cancelled = count
+    chats = await session.execute(
+        select(Conversation.customer_id, Conversation.intent, func.count())
+        .where(
+            Conversation.shop_id == shop_id,
+            only(Conversation.customer_id),
+            Conversation.intent.in_([BARGAIN_INTENT, COMPLAINT_INTENT]),
+        )
+        .group_by(Conversation.customer_id, Conversation.intent)
+    )
+    for customer, intent, count in chats.all():
+        if intent == BARGAIN_INTENT:
+            found[customer].bargains += count
+        else:
+            found[customer].complaints += count
+    cases = await session.execute(
+        select(Case.customer_id, Case.type, func.count())
+        .where(
+            Case.shop_id == shop_id,
+            only(Case.customer_id),
+            Case.type.in_([*RETURN_TYPES, CaseType.COMPLAINT]),
+        )
+        .group_by(Case.customer_id, Case.type)
+    )
+    for customer, kind, count in cases.all():
+        if kind is CaseType.COMPLAINT:
+            found[customer].complaints += count
+        else:
+            found[customer].returns += count
+    return dict(found)
 
 
 async def customer_summary(
@@ -125,28 +186,34 @@ async def customer_summary(
 ) -> CustomerSummary:
     """The customer's worth, habits and contacts with the shop (read-only)."""
     customer = await fetch_owned(session, actor, Customer, customer_id, "customer")
-    summary = CustomerSummary(customer.id)
-    unpaid = await _orders(session, actor.shop_id, summary)
-    bargains, complaint_chats = await _contacts(session, actor.shop_id, summary)
-    returns, complaint_cases = await _cases(session, actor.shop_id, summary)
-    summary.segment = await current_segment(session, actor.shop_id, customer.id)
+    shop_id = actor.shop_id
+    habits = (await habit_counts(session, shop_id, [customer.id])).get(customer.id, Habits())
+    summary = CustomerSummary(customer.id, habits)
+    count, last = (
+        await session.execute(
+            select(func.count(), func.max(Conversation.created_at)).where(
+                Conversation.shop_id == shop_id, Conversation.customer_id == customer.id
+            )
+        )
+    ).one()
+    summary.conversations, summary.last_contact_at = count, last
+    statuses = await session.execute(
+        select(Case.status, func.count())
+        .where(Case.shop_id == shop_id, Case.customer_id == customer.id)
+        .group_by(Case.status)
+    )
+    for status, n in statuses.all():
+        summary.cases += n
+        summary.open_cases += 0 if status in SETTLED else n
+    summary.segment = await current_segment(session, shop_id, customer.id)
     summary.campaign_messages = (
         await session.scalar(
             select(func.count()).where(
-                CampaignMessage.shop_id == actor.shop_id,
-                CampaignMessage.customer_id == customer.id,
+                CampaignMessage.shop_id == shop_id, CampaignMessage.customer_id == customer.id
             )
         )
         or 0
     )
-    habits = (
-        (Behaviour.BARGAINER, bargains >= HABIT),
-        (Behaviour.UNPAID_ORDERS, unpaid >= HABIT),
-        (Behaviour.FREQUENT_RETURNS, returns >= HABIT),
-        (Behaviour.COMPLAINED, complaint_chats + complaint_cases > 0),
-        (Behaviour.LOYAL, summary.paid_orders >= LOYAL_ORDERS),
-    )
-    summary.behaviours = [b for b, shown in habits if shown]
     return summary
 
 

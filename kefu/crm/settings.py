@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kefu.access import Actor, Permission
 from kefu.actions.base import record_audit
 from kefu.crm.segments import Thresholds
+from kefu.crm.tag_rules import apply_tag_rules, validated_rules
 from kefu.errors import Invalid
 from kefu.queries.shops import get_shop
 
@@ -22,6 +23,7 @@ DEFAULTS: dict[str, Any] = {
     "frequency_cap": 3,  # campaign messages per customer per calendar month, all campaigns
     "quiet_hours": ["22:00", "08:00"],  # shop time; sends are deferred to the end
     "conversion_days": 7,  # an order within this many days of a message converts
+    "tag_rules": [],  # kefu.crm.tag_rules: tags given to the customers meeting conditions
 }
 THRESHOLD_EXAMPLES = {
     "recency_days": "[365, 180, 90, 30]",
@@ -109,6 +111,7 @@ def validated_changes(changes: dict[str, Any]) -> dict[str, Any]:
         "frequency_cap": lambda v: whole_in_range("frequency_cap", v, 0, MAX_CAP),
         "quiet_hours": _quiet_hours,
         "conversion_days": lambda v: whole_in_range("conversion_days", v, 1, MAX_CONVERSION_DAYS),
+        "tag_rules": validated_rules,
     }
     return {name: checks[name](value) for name, value in changes.items()}
 
@@ -132,7 +135,8 @@ async def do_update_crm_settings(
     session: AsyncSession, actor: Actor, **changes: Any
 ) -> dict[str, Any]:
     """Change some of the shop's CRM settings (owners); returns the settings in force.
-    New RFM thresholds apply from the next snapshot (``POST /rfm/refresh`` takes one now)."""
+    New RFM thresholds apply from the next snapshot (``POST /rfm/refresh`` takes one now);
+    new tag rules at once."""
     actor.require(Permission.MANAGE_SHOP)
     shop = await get_shop(session, actor)
     before = dict(shop.crm_settings)
@@ -149,4 +153,6 @@ async def do_update_crm_settings(
             before={"crm_settings": before},
             after={"crm_settings": after},
         )
+        if before.get("tag_rules", []) != after.get("tag_rules", []):
+            await apply_tag_rules(session, shop.id, after["tag_rules"])
     return crm_settings(after)

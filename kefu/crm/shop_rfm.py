@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from kefu.access import Actor, Permission
 from kefu.crm.segments import SEGMENTS, Segment
 from kefu.crm.settings import crm_settings, thresholds_of
+from kefu.crm.tag_rules import apply_tag_rules
 from kefu.errors import Invalid
 from kefu.lib.times import zone
 from kefu.models import Customer, Order, OrderStatus, RfmSnapshot, Shop
@@ -116,13 +117,16 @@ async def do_refresh_rfm(
     session: AsyncSession, actor: Actor, now: datetime, day: date | None = None
 ) -> Refreshed:
     """Compute today's snapshot now (``POST /rfm/refresh``), or a past day's from the
-    orders paid up to that day (the demo fills its history so)."""
+    orders paid up to that day (the demo fills its history so); then the shop's tag rules
+    are applied."""
     actor.require(Permission.WRITE_SHOP_DATA)
     shop = await get_shop(session, actor)
     today = shop_today(shop, now)
     if day is not None and day > today:
         raise Invalid("a snapshot can only be taken of today or a past day", field="day")
-    return await write_snapshot(session, shop, day or today)
+    refreshed = await write_snapshot(session, shop, day or today)
+    await apply_tag_rules(session, shop.id, crm_settings(shop.crm_settings)["tag_rules"])
+    return refreshed
 
 
 async def take_due_snapshots(sessionmaker: async_sessionmaker[AsyncSession], now: datetime) -> int:
@@ -146,7 +150,9 @@ async def take_due_snapshots(sessionmaker: async_sessionmaker[AsyncSession], now
         if latest.get(shop.id) == today:
             continue
         async with sessionmaker() as session:
-            written = await write_snapshot(session, await session.get_one(Shop, shop.id), today)
+            current = await session.get_one(Shop, shop.id)
+            written = await write_snapshot(session, current, today)
+            await apply_tag_rules(session, shop.id, crm_settings(current.crm_settings)["tag_rules"])
             await session.commit()
         if written.customers:
             taken += 1

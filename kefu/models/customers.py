@@ -25,6 +25,8 @@ class Customer(IdMixin, ShopOwned, TimestampMixin, Base):
     birthday: Mapped[date | None]
     member_level: Mapped[str | None] = mapped_column(String(32))
     tags: Mapped[list[Any]] = mapped_column(default=list)
+    # Which of ``tags`` the shop's tag rules gave (kefu.crm.tag_rules), to take back later.
+    rule_tags: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
     note: Mapped[str | None] = mapped_column(Text)
     # The seeds' temperament (干脆型, 冷漠型, …), set by an agent: scripts for it come first.
     customer_type: Mapped[CustomerType | None] = mapped_column(text_enum(CustomerType))

@@ -76,6 +76,7 @@ class CustomerOut(ApiModel):
     birthday: date | None
     member_level: str | None
     tags: list[Any]
+    rule_tags: list[Any] = Field(description="Which of the tags the shop's tag rules gave")
     note: str | None
     customer_type: CustomerType | None = Field(
         description="The shopper's temperament as agents judged it: scripts for it come first"

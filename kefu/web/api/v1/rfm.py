@@ -96,6 +96,13 @@ class CrmSettingsOut(ApiModel):
     frequency_cap: int = Field(description="Campaign messages per customer per month")
     quiet_hours: list[str] | None = Field(description='Shop time, e.g. ["22:00", "08:00"]')
     conversion_days: int = Field(description="An order within this many days converts")
+    tag_rules: list[dict[str, Any]] = Field(
+        description="Tags given to the customers meeting every condition of a rule: "
+        '{"tag": "高价值", "min_lifetime_value_cents": 200000}; conditions: segment (an RFM '
+        "slug), behaviour (bargainer, unpaid_orders, frequent_returns, complained, loyal), "
+        "min_paid_orders, min_lifetime_value_cents. Applied when changed, with each daily "
+        "snapshot and on POST /rfm/refresh; a rule's tag is taken back when no rule gives it"
+    )
 
 
 class CrmSettingsPatch(ApiModel):
@@ -105,6 +112,7 @@ class CrmSettingsPatch(ApiModel):
     frequency_cap: int | None = None
     quiet_hours: list[str] | None = None
     conversion_days: int | None = None
+    tag_rules: list[Any] | None = Field(None, description="Replaces the rules (at most 20)")
 
 
 @router.get("/rfm/segments", summary="The eight RFM segments: size, strategy, method")
