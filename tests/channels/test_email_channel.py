@@ -384,7 +384,7 @@ async def test_an_untrusted_certificate_or_a_wrong_password_stops_the_poll_and_s
 
 
 async def test_an_smtp_failure_is_retried_with_backoff_and_then_sent(
-    client, sessionmaker, owen, imap_server, mailbox_login, inbox, smtp_port, worker
+    client, sessionmaker, owen, alice, imap_server, mailbox_login, inbox, smtp_port, worker
 ):
     await set_up_mailbox(client, owen, imap_server, mailbox_login, smtp_port)
     imap_server.deliver(mailbox_login, shopper_mail("退货", "想退货")[1])
@@ -397,6 +397,13 @@ async def test_an_smtp_failure_is_retried_with_backoff_and_then_sent(
     assert "451" in ack.last_error
     assert ack.next_attempt_at > utcnow() + timedelta(seconds=50)
     assert await worker.send_mail() == 0  # not due yet
+    # The agent sees why in the conversation's mails.
+    listed = await client.as_(alice).get(f"/api/v1/conversations/{ack.conversation_id}/mails")
+    assert [(m["kind"], m["state"]) for m in listed.json()] == [
+        ("received", "received"),
+        ("acknowledgement", "queued"),
+    ]
+    assert "451" in listed.json()[1]["last_error"]
 
     inbox.refuse = None
     async with sessionmaker() as session:

@@ -26,7 +26,7 @@ SETTINGS = {
 
 async def test_an_owner_sets_up_the_mailbox_and_never_sees_a_password_again(client, session, owen):
     owner = client.as_(owen)
-    assert (await owner.get("/api/v1/email-settings")).status_code == 404
+    assert (await owner.get("/api/v1/email-settings")).json()["configured"] is False
     saved = await owner.put("/api/v1/email-settings", json=SETTINGS)
     assert saved.status_code == 200, saved.text
     shown = (await owner.get("/api/v1/email-settings")).json()
@@ -55,7 +55,27 @@ async def test_supervisors_may_agents_may_not_and_other_shops_see_nothing(
     refused = await client.as_(alice).put("/api/v1/email-settings", json=SETTINGS)
     assert refused.status_code == 403
     assert (await client.as_(alice).get("/api/v1/email-settings")).status_code == 403
-    assert (await client.as_(mallory).get("/api/v1/email-settings")).status_code == 404
+    assert (await client.as_(mallory).get("/api/v1/email-settings")).json() == {
+        "configured": False,
+        "from_address": None,
+        "from_name": None,
+        "imap_host": None,
+        "imap_port": None,
+        "imap_security": None,
+        "imap_username": None,
+        "imap_password_set": False,
+        "imap_folder": None,
+        "smtp_host": None,
+        "smtp_port": None,
+        "smtp_security": None,
+        "smtp_username": None,
+        "smtp_password_set": False,
+        "acknowledge": None,
+        "auto_reply": None,
+        "active": None,
+        "last_polled_at": None,
+        "last_error": None,
+    }
 
 
 async def test_the_first_setup_needs_the_imap_password(client, owen):

@@ -4,15 +4,15 @@ supervisors) and the attachments of received mail (docs/email.md)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Response
 from pydantic import Field
 
 from kefu.actions.mailbox import do_save_mailbox, get_mailbox
-from kefu.errors import NotFound
-from kefu.models import Mailbox, MailSecurity
-from kefu.queries.mail import load_attachment
+from kefu.models import Mail, Mailbox, MailDirection, MailKind, MailSecurity, MailState
+from kefu.queries.mail import conversation_mails, load_attachment
 from kefu.web.api.v1.schemas import ERROR_RESPONSES, ApiModel, IdPath
 from kefu.web.deps import ActorDep, SessionDep
 
@@ -44,30 +44,38 @@ class EmailSettingsIn(ApiModel):
 
 
 class EmailSettingsOut(ApiModel):
-    from_address: str
-    from_name: str | None
-    imap_host: str
-    imap_port: int
-    imap_security: MailSecurity
-    imap_username: str
-    imap_password_set: bool = Field(description="Whether a password is stored (never shown)")
-    imap_folder: str
-    smtp_host: str
-    smtp_port: int
-    smtp_security: MailSecurity
-    smtp_username: str
-    smtp_password_set: bool
-    acknowledge: bool
-    auto_reply: bool
-    active: bool
-    last_polled_at: datetime | None = Field(description="The last poll that reached the server")
-    last_error: str | None = Field(description="Why the last poll failed; null when it worked")
+    configured: bool = Field(description="false until the mailbox is set up (the rest is null)")
+    from_address: str | None = None
+    from_name: str | None = None
+    imap_host: str | None = None
+    imap_port: int | None = None
+    imap_security: MailSecurity | None = None
+    imap_username: str | None = None
+    imap_password_set: bool = Field(False, description="Whether a password is stored (never shown)")
+    imap_folder: str | None = None
+    smtp_host: str | None = None
+    smtp_port: int | None = None
+    smtp_security: MailSecurity | None = None
+    smtp_username: str | None = None
+    smtp_password_set: bool = False
+    acknowledge: bool | None = None
+    auto_reply: bool | None = None
+    active: bool | None = None
+    last_polled_at: datetime | None = Field(
+        None, description="The last poll that reached the server"
+    )
+    last_error: str | None = Field(
+        None, description="Why the last poll failed; null when it worked"
+    )
 
     @classmethod
-    def of(cls, mailbox: Mailbox) -> EmailSettingsOut:
+    def of(cls, mailbox: Mailbox | None) -> EmailSettingsOut:
+        if mailbox is None:
+            return cls(configured=False)
         return cls.model_validate(
             {
                 **{k: getattr(mailbox, k) for k in cls.model_fields if hasattr(mailbox, k)},
+                "configured": True,
                 "imap_password_set": bool(mailbox.imap_password),
                 "smtp_password_set": bool(mailbox.smtp_password),
             }
@@ -76,10 +84,7 @@ class EmailSettingsOut(ApiModel):
 
 @router.get("/email-settings", summary="The shop's mailbox settings (passwords never shown)")
 async def get_email_settings(session: SessionDep, actor: ActorDep) -> EmailSettingsOut:
-    mailbox = await get_mailbox(session, actor)
-    if mailbox is None:
-        raise NotFound("mailbox")
-    return EmailSettingsOut.of(mailbox)
+    return EmailSettingsOut.of(await get_mailbox(session, actor))
 
 
 @router.put("/email-settings", summary="Set up or change the shop's mailbox")
@@ -89,6 +94,53 @@ async def put_email_settings(
     mailbox = await do_save_mailbox(session, actor, **body.model_dump())
     await session.commit()
     return EmailSettingsOut.of(mailbox)
+
+
+class MailAttachmentOut(ApiModel):
+    id: int = Field(description="Download at /api/v1/mail-attachments/{id}")
+    filename: str
+    content_type: str
+    size: int = Field(description="Bytes")
+
+
+class MailOut(ApiModel):
+    id: int
+    direction: MailDirection
+    kind: MailKind = Field(description="received, reply, acknowledgement or auto_reply")
+    state: MailState = Field(description="received; or queued, sending, sent, failed")
+    case_id: int | None
+    message_id: str = Field(description="The Message-ID header, without <>")
+    in_reply_to: str | None
+    from_address: str
+    from_name: str | None
+    to_addresses: list[str]
+    subject: str
+    text_body: str
+    html_body: str | None = Field(description="Sanitised when received: safe to show")
+    notes: list[str] = Field(description="What was dropped, or why no automatic answer went")
+    attempts: int
+    next_attempt_at: datetime | None = Field(description="When an unsent mail is tried again")
+    last_error: str | None = Field(description="Why the last attempt to send failed")
+    sent_at: datetime | None
+    created_at: datetime
+    attachments: list[MailAttachmentOut]
+
+    @classmethod
+    def of(cls, mail: Mail, attachments: list[Any]) -> MailOut:
+        values = {k: getattr(mail, k) for k in cls.model_fields if k != "attachments"}
+        files = [MailAttachmentOut.model_validate(a) for a in attachments]
+        return cls.model_validate(values | {"attachments": files})
+
+
+@router.get(
+    "/conversations/{conversation_id}/mails",
+    summary="The e-mails of a conversation, oldest first, with their delivery state",
+)
+async def get_conversation_mails(
+    conversation_id: IdPath, session: SessionDep, actor: ActorDep
+) -> list[MailOut]:
+    rows = await conversation_mails(session, actor, conversation_id)
+    return [MailOut.of(mail, files) for mail, files in rows]
 
 
 @router.get(
