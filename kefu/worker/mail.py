@@ -276,10 +276,12 @@ async def send_due_mails(
         due = list(
             await session.scalars(
                 select(Mail.id)
+                .join(Mailbox, Mailbox.id == Mail.mailbox_id)
                 .where(
                     Mail.state == MailState.QUEUED,
                     Mail.direction == MailDirection.OUT,
                     Mail.next_attempt_at <= now,
+                    Mailbox.active.is_(True),  # a switched-off mailbox sends nothing
                 )
                 .order_by(Mail.id)
                 .limit(BATCH)

@@ -441,3 +441,18 @@ async def test_erasing_the_customer_empties_their_mails(
     assert all("北京" not in m.subject and m.from_address != SHOPPER for m in mails)
     assert {m.state for m in mails} == {MailState.RECEIVED, MailState.FAILED}
     assert await count(sessionmaker, MailAttachment) == 0
+
+
+async def test_a_switched_off_mailbox_is_neither_polled_nor_sends_until_switched_on(
+    client, sessionmaker, owen, imap_server, mailbox_login, inbox, smtp_port, worker
+):
+    await set_up_mailbox(client, owen, imap_server, mailbox_login, smtp_port)
+    imap_server.deliver(mailbox_login, shopper_mail("尺码问题", "M码偏小吗")[1])
+    assert await worker.poll_mail() == 1  # its acknowledgement is queued
+    await set_up_mailbox(client, owen, imap_server, mailbox_login, smtp_port, active=False)
+    imap_server.deliver(mailbox_login, shopper_mail("还有一个问题", "发什么快递")[1])
+    assert (await worker.poll_mail(), await worker.send_mail()) == (0, 0)
+    assert inbox.received == []
+    await set_up_mailbox(client, owen, imap_server, mailbox_login, smtp_port, active=True)
+    assert await worker.poll_mail() == 1
+    assert await worker.send_mail() == 2
