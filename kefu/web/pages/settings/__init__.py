@@ -9,7 +9,17 @@ from kefu.errors import Forbidden
 from kefu.web.i18n import N_
 from kefu.web.pages.context import PageDep, redirect
 from kefu.web.pages.rendering import environment
-from kefu.web.pages.settings import keys, levels, people, quality, reports, shop, webhooks, widget
+from kefu.web.pages.settings import (
+    email,
+    keys,
+    levels,
+    people,
+    quality,
+    reports,
+    shop,
+    webhooks,
+    widget,
+)
 from kefu.web.pages.settings.forms import sections_for
 
 router = APIRouter(include_in_schema=False)
@@ -25,7 +35,7 @@ async def settings_home(page: PageDep) -> Response:
     return redirect(sections[0][0])
 
 
-for module in (shop, widget, quality, people, levels, keys, webhooks, reports):
+for module in (shop, widget, quality, people, levels, keys, webhooks, reports, email):
     router.include_router(module.router)
 
 environment.globals["settings_sections"] = sections_for
