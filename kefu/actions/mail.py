@@ -233,7 +233,7 @@ async def do_receive_mail(
             session,
             Actor.system(shop_id, "e-mail"),
             type=CaseType.CONSULTATION,
-            title=(received.subject.strip() or received.from_address)[:200],
+            title=(received.subject.strip() or received.from_address or "(no subject)")[:200],
             description=received.text[:4000] or None,
             source=CaseSource.EMAIL,
             conversation_id=conversation.id,

@@ -456,3 +456,20 @@ async def test_a_switched_off_mailbox_is_neither_polled_nor_sends_until_switched
     await set_up_mailbox(client, owen, imap_server, mailbox_login, smtp_port, active=True)
     assert await worker.poll_mail() == 1
     assert await worker.send_mail() == 2
+
+
+async def test_a_mail_without_sender_subject_or_message_id_is_kept_and_not_answered(
+    client, sessionmaker, owen, imap_server, mailbox_login, inbox, smtp_port, worker
+):
+    await set_up_mailbox(client, owen, imap_server, mailbox_login, smtp_port)
+    imap_server.deliver(mailbox_login, b"To: service@acme.test\r\n\r\nhello\r\n")
+    assert await worker.poll_mail() == 1
+    assert await worker.poll_mail() == 0
+    async with sessionmaker() as session:
+        case = await session.scalar(select(Case))
+        mail = await session.scalar(select(Mail))
+    assert case.title == "(no subject)"
+    assert mail.message_id.startswith("uid-") and mail.notes == [
+        "no automatic answer: a machine sender"
+    ]
+    assert await worker.send_mail() == 0
