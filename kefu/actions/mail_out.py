@@ -100,8 +100,8 @@ def enqueue_mail_reply(session: Session, event: Event) -> None:
         .order_by(Mail.id.desc())
         .limit(1)
     )
-    if mailbox is None or answered is None:
-        return  # no mailbox (any more): the reply stays in Kefu
+    if mailbox is None or answered is None or "@" not in answered.from_address:
+        return  # no mailbox (any more), or the shopper's data was erased: it stays in Kefu
     queue_answer(
         session,
         mailbox,

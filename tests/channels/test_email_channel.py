@@ -441,6 +441,13 @@ async def test_erasing_the_customer_empties_their_mails(
     assert all("北京" not in m.subject and m.from_address != SHOPPER for m in mails)
     assert {m.state for m in mails} == {MailState.RECEIVED, MailState.FAILED}
     assert await count(sessionmaker, MailAttachment) == 0
+    # A reply after the erasure has nobody to go to: it stays in Kefu.
+    sent = await client.as_(owen).post(
+        f"/api/v1/conversations/{mails[0].conversation_id}/messages",
+        json={"client_id": str(uuid.uuid4()), "body": "您好"},
+    )
+    assert sent.status_code == 200
+    assert await count(sessionmaker, Mail) == 2
 
 
 async def test_a_switched_off_mailbox_is_neither_polled_nor_sends_until_switched_on(
