@@ -29,6 +29,7 @@ class Permission(enum.StrEnum):
     MANAGE_PERSONAL_DATA = "manage_personal_data"  # export or erase a customer's data (PIPL)
     VIEW_REPORTS = "view_reports"  # the shop's KPIs, dashboards, exports of every agent
     SCHEDULE_REPORTS = "schedule_reports"  # e-mailed reports (people, never keys: by whom)
+    MANAGE_MAILBOX = "manage_mailbox"  # the shop's e-mail channel: IMAP/SMTP servers, logins
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -47,6 +48,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.RUN_CAMPAIGNS,
             Permission.VIEW_REPORTS,
             Permission.SCHEDULE_REPORTS,
+            Permission.MANAGE_MAILBOX,
         }
     ),
     Role.AGENT: frozenset(

@@ -187,6 +187,33 @@ class Settings(BaseSettings):
         20, gt=0, le=120, description="How long the LLM API may take to answer."
     )
 
+    mail_poll_seconds: float = Field(
+        60, ge=1, description="How often each shop's mailbox (IMAP) is polled for new mail."
+    )
+    mail_attachment_max_bytes: int = Field(
+        10 * 1024 * 1024,
+        ge=0,
+        description="A received attachment larger than this is dropped (with a note).",
+    )
+    mail_retry_base_seconds: float = Field(
+        60,
+        ge=0,
+        description="Wait before an unsent mail is tried again; doubled after each failure.",
+    )
+    mail_max_attempts: int = Field(
+        8, ge=1, le=50, description="Attempts to send a mail before it is marked failed."
+    )
+    mail_timeout_seconds: float = Field(
+        30, gt=0, le=300, description="How long a shop's IMAP or SMTP server may take to answer."
+    )
+    mail_ca_file: str = Field(
+        "",
+        description=(
+            "A PEM file of CA certificates trusted for the shops' IMAP and SMTP servers "
+            "besides the system's (a private mail server); empty: the system's only."
+        ),
+    )
+
     @model_validator(mode="before")
     @classmethod
     def _read_secret_files(cls, data: Any) -> Any:

@@ -100,3 +100,17 @@ ensure_chromium() {
     say "installing Debian chromium and fonts-noto-cjk for the browser tests"
     apt_install chromium fonts-noto-cjk || die "apt-get install chromium fonts-noto-cjk failed"
 }
+
+# Debian's Dovecot IMAP server: the e-mail channel's tests start their own on loopback
+# (tests/channels/dovecot.py; no system service is used or needed).
+ensure_dovecot() {
+    [ -x /usr/sbin/dovecot ] && return 0
+    if ! can_apt; then
+        say "note: /usr/sbin/dovecot is missing and installing it needs root or sudo; the e-mail channel tests will be skipped"
+        return 0
+    fi
+    say "installing Debian dovecot-imapd for the e-mail channel tests"
+    apt_install dovecot-imapd openssl || die "apt-get install dovecot-imapd failed"
+    # The package starts a system-wide Dovecot; the tests need none, so leave it stopped.
+    as_root sh -c 'command -v systemctl >/dev/null 2>&1 && systemctl disable --now dovecot >/dev/null 2>&1 || true'
+}

@@ -18,7 +18,17 @@ from kefu.queries.access import fetch_owned
 _PENDING = "kefu_pending_events"
 _JOBS_QUEUED = "kefu_jobs_queued"
 _CACHES = "kefu_transaction_caches"
-SECRET_FIELDS = frozenset({"password_hash", "key_hash", "token_hash", "widget_secret", "secret"})
+SECRET_FIELDS = frozenset(
+    {
+        "password_hash",
+        "key_hash",
+        "token_hash",
+        "widget_secret",
+        "secret",
+        "imap_password",
+        "smtp_password",
+    }
+)
 
 
 def publish_on_commit(session: AsyncSession | Session, evt: Event) -> None:

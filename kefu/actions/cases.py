@@ -287,10 +287,12 @@ async def do_open_case(
     custom_fields: Any = None,
     assigned_agent_id: Any = None,
     team_id: Any = None,
+    source: CaseSource | None = None,
     **links: Any,
 ) -> Case:
     """Open a case from a conversation, an order line, or through the API. ``links`` are
-    ``conversation_id``, ``order_line_id``, ``order_id`` and ``customer_id``."""
+    ``conversation_id``, ``order_line_id``, ``order_id`` and ``customer_id``; ``source``
+    is for a channel that opens cases itself (e-mail), else it follows from the links."""
     actor.require(Permission.HANDLE_CASES)
     check_known(links, ("conversation_id", "order_line_id", "order_id", "customer_id"))
     kind = choice(CaseType, type, "type")
@@ -303,7 +305,7 @@ async def do_open_case(
         type=kind,
         status=CaseStatus.NEW,
         priority=choice(CasePriority, priority, "priority"),
-        source=_source(actor, resolved),
+        source=source or _source(actor, resolved),
         title=clean_text(title, "title", "the title", MAX_TITLE),
         description=optional_text(description, "description"),
         evidence=cleaned,

@@ -4,7 +4,8 @@ whose data and when, never the data itself.
 
 What identifies or describes the person goes: profile fields, identities, what the
 visitor typed into the widget, every message of their conversations (replaced by a
-marker, pictures deleted with their files), order addresses and notes, case texts and
+marker, pictures deleted with their files), their e-mails (addresses, subjects, bodies,
+attachments), order addresses and notes, case texts and
 evidence, campaign texts, and the audit log's copies of their rows. What the shop must
 keep or that says nothing about the person stays: orders' amounts and lines (accounting),
 conversation and case statuses, ratings' stars, report figures, RFM scores. The customer
@@ -32,6 +33,9 @@ from kefu.models import (
     Conversation,
     Customer,
     CustomerIdentity,
+    Mail,
+    MailAttachment,
+    MailState,
     Message,
     MessageKind,
     NpsAnswer,
@@ -60,6 +64,7 @@ class Erasure:
     orders: int = 0
     cases: int = 0
     replay_rows: int = 0
+    mails: int = 0
 
 
 def _mentions(payload: Any, conversation_ids: set[int]) -> bool:
@@ -115,6 +120,46 @@ async def _erase_conversations(
     for upload in uploads:
         await session.delete(upload)
     erasure.pictures = len(uploads)
+
+
+async def _erase_mails(
+    session: AsyncSession,
+    shop_id: int,
+    customer_id: int,
+    conversation_ids: list[int],
+    erasure: Erasure,
+) -> None:
+    """The e-mails to and from the person: addresses, subjects, bodies and attachments
+    go (the rows stay, so threading by Message-ID keeps working); a mail still queued to
+    them is never sent."""
+    where = [Mail.customer_id == customer_id]
+    if conversation_ids:
+        where.append(Mail.conversation_id.in_(conversation_ids))
+    mail_ids = list(
+        await session.scalars(select(Mail.id).where(Mail.shop_id == shop_id, or_(*where)))
+    )
+    if not mail_ids:
+        return
+    await session.execute(delete(MailAttachment).where(MailAttachment.mail_id.in_(mail_ids)))
+    await session.execute(
+        update(Mail)
+        .where(Mail.id.in_(mail_ids), Mail.state.in_([MailState.QUEUED, MailState.SENDING]))
+        .values(state=MailState.FAILED, last_error="the customer's data was erased")
+    )
+    await session.execute(
+        update(Mail)
+        .where(Mail.id.in_(mail_ids))
+        .values(
+            from_address="erased",
+            from_name=None,
+            to_addresses=[],
+            subject=ERASED_TEXT,
+            text_body=ERASED_TEXT,
+            html_body=None,
+            notes=[],
+        )
+    )
+    erasure.mails = len(mail_ids)
 
 
 async def _erase_replay_copies(
@@ -232,6 +277,7 @@ async def do_erase_customer(
     conversation_ids = await customer_conversation_ids(session, shop_id, customer_id)
     await _erase_conversations(session, shop_id, conversation_ids, data_dir, erasure)
     await _erase_replay_copies(session, shop_id, conversation_ids, erasure)
+    await _erase_mails(session, shop_id, customer_id, conversation_ids, erasure)
     order_ids = await _erase_records(session, shop_id, customer_id, erasure)
     await session.execute(
         update(Visitor)
@@ -316,6 +362,9 @@ async def do_export_customer(
             session, CampaignMessage, CampaignMessage.customer_id == customer_id
         ),
         "nps_answers": await _rows(session, NpsAnswer, NpsAnswer.customer_id == customer_id),
+        "mails": await _rows(
+            session, Mail, Mail.shop_id == shop_id, Mail.customer_id == customer_id
+        ),
     }
     record_audit(session, actor, "customer.export", "customer", customer_id)
     return document

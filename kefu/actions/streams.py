@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
 from kefu.actions.base import publish_on_commit
+from kefu.actions.mail_out import enqueue_mail_reply
 from kefu.actions.webhooks import enqueue_deliveries
 from kefu.events import Event
 from kefu.models import StreamEvent
@@ -62,8 +63,9 @@ def _write_rows(session: Session) -> None:
 
 
 async def emit(session: AsyncSession, event: Event) -> None:
-    """Store ``event`` for each of its recipient streams, queue its webhook deliveries,
-    and publish it after commit."""
+    """Store ``event`` for each of its recipient streams, queue its webhook deliveries
+    (and, for an agent's reply in an e-mail conversation, its mail), and publish it after
+    commit."""
     await session.run_sync(emit_sync, event)
 
 
@@ -81,4 +83,5 @@ def emit_sync(session: Session, event: Event) -> None:
         for stream in sorted(event.recipients)
     )
     enqueue_deliveries(session, event)
+    enqueue_mail_reply(session, event)
     publish_on_commit(session, event)

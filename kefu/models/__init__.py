@@ -49,6 +49,15 @@ from kefu.models.customers import Customer, CustomerIdentity
 from kefu.models.growth import TrainingKind, TrainingRecord
 from kefu.models.journeys import Journey, JourneyStep, JourneyTrigger, NpsAnswer
 from kefu.models.knowledge import FaqEntry, FaqVersion
+from kefu.models.mail import (
+    Mail,
+    MailAttachment,
+    Mailbox,
+    MailDirection,
+    MailKind,
+    MailSecurity,
+    MailState,
+)
 from kefu.models.orders import (
     Coupon,
     CouponKind,
@@ -116,6 +125,13 @@ __all__ = [
     "JourneyTrigger",
     "Level",
     "LoginSession",
+    "Mail",
+    "MailAttachment",
+    "MailDirection",
+    "MailKind",
+    "MailSecurity",
+    "MailState",
+    "Mailbox",
     "Message",
     "MessageKind",
     "NpsAnswer",

@@ -35,6 +35,7 @@ class CaseSource(enum.StrEnum):
     ORDER_LINE = "order_line"
     API = "api"
     WIDGET = "widget"  # the shopper's self-service request (kefu.actions.self_service)
+    EMAIL = "email"  # a shopper's e-mail that started a new thread (kefu.actions.mail)
 
 
 class CompensationStatus(enum.StrEnum):

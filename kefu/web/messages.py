@@ -652,6 +652,17 @@ KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"^a draft to rephrase has at most (?P<n>\d+) characters$",
             N_("A draft to rephrase has at most %(n)s characters."),
         ),
+        (
+            r"^a host name or IP address, e\.g\. imap\.example\.com$",
+            N_("Give a host name or IP address, e.g. imap.example.com."),
+        ),
+        (r"^a port from 1 to 65535$", N_("Give a port from 1 to 65535.")),
+        (
+            r"^a password of at most (?P<n>\d+) characters on one line$",
+            N_("Give a password of at most %(n)s characters on one line."),
+        ),
+        (r"^the IMAP password is required$", N_("The IMAP password is required.")),
+        (r"^the IMAP login is required$", N_("The IMAP login is required.")),
         (r"^[\w ]+ not found$", N_("It does not exist, or it belongs to another shop.")),
     )
 )

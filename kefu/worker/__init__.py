@@ -3,7 +3,8 @@ SLA sweep of cases (warnings, breaches), campaign messages whose quiet hours are
 lifecycle journey steps that came due (``kefu.crm.journey_runs``), the fold of new report
 facts into hourly rollups (docs/kpis.md), the scorecards of conversations closed since
 (docs/quality.md#scorecards), then the scheduled e-mail reports that are due
-(``kefu.worker.report_mail``); every hour the cleanups of ``kefu.worker.cleanup`` and the
+(``kefu.worker.report_mail``), the e-mail channel's polls and mails
+(``kefu.worker.mail``); every hour the cleanups of ``kefu.worker.cleanup`` and the
 shops' daily RFM snapshots.
 Runs inside the server (started from the app's lifespan) or as its own process
 (``kefu worker``); several may run at once.
@@ -45,6 +46,7 @@ from kefu.reports.activity_facts import count_online_hours
 from kefu.reports.rollup import fold_all
 from kefu.settings import Settings
 from kefu.worker.cleanup import run_cleanups
+from kefu.worker.mail import poll_mailboxes, send_due_mails
 from kefu.worker.report_mail import send_due_reports
 
 log = logging.getLogger(__name__)
@@ -253,6 +255,15 @@ class Worker:
         """Scheduled reports whose send hour has come (or whose retry is due) go out."""
         return await send_due_reports(self.sessionmaker, self.settings, utcnow())
 
+    async def poll_mail(self) -> int:
+        """Fetch new mail from the shops' mailboxes whose poll is due (each at most every
+        ``KEFU_MAIL_POLL_SECONDS``; one worker per mailbox at a time)."""
+        return await poll_mailboxes(self.sessionmaker, self.settings, utcnow())
+
+    async def send_mail(self) -> int:
+        """Send the e-mail channel's queued mails that are due (replies, automatic answers)."""
+        return await send_due_mails(self.sessionmaker, self.settings, utcnow())
+
     async def _clean_when_due(self) -> None:
         """Hourly: the cleanups, and a shop whose day has turned gets its RFM snapshot."""
         if time.monotonic() < self._next_cleanup:
@@ -276,6 +287,8 @@ class Worker:
                 await self.fold_reports()
                 await self.score_conversations()
                 await self.send_reports()
+                await self.poll_mail()
+                await self.send_mail()
                 await self._clean_when_due()
             except Exception:  # a database hiccup must not end the worker for good
                 log.exception("worker round failed; trying again")

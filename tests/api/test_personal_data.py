@@ -96,6 +96,7 @@ async def test_erasure_removes_the_person_and_keeps_the_books(
             "orders": 1,
             "cases": 0,
             "replay_rows": 0,
+            "mails": 0,
         }
         customer = (await c.get(f"/api/v1/customers/{customer_id}")).json()
         order = (await c.get("/api/v1/orders", params={"customer_id": customer_id})).json()

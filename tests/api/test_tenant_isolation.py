@@ -36,7 +36,17 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy import select
 
 from kefu.lib.tokens import customer_signature
-from kefu.models import Agent, Base, Shop
+from kefu.models import (
+    Agent,
+    Base,
+    Mail,
+    MailAttachment,
+    Mailbox,
+    MailDirection,
+    MailKind,
+    MailState,
+    Shop,
+)
 from kefu.models.reports import ReportKind
 from kefu.realtime.presence import AgentLeases
 from kefu.reports.facts import record_fact
@@ -178,6 +188,13 @@ JOURNEY = {
 FAQ = {"question": "什么时候发货", "similar": ["多久发货"], "answer": "亲，48小时内发货～"}
 REPORT_SCHEDULE = {"recipients": ["boss@mart.example"], "frequency": "weekly", "weekday": 0}
 TRAINING = {"title": "进阶培训", "kind": "advanced", "held_on": "2026-11-02", "hours": 2}
+EMAIL_SETTINGS = {
+    "from_address": "service@mart.example",
+    "imap_host": "imap.mart.example",
+    "imap_username": "service@mart.example",
+    "imap_password": "mart-imap-pw-1",
+    "smtp_host": "smtp.mart.example",
+}
 DRAFT_REPLY = {"text": "这都不懂吗？点立即购买就行", "context": "请问怎么下单"}
 
 ROUTES: dict[tuple[str, str], Walk] = {
@@ -406,6 +423,10 @@ ROUTES: dict[tuple[str, str], Walk] = {
     ("GET", "/api/v1/reports/topics"): Walk("list", "reports"),
     ("GET", "/api/v1/reports/forecast"): Walk("list", "reports"),
     ("GET", "/api/v1/reports/intents"): Walk("list", "reports"),
+    ("GET", "/api/v1/email-settings"): Walk("list", "people"),
+    ("PUT", "/api/v1/email-settings"): Walk("write", "people", EMAIL_SETTINGS),
+    ("GET", "/api/v1/mail-attachments/{attachment_id}"): Walk("by_id", "handle"),
+    ("GET", "/api/v1/conversations/{conversation_id}/mails"): Walk("by_id", "handle"),
     ("GET", "/api/v1/reports/schedules"): Walk("list", "reports"),
     ("POST", "/api/v1/reports/schedules"): Walk("write", "schedule_reports", REPORT_SCHEDULE),
     ("GET", "/api/v1/reports/schedules/{schedule_id}"): Walk("by_id", "reports"),
@@ -475,6 +496,7 @@ PATH_IDS = {
     "training_id": "training_records",
     "scorecard_id": "scorecards",
     "view_id": "case_views",
+    "attachment_id": "mail_attachments",
 }
 
 # The table whose ids a route's rows carry (``id``), and the tables named by id fields.
@@ -515,6 +537,8 @@ RESOURCE_TABLE = {
     "reports/schedules": "report_schedules",
     "agents/trainings": "training_records",
     "quality/scorecards": "scorecards",
+    "mail-attachments": "mail_attachments",
+    "conversations/mails": "mails",
 }
 ID_FIELDS = {
     "customer_id": "customers",
@@ -762,7 +786,47 @@ async def acme(client, owen, alice, sessionmaker, settings) -> dict[str, Any]:
     path = f"/api/v1/agents/{dora['id']}/trainings"
     ids["training_records"] = (await _ok(await api.post(path, json=training)))["id"]
     ids["scorecards"] = await _seed_scorecard(client, sessionmaker, alice, owen)
+    ids["mail_attachments"] = await _seed_mail(client, sessionmaker, owen, conversation_id)
     return ids
+
+
+async def _seed_mail(client, sessionmaker, owen, conversation_id: int) -> int:
+    """Acme's mailbox (set up through the API) and a shopper's mail with a photo (as the
+    worker stores one); returns the attachment's id."""
+    mailbox = EMAIL_SETTINGS | {
+        "from_address": "kf@acme.example",
+        "from_name": _secret("Acme 客服"),
+        "imap_username": "kf@acme.example",
+    }
+    await _ok(await client.as_(owen).put("/api/v1/email-settings", json=mailbox))
+    async with sessionmaker() as session:
+        box = await session.scalar(select(Mailbox).where(Mailbox.shop_id == owen.shop_id))
+        mail = Mail(
+            shop_id=owen.shop_id,
+            mailbox_id=box.id,
+            direction=MailDirection.IN,
+            kind=MailKind.RECEIVED,
+            state=MailState.RECEIVED,
+            conversation_id=conversation_id,
+            message_id="acme-1@shopper.example",
+            from_address=ACME_EMAIL,
+            subject=_secret("杯子碎了"),
+            text_body=_secret("杯子收到就碎了"),
+        )
+        session.add(mail)
+        await session.flush()
+        photo = png_bytes()
+        attachment = MailAttachment(
+            shop_id=owen.shop_id,
+            mail_id=mail.id,
+            filename=_secret("碎片") + ".png",
+            content_type="image/png",
+            size=len(photo),
+            content=photo,
+        )
+        session.add(attachment)
+        await session.commit()
+        return attachment.id
 
 
 async def _seed_scorecard(client, sessionmaker, alice, owen) -> int:

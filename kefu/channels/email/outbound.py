@@ -1,4 +1,5 @@
-"""Sending e-mail through the SMTP server of the ``KEFU_SMTP_*`` settings (aiosmtplib).
+"""Sending e-mail through an SMTP server (aiosmtplib): the ``KEFU_SMTP_*`` settings' for
+scheduled reports, a shop's own for the e-mail channel.
 
 The password is a ``SecretStr`` and leaves this module only inside the SMTP login; an
 error is re-raised as ``MailFailed`` with a message that has it scrubbed out and no chained
@@ -7,6 +8,7 @@ exception, so neither a log line nor a stored ``last_error`` can carry it."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
@@ -56,36 +58,62 @@ def compose_mail(
     return message
 
 
-def _scrubbed(text: str, settings: Settings) -> str:
-    password = settings.smtp_password.get_secret_value()
+@dataclass(frozen=True, slots=True)
+class SmtpServer:
+    """Where and how a mail goes out: the ``KEFU_SMTP_*`` server (reports) or a shop's
+    own (the e-mail channel)."""
+
+    host: str
+    port: int
+    security: str  # starttls | tls | none
+    username: str
+    password: str = field(repr=False)
+    timeout: float = 30.0
+    ca_file: str = ""  # trusted besides the system's CAs
+
+
+def _scrubbed(text: str, password: str) -> str:
     if password:
         text = text.replace(password, "***")
     return text[:MAX_ERROR]
 
 
-async def send_mail(settings: Settings, message: EmailMessage) -> list[str]:
-    """Send ``message`` (its From is set here) to its To addresses; returns the addresses
-    the server refused while accepting the others (the message went out: sending it again
-    would reach the others twice). Raises ``MailFailed`` when nobody got it."""
+async def send_via(server: SmtpServer, message: EmailMessage) -> list[str]:
+    """Send ``message`` (From set) through ``server``; returns the addresses the server
+    refused while accepting the others. Raises ``MailFailed`` when nobody got it."""
     import aiosmtplib  # at first use: every server process imports this module, few send
 
+    try:
+        refused, _reply = await aiosmtplib.send(
+            message,
+            hostname=server.host,
+            port=server.port,
+            username=server.username or None,
+            password=server.password if server.username else None,
+            use_tls=server.security == "tls",
+            start_tls=server.security == "starttls",
+            timeout=server.timeout,
+            cert_bundle=server.ca_file or None,
+        )
+    except (aiosmtplib.SMTPException, OSError) as exc:
+        reason = _scrubbed(f"{type(exc).__name__}: {exc}", server.password)
+        raise MailFailed(reason) from None
+    return sorted(refused)
+
+
+async def send_mail(settings: Settings, message: EmailMessage) -> list[str]:
+    """Send ``message`` (its From is set here) to its To addresses through the
+    ``KEFU_SMTP_*`` server; see ``send_via``."""
     if not mail_configured(settings):
         raise MailNotConfigured("set KEFU_SMTP_HOST and KEFU_MAIL_FROM to send e-mail")
     if "From" not in message:
         message["From"] = settings.mail_from
-    password = settings.smtp_password.get_secret_value()
-    try:
-        refused, _reply = await aiosmtplib.send(
-            message,
-            hostname=settings.smtp_host,
-            port=settings.smtp_port,
-            username=settings.smtp_username or None,
-            password=password if settings.smtp_username else None,
-            use_tls=settings.smtp_security == "tls",
-            start_tls=settings.smtp_security == "starttls",
-            timeout=settings.smtp_timeout_seconds,
-        )
-    except (aiosmtplib.SMTPException, OSError) as exc:
-        reason = _scrubbed(f"{type(exc).__name__}: {exc}", settings)
-        raise MailFailed(reason) from None
-    return sorted(refused)
+    server = SmtpServer(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        security=settings.smtp_security,
+        username=settings.smtp_username,
+        password=settings.smtp_password.get_secret_value(),
+        timeout=settings.smtp_timeout_seconds,
+    )
+    return await send_via(server, message)

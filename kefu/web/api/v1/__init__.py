@@ -14,6 +14,7 @@ from kefu.web.api.v1 import (
     conversations,
     coupons,
     customers,
+    email,
     growth,
     journeys,
     knowledge,
@@ -78,5 +79,6 @@ for module in (
     report_views,
     reports,
     growth,
+    email,
 ):
     api_router.include_router(module.router)

@@ -237,6 +237,7 @@ class ErasureOut(ApiModel):
     orders: int = Field(description="Orders whose address and note were erased")
     cases: int
     replay_rows: int = Field(description="Realtime replay rows and webhook deliveries deleted")
+    mails: int = Field(0, description="E-mails to and from the customer emptied")
 
 
 @router.post(

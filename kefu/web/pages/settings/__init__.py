@@ -11,6 +11,7 @@ from kefu.web.pages.context import PageDep, redirect
 from kefu.web.pages.rendering import environment
 from kefu.web.pages.settings import (
     cases,
+    email,
     keys,
     levels,
     people,
@@ -35,7 +36,7 @@ async def settings_home(page: PageDep) -> Response:
     return redirect(sections[0][0])
 
 
-for module in (shop, widget, quality, cases, people, levels, keys, webhooks, reports):
+for module in (shop, widget, quality, cases, people, levels, keys, webhooks, reports, email):
     router.include_router(module.router)
 
 environment.globals["settings_sections"] = sections_for

@@ -30,6 +30,7 @@ SECTIONS: tuple[tuple[str, str, str, Permission], ...] = (
     ("/settings/api-keys", "key", N_("API keys"), Permission.MANAGE_API_KEYS),
     ("/settings/webhooks", "globe", N_("Webhooks"), Permission.MANAGE_SHOP),
     ("/settings/reports", "calendar", N_("Scheduled reports"), Permission.SCHEDULE_REPORTS),
+    ("/settings/email", "globe", N_("E-mail"), Permission.MANAGE_MAILBOX),
     ("/settings/audit", "audit", N_("Audit log"), Permission.VIEW_AUDIT),
 )
 

@@ -202,7 +202,22 @@
       for (const line of m.payload.lines || []) card.append(el("div", "ws-card-line", line));
       bubble.append(card);
     }
+    // A shopper's e-mail: its subject above the text, its attachments (kept by the
+    // server, downloaded with the agent's login) below. All of it is text, never markup.
+    const mail = m.payload && m.payload.email;
+    if (mail && mail.subject) bubble.append(el("div", "ws-mail-subject", mail.subject));
     if (m.body) bubble.append(el("div", "ws-text", m.body));
+    if (mail && Array.isArray(mail.attachments) && mail.attachments.length) {
+      const files = el("div", "ws-mail-files");
+      for (const file of mail.attachments) {
+        const link = el("a", "ws-mail-file", file.filename);
+        link.href = `/api/v1/mail-attachments/${encodeURIComponent(file.id)}`;
+        link.target = "_blank";
+        link.rel = "noopener";
+        files.append(link);
+      }
+      bubble.append(files);
+    }
     const meta = el("div", "ws-msg-meta", timeFormat.format(new Date(m.created_at)));
     node.append(bubble, meta);
     return node;
