@@ -154,6 +154,20 @@ class SessionEnded(Event):
     name: ClassVar[str] = "agent.session_ended"
 
 
+@dataclass(frozen=True, slots=True)
+class CoachingCreated(Event):
+    """A supervisor wrote a coaching note on an agent's scorecard (the agent is told)."""
+
+    name: ClassVar[str] = "coaching.created"
+
+
+@dataclass(frozen=True, slots=True)
+class CoachingAcknowledged(Event):
+    """The agent acknowledged a coaching note (its author is told)."""
+
+    name: ClassVar[str] = "coaching.acknowledged"
+
+
 EVENT_TYPES: tuple[type[Event], ...] = (
     ShopDataChanged,
     AgentChanged,
@@ -174,6 +188,8 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     CompensationCreated,
     CompensationDecided,
     SessionEnded,
+    CoachingCreated,
+    CoachingAcknowledged,
 )
 
 
