@@ -6,6 +6,8 @@ notes and the forms to review, dispute, decide, coach and acknowledge
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -19,11 +21,13 @@ from kefu.quality.rewrite import LABELS as FINDING_LABELS
 from kefu.queries.coaching import list_coaching, load_note
 from kefu.queries.people import list_agents
 from kefu.queries.scorecards import (
+    Point,
     list_scorecards,
     load_scorecard,
     review_sample,
     score_trends,
     sees_all,
+    week_starts,
 )
 from kefu.web.api.v1.schemas import IdPath
 from kefu.web.deps import SessionDep
@@ -33,6 +37,7 @@ from kefu.web.pages.rendering import render
 from kefu.web.pages.settings.forms import FormError, errors_of, text
 
 router = APIRouter(include_in_schema=False)
+SPARK_WIDTH, SPARK_HEIGHT = 80, 20
 CRITERION_NAMES = {
     "greeting": N_("Greeting within the limit"),
     "response_time": N_("Every message answered in time"),
@@ -54,6 +59,40 @@ MSG_DISPUTED = N_("Dispute sent to the supervisors.")
 MSG_DECIDED = N_("Decision saved; the scorecard is final.")
 MSG_COACHED = N_("Coaching note sent to the agent.")
 MSG_ACKNOWLEDGED = N_("Coaching note acknowledged.")
+
+
+@dataclass(frozen=True, slots=True)
+class TrendRow:
+    """One agent's or team's weekly averages (None: no scorecard that week) and the
+    points of its sparkline (an SVG polyline, 0–100 drawn bottom to top)."""
+
+    name: str
+    averages: list[float | None]
+    sparkline: str
+
+
+def trend_rows(points: list[Point], weeks: list[date]) -> list[TrendRow]:
+    """The trend points as one row per agent or team, a column per week."""
+    column = {week: i for i, week in enumerate(weeks)}
+    rows: dict[int | None, list[float | None]] = {}
+    names: dict[int | None, str] = {}
+    for point in points:
+        averages = rows.setdefault(point.group_id, [None] * len(weeks))
+        averages[column[point.start]] = point.average
+        names[point.group_id] = point.name
+    step = SPARK_WIDTH / max(len(weeks) - 1, 1)
+    return [
+        TrendRow(
+            names[group],
+            averages,
+            " ".join(
+                f"{i * step:.0f},{SPARK_HEIGHT - value * SPARK_HEIGHT / 100:.1f}"
+                for i, value in enumerate(averages)
+                if value is not None
+            ),
+        )
+        for group, averages in sorted(rows.items(), key=lambda kv: names[kv[0]])
+    ]
 
 
 def _number(value: str) -> int | None:
@@ -79,9 +118,13 @@ async def quality_page(request: Request, session: SessionDep, page: PageDep) -> 
     sample: list[Any] = []
     if supervisor:
         _week, sample = await review_sample(session, page.actor, week_of=None, per_agent=3)
-    _span, trends = await score_trends(
+    span, by_agent = await score_trends(
         session, page.actor, by="agent", bucket="week", since=None, until=None
     )
+    _span, by_team = await score_trends(
+        session, page.actor, by="team", bucket="week", since=None, until=None
+    )
+    weeks = [start for start, _end in week_starts(span)]
     agents = (await list_agents(session, page.actor, limit=200)).items if supervisor else []
     coaching = await list_coaching(session, page.actor, limit=20)
     context = {
@@ -89,7 +132,8 @@ async def quality_page(request: Request, session: SessionDep, page: PageDep) -> 
         "names": await _names(session, page),
         "cards": cards,
         "sample": sample,
-        "trends": trends,
+        "weeks": weeks,
+        "trends": [("agent", trend_rows(by_agent, weeks)), ("team", trend_rows(by_team, weeks))],
         "agents": agents,
         "agent_names": {agent.id: agent.display_name for agent in agents},
         "supervisor": supervisor,
