@@ -168,6 +168,14 @@ class CoachingAcknowledged(Event):
     name: ClassVar[str] = "coaching.acknowledged"
 
 
+@dataclass(frozen=True, slots=True)
+class EmotionRed(Event):
+    """A conversation's shopper turned red (三色法则): its agent and the supervisors are
+    alerted."""
+
+    name: ClassVar[str] = "emotion.red"
+
+
 EVENT_TYPES: tuple[type[Event], ...] = (
     ShopDataChanged,
     AgentChanged,
@@ -190,6 +198,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     SessionEnded,
     CoachingCreated,
     CoachingAcknowledged,
+    EmotionRed,
 )
 
 

@@ -24,6 +24,7 @@ from kefu.actions.conversations import (
     load_for_staff_sync,
     read_visitor_streams,
 )
+from kefu.actions.emotion import note_shopper_emotion
 from kefu.actions.invitations import note_conversion, read_open_acceptances
 from kefu.actions.quality import reply_findings
 from kefu.errors import Conflict, Invalid
@@ -203,6 +204,8 @@ def send_message(
     elif message.kind is not MessageKind.NOTE:  # before _touch sets the first response
         reply_facts(session, conversation, message, message.sender_id)
     _touch(conversation, message)  # written by the flush at commit, with the batch's others
+    if message.sender_kind is SenderKind.VISITOR and message.kind is MessageKind.TEXT:
+        note_shopper_emotion(session, conversation, message)
     if message.sender_kind is SenderKind.VISITOR and conversation.visitor_id is not None:
         note_conversion(session, conversation.visitor_id, conversation.id, message.created_at)
     announce_message_sync(session, conversation, message)

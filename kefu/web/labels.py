@@ -24,6 +24,7 @@ from kefu.models import (
     Skill,
     TrainingKind,
 )
+from kefu.models.quality import Emotion
 from kefu.models.webhooks import DeliveryState
 from kefu.web.i18n import N_, gettext
 
@@ -149,6 +150,11 @@ LABELS: dict[type[enum.Enum], dict[str, str]] = {
         "fussy": N_("Demanding"),
     },
     PhraseTestStatus: {"running": N_("Running"), "ended": N_("Ended")},
+    Emotion: {
+        "green": N_("Green: satisfied"),
+        "yellow": N_("Yellow: at risk"),
+        "red": N_("Red: upset"),
+    },
 }
 
 WEEKDAYS = (

@@ -19,6 +19,7 @@ from kefu.models import (
     ShipmentStatus,
     Skill,
 )
+from kefu.models.quality import Emotion
 from kefu.queries.people import list_agents, list_teams
 from kefu.web import i18n
 from kefu.web.deps import SessionDep
@@ -74,6 +75,11 @@ def _strings() -> dict[str, str]:
         "open_case": _("Open a case"),
         "case_opened": _("Case #%(number)s opened"),
         "use_rewrite": _("Use rewrite"),
+        "emotion_title": _("Customer mood"),
+        "account": _("Emotional account"),
+        "account_rule": _("+1 for a good exchange, −3 for a bad one"),
+        "emotion_red_alert": _("A customer is upset (red) in conversation #%(id)s"),
+        "coaching_new": _("%(author)s sent you a coaching note"),
     }
 
 
@@ -85,6 +91,7 @@ def _labels() -> dict[str, dict[str, str]]:
         "folder": {f.value: label(f) for f in PhraseFolder},
         "order": {s.value: label(s) for s in OrderStatus},
         "shipment": {s.value: label(s) for s in ShipmentStatus},
+        "emotion": {e.value: label(e) for e in Emotion},
     }
 
 
