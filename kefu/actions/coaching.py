@@ -96,8 +96,10 @@ async def do_acknowledge_coaching(
     session: AsyncSession, actor: Actor, note_id: int, *, reply: Any = None
 ) -> CoachingNote:
     """The coached agent says they read the note (once), perhaps answering it."""
+    if actor.kind != "agent":
+        raise Forbidden("only the agent coached acknowledges a coaching note")
     note = await load_note(session, actor, note_id)
-    if actor.kind != "agent" or note.agent_id != actor.id:
+    if note.agent_id != actor.id:
         raise Forbidden("only the agent coached acknowledges a coaching note")
     if note.acknowledged_at is not None:
         raise Conflict("this coaching note is already acknowledged")

@@ -73,6 +73,12 @@ async def test_a_shopper_turns_red_and_calms_down(client, sessionmaker, alice, c
     inbox = (await client.as_(alice).get("/api/v1/inbox", params={"view": "mine"})).json()
     [item] = [i for i in inbox["items"] if i["conversation"]["id"] == shopper.conversation_id]
     assert item["conversation"]["emotion"] == "green"
+    calm = await client.as_(alice).get("/api/v1/inbox", params={"emotion": "green"})
+    assert shopper.conversation_id in [i["conversation"]["id"] for i in calm.json()["items"]]
+    upset = await client.as_(alice).get("/api/v1/inbox", params={"emotion": "red"})
+    assert shopper.conversation_id not in [i["conversation"]["id"] for i in upset.json()["items"]]
+    bad = await client.as_(alice).get("/api/v1/inbox", params={"emotion": "purple"})
+    assert bad.status_code == 422
 
 
 async def test_a_customers_account_adds_up_over_conversations(client, acme_key, alice):  # noqa: F811

@@ -123,6 +123,7 @@ async def workspace(request: Request, session: SessionDep, page: PageDep) -> Res
             "teams": teams,
             "statuses": list(ConversationStatus),
             "skills": list(Skill),
+            "emotions": list(Emotion),
             "channels": list(Channel),
             "case_types": list(CaseType),
             "case_priorities": list(CasePriority),

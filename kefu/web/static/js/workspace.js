@@ -49,7 +49,7 @@
   // ---- conversation list -------------------------------------------------------------
   function filters() {
     const params = new URLSearchParams({ view: state.view, limit: "100" });
-    for (const [key, id] of [["status", "ws-status"], ["skill", "ws-skill"], ["channel", "ws-channel"], ["tag", "ws-tag"], ["q", "ws-q"]]) {
+    for (const [key, id] of [["status", "ws-status"], ["skill", "ws-skill"], ["channel", "ws-channel"], ["tag", "ws-tag"], ["q", "ws-q"], ["emotion", "ws-emotion"]]) {
       const value = $(id).value.trim();
       if (value) params.set(key, value);
     }
@@ -859,7 +859,7 @@
       reloadList();
     });
   }
-  for (const id of ["ws-status", "ws-skill", "ws-channel"]) $(id).addEventListener("change", () => reloadList());
+  for (const id of ["ws-status", "ws-skill", "ws-channel", "ws-emotion"]) $(id).addEventListener("change", () => reloadList());
   for (const id of ["ws-q", "ws-tag"]) $(id).addEventListener("input", () => reloadList(350));
   document.addEventListener("visibilitychange", () => { if (!document.hidden) markRead(); });
   document.addEventListener("click", () => {
