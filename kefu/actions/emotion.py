@@ -20,9 +20,12 @@ from kefu.quality.emotion import NEGATIVE_DELTA, POSITIVE_DELTA, next_colour, re
 from kefu.queries.people import supervisor_ids
 
 
-def note_shopper_emotion(session: Session, conversation: Conversation, message: Message) -> None:
+def note_shopper_emotion(
+    session: Session, conversation: Conversation, message: Message, *, alert: bool = True
+) -> None:
     """Read a shopper's text message and move the conversation's colour and the
-    customer's account accordingly."""
+    customer's account accordingly. ``alert=False`` reads history (the demo's): nobody
+    is alerted about a conversation that turned red months ago."""
     reading = read_message(message.body)
     before = Emotion(conversation.emotion or Emotion.GREEN)
     after = Emotion(next_colour(before.value, reading))
@@ -41,7 +44,8 @@ def note_shopper_emotion(session: Session, conversation: Conversation, message: 
         )
     if after is Emotion.RED and before is not Emotion.RED:
         _account(session, conversation, message, NEGATIVE_DELTA, reading.words)
-        _alert(session, conversation, message, before, reading.words)
+        if alert:
+            _alert(session, conversation, message, before, reading.words)
     elif reading.positive and _last_delta(session, conversation) != POSITIVE_DELTA:
         _account(session, conversation, message, POSITIVE_DELTA, reading.words)
 

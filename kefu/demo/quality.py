@@ -1,4 +1,6 @@
-"""The demo shop's quality inspection, so its /quality pages are not empty: a scorecard
+"""The demo shop's quality inspection, so its /quality pages are not empty: the history's
+shopper messages read for their colour and the emotional account (as the send path does,
+without alerts), a scorecard
 for every closed conversation of the history an agent answered (scored by the same code
 the worker runs), and a week of a supervisor's work on them through the real actions: a
 review confirming a card, one correcting a criterion, coaching notes (one acknowledged by
@@ -12,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor
 from kefu.actions.coaching import do_acknowledge_coaching, do_write_coaching
+from kefu.actions.emotion import note_shopper_emotion
 from kefu.actions.scorecards import (
     do_decide_scorecard,
     do_dispute_scorecard,
@@ -20,7 +23,7 @@ from kefu.actions.scorecards import (
     score_one,
 )
 from kefu.demo import staff
-from kefu.models import Agent, Conversation, ConversationStatus
+from kefu.models import Agent, Conversation, ConversationStatus, Message, MessageKind, SenderKind
 from kefu.models.base import utcnow
 from kefu.models.quality import Scorecard, ScorecardStatus
 
@@ -66,6 +69,24 @@ async def _score_history(session: AsyncSession, shop_id: int) -> list[Scorecard]
     )
 
 
+async def _read_history(session: AsyncSession, shop_id: int) -> None:
+    """Every shopper text message of the history, in order, read as it would have been
+    when it arrived: the conversations' colours, their timelines and the accounts."""
+    rows = await session.execute(
+        select(Message, Conversation)
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .where(
+            Message.shop_id == shop_id,
+            Message.sender_kind == SenderKind.VISITOR,
+            Message.kind == MessageKind.TEXT,
+        )
+        .order_by(Message.id)
+    )
+    for message, conversation in rows.all():
+        await session.run_sync(note_shopper_emotion, conversation, message, alert=False)
+    await session.flush()
+
+
 def _newest_of(cards: list[Scorecard], agent: Agent, *, flagged: bool = False) -> Scorecard:
     """The agent's newest card not used yet (with a quality finding, if asked for)."""
     for card in cards:
@@ -80,6 +101,7 @@ async def seed_quality(session: AsyncSession, shop_id: int) -> int:
     scorecards were written (0 when the shop has them already)."""
     if await session.scalar(select(Scorecard.id).where(Scorecard.shop_id == shop_id).limit(1)):
         return 0
+    await _read_history(session, shop_id)
     cards = await _score_history(session, shop_id)
     agents = {
         agent.user.email.partition("@")[0]: agent

@@ -37,6 +37,13 @@ async def test_the_demo_has_scorecards_reviews_coaching_and_disputes(client, ses
     assert [n["agent_id"] for n in waiting["items"]] == [chen_id]
     assert "contempt" in waiting["items"][0]["focus"]
 
+    upset = await supervisor.get("/api/v1/inbox", params={"emotion": "red", "status": "closed"})
+    [item, *_] = upset.json()["items"]
+    mood = (
+        await supervisor.get(f"/api/v1/conversations/{item['conversation']['id']}/emotion")
+    ).json()
+    assert mood["changes"][-1]["emotion"] == "red" and mood["account"]["balance"] < 0
+
     async with sessionmaker() as session:  # a refresh adds nothing
         await build_demo(session)
         await session.commit()
