@@ -162,6 +162,28 @@ class SessionEnded(Event):
     name: ClassVar[str] = "agent.session_ended"
 
 
+@dataclass(frozen=True, slots=True)
+class CoachingCreated(Event):
+    """A supervisor wrote a coaching note on an agent's scorecard (the agent is told)."""
+
+    name: ClassVar[str] = "coaching.created"
+
+
+@dataclass(frozen=True, slots=True)
+class CoachingAcknowledged(Event):
+    """The agent acknowledged a coaching note (its author is told)."""
+
+    name: ClassVar[str] = "coaching.acknowledged"
+
+
+@dataclass(frozen=True, slots=True)
+class EmotionRed(Event):
+    """A conversation's shopper turned red (三色法则): its agent and the supervisors are
+    alerted."""
+
+    name: ClassVar[str] = "emotion.red"
+
+
 EVENT_TYPES: tuple[type[Event], ...] = (
     ShopDataChanged,
     AgentChanged,
@@ -183,6 +205,9 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     CompensationCreated,
     CompensationDecided,
     SessionEnded,
+    CoachingCreated,
+    CoachingAcknowledged,
+    EmotionRed,
 )
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
 from kefu.actions.conversations import announce_message, start_routed
+from kefu.actions.emotion import note_shopper_emotion
 from kefu.actions.messages import insert_message, message_body, stored_message
 from kefu.actions.routing import lock_routing
 from kefu.errors import Conflict, Forbidden
@@ -149,6 +150,7 @@ async def do_receive_api_message(
     shopper_wrote(conversation, message.created_at)
     conversation.status = ConversationStatus.OPEN
     conversation.snoozed_until = None
+    await session.run_sync(note_shopper_emotion, conversation, message)
     await session.flush()
     await announce_message(session, conversation, message)
     return message, True

@@ -17,6 +17,7 @@ from kefu.models.base import MAX_ID
 
 E = TypeVar("E", bound=enum.Enum)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL_IN_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 LOCALES = ("zh_CN", "en")
 
@@ -44,13 +45,16 @@ def clean_locale(value: Any) -> str:
     return str(value)
 
 
-def clean_text(value: Any, field: str, what: str, max_length: int = 100) -> str:
+def clean_text(
+    value: Any, field: str, what: str, max_length: int = 100, *, lines: bool = False
+) -> str:
     """``value`` stripped, refused when empty, too long, or holding control characters
-    (a name is one line; PostgreSQL cannot store NUL at all)."""
+    (a name is one line; PostgreSQL cannot store NUL at all). ``lines``: line breaks
+    and tabs are allowed (a note of several lines)."""
     text = value.strip() if isinstance(value, str) else ""
     if not 1 <= len(text) <= max_length:
         raise Invalid(f"{what} must have 1 to {max_length} characters", field=field)
-    if _CONTROL.search(text):
+    if (_CONTROL_IN_LINES if lines else _CONTROL).search(text):
         raise Invalid(f"{what} must not contain control characters", field=field)
     return text
 

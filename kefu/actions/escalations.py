@@ -30,7 +30,8 @@ from kefu.events import (
 )
 from kefu.lib.cases import FINISHED
 from kefu.lib.sla import RAISED, Reassign, SlaState, Targets, case_skill, reassign_to
-from kefu.models import Agent, Case, Role
+from kefu.models import Case
+from kefu.queries.people import supervisor_ids
 from kefu.queries.sla import reassign_candidates
 from kefu.reports.case_facts import sla_facts
 
@@ -44,13 +45,7 @@ async def _escalation_streams(session: AsyncSession, case: Case, breach: bool) -
     shop's active supervisors and owners."""
     agents = {case.assigned_agent_id} if case.assigned_agent_id else set()
     if breach or not agents:
-        supervisors = await session.scalars(
-            select(Agent.id).where(
-                Agent.shop_id == case.shop_id,
-                Agent.active.is_(True),
-                Agent.role.in_((Role.SUPERVISOR, Role.OWNER)),
-            )
-        )
+        supervisors = await session.scalars(supervisor_ids(case.shop_id))
         agents |= set(supervisors)
     return frozenset(agent_stream(agent_id) for agent_id in agents)
 

@@ -24,6 +24,7 @@ from kefu.actions.conversations import (
     load_for_staff_sync,
     read_visitor_streams,
 )
+from kefu.actions.emotion import note_shopper_emotion
 from kefu.actions.invitations import note_conversion, read_open_acceptances
 from kefu.actions.quality import reply_findings
 from kefu.actions.sla import answered_in_chat
@@ -206,6 +207,8 @@ def send_message(
         if message.sender_kind is SenderKind.AGENT:  # the cases opened from the chat
             answered_in_chat(session, actor, conversation.id, message.id, message.created_at)
     _touch(conversation, message)  # written by the flush at commit, with the batch's others
+    if message.sender_kind is SenderKind.VISITOR and message.kind is MessageKind.TEXT:
+        note_shopper_emotion(session, conversation, message)
     if message.sender_kind is SenderKind.VISITOR and conversation.visitor_id is not None:
         note_conversion(session, conversation.visitor_id, conversation.id, message.created_at)
     announce_message_sync(session, conversation, message)

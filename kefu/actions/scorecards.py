@@ -71,7 +71,7 @@ async def _facts(session: AsyncSession, conversation: Conversation) -> Facts:
     return Facts(lines, conversation.verification, conversation.skill is Skill.COMPLAINT)
 
 
-async def _score_one(session: AsyncSession, card: Scorecard, now: datetime) -> bool:
+async def score_one(session: AsyncSession, card: Scorecard, now: datetime) -> bool:
     """Score one pending row; one without an agent reply is dropped. The update is a
     compare-and-swap on ``pending``: of two workers scoring it, one writes."""
     conversation = await session.get_one(Conversation, card.conversation_id)
@@ -116,7 +116,7 @@ async def score_pending(session: AsyncSession, now: datetime) -> int:
         if not cards:
             return scored
         for card in cards:
-            scored += await _score_one(session, card, now)
+            scored += await score_one(session, card, now)
         await session.commit()
         session.expunge_all()
 

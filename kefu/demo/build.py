@@ -34,6 +34,7 @@ from kefu.demo.crm import seed_crm
 from kefu.demo.faq import seed_faq
 from kefu.demo.growth import mark_history_read, seed_growth
 from kefu.demo.phrases import seed_phrase_test, seed_phrases
+from kefu.demo.quality import seed_quality
 from kefu.demo.records import SHANGHAI, generate
 from kefu.demo.service import seed_service
 from kefu.models import (
@@ -180,6 +181,7 @@ async def build_demo(session: AsyncSession) -> DemoSummary:
     await _upsert_in_batches(session, actor, do_upsert_customers, records.customers)
     # Before the orders: the orders then convert the inquiries made shortly before them.
     await seed_service(session, agent.shop_id, anchor, records.orders)
+    await seed_quality(session, agent.shop_id)
     await mark_history_read(session, agent.shop_id)
     await _upsert_in_batches(session, actor, do_upsert_orders, records.orders)
     await _upsert_in_batches(session, actor, do_upsert_shipments, records.shipments)

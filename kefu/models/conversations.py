@@ -26,6 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from kefu.models.agents import Skill
 from kefu.models.base import Base, BigId, IdMixin, ShopOwned, TimestampMixin, text_enum, utcnow
+from kefu.models.quality import Emotion
 
 
 class Channel(enum.StrEnum):
@@ -165,6 +166,12 @@ class Conversation(IdMixin, ShopOwned, TimestampMixin, Base):
     # when the conversation opened (None: unknown). The stage is ``skill``.
     intent: Mapped[str | None] = mapped_column(String(48))
     segment: Mapped[str | None] = mapped_column(String(16))
+    # The shopper's mood by their messages (三色法则, docs/quality.md#emotion): green,
+    # yellow or red, and since when; its changes are kept in ``emotion_changes``.
+    emotion: Mapped[Emotion] = mapped_column(
+        text_enum(Emotion), default=Emotion.GREEN, server_default=Emotion.GREEN.value
+    )
+    emotion_at: Mapped[datetime | None]
 
 
 class Message(IdMixin, ShopOwned, Base):

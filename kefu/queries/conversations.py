@@ -173,4 +173,5 @@ def conversation_data(conversation: Conversation, *, for_visitor: bool) -> dict[
         "disposition": conversation.disposition,
         "tags": conversation.tags,
         "with_bot": conversation.with_bot,
+        "emotion": conversation.emotion.value if conversation.emotion else "green",
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
@@ -97,4 +97,14 @@ async def list_api_keys(session: AsyncSession, actor: Actor) -> list[ApiKey]:
         await session.scalars(
             select(ApiKey).where(ApiKey.shop_id == actor.shop_id).order_by(ApiKey.id.desc())
         )
+    )
+
+
+def supervisor_ids(shop_id: int) -> Select[tuple[int]]:
+    """The shop's active supervisors and owners: who hears of escalations, red shoppers
+    and acknowledged coaching. A statement, so the chat's synchronous path can run it."""
+    return select(Agent.id).where(
+        Agent.shop_id == shop_id,
+        Agent.active.is_(True),
+        Agent.role.in_((Role.SUPERVISOR, Role.OWNER)),
     )

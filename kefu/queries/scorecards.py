@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
@@ -159,16 +159,24 @@ class Point:
     average: float
 
 
-async def _names(session: AsyncSession, actor: Actor, by: By) -> dict[int, str]:
-    if by == "agent":
-        rows = await session.execute(
-            select(Agent.id, Agent.display_name).where(Agent.shop_id == actor.shop_id)
-        )
-    else:
-        rows = await session.execute(
-            select(Team.id, Team.name).where(Team.shop_id == actor.shop_id)
-        )
-    return {row_id: name for row_id, name in rows}
+def week_starts(span: Period) -> list[tuple[date, datetime]]:
+    """The Monday-started weeks of ``span`` with the instant each ends."""
+    return _buckets(span, "week")
+
+
+def _buckets(span: Period, bucket: Bucket) -> list[tuple[date, datetime]]:
+    """Each day (or Monday-started week) of ``span`` with the instant it ends, in the
+    shop's time zone: computed here so that SQLite and PostgreSQL cut the same days, a
+    daylight-saving change included."""
+    zone = span.start.tzinfo
+    first = span.since - timedelta(days=span.since.weekday()) if bucket == "week" else span.since
+    step = timedelta(days=7 if bucket == "week" else 1)
+    starts: list[date] = []
+    day = first
+    while day <= span.until:
+        starts.append(day)
+        day += step
+    return [(start, datetime.combine(start + step, time(), zone)) for start in starts]
 
 
 async def score_trends(
@@ -181,38 +189,37 @@ async def score_trends(
     until: date | None,
 ) -> tuple[Period, list[Point]]:
     """The average score per agent (or team, an agent counting in each of their teams)
-    per day or week; an agent sees their own line only."""
+    per day or week; an agent sees their own line only.
+
+    One aggregate query, whatever the number of scorecards: a CASE gives each card the
+    index of its day or week (the boundaries are bound parameters), and the database
+    groups by it and by the agent or team, with the names joined in."""
     span = await period(session, actor, since, until, days=8 * 7 if bucket == "week" else 30)
-    zone = span.start.tzinfo
-    stmt = _in(_scoped(actor), span).with_only_columns(
-        Scorecard.agent_id, Scorecard.score, Scorecard.closed_at
+    buckets = _buckets(span, bucket)
+    index = case(
+        *((Scorecard.closed_at < end, position) for position, (_s, end) in enumerate(buckets))
+    ).label("bucket")
+    if by == "agent":
+        group_id, name = Scorecard.agent_id, Agent.display_name
+        joined = _scoped(actor).outerjoin(Agent, Agent.id == Scorecard.agent_id)
+    else:
+        group_id, name = Team.id, Team.name
+        joined = (
+            _scoped(actor)
+            .join(TeamMember, TeamMember.agent_id == Scorecard.agent_id)
+            .join(Team, Team.id == TeamMember.team_id)
+        )
+    stmt = (
+        _in(joined, span)
+        .with_only_columns(
+            index, group_id, name, func.count(Scorecard.id), func.avg(Scorecard.score)
+        )
+        .group_by(index, group_id, name)
+        .order_by(index, group_id)
     )
-    rows = (await session.execute(stmt)).all()
-    teams: dict[int, list[int]] = defaultdict(list)
-    if by == "team":
-        members = await session.execute(
-            select(TeamMember.agent_id, TeamMember.team_id).where(
-                TeamMember.shop_id == actor.shop_id
-            )
-        )
-        for agent_id, team_id in members:
-            teams[agent_id].append(team_id)
-    sums: dict[tuple[date, int | None], list[int]] = defaultdict(list)
-    for agent_id, value, closed_at in rows:
-        day = closed_at.astimezone(zone).date()
-        start = day - timedelta(days=day.weekday()) if bucket == "week" else day
-        groups = [agent_id] if by == "agent" else teams.get(agent_id, [])
-        for group in groups:
-            sums[start, group].append(value)
-    names = await _names(session, actor, by)
+    rows = await session.execute(stmt)
     points = [
-        Point(
-            start,
-            group,
-            names.get(group or 0, ""),
-            len(values),
-            round(sum(values) / len(values), 1),
-        )
-        for (start, group), values in sorted(sums.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0))
+        Point(buckets[position][0], group, label or "", count, round(float(average), 1))
+        for position, group, label, count, average in rows
     ]
     return span, points

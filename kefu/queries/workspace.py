@@ -36,6 +36,7 @@ from kefu.models import (
     Visitor,
 )
 from kefu.models.base import utcnow
+from kefu.models.quality import Emotion
 from kefu.queries.contact import mask_customers, mask_orders
 from kefu.queries.conversations import View, get_conversation, view_filter
 from kefu.queries.pagination import Page, paginate
@@ -65,6 +66,7 @@ class InboxFilters:
     skill: Skill | None = None
     tag: str | None = None
     q: str | None = None
+    emotion: Emotion | None = None  # the shopper's colour (三色法则)
 
 
 def _matching_messages(actor: Actor, q: str) -> Any:
@@ -99,6 +101,7 @@ def _filtered(actor: Actor, filters: InboxFilters) -> Any:
         (Conversation.status, filters.status),
         (Conversation.channel, filters.channel),
         (Conversation.skill, filters.skill),
+        (Conversation.emotion, filters.emotion),
     ):
         if value is not None:
             stmt = stmt.where(column == value)

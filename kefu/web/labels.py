@@ -26,6 +26,7 @@ from kefu.models import (
     Skill,
     TrainingKind,
 )
+from kefu.models.quality import Emotion
 from kefu.models.webhooks import DeliveryState
 from kefu.web.i18n import N_, gettext
 
@@ -163,6 +164,11 @@ LABELS: dict[type[enum.Enum], dict[str, str]] = {
         "least_loaded": N_("Least-loaded online agent with the skill"),
         "supervisor": N_("A supervisor"),
         "agent": N_("A named agent"),
+    },
+    Emotion: {
+        "green": N_("Green: satisfied"),
+        "yellow": N_("Yellow: at risk"),
+        "red": N_("Red: upset"),
     },
 }
 

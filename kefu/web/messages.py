@@ -663,6 +663,44 @@ KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ),
         (r"^the IMAP password is required$", N_("The IMAP password is required.")),
         (r"^the IMAP login is required$", N_("The IMAP login is required.")),
+        (
+            r"^focus is a list of criterion keys and finding codes$",
+            N_("Choose what the note is about from the criteria and findings."),
+        ),
+        (
+            r"^(?P<key>.+) is neither a criterion of this scorecard nor a finding code; "
+            r"known: (?P<known>.+)$",
+            N_("%(key)s is neither a criterion of this scorecard nor a finding; use %(known)s."),
+        ),
+        (
+            r"^a supervisor writes coaching notes, not an API key$",
+            N_("A supervisor writes coaching notes, not an API key."),
+        ),
+        (
+            r"^this scorecard has no scored agent to coach yet$",
+            N_("This scorecard has no scored agent to coach yet."),
+        ),
+        (
+            r"^a coaching note is for another agent; ask a colleague to coach you$",
+            N_("A coaching note is for another agent; ask a colleague to coach you."),
+        ),
+        (
+            r"^only the agent coached acknowledges a coaching note$",
+            N_("Only the agent coached acknowledges a coaching note."),
+        ),
+        (
+            r"^this coaching note is already acknowledged$",
+            N_("This coaching note is already acknowledged."),
+        ),
+        (r"^a reply is text$", N_("A reply is text.")),
+        (
+            r"^your role may not read coaching notes$",
+            N_("Your role may not read coaching notes."),
+        ),
+        (
+            r"^an agent sees only their own coaching notes$",
+            N_("An agent sees only their own coaching notes."),
+        ),
         (r"^[\w ]+ not found$", N_("It does not exist, or it belongs to another shop.")),
     )
 )

@@ -47,6 +47,7 @@ from kefu.models import (
     MailState,
     Shop,
 )
+from kefu.models.quality import CoachingNote, Scorecard
 from kefu.models.reports import ReportKind
 from kefu.realtime.presence import AgentLeases
 from kefu.reports.facts import record_fact
@@ -420,6 +421,15 @@ ROUTES: dict[tuple[str, str], Walk] = {
         "by_id", "quality", {"decision": "uphold", "comment": "维持原评分"}
     ),
     ("PATCH", "/api/v1/shop/quality"): Walk("write", "owner", {"blocking": ["contempt"]}),
+    ("POST", "/api/v1/quality/scorecards/{scorecard_id}/coaching"): Walk(
+        "by_id", "quality", {"body": "开场先问候", "focus": ["greeting"]}
+    ),
+    ("GET", "/api/v1/quality/coaching"): Walk("list", "handle"),
+    # Acknowledging a coaching note: the agent coached (alice in acme), like a dispute.
+    ("POST", "/api/v1/quality/coaching/{note_id}/acknowledge"): Walk(
+        "by_id", "own_scorecard", {"reply": "收到"}
+    ),
+    ("GET", "/api/v1/conversations/{conversation_id}/emotion"): Walk("by_id", "read"),
     ("GET", "/api/v1/reports/topics"): Walk("list", "reports"),
     ("GET", "/api/v1/reports/forecast"): Walk("list", "reports"),
     ("GET", "/api/v1/reports/intents"): Walk("list", "reports"),
@@ -497,6 +507,7 @@ PATH_IDS = {
     "scorecard_id": "scorecards",
     "view_id": "case_views",
     "attachment_id": "mail_attachments",
+    "note_id": "coaching_notes",
 }
 
 # The table whose ids a route's rows carry (``id``), and the tables named by id fields.
@@ -539,6 +550,8 @@ RESOURCE_TABLE = {
     "quality/scorecards": "scorecards",
     "mail-attachments": "mail_attachments",
     "conversations/mails": "mails",
+    "quality/scorecards/coaching": "coaching_notes",
+    "quality/coaching": "coaching_notes",
 }
 ID_FIELDS = {
     "customer_id": "customers",
@@ -562,6 +575,8 @@ ID_FIELDS = {
     "test_id": "phrase_tests",
     "reviewer_id": "agents",
     "decided_by_id": "agents",
+    "author_id": "agents",
+    "scorecard_id": "scorecards",
 }
 
 
@@ -642,9 +657,10 @@ async def _seed_conversation(client, owen) -> tuple[int, int]:
     for report in ("shown", "accepted"):
         path = f"/api/v1/widget/invitations/{seen['invitation_id']}/{report}"
         await _ok(await client.post(path, headers=shopper.headers))
-    said = {"client_id": str(uuid.uuid4()), "body": _secret("这件有M码吗")}
     path = f"/api/v1/widget/conversations/{shopper.conversation_id}/messages"
-    await _ok(await client.post(path, json=said, headers=shopper.headers))
+    for words in ("这件有M码吗", "再不处理我就投诉"):  # the second turns the shopper red
+        said = {"client_id": str(uuid.uuid4()), "body": _secret(words)}
+        await _ok(await client.post(path, json=said, headers=shopper.headers))
     path = f"/api/v1/conversations/{shopper.conversation_id}/messages"
     for kind, words in (("text", "已帮您催促快递"), ("note", "顾客很着急，明天回访")):
         said = {"client_id": str(uuid.uuid4()), "kind": kind, "body": _secret(words)}
@@ -787,6 +803,9 @@ async def acme(client, owen, alice, sessionmaker, settings) -> dict[str, Any]:
     ids["training_records"] = (await _ok(await api.post(path, json=training)))["id"]
     ids["scorecards"] = await _seed_scorecard(client, sessionmaker, alice, owen)
     ids["mail_attachments"] = await _seed_mail(client, sessionmaker, owen, conversation_id)
+    coaching = {"body": _secret("开场先问候"), "focus": ["greeting"]}
+    path = f"/api/v1/quality/scorecards/{ids['scorecards']}/coaching"
+    ids["coaching_notes"] = (await _ok(await api.post(path, json=coaching)))["id"]
     return ids
 
 
@@ -1080,7 +1099,27 @@ async def test_mallory_can_neither_read_nor_change_acme(
     )
     await _ok(await client.as_(mallory).post("/api/v1/kb/faqs", json=FAQ))
     await closed_conversation(client, sessionmaker, mallory, ["您好"], shop_slug=mallory.shop_slug)
+    await _coach_herself(sessionmaker, mallory)
     await check_outsider_walk(app, sessionmaker, client.as_(mallory), owen, acme, who="owner")
+
+
+async def _coach_herself(sessionmaker, mallory) -> None:
+    """A coaching note in mallory's shop for her list (nobody there may coach her: the
+    action refuses one's own card, so the row is written as it would be stored)."""
+    async with sessionmaker() as session:
+        card_id = await session.scalar(
+            select(Scorecard.id).where(Scorecard.shop_id == mallory.shop_id).limit(1)
+        )
+        session.add(
+            CoachingNote(
+                shop_id=mallory.shop_id,
+                scorecard_id=card_id,
+                agent_id=mallory.agent_id,
+                body="问候要及时",
+                focus=["greeting"],
+            )
+        )
+        await session.commit()
 
 
 async def test_a_key_of_mallorys_shop_never_reaches_acme(

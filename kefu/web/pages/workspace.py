@@ -22,6 +22,7 @@ from kefu.models import (
     ShipmentStatus,
     Skill,
 )
+from kefu.models.quality import Emotion
 from kefu.queries.people import list_agents, list_teams
 from kefu.web import i18n
 from kefu.web.deps import SessionDep
@@ -82,6 +83,11 @@ def _strings() -> dict[str, str]:
         "rephrasing": _("Rephrasing…"),
         "rephrase": _("AI rephrase"),
         "rephrase_empty": _("Write a draft first, then let the AI assistant rephrase it."),
+        "emotion_title": _("Customer mood"),
+        "account": _("Emotional account"),
+        "account_rule": _("+1 for a good exchange, −3 for a bad one"),
+        "emotion_red_alert": _("A customer is upset (red) in conversation #%(id)s"),
+        "coaching_new": _("%(author)s sent you a coaching note"),
     }
 
 
@@ -95,6 +101,7 @@ def _labels() -> dict[str, dict[str, str]]:
         "shipment": {s.value: label(s) for s in ShipmentStatus},
         "customer_type": {t.value: label(t) for t in CustomerType},
         "behaviour": {b.value: label(b) for b in Behaviour},
+        "emotion": {e.value: label(e) for e in Emotion},
     }
 
 
@@ -128,6 +135,7 @@ async def workspace(request: Request, session: SessionDep, page: PageDep) -> Res
             "teams": teams,
             "statuses": list(ConversationStatus),
             "skills": list(Skill),
+            "emotions": list(Emotion),
             "channels": list(Channel),
             "case_types": list(CaseType),
             "case_priorities": list(CasePriority),

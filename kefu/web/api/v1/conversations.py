@@ -27,6 +27,7 @@ from kefu.models import (
     SenderKind,
     Skill,
 )
+from kefu.models.quality import Emotion
 from kefu.queries.conversations import View, get_conversation, list_conversations, list_messages
 from kefu.queries.routing import assignment_warnings
 from kefu.web.api.v1.schemas import (
@@ -62,6 +63,9 @@ class ConversationOut(ApiModel):
     rating_comment: str | None
     tags: list[Any]
     with_bot: bool = Field(description="The FAQ bot holds it: in no agent's queue until handoff")
+    emotion: Emotion = Field(
+        Emotion.GREEN, description="The shopper's mood by their messages: green, yellow or red"
+    )
     created_at: datetime
 
 

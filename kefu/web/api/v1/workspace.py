@@ -18,6 +18,7 @@ from kefu.actions.phrases import (
 from kefu.actions.workspace import do_mark_read, do_record_verification, do_tag_conversation
 from kefu.crm.profile import Behaviour
 from kefu.models import Channel, ConversationStatus, CustomerType, PhraseFolder, Skill
+from kefu.models.quality import Emotion
 from kefu.queries.conversations import View
 from kefu.queries.workspace import (
     CustomerPanel,
@@ -218,10 +219,11 @@ async def get_inbox(
     skill: Skill | None = None,
     tag: str | None = None,
     q: str | None = None,
+    emotion: Emotion | None = None,
     cursor: CursorQuery = None,
     limit: LimitQuery = 50,
 ) -> PageOut[InboxItemOut]:
-    filters = InboxFilters(view, status, channel, skill, tag, q)
+    filters = InboxFilters(view, status, channel, skill, tag, q, emotion)
     page = await inbox(session, actor, filters, cursor=cursor, limit=limit)
     return PageOut.of(page, InboxItemOut)
 

@@ -49,7 +49,7 @@
   // ---- conversation list -------------------------------------------------------------
   function filters() {
     const params = new URLSearchParams({ view: state.view, limit: "100" });
-    for (const [key, id] of [["status", "ws-status"], ["skill", "ws-skill"], ["channel", "ws-channel"], ["tag", "ws-tag"], ["q", "ws-q"]]) {
+    for (const [key, id] of [["status", "ws-status"], ["skill", "ws-skill"], ["channel", "ws-channel"], ["tag", "ws-tag"], ["q", "ws-q"], ["emotion", "ws-emotion"]]) {
       const value = $(id).value.trim();
       if (value) params.set(key, value);
     }
@@ -69,6 +69,12 @@
       const page = await api("GET", `/api/v1/inbox?${filters()}`);
       if (mine !== listRequest) return;
       state.items = page.items;
+      const fresh = state.current && page.items.find((i) => i.conversation.id === state.current.id);
+      if (fresh && fresh.conversation.emotion !== state.current.emotion) {
+        state.current.emotion = fresh.conversation.emotion;
+        renderEmotion();
+        loadEmotion();
+      }
       renderList();
     } catch (error) {
       if (mine === listRequest) renderList(error.message);
@@ -91,7 +97,7 @@
       row.tabIndex = 0;
       row.setAttribute("aria-current", state.current && state.current.id === c.id ? "true" : "false");
       const top = el("div", "ws-item-top");
-      top.append(el("span", "avatar", item.name.slice(0, 1)), el("strong", "ws-item-name", item.name));
+      top.append(el("span", "avatar", item.name.slice(0, 1)), el("strong", "ws-item-name", item.name), emotionDot(c.emotion));
       if (item.unread) top.append(el("span", "ws-unread", item.unread));
       const bottom = el("div", "ws-item-bottom");
       bottom.append(el("span", "ws-preview", item.preview || T.no_messages));
@@ -150,7 +156,68 @@
     $("ws-input").focus();
   }
 
+  // ---- the shopper's emotion (三色法则) ---------------------------------------------------
+  function emotionDot(emotion) {
+    const colour = emotion || "green";
+    const dot = el("span", `ws-emotion-dot ws-emotion-${colour}`);
+    dot.title = L.emotion[colour];
+    dot.setAttribute("role", "img");
+    dot.setAttribute("aria-label", L.emotion[colour]);
+    return dot;
+  }
+
+  // The open conversation's shopper is red: a banner over the messages until they calm down.
+  function renderEmotion() {
+    const red = !!state.current && state.current.emotion === "red";
+    $("ws-emotion-banner").hidden = !red;
+  }
+
+  // A notice over the page (a shopper turned red elsewhere, a coaching note) with a link.
+  function showAlert(text, href, onOpen) {
+    $("ws-alert-text").textContent = text;
+    const link = $("ws-alert-link");
+    link.href = href;
+    link.onclick = onOpen ? (e) => { e.preventDefault(); $("ws-alert").hidden = true; onOpen(); } : null;
+    $("ws-alert").hidden = false;
+  }
+
+  async function loadEmotion() {
+    const slot = document.querySelector("#ws-panel .ws-emotion-slot");
+    const c = state.current;
+    if (!slot || !c) return;
+    let data;
+    try { data = await api("GET", `/api/v1/conversations/${c.id}/emotion`); } catch { return; }
+    if (state.current !== c) return;
+    const card = section(T.emotion_title);
+    card.classList.add("ws-emotion-card");
+    const now = el("p", "ws-emotion-now");
+    now.append(emotionDot(data.emotion), document.createTextNode(" " + L.emotion[data.emotion]));
+    card.append(now);
+    const balance = data.account.balance;
+    const account = el("p", "ws-account");
+    account.append(el("strong", "", T.account), document.createTextNode(" "),
+      el("span", `badge ${balance < 0 ? "badge-red" : balance > 0 ? "badge-green" : "badge-gray"}`, balance > 0 ? `+${balance}` : String(balance)));
+    card.append(account, el("p", "muted ws-account-rule", T.account_rule));
+    const history = el("ul", "ws-account-history");
+    for (const entry of data.account.entries.slice(0, 5)) {
+      const row = el("li", "");
+      row.append(el("span", `badge ${entry.delta < 0 ? "badge-red" : "badge-green"}`, entry.delta > 0 ? `+${entry.delta}` : String(entry.delta)),
+        el("span", "", ` ${entry.words.join("、")} · ${timeFormat.format(new Date(entry.created_at))}`));
+      history.append(row);
+    }
+    if (history.childElementCount) card.append(history);
+    const changes = el("ol", "ws-emotion-timeline");
+    for (const change of data.changes.slice(-5)) {
+      const row = el("li", "");
+      row.append(emotionDot(change.emotion), el("span", "", ` ${timeFormat.format(new Date(change.created_at))} ${change.words.join("、")}`));
+      changes.append(row);
+    }
+    if (changes.childElementCount) card.append(changes);
+    slot.replaceChildren(card);
+  }
+
   function renderHead() {
+    renderEmotion();
     const c = state.current;
     $("ws-take").hidden = c.assigned_agent_id !== null || c.status === "closed";
     const sub = $("ws-sub");
@@ -335,6 +402,17 @@
         if (!seen) notify(m);
       }
       reloadList(300);
+    } else if (name === "emotion.red") {
+      if (state.current && state.current.id === data.conversation_id) {
+        state.current.emotion = "red";
+        renderEmotion();
+        loadEmotion();
+      }
+      showAlert(T.emotion_red_alert.replace("%(id)s", data.conversation_id), `/workspace?conversation=${data.conversation_id}`,
+        () => openConversation(data.conversation_id));
+      reloadList(300);
+    } else if (name === "coaching.created") {
+      showAlert(T.coaching_new.replace("%(author)s", data.author), `/quality/scorecards/${data.scorecard_id}#coaching`);
     } else if (name.startsWith("conversation.")) {
       if (state.current && data.conversation.id === state.current.id) {
         Object.assign(state.current, data.conversation);
@@ -540,9 +618,10 @@
     let data;
     try { data = await api("GET", `/api/v1/conversations/${c.id}/panel`); } catch (error) { panel.replaceChildren(el("p", "muted", error.message)); return; }
     if (state.current !== c) return;
-    panel.replaceChildren(el("div", "", ""), profileCard(data), verifyCard(data), ordersCard(data), casesCard(data));
+    panel.replaceChildren(el("div", "", ""), profileCard(data), el("div", "ws-emotion-slot"), verifyCard(data), ordersCard(data), casesCard(data));
     if (data.past_conversations.length) panel.append(pastCard(data));
     loadSuggestions();
+    loadEmotion();
   }
 
   // Agent assist: FAQ answers for the customer's last message, variables filled; "use"
@@ -831,7 +910,7 @@
       reloadList();
     });
   }
-  for (const id of ["ws-status", "ws-skill", "ws-channel"]) $(id).addEventListener("change", () => reloadList());
+  for (const id of ["ws-status", "ws-skill", "ws-channel", "ws-emotion"]) $(id).addEventListener("change", () => reloadList());
   for (const id of ["ws-q", "ws-tag"]) $(id).addEventListener("input", () => reloadList(350));
   document.addEventListener("visibilitychange", () => { if (!document.hidden) markRead(); });
   document.addEventListener("click", () => {
@@ -839,6 +918,7 @@
   }, { once: true });
 
   $("ws-problem-close").addEventListener("click", () => { $("ws-problem").hidden = true; });
+  $("ws-alert-close").addEventListener("click", () => { $("ws-alert").hidden = true; });
 
   setInterval(tickTimers, 1000);
   setInterval(() => reloadList(), 60000);  // snoozed conversations come back when their time comes
