@@ -73,8 +73,7 @@ def scratch_database(
     url = make_url(server_url)
     if url.get_backend_name() != "postgresql":
         raise Invalid(
-            f"{why} runs on PostgreSQL: give --database-url "
-            "postgresql+asyncpg://USER@HOST:PORT/DB",
+            f"{why} runs on PostgreSQL: give --database-url postgresql+asyncpg://USER@HOST:PORT/DB",
             field="database_url",
         )
     name = f"{prefix}_{uuid.uuid4().hex[:8]}"
