@@ -62,6 +62,17 @@ HISTORY_DAYS = 365
 OPEN_SHARE = 0.12  # of the cases, still being worked
 HOUR = timedelta(hours=1)
 OPEN_STATUSES = [s for s in CaseStatus if s not in FINISHED]
+# Every row of a batch names the same columns: rows with other keys would split the
+# bulk insert into many small statements.
+OPTIONAL_CASE_COLUMNS = (
+    "first_responded_at",
+    "first_response_sla",
+    "resolve_sla",
+    "sla_paused_at",
+    "sla_check_at",
+    "resolved_at",
+    "closed_at",
+)
 SOURCES = [CaseSource.CONVERSATION, CaseSource.ORDER_LINE, CaseSource.WIDGET, CaseSource.EMAIL]
 
 
@@ -83,7 +94,7 @@ def _case_rows(shop_id: int, first: int, count: int, total: int, rng: random.Ran
         kind = rng.choice(list(CaseType))
         hours = 48 if kind in (CaseType.RETURN, CaseType.EXCHANGE) else 24
         responded = created + timedelta(minutes=rng.randrange(5, 90))
-        row: dict[str, Any] = {
+        row: dict[str, Any] = dict.fromkeys(OPTIONAL_CASE_COLUMNS) | {
             "shop_id": shop_id,
             "number": number,
             "type": kind,
@@ -139,7 +150,8 @@ def _event_rows(shop_id: int, cases: list[tuple[int, Any, Any]], rng: random.Ran
     rows = []
     for case_id, created, status in cases:
         base = {"shop_id": shop_id, "case_id": case_id, "actor_kind": "agent", "data": {}}
-        rows.append(base | {"at": created, "actor_label": "系统", "kind": "created"})
+        created_line = {"from_status": None, "to_status": None, "body": None}
+        rows.append(base | created_line | {"at": created, "actor_label": "系统", "kind": "created"})
         steps = [("status_changed", CaseStatus.NEW, CaseStatus.ACCEPTED, None)]
         for _ in range(rng.randrange(0, 3)):
             steps.append(("commented", None, None, "已联系仓库核实"))
@@ -173,14 +185,14 @@ async def fill(url: str, total: int) -> int:
             events = 0
             for first in range(1, total + 1, BATCH):
                 rows = _case_rows(shop_id, first, min(BATCH, total - first + 1), total, rng)
-                await session.execute(insert(Case), rows)
+                await session.execute(insert(Case.__table__), rows)
                 made = await session.execute(
                     select(Case.id, Case.created_at, Case.status).where(
                         Case.shop_id == shop_id, Case.number >= first, Case.number < first + BATCH
                     )
                 )
                 timeline = _event_rows(shop_id, [tuple(row) for row in made], rng)
-                await session.execute(insert(CaseEvent), timeline)
+                await session.execute(insert(CaseEvent.__table__), timeline)
                 events += len(timeline)
             await session.commit()
             note(f"  {total:,} cases, {events:,} timeline events")
