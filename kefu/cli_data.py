@@ -218,7 +218,12 @@ def bench_command(
         None,
         help="reports: the database to build or reuse (default: a SQLite file cached per N); "
         "chat --processes: the PostgreSQL server to make a scratch database on "
-        "(default postgresql+asyncpg://postgres@127.0.0.1:5432/postgres).",
+        "(default postgresql+asyncpg://postgres@127.0.0.1:5432/postgres); "
+        "cases: the PostgreSQL server to make a scratch database on (default: SQLite, "
+        "a file cached per N).",
+    ),
+    cases: int = typer.Option(
+        None, help="cases: cases in the shop (default 100000; 2000 with --quick)."
     ),
     processes: int = typer.Option(
         None,
@@ -239,12 +244,15 @@ def bench_command(
         "database_url": database_url,
         "processes": processes,
         "redis_url": redis_url,
+        "cases": cases,
     }
     given = {key: value for key, value in options.items() if value is not None}
     if unknown := set(given) - OPTIONS.get(name, frozenset()):
         fail(f"the {name} benchmark takes no --{min(unknown).replace('_', '-')}")
     if conversations is not None and conversations < 1:
         fail("--conversations takes at least 1")
+    if cases is not None and cases < 1:
+        fail("--cases takes at least 1")
     if processes is not None and processes < 1:
         fail("--processes takes at least 1")
     try:

@@ -21,11 +21,13 @@ BENCHMARKS = {
     "intent": "kefu.bench.intent",
     "qa": "kefu.bench.qa",
     "reports": "kefu.bench.reports",
+    "cases": "kefu.bench.cases",
 }
 # Options only some benchmarks take (``kefu bench reports --conversations N``).
 OPTIONS = {
     "reports": frozenset({"conversations", "database_url"}),
     "chat": frozenset({"processes", "database_url", "redis_url"}),
+    "cases": frozenset({"cases", "database_url"}),
 }
 
 

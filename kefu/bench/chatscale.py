@@ -65,16 +65,18 @@ async def _admin(server_url: str, statement: str) -> None:
 
 
 @contextmanager
-def scratch_database(server_url: str) -> Iterator[str]:
-    """A new, empty PostgreSQL database on ``server_url``'s server, dropped afterwards."""
+def scratch_database(
+    server_url: str, *, prefix: str = "kefu_bench_chat", why: str = "--processes 2 or more"
+) -> Iterator[str]:
+    """A new, empty PostgreSQL database on ``server_url``'s server, dropped afterwards
+    (named ``prefix`` and a random suffix; ``why``: what needs PostgreSQL, for the error)."""
     url = make_url(server_url)
     if url.get_backend_name() != "postgresql":
         raise Invalid(
-            "--processes 2 or more runs on PostgreSQL: give --database-url "
-            "postgresql+asyncpg://USER@HOST:PORT/DB",
+            f"{why} runs on PostgreSQL: give --database-url postgresql+asyncpg://USER@HOST:PORT/DB",
             field="database_url",
         )
-    name = f"kefu_bench_chat_{uuid.uuid4().hex[:8]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     try:
         asyncio.run(_admin(server_url, f'CREATE DATABASE "{name}"'))
     except OSError as exc:

@@ -22,11 +22,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kefu.lib.cases import CasePriority, CaseStatus, CaseType, CompensationKind
-from kefu.lib.sla import Reassign, SlaState
+from kefu.lib.sla import NEXT_DUE_SQL, Reassign, SlaState
 from kefu.models.base import Base, BigId, IdMixin, ShopOwned, TimestampMixin, text_enum, utcnow
 
 
@@ -55,6 +56,9 @@ class Case(IdMixin, ShopOwned, TimestampMixin, Base):
         Index("ix_cases_shop_status", "shop_id", "status"),
         Index("ix_cases_sla_check", "sla_check_at"),
         Index("ix_cases_shop_resolve_due", "shop_id", "resolve_due_at"),
+        # The next due instant (kefu.queries.cases.NEXT_DUE, the same expression): the
+        # case list nearest due first reads it in order (``kefu bench cases``).
+        Index("ix_cases_shop_due", "shop_id", text(NEXT_DUE_SQL), "id"),
     )
 
     number: Mapped[int] = mapped_column(Integer)

@@ -14,7 +14,19 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal, not_, or_, select, true, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    func,
+    literal,
+    literal_column,
+    not_,
+    or_,
+    select,
+    true,
+    tuple_,
+)
 from sqlalchemy import case as when
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,7 +34,7 @@ from kefu.access import Actor, Permission
 from kefu.errors import Forbidden, Invalid
 from kefu.lib.cases import FINISHED, CasePriority, CaseStatus, CaseType, CompensationKind
 from kefu.lib.money import cents_to_decimal
-from kefu.lib.sla import RUNNING, SlaState
+from kefu.lib.sla import NEVER_DUE_TEXT, RUNNING, SlaState
 from kefu.lib.tables import spreadsheet_text
 from kefu.models import (
     Agent,
@@ -191,14 +203,21 @@ def _sla_condition(wanted: SlaFilter, now: datetime) -> ColumnElement[bool]:
 
 
 # The instant a case is next due: its first response while that runs, else its
-# resolution; cases without one sort last.
-NEVER = datetime(9999, 12, 31, tzinfo=UTC)
+# resolution; cases without one sort last (kefu.lib.sla.NEXT_DUE_SQL). Its constants are
+# written into the SQL, not bound: the index ix_cases_shop_due (migration 0033) holds
+# this very expression, and neither database matches an indexed expression against one
+# with parameters. So the
+# list nearest due first reads the index in order and stops after a page, instead of
+# sorting every case of the shop (``kefu bench cases``, bench/RESULTS.md).
 NEXT_DUE = func.coalesce(
     when(
-        (Case.first_response_sla.in_(RUNNING), Case.first_response_due_at),
+        (
+            Case.first_response_sla.in_([literal_column(f"'{state}'") for state in RUNNING]),
+            Case.first_response_due_at,
+        ),
         else_=Case.resolve_due_at,
     ),
-    literal(NEVER, UTCDateTime()),
+    literal_column(f"'{NEVER_DUE_TEXT}'", UTCDateTime()),
 )
 
 

@@ -166,3 +166,34 @@ async def test_quick_qa_bench_ends_with_one_json_line(kefu_cli):
     assert result["value"] > 0 and result["baseline_value"] > 0 and result["ratio"] > 0
     assert result["full_check_replies"] == 2_000 and result["full_check_replies_per_second"] > 0
     assert "str.find" in err  # progress goes to stderr
+
+
+async def test_quick_cases_bench_times_the_overdue_first_list(
+    kefu_cli, settings, monkeypatch, tmp_path
+):
+    """On SQLite the shop is built in the cache directory; on PostgreSQL in a scratch
+    database on the test server (dropped afterwards)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    arguments = ["bench", "cases", "--quick", "--cases", "300"]
+    on_postgres = settings.database_url.startswith("postgresql")
+    if on_postgres:
+        arguments += ["--database-url", settings.database_url]
+    code, out, err = await kefu_cli(*arguments)
+    assert code == 0, err
+    result = json.loads(out.strip().splitlines()[-1])
+    assert set(result) >= KEYS
+    assert (result["bench"], result["metric"], result["unit"]) == (
+        "cases",
+        "overdue_first_p95_ms",
+        "ms",
+    )
+    assert result["database"] == ("postgresql" if on_postgres else "sqlite")
+    assert result["cases"] == 300 and result["page_size"] == 25
+    assert result["value"] > 0 and result["baseline_value"] > 0 and result["ratio"] > 0
+    assert "timeline events" in err
+
+
+async def test_cases_bench_refuses_a_shop_smaller_than_a_page(kefu_cli):
+    code, _out, err = await kefu_cli("bench", "cases", "--quick", "--cases", "3")
+    assert code != 0
+    assert "--cases takes at least 25" in err
