@@ -165,24 +165,36 @@ async def _late(session: AsyncSession, shop_id: int, hours: int, now: datetime) 
     return found
 
 
-async def _out_of_stock(
-    session: AsyncSession, shop_id: int, stock: int, now: datetime
-) -> list[Subject]:
+async def _first_lines(
+    session: AsyncSession, shop_id: int, rule: Rule, value: Any, *conditions: Any
+) -> list[tuple[Order, OrderLine, int]]:
+    """Per order the rule has not fired on, its first line meeting ``conditions`` (on
+    the order, the line and its product), with the product's ``value``: one case per
+    order, about that line."""
     rows = await session.execute(
-        select(Order, OrderLine, Product.stock)
+        select(Order, OrderLine, value)
         .join(OrderLine, OrderLine.order_id == Order.id)
         .join(Product, Product.id == OrderLine.product_id)
-        .where(Order.shop_id == shop_id, Order.status == OrderStatus.PAID)
-        .where(Product.stock <= stock)
-        .where(_not_fired(shop_id, Rule.OUT_OF_STOCK, Order.id))
+        .where(Order.shop_id == shop_id, *conditions)
+        .where(_not_fired(shop_id, rule, Order.id))
         .order_by(Order.id, OrderLine.line_no)
         .limit(BATCH)
     )
-    found: dict[int, Subject] = {}
-    for order, line, left in rows.all():
-        if order.id in found:  # one case per order, about its first missing line
-            continue
-        found[order.id] = Subject(
+    first: dict[int, tuple[Order, OrderLine, int]] = {}
+    for order, line, number in rows.all():
+        first.setdefault(order.id, (order, line, number))
+    return list(first.values())
+
+
+async def _out_of_stock(
+    session: AsyncSession, shop_id: int, stock: int, now: datetime
+) -> list[Subject]:
+    paid = Order.status == OrderStatus.PAID
+    rows = await _first_lines(
+        session, shop_id, Rule.OUT_OF_STOCK, Product.stock, paid, Product.stock <= stock
+    )
+    return [
+        Subject(
             order.id,
             order.id,
             f"主动预警：付款后缺货，订单 {order.external_id}",
@@ -191,28 +203,20 @@ async def _out_of_stock(
             order_line_id=line.id,
             product=line.title,
         )
-    return list(found.values())
+        for order, line, left in rows
+    ]
 
 
 async def _price_error(
     session: AsyncSession, shop_id: int, percent: int, now: datetime
 ) -> list[Subject]:
-    rows = await session.execute(
-        select(Order, OrderLine, Product.price_cents)
-        .join(OrderLine, OrderLine.order_id == Order.id)
-        .join(Product, Product.id == OrderLine.product_id)
-        .where(Order.shop_id == shop_id)
-        .where(Order.status.in_((OrderStatus.PENDING_PAYMENT, OrderStatus.PAID)))
-        .where(OrderLine.unit_price_cents * 100 < Product.price_cents * percent)
-        .where(_not_fired(shop_id, Rule.PRICE_ERROR, Order.id))
-        .order_by(Order.id, OrderLine.line_no)
-        .limit(BATCH)
+    unpaid_or_paid = Order.status.in_((OrderStatus.PENDING_PAYMENT, OrderStatus.PAID))
+    below = OrderLine.unit_price_cents * 100 < Product.price_cents * percent
+    rows = await _first_lines(
+        session, shop_id, Rule.PRICE_ERROR, Product.price_cents, unpaid_or_paid, below
     )
-    found: dict[int, Subject] = {}
-    for order, line, price in rows.all():
-        if order.id in found:
-            continue
-        found[order.id] = Subject(
+    return [
+        Subject(
             order.id,
             order.id,
             f"主动预警：疑似价格错误，订单 {order.external_id}",
@@ -221,7 +225,8 @@ async def _price_error(
             order_line_id=line.id,
             product=line.title,
         )
-    return list(found.values())
+        for order, line, price in rows
+    ]
 
 
 FINDERS: dict[Rule, Finder] = {
