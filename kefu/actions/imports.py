@@ -35,6 +35,7 @@ ORDER_COLUMNS = (
     "total_cents",
     "placed_at",
     "paid_at",
+    "promised_at",
     "address",
     "note",
 )
@@ -157,8 +158,8 @@ async def _ensure_customers(
         await insert_rows(
             session,
             Customer.__table__,
-            ("shop_id", "external_id", "tags", "created_at", "updated_at"),
-            [(actor.shop_id, e, [], now, now) for e in new],
+            ("shop_id", "external_id", "tags", "rule_tags", "created_at", "updated_at"),
+            [(actor.shop_id, e, [], [], now, now) for e in new],
             skip_conflicts_on=("shop_id", "external_id"),
         )
         known = await external_id_map(session, actor.shop_id, Customer)
