@@ -664,6 +664,15 @@ KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^the IMAP password is required$", N_("The IMAP password is required.")),
         (r"^the IMAP login is required$", N_("The IMAP login is required.")),
         (r"^[\w ]+ not found$", N_("It does not exist, or it belongs to another shop.")),
+        (
+            r"^threshold must be (?P<low>-?\d+) to (?P<high>-?\d+) \(",
+            N_("The threshold is %(low)s to %(high)s."),
+        ),
+        (r"^threshold must be a whole number ", N_("Enter the threshold as a whole number.")),
+        (
+            r"^unknown variable \{(?P<name>[^}]+)\} in the notice$",
+            N_("Unknown variable {%(name)s}; use {客户昵称}, {订单号}, {物流单号} or {商品名}."),
+        ),
     )
 )
 
