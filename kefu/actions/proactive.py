@@ -20,7 +20,9 @@ So each rule opens one case per order or shipment, ever, even after the case clo
 
 The notice goes to the shopper's widget conversation (their open one, or a new one for
 the visitor the storefront signed in as the customer most recently) as a system
-message; a customer never seen in the widget gets the case but no widget notice."""
+message; a customer never seen in the widget gets the case but no widget notice. A
+customer with an e-mail address also gets it by mail when the shop's mailbox is active
+(subject tagged with the case number, so an answer lands on the case)."""
 
 from __future__ import annotations
 
@@ -36,17 +38,25 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kefu.access import Actor
+from kefu.actions.base import wake_jobs_on_commit
 from kefu.actions.cases import do_open_case
 from kefu.actions.conversations import announce_message, start_routed
+from kefu.actions.mail_out import new_message_id
 from kefu.actions.messages import insert_message
 from kefu.knowledge.tracking import ON_THE_WAY
 from kefu.lib.cases import CasePriority, CaseType
+from kefu.lib.mail import tagged
 from kefu.lib.phrases import fill_or_drop
 from kefu.lib.proactive import SPECS, Rule, proactive_settings
 from kefu.models import (
     Channel,
     Conversation,
     Customer,
+    Mail,
+    Mailbox,
+    MailDirection,
+    MailKind,
+    MailState,
     MessageKind,
     Order,
     OrderLine,
@@ -297,12 +307,14 @@ async def fire(
             "商品名": subject.product,
         }
         text = fill_or_drop(settings["notice"], values).strip()
-        conversation = await _widget_conversation(session, customer, now)
-        if text and conversation is not None:
+        conversation = await _widget_conversation(session, customer, now) if text else None
+        if conversation is not None:
             await _notify(session, conversation, text, rule, subject, case.number, now)
             row.noticed = True
             if case.conversation_id is None:
                 case.conversation_id = conversation.id
+        if text and await _mail(session, customer, order, case, text, now):
+            row.noticed = True
     await session.flush()
     return True
 
@@ -365,6 +377,44 @@ async def _notify(
         conversation.last_message_at = now
         await session.flush()
         await announce_message(session, conversation, message)
+
+
+async def _mail(
+    session: AsyncSession, customer: Customer, order: Order, case: Any, text: str, now: datetime
+) -> bool:
+    """Queue the notice as a mail to the customer's address through the shop's active
+    mailbox (the worker sends it, kefu.worker.mail); False when there is none of either."""
+    if not customer.email or "@" not in customer.email:
+        return False
+    mailbox = await session.scalar(
+        select(Mailbox).where(Mailbox.shop_id == customer.shop_id, Mailbox.active.is_(True))
+    )
+    if mailbox is None:
+        return False
+    session.add(
+        Mail(
+            shop_id=customer.shop_id,
+            mailbox_id=mailbox.id,
+            direction=MailDirection.OUT,
+            kind=MailKind.NOTICE,
+            state=MailState.QUEUED,
+            case_id=case.id,
+            customer_id=customer.id,
+            message_id=new_message_id(mailbox.shop_id, mailbox.from_address),
+            reference_ids=[],
+            from_address=mailbox.from_address,
+            from_name=mailbox.from_name,
+            to_addresses=[customer.email],
+            subject=tagged(f"关于您的订单 {order.external_id}", case.number),
+            text_body=text,
+            notes=[],
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+    )
+    wake_jobs_on_commit(session)
+    return True
 
 
 async def run_shop_rules(

@@ -8,15 +8,18 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from kefu.actions.proactive import run_proactive_rules
+from kefu.channels.email.replies import compose
 from kefu.models import (
     AuditEntry,
     Case,
     CaseEvent,
     Conversation,
     Customer,
+    Mail,
+    Mailbox,
     Message,
     Order,
     OrderLine,
@@ -242,3 +245,41 @@ async def test_two_workers_open_each_case_once(owen, session, sessionmaker):
     assert len(await _notices(session)) == 3
     rows = await session.scalar(select(func.count()).select_from(ProactiveException))
     assert rows == 3
+
+
+async def test_a_customer_with_an_address_also_gets_the_notice_by_mail(owen, session, sessionmaker):
+    ids = await seed(session, owen.shop_id)
+    customer = await session.scalar(select(Customer).where(Customer.external_id == "C1"))
+    customer.email = "xiaowang@example.com"
+    session.add(
+        Mailbox(
+            shop_id=owen.shop_id,
+            from_address="service@acme.example",
+            from_name="Acme 客服",
+            imap_host="127.0.0.1",
+            imap_username="service",
+            imap_password="x",
+            smtp_host="127.0.0.1",
+        )
+    )
+    await session.commit()
+    assert await run_proactive_rules(sessionmaker, NOW) == 3
+    cases = await _cases(session)
+    mails = (await session.scalars(select(Mail).order_by(Mail.id))).all()
+    assert [(m.kind.value, m.state.value, m.to_addresses) for m in mails] == [
+        ("notice", "queued", ["xiaowang@example.com"])
+    ] * 3
+    first = mails[0]
+    assert first.case_id == cases[ids["stalled"]].id
+    assert first.subject == f"关于您的订单 E1 [#C-{cases[ids['stalled']].number}]"
+    assert first.text_body.startswith("小王您好，您的订单 E1（运单号 SF100）")
+    composed = compose(first, first.text_body)
+    assert (composed["Auto-Submitted"], composed["X-Auto-Response-Suppress"]) == (
+        "auto-generated",
+        None,
+    )
+    # Without an active mailbox: the widget notice only (the other parcel, a day later).
+    await session.execute(update(Mailbox).values(active=False))
+    await session.commit()
+    assert await run_proactive_rules(sessionmaker, NOW + timedelta(days=1)) == 1
+    assert len((await session.scalars(select(Mail))).all()) == 3
