@@ -7,6 +7,8 @@ complain. The rules and their settings are in kefu.lib.proactive.
 - ``late``: an order paid or shipped, not delivered, whose promised delivery time
   (``Order.promised_at``) passed ``threshold`` hours ago → a logistics case (a
   consultation case when no parcel was shipped yet: no tracking number to follow);
+  neither fires while the order has an unfinished logistics case (the shopper already
+  asked: the bot or an agent opened one);
 - ``out_of_stock``: a paid order not shipped yet with a product whose stock is at or
   below ``threshold`` → a consultation case about the line (wait for stock or refund);
 - ``price_error``: an order paid or awaiting payment with a line whose unit price is
@@ -44,11 +46,12 @@ from kefu.actions.conversations import announce_message, start_routed
 from kefu.actions.mail_out import new_message_id
 from kefu.actions.messages import insert_message
 from kefu.knowledge.tracking import ON_THE_WAY
-from kefu.lib.cases import CasePriority, CaseType
+from kefu.lib.cases import FINISHED, CasePriority, CaseType
 from kefu.lib.mail import tagged
 from kefu.lib.phrases import fill_or_drop
 from kefu.lib.proactive import SPECS, Rule, proactive_settings
 from kefu.models import (
+    Case,
     Channel,
     Conversation,
     Customer,
@@ -105,6 +108,16 @@ def _not_fired(shop_id: int, rule: Rule, subject: Any) -> Any:
     )
 
 
+def _no_open_logistics_case(order_id: Any) -> Any:
+    """The order has no unfinished logistics case: a shopper who already asked (the bot
+    or an agent opened one) is being helped, and a second case would only split it."""
+    return ~exists().where(
+        Case.order_id == order_id,
+        Case.type == CaseType.LOGISTICS,
+        Case.status.not_in(FINISHED),
+    )
+
+
 async def _stalled(session: AsyncSession, shop_id: int, days: int, now: datetime) -> list[Subject]:
     last_event = (
         select(TrackingEvent.shipment_id, func.max(TrackingEvent.at).label("at"))
@@ -121,6 +134,7 @@ async def _stalled(session: AsyncSession, shop_id: int, days: int, now: datetime
         .where(Shipment.delivered_at.is_(None), moved <= now - timedelta(days=days))
         .where(Order.status.not_in((OrderStatus.CANCELLED, OrderStatus.REFUNDED)))
         .where(_not_fired(shop_id, Rule.STALLED, Shipment.id))
+        .where(_no_open_logistics_case(Order.id))
         .order_by(Shipment.id)
         .limit(BATCH)
     )
@@ -149,6 +163,7 @@ async def _late(session: AsyncSession, shop_id: int, hours: int, now: datetime) 
             .where(Order.status.in_((OrderStatus.PAID, OrderStatus.SHIPPED)))
             .where(Order.promised_at <= now - timedelta(hours=hours), ~delivered)
             .where(_not_fired(shop_id, Rule.LATE, Order.id))
+            .where(_no_open_logistics_case(Order.id))
             .order_by(Order.id)
             .limit(BATCH)
         )

@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
 
+from kefu.access import Actor
+from kefu.actions.cases import do_open_case
 from kefu.actions.proactive import run_proactive_rules
 from kefu.channels.email.replies import compose
 from kefu.models import (
@@ -283,3 +285,20 @@ async def test_a_customer_with_an_address_also_gets_the_notice_by_mail(owen, ses
     await session.commit()
     assert await run_proactive_rules(sessionmaker, NOW + timedelta(days=1)) == 1
     assert len((await session.scalars(select(Mail))).all()) == 3
+
+
+async def test_an_order_already_followed_gets_no_second_logistics_case(owen, session, sessionmaker):
+    ids = await seed(session, owen.shop_id)
+    asked = await do_open_case(
+        session,
+        Actor.system(owen.shop_id, "智能客服"),
+        type="logistics",
+        title="物流停滞：订单 E1",
+        evidence={"tracking_no": "SF100"},
+        order_id=ids["stalled"],
+    )
+    await session.commit()
+    assert await run_proactive_rules(sessionmaker, NOW) == 2  # late and out of stock
+    assert [c.id for c in (await _cases(session)).values() if c.order_id == ids["stalled"]] == [
+        asked.id
+    ]
