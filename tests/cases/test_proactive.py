@@ -34,6 +34,7 @@ from kefu.models import (
     TrackingEvent,
     Visitor,
 )
+from kefu.worker import Worker
 
 NOW = datetime(2026, 12, 3, 4, 0, tzinfo=UTC)
 
@@ -302,3 +303,19 @@ async def test_an_order_already_followed_gets_no_second_logistics_case(owen, ses
     assert [c.id for c in (await _cases(session)).values() if c.order_id == ids["stalled"]] == [
         asked.id
     ]
+
+
+async def test_the_worker_runs_the_rules_in_its_hourly_round(owen, session, sessionmaker, settings):
+    """``kefu worker`` (and ``kefu serve`` with the worker on) runs this same round."""
+    ids = await seed(session, owen.shop_id)  # a week old by the real clock, or older
+    wanted = {ids["stalled"], ids["late"], ids["stock"]}
+    worker = Worker(sessionmaker, settings.model_copy(update={"worker_poll_seconds": 0.1}))
+    worker.start()
+    try:
+        for _ in range(200):  # × 0.05 s: a safety net, not a timing assertion
+            if wanted <= set(await _cases(session)):
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await worker.stop()
+    assert wanted <= set(await _cases(session))
