@@ -45,6 +45,8 @@ from kefu.models import (
     MailDirection,
     MailKind,
     MailState,
+    Order,
+    ProactiveException,
     Shop,
 )
 from kefu.models.reports import ReportKind
@@ -787,7 +789,18 @@ async def acme(client, owen, alice, sessionmaker, settings) -> dict[str, Any]:
     ids["training_records"] = (await _ok(await api.post(path, json=training)))["id"]
     ids["scorecards"] = await _seed_scorecard(client, sessionmaker, alice, owen)
     ids["mail_attachments"] = await _seed_mail(client, sessionmaker, owen, conversation_id)
+    ids["proactive_exceptions"] = await _seed_proactive(sessionmaker, owen.shop_id)
     return ids
+
+
+async def _seed_proactive(sessionmaker, shop_id: int) -> int:
+    """A proactive rule that fired on one of acme's orders (as the worker records it)."""
+    async with sessionmaker() as session:
+        order_id = await session.scalar(select(Order.id).where(Order.shop_id == shop_id))
+        row = ProactiveException(shop_id=shop_id, rule="late", subject_id=order_id)
+        session.add(row)
+        await session.commit()
+        return row.id
 
 
 async def _seed_mail(client, sessionmaker, owen, conversation_id: int) -> int:
