@@ -45,6 +45,7 @@ from kefu.actions.cases import do_open_case
 from kefu.actions.conversations import announce_message, start_routed
 from kefu.actions.mail_out import new_message_id
 from kefu.actions.messages import insert_message
+from kefu.actions.routing import lock_routing
 from kefu.knowledge.tracking import ON_THE_WAY
 from kefu.lib.cases import FINISHED, CasePriority, CaseType
 from kefu.lib.mail import tagged
@@ -297,6 +298,9 @@ async def fire(
     claimed = await _claim(session, shop_id, rule, subject.subject_id)
     if claimed is None:
         return False
+    # Before the case takes its number (the shop's row): a chat's bot turn and a received
+    # mail take the routing lock first too, and a new conversation for the notice needs it.
+    await lock_routing(session, shop_id)
     order = await session.get_one(Order, subject.order_id)
     kind = _case_type(rule, subject)
     case = await do_open_case(
