@@ -42,6 +42,7 @@ from kefu.lib.cases import (
     schema_problem,
     transition_problem,
 )
+from kefu.lib.proactive import checked_rules
 from kefu.models import (
     Agent,
     Case,
@@ -509,19 +510,30 @@ def _window(value: Any) -> int:
     return value
 
 
-SETTING_CHECKS = {"custom_fields": _schemas, "limits": _limits, "return_window_days": _window}
+SETTING_CHECKS = {
+    "custom_fields": _schemas,
+    "limits": _limits,
+    "return_window_days": _window,
+    "proactive": checked_rules,
+}
 
 
 async def do_update_case_settings(
     session: AsyncSession, actor: Actor, **changes: Any
 ) -> dict[str, Any]:
     """Replace the shop's custom-field schemas (per case type), the compensation limits
-    (per agent level) and/or the shoppers' return window; returns the complete settings."""
+    (per agent level) and/or the shoppers' return window; change the proactive rules
+    (each rule's fields sent are changed, the others kept); returns the complete settings."""
     actor.require(Permission.MANAGE_SHOP)
     check_known(changes, SETTING_CHECKS)
     shop = await get_shop(session, actor)
     before = dict(shop.case_settings)
     after = before | {key: SETTING_CHECKS[key](value) for key, value in changes.items()}
+    if "proactive" in changes:
+        kept = before.get("proactive", {})
+        after["proactive"] = kept | {
+            rule: kept.get(rule, {}) | change for rule, change in after["proactive"].items()
+        }
     if after != before:
         shop.case_settings = after
         await session.flush()

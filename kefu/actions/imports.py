@@ -35,6 +35,7 @@ ORDER_COLUMNS = (
     "total_cents",
     "placed_at",
     "paid_at",
+    "promised_at",
     "address",
     "note",
 )

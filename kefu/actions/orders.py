@@ -65,6 +65,7 @@ def _order_fields(record: Mapping[str, Any], customer_ids: Mapping[str, int]) ->
         "currency": record["currency"],
         "placed_at": record["placed_at"],
         "paid_at": record.get("paid_at"),
+        "promised_at": record.get("promised_at"),
         "address": record.get("address"),
         "note": record.get("note"),
     }

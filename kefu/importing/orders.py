@@ -44,6 +44,7 @@ ORDER_FIELDS = (
     "currency",
     "placed_at",
     "paid_at",
+    "promised_at",
     "note",
     *(f"address_{part}" for part in ADDRESS_PARTS),
 )
@@ -104,6 +105,9 @@ def prepare_orders(
         table, "placed_at", lambda t: parse_local_time(t, tz), UTC_TIME
     )
     paid_at, paid_check = converted(table, "paid_at", lambda t: parse_local_time(t, tz), UTC_TIME)
+    promised_at, promised_check = converted(
+        table, "promised_at", lambda t: parse_local_time(t, tz), UTC_TIME
+    )
     line_no, line_no_check = converted(table, "line_no", whole_number, pl.Int64())
     has_status = table.get_column("status").is_not_null().any()
     # A cancellation invoice (UCI style) lists the returned quantities as negative numbers;
@@ -118,6 +122,7 @@ def prepare_orders(
         price.alias("_price"),
         placed_at.alias("_placed_at"),
         paid_at.alias("_paid_at"),
+        promised_at.alias("_promised_at"),
         line_no.alias("_line_no"),
         cancelled.fill_null(False).alias("_cancelled"),
     )
@@ -155,6 +160,7 @@ def prepare_orders(
         placed_check,
         missing("placed_at", "missing order time"),
         paid_check,
+        promised_check,
         line_no_check,
         Check("line_no", pl.col("_line_no") < 1, "line_no must be 1 or more"),
         too_large("line_no", pl.col("_line_no")),
@@ -219,6 +225,7 @@ def _orders(
         pl.col("currency").first().str.to_uppercase().fill_null(currency),
         pl.col("_placed_at").first().alias("placed_at"),
         pl.col("_paid_at").first().alias("paid_at"),
+        pl.col("_promised_at").first().alias("promised_at"),
         pl.col("note").first(),
         *(pl.col(f"address_{part}").first() for part in ADDRESS_PARTS),
     )

@@ -153,13 +153,17 @@ RETURN_REASONS = {
 def case_settings(stored: dict[str, Any]) -> dict[str, Any]:
     """A shop's stored case settings completed with the defaults: ``custom_fields``
     (case type → JSON schema of its custom fields), ``limits`` (level → kind → cents) and
-    ``return_window_days`` (the shopper's self-service window after delivery)."""
+    ``return_window_days`` (the shopper's self-service window after delivery) and
+    ``proactive`` (the proactive-exception rules, kefu.lib.proactive)."""
+    from kefu.lib.proactive import proactive_settings  # it imports this module
+
     limits = {level: dict(kinds) for level, kinds in DEFAULT_LIMITS.items()}
     limits |= stored.get("limits", {})
     return {
         "custom_fields": dict(stored.get("custom_fields", {})),
         "limits": limits,
         "return_window_days": stored.get("return_window_days", DEFAULT_RETURN_WINDOW_DAYS),
+        "proactive": proactive_settings(stored),
     }
 
 

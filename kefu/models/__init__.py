@@ -22,6 +22,7 @@ from kefu.models.cases import (
     CaseView,
     Compensation,
     CompensationStatus,
+    ProactiveException,
     SlaPolicy,
 )
 from kefu.models.catalog import Product
@@ -143,6 +144,7 @@ __all__ = [
     "PhraseTestStatus",
     "PhraseUse",
     "Presence",
+    "ProactiveException",
     "Product",
     "QuickPhrase",
     "ReportEvent",

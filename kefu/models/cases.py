@@ -37,6 +37,7 @@ class CaseSource(enum.StrEnum):
     API = "api"
     WIDGET = "widget"  # the shopper's self-service request (kefu.actions.self_service)
     EMAIL = "email"  # a shopper's e-mail that started a new thread (kefu.actions.mail)
+    PROACTIVE = "proactive"  # a rule on shop data fired (kefu.actions.proactive)
 
 
 class CompensationStatus(enum.StrEnum):
@@ -180,3 +181,19 @@ class CaseView(IdMixin, ShopOwned, TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(100))
     filters: Mapped[dict[str, Any]] = mapped_column(default=dict)
     shared: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ProactiveException(IdMixin, ShopOwned, Base):
+    """A proactive rule that fired on one order or shipment (kefu.actions.proactive). The
+    unique key is the idempotency: a rule opens one case per subject ever, also with two
+    workers at once (the second insert finds the row and does nothing)."""
+
+    __tablename__ = "proactive_exceptions"
+    __table_args__ = (UniqueConstraint("shop_id", "rule", "subject_id"),)
+
+    rule: Mapped[str] = mapped_column(String(32))
+    # The shipment's id for stalled parcels, else the order's id.
+    subject_id: Mapped[int] = mapped_column(BigInteger)
+    case_id: Mapped[int | None] = mapped_column(BigId, _fk("cases"))
+    noticed: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

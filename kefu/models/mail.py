@@ -44,6 +44,7 @@ class MailKind(enum.StrEnum):
     REPLY = "reply"  # an agent's reply from the workspace
     ACKNOWLEDGEMENT = "acknowledgement"  # automatic: a new thread got its case number
     AUTO_REPLY = "auto_reply"  # automatic: the shop is closed now
+    NOTICE = "notice"  # a proactive-exception notice (kefu.actions.proactive)
 
 
 class MailState(enum.StrEnum):

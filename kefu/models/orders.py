@@ -51,6 +51,9 @@ class Order(IdMixin, ShopOwned, TimestampMixin, Base):
     total_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     placed_at: Mapped[datetime] = mapped_column(index=True)
     paid_at: Mapped[datetime | None]
+    # Delivery promised to the shopper by (承诺送达); past it undelivered, a proactive rule
+    # opens a logistics case (kefu.actions.proactive).
+    promised_at: Mapped[datetime | None]
     # {"name", "phone", "province", "city", "district", "line", "postcode", "country"}
     address: Mapped[dict[str, Any] | None]
     note: Mapped[str | None] = mapped_column(String(500))

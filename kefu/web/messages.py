@@ -702,6 +702,11 @@ KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             N_("An agent sees only their own coaching notes."),
         ),
         (r"^[\w ]+ not found$", N_("It does not exist, or it belongs to another shop.")),
+        (
+            r"^threshold must be (?P<low>-?\d+) to (?P<high>-?\d+) \(",
+            N_("The threshold is %(low)s to %(high)s."),
+        ),
+        (r"^threshold must be a whole number ", N_("Enter the threshold as a whole number.")),
     )
 )
 

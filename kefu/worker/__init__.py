@@ -4,8 +4,8 @@ lifecycle journey steps that came due (``kefu.crm.journey_runs``), the fold of n
 facts into hourly rollups (docs/kpis.md), the scorecards of conversations closed since
 (docs/quality.md#scorecards), then the scheduled e-mail reports that are due
 (``kefu.worker.report_mail``), the e-mail channel's polls and mails
-(``kefu.worker.mail``); every hour the cleanups of ``kefu.worker.cleanup`` and the
-shops' daily RFM snapshots.
+(``kefu.worker.mail``); every hour the cleanups of ``kefu.worker.cleanup``, the
+shops' daily RFM snapshots and the proactive-exception rules (``kefu.actions.proactive``).
 Runs inside the server (started from the app's lifespan) or as its own process
 (``kefu worker``); several may run at once.
 
@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from kefu.actions.bot import do_close_idle_bot_conversations
 from kefu.actions.conversations import do_wake_snoozed
 from kefu.actions.escalations import do_sweep_sla
+from kefu.actions.proactive import run_proactive_rules
 from kefu.actions.scorecards import score_pending
 from kefu.crm.journey_runs import run_due_journeys
 from kefu.crm.outreach import send_due_messages
@@ -264,13 +265,21 @@ class Worker:
         """Send the e-mail channel's queued mails that are due (replies, automatic answers)."""
         return await send_due_mails(self.sessionmaker, self.settings, utcnow())
 
+    async def run_proactive(self) -> int:
+        """The proactive-exception rules: cases and shopper notices for stalled parcels,
+        late deliveries, stock-outs after payment and price errors (one per rule and
+        order or shipment, also with several workers: see kefu.actions.proactive)."""
+        return await run_proactive_rules(self.sessionmaker, utcnow())
+
     async def _clean_when_due(self) -> None:
-        """Hourly: the cleanups, and a shop whose day has turned gets its RFM snapshot."""
+        """Hourly: the cleanups, a shop whose day has turned gets its RFM snapshot, and
+        the proactive-exception rules run."""
         if time.monotonic() < self._next_cleanup:
             return
         self._next_cleanup = time.monotonic() + CLEANUP_EVERY_SECONDS
         await run_cleanups(self.sessionmaker, self.settings, utcnow())
         await take_due_snapshots(self.sessionmaker, utcnow())
+        await self.run_proactive()
 
     async def _loop(self) -> None:
         """A round at every poll, and one whenever a commit queued jobs; stale leases are

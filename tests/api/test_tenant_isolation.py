@@ -45,6 +45,8 @@ from kefu.models import (
     MailDirection,
     MailKind,
     MailState,
+    Order,
+    ProactiveException,
     Shop,
 )
 from kefu.models.quality import CoachingNote, Scorecard
@@ -806,7 +808,18 @@ async def acme(client, owen, alice, sessionmaker, settings) -> dict[str, Any]:
     coaching = {"body": _secret("开场先问候"), "focus": ["greeting"]}
     path = f"/api/v1/quality/scorecards/{ids['scorecards']}/coaching"
     ids["coaching_notes"] = (await _ok(await api.post(path, json=coaching)))["id"]
+    ids["proactive_exceptions"] = await _seed_proactive(sessionmaker, owen.shop_id)
     return ids
+
+
+async def _seed_proactive(sessionmaker, shop_id: int) -> int:
+    """A proactive rule that fired on one of acme's orders (as the worker records it)."""
+    async with sessionmaker() as session:
+        order_id = await session.scalar(select(Order.id).where(Order.shop_id == shop_id))
+        row = ProactiveException(shop_id=shop_id, rule="late", subject_id=order_id)
+        session.add(row)
+        await session.commit()
+        return row.id
 
 
 async def _seed_mail(client, sessionmaker, owen, conversation_id: int) -> int:

@@ -162,3 +162,15 @@ async def test_numbers_too_large_for_the_database_are_skipped_per_line(importer,
         (3, "unit_price"),
         (4, "quantity"),
     ]
+
+
+async def test_a_promised_delivery_time_is_imported_in_shop_time(importer, tmp_path, client, owen):
+    header = [*ORDER_HEADER, "承诺送达"]
+    rows = [[*ORDER_ROWS[2], "2026-03-05 18:00:00"], [*ORDER_ROWS[0], "下周"]]
+    path = write_csv(tmp_path / "承诺.csv", header, rows)
+    result, problems = await importer("orders", path, [*ORDER_MAP, "promised_at=承诺送达"])
+    assert result.created == 1
+    [(line, field, _reason)] = problems.rows()
+    assert (line, field) == (3, "promised_at")
+    [order] = (await client.as_(owen).get("/api/v1/orders")).json()["items"]
+    assert order["promised_at"] == "2026-03-05T10:00:00Z"  # Asia/Shanghai

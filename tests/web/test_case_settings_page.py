@@ -142,3 +142,42 @@ async def test_a_form_without_the_csrf_token_is_refused(app, carol):
         raw.cookies.set("kefu_session", carol.session_token)
         refused = await raw.post("/settings/cases/sla", data=POLICY)
     assert refused.status_code == 403
+
+
+PROACTIVE = {
+    "enabled_stalled": "on",
+    "threshold_stalled": "5",
+    "notice_stalled": "{客户昵称}您好，订单 {订单号} 的包裹我们正在跟进～",
+    "threshold_late": "2",
+    "notice_late": "",
+    "enabled_out_of_stock": "on",
+    "threshold_out_of_stock": "-1",
+    "notice_out_of_stock": "缺货了",
+    "enabled_price_error": "on",
+    "threshold_price_error": "40",
+    "notice_price_error": "",
+}
+
+
+async def test_the_owner_sets_the_proactive_rules(as_, client, owen, carol):
+    owner = as_(owen)
+    page = (await owner.get("/settings/cases")).text
+    assert "主动异常" in page and "物流停滞" in page and 'value="3"' in page
+    assert (await owner.submit("/settings/cases/proactive", PROACTIVE)).status_code == 303
+    rules = (await client.as_(owen).get("/api/v1/shop/case-settings")).json()["proactive"]
+    assert rules["stalled"] == {
+        "enabled": True,
+        "threshold": 5,
+        "notice": "{客户昵称}您好，订单 {订单号} 的包裹我们正在跟进～",
+    }
+    assert rules["late"] == {"enabled": False, "threshold": 2, "notice": ""}  # unticked
+    assert rules["out_of_stock"]["threshold"] == -1
+    assert rules["price_error"] == {"enabled": True, "threshold": 40, "notice": ""}
+
+    wrong = PROACTIVE | {"threshold_stalled": "99", "notice_late": "{客户名}"}
+    refused = await owner.submit("/settings/cases/proactive", wrong)
+    assert refused.status_code == 422
+    assert "阈值须在 1 到 60 之间" in refused.text and 'value="99"' in refused.text
+    typo = await owner.submit("/settings/cases/proactive", PROACTIVE | {"notice_late": "{客户名}"})
+    assert typo.status_code == 422 and "未知变量 {客户名}" in typo.text
+    assert (await as_(carol).submit("/settings/cases/proactive", PROACTIVE)).status_code == 403

@@ -64,5 +64,7 @@ def compose(mail: Mail, text: str) -> EmailMessage:
     if mail.kind in (MailKind.ACKNOWLEDGEMENT, MailKind.AUTO_REPLY):
         message["Auto-Submitted"] = "auto-replied"
         message["X-Auto-Response-Suppress"] = "All"
+    elif mail.kind is MailKind.NOTICE:  # a proactive notice: machine-made, answers welcome
+        message["Auto-Submitted"] = "auto-generated"
     message.set_content(text)
     return message

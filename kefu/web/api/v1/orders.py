@@ -54,6 +54,11 @@ class OrderIn(ApiModel):
     currency: str = Field("CNY", min_length=3, max_length=3)
     placed_at: AwareDatetime
     paid_at: AwareDatetime | None = None
+    promised_at: AwareDatetime | None = Field(
+        None,
+        description="Delivery promised to the shopper by (承诺送达); once it passes "
+        "undelivered, the proactive rule `late` opens a logistics case (docs/cases.md)",
+    )
     address: AddressIn | None = None
     note: str | None = Field(None, max_length=500)
     lines: list[OrderLineIn] = Field(
@@ -85,6 +90,7 @@ class OrderOut(ApiModel):
     total_cents: int
     placed_at: AwareDatetime
     paid_at: AwareDatetime | None
+    promised_at: AwareDatetime | None
     address: dict[str, Any] | None = Field(description="Phone masked without permission")
     note: str | None
     lines: list[OrderLineOut]

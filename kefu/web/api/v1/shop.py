@@ -160,6 +160,13 @@ class CaseSettingsOut(ApiModel):
         description="Days after delivery a shopper may ask for a return, exchange or refund "
         "in the widget (default 7: 7天无理由退货)"
     )
+    proactive: dict[str, dict[str, Any]] = Field(
+        description="Proactive-exception rules (`stalled`, `late`, `out_of_stock`, "
+        "`price_error`) → `enabled`, `threshold` (days without tracking; hours of grace "
+        "after the promised time; stock at or below which a product is out; percent of "
+        "the product's price) and `notice` (the text sent to the shopper, with "
+        "{客户昵称} {订单号} {物流单号} {商品名}; empty: no notice). See docs/cases.md"
+    )
 
 
 class CaseSettingsPatch(ApiModel):
@@ -181,6 +188,11 @@ class CaseSettingsPatch(ApiModel):
         None, examples=[{"junior": {"coupon": 3000}, "senior": {"refund": 80000}}]
     )
     return_window_days: int | None = Field(None, examples=[15])
+    proactive: dict[str, dict[str, Any]] | None = Field(
+        None,
+        description="Only the rules and fields sent change",
+        examples=[{"stalled": {"threshold": 5}, "price_error": {"enabled": True}}],
+    )
 
 
 @router.get("/case-settings", summary="Read the custom fields of case types and agents' limits")

@@ -1,6 +1,7 @@
 """Settings → after-sales cases: the SLA policies per case type and priority (targets and
 what a breach does: raise the priority, hand the case over), for owners and supervisors;
-the shoppers' return window and the custom-field JSON schemas per case type, for owners.
+the shoppers' return window, the custom-field JSON schemas per case type and the
+proactive-exception rules (kefu.lib.proactive), for owners.
 
 Every change goes through the actions of the API (kefu.actions.sla, kefu.actions.cases),
 so a form is refused exactly as the API would refuse it, next to the field."""
@@ -24,6 +25,7 @@ from kefu.actions.sla import (
 )
 from kefu.errors import Invalid
 from kefu.lib.cases import CasePriority, CaseType, case_settings
+from kefu.lib.proactive import SPECS, Rule
 from kefu.lib.sla import Reassign, default_targets
 from kefu.models import Role
 from kefu.queries.people import list_agents
@@ -43,6 +45,13 @@ MSG_POLICY_SAVED = N_("SLA policy saved.")
 MSG_POLICY_REMOVED = N_("SLA policy removed.")
 MSG_WINDOW_SAVED = N_("Return window saved.")
 MSG_FIELDS_SAVED = N_("Custom fields saved.")
+MSG_PROACTIVE_SAVED = N_("Proactive rules saved.")
+RULE_LABELS = {
+    Rule.STALLED: (N_("Stalled parcel"), N_("Days without a tracking event")),
+    Rule.LATE: (N_("Late delivery"), N_("Hours after the promised delivery time")),
+    Rule.OUT_OF_STOCK: (N_("Out of stock after payment"), N_("Stock at or below")),
+    Rule.PRICE_ERROR: (N_("Price error"), N_("Percent of the product's price below")),
+}
 MAX_SCHEMA_CHARS = 20_000
 
 
@@ -78,10 +87,12 @@ async def _page(
     errors: dict[str, str] | None = None,
     schemas: dict[str, str] | None = None,
     window: Any = None,
+    rules: dict[str, dict[str, Any]] | None = None,
     status: int = 200,
 ) -> Response:
     """The page; after a refusal, the form that was sent (``editing``: which policy, or
-    "new", with its values; ``schemas``; ``window``) comes back as typed, with the error."""
+    "new", with its values; ``schemas``; ``window``; ``rules``) comes back as typed, with
+    the error."""
     page.actor.require(Permission.MANAGE_SLA)
     policies = [
         {"id": str(p.id), **_row({f: getattr(p, f) for f in POLICY_FIELDS})}
@@ -116,6 +127,10 @@ async def _page(
         "schemas": schemas
         if schemas is not None
         else {t: json.dumps(stored[t], ensure_ascii=False, indent=2) for t in stored},
+        "rules": [
+            (rule, *RULE_LABELS[rule], SPECS[rule], (rules or settings["proactive"])[rule.value])
+            for rule in Rule
+        ],
     }
     return render(request, "settings/cases.html", context, status_code=status)
 
@@ -205,3 +220,30 @@ async def fields_save(request: Request, session: SessionDep, page: PageDep) -> R
         return await _page(request, session, page, errors=errors, schemas=typed, status=422)
     await session.commit()
     return redirect(PATH, flash=MSG_FIELDS_SAVED, request=request)
+
+
+def _signed_whole_or_text(value: str) -> int | str:
+    """``whole_or_text`` that also takes a minus sign (a stock threshold may be negative)."""
+    if value.startswith("-") and value[1:].isdigit() and len(value) < 10:
+        return int(value)
+    return whole_or_text(value)
+
+
+@router.post(f"{PATH}/proactive")
+async def proactive_save(request: Request, session: SessionDep, page: PageDep) -> Response:
+    form = await request.form()
+    typed = {
+        rule.value: {
+            "enabled": checked(form, f"enabled_{rule.value}"),
+            "threshold": _signed_whole_or_text(text(form, f"threshold_{rule.value}")),
+            "notice": text(form, f"notice_{rule.value}"),
+        }
+        for rule in Rule
+    }
+    try:
+        await do_update_case_settings(session, page.actor, proactive=typed)
+    except FormError as exc:
+        errors = errors_of(exc, "proactive")
+        return await _page(request, session, page, errors=errors, rules=typed, status=422)
+    await session.commit()
+    return redirect(PATH, flash=MSG_PROACTIVE_SAVED, request=request)
