@@ -51,6 +51,23 @@ class CompensationKind(enum.StrEnum):
     EXCHANGE = "exchange"  # 换货
 
 
+class Outcome(enum.StrEnum):
+    """How a follow-up (回访) of a complaint or a bad review ended, said by the agent."""
+
+    RECOVERED = "recovered"  # the shopper is won back (服务补救成功)
+    NOT_RECOVERED = "not_recovered"
+
+
+# The cases that are follow-ups: they fall due (``Case.follow_up_due_at``) and end with an
+# explicit ``Outcome``, which the service-recovery KPI counts (docs/kpis.md).
+FOLLOW_UP_TYPES = frozenset({CaseType.COMPLAINT, CaseType.REVIEW_FOLLOWUP})
+# A rating of this many stars or fewer is a bad review: it opens a review follow-up.
+BAD_RATING = 2
+# Hours after a follow-up opens within which the shopper is called back (the seeds: answer
+# a complaint within 24 h); shops change it in their case settings.
+DEFAULT_FOLLOW_UP_HOURS = 24
+MAX_FOLLOW_UP_HOURS = 24 * 30
+
 WAITING = (CaseStatus.WAITING_CUSTOMER, CaseStatus.WAITING_WAREHOUSE, CaseStatus.WAITING_CARRIER)
 
 # Where each status may go next; anything else is refused with 409.
@@ -153,13 +170,15 @@ RETURN_REASONS = {
 def case_settings(stored: dict[str, Any]) -> dict[str, Any]:
     """A shop's stored case settings completed with the defaults: ``custom_fields``
     (case type → JSON schema of its custom fields), ``limits`` (level → kind → cents) and
-    ``return_window_days`` (the shopper's self-service window after delivery)."""
+    ``return_window_days`` (the shopper's self-service window after delivery) and
+    ``follow_up_hours`` (how soon a complaint or bad review is followed up)."""
     limits = {level: dict(kinds) for level, kinds in DEFAULT_LIMITS.items()}
     limits |= stored.get("limits", {})
     return {
         "custom_fields": dict(stored.get("custom_fields", {})),
         "limits": limits,
         "return_window_days": stored.get("return_window_days", DEFAULT_RETURN_WINDOW_DAYS),
+        "follow_up_hours": stored.get("follow_up_hours", DEFAULT_FOLLOW_UP_HOURS),
     }
 
 

@@ -160,6 +160,10 @@ class CaseSettingsOut(ApiModel):
         description="Days after delivery a shopper may ask for a return, exchange or refund "
         "in the widget (default 7: 7天无理由退货)"
     )
+    follow_up_hours: int = Field(
+        description="Hours within which a complaint or bad review is followed up (回访): "
+        "a follow-up case falls due this long after it opens (default 24)"
+    )
 
 
 class CaseSettingsPatch(ApiModel):
@@ -181,6 +185,7 @@ class CaseSettingsPatch(ApiModel):
         None, examples=[{"junior": {"coupon": 3000}, "senior": {"refund": 80000}}]
     )
     return_window_days: int | None = Field(None, examples=[15])
+    follow_up_hours: int | None = Field(None, ge=1, le=720, examples=[12])
 
 
 @router.get("/case-settings", summary="Read the custom fields of case types and agents' limits")
