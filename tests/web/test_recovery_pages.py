@@ -1,0 +1,63 @@
+"""Follow-ups (回访) in the pages: the case page shows when the shopper must be called back
+and a form (CSRF) to end the follow-up recovered or not; the list filters the follow-ups
+still awaiting an outcome, and the overdue ones."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import update
+
+from kefu.models.base import utcnow
+from kefu.models.cases import Case
+from tests.cases.conftest import open_case
+
+
+async def test_the_case_page_ends_a_follow_up(client, as_, alice):
+    case = await open_case(client, alice, type="complaint", title="投诉：客服态度差")
+    agent = as_(alice)
+    html = (await agent.get(f"/cases/{case['id']}")).text
+    assert "回访截止" in html and "已逾期" not in html
+    assert 'name="outcome" value="recovered"' in html and "已挽回" in html and "未挽回" in html
+    forged = await agent.post(f"/cases/{case['id']}/outcome", data={"outcome": "recovered"})
+    assert forged.status_code == 403  # no CSRF token
+    ended = await agent.submit(
+        f"/cases/{case['id']}/outcome",
+        {"outcome": "recovered", "note": "<b>已电话回访</b>，客户接受优惠券"},
+    )
+    assert ended.status_code == 303
+    page = (await agent.get(ended.headers["location"])).text
+    assert "回访结果已记录" in page and "完成回访" in page  # the flash, the timeline
+    assert "&lt;b&gt;已电话回访&lt;/b&gt;" in page and "<b>已电话回访" not in page
+    assert 'name="outcome"' not in page  # ended: no form any more
+    again = await agent.submit(f"/cases/{case['id']}/outcome", {"outcome": "not_recovered"})
+    assert again.status_code == 409 and "这条回访已经有结果了" in again.text
+
+
+async def test_other_cases_show_no_follow_up_and_refuse_an_outcome(client, as_, alice):
+    case = await open_case(client, alice, type="consultation", title="请问发票怎么开")
+    agent = as_(alice)
+    assert "回访截止" not in (await agent.get(f"/cases/{case['id']}")).text
+    refused = await agent.submit(f"/cases/{case['id']}/outcome", {"outcome": "recovered"})
+    assert refused.status_code == 409 and "只有投诉和差评回访工单" in refused.text
+
+
+async def test_the_list_filters_follow_ups_due_and_overdue(client, as_, alice, sessionmaker):
+    late = await open_case(client, alice, type="complaint", title="投诉：发错颜色")
+    soon = await open_case(client, alice, type="complaint", title="投诉：物流太慢")
+    await open_case(client, alice, type="consultation", title="请问发票怎么开")
+    async with sessionmaker() as session:
+        await session.execute(
+            update(Case)
+            .where(Case.id == late["id"])
+            .values(follow_up_due_at=utcnow() - timedelta(hours=2))
+        )
+        await session.commit()
+    agent = as_(alice)
+    listed = (await agent.get("/cases", params={"follow_up": "due"})).text
+    assert "投诉：发错颜色" in listed and "投诉：物流太慢" in listed
+    assert "请问发票怎么开" not in listed and "待回访" in listed
+    overdue = (await agent.get("/cases", params={"follow_up": "overdue"})).text
+    assert "投诉：发错颜色" in overdue and "投诉：物流太慢" not in overdue
+    assert "已逾期" in (await agent.get(f"/cases/{late['id']}")).text
+    assert "已逾期" not in (await agent.get(f"/cases/{soon['id']}")).text
