@@ -61,3 +61,23 @@ async def test_the_list_filters_follow_ups_due_and_overdue(client, as_, alice, s
     assert "投诉：发错颜色" in overdue and "投诉：物流太慢" not in overdue
     assert "已逾期" in (await agent.get(f"/cases/{late['id']}")).text
     assert "已逾期" not in (await agent.get(f"/cases/{soon['id']}")).text
+
+
+async def test_the_owner_sets_how_soon_follow_ups_are_due(as_, client, owen, carol):
+    owner = as_(owen)
+    page = (await owner.get("/settings/cases")).text
+    assert "回访时限（小时）" in page and 'name="follow_up_hours"' in page and 'value="24"' in page
+    saved = await owner.submit("/settings/cases/follow-up", {"follow_up_hours": "12"})
+    assert saved.status_code == 303
+    settings = (await client.as_(owen).get("/api/v1/shop/case-settings")).json()
+    assert settings["follow_up_hours"] == 12
+    zero = await owner.submit("/settings/cases/follow-up", {"follow_up_hours": "0"})
+    assert zero.status_code == 422 and "回访时限为 1 到 720 小时" in zero.text
+    assert 'value="0"' in zero.text  # kept as typed
+    words = await owner.submit("/settings/cases/follow-up", {"follow_up_hours": "半天"})
+    assert words.status_code == 422 and "回访时限请填写整数小时" in words.text
+    refused = await as_(carol).submit("/settings/cases/follow-up", {"follow_up_hours": "6"})
+    assert refused.status_code == 403  # a supervisor sets SLAs, not the shop's settings
+    assert (await client.as_(owen).get("/api/v1/shop/case-settings")).json()[
+        "follow_up_hours"
+    ] == 12
