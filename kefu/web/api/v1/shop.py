@@ -210,7 +210,8 @@ async def _patched(
 
 @router.patch(
     "/case-settings",
-    summary="Change custom-field schemas, compensation limits or the return window",
+    summary="Change custom-field schemas, compensation limits, the return window or the "
+    "follow-up hours",
 )
 async def update_case_settings(
     body: CaseSettingsPatch, session: SessionDep, actor: ActorDep
