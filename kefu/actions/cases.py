@@ -469,7 +469,9 @@ async def do_set_case_outcome(
     if wanted is Outcome.RECOVERED:
         await recovered_case_facts(session, case, now, _agent_id(actor))
     await session.flush()
-    await announce(session, CaseOutcomeRecorded, actor.shop_id, case=case_payload(case))
+    await announce(
+        session, CaseOutcomeRecorded, actor.shop_id, case=case_payload(case), outcome=wanted.value
+    )
     return case
 
 

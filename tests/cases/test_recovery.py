@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy import update
 
+from kefu.events import Event
 from kefu.models.base import utcnow
 from kefu.models.cases import Case
 from tests.cases.conftest import ok, open_case
@@ -72,8 +74,18 @@ async def test_the_shop_sets_how_soon_a_follow_up_is_due(client, owen, alice, ca
     assert bad.status_code == 422
 
 
-async def test_the_outcome_ends_the_follow_up_on_the_timeline_and_audit(client, owen, alice):
+@pytest.fixture(scope="session")
+def _recorded(app) -> list[Event]:
+    events: list[Event] = []
+    app.state.bus.subscribe("*", events.append)
+    return events
+
+
+async def test_the_outcome_ends_the_follow_up_on_the_timeline_and_audit(
+    client, owen, alice, _recorded
+):
     case = await open_case(client, alice, type="complaint", title="客服态度差")
+    _recorded.clear()
     path = f"/api/v1/cases/{case['id']}/outcome"
     body = {"outcome": "recovered", "note": "已电话回访，补发优惠券，客户满意"}
     ended = await ok(await client.as_(alice).post(path, json=body))
@@ -94,6 +106,9 @@ async def test_the_outcome_ends_the_follow_up_on_the_timeline_and_audit(client, 
     second = await client.as_(alice).post(path, json={"outcome": "not_recovered"})
     assert second.status_code == 409
     assert "already ended recovered" in second.json()["error"]["message"]
+    [told] = [e for e in _recorded if e.name == "case.outcome_recorded"]  # once, after commit
+    assert (told.payload["case"]["id"], told.payload["outcome"]) == (case["id"], "recovered")
+    assert told.recipients == frozenset({f"shop:{alice.shop_id}"})
 
 
 async def test_only_follow_ups_take_an_outcome_and_bad_input_is_a_4xx(client, alice, mallory):
