@@ -59,6 +59,10 @@ async def test_the_list_filters_follow_ups_due_and_overdue(client, as_, alice, s
     assert "请问发票怎么开" not in listed and "待回访" in listed
     overdue = (await agent.get("/cases", params={"follow_up": "overdue"})).text
     assert "投诉：发错颜色" in overdue and "投诉：物流太慢" not in overdue
+    assert "回访截止" in overdue and '<span class="badge badge-red">已逾期</span>' in overdue
+    await agent.submit(f"/cases/{soon['id']}/outcome", {"outcome": "recovered"})
+    every = (await agent.get("/cases")).text
+    assert "已挽回" in every  # the ended follow-up's outcome in its row
     assert "已逾期" in (await agent.get(f"/cases/{late['id']}")).text
     assert "已逾期" not in (await agent.get(f"/cases/{soon['id']}")).text
 
