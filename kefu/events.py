@@ -118,6 +118,13 @@ class CaseCommented(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class CaseOutcomeRecorded(Event):
+    """A follow-up (回访) ended recovered or not_recovered."""
+
+    name: ClassVar[str] = "case.outcome_recorded"
+
+
+@dataclass(frozen=True, slots=True)
 class CaseSlaWarning(Event):
     """80 % of a case's first-response or resolution target is used (the assignee, or
     the supervisors when nobody is assigned, are told)."""
@@ -199,6 +206,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     CaseAssigned,
     CasePriorityChanged,
     CaseCommented,
+    CaseOutcomeRecorded,
     CaseSlaWarning,
     CaseSlaBreached,
     CaseReassigned,

@@ -6,6 +6,7 @@ announced to the shop's agents. Compensations live in kefu.actions.compensations
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select, text
@@ -22,6 +23,7 @@ from kefu.events import (
     CaseAssigned,
     CaseCommented,
     CaseCreated,
+    CaseOutcomeRecorded,
     CasePriorityChanged,
     CaseStatusChanged,
     Event,
@@ -29,6 +31,9 @@ from kefu.events import (
     shop_stream,
 )
 from kefu.lib.cases import (
+    BAD_RATING,
+    FOLLOW_UP_TYPES,
+    MAX_FOLLOW_UP_HOURS,
     MAX_PHOTOS,
     MAX_RETURN_WINDOW_DAYS,
     REQUIRED,
@@ -37,6 +42,7 @@ from kefu.lib.cases import (
     CaseStatus,
     CaseType,
     CompensationKind,
+    Outcome,
     case_settings,
     custom_fields_problem,
     schema_problem,
@@ -59,7 +65,11 @@ from kefu.models import (
 from kefu.models.base import MAX_ID, utcnow
 from kefu.queries.access import fetch_owned
 from kefu.queries.shops import get_shop
-from kefu.reports.case_facts import opened_case_facts, resolved_case_facts
+from kefu.reports.case_facts import (
+    opened_case_facts,
+    recovered_case_facts,
+    resolved_case_facts,
+)
 
 MAX_TITLE = 200
 MAX_TEXT = 4000
@@ -317,6 +327,8 @@ async def do_open_case(
     )
     case.number = await _next_number(session, actor.shop_id)
     case.created_at = utcnow()
+    if kind in FOLLOW_UP_TYPES:
+        case.follow_up_due_at = case.created_at + timedelta(hours=settings["follow_up_hours"])
     await start_case_clocks(session, case, case.created_at)
     session.add(case)
     await session.flush()
@@ -325,6 +337,38 @@ async def do_open_case(
     await opened_case_facts(session, case, _agent_id(actor))
     await announce(session, CaseCreated, actor.shop_id, case=case_payload(case))
     return case
+
+
+async def open_review_followup(session: AsyncSession, conversation: Conversation) -> Case | None:
+    """A bad rating (1–2 stars) opens a review follow-up (差评回访) for the conversation's
+    agent (nobody's when the agent left: a supervisor hands it out), due within the shop's
+    follow-up hours; at most one per conversation (None when it has one already)."""
+    rating = conversation.rating
+    if rating is None or rating > BAD_RATING:
+        return None
+    existing = await session.scalar(
+        select(Case.id).where(
+            Case.shop_id == conversation.shop_id,
+            Case.conversation_id == conversation.id,
+            Case.type == CaseType.REVIEW_FOLLOWUP,
+        )
+    )
+    if existing is not None:
+        return None
+    agent_id = conversation.assigned_agent_id
+    if agent_id is not None and not (await session.get_one(Agent, agent_id)).active:
+        agent_id = None
+    return await do_open_case(
+        session,
+        Actor.system(conversation.shop_id),
+        type=CaseType.REVIEW_FOLLOWUP,
+        title=f"差评回访 · {rating}★",
+        description=conversation.rating_comment,
+        priority=CasePriority.HIGH,
+        conversation_id=conversation.id,
+        assigned_agent_id=agent_id,
+        source=CaseSource.CONVERSATION,
+    )
 
 
 def optional_text(value: Any, field: str) -> str | None:
@@ -386,6 +430,48 @@ async def do_transition_case(
         case=case_payload(case),
         from_status=before.value,
         to_status=wanted.value,
+    )
+    return case
+
+
+async def do_set_case_outcome(
+    session: AsyncSession, actor: Actor, case_id: int, outcome: Any, *, note: Any = None
+) -> Case:
+    """End a follow-up (a complaint or review follow-up case) with its outcome and a note:
+    ``recovered`` counts for the service-recovery KPI. Once: a second outcome is a 409, as
+    is an outcome on a case of another type."""
+    case = await load_case(session, actor, case_id, lock=True)
+    wanted = choice(Outcome, outcome, "outcome")
+    if case.type not in FOLLOW_UP_TYPES:
+        raise Conflict(
+            "only complaint and review follow-up cases have an outcome",
+            field="outcome",
+            code="not_a_follow_up",
+        )
+    if case.outcome is not None:
+        raise Conflict(
+            f"this follow-up already ended {case.outcome.value}",
+            field="outcome",
+            code="outcome_recorded",
+        )
+    now = utcnow()
+    case.outcome, case.outcome_note, case.outcome_at = wanted, optional_text(note, "note"), now
+    case.updated_at = now
+    add_timeline(session, actor, case, "outcome", body=case.outcome_note, outcome=wanted.value)
+    record_audit(
+        session,
+        actor,
+        "case.outcome",
+        "case",
+        case.id,
+        before={"outcome": None},
+        after={"outcome": wanted.value, "note": case.outcome_note},
+    )
+    if wanted is Outcome.RECOVERED:
+        await recovered_case_facts(session, case, now, _agent_id(actor))
+    await session.flush()
+    await announce(
+        session, CaseOutcomeRecorded, actor.shop_id, case=case_payload(case), outcome=wanted.value
     )
     return case
 
@@ -510,11 +596,22 @@ def _window(value: Any) -> int:
     return value
 
 
+def _follow_up_hours(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Invalid("follow_up_hours must be a number of hours", field="follow_up_hours")
+    if not 1 <= value <= MAX_FOLLOW_UP_HOURS:
+        raise Invalid(
+            f"follow_up_hours must be 1 to {MAX_FOLLOW_UP_HOURS}", field="follow_up_hours"
+        )
+    return value
+
+
 SETTING_CHECKS = {
     "custom_fields": _schemas,
     "limits": _limits,
     "return_window_days": _window,
     "proactive": checked_rules,
+    "follow_up_hours": _follow_up_hours,
 }
 
 
@@ -522,8 +619,9 @@ async def do_update_case_settings(
     session: AsyncSession, actor: Actor, **changes: Any
 ) -> dict[str, Any]:
     """Replace the shop's custom-field schemas (per case type), the compensation limits
-    (per agent level) and/or the shoppers' return window; change the proactive rules
-    (each rule's fields sent are changed, the others kept); returns the complete settings."""
+    (per agent level), the shoppers' return window and/or the follow-up hours; change the
+    proactive rules (each rule's fields sent are changed, the others kept); returns the
+    complete settings."""
     actor.require(Permission.MANAGE_SHOP)
     check_known(changes, SETTING_CHECKS)
     shop = await get_shop(session, actor)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from kefu.access import Actor, Permission
 from kefu.actions.base import record_audit, snapshot, transaction_cache
+from kefu.actions.cases import open_review_followup
 from kefu.actions.checks import choice, clean_text
 from kefu.actions.scorecards import queue_scorecard
 from kefu.actions.streams import emit, emit_sync
@@ -471,6 +472,7 @@ async def do_rate_conversation(
         else clean_text(comment, "comment", "comment", MAX_COMMENT),
     )
     await rating_facts(session, rated, utcnow())
+    await open_review_followup(session, rated)
     return rated
 
 

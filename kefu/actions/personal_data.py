@@ -208,7 +208,7 @@ async def _erase_records(
         await session.execute(
             update(Case)
             .where(Case.id.in_(case_ids))
-            .values(description=None, evidence={}, custom_fields={})
+            .values(description=None, evidence={}, custom_fields={}, outcome_note=None)
         )
         await session.execute(
             update(CaseEvent).where(CaseEvent.case_id.in_(case_ids)).values(body=None)
@@ -228,8 +228,14 @@ async def _erase_records(
 async def _erase_audit_copies(
     session: AsyncSession, shop_id: int, customer_id: int, order_ids: list[int]
 ) -> None:
-    """The audit log keeps who did what; the row snapshots it holds of the person go."""
-    targets = [("customer", [customer_id]), ("order", order_ids)]
+    """The audit log keeps who did what; the row snapshots it holds of the person go
+    (their cases' too: an opened case's description, a follow-up's outcome note)."""
+    case_ids = list(
+        await session.scalars(
+            select(Case.id).where(Case.shop_id == shop_id, Case.customer_id == customer_id)
+        )
+    )
+    targets = [("customer", [customer_id]), ("order", order_ids), ("case", case_ids)]
     for entity, ids in targets:
         if ids:
             await session.execute(

@@ -51,6 +51,23 @@ class CompensationKind(enum.StrEnum):
     EXCHANGE = "exchange"  # 换货
 
 
+class Outcome(enum.StrEnum):
+    """How a follow-up (回访) of a complaint or a bad review ended, said by the agent."""
+
+    RECOVERED = "recovered"  # the shopper is won back (服务补救成功)
+    NOT_RECOVERED = "not_recovered"
+
+
+# The cases that are follow-ups: they fall due (``Case.follow_up_due_at``) and end with an
+# explicit ``Outcome``, which the service-recovery KPI counts (docs/kpis.md).
+FOLLOW_UP_TYPES = frozenset({CaseType.COMPLAINT, CaseType.REVIEW_FOLLOWUP})
+# A rating of this many stars or fewer is a bad review: it opens a review follow-up.
+BAD_RATING = 2
+# Hours after a follow-up opens within which the shopper is called back (the seeds: answer
+# a complaint within 24 h); shops change it in their case settings.
+DEFAULT_FOLLOW_UP_HOURS = 24
+MAX_FOLLOW_UP_HOURS = 24 * 30
+
 WAITING = (CaseStatus.WAITING_CUSTOMER, CaseStatus.WAITING_WAREHOUSE, CaseStatus.WAITING_CARRIER)
 
 # Where each status may go next; anything else is refused with 409.
@@ -154,7 +171,8 @@ def case_settings(stored: dict[str, Any]) -> dict[str, Any]:
     """A shop's stored case settings completed with the defaults: ``custom_fields``
     (case type → JSON schema of its custom fields), ``limits`` (level → kind → cents) and
     ``return_window_days`` (the shopper's self-service window after delivery) and
-    ``proactive`` (the proactive-exception rules, kefu.lib.proactive)."""
+    ``proactive`` (the proactive-exception rules, kefu.lib.proactive) and
+    ``follow_up_hours`` (how soon a complaint or bad review is followed up)."""
     from kefu.lib.proactive import proactive_settings  # it imports this module
 
     limits = {level: dict(kinds) for level, kinds in DEFAULT_LIMITS.items()}
@@ -164,6 +182,7 @@ def case_settings(stored: dict[str, Any]) -> dict[str, Any]:
         "limits": limits,
         "return_window_days": stored.get("return_window_days", DEFAULT_RETURN_WINDOW_DAYS),
         "proactive": proactive_settings(stored),
+        "follow_up_hours": stored.get("follow_up_hours", DEFAULT_FOLLOW_UP_HOURS),
     }
 
 

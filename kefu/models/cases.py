@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kefu.lib.cases import CasePriority, CaseStatus, CaseType, CompensationKind
+from kefu.lib.cases import CasePriority, CaseStatus, CaseType, CompensationKind, Outcome
 from kefu.lib.sla import NEXT_DUE_SQL, Reassign, SlaState
 from kefu.models.base import Base, BigId, IdMixin, ShopOwned, TimestampMixin, text_enum, utcnow
 
@@ -60,6 +60,7 @@ class Case(IdMixin, ShopOwned, TimestampMixin, Base):
         # The next due instant (kefu.queries.cases.NEXT_DUE, the same expression): the
         # case list nearest due first reads it in order (``kefu bench cases``).
         Index("ix_cases_shop_due", "shop_id", text(NEXT_DUE_SQL), "id"),
+        Index("ix_cases_shop_follow_up_due", "shop_id", "follow_up_due_at"),
     )
 
     number: Mapped[int] = mapped_column(Integer)
@@ -98,6 +99,12 @@ class Case(IdMixin, ShopOwned, TimestampMixin, Base):
     resolve_sla: Mapped[SlaState | None] = mapped_column(text_enum(SlaState))
     sla_paused_at: Mapped[datetime | None]
     sla_check_at: Mapped[datetime | None]
+    # A follow-up (回访: complaint and review follow-up cases) is due by this instant and
+    # ends with an explicit outcome (recovered or not) and a note; None for other types.
+    follow_up_due_at: Mapped[datetime | None]
+    outcome: Mapped[Outcome | None] = mapped_column(text_enum(Outcome))
+    outcome_note: Mapped[str | None] = mapped_column(Text)
+    outcome_at: Mapped[datetime | None]
 
 
 class CaseEvent(IdMixin, ShopOwned, Base):

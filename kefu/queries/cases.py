@@ -83,6 +83,14 @@ class SlaFilter(enum.StrEnum):
     BREACHED = "breached"
 
 
+class FollowUpFilter(enum.StrEnum):
+    """Follow-ups (回访) still waiting for their outcome: ``due`` all of them, ``overdue``
+    those whose due time has passed."""
+
+    DUE = "due"
+    OVERDUE = "overdue"
+
+
 class CaseSort(enum.StrEnum):
     NEWEST = "newest"
     DUE = "due"  # the nearest due time first (overdue first); cases without one last
@@ -103,6 +111,7 @@ VIEW_FIELDS: dict[str, type[enum.StrEnum]] = {
     "priority": CasePriority,
     "assignee": Assignee,
     "sla": SlaFilter,
+    "follow_up": FollowUpFilter,
     "sort": CaseSort,
 }
 
@@ -118,6 +127,7 @@ class CaseFilters:
     order_id: int | None = None
     sla: SlaFilter | None = None
     unassigned: bool = False  # only the cases nobody holds
+    follow_up: FollowUpFilter | None = None
 
 
 @dataclass(slots=True)
@@ -145,6 +155,7 @@ def view_filters(values: Mapping[str, Any], agent_id: int | None) -> tuple[CaseF
         assigned_agent_id=agent_id if assignee is Assignee.MINE else None,
         sla=_pick(values, "sla", SlaFilter),
         unassigned=assignee is Assignee.UNASSIGNED,
+        follow_up=_pick(values, "follow_up", FollowUpFilter),
     )
     return filters, _pick(values, "sort", CaseSort) or CaseSort.DUE
 
@@ -173,6 +184,10 @@ def _filtered(actor: Actor, filters: CaseFilters) -> Select[Any]:
         stmt = stmt.where(Case.assigned_agent_id.is_(None))
     if filters.sla is not None:
         stmt = stmt.where(_sla_condition(filters.sla, utcnow()))
+    if filters.follow_up is not None:
+        stmt = stmt.where(Case.follow_up_due_at.is_not(None), Case.outcome.is_(None))
+        if filters.follow_up is FollowUpFilter.OVERDUE:
+            stmt = stmt.where(Case.follow_up_due_at <= utcnow())
     return stmt
 
 

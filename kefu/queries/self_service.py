@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor
 from kefu.errors import Forbidden
-from kefu.lib.cases import FINISHED, case_settings
+from kefu.lib.cases import FINISHED, CaseType, case_settings
 from kefu.models import Case, CaseEvent, Order, Shipment, Visitor
 from kefu.queries.widget import visitor_shop
 
@@ -131,12 +131,17 @@ class ShopperCase:
 
 
 async def shopper_cases(session: AsyncSession, visitor: Actor) -> list[ShopperCase]:
-    """The signed-in shopper's cases, newest first, with the timeline meant for them."""
+    """The signed-in shopper's cases, newest first, with the timeline meant for them.
+    A review follow-up (差评回访) is the shop's own call-back task: not listed."""
     customer_id = await linked_customer(session, visitor)
     cases = list(
         await session.scalars(
             select(Case)
-            .where(Case.shop_id == visitor.shop_id, Case.customer_id == customer_id)
+            .where(
+                Case.shop_id == visitor.shop_id,
+                Case.customer_id == customer_id,
+                Case.type != CaseType.REVIEW_FOLLOWUP,
+            )
             .order_by(Case.created_at.desc(), Case.id.desc())
             .limit(RECENT_CASES)
         )

@@ -1,6 +1,6 @@
 """The facts of after-sales cases (docs/kpis.md): opened, settled (with what it paid),
-recovered, and each SLA target met or breached. Recorded by the case actions and the
-SLA sweep in their own transactions."""
+recovered (a follow-up's outcome), and each SLA target met or breached. Recorded by the
+case actions and the SLA sweep in their own transactions."""
 
 from __future__ import annotations
 
@@ -51,9 +51,8 @@ async def resolved_case_facts(
     session: AsyncSession, case: Case, at: datetime, by: int | None
 ) -> None:
     """A case resolved for the first time: CASE_SETTLED (value: the approved compensation,
-    in cents); and RECOVERED when it settles a complaint (its type, or its conversation's
-    stage) or a conversation rated 1–2 stars — once per conversation (or per case when it
-    has none). A reopened case resolved again settles nothing new."""
+    in cents). Settling is not recovering: RECOVERED comes from a follow-up's explicit
+    outcome (``recovered_case_facts``). A reopened case resolved again settles nothing new."""
     if await fact_recorded(session, case.shop_id, ReportKind.CASE_SETTLED, case_id=case.id):
         return
     paid = await session.scalar(
@@ -63,21 +62,33 @@ async def resolved_case_facts(
         )
     )
     conversation = await _conversation(session, case)
-    dims = _dims(case, conversation, by)
     record_fact(
-        session, case.shop_id, ReportKind.CASE_SETTLED, value=int(paid or 0), occurred_at=at, **dims
+        session,
+        case.shop_id,
+        ReportKind.CASE_SETTLED,
+        value=int(paid or 0),
+        occurred_at=at,
+        **_dims(case, conversation, by),
     )
-    unhappy = conversation is not None and (
-        conversation.skill is Skill.COMPLAINT
-        or (conversation.rating is not None and conversation.rating <= 2)
+
+
+async def recovered_case_facts(
+    session: AsyncSession, case: Case, at: datetime, by: int | None
+) -> None:
+    """A follow-up (complaint or review follow-up case) ended ``recovered``: RECOVERED,
+    once per conversation (a complaint conversation the shopper rated 4–5 counts already),
+    or once per case when it has none."""
+    conversation = await _conversation(session, case)
+    where = {"conversation_id": conversation.id} if conversation else {"case_id": case.id}
+    if await fact_recorded(session, case.shop_id, ReportKind.RECOVERED, **where):
+        return
+    record_fact(
+        session,
+        case.shop_id,
+        ReportKind.RECOVERED,
+        occurred_at=at,
+        **_dims(case, conversation, by),
     )
-    if not (unhappy or case.type is CaseType.COMPLAINT):
-        return
-    if conversation is not None and await fact_recorded(
-        session, case.shop_id, ReportKind.RECOVERED, conversation_id=conversation.id
-    ):
-        return
-    record_fact(session, case.shop_id, ReportKind.RECOVERED, occurred_at=at, **dims)
 
 
 def sla_facts(

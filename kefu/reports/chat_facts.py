@@ -239,7 +239,7 @@ def resolved_facts(
 async def rating_facts(session: AsyncSession, conversation: Conversation, at: datetime) -> None:
     """The shopper's stars, credited to the conversation's agent: RATING, RATING_GOOD
     (4–5) or RATING_BAD (1–2), and RECOVERED when a complaint ends with a good rating
-    (unless a settled case recovered it already)."""
+    (unless a follow-up's outcome recovered it already)."""
     rating = conversation.rating
     assert rating is not None
     dims = _dims(conversation, conversation.assigned_agent_id)

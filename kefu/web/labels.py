@@ -9,7 +9,7 @@ import enum
 
 from kefu.crm.profile import Behaviour
 from kefu.knowledge.bot import BotMode
-from kefu.lib.cases import CasePriority, CaseStatus, CaseType, CompensationKind
+from kefu.lib.cases import CasePriority, CaseStatus, CaseType, CompensationKind, Outcome
 from kefu.lib.sla import Reassign
 from kefu.models import (
     Channel,
@@ -139,6 +139,10 @@ LABELS: dict[type[enum.Enum], dict[str, str]] = {
         "reship": N_("Reship"),
         "replacement": N_("Replacement"),
         "exchange": N_("Exchange"),
+    },
+    Outcome: {
+        "recovered": N_("Recovered"),
+        "not_recovered": N_("Not recovered"),
     },
     CompensationStatus: {
         "approved": N_("Approved"),

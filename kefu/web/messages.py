@@ -701,6 +701,22 @@ KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"^an agent sees only their own coaching notes$",
             N_("An agent sees only their own coaching notes."),
         ),
+        (
+            r"^only complaint and review follow-up cases have an outcome$",
+            N_("Only complaints and bad-review follow-ups end with an outcome."),
+        ),
+        (
+            r"^this follow-up already ended \w+$",
+            N_("This follow-up already has its outcome."),
+        ),
+        (
+            r"^follow_up_hours must be a number of hours$",
+            N_("Enter the follow-up time as a whole number of hours."),
+        ),
+        (
+            r"^follow_up_hours must be 1 to (?P<n>\d+)$",
+            N_("The follow-up time is 1 to %(n)s hours."),
+        ),
         (r"^[\w ]+ not found$", N_("It does not exist, or it belongs to another shop.")),
         (
             r"^threshold must be (?P<low>-?\d+) to (?P<high>-?\d+) \(",

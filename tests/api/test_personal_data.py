@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from kefu.lib.images import stored_path
 from kefu.lib.tokens import customer_signature
-from kefu.models import AuditEntry, Message, NpsAnswer, Shop, Upload
+from kefu.models import AuditEntry, Case, Message, NpsAnswer, Shop, Upload
 from tests.api.test_orders import CUSTOMERS, ORDERS
 from tests.widget.conftest import png_bytes
 
@@ -94,7 +94,7 @@ async def test_erasure_removes_the_person_and_keeps_the_books(
             "messages": 2,
             "pictures": 1,
             "orders": 1,
-            "cases": 0,
+            "cases": 1,  # the review follow-up her 2 stars opened (its text goes)
             "replay_rows": 0,
             "mails": 0,
         }
@@ -139,3 +139,31 @@ async def test_erasure_must_be_confirmed_and_only_the_owner_may(
             assert erase.status_code == status
     async with client.as_(owen) as c:
         assert (await c.get(url)).json()["name"] == "张伟", "nothing was erased"
+
+
+async def test_erasure_takes_the_words_of_a_bad_review_follow_up(client, owen, alice, sessionmaker):
+    """Her 2 stars opened a review follow-up whose description and outcome note quote her;
+    both go from the case and from the audit log's copies of it."""
+    held = await _zhang_writes_in(client, owen, sessionmaker)
+    async with sessionmaker() as session:
+        case = await session.scalar(select(Case).where(Case.customer_id == held["customer"]["id"]))
+    ended = await client.as_(alice).post(
+        f"/api/v1/cases/{case.id}/outcome",
+        json={"outcome": "not_recovered", "note": "她说快递扔在文三路门口"},
+    )
+    assert ended.status_code == 200, ended.text
+    erased = await client.as_(owen).post(
+        f"/api/v1/customers/{held['customer']['id']}/erase", json={"confirm_external_id": ZHANG}
+    )
+    assert erased.status_code == 200, erased.text
+    async with sessionmaker() as session:
+        case = await session.get(Case, case.id)
+        audit = (
+            await session.execute(
+                select(AuditEntry.before, AuditEntry.after).where(
+                    AuditEntry.entity == "case", AuditEntry.entity_id == str(case.id)
+                )
+            )
+        ).all()
+    assert (case.outcome.value, case.outcome_note) == ("not_recovered", None)
+    assert audit and all("文三路" not in str(row) for row in audit)

@@ -345,6 +345,10 @@ ROUTES: dict[tuple[str, str], Walk] = {
     ("POST", "/api/v1/cases/{case_id}/transition"): Walk("by_id", "handle", {"to": "accepted"}),
     ("POST", "/api/v1/cases/{case_id}/assign"): Walk("by_id", "handle", {"agent_id": None}),
     ("POST", "/api/v1/cases/{case_id}/comments"): Walk("by_id", "handle", {"body": "已核实订单"}),
+    # acme's walked case is not a follow-up: 409 once access to it is settled.
+    ("POST", "/api/v1/cases/{case_id}/outcome"): Walk(
+        "by_id", "handle", {"outcome": "recovered", "note": "已回访"}, allowed_status=409
+    ),
     ("POST", "/api/v1/cases/{case_id}/compensations"): Walk(
         "by_id", "handle", {"kind": "coupon", "amount_cents": 1000}
     ),

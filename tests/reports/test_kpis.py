@@ -11,11 +11,13 @@ The day (six conversations, two cases, two paid orders):
 - C1 presale (an inquiry), customer C-1: alice answers after 60 s, closes; 5 stars. C-1
   then pays 158.00 (a conversion for alice) and 42.00 (a repeat order).
 - C2 aftersale: bob answers after 300 s, again after 100 s, transfers to alice, who
-  closes; 2 stars (a negative review, alice's).
+  closes; 2 stars (a negative review, alice's): a review follow-up opens for alice, who
+  calls the shopper back and ends it recovered.
 - C3 complaint, the same shopper within 72 h: C2's resolution is undone (a repeat
   contact, alice's). Alice answers after 30 s with a reply the inspector flags, opens a
-  complaint case, grants a 10.00 coupon and resolves it (settled, recovered, both SLA
-  targets met), closes C3; 4 stars (recovered already: not twice).
+  complaint case, grants a 10.00 coupon and resolves it (settled, not yet recovered:
+  settling is not recovering; both SLA targets met), closes C3; 4 stars (a complaint
+  rated well: recovered); alice then ends its follow-up recovered too (not twice).
 - A complaint case without a conversation whose first-response target is breached.
 - C5 insale, written at night (off hours): bob answers 10 hours later, closes.
 - C6 the bot answers, then hands over on request; alice answers 120 s after that.
@@ -166,6 +168,16 @@ async def _play(day: Day) -> None:
     await day.assign(c2, alice)  # bob's transfer (carol moves it)
     await day.close(c2, alice)
     await day.rate(c2, 2)
+    followups = await _ok(
+        await day.client.as_(alice).get("/api/v1/cases", params={"type": "review_followup"})
+    )
+    [followup] = followups["items"]
+    await _ok(
+        await day.client.as_(alice).post(
+            f"/api/v1/cases/{followup['id']}/outcome",
+            json={"outcome": "recovered", "note": "电话回访，客户已谅解"},
+        )
+    )
 
     c3 = await day.again(c2, "complaint")
     await day.assign(c3, alice)
@@ -182,6 +194,8 @@ async def _play(day: Day) -> None:
         await _ok(await cases.post(f"/api/v1/cases/{case_id}/transition", json={"to": status}))
     await day.close(c3, alice)
     await day.rate(c3, 4)
+    path = f"/api/v1/cases/{case_id}/outcome"
+    await _ok(await cases.post(path, json={"outcome": "recovered"}))
 
     late_case = await day.complaint_case(None)
     async with day.sessionmaker() as session:
@@ -254,7 +268,8 @@ def _expected(day: Day) -> dict[str, tuple]:
         "fcr_rate": (3 / 4, 3, 4, None),  # C1, C2, C3, C5 resolved; C2 contacted again
         "csat": (2 / 3, 2, 3, None),
         "average_rating": (11 / 3, 11, 3, None),
-        "recovery_rate": (1 / 3, 1, 3, None),  # C3's case of 2 complaints + 1 bad review
+        # C2's follow-up and C3 (4★) of 2 complaints (C3, the late case) + 1 bad review (C2)
+        "recovery_rate": (2 / 3, 2, 3, None),
         "unit_cost_cents": (spent / 6, spent, 6, None),
         "conversion_rate": (1.0, 1, 1, None),
         "revenue_cents": (15800.0, 15800, 1, 0.0),

@@ -239,3 +239,21 @@ async def test_photos_must_be_the_shoppers_own_uploads(client, sessionmaker, owe
 async def test_odd_requests_are_refused_plainly(client, zhang, body):
     answer = await client.post("/api/v1/widget/cases", json=body, headers=zhang)
     assert answer.status_code == 422, answer.text
+
+
+async def test_the_shopper_does_not_see_the_follow_up_of_her_bad_review(client, owen, zhang):
+    """Her 1★ opens a review follow-up (the shop's call-back task, with her own words): it
+    is the agents' list it appears in, not her cases in the widget."""
+    started = await _ok(
+        await client.post(
+            "/api/v1/widget/conversations", json={"skill": "aftersale"}, headers=zhang
+        )
+    )
+    url = f"/api/v1/widget/conversations/{started['id']}/rating"
+    await _ok(await client.post(url, json={"rating": 1, "comment": "太慢了"}, headers=zhang))
+    listed = await _ok(
+        await client.as_(owen).get("/api/v1/cases", params={"type": "review_followup"})
+    )
+    assert [c["conversation_id"] for c in listed["items"]] == [started["id"]]
+    assert listed["items"][0]["customer_id"] is not None  # hers
+    assert (await _ok(await client.get("/api/v1/widget/cases", headers=zhang)))["cases"] == []

@@ -1,6 +1,6 @@
 """One case (/cases/{id}): its fields and evidence, SLA due times, the timeline, the moves
-the workflow allows from its status, comments (internal, or a reply to the shopper) and
-compensations with their approval.
+the workflow allows from its status, comments (internal, or a reply to the shopper),
+compensations with their approval, and a follow-up's due time and outcome (回访).
 
 Every form posts to the same actions as the API. A refusal (a move no longer allowed
 because someone else moved the case first, a refund above what is left) comes back as
@@ -16,12 +16,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 
 from kefu.access import Permission
-from kefu.actions.cases import do_comment_case, do_transition_case
+from kefu.actions.cases import do_comment_case, do_set_case_outcome, do_transition_case
 from kefu.actions.compensations import do_decide_compensation, do_offer_compensation
 from kefu.errors import Conflict, Invalid
-from kefu.lib.cases import FINISHED, TRANSITIONS, CasePriority, CaseStatus, CompensationKind
+from kefu.lib.cases import (
+    FINISHED,
+    TRANSITIONS,
+    CasePriority,
+    CaseStatus,
+    CompensationKind,
+    Outcome,
+)
 from kefu.lib.money import decimal_to_cents
 from kefu.models import Agent, CompensationStatus, Team
+from kefu.models.base import utcnow
 from kefu.queries.cases import get_case
 from kefu.web.api.v1.schemas import IdPath
 from kefu.web.deps import SessionDep
@@ -36,6 +44,7 @@ MSG_MOVED = N_("The case's status was changed.")
 MSG_COMMENTED = N_("The comment was added.")
 MSG_OFFERED = N_("The compensation was recorded.")
 MSG_DECIDED = N_("The decision was recorded.")
+MSG_OUTCOME = N_("The follow-up's outcome was recorded.")
 MSG_BAD_AMOUNT = N_("Enter the amount in yuan, e.g. 12.50.")
 STATUS_ORDER = list(CaseStatus)
 
@@ -67,6 +76,11 @@ async def _case_page(
         "PENDING": CompensationStatus.PENDING_APPROVAL,
         "CasePriority": CasePriority,
         "CompensationKind": CompensationKind,
+        "Outcome": Outcome,
+        "outcomes": list(Outcome),
+        "follow_up_overdue": case.outcome is None
+        and case.follow_up_due_at is not None
+        and case.follow_up_due_at <= utcnow(),
         "error": error,
     }
     return render(request, "cases/case.html", context, status_code=status)
@@ -123,6 +137,19 @@ async def case_comment(
         )
 
     return await _act(request, session, page, case_id, work, MSG_COMMENTED)
+
+
+@router.post("/cases/{case_id}/outcome")
+async def case_outcome(
+    request: Request, session: SessionDep, page: PageDep, case_id: IdPath
+) -> Response:
+    async def work(form: FormData) -> object:
+        note = text(form, "note") or None
+        return await do_set_case_outcome(
+            session, page.actor, case_id, text(form, "outcome"), note=note
+        )
+
+    return await _act(request, session, page, case_id, work, MSG_OUTCOME)
 
 
 def _cents(amount: str) -> int | None:

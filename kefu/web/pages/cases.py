@@ -20,6 +20,7 @@ from kefu.errors import Conflict, Invalid, NotFound
 from kefu.lib.cases import CasePriority, CaseStatus, CaseType
 from kefu.lib.tables import BOM
 from kefu.models import Agent
+from kefu.models.base import utcnow
 from kefu.queries.cases import (
     VIEW_FIELDS,
     Assignee,
@@ -98,6 +99,7 @@ async def _list_page(
         "views": await list_case_views(session, page.actor),
         "shares_views": page.actor.can(Permission.SUPERVISE_CONVERSATIONS),
         "error": error,
+        "now": utcnow(),  # a follow-up past its due time is marked overdue
         "outcomes": outcomes,
         "numbers": await case_numbers(
             session, page.actor, [o.case_id for o in outcomes or () if not o.ok]

@@ -13,15 +13,17 @@ from kefu.actions.cases import (
     do_assign_case,
     do_comment_case,
     do_open_case,
+    do_set_case_outcome,
     do_transition_case,
 )
 from kefu.actions.compensations import do_decide_compensation, do_offer_compensation
-from kefu.lib.cases import CasePriority, CaseStatus, CaseType, CompensationKind
+from kefu.lib.cases import CasePriority, CaseStatus, CaseType, CompensationKind, Outcome
 from kefu.lib.sla import SlaState
 from kefu.models import CaseSource, CompensationStatus
 from kefu.queries.cases import (
     CaseFilters,
     CaseSort,
+    FollowUpFilter,
     SlaFilter,
     export_cases_csv,
     get_case,
@@ -103,6 +105,16 @@ class CaseOut(ApiModel):
     sla_paused_at: AwareDatetime | None = Field(
         description="Since when the clocks stand still (waiting on the shopper)"
     )
+    follow_up_due_at: AwareDatetime | None = Field(
+        description="A follow-up (complaint, review follow-up): when the shopper must have "
+        "been called back (the shop's follow_up_hours after opening); null for other types"
+    )
+    outcome: Outcome | None = Field(
+        description="How the follow-up ended (recovered counts for the service-recovery "
+        "rate); null: not yet, or not a follow-up"
+    )
+    outcome_note: str | None
+    outcome_at: AwareDatetime | None
 
 
 class TimelineEntryOut(ApiModel):
@@ -113,7 +125,7 @@ class TimelineEntryOut(ApiModel):
     kind: str = Field(
         description="created, status_changed, assigned, priority_changed, commented, replied, "
         "compensation, "
-        "compensation_decided, sla_warning, sla_breached"
+        "compensation_decided, sla_warning, sla_breached, outcome (data.outcome)"
     )
     from_status: CaseStatus | None
     to_status: CaseStatus | None
@@ -173,6 +185,11 @@ class CommentIn(ApiModel):
     )
 
 
+class OutcomeIn(ApiModel):
+    outcome: Outcome = Field(description="recovered (挽回) or not_recovered")
+    note: str | None = Field(None, max_length=4000, examples=["已电话回访，客户接受补偿并改为好评"])
+
+
 class DecisionIn(ApiModel):
     approve: bool
     note: str | None = Field(None, max_length=500)
@@ -188,9 +205,22 @@ def _filters(
     order_id: int | None = None,
     sla: SlaFilter | None = None,
     unassigned: Annotated[bool, Query(description="Only the cases nobody holds")] = False,
+    follow_up: Annotated[
+        FollowUpFilter | None,
+        Query(description="Follow-ups without an outcome: due (all), overdue (past due)"),
+    ] = None,
 ) -> CaseFilters:
     return CaseFilters(
-        status, type, priority, assigned_agent_id, team_id, customer_id, order_id, sla, unassigned
+        status,
+        type,
+        priority,
+        assigned_agent_id,
+        team_id,
+        customer_id,
+        order_id,
+        sla,
+        unassigned,
+        follow_up,
     )
 
 
@@ -315,6 +345,20 @@ async def transition_case(
     case_id: IdPath, body: TransitionIn, session: SessionDep, actor: ActorDep
 ) -> CaseOut:
     case = await do_transition_case(session, actor, case_id, body.to, note=body.note)
+    await session.commit()
+    return CaseOut.model_validate(case)
+
+
+@router.post(
+    "/cases/{case_id}/outcome",
+    summary="End a follow-up (回访) recovered or not_recovered, with a note",
+    description="Only complaint and review follow-up cases, once (409 otherwise); "
+    "recovered counts for the service-recovery rate (docs/kpis.md).",
+)
+async def set_case_outcome(
+    case_id: IdPath, body: OutcomeIn, session: SessionDep, actor: ActorDep
+) -> CaseOut:
+    case = await do_set_case_outcome(session, actor, case_id, body.outcome, note=body.note)
     await session.commit()
     return CaseOut.model_validate(case)
 

@@ -167,6 +167,10 @@ class CaseSettingsOut(ApiModel):
         "the product's price) and `notice` (the text sent to the shopper, with "
         "{客户昵称} {订单号} {物流单号} {商品名}; empty: no notice). See docs/cases.md"
     )
+    follow_up_hours: int = Field(
+        description="Hours within which a complaint or bad review is followed up (回访): "
+        "a follow-up case falls due this long after it opens (default 24)"
+    )
 
 
 class CaseSettingsPatch(ApiModel):
@@ -193,6 +197,7 @@ class CaseSettingsPatch(ApiModel):
         description="Only the rules and fields sent change",
         examples=[{"stalled": {"threshold": 5}, "price_error": {"enabled": True}}],
     )
+    follow_up_hours: int | None = Field(None, ge=1, le=720, examples=[12])
 
 
 @router.get("/case-settings", summary="Read the custom fields of case types and agents' limits")
@@ -217,7 +222,8 @@ async def _patched(
 
 @router.patch(
     "/case-settings",
-    summary="Change custom-field schemas, compensation limits or the return window",
+    summary="Change custom-field schemas, compensation limits, the return window or the "
+    "follow-up hours",
 )
 async def update_case_settings(
     body: CaseSettingsPatch, session: SessionDep, actor: ActorDep

@@ -1,7 +1,8 @@
 """Settings → after-sales cases: the SLA policies per case type and priority (targets and
 what a breach does: raise the priority, hand the case over), for owners and supervisors;
-the shoppers' return window, the custom-field JSON schemas per case type and the
-proactive-exception rules (kefu.lib.proactive), for owners.
+the shoppers' return window, how soon complaints and bad reviews are followed up, the
+custom-field JSON schemas per case type and the proactive-exception rules
+(kefu.lib.proactive), for owners.
 
 Every change goes through the actions of the API (kefu.actions.sla, kefu.actions.cases),
 so a form is refused exactly as the API would refuse it, next to the field."""
@@ -44,6 +45,7 @@ MSG_POLICY_ADDED = N_("SLA policy added.")
 MSG_POLICY_SAVED = N_("SLA policy saved.")
 MSG_POLICY_REMOVED = N_("SLA policy removed.")
 MSG_WINDOW_SAVED = N_("Return window saved.")
+MSG_FOLLOW_UP_SAVED = N_("Follow-up time saved.")
 MSG_FIELDS_SAVED = N_("Custom fields saved.")
 MSG_PROACTIVE_SAVED = N_("Proactive rules saved.")
 RULE_LABELS = {
@@ -88,10 +90,11 @@ async def _page(
     schemas: dict[str, str] | None = None,
     window: Any = None,
     rules: dict[str, dict[str, Any]] | None = None,
+    hours: Any = None,
     status: int = 200,
 ) -> Response:
     """The page; after a refusal, the form that was sent (``editing``: which policy, or
-    "new", with its values; ``schemas``; ``window``; ``rules``) comes back as typed, with
+    "new", with its values; ``schemas``; ``window``; ``rules``; ``hours``) comes back as typed, with
     the error."""
     page.actor.require(Permission.MANAGE_SLA)
     policies = [
@@ -124,6 +127,7 @@ async def _page(
         "defaults": [(t, default_targets(t, CasePriority.NORMAL)) for t in CaseType],
         "owner": owner,
         "window": settings["return_window_days"] if window is None else window,
+        "hours": settings["follow_up_hours"] if hours is None else hours,
         "schemas": schemas
         if schemas is not None
         else {t: json.dumps(stored[t], ensure_ascii=False, indent=2) for t in stored},
@@ -188,6 +192,18 @@ async def window_save(request: Request, session: SessionDep, page: PageDep) -> R
         return await _page(request, session, page, errors=errors, window=typed, status=422)
     await session.commit()
     return redirect(PATH, flash=MSG_WINDOW_SAVED, request=request)
+
+
+@router.post(f"{PATH}/follow-up")
+async def follow_up_save(request: Request, session: SessionDep, page: PageDep) -> Response:
+    typed = text(await request.form(), "follow_up_hours")
+    try:
+        await do_update_case_settings(session, page.actor, follow_up_hours=whole_or_text(typed))
+    except FormError as exc:
+        errors = errors_of(exc, "follow_up_hours")
+        return await _page(request, session, page, errors=errors, hours=typed, status=422)
+    await session.commit()
+    return redirect(PATH, flash=MSG_FOLLOW_UP_SAVED, request=request)
 
 
 def _parsed_schemas(typed: dict[str, str]) -> dict[str, Any]:
