@@ -44,10 +44,20 @@ def upgrade() -> None:
         )
 
 
+# 0032's index on the next due instant, as it stood: SQLite's batch mode copies the table
+# without expression indexes, so the downgrade takes it off first and puts it back after.
+NEXT_DUE = (
+    "coalesce(CASE WHEN (first_response_sla IN ('pending', 'warned')) "
+    "THEN first_response_due_at ELSE resolve_due_at END, '9999-12-31 00:00:00.000000')"
+)
+
+
 def downgrade() -> None:
+    op.drop_index("ix_cases_shop_due", table_name="cases")
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.drop_index("ix_cases_shop_follow_up_due")
         batch_op.drop_column("outcome_at")
         batch_op.drop_column("outcome_note")
         batch_op.drop_column("outcome")
         batch_op.drop_column("follow_up_due_at")
+    op.create_index("ix_cases_shop_due", "cases", ["shop_id", sa.text(NEXT_DUE), "id"])
