@@ -84,6 +84,7 @@ class StallingReceiver:
     def __init__(self) -> None:
         self.ids: list[str] = []
         self.first_arrived = threading.Event()
+        self.released = threading.Event()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -92,7 +93,11 @@ class StallingReceiver:
                 receiver.ids.append(self.headers["X-Kefu-Delivery"])
                 if len(receiver.ids) == 1:
                     receiver.first_arrived.set()
-                    return  # no answer: the connection just hangs until the worker dies
+                    # No answer: hold the connection open until the test ends. Returning
+                    # would close it, and the worker would record a failed attempt (on a
+                    # busy machine before the test looks at the row).
+                    receiver.released.wait()
+                    return
                 self.send_response(200)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -106,6 +111,7 @@ class StallingReceiver:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def close(self) -> None:
+        self.released.set()
         self.server.shutdown()
         self.server.server_close()
 
