@@ -34,7 +34,8 @@ from kefu.crm.outreach import (
     quiet_until,
 )
 from kefu.crm.settings import MAX_CONVERSION_DAYS, crm_settings, whole_in_range
-from kefu.crm.shop_rfm import latest_day, segment_slug
+from kefu.crm.shop_rfm import segment_slug
+from kefu.crm.snapshots import latest_day
 from kefu.crm.stats import sticky_index
 from kefu.errors import Conflict, Invalid
 from kefu.lib.phrases import fill, placeholders

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from kefu.access import Actor, Permission
 from kefu.crm.segments import SEGMENTS, Segment
 from kefu.crm.settings import crm_settings, thresholds_of
+from kefu.crm.snapshots import latest_day, segments_on
 from kefu.crm.tag_rules import apply_tag_rules
 from kefu.errors import Invalid
 from kefu.lib.times import zone
@@ -162,14 +163,6 @@ async def take_due_snapshots(sessionmaker: async_sessionmaker[AsyncSession], now
 # ---- reading the snapshots --------------------------------------------------------------
 
 
-async def latest_day(session: AsyncSession, shop_id: int, until: date | None = None) -> date | None:
-    """The newest snapshot day (on or before ``until`` when given)."""
-    query = select(func.max(RfmSnapshot.day)).where(RfmSnapshot.shop_id == shop_id)
-    if until is not None:
-        query = query.where(RfmSnapshot.day <= until)
-    return await session.scalar(query)
-
-
 async def _sizes(session: AsyncSession, shop_id: int, day: date) -> Counter[str]:
     rows = await session.execute(
         select(RfmSnapshot.segment, func.count())
@@ -249,17 +242,6 @@ class Flows:
     counts: list[tuple[str, str, int]]  # (from segment, to segment, customers), largest first
 
 
-async def _segments_on(session: AsyncSession, shop_id: int, day: date | None) -> dict[int, str]:
-    if day is None:
-        return {}
-    rows = await session.execute(
-        select(RfmSnapshot.customer_id, RfmSnapshot.segment).where(
-            RfmSnapshot.shop_id == shop_id, RfmSnapshot.day == day
-        )
-    )
-    return dict(rows.all())
-
-
 async def segment_flows(
     session: AsyncSession, actor: Actor, from_day: date | None, to_day: date | None
 ) -> Flows:
@@ -275,8 +257,8 @@ async def segment_flows(
     start = await latest_day(
         session, actor.shop_id, from_day or (end - timedelta(days=30) if end else None)
     )
-    before = await _segments_on(session, actor.shop_id, start)
-    after = await _segments_on(session, actor.shop_id, end)
+    before = await segments_on(session, actor.shop_id, start)
+    after = await segments_on(session, actor.shop_id, end)
     moved = Counter(
         (before.get(customer, NONE), after.get(customer, NONE)) for customer in before | after
     )

@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.crm.profile import Behaviour, Habits, habit_counts
 from kefu.crm.segments import BY_SLUG
+from kefu.crm.snapshots import latest_day, segments_on
 from kefu.errors import Invalid
 from kefu.models import Customer
-from kefu.models.crm import RfmSnapshot
 
 MAX_RULES = 20
 MAX_TAG = 20  # characters, as for the tags agents type
@@ -107,30 +107,16 @@ def rules_of(stored: Sequence[Mapping[str, Any]]) -> list[TagRule]:
     ]
 
 
-async def _latest_segments(session: AsyncSession, shop_id: int) -> dict[int, str]:
-    day = await session.scalar(
-        select(RfmSnapshot.day)
-        .where(RfmSnapshot.shop_id == shop_id)
-        .order_by(RfmSnapshot.day.desc())
-        .limit(1)
-    )
-    if day is None:
-        return {}
-    rows = await session.execute(
-        select(RfmSnapshot.customer_id, RfmSnapshot.segment).where(
-            RfmSnapshot.shop_id == shop_id, RfmSnapshot.day == day
-        )
-    )
-    return dict(rows.all())
-
-
 async def apply_tag_rules(
     session: AsyncSession, shop_id: int, stored: Sequence[Mapping[str, Any]]
 ) -> int:
     """Give and take the shop's rule tags; returns how many customers changed."""
     rules = rules_of(stored)
-    habits = await habit_counts(session, shop_id) if rules else {}
-    segments = await _latest_segments(session, shop_id) if rules else {}
+    habits: dict[int, Habits] = {}
+    segments: dict[int, str] = {}
+    if rules:
+        habits = await habit_counts(session, shop_id)
+        segments = await segments_on(session, shop_id, await latest_day(session, shop_id))
     changed = 0
     wanted_rows = select(Customer).where(Customer.shop_id == shop_id).order_by(Customer.id)
     if not rules:  # only take back what earlier rules gave
