@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from sqlalchemy import Column, Table, and_, delete, exists, select, update
+from sqlalchemy import Column, Table, UniqueConstraint, delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
@@ -62,9 +62,8 @@ def _unique_partners(table: Table, column: Column) -> list[list[Column]]:
     """For each unique constraint that includes ``column``, its other columns."""
     partners = []
     for constraint in table.constraints:
-        columns = list(getattr(constraint, "columns", ()))
-        if constraint.__class__.__name__ == "UniqueConstraint" and column in columns:
-            partners.append([c for c in columns if c is not column])
+        if isinstance(constraint, UniqueConstraint) and constraint.columns.contains_column(column):
+            partners.append([c for c in constraint.columns if c is not column])
     return partners
 
 
@@ -162,7 +161,7 @@ async def merged_aliases(
         return {}
     rows = await session.execute(
         select(CustomerIdentity.handle, Customer.id, Customer.external_id)
-        .join(Customer, and_(Customer.id == CustomerIdentity.customer_id))
+        .join(Customer, Customer.id == CustomerIdentity.customer_id)
         .where(
             CustomerIdentity.shop_id == shop_id,
             CustomerIdentity.channel == MERGED_CHANNEL,

@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from kefu.access import Actor, Permission
-from kefu.crm.profile import CustomerSummary, customer_summary
 from kefu.errors import Invalid
 from kefu.lib import segment
 from kefu.lib.phrases import fill
@@ -258,7 +257,6 @@ class CustomerPanel:
     past: list[Conversation] = field(default_factory=list)
     variables: dict[str, str] = field(default_factory=dict)
     visitor_name: str | None = None  # what a shopper without an account typed as their name
-    summary: CustomerSummary | None = None  # worth and habits, with a customer
 
     @property
     def returning(self) -> bool:
@@ -276,7 +274,6 @@ async def customer_panel(
     if conversation.customer_id is not None:
         panel.customer = await session.get(Customer, conversation.customer_id)
         mask_customers(actor, [panel.customer])
-        panel.summary = await customer_summary(session, actor, conversation.customer_id)
         await _orders(session, actor, panel)
         panel.past = list(
             await session.scalars(

@@ -16,7 +16,7 @@ from kefu.actions.phrases import (
     do_update_quick_phrase,
 )
 from kefu.actions.workspace import do_mark_read, do_record_verification, do_tag_conversation
-from kefu.crm.profile import Behaviour
+from kefu.crm.profile import Behaviour, CustomerSummary, customer_summary
 from kefu.models import Channel, ConversationStatus, CustomerType, PhraseFolder, Skill
 from kefu.models.quality import Emotion
 from kefu.queries.conversations import View
@@ -186,7 +186,7 @@ class PanelOut(ApiModel):
     variables: dict[str, str] = Field(description="Quick-phrase variables and their values")
 
 
-def _panel_out(panel: CustomerPanel) -> PanelOut:
+def _panel_out(panel: CustomerPanel, summary: CustomerSummary | None) -> PanelOut:
     orders = [
         PanelOrderOut.model_validate(o).model_copy(
             update={
@@ -202,7 +202,7 @@ def _panel_out(panel: CustomerPanel) -> PanelOut:
         else PanelCustomerOut.model_validate(panel.customer),
         visitor_name=panel.visitor_name,
         returning=panel.returning,
-        summary=None if panel.summary is None else PanelSummaryOut.model_validate(panel.summary),
+        summary=None if summary is None else PanelSummaryOut.model_validate(summary),
         orders=orders,
         past_conversations=[PastConversationOut.model_validate(c) for c in panel.past],
         variables=panel.variables,
@@ -246,7 +246,11 @@ async def mark_read(
 
 @router.get("/conversations/{conversation_id}/panel", summary="The customer panel")
 async def get_panel(conversation_id: IdPath, session: SessionDep, actor: ActorDep) -> PanelOut:
-    return _panel_out(await customer_panel(session, actor, conversation_id))
+    panel = await customer_panel(session, actor, conversation_id)
+    summary = None
+    if panel.customer is not None:  # the panel's worth and habits; quick phrases need none
+        summary = await customer_summary(session, actor, panel.customer.id)
+    return _panel_out(panel, summary)
 
 
 @router.put("/conversations/{conversation_id}/verification", summary="Record 信息核对")
