@@ -169,14 +169,16 @@ async def _late(session: AsyncSession, shop_id: int, hours: int, now: datetime) 
             .limit(BATCH)
         )
     ).all()
+    parcels: dict[int, Shipment] = {}  # each order's newest parcel, in one query
+    for shipment in await session.scalars(
+        select(Shipment)
+        .where(Shipment.shop_id == shop_id, Shipment.order_id.in_([o.id for o in orders]))
+        .order_by(Shipment.id)
+    ):
+        parcels[shipment.order_id] = shipment
     found = []
     for order in orders:
-        parcel = await session.scalar(
-            select(Shipment)
-            .where(Shipment.shop_id == shop_id, Shipment.order_id == order.id)
-            .order_by(Shipment.id.desc())
-            .limit(1)
-        )
+        parcel = parcels.get(order.id)
         promised = order.promised_at.isoformat(timespec="minutes") if order.promised_at else ""
         where = f"{parcel.carrier} {parcel.tracking_no}" if parcel else "尚未发货"
         found.append(
