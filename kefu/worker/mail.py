@@ -34,29 +34,12 @@ from kefu.models import Case, Mail, Mailbox, MailDirection, MailKind, MailState,
 from kefu.models.base import utcnow
 from kefu.queries.shops import calendar_of
 from kefu.settings import Settings
+from kefu.worker.due import take_turn
 
 log = logging.getLogger(__name__)
 BATCH = 20
 MAILS_PER_POLL = 50
 MAX_ERROR = 500
-
-
-async def _claim_mailbox(
-    sessionmaker: async_sessionmaker[AsyncSession], mailbox_id: int, seen: datetime, until: datetime
-) -> bool:
-    """The compare-and-swap: True if this worker moved ``next_poll_at`` from ``seen``."""
-    async with sessionmaker() as session:
-        result = await session.execute(
-            update(Mailbox)
-            .where(
-                Mailbox.id == mailbox_id,
-                Mailbox.active.is_(True),
-                Mailbox.next_poll_at == seen,
-            )
-            .values(next_poll_at=until)
-        )
-        await session.commit()
-        return result.rowcount == 1
 
 
 def _imap(mailbox: Mailbox, settings: Settings) -> ImapServer:
@@ -171,7 +154,7 @@ async def poll_mailboxes(
     lease_until = now + timedelta(seconds=settings.worker_lease_seconds)
     stored = 0
     for mailbox_id, seen in due:
-        if await _claim_mailbox(sessionmaker, mailbox_id, seen, lease_until):
+        if await take_turn(sessionmaker, Mailbox.next_poll_at, mailbox_id, seen, lease_until):
             stored += await _poll_one(sessionmaker, settings, mailbox_id, lease_until)
     return stored
 

@@ -27,6 +27,7 @@ from kefu.reports.digest import build_digest
 from kefu.reports.periods import shop_zone
 from kefu.settings import Settings
 from kefu.web.report_mail import render_report_mail
+from kefu.worker.due import take_turn
 
 log = logging.getLogger(__name__)
 BATCH = 20
@@ -54,18 +55,7 @@ async def claim(
     until: datetime,
 ) -> bool:
     """The compare-and-swap: True if this worker moved ``next_due_at`` from ``seen``."""
-    async with sessionmaker() as session:
-        result = await session.execute(
-            update(ReportSchedule)
-            .where(
-                ReportSchedule.id == schedule_id,
-                ReportSchedule.active.is_(True),
-                ReportSchedule.next_due_at == seen,
-            )
-            .values(next_due_at=until)
-        )
-        await session.commit()
-        return result.rowcount == 1
+    return await take_turn(sessionmaker, ReportSchedule.next_due_at, schedule_id, seen, until)
 
 
 async def _message(session: AsyncSession, schedule: ReportSchedule) -> EmailMessage:
