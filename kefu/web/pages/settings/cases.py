@@ -182,28 +182,33 @@ async def policy_remove(
     return redirect(PATH, flash=MSG_POLICY_REMOVED, request=request)
 
 
+async def _save_number(
+    request: Request, session: SessionDep, page: Page, field: str, retyped: str, flash: str
+) -> Response:
+    """A one-number form (``field``): saved, or shown again as typed (``retyped`` is the
+    page's keyword for it) with the refusal next to it."""
+    typed = text(await request.form(), field)
+    try:
+        await do_update_case_settings(session, page.actor, **{field: whole_or_text(typed)})
+    except FormError as exc:
+        errors = errors_of(exc, field)
+        return await _page(request, session, page, errors=errors, status=422, **{retyped: typed})
+    await session.commit()
+    return redirect(PATH, flash=flash, request=request)
+
+
 @router.post(f"{PATH}/return-window")
 async def window_save(request: Request, session: SessionDep, page: PageDep) -> Response:
-    typed = text(await request.form(), "return_window_days")
-    try:
-        await do_update_case_settings(session, page.actor, return_window_days=whole_or_text(typed))
-    except FormError as exc:
-        errors = errors_of(exc, "return_window_days")
-        return await _page(request, session, page, errors=errors, window=typed, status=422)
-    await session.commit()
-    return redirect(PATH, flash=MSG_WINDOW_SAVED, request=request)
+    return await _save_number(
+        request, session, page, "return_window_days", "window", MSG_WINDOW_SAVED
+    )
 
 
 @router.post(f"{PATH}/follow-up")
 async def follow_up_save(request: Request, session: SessionDep, page: PageDep) -> Response:
-    typed = text(await request.form(), "follow_up_hours")
-    try:
-        await do_update_case_settings(session, page.actor, follow_up_hours=whole_or_text(typed))
-    except FormError as exc:
-        errors = errors_of(exc, "follow_up_hours")
-        return await _page(request, session, page, errors=errors, hours=typed, status=422)
-    await session.commit()
-    return redirect(PATH, flash=MSG_FOLLOW_UP_SAVED, request=request)
+    return await _save_number(
+        request, session, page, "follow_up_hours", "hours", MSG_FOLLOW_UP_SAVED
+    )
 
 
 def _parsed_schemas(typed: dict[str, str]) -> dict[str, Any]:
