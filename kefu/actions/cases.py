@@ -16,6 +16,7 @@ from kefu.access import Actor, Permission
 from kefu.actions.base import lock_row, record_audit, snapshot
 from kefu.actions.case_timeline import add_timeline
 from kefu.actions.checks import check_known, choice, clean_text
+from kefu.actions.proactive_settings import checked_rules
 from kefu.actions.sla import on_status_change, settle_first_response, start_case_clocks
 from kefu.actions.streams import emit
 from kefu.errors import Conflict, Invalid, NotFound
@@ -48,7 +49,6 @@ from kefu.lib.cases import (
     schema_problem,
     transition_problem,
 )
-from kefu.lib.proactive import checked_rules
 from kefu.models import (
     Agent,
     Case,
