@@ -25,6 +25,7 @@ import signal
 import socket
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import httpx
@@ -54,6 +55,7 @@ log = logging.getLogger(__name__)
 BATCH = 20
 MAX_ERROR = 500
 CLEANUP_EVERY_SECONDS = 3600.0
+STOP_GRACE_SECONDS = 10.0
 
 
 def worker_name() -> str:
@@ -92,6 +94,7 @@ class Worker:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._next_cleanup = 0.0  # time.monotonic(): the first round cleans up
+        self._stopping = False
 
     def wake(self) -> None:
         """Look for work now instead of at the next poll (called after a commit)."""
@@ -281,24 +284,34 @@ class Worker:
         await take_due_snapshots(self.sessionmaker, utcnow())
         await self.run_proactive()
 
+    def _round(self, woken: bool) -> list[Callable[[], Awaitable[object]]]:
+        """The jobs of one round, in order; stale leases are looked for at the polls only
+        (a lease lasts far longer than a poll)."""
+        return [
+            lambda: self.run_once(requeue=not woken),
+            self.wake_snoozed,
+            self.close_idle_bot_conversations,
+            self.sweep_sla,
+            self.send_campaign_messages,
+            self.run_journeys,
+            self.fold_reports,
+            self.score_conversations,
+            self.send_reports,
+            self.poll_mail,
+            self.send_mail,
+            self._clean_when_due,
+        ]
+
     async def _loop(self) -> None:
-        """A round at every poll, and one whenever a commit queued jobs; stale leases are
-        looked for at the polls only (a lease lasts far longer than a poll)."""
+        """A round at every poll, and one whenever a commit queued jobs. The stop flag is
+        read between jobs, so a stop never cuts a job's transaction in half."""
         woken = False
-        while True:
+        while not self._stopping:
             try:
-                await self.run_once(requeue=not woken)
-                await self.wake_snoozed()
-                await self.close_idle_bot_conversations()
-                await self.sweep_sla()
-                await self.send_campaign_messages()
-                await self.run_journeys()
-                await self.fold_reports()
-                await self.score_conversations()
-                await self.send_reports()
-                await self.poll_mail()
-                await self.send_mail()
-                await self._clean_when_due()
+                for job in self._round(woken):
+                    if self._stopping:
+                        return
+                    await job()
             except Exception:  # a database hiccup must not end the worker for good
                 log.exception("worker round failed; trying again")
             self._wake.clear()
@@ -310,12 +323,20 @@ class Worker:
                 woken = False
 
     def start(self) -> None:
+        self._stopping = False
         self._task = asyncio.create_task(self._loop(), name=f"kefu-worker {self.name}")
 
     async def stop(self) -> None:
-        """Stop between jobs; a job cut short stays running and is re-queued after its lease."""
+        """Stop between jobs: the job under way may finish for ``STOP_GRACE_SECONDS``;
+        one still running then is cancelled, stays running and is re-queued after its
+        lease. (Cancelling at once could leave an interrupted write holding SQLite's
+        lock for whoever comes next.)"""
         if self._task is not None:
-            self._task.cancel()
+            self._stopping = True
+            self._wake.set()
+            done, _ = await asyncio.wait({self._task}, timeout=STOP_GRACE_SECONDS)
+            if not done:
+                self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
         await self._client.aclose()

@@ -1,5 +1,5 @@
 """``kefu worker`` as its own process: sends due webhook deliveries, cleans up, stops
-cleanly on SIGTERM, and a kill -9 in the middle of a delivery loses no job."""
+cleanly on SIGTERM (finishing the job under way), and a kill -9 in the middle of a delivery loses no job."""
 
 from __future__ import annotations
 
@@ -78,10 +78,11 @@ async def test_kefu_worker_sends_deliveries_and_cleans_up_in_its_own_process(
 
 
 class StallingReceiver:
-    """A webhook receiver whose first request never gets an answer (the worker is killed
-    while it waits); every later request gets 200. It records each delivery id."""
+    """A webhook receiver that holds its first request until ``released`` is set (the
+    worker is killed or stopped while it waits), then drops it, or answers 200 when
+    ``answer_first``; every later request gets 200. It records each delivery id."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, answer_first: bool = False) -> None:
         self.ids: list[str] = []
         self.first_arrived = threading.Event()
         self.released = threading.Event()
@@ -97,7 +98,8 @@ class StallingReceiver:
                     # would close it, and the worker would record a failed attempt (on a
                     # busy machine before the test looks at the row).
                     receiver.released.wait()
-                    return
+                    if not answer_first:
+                        return
                 self.send_response(200)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -179,3 +181,43 @@ async def test_a_worker_killed_mid_delivery_loses_no_job(sessionmaker, settings,
         receiver.close()
     assert states == {delivery.id: DeliveryState.DELIVERED}
     assert receiver.ids == [str(delivery.id), str(delivery.id)]
+
+
+async def test_sigterm_lets_the_delivery_on_the_wire_finish(sessionmaker, settings, alice):
+    """A worker told to stop while a receiver is still answering waits for the answer
+    and records it: the delivery is delivered once, not left claimed for a lease."""
+    receiver = StallingReceiver(answer_first=True)
+    try:
+        async with sessionmaker() as session:
+            endpoint = WebhookEndpoint(
+                shop_id=alice.shop_id, url=f"{receiver.url}/hook", secret="k" * 32, event_types=[]
+            )
+            session.add(endpoint)
+            await session.flush()
+            delivery = WebhookDelivery(
+                shop_id=alice.shop_id,
+                endpoint_id=endpoint.id,
+                event="conversation.closed",
+                payload={"conversation_id": 8, "visitor": "王女士"},
+            )
+            session.add(delivery)
+            await session.commit()
+
+        worker = await _worker(settings)
+        try:
+            arrived = await asyncio.to_thread(receiver.first_arrived.wait, POLLS * 0.05)
+            assert arrived, "the worker never sent the delivery"
+            worker.send_signal(signal.SIGTERM)
+            await asyncio.sleep(0.3)  # the signal is taken while the request waits
+            receiver.released.set()
+            assert await worker.wait() == 0
+        finally:
+            if worker.returncode is None:
+                worker.kill()
+                await worker.wait()
+    finally:
+        receiver.close()
+    async with sessionmaker() as session:
+        row = await session.get_one(WebhookDelivery, delivery.id)
+    assert (row.state, row.attempts, row.claimed_by) == (DeliveryState.DELIVERED, 1, None)
+    assert receiver.ids == [str(delivery.id)]
