@@ -39,6 +39,55 @@ def new_message_id(shop_id: int, from_address: str) -> str:
     return f"{uuid.uuid4().hex}.{shop_id}@{domain}"
 
 
+def queue_mail(
+    session: Session,
+    mailbox: Mailbox,
+    kind: MailKind,
+    *,
+    to: str,
+    subject: str,
+    text: str,
+    case_id: int | None = None,
+    customer_id: int | None = None,
+    conversation_id: int | None = None,
+    answered: Mail | None = None,
+    chat_message_id: int | None = None,
+    now: datetime | None = None,
+) -> Mail:
+    """Queue a mail from the shop's mailbox to ``to``; the worker sends it on the commit.
+    With ``answered`` (an earlier mail of the thread, in or out) it carries that mail's
+    threading headers, so mail programs show it in the same thread."""
+    references = (
+        [*answered.reference_ids, answered.message_id][-MAX_REFERENCES:] if answered else []
+    )
+    mail = Mail(
+        shop_id=mailbox.shop_id,
+        mailbox_id=mailbox.id,
+        direction=MailDirection.OUT,
+        kind=kind,
+        state=MailState.QUEUED,
+        conversation_id=conversation_id,
+        case_id=case_id,
+        customer_id=customer_id,
+        chat_message_id=chat_message_id,
+        message_id=new_message_id(mailbox.shop_id, mailbox.from_address),
+        in_reply_to=answered.message_id if answered else None,
+        reference_ids=references,
+        from_address=mailbox.from_address,
+        from_name=mailbox.from_name,
+        to_addresses=[to],
+        subject=subject,
+        text_body=text,
+        notes=[],
+        attempts=0,
+        next_attempt_at=now or utcnow(),
+        created_at=now or utcnow(),
+    )
+    session.add(mail)
+    wake_jobs_on_commit(session)
+    return mail
+
+
 def queue_answer(
     session: Session,
     mailbox: Mailbox,
@@ -53,33 +102,20 @@ def queue_answer(
     empty for an automatic answer: the worker writes it in the shop's language."""
     number = session.scalar(select(Case.number).where(Case.id == answered.case_id))
     subject = reply_subject(answered.subject or "")
-    references = [*answered.reference_ids, answered.message_id][-MAX_REFERENCES:]
-    mail = Mail(
-        shop_id=mailbox.shop_id,
-        mailbox_id=mailbox.id,
-        direction=MailDirection.OUT,
-        kind=kind,
-        state=MailState.QUEUED,
-        conversation_id=answered.conversation_id,
+    return queue_mail(
+        session,
+        mailbox,
+        kind,
+        to=answered.from_address,
+        subject=tagged(subject, number) if number is not None else subject,
+        text=text,
         case_id=answered.case_id,
         customer_id=answered.customer_id,
+        conversation_id=answered.conversation_id,
+        answered=answered,
         chat_message_id=chat_message_id,
-        message_id=new_message_id(mailbox.shop_id, mailbox.from_address),
-        in_reply_to=answered.message_id,
-        reference_ids=references,
-        from_address=mailbox.from_address,
-        from_name=mailbox.from_name,
-        to_addresses=[answered.from_address],
-        subject=tagged(subject, number) if number is not None else subject,
-        text_body=text,
-        notes=[],
-        attempts=0,
-        next_attempt_at=now or utcnow(),
-        created_at=now or utcnow(),
+        now=now,
     )
-    session.add(mail)
-    wake_jobs_on_commit(session)
-    return mail
 
 
 def enqueue_mail_reply(session: Session, event: Event) -> None:

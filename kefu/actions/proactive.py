@@ -40,10 +40,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kefu.access import Actor
-from kefu.actions.base import wake_jobs_on_commit
 from kefu.actions.cases import do_open_case
 from kefu.actions.conversations import announce_message, start_routed
-from kefu.actions.mail_out import new_message_id
+from kefu.actions.mail_out import queue_mail
 from kefu.actions.messages import insert_message
 from kefu.actions.routing import lock_routing
 from kefu.knowledge.tracking import ON_THE_WAY
@@ -56,11 +55,8 @@ from kefu.models import (
     Channel,
     Conversation,
     Customer,
-    Mail,
     Mailbox,
-    MailDirection,
     MailKind,
-    MailState,
     MessageKind,
     Order,
     OrderLine,
@@ -412,29 +408,19 @@ async def _mail(
     )
     if mailbox is None:
         return False
-    session.add(
-        Mail(
-            shop_id=customer.shop_id,
-            mailbox_id=mailbox.id,
-            direction=MailDirection.OUT,
-            kind=MailKind.NOTICE,
-            state=MailState.QUEUED,
+    await session.run_sync(
+        lambda sync: queue_mail(
+            sync,
+            mailbox,
+            MailKind.NOTICE,
+            to=customer.email,
+            subject=tagged(f"关于您的订单 {order.external_id}", case.number),
+            text=text,
             case_id=case.id,
             customer_id=customer.id,
-            message_id=new_message_id(mailbox.shop_id, mailbox.from_address),
-            reference_ids=[],
-            from_address=mailbox.from_address,
-            from_name=mailbox.from_name,
-            to_addresses=[customer.email],
-            subject=tagged(f"关于您的订单 {order.external_id}", case.number),
-            text_body=text,
-            notes=[],
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
+            now=now,
         )
     )
-    wake_jobs_on_commit(session)
     return True
 
 
