@@ -59,6 +59,13 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="Address `kefu serve` binds to.")
     port: int = Field(8000, ge=1, le=65535, description="Port `kefu serve` listens on.")
+    public_url: str = Field(
+        "",
+        description=(
+            "The address shoppers reach this server at (https://kefu.example.com); links "
+            "in e-mails start with it. Empty: http://HOST:PORT."
+        ),
+    )
     default_locale: str = Field(
         "zh_CN", description="UI language for people who have not chosen one (zh_CN or en)."
     )
@@ -231,6 +238,11 @@ class Settings(BaseSettings):
                         f"KEFU_{name.upper()}_FILE: cannot read {path}: {exc.strerror}"
                     ) from exc
         return data
+
+    @property
+    def effective_public_url(self) -> str:
+        """Where links in e-mails point, without a trailing slash."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def effective_database_url(self) -> str:
