@@ -132,3 +132,28 @@ def test_routing_keeps_waiting_conversations_in_their_place(empty_database_url):
     assert on_database(empty_database_url, _sql("SELECT count(*) FROM conversations")) == [(1,)]
     upgrade(empty_database_url)
     assert "routing_policies" in on_database(empty_database_url, _tables)
+
+
+def test_past_bad_ratings_count_once_in_the_recovery_rate(empty_database_url):
+    """0035: a 1–2★ rating already recorded counts in the recovery rate's denominator
+    only outside a complaint conversation (its fact's value, and its rollup's total)."""
+    upgrade(empty_database_url, "0003")
+    on_database(empty_database_url, _sql(SEED_0002[0]))
+    upgrade(empty_database_url, "0034")
+    events = [
+        "INSERT INTO report_events (shop_id, kind, occurred_at, stage, value, folded)"
+        f" VALUES (1, 'rating_bad', '{STARTED}', {stage}, 0, true)"
+        for stage in ("'aftersale'", "'complaint'", "NULL")
+    ]
+    rollups = [
+        "INSERT INTO report_rollups (shop_id, hour, kind, agent_id, team_id, channel, stage,"
+        f" intent, segment, count, total) VALUES (1, '{STARTED}', 'rating_bad', 0, 0, 'web',"
+        f" '{stage}', '', '', 2, 0)"
+        for stage in ("aftersale", "complaint", "")
+    ]
+    on_database(empty_database_url, _sql(*events, *rollups))
+    upgrade(empty_database_url)
+    read = _sql("SELECT stage, value FROM report_events ORDER BY id")
+    assert on_database(empty_database_url, read) == [("aftersale", 1), ("complaint", 0), (None, 1)]
+    totals = _sql("SELECT stage, total FROM report_rollups ORDER BY stage")
+    assert on_database(empty_database_url, totals) == [("", 2), ("aftersale", 2), ("complaint", 0)]

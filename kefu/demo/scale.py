@@ -57,6 +57,11 @@ UNHAPPY_STARS = (40, 25, 12, 9, 14)  # complaints and slow first replies
 REPEAT_WINDOW = 72 * 3600  # a new contact this soon undoes the last resolution
 CASE_TYPES = ("return", "exchange", "quality", "damaged", "wrong_item", "refund_only")
 INQUIRY_TOPICS = frozenset({"presale", "promotion"})
+# Follow-ups (回访) and their titles; each is due a day after opening and ends recovered
+# with this chance once settled.
+FOLLOW_UPS = {"complaint": "投诉处理", "review_followup": "差评回访"}
+FOLLOW_UP_SECONDS = 24 * 3600
+RECOVERY_CHANCE = 0.6
 CASE_CHANCE = {"complaint": 0.35, "aftersale": 0.06}  # an after-sales case is opened
 
 Stamp = Callable[[int], Any]
@@ -189,7 +194,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "cases": (
         "id", "shop_id", "number", "type", "status", "priority", "source", "title",
         "customer_id", "conversation_id", "assigned_agent_id", "team_id", "evidence",
-        "custom_fields", "resolved_at", "closed_at", "resolve_sla", "created_at", "updated_at",
+        "custom_fields", "resolved_at", "closed_at", "resolve_sla", "follow_up_due_at",
+        "outcome", "outcome_at", "created_at", "updated_at",
     ),
     "report_events": (
         "id", "shop_id", "kind", "occurred_at", "conversation_id", "case_id", "agent_id",
@@ -449,9 +455,10 @@ class Generator:
         self.fact(K.RESOLVED, closed, cid, agent, team, channel)
         self.last_resolved[talk.shopper_index] = (closed, cid, agent, team, channel)
         customer = self.shopper_customers[talk.shopper_index]
-        settled = None
+        recovered_at = None
         if rng.random() < CASE_CHANCE.get(topic.name, 0.0):
-            settled = self._case(cid, topic.name, talk.first, customer, agent, team, channel)
+            kind = "complaint" if topic.name == "complaint" else rng.choice(CASE_TYPES)
+            recovered_at = self._case(cid, kind, talk.first, customer, agent, team, channel)
         rating = None
         if rng.random() < (0.3 if channel == "web" else 0.15):
             unhappy = topic.name == "complaint" or talk.first - talk.start > FAST_SECONDS
@@ -460,10 +467,15 @@ class Generator:
             if rating >= 4:
                 self.fact(K.RATING_GOOD, closed, cid, agent, team, channel)
             elif rating <= 2:
-                self.fact(K.RATING_BAD, closed, cid, agent, team, channel)
-        troubled = topic.name == "complaint" or (rating is not None and rating <= 2)
-        if troubled and ((rating or 0) >= 4 or settled is not None):
-            self.fact(K.RECOVERED, max(closed, settled or closed), cid, agent, team, channel)
+                troubled = int(topic.name != "complaint")  # value: see chat_facts.rating_facts
+                self.fact(K.RATING_BAD, closed, cid, agent, team, channel, troubled)
+                review = self._case(cid, "review_followup", closed, customer, agent, team, channel)
+                recovered_at = recovered_at or review
+        # Recovered (docs/kpis.md): a complaint rated 4–5, else a follow-up's outcome; once.
+        if topic.name == "complaint" and (rating or 0) >= 4:
+            self.fact(K.RECOVERED, closed, cid, agent, team, channel)
+        elif recovered_at is not None:
+            self.fact(K.RECOVERED, recovered_at, cid, agent, team, channel)
         if order is not None:
             self._order(order, cid, customer, agent, team, channel)
         self._store(talk, closed, rating)
@@ -518,16 +530,16 @@ class Generator:
         self.paid_customers.add(customer)
 
     def _case(
-        self, cid: int, topic: str, opened_after: int, customer: int, agent: int, team: int,
+        self, cid: int, kind: str, opened_after: int, customer: int, agent: int, team: int,
         channel: str,
     ) -> int | None:  # fmt: skip
-        """An after-sales case opened from the conversation; returns when it was settled
-        (None while it is still being handled)."""
+        """An after-sales case opened from the conversation. A follow-up (a complaint, a
+        bad rating's review follow-up) is due a day after opening and, once settled, ends
+        with an explicit outcome; returns when it ended recovered (else None)."""
         rng, stamp = self.rng, self.stamp
         case_id = self.ids.take("cases")
         number, self.case_number = self.case_number, self.case_number + 1
         opened = opened_after + rng.randint(60, 600)
-        kind = "complaint" if topic == "complaint" else rng.choice(CASE_TYPES)
         self.fact(K.CASE_OPENED, opened, cid, agent, team, channel, case=case_id)
         settled = opened + int(3600 * rng.uniform(2, 72))
         done = settled <= self.now
@@ -538,15 +550,21 @@ class Generator:
             sla = "met" if settled - opened <= 48 * 3600 else "breached"
             kind_sla = K.SLA_MET if sla == "met" else K.SLA_BREACHED
             self.fact(kind_sla, settled, cid, agent, team, channel, case=case_id)
+        follow_up = kind in FOLLOW_UPS
+        outcome = None
+        if done and follow_up:
+            outcome = "recovered" if rng.random() < RECOVERY_CHANCE else "not_recovered"
         self.batch.add(
             "cases",
             (case_id, self.shop_id, number, kind, "closed" if done else "investigating",
-             "high" if topic == "complaint" else "normal", "conversation",
-             "投诉处理" if topic == "complaint" else "售后处理", customer, cid, agent, team, "{}",
-             "{}", stamp(settled) if done else None, stamp(settled) if done else None, sla,
-             stamp(opened), stamp(settled if done else opened)),
+             "high" if follow_up else "normal", "conversation",
+             FOLLOW_UPS.get(kind, "售后处理"), customer, cid, agent, team, "{}", "{}",
+             stamp(settled) if done else None, stamp(settled) if done else None, sla,
+             stamp(opened + FOLLOW_UP_SECONDS) if follow_up else None, outcome,
+             stamp(settled) if outcome else None, stamp(opened),
+             stamp(settled if done else opened)),
         )  # fmt: skip
-        return settled if done else None
+        return settled if outcome == "recovered" else None
 
 
 def sqlite_stamp() -> Stamp:

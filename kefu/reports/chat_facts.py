@@ -239,7 +239,9 @@ def resolved_facts(
 async def rating_facts(session: AsyncSession, conversation: Conversation, at: datetime) -> None:
     """The shopper's stars, credited to the conversation's agent: RATING, RATING_GOOD
     (4–5) or RATING_BAD (1–2), and RECOVERED when a complaint ends with a good rating
-    (unless a follow-up's outcome recovered it already)."""
+    (unless a follow-up's outcome recovered it already). RATING_BAD's value is 1 when it
+    gives the shop a shopper to win back, 0 in a complaint conversation: that shopper is
+    counted by its COMPLAINT already (the recovery rate's denominator, docs/kpis.md)."""
     rating = conversation.rating
     assert rating is not None
     dims = _dims(conversation, conversation.assigned_agent_id)
@@ -252,7 +254,8 @@ async def rating_facts(session: AsyncSession, conversation: Conversation, at: da
         ):
             record_fact(session, shop_id, ReportKind.RECOVERED, occurred_at=at, **dims)
     elif rating <= 2:
-        record_fact(session, shop_id, ReportKind.RATING_BAD, occurred_at=at, **dims)
+        troubled = int(conversation.skill is not Skill.COMPLAINT)
+        record_fact(session, shop_id, ReportKind.RATING_BAD, value=troubled, occurred_at=at, **dims)
 
 
 def bot_facts(

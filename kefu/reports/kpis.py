@@ -76,7 +76,9 @@ def _fcr(t: Totals, _c: Costs) -> KpiValue:
 
 
 def _recovery(t: Totals, _c: Costs) -> KpiValue:
-    return _ratio(_count(t, K.RECOVERED), _count(t, K.COMPLAINT) + _count(t, K.RATING_BAD))
+    """Recovered among the shoppers to win back: the complaints, and the bad ratings
+    outside a complaint (RATING_BAD's value: 1 for those, kefu.reports.chat_facts)."""
+    return _ratio(_count(t, K.RECOVERED), _count(t, K.COMPLAINT) + _sum(t, K.RATING_BAD))
 
 
 def _unit_cost(t: Totals, c: Costs) -> KpiValue:

@@ -17,9 +17,9 @@ from tests.cases.conftest import ok, open_case
 from tests.chat.conftest import Shopper, make_shopper
 
 
-async def _rated(client, carol, agent, stars: int) -> Shopper:
+async def _rated(client, carol, agent, stars: int, skill: str = "aftersale") -> Shopper:
     """A shopper's conversation ``agent`` handled and closed, rated ``stars``."""
-    shopper = await make_shopper(client, "acme", skill="aftersale")
+    shopper = await make_shopper(client, "acme", skill=skill)
     path = f"/api/v1/conversations/{shopper.conversation_id}"
     await ok(await client.as_(carol).post(f"{path}/assign", json={"agent_id": agent.agent_id}))
     await ok(await client.as_(agent).post(f"{path}/close", json={"disposition": "resolved"}))

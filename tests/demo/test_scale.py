@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from kefu.access import Actor
-from kefu.models import Conversation, Message, SenderKind, Shop
+from kefu.models import Case, Conversation, Message, SenderKind, Shop
 from kefu.models.reports import ReportEvent, ReportKind, ReportRollup
 from kefu.reports.overview import read_overview
 from kefu.reports.periods import Period, shop_zone
@@ -86,6 +86,41 @@ async def _check_consistency(session, demo_conversations: int) -> None:
     by_fact = {kind: (n, total) for kind, n, total in facts}
     assert by_fact == {kind: (n, total) for kind, n, total in rolled}
     assert by_fact[ReportKind.CONVERSATION_OPENED][0] == conversations
+
+    # Recovered (docs/kpis.md): a complaint rated 4–5 or a follow-up ended recovered,
+    # once per conversation; every settled follow-up has its outcome.
+    recovered = list(
+        await session.scalars(
+            select(ReportEvent.conversation_id).where(
+                ReportEvent.shop_id == shop_id,
+                ReportEvent.kind == ReportKind.RECOVERED,
+                ReportEvent.conversation_id.is_not(None),
+            )
+        )
+    )
+    by_outcome = await session.scalars(
+        select(Case.conversation_id).where(
+            Case.shop_id == shop_id, Case.outcome == "recovered", Case.conversation_id.is_not(None)
+        )
+    )
+    by_rating = await session.scalars(
+        select(Conversation.id).where(
+            Conversation.shop_id == shop_id,
+            Conversation.skill == "complaint",
+            Conversation.rating >= 4,
+        )
+    )
+    assert len(recovered) == len(set(recovered)) > 0
+    assert set(recovered) == set(by_outcome) | set(by_rating)
+    unended = await session.scalar(
+        select(func.count()).where(
+            Case.shop_id == shop_id,
+            Case.type.in_(("complaint", "review_followup")),
+            Case.status == "closed",
+            Case.outcome.is_(None),
+        )
+    )
+    assert unended == 0
 
     # Evenings are busier than the small hours (Shanghai time).
     starts = await session.scalars(

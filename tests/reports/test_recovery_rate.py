@@ -9,10 +9,13 @@ The fixture, all today:
   refused, so it counts once.
 - E (complaint), a complaint case opened from it ends recovered, then the shopper rates
   E 5★: one conversation, recovered once.
+- F (complaint), handled by bob, is rated 1★: its review follow-up is not ended yet. A
+  complaint that is also a bad review is one shopper to win back, not two.
 
-RECOVERED = A + D + E = 3. Complaints: C, D and E (E's case is not a second complaint of
-the complaint conversation) = 3; bad reviews: A, B = 2. Rate 3 / 5. Alice's share: 1 of
-2 (A's 1★, and C, which she opened and settled); bob's 0 of 1 (B's 2★)."""
+RECOVERED = A + D + E = 3. Complaints: C, D, E and F (E's case is not a second complaint
+of the complaint conversation) = 4; bad reviews not already complaints: A, B = 2. Rate
+3 / 6. Alice's share: 1 of 2 (A's 1★, and C, which she opened and settled); bob's 0 of 1
+(B's 2★: F's 1★ adds nothing, and F's complaint counts where F started, before bob got it)."""
 
 from __future__ import annotations
 
@@ -82,16 +85,18 @@ async def test_the_recovery_rate_counts_explicit_outcomes(client, sessionmaker, 
         )
     )
 
+    await _rated(client, carol, bob, 1, skill="complaint")
+
     async with sessionmaker() as session:
         overview = await read_overview(session, carol.actor(), _today())
         board = await read_agent_board(
             session, carol.actor(), _today(), sort="recovery_rate", descending=True
         )
     [rate] = [k for k in overview.kpis if k.code == "recovery_rate"]
-    assert (rate.numerator, rate.denominator) == (3, 5)
-    assert rate.value == 3 / 5
+    assert (rate.numerator, rate.denominator) == (3, 6)
+    assert rate.value == 3 / 6
     rows = {row.agent_id: row.kpis for row in board}
     mine = rows[alice.agent_id]["recovery_rate"]
     assert (mine.numerator, mine.denominator) == (1, 2)  # A recovered; C settled, not
     his = rows[bob.agent_id]["recovery_rate"]
-    assert (his.numerator, his.denominator) == (0, 1)  # B's 2★, not recovered
+    assert (his.numerator, his.denominator) == (0, 1)  # B's 2★ (F's 1★ is no second one)

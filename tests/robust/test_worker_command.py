@@ -1,5 +1,6 @@
 """``kefu worker`` as its own process: sends due webhook deliveries, cleans up, stops
-cleanly on SIGTERM (finishing the job under way), and a kill -9 in the middle of a delivery loses no job."""
+cleanly on SIGTERM (finishing the job under way), and a kill -9 in the middle of a
+delivery loses no job."""
 
 from __future__ import annotations
 
