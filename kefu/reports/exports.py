@@ -23,10 +23,14 @@ from kefu.reports.overview import AgentRow, Overview
 from kefu.reports.periods import Filters, Period
 from kefu.reports.topics import TopicsReport
 from kefu.reports.views import (
+    VALUE_UNITS,
     FunnelStep,
+    LiveNow,
     TrendPoint,
     agent_names,
     conversation_matching,
+    drill_facts,
+    drill_rows,
     shopper_names,
 )
 
@@ -170,12 +174,7 @@ async def conversations_table(
         *conversation_matching(filters),
     ]
     found = await session.scalar(select(func.count()).select_from(Conversation).where(*where))
-    if found and found > MAX_ROWS:
-        raise Invalid(
-            f"{found} conversations are more than one export holds ({MAX_ROWS}); "
-            "choose a shorter period",
-            field="start",
-        )
+    _refuse_oversized(found, "conversations")
     first_responses = (
         select(ReportEvent.conversation_id, func.min(ReportEvent.value).label("seconds"))
         .where(
@@ -224,3 +223,66 @@ async def conversations_table(
         for c, seconds in found_rows
     ]
     return Table("conversations", columns, rows)
+
+
+def _refuse_oversized(found: int | None, what: str) -> None:
+    """An export holds at most MAX_ROWS rows: a longer one is refused, never cut short."""
+    if found and found > MAX_ROWS:
+        raise Invalid(
+            f"{found} {what} are more than one export holds ({MAX_ROWS}); choose a shorter period",
+            field="start",
+        )
+
+
+async def drilldown_table(
+    session: AsyncSession, shop_id: int, period: Period, filters: Filters, kind: ReportKind
+) -> Table:
+    """Every fact behind a figure (the drill-down's rows, all pages), newest first."""
+    query = drill_facts(shop_id, period, filters, kind)
+    found = await session.scalar(select(func.count()).select_from(query.subquery()))
+    _refuse_oversized(found, "facts")
+    facts = list(await session.scalars(query.order_by(ReportEvent.id.desc())))
+    columns = (
+        Column("occurred_at", "datetime"),
+        Column("id", "count"),
+        Column("case_id", "count"),
+        Column("customer"),
+        Column("agent"),
+        Column("channel"),
+        Column("status"),
+        Column("fact_value", VALUE_UNITS.get(kind, "count")),
+    )
+    rows = [
+        (
+            _local(r.occurred_at, period),
+            r.conversation_id,
+            r.case_id,
+            r.customer_name,
+            r.agent_name,
+            r.channel,
+            r.status,
+            r.value,
+        )
+        for r in await drill_rows(session, shop_id, facts)
+    ]
+    return Table(f"drilldown_{kind.value}", columns, rows)
+
+
+def live_table(now: LiveNow, period: Period, at: datetime) -> Table:
+    """The queue and the agents as they are at ``at``: one row per agent, each with the
+    queue's figures beside it (one row without an agent when nobody is online)."""
+    columns = (
+        Column("taken_at", "datetime"),
+        Column("agent"),
+        Column("presence"),
+        Column("open_chats", "count"),
+        Column("max_chats", "count"),
+        Column("queued", "count"),
+        Column("longest_wait", "seconds"),
+    )
+    taken = _local(at, period)
+    queue = (now.queued, now.longest_wait_seconds)
+    rows = [
+        (taken, a.name, a.presence.value, a.open_chats, a.max_chats, *queue) for a in now.agents
+    ] or [(taken, None, None, None, None, *queue)]
+    return Table("live", columns, rows)

@@ -295,36 +295,24 @@ async def agent_names(session: AsyncSession, shop_id: int, agent_ids: set[int]) 
     return dict(rows.all())
 
 
-async def drilldown(
-    session: AsyncSession,
-    shop_id: int,
-    period: Period,
-    filters: Filters,
-    kind: ReportKind,
-    *,
-    cursor: str | None,
-    limit: int,
-) -> Page[DrillRow]:
-    """The facts of ``kind`` a figure counts, newest first, each with its conversation's
-    channel, status, agent and shopper; paginated by fact id."""
-    page = await paginate(
-        session,
-        select(ReportEvent).where(
-            ReportEvent.shop_id == shop_id,
-            ReportEvent.kind == kind.value,
-            *in_scope(
-                period,
-                filters,
-                at=ReportEvent.occurred_at,
-                **{column: getattr(ReportEvent, column) for _, column in FILTERED},
-            ),
+def drill_facts(shop_id: int, period: Period, filters: Filters, kind: ReportKind) -> Any:
+    """The query of the facts of ``kind`` a figure counts (the period and the filters)."""
+    return select(ReportEvent).where(
+        ReportEvent.shop_id == shop_id,
+        ReportEvent.kind == kind.value,
+        *in_scope(
+            period,
+            filters,
+            at=ReportEvent.occurred_at,
+            **{column: getattr(ReportEvent, column) for _, column in FILTERED},
         ),
-        ReportEvent.id,
-        cursor=cursor,
-        limit=limit,
-        newest_first=True,
     )
-    facts = list(page.items)
+
+
+async def drill_rows(
+    session: AsyncSession, shop_id: int, facts: list[ReportEvent]
+) -> list[DrillRow]:
+    """Each fact with its conversation's channel, status, agent and shopper."""
     conversation_ids = {f.conversation_id for f in facts if f.conversation_id}
     conversations = list(
         await session.scalars(
@@ -357,4 +345,27 @@ async def drilldown(
                 customer_name=names.get(conversation.id) if conversation else None,
             )
         )
-    return Page(rows, page.next_cursor)
+    return rows
+
+
+async def drilldown(
+    session: AsyncSession,
+    shop_id: int,
+    period: Period,
+    filters: Filters,
+    kind: ReportKind,
+    *,
+    cursor: str | None,
+    limit: int,
+) -> Page[DrillRow]:
+    """The facts of ``kind`` a figure counts, newest first, each with its conversation's
+    channel, status, agent and shopper; paginated by fact id."""
+    page = await paginate(
+        session,
+        drill_facts(shop_id, period, filters, kind),
+        ReportEvent.id,
+        cursor=cursor,
+        limit=limit,
+        newest_first=True,
+    )
+    return Page(await drill_rows(session, shop_id, list(page.items)), page.next_cursor)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kefu.models import Channel, ConversationStatus, Level
+from kefu.models import Channel, ConversationStatus, Level, Presence
 from kefu.models.reports import ReportKind
 from kefu.reports.exports import Table
 from kefu.web import i18n
@@ -108,6 +108,15 @@ COLUMN_NAMES = {
     "intent": N_("Intent"),
     "converted": N_("Followed by an order"),
     "rate": N_("Conversion rate"),
+    "occurred_at": N_("When"),
+    "case_id": N_("Case ID"),
+    "fact_value": N_("Value"),
+    "taken_at": N_("Taken at"),
+    "presence": N_("Presence"),
+    "open_chats": N_("Open chats"),
+    "max_chats": N_("Chat limit"),
+    "queued": N_("Waiting in queue"),
+    "longest_wait": N_("Longest wait (seconds)"),
     **{f"{hour:02d}:00": f"{hour:02d}:00" for hour in range(24)},
     **KPI_NAMES,
 }
@@ -130,6 +139,7 @@ WORDS = {
     "channel": lambda v: label(Channel(v)),
     "status": lambda v: label(ConversationStatus(v)),
     "weekday": lambda v: i18n.gettext(WEEKDAYS[v][1]),
+    "presence": lambda v: label(Presence(v)),
 }
 
 

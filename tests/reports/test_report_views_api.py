@@ -251,6 +251,49 @@ async def test_the_csv_export_has_a_bom_and_chinese_headers(client, carol, alice
     ]
 
 
+async def test_the_facts_behind_a_figure_export_whole(client, carol, bob, seeded):
+    """The drill-down's rows, every page in one file, in the reader's language."""
+    response = await _get(
+        client, carol, "/api/v1/reports/export", report="drilldown", kind="conversion"
+    )
+    assert 'filename="drilldown_conversion_' in response.headers["content-disposition"]
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0] == ["时间", "会话编号", "售后单编号", "客户", "客服", "渠道", "状态", "数值"]
+    assert [int(r[1]) for r in rows[1:]] == [seeded.c4, seeded.c3, seeded.c1]
+    assert rows[1][3:] == ["王芳", "Bob", "网页插件", "等待客户回复", "4900"]
+    xlsx = await _get(
+        client, carol, "/api/v1/reports/export", report="drilldown", kind="first_response",
+        format="xlsx", agent_id=bob.agent_id,
+    )  # fmt: skip
+    values = list(openpyxl.load_workbook(io.BytesIO(xlsx.content)).active.values)
+    assert [(r[1], r[7]) for r in values[1:]] == [(seeded.c2, 200)]
+    refused = await client.as_(carol).get(
+        "/api/v1/reports/export", params=PERIOD | {"report": "drilldown"}
+    )
+    assert refused.status_code == 422 and refused.json()["error"]["field"] == "kind"
+
+
+async def test_the_queue_and_agents_now_export_as_the_live_panel_shows(
+    client, carol, alice, bob, seeded
+):
+    live = (await _get(client, carol, "/api/v1/reports/live")).json()
+    response = await _get(client, carol, "/api/v1/reports/export", report="live", lang="en")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0] == [
+        "Taken at", "Agent", "Presence", "Open chats", "Chat limit", "Waiting in queue",
+        "Longest wait (seconds)",
+    ]  # fmt: skip
+    by_agent = {r[1]: (r[2], int(r[3]), int(r[5])) for r in rows[1:]}
+    assert by_agent == {"Alice": ("Online", 0, 1), "Bob": ("Offline", 2, 1)}
+    assert {int(r[6]) for r in rows[1:]} >= {live["longest_wait_seconds"]}
+    nobody = await _get(
+        client, carol, "/api/v1/reports/export", report="live", lang="en", channel="api",
+        agent_id=bob.agent_id,
+    )  # fmt: skip
+    [_, only] = list(csv.reader(io.StringIO(nobody.content.decode("utf-8-sig"))))
+    assert only[1:] == ["", "", "", "", "0", "0"]  # nobody to list: the queue still shows
+
+
 async def test_another_shop_sees_none_of_these_figures(client, mallory, seeded):
     steps = (await _get(client, mallory, "/api/v1/reports/funnel")).json()["steps"]
     assert [s["count"] for s in steps] == [2, 2, 2, 2, 2, 0]  # her own facts only

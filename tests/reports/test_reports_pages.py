@@ -35,6 +35,7 @@ async def test_a_supervisor_gets_the_reports_page_with_the_nav_link(client, caro
     }
     assert next(k for k in config["kpis"] if k["code"] == "complaint_rate")["lower_is_better"]
     assert "report=funnel&amp;format=xlsx&amp;lang=zh_CN&amp;start=2026-11-02" in html
+    assert "report=live&amp;format=csv" in html and "当前排队与客服" in html
 
 
 async def test_an_agent_gets_no_reports_link_and_a_403(client, alice):
@@ -67,6 +68,11 @@ async def test_the_drilldown_lists_the_conversations_with_workspace_links(
     links = re.findall(r'href="/workspace\?conversation=(\d+)"', html)
     assert links == [str(seeded.c4), str(seeded.c3), str(seeded.c1)]
     assert "询单成交" in html and "¥49.00" in html and "王芳" in html and "张伟" in html
+    # The rows on screen, every page of them, export with the same figure and filters.
+    assert (
+        'href="/api/v1/reports/export?report=drilldown&amp;kind=conversion&amp;format=xlsx'
+        "&amp;lang=zh_CN&amp;start=2026-11-02&amp;end=2026-11-03" in html
+    )
     english = await client.as_(carol).get(
         "/reports/drilldown",
         params=PERIOD | {"kind": "conversion", "agent_id": alice.agent_id, "lang": "en"},

@@ -46,6 +46,7 @@ EXPORTS = (
     ("funnel", N_("Funnel")),
     ("heatmap", N_("Conversations by weekday and hour")),
     ("conversations", N_("Conversations")),
+    ("live", N_("Queue and agents now")),
 )
 FILTER_FIELDS = ("team_id", "agent_id", "channel", "stage", "intent", "segment")
 WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
