@@ -62,7 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     bus = EventBus()
     sessionmaker = make_sessionmaker(engine, bus=bus)
     hub = Hub(ReplaySource(sessionmaker), heartbeat_seconds=settings.ws_heartbeat_seconds)
-    pubsub = make_backend(settings.redis_url, hub.receive, hub.wake_all)
+    pubsub = make_backend(settings.redis_url, settings.redis_channel, hub.receive, hub.wake_all)
 
     def ring(event: Event) -> None:
         """After a commit, wake the shop's live feed in every process."""

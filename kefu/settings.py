@@ -50,6 +50,13 @@ class Settings(BaseSettings):
     redis_url: str = Field(
         "", description="Redis URL for fan-out between processes; empty keeps it in memory."
     )
+    redis_channel: str = Field(
+        "kefu:realtime",
+        min_length=1,
+        max_length=200,
+        description="Redis pub/sub channel of the realtime notices; installations sharing "
+        "one Redis server need one each.",
+    )
     secret_key: str = Field(
         DEMO_SECRET,
         description="Signs visitor tokens and CSRF tokens. Must be set outside demo mode.",

@@ -24,6 +24,10 @@ from kefu.schema import upgrade
 from kefu.settings import Settings
 from tests.factories import Persona, make_personas
 
+# This run's own realtime channel, inherited by the server processes tests start: runs
+# side by side on one Redis (pytest-xdist workers, two checkouts) never wake each other.
+os.environ["KEFU_REDIS_CHANNEL"] = f"kefu:test:{uuid.uuid4().hex[:12]}"
+
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 if not SHARED.exists():  # CI clones beside ../shared; a worktree may sit one level deeper
     SHARED = Path(os.environ.get("KEFU_SHARED_DIR", SHARED))

@@ -4,7 +4,9 @@ A notice is small JSON: ``{"shop": id}`` ("new events of this shop were committe
 ``{"streams": [...], "frame": {...}}`` for an ephemeral frame such as a typing indicator.
 In one process the ``MemoryBackend`` hands notices straight to the hub; with ``KEFU_REDIS_URL`` the
 ``RedisBackend`` publishes them on one Redis channel that every process subscribes to
-(its own notices come back the same way, so each socket is woken exactly by one path)."""
+(its own notices come back the same way, so each socket is woken exactly by one path).
+The channel is a setting (``KEFU_REDIS_CHANNEL``): installations sharing one Redis server
+must not wake each other's sockets."""
 
 from __future__ import annotations
 
@@ -19,7 +21,6 @@ log = logging.getLogger(__name__)
 
 Notice = dict[str, Any]
 Deliver = Callable[[Notice], None]
-CHANNEL = "kefu:realtime"
 
 
 class Backend(Protocol):
@@ -59,11 +60,17 @@ class RedisBackend:
     """Several processes: notices travel over a Redis pub/sub channel."""
 
     def __init__(
-        self, url: str, deliver: Deliver, *, on_reconnect: Callable[[], None] | None = None
+        self,
+        url: str,
+        deliver: Deliver,
+        *,
+        channel: str,
+        on_reconnect: Callable[[], None] | None = None,
     ) -> None:
         import redis.asyncio as redis
 
         self._redis = redis.Redis.from_url(url)
+        self._channel = channel
         self._deliver = deliver
         self._on_reconnect = on_reconnect or (lambda: None)
         self._listener: asyncio.Task[None] | None = None
@@ -106,7 +113,7 @@ class RedisBackend:
         try:
             async with self._redis.pipeline(transaction=False) as pipe:
                 for data in frames + [json.dumps({"shop": shop}) for shop in shops]:
-                    pipe.publish(CHANNEL, data)
+                    pipe.publish(self._channel, data)
                 await pipe.execute()
         except Exception:
             # Not lost: feeds reread the replay log periodically (ephemeral frames such
@@ -120,7 +127,7 @@ class RedisBackend:
         while True:
             try:
                 async with self._redis.pubsub() as pubsub:
-                    await pubsub.subscribe(CHANNEL)
+                    await pubsub.subscribe(self._channel)
                     self._subscribed.set()
                     self._on_reconnect()
                     async for message in pubsub.listen():
@@ -143,8 +150,10 @@ class RedisBackend:
         await self._redis.aclose()
 
 
-def make_backend(redis_url: str, deliver: Deliver, on_reconnect: Callable[[], None]) -> Backend:
+def make_backend(
+    redis_url: str, channel: str, deliver: Deliver, on_reconnect: Callable[[], None]
+) -> Backend:
     """Redis when a URL is configured, else in memory."""
     if redis_url:
-        return RedisBackend(redis_url, deliver, on_reconnect=on_reconnect)
+        return RedisBackend(redis_url, deliver, channel=channel, on_reconnect=on_reconnect)
     return MemoryBackend(deliver)

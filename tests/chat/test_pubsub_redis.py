@@ -38,8 +38,9 @@ class Heard(list):
 
 async def test_a_burst_of_commits_wakes_the_other_process_and_typing_keeps_its_order(caplog):
     heard = Heard()
-    sender = RedisBackend(REDIS_URL, lambda _notice: None)
-    listener = RedisBackend(REDIS_URL, heard)
+    channel = os.environ["KEFU_REDIS_CHANNEL"]
+    sender = RedisBackend(REDIS_URL, lambda _notice: None, channel=channel)
+    listener = RedisBackend(REDIS_URL, heard, channel=channel)
     await listener.start()
     await sender.start()
     try:
@@ -58,3 +59,31 @@ async def test_a_burst_of_commits_wakes_the_other_process_and_typing_keeps_its_o
     finally:
         await sender.stop()
         await listener.stop()
+
+
+async def test_installations_on_one_redis_never_wake_each_other():
+    """Two installations sharing a Redis server, each on its own channel: a commit in one
+    wakes its own processes only."""
+    own, other = Heard(), Heard()
+    mine = os.environ["KEFU_REDIS_CHANNEL"]
+    sender = RedisBackend(REDIS_URL, lambda _notice: None, channel=mine)
+    listener = RedisBackend(REDIS_URL, own, channel=mine)
+    theirs = f"{mine}:another-installation"
+    stranger = RedisBackend(REDIS_URL, other, channel=theirs)
+    for backend in (listener, stranger, sender):
+        await backend.start()
+    try:
+        sender.publish({"shop": 41})
+        await own.until(lambda h: any(n.get("shop") == 41 for n in h))
+        stranger_sender = RedisBackend(REDIS_URL, lambda _notice: None, channel=theirs)
+        await stranger_sender.start()
+        stranger_sender.publish({"shop": 42})
+        await other.until(lambda h: any(n.get("shop") == 42 for n in h))
+        await stranger_sender.stop()
+        sender.publish({"shop": 43})  # Redis keeps order: a stray 42 would come before it
+        await own.until(lambda h: any(n.get("shop") == 43 for n in h))
+    finally:
+        for backend in (sender, listener, stranger):
+            await backend.stop()
+    assert [n["shop"] for n in own] == [41, 43]  # never the other installation's 42
+    assert [n["shop"] for n in other] == [42]
