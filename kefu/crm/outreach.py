@@ -89,17 +89,19 @@ async def messages_this_month(
 
 @dataclass(frozen=True, slots=True)
 class Outlets:
-    """Where a shop's messages can go out now: its active endpoints subscribed to
-    campaign messages, and its active mailbox (None: e-mail cannot be sent)."""
+    """Where a shop's messages can go out: its active endpoints subscribed to campaign
+    messages, and its mailbox (None: none set up)."""
 
     endpoints: list[WebhookEndpoint]
     mailbox: Mailbox | None
 
     def missing(self, channel: CampaignChannel) -> bool:
-        """True when nothing can carry a message of ``channel`` (the widget always can)."""
+        """True when nothing can carry a new message of ``channel`` now (the widget always
+        can): no endpoint, or no mailbox switched on."""
         if channel is CampaignChannel.WEBHOOK:
             return not self.endpoints
-        return channel is CampaignChannel.EMAIL and self.mailbox is None
+        active = self.mailbox is not None and self.mailbox.active
+        return channel is CampaignChannel.EMAIL and not active
 
 
 async def outlets(session: AsyncSession, shop_id: int) -> Outlets:
@@ -108,9 +110,7 @@ async def outlets(session: AsyncSession, shop_id: int) -> Outlets:
             WebhookEndpoint.shop_id == shop_id, WebhookEndpoint.active.is_(True)
         )
     )
-    mailbox = await session.scalar(
-        select(Mailbox).where(Mailbox.shop_id == shop_id, Mailbox.active.is_(True))
-    )
+    mailbox = await session.scalar(select(Mailbox).where(Mailbox.shop_id == shop_id))
     return Outlets([e for e in endpoints if CAMPAIGN_MESSAGE in e.event_types], mailbox)
 
 
@@ -177,7 +177,9 @@ def hand_over(
     now: datetime,
 ) -> None:
     """Send one message now: a delivery per endpoint (webhook), a queued mail (e-mail;
-    the callers checked the mailbox and the address), or ready for the widget."""
+    the callers checked the address, and that the mailbox was on when the message was
+    made: switched off since, the mail waits queued until it is on), or ready for the
+    widget."""
     message.sent_at = now
     if sender.channel is CampaignChannel.WEBHOOK:
         data = _payload(message, sender, customer)
@@ -237,17 +239,9 @@ async def send_due_messages(session: AsyncSession, now: datetime) -> int:
             await _drop_waiting(session, sender, message, reason="unreachable")
             continue
         recount(sender.holder, deferred=-1, sent=1)
-        out = await outlets(session, message.shop_id)
-        if sender.channel is CampaignChannel.EMAIL and out.mailbox is None:
-            out = Outlets(out.endpoints, await _any_mailbox(session, message.shop_id))
-        hand_over(session, message, sender, customer, out, now)
+        hand_over(session, message, sender, customer, await outlets(session, message.shop_id), now)
     await session.flush()
     return len(due)
-
-
-async def _any_mailbox(session: AsyncSession, shop_id: int) -> Mailbox | None:
-    """The shop's mailbox even when switched off (its mail then waits queued)."""
-    return await session.scalar(select(Mailbox).where(Mailbox.shop_id == shop_id))
 
 
 async def _drop_waiting(

@@ -169,6 +169,19 @@ async def test_an_email_campaign_reaches_customers_with_an_address_and_unsubscri
     assert inbox.received[0].message.get_content().startswith("芳芳，好久不见")
 
 
+async def test_an_opt_out_drops_the_campaign_mails_not_yet_sent(
+    client, carol, owen, shop, inbox, worker, settings
+):
+    api = client.as_(carol)
+    regulars = await _create(api, tag="老客")  # 王芳, 李雷
+    assert (await api.post(f"/api/v1/campaigns/{regulars}/launch")).status_code == 200
+    # Before the worker's round, 李雷 follows the link of an earlier mail.
+    link = unsubscribe_url(settings.secret_key, "", owen.shop_id, shop["李雷"])
+    assert (await client.post(link)).status_code == 200
+    assert await worker.send_mail() == 1
+    assert [r.rcpt_tos for r in inbox.received] == [["wangfang@shopper.test"]]
+
+
 async def test_the_dry_run_counts_customers_without_an_address_and_a_mailbox_is_required(
     client, carol, owen, shop, sessionmaker
 ):
@@ -218,8 +231,13 @@ async def test_quiet_hours_and_the_monthly_cap_hold_for_email(
     await session.commit()
     assert (first.counts["deferred"], first.counts["sent"]) == (2, 0)
     assert (await session.scalars(select(Mail))).all() == []  # nothing before 08:00
+    # The mailbox switched off overnight: the mails are queued and wait for it.
+    await session.execute(update(Mailbox).values(active=False))
     assert await send_due_messages(session, morning - timedelta(minutes=1)) == 0
     assert await send_due_messages(session, morning) == 2
+    await session.commit()
+    assert await worker.send_mail() == 0
+    await session.execute(update(Mailbox).values(active=True))
     await session.commit()
     assert await worker.send_mail() == 2
     assert sorted(r.rcpt_tos[0] for r in inbox.received) == sorted(ADDRESSES.values())
