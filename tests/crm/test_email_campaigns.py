@@ -271,6 +271,18 @@ async def test_a_link_opts_out_only_its_own_shops_customer(
     async with sessionmaker() as session:
         opted = await session.scalars(select(Customer).where(Customer.opted_out_at.is_not(None)))
         assert opted.all() == []
+    # Mallory's own link works for her customer, in her shop's language.
+    async with sessionmaker() as session:
+        await session.execute(update(Shop).where(Shop.id == mallory.shop_id).values(locale="en"))
+        await session.commit()
+    theirs = unsubscribe_url(secret, "", mallory.shop_id, stranger_id)
+    asked = await client.get(theirs)
+    assert "Stop receiving offers and reminders from Mallory Mart?" in asked.text
+    done = await client.post(theirs)
+    assert done.status_code == 200 and "You are unsubscribed" in done.text
+    async with sessionmaker() as session:
+        opted = await session.scalars(select(Customer.id).where(Customer.opted_out_at.is_not(None)))
+        assert opted.all() == [stranger_id]
 
 
 async def test_a_failed_mail_is_listed_and_sent_again(
