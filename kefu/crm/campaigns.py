@@ -1,6 +1,7 @@
 """Campaigns: a message to the customers of an RFM segment or of a tag, in A/B variants,
-sent through a signed webhook (the shop's SMS or marketplace-IM adapter) or shown in the
-chat widget on the customer's next visit.
+sent through a signed webhook (the shop's SMS or marketplace-IM adapter), shown in the
+chat widget on the customer's next visit, or mailed from the shop's mailbox (its subject
+is the campaign's name; customers without an e-mail address are counted unreachable).
 
 What keeps outreach polite (docs/crm.md): a frequency cap across all campaigns (default 3
 messages per customer per calendar month of the shop), quiet hours (default 22:00–08:00
@@ -25,13 +26,14 @@ from kefu.actions.base import lock_row, record_audit, snapshot
 from kefu.actions.checks import check_known, choice
 from kefu.crm.outreach import (
     Converted,
-    active_endpoints,
     campaign_sender,
     conversions,
     customer_values,
     hand_over,
     messages_this_month,
+    outlets,
     quiet_until,
+    unreachable,
 )
 from kefu.crm.settings import MAX_CONVERSION_DAYS, crm_settings, whole_in_range
 from kefu.crm.shop_rfm import segment_slug
@@ -223,10 +225,12 @@ class Plan:
     audience: int  # customers of the segment or tag
     recipients: list[Customer]  # who gets a message
     opted_out: int
+    unreachable: int  # an e-mail campaign's customers without an address
     capped: int  # already at the monthly cap
     send_at: datetime
     deferred: bool  # inside quiet hours: the messages wait until send_at
     no_webhook: bool  # a webhook campaign, but no active endpoint takes campaign.message
+    no_mailbox: bool  # an e-mail campaign, but the shop has no active mailbox
 
     def counts(self) -> dict[str, Any]:
         recipients = len(self.recipients)
@@ -236,6 +240,7 @@ class Plan:
             "sent": 0 if self.deferred else recipients,
             "deferred": recipients if self.deferred else 0,
             "opted_out": self.opted_out,
+            "unreachable": self.unreachable,
             "capped": self.capped,
             "send_at": self.send_at.isoformat(),
         }
@@ -262,22 +267,23 @@ async def plan_campaign(
     """Who would get the campaign if it were launched at ``now``, and who not and why."""
     settings = crm_settings(shop.crm_settings)
     audience = await _audience_of(session, campaign)
-    reachable = [c for c in audience if c.opted_out_at is None]
+    willing = [c for c in audience if c.opted_out_at is None]
+    reachable = [c for c in willing if not unreachable(campaign.channel, c)]
     deferred_to = quiet_until(settings, shop, now)
     send_at = deferred_to or now
     had = await messages_this_month(session, shop, [c.id for c in reachable], send_at)
     recipients = [c for c in reachable if had[c.id] < settings["frequency_cap"]]
-    no_webhook = campaign.channel is CampaignChannel.WEBHOOK and not await active_endpoints(
-        session, shop.id
-    )
+    out = await outlets(session, shop.id)
     return Plan(
         audience=len(audience),
         recipients=recipients,
-        opted_out=len(audience) - len(reachable),
+        opted_out=len(audience) - len(willing),
+        unreachable=len(willing) - len(reachable),
         capped=len(reachable) - len(recipients),
         send_at=send_at,
         deferred=deferred_to is not None,
-        no_webhook=no_webhook,
+        no_webhook=campaign.channel is CampaignChannel.WEBHOOK and out.missing(campaign.channel),
+        no_mailbox=campaign.channel is CampaignChannel.EMAIL and out.missing(campaign.channel),
     )
 
 
@@ -287,7 +293,7 @@ async def do_dry_run(
     """The counts a launch now would give, sending nothing."""
     campaign = await load_campaign(session, actor, campaign_id, Permission.RUN_CAMPAIGNS)
     plan = await plan_campaign(session, await get_shop(session, actor), campaign, now)
-    return plan.counts() | {"no_webhook": plan.no_webhook}
+    return plan.counts() | {"no_webhook": plan.no_webhook, "no_mailbox": plan.no_mailbox}
 
 
 # ---- sending ----------------------------------------------------------------------------
@@ -313,9 +319,14 @@ async def do_launch(
         raise Conflict(
             "no active webhook takes campaign.message; add one in the webhook settings first"
         )
+    if plan.no_mailbox:
+        raise Conflict(
+            "the shop has no active mailbox to send this e-mail campaign; "
+            "set one up (or switch it on) in the e-mail settings first"
+        )
     if not plan.recipients:
         raise Conflict("nobody would receive this campaign now; see the dry run's counts")
-    endpoints = await active_endpoints(session, shop.id)
+    out = await outlets(session, shop.id)
     messages = []
     for customer in plan.recipients:
         variant = campaign.variants[variant_of(campaign.id, customer.id, len(campaign.variants))]
@@ -333,7 +344,7 @@ async def do_launch(
     if not plan.deferred:
         sender = campaign_sender(campaign)
         for message, customer in messages:
-            hand_over(session, message, sender, customer, endpoints, now)
+            hand_over(session, message, sender, customer, out, now)
     campaign.status = CampaignStatus.LAUNCHED
     campaign.launched_at = now
     campaign.launched_by = actor.label

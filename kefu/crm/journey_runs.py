@@ -22,13 +22,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
 from kefu.crm.outreach import (
-    active_endpoints,
+    Outlets,
     customer_values,
     hand_over,
     messages_this_month,
+    outlets,
     quiet_until,
     recount,
     step_sender,
+    unreachable,
 )
 from kefu.crm.settings import crm_settings
 from kefu.crm.shop_rfm import PAID
@@ -46,7 +48,6 @@ from kefu.models import (
     Shipment,
     Shop,
 )
-from kefu.models.webhooks import WebhookEndpoint
 
 BIRTHDAY_AT = time(10, 0)  # shop time: a greeting at a friendly hour
 EVERY = timedelta(minutes=1)  # a journey is looked at once a minute at most
@@ -165,7 +166,7 @@ class Round:
     settings: dict[str, Any]
     now: datetime
     send_at: datetime
-    endpoints: list[WebhookEndpoint]
+    out: Outlets
 
 
 async def _send_step(
@@ -202,8 +203,12 @@ async def _send_step(
             recount(step, opted_out=1)
         elif had[customer.id] >= run.settings["frequency_cap"]:
             recount(step, capped=1)
-        elif step.channel is CampaignChannel.WEBHOOK and not run.endpoints:
+        elif unreachable(step.channel, customer):
+            recount(step, unreachable=1)
+        elif step.channel is CampaignChannel.WEBHOOK and run.out.missing(step.channel):
             recount(step, no_webhook=1)
+        elif run.out.missing(step.channel):
+            recount(step, no_mailbox=1)
         else:
             values = customer_values(customer, run.shop) | {
                 "商品名": products.get(trigger.order_id or 0),
@@ -226,7 +231,7 @@ async def _send_step(
                 recount(step, recipients=1, deferred=1)
             else:
                 recount(step, recipients=1, sent=1)
-                hand_over(session, message, sender, customer, run.endpoints, run.now)
+                hand_over(session, message, sender, customer, run.out, run.now)
     return made
 
 
@@ -256,8 +261,7 @@ async def run_journey(
     shop = await session.get_one(Shop, journey.shop_id)
     settings = crm_settings(shop.crm_settings)
     send_at = quiet_until(settings, shop, now) or now
-    endpoints = await active_endpoints(session, shop.id)
-    run = Round(shop, journey, settings, now, send_at, endpoints)
+    run = Round(shop, journey, settings, now, send_at, await outlets(session, shop.id))
     made = 0
     for step in journey.steps:
         delay = timedelta(days=step.delay_days)

@@ -1,7 +1,8 @@
 """Lifecycle journeys (PRODUCT P7 "lifecycle touchpoints"; docs/crm.md): the shop sets
 touchpoints on order and customer events — a usage tip 3 days after delivery, a review
 request after 7, a birthday greeting, a recall when a customer has bought nothing for N
-days. Each step has a delay, a channel (widget or webhook, as campaigns) and a template
+days. Each step has a delay, a channel (widget, webhook or e-mail, as campaigns) and a
+template
 with variables. The worker sends due steps (kefu.crm.journey_runs) under the same cap,
 quiet hours and opt-out as campaigns (kefu.crm.outreach)."""
 
@@ -204,6 +205,8 @@ class StepResult:
     capped: int
     opted_out: int
     no_webhook: int
+    unreachable: int  # an e-mail step's customer without an address
+    no_mailbox: int  # an e-mail step while the shop had no active mailbox
 
 
 async def step_results(
@@ -235,6 +238,8 @@ async def step_results(
                 counts.get("capped", 0),
                 counts.get("opted_out", 0),
                 counts.get("no_webhook", 0),
+                counts.get("unreachable", 0),
+                counts.get("no_mailbox", 0),
             )
         )
     return results

@@ -5,7 +5,10 @@ A message is a ``CampaignMessage`` row whatever sent it, so one monthly frequenc
 counts campaigns and journey steps together; quiet hours (default 22:00–08:00 shop time)
 defer a message to their end; an opt-out takes effect at once, dropping messages still
 waiting. A message goes out through a signed webhook (the shop's SMS or marketplace-IM
-adapter) or waits in the chat widget for the customer's next visit."""
+adapter), waits in the chat widget for the customer's next visit, or is queued as a mail
+from the shop's mailbox (kind ``campaign``: the worker adds the one-click unsubscribe
+link, kefu.crm.unsubscribe). A customer without an e-mail address is unreachable by
+e-mail: counted as ``unreachable``, never sent to."""
 
 from __future__ import annotations
 
@@ -15,11 +18,12 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
 from kefu.actions.base import record_audit, snapshot, wake_jobs_on_commit
+from kefu.actions.mail_out import queue_mail
 from kefu.actions.webhooks import CAMPAIGN_MESSAGE, new_delivery
 from kefu.crm.settings import minutes_of
 from kefu.crm.shop_rfm import PAID
@@ -31,6 +35,10 @@ from kefu.models import (
     Customer,
     Journey,
     JourneyStep,
+    Mail,
+    Mailbox,
+    MailKind,
+    MailState,
     Order,
     Shop,
     Visitor,
@@ -79,14 +87,36 @@ async def messages_this_month(
     return Counter(dict(rows.all()))
 
 
-async def active_endpoints(session: AsyncSession, shop_id: int) -> list[WebhookEndpoint]:
-    """The shop's active endpoints subscribed to campaign messages."""
+@dataclass(frozen=True, slots=True)
+class Outlets:
+    """Where a shop's messages can go out: its active endpoints subscribed to campaign
+    messages, and its mailbox (None: none set up)."""
+
+    endpoints: list[WebhookEndpoint]
+    mailbox: Mailbox | None
+
+    def missing(self, channel: CampaignChannel) -> bool:
+        """True when nothing can carry a new message of ``channel`` now (the widget always
+        can): no endpoint, or no mailbox switched on."""
+        if channel is CampaignChannel.WEBHOOK:
+            return not self.endpoints
+        active = self.mailbox is not None and self.mailbox.active
+        return channel is CampaignChannel.EMAIL and not active
+
+
+async def outlets(session: AsyncSession, shop_id: int) -> Outlets:
     endpoints = await session.scalars(
         select(WebhookEndpoint).where(
             WebhookEndpoint.shop_id == shop_id, WebhookEndpoint.active.is_(True)
         )
     )
-    return [e for e in endpoints if CAMPAIGN_MESSAGE in e.event_types]
+    mailbox = await session.scalar(select(Mailbox).where(Mailbox.shop_id == shop_id))
+    return Outlets([e for e in endpoints if CAMPAIGN_MESSAGE in e.event_types], mailbox)
+
+
+def unreachable(channel: CampaignChannel, customer: Customer) -> bool:
+    """An e-mail message to a customer without an address (never given, or erased)."""
+    return channel is CampaignChannel.EMAIL and "@" not in (customer.email or "")
 
 
 def customer_values(customer: Customer, shop: Shop) -> dict[str, str]:
@@ -108,23 +138,24 @@ def recount(holder: Campaign | JourneyStep, **deltas: int) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Sender:
-    """What a message was sent for: its channel, how the webhook payload names it, and
-    whose counts it moves (a campaign, or a journey step)."""
+    """What a message was sent for: its channel, how the webhook payload names it, whose
+    counts it moves (a campaign, or a journey step) and the subject of its e-mail (the
+    campaign's or journey's name: the shop names them for their customers to read)."""
 
     channel: CampaignChannel
     about: dict[str, Any]
     holder: Campaign | JourneyStep
+    subject: str
 
 
 def campaign_sender(campaign: Campaign) -> Sender:
-    return Sender(
-        campaign.channel, {"campaign": {"id": campaign.id, "name": campaign.name}}, campaign
-    )
+    about = {"campaign": {"id": campaign.id, "name": campaign.name}}
+    return Sender(campaign.channel, about, campaign, campaign.name)
 
 
 def step_sender(journey: Journey, step: JourneyStep) -> Sender:
     about = {"journey": {"id": journey.id, "name": journey.name, "step": step.position}}
-    return Sender(step.channel, about, step)
+    return Sender(step.channel, about, step, journey.name)
 
 
 async def sender_of(session: AsyncSession, message: CampaignMessage) -> Sender | None:
@@ -142,15 +173,29 @@ def hand_over(
     message: CampaignMessage,
     sender: Sender,
     customer: Customer,
-    endpoints: list[WebhookEndpoint],
+    out: Outlets,
     now: datetime,
 ) -> None:
-    """Send one message now: a delivery per endpoint (webhook), or ready for the widget."""
+    """Send one message now: a delivery per endpoint (webhook), a queued mail (e-mail;
+    the callers checked the address, and that the mailbox was on when the message was
+    made: switched off since, the mail waits queued until it is on), or ready for the
+    widget."""
     message.sent_at = now
     if sender.channel is CampaignChannel.WEBHOOK:
         data = _payload(message, sender, customer)
-        session.add_all(new_delivery(endpoint, CAMPAIGN_MESSAGE, data) for endpoint in endpoints)
+        session.add_all(new_delivery(e, CAMPAIGN_MESSAGE, data) for e in out.endpoints)
         wake_jobs_on_commit(session)
+    elif sender.channel is CampaignChannel.EMAIL and out.mailbox is not None and customer.email:
+        queue_mail(
+            session.sync_session,  # adds a row, no I/O: safe outside run_sync
+            out.mailbox,
+            MailKind.CAMPAIGN,
+            to=customer.email,
+            subject=sender.subject,
+            text=message.body,
+            customer_id=customer.id,
+            now=now,
+        )
 
 
 def _payload(message: CampaignMessage, sender: Sender, customer: Customer) -> dict[str, Any]:
@@ -173,7 +218,9 @@ def _payload(message: CampaignMessage, sender: Sender, customer: Customer) -> di
 
 async def send_due_messages(session: AsyncSession, now: datetime) -> int:
     """The worker's round: messages whose quiet hours are over are sent, unless their
-    customer opted out meanwhile (those are dropped and counted as opted out)."""
+    customer opted out meanwhile (those are dropped and counted as opted out), or an
+    e-mail's customer lost the address (dropped, counted as unreachable). A mailbox
+    switched off meanwhile does not drop them: the mail waits queued until it is on."""
     due = (
         await session.scalars(
             select(CampaignMessage)
@@ -188,19 +235,24 @@ async def send_due_messages(session: AsyncSession, now: datetime) -> int:
         if sender is None or customer.opted_out_at is not None:
             await _drop_waiting(session, sender, message)
             continue
+        if unreachable(sender.channel, customer):
+            await _drop_waiting(session, sender, message, reason="unreachable")
+            continue
         recount(sender.holder, deferred=-1, sent=1)
-        endpoints = await active_endpoints(session, message.shop_id)
-        hand_over(session, message, sender, customer, endpoints, now)
+        hand_over(session, message, sender, customer, await outlets(session, message.shop_id), now)
     await session.flush()
     return len(due)
 
 
 async def _drop_waiting(
-    session: AsyncSession, sender: Sender | None, message: CampaignMessage
+    session: AsyncSession,
+    sender: Sender | None,
+    message: CampaignMessage,
+    reason: str = "opted_out",
 ) -> None:
-    """A waiting message whose customer opted out: never sent, counted as opted out."""
+    """A waiting message that may not go out: never sent, counted under ``reason``."""
     if sender is not None:
-        recount(sender.holder, deferred=-1, recipients=-1, opted_out=1)
+        recount(sender.holder, deferred=-1, recipients=-1, **{reason: 1})
     await session.delete(message)
 
 
@@ -208,8 +260,9 @@ async def do_set_opt_out(
     session: AsyncSession, actor: Actor, customer_id: int, opted_out: bool, now: datetime
 ) -> Customer:
     """The customer's wish, in force at once: no campaign or journey reaches them from now
-    on, and messages still waiting for the end of quiet hours are dropped (a message
-    already handed to the webhook queue is out of Kefu's hands)."""
+    on, messages still waiting for the end of quiet hours are dropped, and so are their
+    campaign mails not yet sent (a message already handed to the webhook queue is out of
+    Kefu's hands)."""
     customer = await fetch_owned(
         session, actor, Customer, customer_id, "customer", permission=Permission.WRITE_SHOP_DATA
     )
@@ -223,6 +276,13 @@ async def do_set_opt_out(
         )
         for message in waiting.all():
             await _drop_waiting(session, await sender_of(session, message), message)
+        await session.execute(
+            delete(Mail).where(
+                Mail.customer_id == customer.id,
+                Mail.kind == MailKind.CAMPAIGN,
+                Mail.state == MailState.QUEUED,
+            )
+        )
     elif not opted_out:
         customer.opted_out_at = None
     await session.flush()

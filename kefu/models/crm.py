@@ -48,6 +48,7 @@ class RfmSnapshot(IdMixin, ShopOwned, Base):
 class CampaignChannel(enum.StrEnum):
     WEBHOOK = "webhook"  # a signed ``campaign.message`` delivery: the shop's SMS / IM adapter
     WIDGET = "widget"  # shown in the chat widget on the customer's next visit
+    EMAIL = "email"  # a mail from the shop's mailbox, with a one-click unsubscribe link
 
 
 class CampaignStatus(enum.StrEnum):
@@ -59,7 +60,8 @@ class Campaign(IdMixin, ShopOwned, TimestampMixin, Base):
     """Outreach to a segment or to the customers with a tag, in one or more A/B variants.
 
     ``variants`` is ``[{"name": "A", "text": "…{客户昵称}…"}, …]``; ``counts`` what the
-    launch decided (``{"recipients", "sent", "deferred", "capped", "opted_out", …}``)."""
+    launch decided (``{"recipients", "sent", "deferred", "capped", "opted_out",
+    "unreachable", …}``; unreachable: an e-mail campaign's customers without an address)."""
 
     __tablename__ = "campaigns"
 

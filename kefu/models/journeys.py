@@ -54,7 +54,8 @@ class Journey(IdMixin, ShopOwned, TimestampMixin, Base):
 
 class JourneyStep(IdMixin, ShopOwned, Base):
     """One touchpoint of a journey. ``counts`` like a campaign's: recipients, sent,
-    deferred (waiting for quiet hours to end), capped, opted_out, no_webhook."""
+    deferred (waiting for quiet hours to end), capped, opted_out, no_webhook, unreachable
+    (an e-mail step's customer without an address), no_mailbox."""
 
     __tablename__ = "journey_steps"
     __table_args__ = (UniqueConstraint("journey_id", "position"),)

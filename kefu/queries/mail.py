@@ -1,5 +1,5 @@
-"""Reading the e-mail channel for the shop's staff: a conversation's mails, and the
-attachments of received mail."""
+"""Reading the e-mail channel for the shop's staff: a conversation's mails, the
+attachments of received mail, and the mails that failed to go out."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
-from kefu.models import Conversation, Mail, MailAttachment
+from kefu.models import Conversation, Mail, MailAttachment, MailDirection, MailState
 from kefu.queries.access import fetch_owned
+
+MAX_FAILED_LISTED = 50
 
 
 async def load_attachment(
@@ -64,3 +66,19 @@ async def conversation_mails(
         for row in rows:
             files[row.mail_id].append(row)
     return [(mail, files[mail.id]) for mail in mails]
+
+
+async def failed_mails(session: AsyncSession, actor: Actor) -> list[Mail]:
+    """The shop's newest outbound mails that gave up (at most 50)."""
+    actor.require(Permission.MANAGE_MAILBOX)
+    rows = await session.scalars(
+        select(Mail)
+        .where(
+            Mail.shop_id == actor.shop_id,
+            Mail.direction == MailDirection.OUT,
+            Mail.state == MailState.FAILED,
+        )
+        .order_by(Mail.id.desc())
+        .limit(MAX_FAILED_LISTED)
+    )
+    return list(rows)

@@ -428,6 +428,17 @@ KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             N_("No active webhook takes campaign messages; add one under Settings → Webhooks."),
         ),
         (
+            r"^the shop has no active mailbox to send this e-mail campaign",
+            N_(
+                "The shop has no active mailbox to send e-mail from; "
+                "set one up under Settings → E-mail."
+            ),
+        ),
+        (
+            r"^only an outgoing mail that failed can be sent again$",
+            N_("Only an outgoing mail that failed can be sent again."),
+        ),
+        (
             r"^nobody would receive this campaign now",
             N_("Nobody would receive this campaign now; see the dry run's counts."),
         ),

@@ -27,7 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from kefu.actions.mail import do_receive_mail
 from kefu.channels.email.imap import Fetched, ImapServer, MailboxFailed, fetch_new
 from kefu.channels.email.outbound import MailFailed, SmtpServer, send_via
-from kefu.channels.email.replies import automatic_text, compose
+from kefu.channels.email.replies import Unsubscribe, automatic_text, compose, unsubscribe_footer
+from kefu.crm.unsubscribe import unsubscribe_url
 from kefu.lib.mail import read_mail
 from kefu.metrics import JOB_ATTEMPTS
 from kefu.models import Case, Mail, Mailbox, MailDirection, MailKind, MailState, Shop
@@ -207,6 +208,17 @@ async def _text(session: AsyncSession, mail: Mail) -> str:
     return automatic_text(mail.kind, shop, number, await calendar_of(session, shop), utcnow())
 
 
+async def _unsubscribe(session: AsyncSession, settings: Settings, mail: Mail) -> Unsubscribe | None:
+    """A campaign mail's unsubscribe link, made as it is sent (the queueing code has no
+    Settings at hand; see kefu.channels.email.replies)."""
+    if mail.kind is not MailKind.CAMPAIGN or mail.customer_id is None:
+        return None
+    shop = await session.get_one(Shop, mail.shop_id)
+    public = settings.effective_public_url
+    url = unsubscribe_url(settings.secret_key, public, shop.id, mail.customer_id)
+    return unsubscribe_footer(shop, url)
+
+
 async def _send_one(
     sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, mail_id: int
 ) -> bool:
@@ -216,11 +228,12 @@ async def _send_one(
         mail = await session.get_one(Mail, mail_id)
         mailbox = await session.get_one(Mailbox, mail.mailbox_id)
         text = await _text(session, mail)
+        unsubscribe = await _unsubscribe(session, settings, mail)
         server = _smtp(mailbox, settings)
         await session.commit()
     error: str | None = None
     try:
-        refused = await send_via(server, compose(mail, text))
+        refused = await send_via(server, compose(mail, text, unsubscribe))
         if refused:
             error = f"refused by the server: {', '.join(refused)}"
     except MailFailed as exc:

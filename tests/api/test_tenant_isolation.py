@@ -35,6 +35,7 @@ import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy import select
 
+from kefu.actions.mail_out import queue_mail
 from kefu.lib.tokens import customer_signature
 from kefu.models import (
     Agent,
@@ -443,6 +444,8 @@ ROUTES: dict[tuple[str, str], Walk] = {
     ("PUT", "/api/v1/email-settings"): Walk("write", "people", EMAIL_SETTINGS),
     ("GET", "/api/v1/mail-attachments/{attachment_id}"): Walk("by_id", "handle"),
     ("GET", "/api/v1/conversations/{conversation_id}/mails"): Walk("by_id", "handle"),
+    ("GET", "/api/v1/failed-mails"): Walk("list", "people"),
+    ("POST", "/api/v1/mails/{mail_id}/resend"): Walk("by_id", "people"),
     ("GET", "/api/v1/reports/schedules"): Walk("list", "reports"),
     ("POST", "/api/v1/reports/schedules"): Walk("write", "schedule_reports", REPORT_SCHEDULE),
     ("GET", "/api/v1/reports/schedules/{schedule_id}"): Walk("by_id", "reports"),
@@ -513,6 +516,7 @@ PATH_IDS = {
     "scorecard_id": "scorecards",
     "view_id": "case_views",
     "attachment_id": "mail_attachments",
+    "mail_id": "mails",
     "note_id": "coaching_notes",
 }
 
@@ -556,6 +560,8 @@ RESOURCE_TABLE = {
     "quality/scorecards": "scorecards",
     "mail-attachments": "mail_attachments",
     "conversations/mails": "mails",
+    "failed-mails": "mails",
+    "mails/resend": "mails",
     "quality/scorecards/coaching": "coaching_notes",
     "quality/coaching": "coaching_notes",
 }
@@ -809,6 +815,7 @@ async def acme(client, owen, alice, sessionmaker, settings) -> dict[str, Any]:
     ids["training_records"] = (await _ok(await api.post(path, json=training)))["id"]
     ids["scorecards"] = await _seed_scorecard(client, sessionmaker, alice, owen)
     ids["mail_attachments"] = await _seed_mail(client, sessionmaker, owen, conversation_id)
+    ids["mails"] = await _seed_failed_mail(sessionmaker, owen.shop_id)
     coaching = {"body": _secret("开场先问候"), "focus": ["greeting"]}
     path = f"/api/v1/quality/scorecards/{ids['scorecards']}/coaching"
     ids["coaching_notes"] = (await _ok(await api.post(path, json=coaching)))["id"]
@@ -863,6 +870,28 @@ async def _seed_mail(client, sessionmaker, owen, conversation_id: int) -> int:
         session.add(attachment)
         await session.commit()
         return attachment.id
+
+
+async def _seed_failed_mail(sessionmaker, shop_id: int, mark=_secret) -> int:
+    """A reply to a shopper that gave up after its last attempt (as the worker leaves
+    one): what the shop's owners and supervisors may send again. The shop's mailbox is
+    made first if it has none (mallory's)."""
+    async with sessionmaker() as session:
+        box = await session.scalar(select(Mailbox).where(Mailbox.shop_id == shop_id))
+        if box is None:
+            box = Mailbox(shop_id=shop_id, **EMAIL_SETTINGS)
+            session.add(box)
+            await session.flush()
+        to = ACME_EMAIL if mark is _secret else "buyer@mart.example"
+        mail = await session.run_sync(
+            lambda s: queue_mail(
+                s, box, MailKind.REPLY, to=to, subject=mark("Re: 杯子碎了"), text=mark("补发")
+            )
+        )
+        mail.state, mail.attempts = MailState.FAILED, 8
+        mail.last_error = mark("535 authentication failed")
+        await session.commit()
+        return mail.id
 
 
 async def _seed_scorecard(client, sessionmaker, alice, owen) -> int:
@@ -1117,6 +1146,7 @@ async def test_mallory_can_neither_read_nor_change_acme(
     await _ok(await client.as_(mallory).post("/api/v1/kb/faqs", json=FAQ))
     await closed_conversation(client, sessionmaker, mallory, ["您好"], shop_slug=mallory.shop_slug)
     await _coach_herself(sessionmaker, mallory)
+    await _seed_failed_mail(sessionmaker, mallory.shop_id, mark=str)
     await check_outsider_walk(app, sessionmaker, client.as_(mallory), owen, acme, who="owner")
 
 

@@ -24,6 +24,7 @@ from kefu.web.pages import (
     report_analysis,
     reports,
     shop_data,
+    unsubscribe,
     visitors,
     workspace,
 )
@@ -80,6 +81,7 @@ def install_pages(app: FastAPI, settings: Settings) -> None:
         quality,
         cases,
         case_detail,
+        unsubscribe,
     ):
         app.include_router(module.router, dependencies=[Depends(refuse_nul_in_forms)])
 

@@ -57,6 +57,7 @@ SEGMENT_NAMES = {
 CHANNEL_NAMES = {
     CampaignChannel.WEBHOOK.value: N_("Webhook (SMS or marketplace IM adapter)"),
     CampaignChannel.WIDGET.value: N_("Chat widget, on the next visit"),
+    CampaignChannel.EMAIL.value: N_("E-mail from the shop's mailbox"),
 }
 MSG_REFRESHED = N_("Segments computed again from the paid orders.")
 MSG_LAUNCHED = N_("Campaign launched.")

@@ -48,7 +48,10 @@ class CampaignIn(ApiModel):
     name: str = Field(max_length=100)
     segment: str | None = Field(None, description=f"One of {', '.join(BY_SLUG)}; or give tag")
     tag: str | None = Field(None, max_length=64, description="Customers with this tag")
-    channel: CampaignChannel
+    channel: CampaignChannel = Field(
+        description="webhook (signed campaign.message), widget (next visit) or email (from "
+        "the shop's mailbox, the campaign's name as subject, with a one-click unsubscribe link)"
+    )
     variants: list[VariantIn] = Field(description="1 to 4; customers are split among them")
     conversion_days: int | None = Field(None, description="Default: the shop's setting (7)")
 
@@ -76,7 +79,8 @@ class CampaignOut(ApiModel):
     launched_at: datetime | None
     launched_by: str | None
     counts: dict[str, Any] = Field(
-        description="Set at launch: audience, recipients, sent, deferred, opted_out, capped"
+        description="Set at launch: audience, recipients, sent, deferred, opted_out, "
+        "unreachable (an e-mail campaign's customers without an address), capped"
     )
     created_at: datetime
 
@@ -87,9 +91,15 @@ class DryRunOut(ApiModel):
     sent: int = Field(description="Would be sent at once")
     deferred: int = Field(description="Would wait for the end of quiet hours")
     opted_out: int
+    unreachable: int = Field(
+        description="An e-mail campaign's customers without an address: not sent to"
+    )
     capped: int = Field(description="At the monthly frequency cap already")
     send_at: datetime
     no_webhook: bool = Field(description="A webhook campaign but no endpoint takes it")
+    no_mailbox: bool = Field(
+        description="An e-mail campaign but the shop has no active mailbox: launching is refused"
+    )
 
 
 class VariantResultOut(ApiModel):
@@ -174,7 +184,12 @@ async def dry_run(campaign_id: IdPath, session: SessionDep, actor: ActorDep) -> 
     return DryRunOut(**await do_dry_run(session, actor, campaign_id, utcnow()))
 
 
-@router.post("/campaigns/{campaign_id}/launch", summary="Send the campaign (once)")
+@router.post(
+    "/campaigns/{campaign_id}/launch",
+    summary="Send the campaign (once)",
+    description="409 when it was launched already, when nobody would receive it, when a "
+    "webhook campaign has no active endpoint, or an e-mail campaign no active mailbox.",
+)
 async def launch(campaign_id: IdPath, session: SessionDep, actor: ActorDep) -> CampaignOut:
     campaign = await do_launch(session, actor, campaign_id, utcnow())
     await session.commit()

@@ -10,9 +10,11 @@ from urllib.parse import quote
 from fastapi import APIRouter, Response
 from pydantic import Field
 
+from kefu.actions.mail_resend import do_resend_mail
 from kefu.actions.mailbox import do_save_mailbox, get_mailbox
 from kefu.models import Mail, Mailbox, MailDirection, MailKind, MailSecurity, MailState
-from kefu.queries.mail import conversation_mails, load_attachment
+from kefu.models.base import utcnow
+from kefu.queries.mail import conversation_mails, failed_mails, load_attachment
 from kefu.web.api.v1.schemas import ERROR_RESPONSES, ApiModel, IdPath
 from kefu.web.deps import ActorDep, SessionDep
 
@@ -106,7 +108,10 @@ class MailAttachmentOut(ApiModel):
 class MailOut(ApiModel):
     id: int
     direction: MailDirection
-    kind: MailKind = Field(description="received, reply, acknowledgement or auto_reply")
+    kind: MailKind = Field(
+        description="received, reply, acknowledgement, auto_reply, notice (a proactive "
+        "notice) or campaign (a campaign's or journey step's mail)"
+    )
     state: MailState = Field(description="received; or queued, sending, sent, failed")
     case_id: int | None
     message_id: str = Field(description="The Message-ID header, without <>")
@@ -141,6 +146,28 @@ async def get_conversation_mails(
 ) -> list[MailOut]:
     rows = await conversation_mails(session, actor, conversation_id)
     return [MailOut.of(mail, files) for mail, files in rows]
+
+
+@router.get(
+    "/failed-mails",
+    summary="Outgoing mails that gave up after their last attempt, newest first (50 at most)",
+    description="Owners and supervisors (manage_mailbox). ``last_error`` says why; once the "
+    "cause is fixed, send one again with POST /api/v1/mails/{id}/resend.",
+)
+async def get_failed_mails(session: SessionDep, actor: ActorDep) -> list[MailOut]:
+    return [MailOut.of(mail, []) for mail in await failed_mails(session, actor)]
+
+
+@router.post(
+    "/mails/{mail_id}/resend",
+    summary="Queue a failed outgoing mail again, its attempts counted from 0",
+    description="Owners and supervisors (manage_mailbox); audited as mail.resend. 409 when "
+    "the mail is not an outgoing mail in the failed state; 404 for another shop's mail.",
+)
+async def resend_mail(mail_id: IdPath, session: SessionDep, actor: ActorDep) -> MailOut:
+    mail = await do_resend_mail(session, actor, mail_id, utcnow())
+    await session.commit()
+    return MailOut.of(mail, [])
 
 
 @router.get(

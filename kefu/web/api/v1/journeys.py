@@ -76,6 +76,8 @@ class StepOut(ApiModel):
     capped: int = Field(description="Not sent: the customer was at the monthly cap")
     opted_out: int
     no_webhook: int = Field(description="Not sent: no active webhook takes campaign.message")
+    unreachable: int = Field(description="Not sent: an e-mail step's customer has no address")
+    no_mailbox: int = Field(description="Not sent: an e-mail step, no active mailbox")
 
 
 class JourneyOut(ApiModel):
@@ -105,6 +107,8 @@ def _out(journey: Journey, results: list[StepResult]) -> JourneyOut:
             capped=r.capped,
             opted_out=r.opted_out,
             no_webhook=r.no_webhook,
+            unreachable=r.unreachable,
+            no_mailbox=r.no_mailbox,
         )
         for r in results
     ]

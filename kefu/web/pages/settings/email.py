@@ -1,7 +1,8 @@
 """Settings → e-mail (owners and supervisors, ``manage_mailbox``): the shop's mailbox, where
 shoppers' mail comes in (IMAP) and replies go out (SMTP), and whether new threads are
 acknowledged and mail out of hours answered. Passwords are never shown: an empty password
-field keeps the stored one. The last poll's time, or why it failed, is shown beside."""
+field keeps the stored one. The last poll's time, or why it failed, is shown beside, and
+the mails that gave up after their last attempt, each with a button to send it again."""
 
 from __future__ import annotations
 
@@ -10,8 +11,12 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from kefu.actions.mail_resend import do_resend_mail
 from kefu.actions.mailbox import do_save_mailbox, get_mailbox
 from kefu.models import MailSecurity
+from kefu.models.base import utcnow
+from kefu.queries.mail import failed_mails
+from kefu.web.api.v1.schemas import IdPath
 from kefu.web.deps import SessionDep
 from kefu.web.i18n import N_
 from kefu.web.pages.context import Page, PageDep, redirect
@@ -21,6 +26,7 @@ from kefu.web.pages.settings.forms import FormError, checked, errors_of, text
 router = APIRouter(include_in_schema=False)
 HOME = "/settings/email"
 MSG_SAVED = N_("E-mail settings saved; the mailbox is checked for new mail now.")
+MSG_RESENT = N_("The mail is queued again and goes out shortly.")
 SECURITY_NAMES = {
     MailSecurity.TLS: N_("TLS (usually port 993 / 465)"),
     MailSecurity.STARTTLS: N_("STARTTLS (usually port 143 / 587)"),
@@ -52,6 +58,7 @@ async def _page(
             values["smtp_security"] = mailbox.smtp_security.value
     context = {
         "mailbox": mailbox,
+        "failed": await failed_mails(session, page.actor),
         "values": values,
         "errors": errors or {},
         "securities": [(s.value, name) for s, name in SECURITY_NAMES.items()],
@@ -86,3 +93,12 @@ async def email_submit(request: Request, session: SessionDep, page: PageDep) -> 
         return await _page(request, page, session, values=values, errors=errors, status=422)
     await session.commit()
     return redirect(HOME, flash=MSG_SAVED, request=request)
+
+
+@router.post(HOME + "/mails/{mail_id}/resend")
+async def mail_resend(
+    request: Request, session: SessionDep, page: PageDep, mail_id: IdPath
+) -> Response:
+    await do_resend_mail(session, page.actor, mail_id, utcnow())
+    await session.commit()
+    return redirect(HOME, flash=MSG_RESENT, request=request)
