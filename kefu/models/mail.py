@@ -45,6 +45,7 @@ class MailKind(enum.StrEnum):
     ACKNOWLEDGEMENT = "acknowledgement"  # automatic: a new thread got its case number
     AUTO_REPLY = "auto_reply"  # automatic: the shop is closed now
     NOTICE = "notice"  # a proactive-exception notice (kefu.actions.proactive)
+    PROGRESS = "progress"  # a case's new status or public reply (kefu.actions.case_mail)
 
 
 class MailState(enum.StrEnum):

@@ -9,11 +9,13 @@ does not answer them, and our own loop guards would not answer such a mail eithe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate
 
 from kefu.lib.business_hours import ShopCalendar
+from kefu.lib.cases import CaseStatus, CaseType
 from kefu.models import Mail, MailKind, Shop
 from kefu.web.i18n import N_, translations
 
@@ -27,13 +29,81 @@ AWAY = N_("We are outside our service hours now and answer from %(opens)s (%(zon
 CLOSED = N_("We are outside our service hours now.")
 SIGNATURE = N_("%(shop)s customer service")
 
+# Case progress mails (kefu.actions.case_mail): one shopper-meaningful sentence per status
+# a case can move to (none for ``new``: a case is never moved back to it).
+PROGRESS_SUBJECT = N_("News on your case C-%(number)s")
+PROGRESS_NEWS = N_("Hello,\n\nthere is news on your case C-%(number)s (%(type)s: %(title)s):")
+PROGRESS_REPLY = N_("Hello,\n\nour answer on your case C-%(number)s (%(type)s: %(title)s):")
+PROGRESS_STATUS = {
+    CaseStatus.ACCEPTED: N_("We have accepted your request and are working on it."),
+    CaseStatus.INVESTIGATING: N_("We are looking into it and will get back to you."),
+    CaseStatus.WAITING_CUSTOMER: N_(
+        "We need some more information from you: please simply reply to this e-mail."
+    ),
+    CaseStatus.WAITING_WAREHOUSE: N_(
+        "We are waiting for our warehouse and will tell you as soon as it answers."
+    ),
+    CaseStatus.WAITING_CARRIER: N_(
+        "We are waiting for the carrier and will tell you as soon as we hear from them."
+    ),
+    CaseStatus.RESOLVED: N_(
+        "Your case is resolved. If anything is still not right, simply reply to this e-mail."
+    ),
+    CaseStatus.CLOSED: N_("Your case is closed. Thank you for your patience."),
+    CaseStatus.REOPENED: N_("We have reopened your case and are working on it again."),
+}
+PROGRESS_ADD = N_(
+    "To add anything, simply reply to this e-mail and keep [#C-%(number)s] in the subject."
+)
+RATE_CASE = N_("How did we do? Rate our help from 1 to 5 stars: %(link)s")
+
+
+def _gettext(shop: Shop) -> Callable[[str], str]:
+    return translations(shop.locale if shop.locale in ("zh_CN", "en") else "zh_CN").gettext
+
+
+def progress_subject(shop: Shop, number: int) -> str:
+    """The subject of a case's first mail (later ones answer the thread's newest mail)."""
+    return _gettext(shop)(PROGRESS_SUBJECT) % {"number": number}
+
+
+def progress_text(
+    shop: Shop,
+    number: int,
+    kind: CaseType,
+    title: str,
+    news: CaseStatus | str,
+) -> str:
+    """The words of a case progress mail in the shop's language: what the case's new
+    status means for the shopper, or (a ``str``) an agent's public reply as written."""
+    from kefu.web.labels import LABELS  # at first use: labels import half of Kefu
+
+    gettext = _gettext(shop)
+    values = {
+        "shop": shop.name,
+        "number": number,
+        "type": gettext(LABELS[CaseType][kind.value]),
+        "title": title,
+    }
+    if isinstance(news, CaseStatus):
+        parts = [gettext(PROGRESS_NEWS) % values, gettext(PROGRESS_STATUS[news])]
+    else:
+        parts = [gettext(PROGRESS_REPLY) % values, news]
+    parts += [gettext(PROGRESS_ADD) % values, gettext(SIGNATURE) % values]
+    return "\n\n".join(parts)
+
+
+def rating_invitation(shop: Shop, link: str) -> str:
+    """The line inviting a shopper to rate a finished case, in the shop's language."""
+    return _gettext(shop)(RATE_CASE) % {"link": link}
+
 
 def automatic_text(
     kind: MailKind, shop: Shop, number: int | None, calendar: ShopCalendar, now: datetime
 ) -> str:
     """The words of an automatic answer in the shop's language; outside business hours
     with when the shop opens again."""
-    gettext = translations(shop.locale if shop.locale in ("zh_CN", "en") else "zh_CN").gettext
+    gettext = _gettext(shop)
     values = {"shop": shop.name, "number": number if number is not None else "-"}
     template = ACKNOWLEDGEMENT if kind is MailKind.ACKNOWLEDGEMENT else AUTO_REPLY
     parts = [gettext(template) % values]
@@ -64,7 +134,7 @@ def compose(mail: Mail, text: str) -> EmailMessage:
     if mail.kind in (MailKind.ACKNOWLEDGEMENT, MailKind.AUTO_REPLY):
         message["Auto-Submitted"] = "auto-replied"
         message["X-Auto-Response-Suppress"] = "All"
-    elif mail.kind is MailKind.NOTICE:  # a proactive notice: machine-made, answers welcome
+    elif mail.kind in (MailKind.NOTICE, MailKind.PROGRESS):  # machine-made, answers welcome
         message["Auto-Submitted"] = "auto-generated"
     message.set_content(text)
     return message
