@@ -16,20 +16,9 @@ from kefu.lib.mail import read_mail
 from kefu.models import Case, Customer, Mail, Mailbox, Shop
 from kefu.worker import Worker
 from tests.cases.conftest import ok, open_case
-from tests.reports.smtp import Inbox, smtp_server
 
 SHOPPER = "xiaowang@shopper.test"
 SHOP_ADDRESS = "service@acme.test"
-
-
-@pytest.fixture
-def inbox() -> Inbox:
-    return Inbox()
-
-
-@pytest.fixture
-def smtp_port(inbox):
-    yield from smtp_server(inbox)
 
 
 @pytest.fixture
