@@ -5,8 +5,6 @@ holds it (with the agent who resolved it)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-
 import pytest
 from playwright.async_api import Page, expect
 from sqlalchemy import select
@@ -15,17 +13,10 @@ from kefu.access import Actor
 from kefu.actions.cases import do_open_case, do_transition_case
 from kefu.demo.build import build_demo
 from kefu.models import CaseRating, Customer, RatingChannel
-from tests.browser.conftest import served
 
 pytestmark = pytest.mark.browser
 WAIT = 30_000  # ms: the first request of a server process is slow on a loaded machine
 SHOPPER_ID = "C00001"
-
-
-@pytest.fixture(scope="module")
-def demo_server(settings) -> Iterator[str]:
-    with served(settings, KEFU_DEMO_MODE="true") as url:
-        yield url
 
 
 @pytest.fixture
@@ -48,21 +39,12 @@ async def resolved_case(sessionmaker) -> int:
         return case.id
 
 
-@pytest.fixture
-async def shopper(chromium, demo_server) -> AsyncIterator[Page]:
-    context = await chromium.new_context(
-        base_url=demo_server, viewport={"width": 1366, "height": 860}, locale="zh-CN"
-    )
-    yield await context.new_page()
-    await context.close()
-
-
 async def test_the_shopper_rates_her_resolved_case_in_the_widget(
-    resolved_case: int, shopper: Page, sessionmaker
+    resolved_case: int, demo_shopper: Page, sessionmaker
 ):
-    await shopper.goto(f"/demo/store?customer={SHOPPER_ID}")
-    await shopper.get_by_role("button", name="联系客服").click()
-    chat = shopper.locator("#kefu-widget")
+    await demo_shopper.goto(f"/demo/store?customer={SHOPPER_ID}")
+    await demo_shopper.get_by_role("button", name="联系客服").click()
+    chat = demo_shopper.locator("#kefu-widget")
     await chat.get_by_role("button", name="申请售后").click()
     case = chat.locator(f'[data-case="{resolved_case}"]')
     await expect(case).to_contain_text("发票抬头开错了", timeout=WAIT)
@@ -81,7 +63,7 @@ async def test_the_shopper_rates_her_resolved_case_in_the_widget(
     assert rating.channel is RatingChannel.WIDGET
 
     # Opened again later, the panel shows the rating instead of the stars.
-    await shopper.reload()
-    await shopper.get_by_role("button", name="联系客服").click()
+    await demo_shopper.reload()
+    await demo_shopper.get_by_role("button", name="联系客服").click()
     await chat.get_by_role("button", name="申请售后").click()
     await expect(case).to_contain_text("您的评价：★★★★☆", timeout=WAIT)
