@@ -27,9 +27,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from kefu.actions.mail import do_receive_mail
 from kefu.channels.email.imap import Fetched, ImapServer, MailboxFailed, fetch_new
 from kefu.channels.email.outbound import MailFailed, SmtpServer, send_via
-from kefu.channels.email.replies import automatic_text, compose, rating_invitation
+from kefu.channels.email.replies import (
+    automatic_text,
+    compose,
+    rating_invitation,
+    rating_request_text,
+)
 from kefu.lib.cases import FINISHED
-from kefu.lib.links import case_rating_link
+from kefu.lib.links import case_rating_link, conversation_rating_link
 from kefu.lib.mail import read_mail
 from kefu.metrics import JOB_ATTEMPTS
 from kefu.models import (
@@ -233,9 +238,15 @@ async def _with_rating_link(session: AsyncSession, mail: Mail, settings: Setting
 
 async def _text(session: AsyncSession, mail: Mail, settings: Settings) -> str:
     """A reply's own words (a progress mail's with the rating link when it is due); an
-    automatic answer's, written now in the shop's language."""
+    automatic answer's or a rating request's, written now in the shop's language."""
     if mail.kind is MailKind.PROGRESS:
         return await _with_rating_link(session, mail, settings)
+    if mail.kind is MailKind.RATING:
+        shop = await session.get_one(Shop, mail.shop_id)
+        link = conversation_rating_link(
+            settings.effective_public_url, settings.secret_key, shop.id, mail.conversation_id or 0
+        )
+        return rating_request_text(shop, link)
     if mail.kind not in (MailKind.ACKNOWLEDGEMENT, MailKind.AUTO_REPLY):
         return mail.text_body
     shop = await session.get_one(Shop, mail.shop_id)

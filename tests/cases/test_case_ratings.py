@@ -6,16 +6,21 @@ CSAT report and on the team growth page."""
 from __future__ import annotations
 
 import re
+from email.message import EmailMessage
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
+from kefu.actions.mail import do_receive_mail
 from kefu.lib.links import RATE_CASE, sign_link
+from kefu.lib.mail import read_mail
 from kefu.lib.tokens import customer_signature
-from kefu.models import CaseRating, Customer, Shop
+from kefu.models import CaseRating, Conversation, Customer, Mailbox, Shop
+from kefu.models.base import utcnow
 from kefu.worker import Worker
 from tests.cases.conftest import ok, open_case
 from tests.cases.test_progress_mail import add_mailbox, move
+from tests.chat.conftest import make_shopper
 
 ZHANG, LI = "C-8801", "C-8802"
 LINK = re.compile(r"https?://\S+/rate/case/\S+")
@@ -178,3 +183,50 @@ async def test_the_rating_page_speaks_english_for_an_english_shop(
     token = sign_link(settings.secret_key, RATE_CASE, {"shop": owen.shop_id, "case": case["id"]})
     page = await client.get(f"/rate/case/{token}")
     assert f"Case C-{case['number']}" in page.text and "Send rating" in page.text
+
+
+async def test_a_closed_email_conversation_is_rated_through_the_mailed_link(
+    client, sessionmaker, settings, owen, alice, inbox, smtp_port
+):
+    worker = Worker(sessionmaker, settings)
+    await add_mailbox(sessionmaker, owen.shop_id, smtp_port)
+    message = EmailMessage()
+    message["From"] = "小明 <xiaoming@work.test>"
+    message["To"] = "service@acme.test"
+    message["Subject"] = "发票抬头写错了"
+    message["Message-ID"] = "<first.2@work.test>"
+    message.set_content("请帮我改一下发票抬头。")
+    async with sessionmaker() as session:
+        mailbox = await session.scalar(select(Mailbox))
+        received = read_mail(bytes(message), own_address=mailbox.from_address, max_attachment=10**6)
+        await do_receive_mail(session, mailbox, received, uid_validity=1, uid=1, now=utcnow())
+        await session.commit()
+        conversation = await session.scalar(select(Conversation))
+    assert await worker.send_mail() == 1  # the acknowledgement
+
+    chat = await make_shopper(client)  # a widget chat closes without any mail
+    for conversation_id in (chat.conversation_id, conversation.id):
+        url = f"/api/v1/conversations/{conversation_id}"
+        await ok(await client.as_(alice).post(f"{url}/assign", json={"agent_id": alice.agent_id}))
+        await ok(await client.as_(alice).post(f"{url}/close", json={"disposition": "resolved"}))
+    assert await worker.send_mail() == 1
+    request = inbox.received[-1]
+    assert request.rcpt_tos == ["xiaoming@work.test"]
+    assert request.message["In-Reply-To"] == "<first.2@work.test>"
+    assert request.message["Subject"].startswith("Re: 发票抬头写错了 [#C-")
+    assert request.message["Auto-Submitted"] == "auto-generated"
+    words = request.message.get_content()
+    assert "本次咨询已结束" in words
+    [link] = re.findall(r"https?://\S+/rate/conversation/\S+", words)
+    path = urlsplit(link).path
+
+    page = await client.get(path)
+    assert page.status_code == 200 and "您的邮件咨询" in page.text and "发票抬头写错了" in page.text
+    assert (await client.post(path, data={"rating": "5", "comment": "很好"})).status_code == 303
+    assert "感谢您的评价" in (await client.get(path)).text
+    rated = await ok(await client.as_(alice).get(f"/api/v1/conversations/{conversation.id}"))
+    assert (rated["rating"], rated["rating_comment"]) == (5, "很好")
+    again = await client.post(path, data={"rating": "1"})
+    assert again.status_code == 409
+    case_token = path.rsplit("/", 1)[1]
+    assert (await client.get(f"/rate/case/{case_token}")).status_code == 404  # wrong purpose

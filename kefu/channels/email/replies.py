@@ -56,6 +56,10 @@ PROGRESS_ADD = N_(
     "To add anything, simply reply to this e-mail and keep [#C-%(number)s] in the subject."
 )
 RATE_CASE = N_("How did we do? Rate our help from 1 to 5 stars: %(link)s")
+RATE_CONVERSATION = N_(
+    "Hello,\n\nthank you for writing to %(shop)s. We have closed this conversation; if "
+    "anything is left, simply reply to this e-mail."
+)
 
 
 def _gettext(shop: Shop) -> Callable[[str], str]:
@@ -94,8 +98,15 @@ def progress_text(
 
 
 def rating_invitation(shop: Shop, link: str) -> str:
-    """The line inviting a shopper to rate a finished case, in the shop's language."""
+    """The line inviting a shopper to rate our help, in the shop's language."""
     return _gettext(shop)(RATE_CASE) % {"link": link}
+
+
+def rating_request_text(shop: Shop, link: str) -> str:
+    """The words of the mail asking to rate a closed e-mail conversation."""
+    gettext, values = _gettext(shop), {"shop": shop.name}
+    parts = [gettext(RATE_CONVERSATION) % values, rating_invitation(shop, link)]
+    return "\n\n".join([*parts, gettext(SIGNATURE) % values])
 
 
 def automatic_text(
@@ -134,7 +145,7 @@ def compose(mail: Mail, text: str) -> EmailMessage:
     if mail.kind in (MailKind.ACKNOWLEDGEMENT, MailKind.AUTO_REPLY):
         message["Auto-Submitted"] = "auto-replied"
         message["X-Auto-Response-Suppress"] = "All"
-    elif mail.kind in (MailKind.NOTICE, MailKind.PROGRESS):  # machine-made, answers welcome
+    elif mail.kind in (MailKind.NOTICE, MailKind.PROGRESS, MailKind.RATING):  # answers welcome
         message["Auto-Submitted"] = "auto-generated"
     message.set_content(text)
     return message
