@@ -137,7 +137,7 @@ async def rate_form(request: Request, session: SessionDep, kind: str, token: str
                 session, shopper, row, rating=rating, comment=comment, channel=channel
             )
         else:
-            await do_rate_conversation(session, shopper, row.id, rating=rating, comment=comment)  # type: ignore[arg-type]
+            await do_rate_conversation(session, shopper, row.id, rating=rating, comment=comment)
     except (Invalid, Conflict) as exc:
         await session.rollback()
         return await _page(
