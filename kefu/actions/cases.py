@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
 from kefu.actions.base import lock_row, record_audit, snapshot
+from kefu.actions.case_mail import mail_progress
 from kefu.actions.case_timeline import add_timeline
 from kefu.actions.checks import check_known, choice, clean_text
 from kefu.actions.proactive_settings import checked_rules
@@ -413,6 +414,7 @@ async def do_transition_case(
         to_status=wanted,
         body=optional_text(note, "note"),
     )
+    await mail_progress(session, case, wanted)  # the status only: the note is internal
     record_audit(
         session,
         actor,
@@ -535,6 +537,7 @@ async def do_comment_case(
     case.updated_at = utcnow()
     if public:
         settle_first_response(session, case, case.updated_at, _agent_id(actor))
+        await mail_progress(session, case, text_)
     await session.flush()
     record_audit(session, actor, "case.comment", "case", case.id, after={"event_id": entry.id})
     await announce(
@@ -606,12 +609,19 @@ def _follow_up_hours(value: Any) -> int:
     return value
 
 
+def _progress_mail(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise Invalid("progress_mail must be true or false", field="progress_mail")
+    return value
+
+
 SETTING_CHECKS = {
     "custom_fields": _schemas,
     "limits": _limits,
     "return_window_days": _window,
     "proactive": checked_rules,
     "follow_up_hours": _follow_up_hours,
+    "progress_mail": _progress_mail,
 }
 
 
@@ -619,7 +629,8 @@ async def do_update_case_settings(
     session: AsyncSession, actor: Actor, **changes: Any
 ) -> dict[str, Any]:
     """Replace the shop's custom-field schemas (per case type), the compensation limits
-    (per agent level), the shoppers' return window and/or the follow-up hours; change the
+    (per agent level), the shoppers' return window, the follow-up hours and/or whether
+    shoppers get case progress by mail; change the
     proactive rules (each rule's fields sent are changed, the others kept); returns the
     complete settings."""
     actor.require(Permission.MANAGE_SHOP)

@@ -21,6 +21,7 @@ from kefu.access import Actor, Permission
 from kefu.actions.base import record_audit, snapshot, transaction_cache
 from kefu.actions.cases import open_review_followup
 from kefu.actions.checks import choice, clean_text
+from kefu.actions.rating_mail import ask_for_rating
 from kefu.actions.scorecards import queue_scorecard
 from kefu.actions.streams import emit, emit_sync
 from kefu.errors import Conflict, Forbidden, Invalid, NotFound
@@ -435,6 +436,7 @@ async def do_close_conversation(
         else clean_text(disposition, "disposition", "disposition", 64),
     )
     await queue_scorecard(session, conversation, closed_at)
+    await ask_for_rating(session, conversation)  # e-mail shoppers have no widget to rate in
     # The agent has room for one more; a waiting shopper behind it moves up.
     await _routing().rebalance(session, actor.shop_id, [conversation] if was_queued else [])
     return conversation

@@ -30,6 +30,7 @@ from kefu.models import (
     CampaignMessage,
     Case,
     CaseEvent,
+    CaseRating,
     Conversation,
     Customer,
     CustomerIdentity,
@@ -213,6 +214,9 @@ async def _erase_records(
         await session.execute(
             update(CaseEvent).where(CaseEvent.case_id.in_(case_ids)).values(body=None)
         )
+        await session.execute(
+            update(CaseRating).where(CaseRating.case_id.in_(case_ids)).values(comment=None)
+        )
     erasure.cases = len(case_ids)
     await session.execute(
         update(CampaignMessage)
@@ -363,6 +367,13 @@ async def do_export_customer(
         ),
         "cases": await _rows(
             session, Case, Case.shop_id == shop_id, Case.customer_id == customer_id
+        ),
+        "case_ratings": await _rows(
+            session,
+            CaseRating,
+            CaseRating.case_id.in_(
+                select(Case.id).where(Case.shop_id == shop_id, Case.customer_id == customer_id)
+            ),
         ),
         "campaign_messages": await _rows(
             session, CampaignMessage, CampaignMessage.customer_id == customer_id

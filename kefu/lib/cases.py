@@ -172,7 +172,8 @@ def case_settings(stored: dict[str, Any]) -> dict[str, Any]:
     (case type → JSON schema of its custom fields), ``limits`` (level → kind → cents) and
     ``return_window_days`` (the shopper's self-service window after delivery) and
     ``proactive`` (the proactive-exception rules, kefu.lib.proactive) and
-    ``follow_up_hours`` (how soon a complaint or bad review is followed up)."""
+    ``follow_up_hours`` (how soon a complaint or bad review is followed up) and
+    ``progress_mail`` (shoppers get a mail when their case moves, kefu.actions.case_mail)."""
     from kefu.lib.proactive import proactive_settings  # it imports this module
 
     limits = {level: dict(kinds) for level, kinds in DEFAULT_LIMITS.items()}
@@ -183,6 +184,7 @@ def case_settings(stored: dict[str, Any]) -> dict[str, Any]:
         "return_window_days": stored.get("return_window_days", DEFAULT_RETURN_WINDOW_DAYS),
         "proactive": proactive_settings(stored),
         "follow_up_hours": stored.get("follow_up_hours", DEFAULT_FOLLOW_UP_HOURS),
+        "progress_mail": stored.get("progress_mail", True),
     }
 
 

@@ -13,6 +13,8 @@ from typing import Any
 from itsdangerous import BadSignature, URLSafeSerializer
 
 MAX_TOKEN = 400
+RATE_CASE = "rate-case"  # payload: {"shop": shop id, "case": case id}
+RATE_CONVERSATION = "rate-conversation"  # payload: {"shop": …, "conversation": …}
 
 
 def _serializer(secret: str, purpose: str) -> URLSafeSerializer:
@@ -34,3 +36,17 @@ def read_link(secret: str, purpose: str, token: str) -> dict[str, Any] | None:
     except BadSignature:
         return None
     return payload if isinstance(payload, dict) else None
+
+
+def case_rating_link(public_url: str, secret: str, shop_id: int, case_id: int) -> str:
+    """The page where a shopper rates a finished case (kefu.web.pages.rate)."""
+    token = sign_link(secret, RATE_CASE, {"shop": shop_id, "case": case_id})
+    return f"{public_url}/rate/case/{token}"
+
+
+def conversation_rating_link(
+    public_url: str, secret: str, shop_id: int, conversation_id: int
+) -> str:
+    """The page where a shopper rates a closed conversation (kefu.web.pages.rate)."""
+    token = sign_link(secret, RATE_CONVERSATION, {"shop": shop_id, "conversation": conversation_id})
+    return f"{public_url}/rate/conversation/{token}"

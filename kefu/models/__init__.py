@@ -18,11 +18,13 @@ from kefu.models.base import Base
 from kefu.models.cases import (
     Case,
     CaseEvent,
+    CaseRating,
     CaseSource,
     CaseView,
     Compensation,
     CompensationStatus,
     ProactiveException,
+    RatingChannel,
     SlaPolicy,
 )
 from kefu.models.catalog import Product
@@ -102,6 +104,7 @@ __all__ = [
     "CampaignStatus",
     "Case",
     "CaseEvent",
+    "CaseRating",
     "CaseSource",
     "CaseView",
     "Channel",
@@ -147,6 +150,7 @@ __all__ = [
     "ProactiveException",
     "Product",
     "QuickPhrase",
+    "RatingChannel",
     "ReportEvent",
     "ReportFrequency",
     "ReportKind",

@@ -204,3 +204,28 @@ class ProactiveException(IdMixin, ShopOwned, Base):
     case_id: Mapped[int | None] = mapped_column(BigId, _fk("cases"))
     noticed: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RatingChannel(enum.StrEnum):
+    WIDGET = "widget"  # the signed-in shopper's after-sales panel
+    EMAIL = "email"  # the signed link in a progress mail (kefu.web.pages.rate)
+
+
+class CaseRating(IdMixin, ShopOwned, Base):
+    """A shopper's satisfaction (CSAT, 1–5) with a finished case: once per case, in its own
+    table so the case row (and its expression index) is never altered for it. ``agent_id``
+    is the case's assignee when rated: the rating stays theirs if the case moves later."""
+
+    __tablename__ = "case_ratings"
+    __table_args__ = (
+        UniqueConstraint("case_id"),
+        CheckConstraint("rating >= 1 AND rating <= 5", name="rating_range"),
+        Index("ix_case_ratings_shop_rated_at", "shop_id", "rated_at"),
+    )
+
+    case_id: Mapped[int] = mapped_column(BigId, ForeignKey("cases.id", ondelete="CASCADE"))
+    rating: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    agent_id: Mapped[int | None] = mapped_column(BigId, _fk("agents"))
+    channel: Mapped[RatingChannel] = mapped_column(text_enum(RatingChannel))
+    rated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -46,6 +46,8 @@ class MailKind(enum.StrEnum):
     AUTO_REPLY = "auto_reply"  # automatic: the shop is closed now
     NOTICE = "notice"  # a proactive-exception notice (kefu.actions.proactive)
     CAMPAIGN = "campaign"  # a campaign's or journey step's e-mail (kefu.crm.outreach)
+    PROGRESS = "progress"  # a case's new status or public reply (kefu.actions.case_mail)
+    RATING = "rating"  # asks to rate a closed e-mail conversation (kefu.actions.rating_mail)
 
 
 class MailState(enum.StrEnum):

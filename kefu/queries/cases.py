@@ -40,6 +40,7 @@ from kefu.models import (
     Agent,
     Case,
     CaseEvent,
+    CaseRating,
     CaseView,
     Compensation,
     CompensationStatus,
@@ -135,6 +136,7 @@ class CaseDetail:
     case: Case
     timeline: list[CaseEvent]
     compensations: list[Compensation]
+    rating: CaseRating | None  # the shopper's CSAT, once the finished case was rated
 
 
 def _pick(values: Mapping[str, Any], name: str, kind: type[E]) -> E | None:
@@ -294,7 +296,7 @@ async def list_cases(
 
 
 async def get_case(session: AsyncSession, actor: Actor, case_id: int) -> CaseDetail:
-    """One case with its timeline (oldest first) and its compensations."""
+    """One case with its timeline (oldest first), its compensations and its rating."""
     case = await fetch_owned(session, actor, Case, case_id, "case")
     timeline = await session.scalars(
         select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
@@ -302,7 +304,8 @@ async def get_case(session: AsyncSession, actor: Actor, case_id: int) -> CaseDet
     compensations = await session.scalars(
         select(Compensation).where(Compensation.case_id == case.id).order_by(Compensation.id)
     )
-    return CaseDetail(case, list(timeline), list(compensations))
+    rating = await session.scalar(select(CaseRating).where(CaseRating.case_id == case.id))
+    return CaseDetail(case, list(timeline), list(compensations), rating)
 
 
 async def list_compensations(

@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor
-from kefu.errors import Forbidden
+from kefu.errors import Forbidden, NotFound
 from kefu.lib.cases import FINISHED, CaseType, case_settings
-from kefu.models import Case, CaseEvent, Order, Shipment, Visitor
+from kefu.models import Case, CaseEvent, CaseRating, Order, Shipment, Visitor
 from kefu.queries.widget import visitor_shop
 
 RECENT_ORDERS = 20
@@ -128,22 +128,42 @@ async def shopper_orders(
 class ShopperCase:
     case: Case
     timeline: list[CaseEvent]
+    rating: CaseRating | None
 
 
-async def shopper_cases(session: AsyncSession, visitor: Actor) -> list[ShopperCase]:
-    """The signed-in shopper's cases, newest first, with the timeline meant for them.
-    A review follow-up (差评回访) is the shop's own call-back task: not listed."""
+def _shoppers_cases(shop_id: int, customer_id: int) -> Select[tuple[Case]]:
+    """The shopper's cases: a review follow-up (差评回访) is the shop's own call-back task,
+    never the shopper's to see."""
+    return select(Case).where(
+        Case.shop_id == shop_id,
+        Case.customer_id == customer_id,
+        Case.type != CaseType.REVIEW_FOLLOWUP,
+    )
+
+
+async def shopper_case(session: AsyncSession, visitor: Actor, case_id: int) -> Case:
+    """One case of the signed-in shopper; anyone else's (or none) is a 404 alike."""
     customer_id = await linked_customer(session, visitor)
+    case = await session.scalar(
+        _shoppers_cases(visitor.shop_id, customer_id).where(Case.id == case_id)
+    )
+    if case is None:
+        raise NotFound("case")
+    return case
+
+
+async def shopper_cases(
+    session: AsyncSession, visitor: Actor, case_id: int | None = None
+) -> list[ShopperCase]:
+    """The signed-in shopper's recent cases (or the one ``case_id``), newest first, with
+    the timeline meant for them and their rating of each."""
+    customer_id = await linked_customer(session, visitor)
+    query = _shoppers_cases(visitor.shop_id, customer_id)
+    if case_id is not None:
+        query = query.where(Case.id == case_id)
     cases = list(
         await session.scalars(
-            select(Case)
-            .where(
-                Case.shop_id == visitor.shop_id,
-                Case.customer_id == customer_id,
-                Case.type != CaseType.REVIEW_FOLLOWUP,
-            )
-            .order_by(Case.created_at.desc(), Case.id.desc())
-            .limit(RECENT_CASES)
+            query.order_by(Case.created_at.desc(), Case.id.desc()).limit(RECENT_CASES)
         )
     )
     events = await session.scalars(
@@ -158,4 +178,10 @@ async def shopper_cases(session: AsyncSession, visitor: Actor) -> list[ShopperCa
     by_case: dict[int, list[CaseEvent]] = {c.id: [] for c in cases}
     for event in events:
         by_case[event.case_id].append(event)
-    return [ShopperCase(case, by_case[case.id]) for case in cases]
+    ratings = {
+        r.case_id: r
+        for r in await session.scalars(
+            select(CaseRating).where(CaseRating.case_id.in_([c.id for c in cases]))
+        )
+    }
+    return [ShopperCase(case, by_case[case.id], ratings.get(case.id)) for case in cases]

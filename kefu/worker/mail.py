@@ -27,11 +27,29 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from kefu.actions.mail import do_receive_mail
 from kefu.channels.email.imap import Fetched, ImapServer, MailboxFailed, fetch_new
 from kefu.channels.email.outbound import MailFailed, SmtpServer, send_via
-from kefu.channels.email.replies import Unsubscribe, automatic_text, compose, unsubscribe_footer
+from kefu.channels.email.replies import (
+    Unsubscribe,
+    automatic_text,
+    compose,
+    rating_invitation,
+    rating_request_text,
+    unsubscribe_footer,
+)
 from kefu.crm.unsubscribe import unsubscribe_url
+from kefu.lib.cases import FINISHED
+from kefu.lib.links import case_rating_link, conversation_rating_link
 from kefu.lib.mail import read_mail
 from kefu.metrics import JOB_ATTEMPTS
-from kefu.models import Case, Mail, Mailbox, MailDirection, MailKind, MailState, Shop
+from kefu.models import (
+    Case,
+    CaseRating,
+    Mail,
+    Mailbox,
+    MailDirection,
+    MailKind,
+    MailState,
+    Shop,
+)
 from kefu.models.base import utcnow
 from kefu.queries.shops import calendar_of
 from kefu.settings import Settings
@@ -199,8 +217,39 @@ def _smtp(mailbox: Mailbox, settings: Settings) -> SmtpServer:
     )
 
 
-async def _text(session: AsyncSession, mail: Mail) -> str:
-    """A reply's own words; an automatic answer's, written now in the shop's language."""
+async def _with_rating_link(session: AsyncSession, mail: Mail, settings: Settings) -> str:
+    """A progress mail queued while its case was finished (resolved or closed), if the
+    case is still finished and not rated, invites the shopper to rate it, before the
+    signature. The link is added here, not when the mail is queued: the action that
+    queues it (kefu.actions.case_mail) holds no Settings, and the link needs the server's
+    public address and secret key. It is added at the first attempt only; each attempt
+    stores the text it sent, so a retry sends that text again as it is."""
+    if mail.attempts or mail.case_id is None:
+        return mail.text_body
+    case = await session.get(Case, mail.case_id)
+    if case is None or case.status not in FINISHED:
+        return mail.text_body
+    finished = min((t for t in (case.resolved_at, case.closed_at) if t is not None), default=None)
+    rated = await session.scalar(select(CaseRating.id).where(CaseRating.case_id == case.id))
+    if rated is not None or finished is None or mail.created_at < finished:
+        return mail.text_body
+    shop = await session.get_one(Shop, mail.shop_id)
+    link = case_rating_link(settings.effective_public_url, settings.secret_key, shop.id, case.id)
+    words, _, signature = mail.text_body.rpartition("\n\n")
+    return "\n\n".join(p for p in (words, rating_invitation(shop, link), signature) if p)
+
+
+async def _text(session: AsyncSession, mail: Mail, settings: Settings) -> str:
+    """A reply's own words (a progress mail's with the rating link when it is due); an
+    automatic answer's or a rating request's, written now in the shop's language."""
+    if mail.kind is MailKind.PROGRESS:
+        return await _with_rating_link(session, mail, settings)
+    if mail.kind is MailKind.RATING:
+        shop = await session.get_one(Shop, mail.shop_id)
+        link = conversation_rating_link(
+            settings.effective_public_url, settings.secret_key, shop.id, mail.conversation_id or 0
+        )
+        return rating_request_text(shop, link)
     if mail.kind not in (MailKind.ACKNOWLEDGEMENT, MailKind.AUTO_REPLY):
         return mail.text_body
     shop = await session.get_one(Shop, mail.shop_id)
@@ -227,7 +276,7 @@ async def _send_one(
     async with sessionmaker() as session:
         mail = await session.get_one(Mail, mail_id)
         mailbox = await session.get_one(Mailbox, mail.mailbox_id)
-        text = await _text(session, mail)
+        text = await _text(session, mail, settings)
         unsubscribe = await _unsubscribe(session, settings, mail)
         server = _smtp(mailbox, settings)
         await session.commit()

@@ -40,6 +40,7 @@ from kefu.lib.tokens import customer_signature
 from kefu.models import (
     Agent,
     Base,
+    CaseRating,
     Mail,
     MailAttachment,
     Mailbox,
@@ -48,6 +49,7 @@ from kefu.models import (
     MailState,
     Order,
     ProactiveException,
+    RatingChannel,
     Shop,
 )
 from kefu.models.quality import CoachingNote, Scorecard
@@ -398,6 +400,7 @@ ROUTES: dict[tuple[str, str], Walk] = {
     ("GET", "/api/v1/widget/orders"): Walk("list", "visitor"),
     ("GET", "/api/v1/widget/cases"): Walk("list", "visitor"),
     ("POST", "/api/v1/widget/cases"): Walk("write", "visitor", SELF_SERVICE),
+    ("POST", "/api/v1/widget/cases/{case_id}/rating"): Walk("by_id", "visitor", {"rating": 5}),
     ("GET", "/api/v1/kb/faqs"): Walk("list", "read"),
     ("POST", "/api/v1/kb/faqs"): Walk("write", "supervise", FAQ),
     ("GET", "/api/v1/kb/faqs/export"): Walk("list", "read"),
@@ -455,6 +458,7 @@ ROUTES: dict[tuple[str, str], Walk] = {
     ("DELETE", "/api/v1/reports/schedules/{schedule_id}"): Walk("by_id", "schedule_reports"),
     ("GET", "/api/v1/reports/overview"): Walk("list", "reports"),
     ("GET", "/api/v1/reports/agents"): Walk("list", "reports"),
+    ("GET", "/api/v1/reports/case-csat"): Walk("list", "reports"),
     ("GET", "/api/v1/shop/reporting"): Walk("list", "reports"),
     ("GET", "/api/v1/reports/trends"): Walk("list", "reports", params={"kpi": "conversations"}),
     ("GET", "/api/v1/reports/heatmap"): Walk("list", "reports"),
@@ -820,7 +824,23 @@ async def acme(client, owen, alice, sessionmaker, settings) -> dict[str, Any]:
     path = f"/api/v1/quality/scorecards/{ids['scorecards']}/coaching"
     ids["coaching_notes"] = (await _ok(await api.post(path, json=coaching)))["id"]
     ids["proactive_exceptions"] = await _seed_proactive(sessionmaker, owen.shop_id)
+    ids["case_ratings"] = await _seed_case_rating(sessionmaker, owen.shop_id, ids["cases"])
     return ids
+
+
+async def _seed_case_rating(sessionmaker, shop_id: int, case_id: int) -> int:
+    """The shopper's rating of acme's case (as the rating link stores one)."""
+    async with sessionmaker() as session:
+        row = CaseRating(
+            shop_id=shop_id,
+            case_id=case_id,
+            rating=2,
+            comment=_secret("处理太慢"),
+            channel=RatingChannel.EMAIL,
+        )
+        session.add(row)
+        await session.commit()
+        return row.id
 
 
 async def _seed_proactive(sessionmaker, shop_id: int) -> int:
@@ -1147,6 +1167,10 @@ async def test_mallory_can_neither_read_nor_change_acme(
     await closed_conversation(client, sessionmaker, mallory, ["您好"], shop_slug=mallory.shop_slug)
     await _coach_herself(sessionmaker, mallory)
     await _seed_failed_mail(sessionmaker, mallory.shop_id, mark=str)
+    async with sessionmaker() as session:  # a shopper's rating of her case, for case CSAT
+        rated = {"agent_id": mallory.agent_id, "channel": RatingChannel.WIDGET}
+        session.add(CaseRating(shop_id=mallory.shop_id, case_id=case["id"], rating=5, **rated))
+        await session.commit()
     await check_outsider_walk(app, sessionmaker, client.as_(mallory), owen, acme, who="owner")
 
 
@@ -1272,6 +1296,7 @@ SIGNED_IN_ONLY = {
     ("GET", "/api/v1/widget/orders"),
     ("GET", "/api/v1/widget/cases"),
     ("POST", "/api/v1/widget/cases"),
+    ("POST", "/api/v1/widget/cases/{case_id}/rating"),
 }
 
 
@@ -1385,6 +1410,11 @@ async def test_a_signed_in_shopper_of_mallorys_shop_never_reaches_acmes_orders(
             headers=headers,
         )
         assert_refused(("POST", "/api/v1/widget/cases"), asked, 404, "not_found")
+    route = ("POST", "/api/v1/widget/cases/{case_id}/rating")
+    rated = await client.post(
+        f"/api/v1/widget/cases/{acme['cases']}/rating", json={"rating": 1}, headers=headers
+    )
+    assert_refused(route, rated, 404, "not_found")
     assert await acme_rows(sessionmaker, owen.shop_id) == before
 
 

@@ -105,6 +105,13 @@ def server_url(settings) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="module")
+def demo_server(settings) -> Iterator[str]:
+    """A server in demo mode (its /demo/store storefront embeds the widget), per module."""
+    with served(settings, KEFU_DEMO_MODE="true") as url:
+        yield url
+
+
 @pytest.fixture(scope="session")
 async def chromium():
     from playwright.async_api import async_playwright
@@ -150,3 +157,13 @@ async def page_at(chromium, url: str) -> AsyncIterator[object]:
 async def page(chromium, server_url) -> AsyncIterator[object]:
     async with page_at(chromium, server_url) as tab:
         yield tab
+
+
+@pytest.fixture
+async def demo_shopper(chromium, demo_server) -> AsyncIterator[object]:
+    """A Chinese desktop tab on the demo server, for the shopper's side."""
+    context = await chromium.new_context(
+        base_url=demo_server, viewport={"width": 1366, "height": 860}, locale="zh-CN"
+    )
+    yield await context.new_page()
+    await context.close()

@@ -8,8 +8,6 @@ opening hours are emptied so the test does not depend on the time of day."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-
 import pytest
 from playwright.async_api import Page, expect
 from sqlalchemy import select
@@ -18,17 +16,10 @@ from kefu.access import Actor
 from kefu.actions.shops import do_set_business_hours
 from kefu.demo.build import build_demo
 from kefu.models import Customer
-from tests.browser.conftest import served
 
 pytestmark = pytest.mark.browser
 WAIT = 30_000  # ms: the first answer of a server process loads jieba and the model
 SHOPPER_ID = "C00001"
-
-
-@pytest.fixture(scope="module")
-def demo_server(settings) -> Iterator[str]:
-    with served(settings, KEFU_DEMO_MODE="true") as url:
-        yield url
 
 
 @pytest.fixture
@@ -45,15 +36,6 @@ async def closed_demo_shop(sessionmaker) -> str:
         )
 
 
-@pytest.fixture
-async def shopper(chromium, demo_server) -> AsyncIterator[Page]:
-    context = await chromium.new_context(
-        base_url=demo_server, viewport={"width": 1366, "height": 860}, locale="zh-CN"
-    )
-    yield await context.new_page()
-    await context.close()
-
-
 async def _ask(chat, text: str) -> None:
     box = chat.get_by_role("textbox", name="输入消息")
     await box.fill(text)
@@ -61,11 +43,11 @@ async def _ask(chat, text: str) -> None:
 
 
 async def test_a_shopper_gets_answers_at_night_and_can_leave_a_message(
-    closed_demo_shop: str, shopper: Page
+    closed_demo_shop: str, demo_shopper: Page
 ):
-    await shopper.goto(f"/demo/store?customer={SHOPPER_ID}")
-    await shopper.get_by_role("button", name="联系客服").click()
-    chat = shopper.locator("#kefu-widget")
+    await demo_shopper.goto(f"/demo/store?customer={SHOPPER_ID}")
+    await demo_shopper.get_by_role("button", name="联系客服").click()
+    chat = demo_shopper.locator("#kefu-widget")
     await _ask(chat, "怎么退货")
     answer = chat.locator(".msg.theirs", has_text="本店支持7天无理由退货")
     await expect(answer).to_be_visible(timeout=WAIT)

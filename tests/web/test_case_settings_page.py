@@ -181,3 +181,19 @@ async def test_the_owner_sets_the_proactive_rules(as_, client, owen, carol):
     typo = await owner.submit("/settings/cases/proactive", PROACTIVE | {"notice_late": "{客户名}"})
     assert typo.status_code == 422 and "未知变量 {客户名}" in typo.text
     assert (await as_(carol).submit("/settings/cases/proactive", PROACTIVE)).status_code == 403
+
+
+async def test_the_owner_switches_progress_mails_off_and_on(as_, client, owen):
+    owner = as_(owen)
+    page = await owner.get("/settings/cases")
+    assert "通过邮件告知顾客售后单进度" in page.text
+    assert 'name="progress_mail" value="on" checked' in page.text
+    off = await owner.submit("/settings/cases/progress-mail")  # unticked
+    assert off.status_code == 303
+    stored = await client.as_(owen).get("/api/v1/shop/case-settings")
+    assert stored.json()["progress_mail"] is False
+    assert 'name="progress_mail" value="on">' in (await owner.get("/settings/cases")).text
+    on = await owner.submit("/settings/cases/progress-mail", {"progress_mail": "on"})
+    assert on.status_code == 303
+    stored = await client.as_(owen).get("/api/v1/shop/case-settings")
+    assert stored.json()["progress_mail"] is True

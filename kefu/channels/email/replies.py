@@ -23,6 +23,7 @@ from email.message import EmailMessage
 from email.utils import formataddr, formatdate
 
 from kefu.lib.business_hours import ShopCalendar
+from kefu.lib.cases import CaseStatus, CaseType
 from kefu.models import Mail, MailKind, Shop
 from kefu.web.i18n import N_, translations
 
@@ -35,6 +36,8 @@ AUTO_REPLY = N_("Hello,\n\nthank you for your e-mail about case C-%(number)s.")
 AWAY = N_("We are outside our service hours now and answer from %(opens)s (%(zone)s).")
 CLOSED = N_("We are outside our service hours now.")
 SIGNATURE = N_("%(shop)s customer service")
+# Mails a machine writes that a shopper may well answer: ``Auto-Submitted: auto-generated``.
+MACHINE_MADE = (MailKind.NOTICE, MailKind.CAMPAIGN, MailKind.PROGRESS, MailKind.RATING)
 UNSUBSCRIBE = N_(
     "You receive this mail as a customer of %(shop)s. To receive no more, unsubscribe "
     "with one click: %(url)s"
@@ -55,6 +58,86 @@ def _gettext(shop: Shop) -> Callable[[str], str]:
 
 def unsubscribe_footer(shop: Shop, url: str) -> Unsubscribe:
     return Unsubscribe(url, _gettext(shop)(UNSUBSCRIBE) % {"shop": shop.name, "url": url})
+
+
+# Case progress mails (kefu.actions.case_mail): one shopper-meaningful sentence per status
+# a case can move to (none for ``new``: a case is never moved back to it).
+PROGRESS_SUBJECT = N_("News on your case C-%(number)s")
+PROGRESS_NEWS = N_("Hello,\n\nthere is news on your case C-%(number)s (%(type)s: %(title)s):")
+PROGRESS_REPLY = N_("Hello,\n\nour answer on your case C-%(number)s (%(type)s: %(title)s):")
+PROGRESS_STATUS = {
+    CaseStatus.ACCEPTED: N_("We have accepted your request and are working on it."),
+    CaseStatus.INVESTIGATING: N_("We are looking into it and will get back to you."),
+    CaseStatus.WAITING_CUSTOMER: N_(
+        "We need some more information from you: please simply reply to this e-mail."
+    ),
+    CaseStatus.WAITING_WAREHOUSE: N_(
+        "We are waiting for our warehouse and will tell you as soon as it answers."
+    ),
+    CaseStatus.WAITING_CARRIER: N_(
+        "We are waiting for the carrier and will tell you as soon as we hear from them."
+    ),
+    CaseStatus.RESOLVED: N_(
+        "Your case is resolved. If anything is still not right, simply reply to this e-mail."
+    ),
+    CaseStatus.CLOSED: N_("Your case is closed. Thank you for your patience."),
+    CaseStatus.REOPENED: N_("We have reopened your case and are working on it again."),
+}
+PROGRESS_ADD = N_(
+    "To add anything, simply reply to this e-mail and keep [#C-%(number)s] in the subject."
+)
+RATE_CASE = N_("How did we do? Rate our help from 1 to 5 stars: %(link)s")
+RATE_CONVERSATION = N_(
+    "Hello,\n\nthank you for writing to %(shop)s. We have closed this conversation; if "
+    "anything is left, simply reply to this e-mail."
+)
+
+
+def _gettext(shop: Shop) -> Callable[[str], str]:
+    return translations(shop.locale if shop.locale in ("zh_CN", "en") else "zh_CN").gettext
+
+
+def progress_subject(shop: Shop, number: int) -> str:
+    """The subject of a case's first mail (later ones answer the thread's newest mail)."""
+    return _gettext(shop)(PROGRESS_SUBJECT) % {"number": number}
+
+
+def progress_text(
+    shop: Shop,
+    number: int,
+    kind: CaseType,
+    title: str,
+    news: CaseStatus | str,
+) -> str:
+    """The words of a case progress mail in the shop's language: what the case's new
+    status means for the shopper, or (a ``str``) an agent's public reply as written."""
+    from kefu.web.labels import LABELS  # at first use: labels import half of Kefu
+
+    gettext = _gettext(shop)
+    values = {
+        "shop": shop.name,
+        "number": number,
+        "type": gettext(LABELS[CaseType][kind.value]),
+        "title": title,
+    }
+    if isinstance(news, CaseStatus):
+        parts = [gettext(PROGRESS_NEWS) % values, gettext(PROGRESS_STATUS[news])]
+    else:
+        parts = [gettext(PROGRESS_REPLY) % values, news]
+    parts += [gettext(PROGRESS_ADD) % values, gettext(SIGNATURE) % values]
+    return "\n\n".join(parts)
+
+
+def rating_invitation(shop: Shop, link: str) -> str:
+    """The line inviting a shopper to rate our help, in the shop's language."""
+    return _gettext(shop)(RATE_CASE) % {"link": link}
+
+
+def rating_request_text(shop: Shop, link: str) -> str:
+    """The words of the mail asking to rate a closed e-mail conversation."""
+    gettext, values = _gettext(shop), {"shop": shop.name}
+    parts = [gettext(RATE_CONVERSATION) % values, rating_invitation(shop, link)]
+    return "\n\n".join([*parts, gettext(SIGNATURE) % values])
 
 
 def automatic_text(
@@ -94,7 +177,7 @@ def compose(mail: Mail, text: str, unsubscribe: Unsubscribe | None = None) -> Em
     if mail.kind in (MailKind.ACKNOWLEDGEMENT, MailKind.AUTO_REPLY):
         message["Auto-Submitted"] = "auto-replied"
         message["X-Auto-Response-Suppress"] = "All"
-    elif mail.kind in (MailKind.NOTICE, MailKind.CAMPAIGN):  # machine-made, answers welcome
+    elif mail.kind in MACHINE_MADE:  # answers welcome
         message["Auto-Submitted"] = "auto-generated"
     if unsubscribe is not None:
         message["List-Unsubscribe"] = f"<{unsubscribe.url}>"

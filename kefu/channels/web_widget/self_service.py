@@ -1,5 +1,6 @@
 """The widget's self-service after-sales (申请售后): the signed-in shopper's orders with the
-lines they may ask about, their request, and their cases' progress."""
+lines they may ask about, their request, their cases' progress, and their rating of a
+finished case."""
 
 from __future__ import annotations
 
@@ -8,12 +9,22 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends
 from pydantic import Field
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from kefu.access import Actor
+from kefu.actions.case_ratings import MAX_COMMENT, do_rate_case
 from kefu.actions.self_service import do_request_after_sales
-from kefu.lib.cases import MAX_PHOTOS, RETURN_REASONS, CaseStatus, CaseType
+from kefu.lib.cases import FINISHED, MAX_PHOTOS, RETURN_REASONS, CaseStatus, CaseType
+from kefu.models import RatingChannel
 from kefu.models.base import utcnow
-from kefu.queries.self_service import ShopperCase, ShopperOrder, shopper_cases, shopper_orders
-from kefu.web.api.v1.schemas import ERROR_RESPONSES, ApiModel, RowId
+from kefu.queries.self_service import (
+    ShopperCase,
+    ShopperOrder,
+    shopper_case,
+    shopper_cases,
+    shopper_orders,
+)
+from kefu.web.api.v1.schemas import ERROR_RESPONSES, ApiModel, IdPath, RowId
 from kefu.web.deps import SessionDep, VisitorDep, refuse_nul_characters
 from kefu.web.ratelimits import limit_widget
 
@@ -74,6 +85,12 @@ class TimelineOut(ApiModel):
     body: str | None = Field(description="An agent's reply to the shopper")
 
 
+class ShopperRatingOut(ApiModel):
+    rating: int = Field(description="1–5 stars")
+    comment: str | None
+    rated_at: datetime
+
+
 class ShopperCaseOut(ApiModel):
     id: int
     number: int
@@ -83,6 +100,13 @@ class ShopperCaseOut(ApiModel):
     order_line_id: int | None
     created_at: datetime
     timeline: list[TimelineOut]
+    can_rate: bool = Field(description="Resolved or closed and not rated yet")
+    rating: ShopperRatingOut | None = Field(description="The shopper's rating, once given")
+
+
+class CaseRatingIn(ApiModel):
+    rating: int = Field(ge=1, le=5, description="1–5 stars")
+    comment: str | None = Field(None, max_length=MAX_COMMENT)
 
 
 class ShopperCasesOut(ApiModel):
@@ -133,7 +157,19 @@ def _case_out(found: ShopperCase) -> ShopperCaseOut:
             )
             for e in found.timeline
         ],
+        can_rate=case.status in FINISHED and found.rating is None,
+        rating=found.rating
+        and ShopperRatingOut(
+            rating=found.rating.rating, comment=found.rating.comment, rated_at=found.rating.rated_at
+        ),
     )
+
+
+async def _committed(session: AsyncSession, visitor: Actor, case_id: int) -> ShopperCaseOut:
+    """Commit the shopper's change, then the case as the shopper now sees it."""
+    await session.commit()
+    [found] = await shopper_cases(session, visitor, case_id)
+    return _case_out(found)
 
 
 @router.get(
@@ -168,9 +204,7 @@ async def request_after_sales(
         detail=body.detail,
         photo_upload_ids=body.photo_upload_ids,
     )
-    await session.commit()
-    found = await shopper_cases(session, visitor)
-    return _case_out(next(c for c in found if c.case.id == case.id))
+    return await _committed(session, visitor, case.id)
 
 
 @router.get(
@@ -181,3 +215,22 @@ async def request_after_sales(
 )
 async def read_cases(session: SessionDep, visitor: VisitorDep) -> ShopperCasesOut:
     return ShopperCasesOut(cases=[_case_out(c) for c in await shopper_cases(session, visitor)])
+
+
+@router.post(
+    "/cases/{case_id}/rating",
+    summary="Rate one's own resolved or closed case (1–5 stars and a comment), once",
+    description="404 for a case not of the signed-in shopper; 409 `not_finished` before the "
+    "case is resolved or closed, 409 `already_rated` for a second rating; 422 for a rating "
+    "outside 1–5. Returns the case with its rating.",
+    dependencies=[Depends(refuse_nul_characters)],
+)
+async def rate_case(
+    case_id: IdPath, body: CaseRatingIn, session: SessionDep, visitor: VisitorDep
+) -> ShopperCaseOut:
+    case = await shopper_case(session, visitor, case_id)
+    channel = RatingChannel.WIDGET
+    await do_rate_case(
+        session, visitor, case, rating=body.rating, comment=body.comment, channel=channel
+    )
+    return await _committed(session, visitor, case.id)

@@ -21,6 +21,7 @@ from kefu.web.pages import (
     knowledge,
     phrases,
     quality,
+    rate,
     report_analysis,
     reports,
     shop_data,
@@ -82,6 +83,7 @@ def install_pages(app: FastAPI, settings: Settings) -> None:
         cases,
         case_detail,
         unsubscribe,
+        rate,
     ):
         app.include_router(module.router, dependencies=[Depends(refuse_nul_in_forms)])
 

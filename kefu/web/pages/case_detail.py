@@ -66,6 +66,7 @@ async def _case_page(
         "case": case,
         "timeline": detail.timeline,
         "compensations": detail.compensations,
+        "rating": detail.rating,
         "agent": agent if agent and agent.shop_id == case.shop_id else None,
         "team": team if team and team.shop_id == case.shop_id else None,
         "moves": sorted(TRANSITIONS[case.status], key=STATUS_ORDER.index),

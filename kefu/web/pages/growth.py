@@ -20,7 +20,14 @@ from kefu.actions.agents import do_change_level
 from kefu.actions.growth import do_add_training, do_delete_training
 from kefu.models import Level, TrainingKind
 from kefu.quality.rewrite import LABELS as FINDING_LABELS
-from kefu.reports.growth import TREND_KPIS, agent_growth, assess_team, sees_everyones_growth
+from kefu.reports.case_csat import case_csat_by_agent
+from kefu.reports.growth import (
+    TREND_KPIS,
+    agent_growth,
+    assess_team,
+    assessment_period,
+    sees_everyones_growth,
+)
 from kefu.reports.kpis import KPI_BY_CODE, Unit
 from kefu.web import i18n
 from kefu.web.api.v1.schemas import IdPath
@@ -135,8 +142,10 @@ async def _agent_page(
 @router.get("/agents/growth")
 async def team_growth_page(request: Request, session: SessionDep, page: PageDep) -> Response:
     team = await assess_team(session, page.actor)
+    period = await assessment_period(session, page.actor.shop_id)
     context = {
         "team": team,
+        "case_csat": await case_csat_by_agent(session, page.actor.shop_id, period),
         "names": KPI_NAMES,
         "Level": Level,
         "eligible_count": sum(1 for _agent, a in team if a.eligible),

@@ -43,6 +43,7 @@
       addPhotos: "添加照片（最多 {n} 张）", removePhoto: "删除照片", uploading: "照片上传中…", photo: "照片",
       types: { "return": "退货", exchange: "换货", refund_only: "仅退款" },
       reasons: { no_longer_wanted: "不想要了（7天无理由）", wrong_size: "尺码/规格不合适", not_as_described: "与描述不符", quality: "质量问题", damaged: "商品破损", other: "其他" },
+      rateCase: "对本次售后处理满意吗？请评分", ratedCase: "您的评价：{stars}", alreadyRated: "这个售后单已经评价过了",
       statuses: { "new": "待受理", accepted: "已受理", investigating: "处理中", waiting_customer: "待您补充", waiting_warehouse: "仓库处理中", waiting_carrier: "物流处理中", resolved: "已解决", closed: "已关闭", reopened: "重新处理中" }
     },
     en: {
@@ -67,6 +68,7 @@
       addPhotos: "Add photos (up to {n})", removePhoto: "Remove photo", uploading: "Uploading photos…", photo: "Photo",
       types: { "return": "Return", exchange: "Exchange", refund_only: "Refund only" },
       reasons: { no_longer_wanted: "Changed my mind", wrong_size: "Wrong size", not_as_described: "Not as described", quality: "Quality problem", damaged: "Arrived damaged", other: "Other" },
+      rateCase: "How did we handle it? Rate us", ratedCase: "Your rating: {stars}", alreadyRated: "This request was already rated",
       statuses: { "new": "Received", accepted: "Accepted", investigating: "In progress", waiting_customer: "Waiting for you", waiting_warehouse: "At the warehouse", waiting_carrier: "With the carrier", resolved: "Resolved", closed: "Closed", reopened: "Reopened" }
     }
   }[LANG];
@@ -280,6 +282,8 @@
     ".after{position:absolute;left:0;right:0;top:64px;bottom:0;z-index:2;padding:14px 16px;background:#fff;overflow-y:auto}",
     ".after h4{margin:14px 0 6px;font-size:14px}",
     ".item{border:1px solid #e4e8ef;border-radius:10px;padding:8px 10px;margin-bottom:8px}",
+    ".case-rating{display:flex;flex-direction:column;gap:6px;margin-top:6px}",
+    ".case-rated{color:#f5a524;margin-top:4px}",
     ".item select{display:block;width:100%;margin:6px 0;font:inherit;padding:6px;border:1px solid #d3d9e3;border-radius:8px}",
     ".photos{display:flex;flex-wrap:wrap;gap:6px;margin:6px 0}",
     ".photos figure{position:relative;margin:0;width:56px;height:56px}",
@@ -575,11 +579,33 @@
 
   function caseItem(c) {
     var reply = c.timeline.filter(function (e) { return e.body; }).pop();
-    return el("div", { "class": "item case" }, [
+    return el("div", { "class": "item case", "data-case": String(c.id) }, [
       el("div", { "class": "card-title", text: c.title }),
       el("div", { "class": "price", text: TEXTS.statuses[c.status] || c.status }),
-      reply ? el("div", { "class": "muted", text: reply.body }) : null
+      reply ? el("div", { "class": "muted", text: reply.body }) : null,
+      c.rating ? ratedCase(c.rating.rating) : c.can_rate ? rateCase(c) : null
     ]);
+  }
+
+  function ratedCase(n) {
+    return el("div", { "class": "case-rated", text: t("ratedCase", { stars: "★".repeat(n) + "☆".repeat(5 - n) }) });
+  }
+
+  // A resolved or closed case the shopper has not rated yet: 1–5 stars and a comment, once.
+  function rateCase(c) {
+    var picker = starPicker();
+    var comment = el("textarea", { rows: "2", maxlength: "1000", placeholder: t("comment"), "aria-label": t("comment") });
+    var error = el("p", { "class": "error", role: "alert", hidden: true });
+    var box = el("div", { "class": "case-rating" }, [el("div", { text: t("rateCase") }), picker.row, comment, error]);
+    box.appendChild(el("button", { "class": "send wide", type: "button", text: t("submit"), onclick: function () {
+      if (!picker.chosen()) return;
+      request("POST", "/cases/" + c.id + "/rating", { rating: picker.chosen(), comment: comment.value.trim() || null })
+        .then(function (rated) { box.replaceWith(ratedCase(rated.rating.rating)); }, function (failure) {
+          error.hidden = false;
+          error.textContent = failure.status === 409 ? t("alreadyRated") : problem(failure);
+        });
+    } }));
+    return box;
   }
 
   // --- messages ------------------------------------------------------------------------
@@ -871,9 +897,9 @@
     box.appendChild(el("div", { "class": "nps-ends" }, [el("span", { text: t("unlikely") }), el("span", { text: t("likely") })]));
   }
 
-  function ended() {
-    if (root.querySelector(".rating") || !state.conversation) return;
-    var conversation = state.conversation, chosen = 0;
+  // 1–5 stars to tap (a conversation's or a case's rating): the row and the number chosen.
+  function starPicker() {
+    var chosen = 0;
     var stars = [1, 2, 3, 4, 5].map(function (n) {
       return el("button", { type: "button", "class": "star", "aria-label": TEXTS.stars[n - 1], title: TEXTS.stars[n - 1], text: "★",
         onclick: function () {
@@ -881,15 +907,21 @@
           stars.forEach(function (s, i) { s.classList.toggle("on", i < n); });
         } });
     });
+    return { row: el("div", { "class": "stars" }, stars), chosen: function () { return chosen; } };
+  }
+
+  function ended() {
+    if (root.querySelector(".rating") || !state.conversation) return;
+    var conversation = state.conversation, picker = starPicker();
     var comment = el("textarea", { rows: "2", maxlength: "1000", placeholder: t("comment"), "aria-label": t("comment") });
     var box = el("div", { "class": "rating" }, [el("strong", { text: t("closed") })]);
     if (conversation.rating == null) {
       box.appendChild(el("div", { text: t("rate") }));
-      box.appendChild(el("div", { "class": "stars" }, stars));
+      box.appendChild(picker.row);
       box.appendChild(comment);
       box.appendChild(el("button", { "class": "send wide", type: "button", text: t("submit"), onclick: function () {
-        if (!chosen) return;
-        request("POST", "/conversations/" + conversation.id + "/rating", { rating: chosen, comment: comment.value.trim() || null })
+        if (!picker.chosen()) return;
+        request("POST", "/conversations/" + conversation.id + "/rating", { rating: picker.chosen(), comment: comment.value.trim() || null })
           .then(function () {
             box.replaceChildren(el("strong", { text: t("thanks") }));
             askToRecommend(box, conversation);

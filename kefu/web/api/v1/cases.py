@@ -19,7 +19,7 @@ from kefu.actions.cases import (
 from kefu.actions.compensations import do_decide_compensation, do_offer_compensation
 from kefu.lib.cases import CasePriority, CaseStatus, CaseType, CompensationKind, Outcome
 from kefu.lib.sla import SlaState
-from kefu.models import CaseSource, CompensationStatus
+from kefu.models import CaseSource, CompensationStatus, RatingChannel
 from kefu.queries.cases import (
     CaseFilters,
     CaseSort,
@@ -125,7 +125,8 @@ class TimelineEntryOut(ApiModel):
     kind: str = Field(
         description="created, status_changed, assigned, priority_changed, commented, replied, "
         "compensation, "
-        "compensation_decided, sla_warning, sla_breached, outcome (data.outcome)"
+        "compensation_decided, sla_warning, sla_breached, outcome (data.outcome), "
+        "rated (data.rating; body: the shopper's comment)"
     )
     from_status: CaseStatus | None
     to_status: CaseStatus | None
@@ -161,9 +162,20 @@ class CompensationOut(ApiModel):
     created_at: AwareDatetime
 
 
+class CaseRatingOut(ApiModel):
+    rating: int = Field(description="The shopper's satisfaction, 1–5 stars")
+    comment: str | None
+    agent_id: int | None = Field(description="The case's assignee when it was rated")
+    channel: RatingChannel = Field(description="widget or email (the link of a progress mail)")
+    rated_at: AwareDatetime
+
+
 class CaseDetailOut(CaseOut):
     timeline: list[TimelineEntryOut]
     compensations: list[CompensationOut]
+    rating: CaseRatingOut | None = Field(
+        description="The shopper's rating of the finished case (null: not rated yet)"
+    )
 
 
 class TransitionIn(ApiModel):
@@ -331,6 +343,7 @@ async def _detail(session: SessionDep, actor: ActorDep, case_id: int) -> CaseDet
         | {
             "timeline": [TimelineEntryOut.model_validate(e) for e in detail.timeline],
             "compensations": [CompensationOut.model_validate(c) for c in detail.compensations],
+            "rating": detail.rating and CaseRatingOut.model_validate(detail.rating),
         }
     )
 

@@ -1,5 +1,6 @@
 """Reports (docs/kpis.md): the KPI overview with the previous period beside it, the
-agent leaderboard, and the shop's reporting settings (the costs of unit service cost)."""
+agent leaderboard, case CSAT per agent (docs/cases.md#case-ratings), and the shop's
+reporting settings (the costs of unit service cost)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from fastapi import APIRouter, Query
 from pydantic import Field
 
 from kefu.actions.reporting import do_update_reporting_settings
+from kefu.reports.case_csat import read_case_csat
 from kefu.reports.costs import read_reporting_settings
 from kefu.reports.overview import period_json, read_agent_board, read_overview
 from kefu.web.api.v1.report_params import ReportQueryDep
@@ -50,6 +52,18 @@ class AgentKpisOut(ApiModel):
 
 class AgentBoardOut(ApiModel):
     items: list[AgentKpisOut]
+
+
+class CaseCsatOut(ApiModel):
+    agent_id: int | None = Field(description="The case's assignee when rated; null: nobody's")
+    ratings: int = Field(description="Cases rated in the period")
+    average: float = Field(description="Average stars, 1–5")
+    good_share: float = Field(description="Share of 4–5 star ratings, 0–1")
+
+
+class CaseCsatReportOut(ApiModel):
+    period: PeriodOut
+    items: list[CaseCsatOut] = Field(description="One per agent with ratings, most first")
 
 
 class ReportingSettingsOut(ApiModel):
@@ -95,6 +109,33 @@ async def agent_board(
             )
             for row in rows
         ]
+    )
+
+
+@router.get(
+    "/reports/case-csat",
+    summary="Case CSAT per agent: shoppers' 1–5 ratings of their finished after-sales cases",
+    description="Ratings given in the period (shop-local days), each credited to the case's "
+    "assignee when it was rated. Of the filters only `agent_id` applies (cases have no "
+    "channel, stage or intent). Needs the report permission.",
+)
+async def case_csat(
+    session: SessionDep, actor: ActorDep, query: ReportQueryDep
+) -> CaseCsatReportOut:
+    found = await read_case_csat(session, actor, query.period)
+    wanted = set(query.filters.agent_ids)
+    rows = [row for row in found.values() if not wanted or row.agent_id in wanted]
+    return CaseCsatReportOut(
+        period=PeriodOut(**period_json(query.period)),
+        items=[
+            CaseCsatOut(
+                agent_id=row.agent_id,
+                ratings=row.ratings,
+                average=row.average,
+                good_share=row.good_share,
+            )
+            for row in sorted(rows, key=lambda r: (-r.ratings, r.agent_id or 0))
+        ],
     )
 
 

@@ -171,6 +171,11 @@ class CaseSettingsOut(ApiModel):
         description="Hours within which a complaint or bad review is followed up (回访): "
         "a follow-up case falls due this long after it opens (default 24)"
     )
+    progress_mail: bool = Field(
+        description="Shoppers get a mail when an agent moves their case to another status "
+        "or replies to them publicly (needs the shop's active mailbox and the shopper's "
+        "address; default true). See docs/cases.md#progress-mails"
+    )
 
 
 class CaseSettingsPatch(ApiModel):
@@ -198,6 +203,7 @@ class CaseSettingsPatch(ApiModel):
         examples=[{"stalled": {"threshold": 5}, "price_error": {"enabled": True}}],
     )
     follow_up_hours: int | None = Field(None, ge=1, le=720, examples=[12])
+    progress_mail: bool | None = Field(None, examples=[False])
 
 
 @router.get("/case-settings", summary="Read the custom fields of case types and agents' limits")
@@ -222,8 +228,8 @@ async def _patched(
 
 @router.patch(
     "/case-settings",
-    summary="Change custom-field schemas, compensation limits, the return window or the "
-    "follow-up hours",
+    summary="Change custom-field schemas, compensation limits, the return window, the "
+    "follow-up hours or the progress mails",
 )
 async def update_case_settings(
     body: CaseSettingsPatch, session: SessionDep, actor: ActorDep

@@ -1,6 +1,7 @@
 """Settings → after-sales cases: the SLA policies per case type and priority (targets and
 what a breach does: raise the priority, hand the case over), for owners and supervisors;
-the shoppers' return window, how soon complaints and bad reviews are followed up, the
+the shoppers' return window, how soon complaints and bad reviews are followed up,
+whether shoppers get case progress by mail, the
 custom-field JSON schemas per case type and the proactive-exception rules
 (kefu.lib.proactive), for owners.
 
@@ -47,6 +48,7 @@ MSG_POLICY_REMOVED = N_("SLA policy removed.")
 MSG_WINDOW_SAVED = N_("Return window saved.")
 MSG_FOLLOW_UP_SAVED = N_("Follow-up time saved.")
 MSG_FIELDS_SAVED = N_("Custom fields saved.")
+MSG_PROGRESS_MAIL_SAVED = N_("Progress mails saved.")
 MSG_PROACTIVE_SAVED = N_("Proactive rules saved.")
 RULE_LABELS = {
     Rule.STALLED: (N_("Stalled parcel"), N_("Days without a tracking event")),
@@ -128,6 +130,7 @@ async def _page(
         "owner": owner,
         "window": settings["return_window_days"] if window is None else window,
         "hours": settings["follow_up_hours"] if hours is None else hours,
+        "progress_mail": settings["progress_mail"],
         "schemas": schemas
         if schemas is not None
         else {t: json.dumps(stored[t], ensure_ascii=False, indent=2) for t in stored},
@@ -209,6 +212,14 @@ async def follow_up_save(request: Request, session: SessionDep, page: PageDep) -
     return await _save_number(
         request, session, page, "follow_up_hours", "hours", MSG_FOLLOW_UP_SAVED
     )
+
+
+@router.post(f"{PATH}/progress-mail")
+async def progress_mail_save(request: Request, session: SessionDep, page: PageDep) -> Response:
+    wanted = checked(await request.form(), "progress_mail")
+    await do_update_case_settings(session, page.actor, progress_mail=wanted)
+    await session.commit()
+    return redirect(PATH, flash=MSG_PROGRESS_MAIL_SAVED, request=request)
 
 
 def _parsed_schemas(typed: dict[str, str]) -> dict[str, Any]:
