@@ -251,6 +251,14 @@ KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"^this conversation has already been rated$",
             N_("This conversation has already been rated."),
         ),
+        (
+            r"^a case can be rated once it is resolved or closed$",
+            N_("A case can be rated once it is resolved or closed."),
+        ),
+        (
+            r"^this case was already rated: a case is rated once$",
+            N_("This case was already rated: a case is rated once."),
+        ),
         (r"^type a word to search for$", N_("Type a word to search for.")),
         (r"^visitors cannot do this$", N_("Visitors cannot do this.")),
         # Webhooks (settings).
