@@ -143,7 +143,7 @@ async def test_the_rating_link_in_the_resolved_mail_round_trip(
     assert page.status_code == 200
     assert f"售后单 C-{case['number']}" in page.text and "杯子的颜色和图片不一样" in page.text
     wrong = await client.post(path, data={"rating": "9"})
-    assert wrong.status_code == 422 and "评分须为 1 到 5 的整数" in wrong.text
+    assert wrong.status_code == 422 and "请给出 1 到 5 的评分。" in wrong.text
     sent = await client.post(path, data={"rating": "2", "comment": "<script>x</script>太慢"})
     assert sent.status_code == 303
     thanks = await client.get(path)
