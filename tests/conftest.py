@@ -22,6 +22,7 @@ from kefu.app import create_app
 from kefu.models import Base
 from kefu.schema import upgrade
 from kefu.settings import Settings
+from tests.demo_copy import DemoCopy, demo_shop
 from tests.factories import Persona, make_personas
 
 # This run's own realtime channel, inherited by the server processes tests start: runs
@@ -101,6 +102,17 @@ async def clean_database(app) -> AsyncIterator[None]:
     async with app.state.engine.begin() as conn:
         for table in reversed(Base.metadata.sorted_tables):
             await conn.execute(text(f'DELETE FROM "{table.name}"'))
+
+
+@pytest.fixture(scope="session")
+def demo_copy() -> DemoCopy:
+    return DemoCopy()
+
+
+@pytest.fixture
+async def built_demo(app, sessionmaker, demo_copy: DemoCopy):
+    """The demo shop as ``kefu demo`` builds it: its DemoSummary (tests/demo_copy.py)."""
+    return await demo_shop(app.state.engine, sessionmaker, demo_copy)
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from sqlalchemy import select
 
 from kefu.access import Actor
 from kefu.actions.shops import do_set_business_hours
-from kefu.demo.build import build_demo
 from kefu.models import Customer
 
 pytestmark = pytest.mark.browser
@@ -23,10 +22,10 @@ SHOPPER_ID = "C00001"
 
 
 @pytest.fixture
-async def closed_demo_shop(sessionmaker) -> str:
+async def closed_demo_shop(sessionmaker, built_demo) -> str:
     """The demo shop, closed all week; returns the signed-in shopper's nickname."""
+    summary = built_demo
     async with sessionmaker() as session:
-        summary = await build_demo(session)
         await do_set_business_hours(session, Actor.system(summary.shop_id, "bot test"), {})
         await session.commit()
         return await session.scalar(

@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from kefu.access import Actor
 from kefu.actions.cases import do_open_case, do_transition_case
-from kefu.demo.build import build_demo
 from kefu.models import CaseRating, Customer, RatingChannel
 
 pytestmark = pytest.mark.browser
@@ -20,10 +19,10 @@ SHOPPER_ID = "C00001"
 
 
 @pytest.fixture
-async def resolved_case(sessionmaker) -> int:
+async def resolved_case(sessionmaker, built_demo) -> int:
     """A case of the demo's signed-in shopper, resolved by the shop."""
+    summary = built_demo
     async with sessionmaker() as session:
-        summary = await build_demo(session)
         customer = await session.scalar(
             select(Customer.id).where(
                 Customer.shop_id == summary.shop_id, Customer.external_id == SHOPPER_ID

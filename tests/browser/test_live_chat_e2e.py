@@ -18,7 +18,6 @@ from sqlalchemy import select
 from kefu.access import Actor
 from kefu.actions.shops import do_set_business_hours
 from kefu.demo import staff
-from kefu.demo.build import build_demo
 from kefu.demo.phrases import PHRASES
 from kefu.models import Customer
 from tests.browser.conftest import served
@@ -40,11 +39,11 @@ def demo_server(settings) -> Iterator[str]:
 
 
 @pytest.fixture
-async def demo_shop(sessionmaker) -> str:
+async def demo_shop(sessionmaker, built_demo) -> str:
     """The demo shop as ``kefu demo`` builds it, open around the clock; returns the
     nickname of the demo customer the shopper is signed in as."""
+    summary = built_demo
     async with sessionmaker() as session:
-        summary = await build_demo(session)
         await do_set_business_hours(session, Actor.system(summary.shop_id, "e2e test"), ALWAYS_OPEN)
         await session.commit()
         return await session.scalar(

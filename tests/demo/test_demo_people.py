@@ -9,7 +9,6 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from kefu.demo import staff
-from kefu.demo.build import build_demo
 from kefu.lib.secrets import new_token, sha256_hex
 from kefu.models import Agent, LoginSession, User
 from kefu.models.base import utcnow
@@ -42,10 +41,9 @@ async def _signed_in(client, sessionmaker, person: staff.Person):
     return api, agent_id
 
 
-async def test_the_demo_history_is_read_and_someone_is_ready_for_promotion(client, sessionmaker):
-    async with sessionmaker() as session:
-        await build_demo(session)
-        await session.commit()
+async def test_the_demo_history_is_read_and_someone_is_ready_for_promotion(
+    client, sessionmaker, built_demo
+):
     chen, chen_id = await _signed_in(client, sessionmaker, staff.AGENTS[0])
     mine = await chen.get("/api/v1/inbox", params={"view": "mine", "limit": 200})
     assert mine.status_code == 200, mine.text

@@ -12,10 +12,10 @@ from kefu.models.quality import Scorecard
 from tests.demo.test_demo_people import _signed_in
 
 
-async def test_the_demo_has_scorecards_reviews_coaching_and_disputes(client, sessionmaker):
+async def test_the_demo_has_scorecards_reviews_coaching_and_disputes(
+    client, sessionmaker, built_demo
+):
     async with sessionmaker() as session:
-        await build_demo(session)
-        await session.commit()
         cards = await session.scalar(select(func.count()).select_from(Scorecard))
     assert cards > 100
 

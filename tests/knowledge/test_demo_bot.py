@@ -13,9 +13,9 @@ from tests.knowledge.conftest import say, shopper_sees
 from tests.knowledge.test_bot_orders import signed_shopper
 
 
-async def test_the_demo_bot_answers_at_night(client, sessionmaker):
+async def test_the_demo_bot_answers_at_night(client, sessionmaker, built_demo):
+    summary = built_demo
     async with sessionmaker() as session:
-        summary = await build_demo(session)
         await do_set_business_hours(session, Actor.system(summary.shop_id, "test"), {})
         await session.commit()
     assert summary.counts["faq_entries"] == len(FAQ) >= 30
@@ -31,10 +31,12 @@ async def test_the_demo_bot_answers_at_night(client, sessionmaker):
     assert again.counts["faq_entries"] == len(FAQ)
 
 
-async def test_the_demo_shopper_asks_at_night_and_hears_her_parcel_is_stalled(client, sessionmaker):
+async def test_the_demo_shopper_asks_at_night_and_hears_her_parcel_is_stalled(
+    client, sessionmaker, built_demo
+):
     """芳芳 (C00001) of the demo has a parcel stuck at a hub for 5 days."""
+    summary = built_demo
     async with sessionmaker() as session:
-        summary = await build_demo(session)
         await do_set_business_hours(session, Actor.system(summary.shop_id, "test"), {})
         await session.commit()
     fang = await signed_shopper(client, sessionmaker, summary.shop_id, "C00001", staff.SLUG)
