@@ -51,6 +51,7 @@ from kefu.knowledge.bot import (
     decide,
     handoff_note,
     may_answer,
+    open_for_people,
     resolution,
     skill_for,
 )
@@ -67,6 +68,7 @@ from kefu.models import (
 )
 from kefu.models.base import utcnow
 from kefu.queries.knowledge import Answer, answer_for
+from kefu.queries.people import any_agent_online
 from kefu.queries.shops import get_shop, shop_calendar
 from kefu.queries.workspace import customer_panel
 from kefu.reports.chat_facts import bot_engaged, bot_facts, stage_facts
@@ -145,10 +147,13 @@ async def _recent_words(session: AsyncSession, conversation: Conversation) -> li
 
 
 async def bot_duty(session: AsyncSession, shop_id: int) -> tuple[dict[str, Any], bool]:
-    """The shop's bot settings, and whether the shop is open now."""
+    """The shop's bot settings, and whether a person can take the shopper now
+    (``open_for_people``: the shop is open, and for an unstaffed bot an agent online)."""
     shop = await session.get_one(Shop, shop_id)
+    settings = bot_settings(shop.bot_settings)
     shop_open = (await shop_calendar(session, bot_actor(shop_id))).is_open(utcnow())
-    return bot_settings(shop.bot_settings), shop_open
+    online = settings["mode"] == BotMode.UNSTAFFED and await any_agent_online(session, shop_id)
+    return settings, open_for_people(settings, shop_open, online)
 
 
 async def bot_takes_new(session: AsyncSession, shop_id: int) -> bool:

@@ -58,6 +58,7 @@ def bot_may_look(conversation: Conversation, message: Message) -> bool:
 class BotMode(enum.StrEnum):
     OFF = "off"
     AFTER_HOURS = "after_hours"  # only while the shop is closed (its business hours)
+    UNSTAFFED = "unstaffed"  # while closed, and in business hours while no agent is online
     ALWAYS = "always"  # also in business hours: every new conversation meets the bot first
 
 
@@ -139,10 +140,22 @@ def clean_bot_settings(changes: Mapping[str, Any], intents: Iterable[str]) -> di
     return cleaned
 
 
-def may_answer(settings: Mapping[str, Any], shop_open: bool) -> bool:
-    """Whether the bot speaks at all now (the conversation's own state aside)."""
+def open_for_people(settings: Mapping[str, Any], shop_open: bool, agents_online: bool) -> bool:
+    """Whether a person can take the shopper now, as the bot sees it: the shop is open
+    and, for an ``unstaffed`` bot, an agent is online (lunch breaks, a shift nobody
+    covers). A bot that hands over while nobody can take the chat offers to leave a
+    message, as after hours."""
+    staffed = agents_online or bot_settings(settings)["mode"] != BotMode.UNSTAFFED
+    return shop_open and staffed
+
+
+def may_answer(settings: Mapping[str, Any], open_now: bool) -> bool:
+    """Whether the bot speaks at all now (the conversation's own state aside); ``open_now``
+    from ``open_for_people``."""
     mode = bot_settings(settings)["mode"]
-    return mode == BotMode.ALWAYS or (mode == BotMode.AFTER_HOURS and not shop_open)
+    return mode == BotMode.ALWAYS or (
+        mode in (BotMode.AFTER_HOURS, BotMode.UNSTAFFED) and not open_now
+    )
 
 
 def resolution(conversation: Conversation) -> str:

@@ -108,3 +108,13 @@ def supervisor_ids(shop_id: int) -> Select[tuple[int]]:
         Agent.active.is_(True),
         Agent.role.in_((Role.SUPERVISOR, Role.OWNER)),
     )
+
+
+async def any_agent_online(session: AsyncSession, shop_id: int) -> bool:
+    """Whether an active agent of the shop is online now (someone could take a chat)."""
+    found = await session.scalar(
+        select(Agent.id)
+        .where(Agent.shop_id == shop_id, Agent.active.is_(True), Agent.presence == Presence.ONLINE)
+        .limit(1)
+    )
+    return found is not None

@@ -6,15 +6,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor, Permission
 from kefu.errors import NotFound
-from kefu.knowledge.bot import may_answer
+from kefu.knowledge.bot import may_answer, open_for_people
 from kefu.lib.widget import expected_reply_minutes, widget_settings
-from kefu.models import Agent, Conversation, Presence, Product, Shop, Upload
+from kefu.models import Conversation, Product, Shop, Upload
 from kefu.queries.access import fetch_owned
+from kefu.queries.people import any_agent_online
 from kefu.queries.shops import calendar_of
 
 
@@ -38,24 +39,19 @@ class WidgetProfile:
 
 async def widget_profile(session: AsyncSession, shop: Shop, at: datetime) -> WidgetProfile:
     calendar = await calendar_of(session, shop)
-    online_agents = await session.scalar(
-        select(func.count())
-        .select_from(Agent)
-        .where(
-            Agent.shop_id == shop.id,
-            Agent.active.is_(True),
-            Agent.presence == Presence.ONLINE,
-        )
-    )
+    online_agents = await any_agent_online(session, shop.id)
+    open_now = calendar.is_open(at)
     settings = widget_settings(shop.widget_settings)
     return WidgetProfile(
         shop_name=shop.name,
         announcements=settings["announcements"],
         greeting=settings["greeting"],
-        open_now=calendar.is_open(at),
-        agents_online=bool(online_agents),
+        open_now=open_now,
+        agents_online=online_agents,
         reply_minutes=expected_reply_minutes(settings, calendar, at),
-        bot=may_answer(shop.bot_settings, calendar.is_open(at)),
+        bot=may_answer(
+            shop.bot_settings, open_for_people(shop.bot_settings, open_now, online_agents)
+        ),
     )
 
 

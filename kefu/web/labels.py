@@ -89,6 +89,7 @@ LABELS: dict[type[enum.Enum], dict[str, str]] = {
     BotMode: {
         "off": N_("Off"),
         "after_hours": N_("Outside business hours"),
+        "unstaffed": N_("Outside business hours, and while no agent is online"),
         "always": N_("Always, before the agents"),
     },
     PhraseFolder: {

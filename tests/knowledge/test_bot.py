@@ -7,6 +7,8 @@ import uuid
 
 from tests.chat.conftest import make_shopper, visitor_socket
 from tests.knowledge.conftest import OPEN, say, seed_faq, shopper_sees, staff_sees
+from tests.routing.conftest import set_presence
+from tests.widget.test_offline_and_settings import profile
 
 
 async def test_after_hours_the_bot_answers_in_traditional_characters_too(
@@ -168,3 +170,24 @@ async def test_a_message_over_the_socket_gets_the_answer_live(server, closed_sho
     assert "7天无理由退货" in answer["data"]["message"]["body"]
     assert answer["data"]["message"]["payload"]["bot"]["score"] >= 0.5
     await socket.close()
+
+
+async def test_an_unstaffed_bot_answers_in_business_hours_only_while_nobody_is_online(
+    client, owen, alice
+):
+    """Lunch break: the shop is open but no agent is online, so the bot answers and a
+    handoff offers to leave a message; once an agent is online, people answer again."""
+    await seed_faq(client, owen, mode="unstaffed", hours=OPEN)
+    assert (await profile(client))["bot"] is True
+    shopper = await make_shopper(client)
+    await say(client, shopper, "怎么退货")
+    assert (await shopper_sees(client, shopper))[-1]["sender_kind"] == "bot"
+    await say(client, shopper, "转人工")
+    reply = (await shopper_sees(client, shopper))[-1]
+    assert reply["payload"]["bot"] == {"handoff": "asked", "leave_message": True}
+
+    await set_presence(client, alice, "online")
+    assert (await profile(client))["bot"] is False
+    later = await make_shopper(client)
+    await say(client, later, "怎么退货")
+    assert [m["sender_kind"] for m in await shopper_sees(client, later)] == ["visitor"]

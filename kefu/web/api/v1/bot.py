@@ -24,7 +24,10 @@ router = APIRouter(tags=["bot"], responses=ERROR_RESPONSES)
 
 
 class BotSettingsOut(ApiModel):
-    mode: BotMode = Field(description="off, after_hours (only while closed) or always")
+    mode: BotMode = Field(
+        description="off, after_hours (only while closed), unstaffed (while closed, and in "
+        "business hours while no agent is online) or always"
+    )
     intents_off: list[str] = Field(description="Intent codes the bot hands to a person")
     idle_minutes: int = Field(
         description="A conversation the bot holds closes as resolved after this quiet time"
