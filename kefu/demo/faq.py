@@ -132,7 +132,7 @@ HELD_OUT: tuple[tuple[str, str], ...] = (
     ("ＸＬ码偏大还是偏小", "衣服偏大还是偏小"),
 )
 
-BOT_SETTINGS = {"mode": "after_hours", "intents_off": []}
+BOT_SETTINGS = {"mode": "unstaffed", "intents_off": []}
 
 
 def faq_rows() -> list[tuple[int, dict[str, object]]]:
