@@ -246,29 +246,50 @@ async def order_reply(
     now = utcnow()
     lines = [order_line(order.external_id, order.status)]
     payload: dict[str, Any] = {"order": order.external_id}
-    shipments = list(
+    for shipment in await _parcels(session, order):
+        latest = _latest(shipment)
+        lines.append(
+            parcel_line(shipment.carrier, shipment.tracking_no, shipment.delivered_at, latest)
+        )
+        days = stalled_days(shipment.status, latest and latest.at, now, stall_days)
+        if days:
+            case, opened = await _open_delay_case(
+                session, actor, conversation, order, shipment, days
+            )
+            lines.append(stall_line(days, case.number, opened))
+            payload |= {"stalled_days": days, "case_id": case.id, "case_opened": opened}
+            break  # one case per order
+    lines.append(more_orders_line(others))
+    return OrderReply(join_lines(lines), found=True, payload=payload)
+
+
+async def _parcels(session: AsyncSession, order: Order) -> list[Shipment]:
+    """The order's parcels worth telling about: none while unpaid or once cancelled."""
+    if order.status in (OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED):
+        return []
+    return list(
         await session.scalars(
             select(Shipment)
             .where(Shipment.shop_id == order.shop_id, Shipment.order_id == order.id)
             .order_by(Shipment.id)
         )
     )
-    if order.status not in (OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED):
-        for shipment in shipments:
-            latest = _latest(shipment)
-            lines.append(
-                parcel_line(shipment.carrier, shipment.tracking_no, shipment.delivered_at, latest)
-            )
-            days = stalled_days(shipment.status, latest and latest.at, now, stall_days)
-            if days:
-                case, opened = await _open_delay_case(
-                    session, actor, conversation, order, shipment, days
-                )
-                lines.append(stall_line(days, case.number, opened))
-                payload |= {"stalled_days": days, "case_id": case.id, "case_opened": opened}
-                break  # one case per order
-    lines.append(more_orders_line(others))
-    return OrderReply(join_lines(lines), found=True, payload=payload)
+
+
+async def order_facts(
+    session: AsyncSession, shop_id: int, customer_id: int, text: str
+) -> list[str]:
+    """The bot's lines about the customer's order that ``text`` is about (the one it
+    names, else the newest still coming, else the newest) and each parcel's latest
+    movement, without the bot's side effects (no case is opened): what agent assist
+    grounds an AI draft on. Empty when the customer has no such order."""
+    order, _others = await _their_orders(session, shop_id, customer_id, text)
+    if order is None:
+        return []
+    return [order_line(order.external_id, order.status)] + [
+        parcel_line(p.carrier, p.tracking_no, p.delivered_at, _latest(p))
+        for p in await _parcels(session, order)
+    ]
 
 
 async def _newest_delivered(session: AsyncSession, shop_id: int, customer_id: int) -> Order | None:
