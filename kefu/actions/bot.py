@@ -70,6 +70,7 @@ from kefu.queries.knowledge import Answer, answer_for
 from kefu.queries.shops import get_shop, shop_calendar
 from kefu.queries.workspace import customer_panel
 from kefu.reports.chat_facts import bot_engaged, bot_facts, stage_facts
+from kefu.web.i18n import LOCALES, translations
 
 BOT_LABEL = "智能客服"
 HANDOFF_TAG = "转人工"
@@ -129,6 +130,13 @@ async def _say(
     conversation.last_message_at = message.created_at
     await announce_message(session, conversation, message)
     return message
+
+
+async def _words(session: AsyncSession, conversation: Conversation, message_id: str) -> str:
+    """One of the bot's own sentences (``SAY_…`` of kefu.knowledge.bot) in the language
+    of the conversation's shop: an English shop's bot speaks English."""
+    shop = await session.get_one(Shop, conversation.shop_id)
+    return translations(shop.locale if shop.locale in LOCALES else "zh_CN").gettext(message_id)
 
 
 async def _recent_words(session: AsyncSession, conversation: Conversation) -> list[str]:
@@ -211,7 +219,7 @@ async def _hand_off(
         session,
         conversation,
         message,
-        SAY_HANDOFF_OPEN if shop_open else SAY_HANDOFF_CLOSED,
+        await _words(session, conversation, SAY_HANDOFF_OPEN if shop_open else SAY_HANDOFF_CLOSED),
         {"handoff": reason.value, "leave_message": not shop_open},
     )
     await announce_change(session, conversation, "handed_off")
@@ -254,13 +262,17 @@ async def _reply(
     if decision.step is Step.ANSWER:
         return await _answer(session, conversation, message, found, deadline)
     if decision.step is Step.SMALL_TALK:
-        words = SAY_THANKS if intent == THANKS else SAY_GREETING
+        words = await _words(
+            session, conversation, SAY_THANKS if intent == THANKS else SAY_GREETING
+        )
         return await _say(session, conversation, message, words, {"small_talk": True})
     conversation.bot_misses += 1
     if decision.step is Step.CHOICES:
         choices = [{"faq_id": m.entry.id, "question": m.entry.question} for m in found.choices]
-        return await _say(session, conversation, message, SAY_CHOICES, {"choices": choices})
-    return await _say(session, conversation, message, SAY_SORRY, {"unanswered": True})
+        words = await _words(session, conversation, SAY_CHOICES)
+        return await _say(session, conversation, message, words, {"choices": choices})
+    words = await _words(session, conversation, SAY_SORRY)
+    return await _say(session, conversation, message, words, {"unanswered": True})
 
 
 async def _looked_at(

@@ -29,6 +29,7 @@ from kefu.models import (
     SenderKind,
     Skill,
 )
+from kefu.web.i18n import N_
 
 
 def bot_reads(message: Message) -> bool:
@@ -90,19 +91,27 @@ RESOLVED, NO_REPLY = "bot_resolved", "no_reply"
 HUMAN = "general.human"
 COMPLAINT = "aftersale.complaint"
 GREETING, THANKS = "general.greeting", "general.thanks"
-HUMAN_WORDS = ("转人工", "人工客服", "人工服务", "找人工", "要人工", "真人", "活人", "找客服")
+HUMAN_WORDS = (
+    *("转人工", "人工客服", "人工服务", "找人工", "要人工", "真人", "活人", "找客服"),
+    *("human", "realperson", "liveagent", "talktoaperson"),  # as ``clean`` leaves them
+)
 MISSES_BEFORE_HANDOFF = 2
 # How the bot addresses a shopper it knows no name of (other unknown variables are dropped).
 FALLBACK_VALUES = {"客户昵称": "顾客"}
 
-SAY_GREETING = "您好，我是智能客服小助手🤖，请问有什么可以帮您？"
-SAY_THANKS = "不客气～还有其他问题随时问我哦！"
-SAY_CHOICES = "您是想问以下哪个问题呢？点一下就可以看到答案～"
-SAY_SORRY = "抱歉，我没能理解您的问题😅 可以换个说法再问一次，或输入「转人工」联系人工客服。"
-SAY_HANDOFF_OPEN = "好的，正在为您转接人工客服，请稍候～"
-SAY_HANDOFF_CLOSED = (
-    "现在是非工作时间，人工客服暂时不在。请留下您的称呼、联系方式和问题，"
-    "客服上班后会第一时间联系您。"
+# The bot's own sentences are message ids, in English like every UI string; the bot says
+# them in its shop's language (kefu.actions.bot, the zh_CN catalog holds the Chinese).
+SAY_GREETING = N_("Hello, I am the shop's assistant 🤖. How can I help you?")
+SAY_THANKS = N_("You're welcome! Ask me any time if there is anything else.")
+SAY_CHOICES = N_("Did you mean one of these questions? Tap one to see its answer.")
+SAY_SORRY = N_(
+    "Sorry, I could not understand your question 😅 Please ask it another way, "
+    'or type "human" to talk to a person.'
+)
+SAY_HANDOFF_OPEN = N_("Sure, connecting you to a person now, please wait a moment.")
+SAY_HANDOFF_CLOSED = N_(
+    "We are outside our service hours and nobody is here right now. Please leave your "
+    "name, how to reach you and your question: we will contact you as soon as we are back."
 )
 
 

@@ -168,3 +168,16 @@ async def test_a_message_over_the_socket_gets_the_answer_live(server, closed_sho
     assert "7天无理由退货" in answer["data"]["message"]["body"]
     assert answer["data"]["message"]["payload"]["bot"]["score"] >= 0.5
     await socket.close()
+
+
+async def test_an_english_shops_bot_says_its_own_sentences_in_english(
+    client, owen, closed_shop, shopper
+):
+    assert (await client.as_(owen).patch("/api/v1/shop", json={"locale": "en"})).status_code == 200
+    await say(client, shopper, "你好")
+    greeting = (await shopper_sees(client, shopper))[-1]
+    assert greeting["body"] == "Hello, I am the shop's assistant 🤖. How can I help you?"
+    await say(client, shopper, "Can I talk to a human?")
+    handed_off = (await shopper_sees(client, shopper))[-1]
+    assert handed_off["payload"]["bot"] == {"handoff": "asked", "leave_message": True}
+    assert handed_off["body"].startswith("We are outside our service hours")
