@@ -12,9 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kefu.access import Actor, Permission
 from kefu.actions.bot_orders import order_facts
 from kefu.errors import Invalid
+from kefu.knowledge.bot import speech
 from kefu.knowledge.drafting import SHOP, SHOPPER, Grounding, draft_messages
 from kefu.knowledge.llm import MAX_DRAFT, LlmConfig, chat, rephrase_messages, require_config
-from kefu.models import Message, MessageKind, SenderKind
+from kefu.models import Message, MessageKind, SenderKind, Shop
 from kefu.queries.conversations import get_conversation
 from kefu.queries.knowledge import last_shopper_words, recent_exchange, suggested_answers
 from kefu.queries.workspace import customer_panel
@@ -72,7 +73,10 @@ async def _grounding(session: AsyncSession, actor: Actor, conversation_id: int) 
     exchange = await recent_exchange(session, actor.shop_id, conversation.id, EXCHANGE)
     order: list[str] = []
     if conversation.customer_id is not None:
-        order = await order_facts(session, actor.shop_id, conversation.customer_id, said)
+        shop = await session.get_one(Shop, actor.shop_id)
+        order = await order_facts(
+            session, actor.shop_id, conversation.customer_id, said, speech(shop.locale)
+        )
     variables = {**panel.variables, "客户昵称": "亲"}
     answers = await suggested_answers(session, conversation, said, variables)
     return Grounding(

@@ -53,9 +53,10 @@ from kefu.knowledge.bot import (
     may_answer,
     resolution,
     skill_for,
+    speech,
 )
 from kefu.knowledge.sizing import SIZE_INTENT
-from kefu.knowledge.tracking import ORDER_INTENTS, order_numbers, phone_tail
+from kefu.knowledge.tracking import ORDER_INTENTS, Translate, order_numbers, phone_tail
 from kefu.lib.phrases import fill_or_drop
 from kefu.models import (
     Conversation,
@@ -70,7 +71,6 @@ from kefu.queries.knowledge import Answer, answer_for
 from kefu.queries.shops import get_shop, shop_calendar
 from kefu.queries.workspace import customer_panel
 from kefu.reports.chat_facts import bot_engaged, bot_facts, stage_facts
-from kefu.web.i18n import LOCALES, translations
 
 BOT_LABEL = "智能客服"
 HANDOFF_TAG = "转人工"
@@ -132,11 +132,15 @@ async def _say(
     return message
 
 
+async def _speech(session: AsyncSession, conversation: Conversation) -> Translate:
+    """The bot's words in the language of the conversation's shop: an English shop's bot
+    speaks English."""
+    return speech((await session.get_one(Shop, conversation.shop_id)).locale)
+
+
 async def _words(session: AsyncSession, conversation: Conversation, message_id: str) -> str:
-    """One of the bot's own sentences (``SAY_…`` of kefu.knowledge.bot) in the language
-    of the conversation's shop: an English shop's bot speaks English."""
-    shop = await session.get_one(Shop, conversation.shop_id)
-    return translations(shop.locale if shop.locale in LOCALES else "zh_CN").gettext(message_id)
+    """One of the bot's own sentences (``SAY_…`` of kefu.knowledge.bot) in its language."""
+    return (await _speech(session, conversation))(message_id)
 
 
 async def _recent_words(session: AsyncSession, conversation: Conversation) -> list[str]:
@@ -355,7 +359,10 @@ async def _turn(
         session, conversation.shop_id, message.body, channel=conversation.channel.value
     )
     asked = await bot_asked_for_order(session, conversation)
-    deadline = await return_deadline(session, conversation, message.body, understood["intent"])
+    said = await _speech(session, conversation)
+    deadline = await return_deadline(
+        session, conversation, message.body, understood["intent"], said
+    )
     decision = decide(
         message.body,
         understood,
@@ -374,6 +381,7 @@ async def _turn(
             message.body,
             asked_before=asked,
             stall_days=settings["stall_days"],
+            say=said,
         )
         return await _data_turn(session, conversation, message, shop_open, reply)
     if decision.step is Step.SIZE:

@@ -20,7 +20,7 @@ from typing import Any
 
 from kefu.errors import Invalid
 from kefu.knowledge.retrieval import clean
-from kefu.knowledge.tracking import DEFAULT_STALL_DAYS, STALL_DAYS
+from kefu.knowledge.tracking import DEFAULT_STALL_DAYS, STALL_DAYS, Translate
 from kefu.models import (
     Conversation,
     ConversationStatus,
@@ -29,7 +29,7 @@ from kefu.models import (
     SenderKind,
     Skill,
 )
-from kefu.web.i18n import N_
+from kefu.web.i18n import LOCALES, N_, translations
 
 
 def bot_reads(message: Message) -> bool:
@@ -113,6 +113,11 @@ SAY_HANDOFF_CLOSED = N_(
     "We are outside our service hours and nobody is here right now. Please leave your "
     "name, how to reach you and your question: we will contact you as soon as we are back."
 )
+
+
+def speech(locale: str) -> Translate:
+    """The bot's ``gettext`` in a shop's language (zh_CN, the default, for any other)."""
+    return translations(locale if locale in LOCALES else "zh_CN").gettext
 
 
 def bot_settings(stored: Mapping[str, Any] | None) -> dict[str, Any]:
