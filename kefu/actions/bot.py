@@ -385,7 +385,7 @@ async def _turn(
         )
         return await _data_turn(session, conversation, message, shop_open, reply)
     if decision.step is Step.SIZE:
-        sized = await size_reply(session, conversation, understood)
+        sized = await size_reply(session, conversation, understood, said)
         return await _data_turn(session, conversation, message, shop_open, sized)
     if decision.step is not Step.SMALL_TALK:  # small talk answers no question
         first = not bot_engaged(conversation)
