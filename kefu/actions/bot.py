@@ -217,7 +217,12 @@ async def _hand_off(
         stage = conversation.skill
         conversation.skill = skill_for(intent) or conversation.skill
         stage_facts(session, conversation, stage, utcnow())
-    note = handoff_note(reason, intent, await _recent_words(session, conversation))
+    note = handoff_note(
+        reason,
+        intent,
+        await _recent_words(session, conversation),
+        await _speech(session, conversation),
+    )
     await _say(session, conversation, message, note, {"handoff": reason.value}, note=True)
     reply = await _say(
         session,

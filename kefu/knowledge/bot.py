@@ -72,12 +72,12 @@ class Handoff(enum.StrEnum):
 
 
 REASON_TEXT = {
-    Handoff.ASKED: "顾客要求转人工",
-    Handoff.ANGRY: "顾客情绪激动（红色）",
-    Handoff.COMPLAINT: "顾客投诉",
-    Handoff.UNANSWERED: "机器人连续两次未能回答",
-    Handoff.INTENT_OFF: "该类问题由人工处理",
-    Handoff.MEDIA: "顾客发送了图片或留言，需人工查看",
+    Handoff.ASKED: N_("The customer asked for a person"),
+    Handoff.ANGRY: N_("The customer is upset (red by the three-colour rule)"),
+    Handoff.COMPLAINT: N_("The customer complains"),
+    Handoff.UNANSWERED: N_("The bot could not answer twice in a row"),
+    Handoff.INTENT_OFF: N_("People handle this kind of question"),
+    Handoff.MEDIA: N_("The customer sent a picture or a message form: a person must look"),
 }
 DEFAULTS: dict[str, Any] = {
     "mode": BotMode.OFF.value,
@@ -247,8 +247,12 @@ def skill_for(intent: str) -> Skill | None:
     }.get(prefix)
 
 
-def handoff_note(reason: Handoff, intent: str, recent: Iterable[str]) -> str:
+def handoff_note(reason: Handoff, intent: str, recent: Iterable[str], _: Translate) -> str:
     """What the agent reads first: why, what the shopper wanted, their last words."""
-    lines = [f"🤖 机器人转人工：{REASON_TEXT[reason]}", f"识别意图：{intent}", "顾客最近说："]
+    lines = [
+        _("🤖 Handed over by the bot: %(reason)s") % {"reason": _(REASON_TEXT[reason])},
+        _("Detected intent: %(intent)s") % {"intent": intent},
+        _("The customer's last words:"),
+    ]
     lines += [f"· {text}" for text in recent]
     return "\n".join(lines)

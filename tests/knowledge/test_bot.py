@@ -181,3 +181,6 @@ async def test_an_english_shops_bot_says_its_own_sentences_in_english(
     handed_off = (await shopper_sees(client, shopper))[-1]
     assert handed_off["payload"]["bot"] == {"handoff": "asked", "leave_message": True}
     assert handed_off["body"].startswith("We are outside our service hours")
+    staff = await staff_sees(client, owen, shopper.conversation_id)
+    [note] = [m for m in staff if m["kind"] == "note"]
+    assert note["body"].startswith("🤖 Handed over by the bot: The customer asked for a person")
