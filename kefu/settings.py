@@ -189,7 +189,8 @@ class Settings(BaseSettings):
     llm_base_url: str = Field(
         "",
         description=(
-            "Base URL of an OpenAI-compatible API for the agents' AI 润色 (rephrase), e.g. "
+            "Base URL of an OpenAI-compatible API for the agents' AI 润色 (rephrase) and AI 起草 "
+            "(draft), e.g. "
             "https://api.example.com/v1; empty (the default) turns the LLM off."
         ),
     )

@@ -54,9 +54,10 @@ from kefu.knowledge.bot import (
     open_for_people,
     resolution,
     skill_for,
+    speech,
 )
 from kefu.knowledge.sizing import SIZE_INTENT
-from kefu.knowledge.tracking import ORDER_INTENTS, order_numbers, phone_tail
+from kefu.knowledge.tracking import ORDER_INTENTS, Translate, order_numbers, phone_tail
 from kefu.lib.phrases import fill_or_drop
 from kefu.models import (
     Conversation,
@@ -131,6 +132,17 @@ async def _say(
     conversation.last_message_at = message.created_at
     await announce_message(session, conversation, message)
     return message
+
+
+async def _speech(session: AsyncSession, conversation: Conversation) -> Translate:
+    """The bot's words in the language of the conversation's shop: an English shop's bot
+    speaks English."""
+    return speech((await session.get_one(Shop, conversation.shop_id)).locale)
+
+
+async def _words(session: AsyncSession, conversation: Conversation, message_id: str) -> str:
+    """One of the bot's own sentences (``SAY_…`` of kefu.knowledge.bot) in its language."""
+    return (await _speech(session, conversation))(message_id)
 
 
 async def _recent_words(session: AsyncSession, conversation: Conversation) -> list[str]:
@@ -210,13 +222,18 @@ async def _hand_off(
         stage = conversation.skill
         conversation.skill = skill_for(intent) or conversation.skill
         stage_facts(session, conversation, stage, utcnow())
-    note = handoff_note(reason, intent, await _recent_words(session, conversation))
+    note = handoff_note(
+        reason,
+        intent,
+        await _recent_words(session, conversation),
+        await _speech(session, conversation),
+    )
     await _say(session, conversation, message, note, {"handoff": reason.value}, note=True)
     reply = await _say(
         session,
         conversation,
         message,
-        SAY_HANDOFF_OPEN if shop_open else SAY_HANDOFF_CLOSED,
+        await _words(session, conversation, SAY_HANDOFF_OPEN if shop_open else SAY_HANDOFF_CLOSED),
         {"handoff": reason.value, "leave_message": not shop_open},
     )
     await announce_change(session, conversation, "handed_off")
@@ -259,13 +276,17 @@ async def _reply(
     if decision.step is Step.ANSWER:
         return await _answer(session, conversation, message, found, deadline)
     if decision.step is Step.SMALL_TALK:
-        words = SAY_THANKS if intent == THANKS else SAY_GREETING
+        words = await _words(
+            session, conversation, SAY_THANKS if intent == THANKS else SAY_GREETING
+        )
         return await _say(session, conversation, message, words, {"small_talk": True})
     conversation.bot_misses += 1
     if decision.step is Step.CHOICES:
         choices = [{"faq_id": m.entry.id, "question": m.entry.question} for m in found.choices]
-        return await _say(session, conversation, message, SAY_CHOICES, {"choices": choices})
-    return await _say(session, conversation, message, SAY_SORRY, {"unanswered": True})
+        words = await _words(session, conversation, SAY_CHOICES)
+        return await _say(session, conversation, message, words, {"choices": choices})
+    words = await _words(session, conversation, SAY_SORRY)
+    return await _say(session, conversation, message, words, {"unanswered": True})
 
 
 async def _looked_at(
@@ -348,7 +369,10 @@ async def _turn(
         session, conversation.shop_id, message.body, channel=conversation.channel.value
     )
     asked = await bot_asked_for_order(session, conversation)
-    deadline = await return_deadline(session, conversation, message.body, understood["intent"])
+    said = await _speech(session, conversation)
+    deadline = await return_deadline(
+        session, conversation, message.body, understood["intent"], said
+    )
     decision = decide(
         message.body,
         understood,
@@ -367,10 +391,11 @@ async def _turn(
             message.body,
             asked_before=asked,
             stall_days=settings["stall_days"],
+            say=said,
         )
         return await _data_turn(session, conversation, message, shop_open, reply)
     if decision.step is Step.SIZE:
-        sized = await size_reply(session, conversation, understood)
+        sized = await size_reply(session, conversation, understood, said)
         return await _data_turn(session, conversation, message, shop_open, sized)
     if decision.step is not Step.SMALL_TALK:  # small talk answers no question
         first = not bot_engaged(conversation)

@@ -22,7 +22,9 @@ from kefu.knowledge.tracking import (
     SAY_ASK_ORDER,
     SAY_NO_MATCH,
     SAY_NO_ORDERS,
+    SHIPPED_NO_EVENT,
     Movement,
+    Translate,
     join_lines,
     more_orders_line,
     order_line,
@@ -56,18 +58,20 @@ from kefu.queries.self_service import delivered_at
 class OrderReply:
     """What the bot says about orders. ``found``: an order was answered about (an
     answer, not a miss); ``ask``: the bot asked for the order number and phone digits
-    (the shopper's next message is read as the reply); ``payload`` goes to the
-    message's ``payload.bot``."""
+    (the shopper's next message is read as the reply); ``first_ask``: it asked without
+    having failed (no number given yet); ``payload`` goes to the message's
+    ``payload.bot``."""
 
     text: str
     found: bool
     ask: bool = False
     payload: dict[str, Any] = field(default_factory=dict)
+    first_ask: bool = False
 
     @property
     def miss(self) -> bool:
         """A failed answer (no such order of theirs): asking once for the number is none."""
-        return not self.found and self.text != SAY_ASK_ORDER
+        return not self.found and not self.first_ask
 
 
 async def signed_customer(session: AsyncSession, conversation: Conversation) -> int | None:
@@ -175,12 +179,12 @@ async def shopper_order(
     return await _proven(session, conversation.shop_id, text), 0, None
 
 
-def _latest(shipment: Shipment) -> Movement | None:
+def _latest(shipment: Shipment, say: Translate) -> Movement | None:
     if shipment.events:
         last = shipment.events[-1]
         return Movement(last.at, last.location, last.description)
     if shipment.shipped_at is not None:
-        return Movement(shipment.shipped_at, None, "包裹已发出")
+        return Movement(shipment.shipped_at, None, say(SHIPPED_NO_EVENT))
     return None
 
 
@@ -232,6 +236,7 @@ async def order_reply(
     *,
     asked_before: bool,
     stall_days: int,
+    say: Translate,
 ) -> OrderReply:
     """The bot's answer to a question about an order: its status, each parcel's latest
     movement, a logistics case for a stalled parcel; or a request for the order number
@@ -239,36 +244,62 @@ async def order_reply(
     order, others, customer_id = await shopper_order(session, conversation, text)
     if order is None:
         if customer_id is not None:
-            return OrderReply(SAY_NO_ORDERS, found=False)
-        if not asked_before and not order_numbers(text):
-            return OrderReply(SAY_ASK_ORDER, found=False, ask=True, payload={"ask_order": True})
-        return OrderReply(SAY_NO_MATCH, found=False, ask=True, payload={"ask_order": True})
+            return OrderReply(say(SAY_NO_ORDERS), found=False)
+        first = not asked_before and not order_numbers(text)
+        return OrderReply(
+            say(SAY_ASK_ORDER if first else SAY_NO_MATCH),
+            found=False,
+            ask=True,
+            payload={"ask_order": True},
+            first_ask=first,
+        )
     now = utcnow()
-    lines = [order_line(order.external_id, order.status)]
+    lines = [order_line(order.external_id, order.status, say)]
     payload: dict[str, Any] = {"order": order.external_id}
-    shipments = list(
+    for shipment in await _parcels(session, order):
+        latest = _latest(shipment, say)
+        lines.append(
+            parcel_line(shipment.carrier, shipment.tracking_no, shipment.delivered_at, latest, say)
+        )
+        days = stalled_days(shipment.status, latest and latest.at, now, stall_days)
+        if days:
+            case, opened = await _open_delay_case(
+                session, actor, conversation, order, shipment, days
+            )
+            lines.append(stall_line(days, case.number, opened, say))
+            payload |= {"stalled_days": days, "case_id": case.id, "case_opened": opened}
+            break  # one case per order
+    lines.append(more_orders_line(others, say))
+    return OrderReply(join_lines(lines), found=True, payload=payload)
+
+
+async def _parcels(session: AsyncSession, order: Order) -> list[Shipment]:
+    """The order's parcels worth telling about: none while unpaid or once cancelled."""
+    if order.status in (OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED):
+        return []
+    return list(
         await session.scalars(
             select(Shipment)
             .where(Shipment.shop_id == order.shop_id, Shipment.order_id == order.id)
             .order_by(Shipment.id)
         )
     )
-    if order.status not in (OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED):
-        for shipment in shipments:
-            latest = _latest(shipment)
-            lines.append(
-                parcel_line(shipment.carrier, shipment.tracking_no, shipment.delivered_at, latest)
-            )
-            days = stalled_days(shipment.status, latest and latest.at, now, stall_days)
-            if days:
-                case, opened = await _open_delay_case(
-                    session, actor, conversation, order, shipment, days
-                )
-                lines.append(stall_line(days, case.number, opened))
-                payload |= {"stalled_days": days, "case_id": case.id, "case_opened": opened}
-                break  # one case per order
-    lines.append(more_orders_line(others))
-    return OrderReply(join_lines(lines), found=True, payload=payload)
+
+
+async def order_facts(
+    session: AsyncSession, shop_id: int, customer_id: int, text: str, say: Translate
+) -> list[str]:
+    """The bot's lines about the customer's order that ``text`` is about (the one it
+    names, else the newest still coming, else the newest) and each parcel's latest
+    movement, without the bot's side effects (no case is opened): what agent assist
+    grounds an AI draft on. Empty when the customer has no such order."""
+    order, _others = await _their_orders(session, shop_id, customer_id, text)
+    if order is None:
+        return []
+    return [order_line(order.external_id, order.status, say)] + [
+        parcel_line(p.carrier, p.tracking_no, p.delivered_at, _latest(p, say), say)
+        for p in await _parcels(session, order)
+    ]
 
 
 async def _newest_delivered(session: AsyncSession, shop_id: int, customer_id: int) -> Order | None:
@@ -286,7 +317,7 @@ async def _newest_delivered(session: AsyncSession, shop_id: int, customer_id: in
 
 
 async def return_deadline(
-    session: AsyncSession, conversation: Conversation, text: str, intent: str
+    session: AsyncSession, conversation: Conversation, text: str, intent: str, say: Translate
 ) -> str | None:
     """For a question about returns (intent ``aftersale.return``): how many days the
     shopper has left to ask for a return of their latest delivered order (signed in) or
@@ -306,4 +337,4 @@ async def return_deadline(
         return None
     shop = await session.get_one(Shop, conversation.shop_id)
     window = int(case_settings(shop.case_settings)["return_window_days"])
-    return return_line(order.external_id, arrived, window, utcnow())
+    return return_line(order.external_id, arrived, window, utcnow(), say)

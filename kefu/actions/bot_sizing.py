@@ -21,6 +21,7 @@ from kefu.knowledge.sizing import (
     parse_chart,
     recommend,
 )
+from kefu.knowledge.tracking import Translate
 from kefu.models import Conversation, Order, OrderLine, Product, Visitor
 
 SHOP_CHART_SCAN = 500  # products looked at for "all share one chart"
@@ -98,18 +99,19 @@ async def sized_product(session: AsyncSession, conversation: Conversation) -> Pr
 
 
 async def size_reply(
-    session: AsyncSession, conversation: Conversation, understood: dict[str, Any]
+    session: AsyncSession, conversation: Conversation, understood: dict[str, Any], say: Translate
 ) -> SizeReply:
     """The size to pick, or what the bot still needs to know (the body, the product)."""
     height, weight = measures(understood)
     if height is None and weight is None:
-        return SizeReply(SAY_ASK_BODY, False, {"ask_size": True})
+        return SizeReply(say(SAY_ASK_BODY), False, {"ask_size": True})
     product = await sized_product(session, conversation)
     if product is None:
-        return SizeReply(SAY_ASK_PRODUCT, False, {"ask_size": True})
+        return SizeReply(say(SAY_ASK_PRODUCT), False, {"ask_size": True})
     chart = chart_of(product.attributes)
     advice = recommend(parse_chart(chart), height, weight)
     if advice is None:  # a chart of widths only: nothing the body's figures map to
-        return SizeReply(SAY_ASK_PRODUCT, False, {"ask_size": True})
-    text = advice_text(product.title, advice, height, weight, chart_line(chart, advice.size))
+        return SizeReply(say(SAY_ASK_PRODUCT), False, {"ask_size": True})
+    quoted = chart_line(chart, advice.size, say)
+    text = advice_text(product.title, advice, height, weight, quoted, say)
     return SizeReply(text, True, {"size": advice.size, "product_id": product.id})

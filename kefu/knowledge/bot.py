@@ -20,7 +20,7 @@ from typing import Any
 
 from kefu.errors import Invalid
 from kefu.knowledge.retrieval import clean
-from kefu.knowledge.tracking import DEFAULT_STALL_DAYS, STALL_DAYS
+from kefu.knowledge.tracking import DEFAULT_STALL_DAYS, STALL_DAYS, Translate
 from kefu.models import (
     Conversation,
     ConversationStatus,
@@ -29,6 +29,7 @@ from kefu.models import (
     SenderKind,
     Skill,
 )
+from kefu.web.i18n import LOCALES, N_, translations
 
 
 def bot_reads(message: Message) -> bool:
@@ -72,12 +73,12 @@ class Handoff(enum.StrEnum):
 
 
 REASON_TEXT = {
-    Handoff.ASKED: "顾客要求转人工",
-    Handoff.ANGRY: "顾客情绪激动（红色）",
-    Handoff.COMPLAINT: "顾客投诉",
-    Handoff.UNANSWERED: "机器人连续两次未能回答",
-    Handoff.INTENT_OFF: "该类问题由人工处理",
-    Handoff.MEDIA: "顾客发送了图片或留言，需人工查看",
+    Handoff.ASKED: N_("The customer asked for a person"),
+    Handoff.ANGRY: N_("The customer is upset (red by the three-colour rule)"),
+    Handoff.COMPLAINT: N_("The customer complains"),
+    Handoff.UNANSWERED: N_("The bot could not answer twice in a row"),
+    Handoff.INTENT_OFF: N_("People handle this kind of question"),
+    Handoff.MEDIA: N_("The customer sent a picture or a message form: a person must look"),
 }
 DEFAULTS: dict[str, Any] = {
     "mode": BotMode.OFF.value,
@@ -91,20 +92,33 @@ RESOLVED, NO_REPLY = "bot_resolved", "no_reply"
 HUMAN = "general.human"
 COMPLAINT = "aftersale.complaint"
 GREETING, THANKS = "general.greeting", "general.thanks"
-HUMAN_WORDS = ("转人工", "人工客服", "人工服务", "找人工", "要人工", "真人", "活人", "找客服")
+HUMAN_WORDS = (
+    *("转人工", "人工客服", "人工服务", "找人工", "要人工", "真人", "活人", "找客服"),
+    *("human", "realperson", "liveagent", "talktoaperson"),  # as ``clean`` leaves them
+)
 MISSES_BEFORE_HANDOFF = 2
 # How the bot addresses a shopper it knows no name of (other unknown variables are dropped).
 FALLBACK_VALUES = {"客户昵称": "顾客"}
 
-SAY_GREETING = "您好，我是智能客服小助手🤖，请问有什么可以帮您？"
-SAY_THANKS = "不客气～还有其他问题随时问我哦！"
-SAY_CHOICES = "您是想问以下哪个问题呢？点一下就可以看到答案～"
-SAY_SORRY = "抱歉，我没能理解您的问题😅 可以换个说法再问一次，或输入「转人工」联系人工客服。"
-SAY_HANDOFF_OPEN = "好的，正在为您转接人工客服，请稍候～"
-SAY_HANDOFF_CLOSED = (
-    "现在是非工作时间，人工客服暂时不在。请留下您的称呼、联系方式和问题，"
-    "客服上班后会第一时间联系您。"
+# The bot's own sentences are message ids, in English like every UI string; the bot says
+# them in its shop's language (kefu.actions.bot, the zh_CN catalog holds the Chinese).
+SAY_GREETING = N_("Hello, I am the shop's assistant 🤖. How can I help you?")
+SAY_THANKS = N_("You're welcome! Ask me any time if there is anything else.")
+SAY_CHOICES = N_("Did you mean one of these questions? Tap one to see its answer.")
+SAY_SORRY = N_(
+    "Sorry, I could not understand your question 😅 Please ask it another way, "
+    'or type "human" to talk to a person.'
 )
+SAY_HANDOFF_OPEN = N_("Sure, connecting you to a person now, please wait a moment.")
+SAY_HANDOFF_CLOSED = N_(
+    "We are outside our service hours and nobody is here right now. Please leave your "
+    "name, how to reach you and your question: we will contact you as soon as we are back."
+)
+
+
+def speech(locale: str) -> Translate:
+    """The bot's ``gettext`` in a shop's language (zh_CN, the default, for any other)."""
+    return translations(locale if locale in LOCALES else "zh_CN").gettext
 
 
 def bot_settings(stored: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -246,8 +260,12 @@ def skill_for(intent: str) -> Skill | None:
     }.get(prefix)
 
 
-def handoff_note(reason: Handoff, intent: str, recent: Iterable[str]) -> str:
+def handoff_note(reason: Handoff, intent: str, recent: Iterable[str], _: Translate) -> str:
     """What the agent reads first: why, what the shopper wanted, their last words."""
-    lines = [f"🤖 机器人转人工：{REASON_TEXT[reason]}", f"识别意图：{intent}", "顾客最近说："]
+    lines = [
+        _("🤖 Handed over by the bot: %(reason)s") % {"reason": _(REASON_TEXT[reason])},
+        _("Detected intent: %(intent)s") % {"intent": intent},
+        _("The customer's last words:"),
+    ]
     lines += [f"· {text}" for text in recent]
     return "\n".join(lines)

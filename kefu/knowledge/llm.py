@@ -1,5 +1,6 @@
 """The optional LLM: an OpenAI-compatible chat-completions client that rephrases an
-agent's draft (AI 润色). Off unless ``KEFU_LLM_BASE_URL`` and ``KEFU_LLM_MODEL`` are set;
+agent's draft (AI 润色) and drafts whole replies (AI 起草, whose prompt is
+kefu.knowledge.drafting). Off unless ``KEFU_LLM_BASE_URL`` and ``KEFU_LLM_MODEL`` are set;
 nothing else in Kefu needs it.
 
 Every way the service can fail becomes a domain error a person understands: not

@@ -16,7 +16,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from kefu.knowledge.tracking import Translate, join_lines
 from kefu.understanding.normalize import fold
+from kefu.web.i18n import N_
 
 SIZE_INTENT = "presale.size_advice"
 CHART_KEYS = ("尺码表", "size_chart")
@@ -27,9 +29,13 @@ _HEIGHT = re.compile(rf"(?:身高|height)\D{{0,3}}?{_RANGE}", re.I)
 _WEIGHT = re.compile(rf"(?:体重|weight)\D{{0,3}}?{_RANGE}", re.I)
 _LABEL_KEYS = ("尺码", "size", "码数")
 
-SAY_ASK_BODY = "告诉我您的身高和体重（例如：172cm 65kg），我帮您推荐合适的尺码～"
-SAY_ASK_PRODUCT = (
-    "请问您想了解哪件商品的尺码呢？在商品页面打开客服再问我，我就能按那件的尺码表帮您推荐～"
+# Message ids, said in the shop's language (kefu.knowledge.bot.speech).
+SAY_ASK_BODY = N_(
+    "Tell me your height and weight (for example: 172cm 65kg) and I will suggest a size."
+)
+SAY_ASK_PRODUCT = N_(
+    "Which product would you like a size for? Open the chat on its page and ask me "
+    "again: I will go by that product's size chart."
 )
 
 
@@ -123,33 +129,53 @@ def recommend(rows: list[SizeRow], height: float | None, weight: float | None) -
     return Advice(rows[max(max(f) for f in fits)].label, None, True, outside)
 
 
+def _body(height: float | None, weight: float | None, _: Translate) -> str:
+    if height is not None and weight is not None:
+        return _("height %(cm)scm and weight %(kg)skg") % {"cm": f"{height:g}", "kg": f"{weight:g}"}
+    if height is not None:
+        return _("height %(cm)scm") % {"cm": f"{height:g}"}
+    return _("weight %(kg)skg") % {"kg": f"{weight:g}"}
+
+
 def advice_text(
-    title: str, advice: Advice, height: float | None, weight: float | None, chart_line: str
+    title: str,
+    advice: Advice,
+    height: float | None,
+    weight: float | None,
+    chart_line: str,
+    _: Translate,
 ) -> str:
-    """The bot's words: the size, why, and the chart's line for it."""
-    body = "、".join(
-        part
-        for part in (
-            f"身高{height:g}cm" if height is not None else "",
-            f"体重{weight:g}kg" if weight is not None else "",
-        )
-        if part
-    )
-    lines = [f"按「{title}」的尺码表，{body}建议选 {advice.size} 码（{chart_line}）。"]
+    """The bot's words, a remark a line: the size, why, and the chart's line for it."""
+    lines = [
+        _("By the size chart of “%(title)s”, for %(body)s we suggest size %(size)s (%(chart)s).")
+        % {
+            "title": title,
+            "body": _body(height, weight, _),
+            "size": advice.size,
+            "chart": chart_line,
+        }
+    ]
     if advice.closer:
-        lines.append(f"喜欢合身一点的话也可以选 {advice.closer} 码。")
+        lines.append(_("For a closer fit, size %(size)s works too.") % {"size": advice.closer})
     if advice.mixed:
-        lines.append("您的身高和体重对应的尺码不同，按大一码选穿着更舒适。")
+        lines.append(
+            _(
+                "Your height and your weight point to different sizes: the larger one will "
+                "be more comfortable."
+            )
+        )
     if advice.outside:
-        lines.append("您的身材超出了尺码表的范围，建议联系人工客服再确认一下哦。")
-    if height is None or weight is None:
-        lines.append("再告诉我您的" + ("身高" if height is None else "体重") + "，可以推荐得更准～")
-    return "".join(lines)
+        lines.append(_("You are outside the size chart; please check with a person to be sure."))
+    if height is None:
+        lines.append(_("Tell me your height as well and I can suggest a size more precisely."))
+    elif weight is None:
+        lines.append(_("Tell me your weight as well and I can suggest a size more precisely."))
+    return join_lines(lines)
 
 
-def chart_line(chart: Any, label: str) -> str:
+def chart_line(chart: Any, label: str, _: Translate) -> str:
     """What the chart says about one size, for quoting."""
     if isinstance(chart, Mapping) and label in chart:
         value = chart[label]
         return value if isinstance(value, str) else "，".join(f"{k}{v}" for k, v in value.items())
-    return f"{label} 码"
+    return _("size %(size)s") % {"size": label}

@@ -12,13 +12,18 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from kefu.models import OrderStatus, ShipmentStatus
 from kefu.understanding.normalize import fold
+from kefu.web.i18n import N_
+
+# The bot's sentences are message ids in English, said in the shop's language: every
+# function writing one takes the shop's ``gettext`` (kefu.knowledge.bot.speech).
+Translate = Callable[[str], str]
 
 # What the intent classifier calls a question about an order or its parcel
 # (../shared/taxonomy/intents.json).
@@ -43,14 +48,33 @@ _ORDER_TOKEN = re.compile(r"(?<![A-Za-z0-9-])[A-Za-z0-9][A-Za-z0-9-]{5,31}(?![A-
 _MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 _FOUR = re.compile(r"(?<![A-Za-z0-9])\d{4}(?![A-Za-z0-9])")
 
-SAY_ASK_ORDER = (
-    "请发送您的订单号和下单手机号的后四位（例如：XL2026112000012 1234），我马上帮您查询～"
+SAY_ASK_ORDER = N_(
+    "Please send your order number and the last four digits of the phone number you "
+    "ordered with (for example: XL2026112000012 1234) and I will look it up right away."
 )
-SAY_NO_MATCH = (
-    "抱歉，没有查到与这个订单号和手机号后四位都相符的订单😅 请核对后再发一次，"
-    "或输入「转人工」联系人工客服。"
+SAY_NO_MATCH = N_(
+    "Sorry, I found no order matching both that order number and those phone digits 😅 "
+    'Please check them and send them again, or type "human" to talk to a person.'
 )
-SAY_NO_ORDERS = "抱歉，没有查到您账号下的这个订单哦。如有疑问，可输入「转人工」联系人工客服。"
+SAY_NO_ORDERS = N_(
+    "Sorry, I found no such order in your account. If anything is unclear, "
+    'type "human" to talk to a person.'
+)
+ORDER_SAYS = {
+    OrderStatus.PENDING_PAYMENT: N_(
+        "Your order %(number)s is not paid yet; we will ship it as soon as it is paid."
+    ),
+    OrderStatus.PAID: N_(
+        "Your order %(number)s is paid and waiting to leave the warehouse; once it has "
+        "shipped, ask me where it is any time."
+    ),
+    OrderStatus.SHIPPED: N_("Your order %(number)s has shipped."),
+    OrderStatus.DELIVERED: N_("Your order %(number)s has been delivered."),
+    OrderStatus.COMPLETED: N_("Your order %(number)s is complete."),
+    OrderStatus.CANCELLED: N_("Your order %(number)s was cancelled."),
+    OrderStatus.REFUNDED: N_("Your order %(number)s was refunded."),
+}
+SHIPPED_NO_EVENT = N_("The parcel has left.")  # a parcel's movement before any scan
 
 
 def order_numbers(text: str) -> list[str]:
@@ -101,53 +125,73 @@ def stalled_days(status: ShipmentStatus, last: datetime | None, now: datetime, s
     return quiet.days if quiet >= timedelta(days=stall) else 0
 
 
-def china_time(at: datetime) -> str:
-    return at.astimezone(CHINA).strftime("%m月%d日 %H:%M")
+def china_time(at: datetime, _: Translate) -> str:
+    local = at.astimezone(CHINA)
+    return _("%(month)s/%(day)s %(time)s") % {
+        "month": local.strftime("%m"),
+        "day": local.strftime("%d"),
+        "time": local.strftime("%H:%M"),
+    }
 
 
-def order_line(number: str, status: OrderStatus) -> str:
+def order_line(number: str, status: OrderStatus, _: Translate) -> str:
     """The first line of an answer: where the order stands, before any parcel."""
-    return {
-        OrderStatus.PENDING_PAYMENT: f"您的订单 {number} 还未付款，付款后我们会尽快为您发货哦～",
-        OrderStatus.PAID: (
-            f"您的订单 {number} 已付款，正在等待仓库发货，发出后可以随时问我物流进度～"
-        ),
-        OrderStatus.SHIPPED: f"您的订单 {number} 已发货。",
-        OrderStatus.DELIVERED: f"您的订单 {number} 已签收。",
-        OrderStatus.COMPLETED: f"您的订单 {number} 已完成。",
-        OrderStatus.CANCELLED: f"您的订单 {number} 已取消。",
-        OrderStatus.REFUNDED: f"您的订单 {number} 已退款。",
-    }[status]
+    return _(ORDER_SAYS[status]) % {"number": number}
 
 
 def parcel_line(
-    carrier: str, tracking_no: str, delivered_at: datetime | None, latest: Movement | None
+    carrier: str,
+    tracking_no: str,
+    delivered_at: datetime | None,
+    latest: Movement | None,
+    _: Translate,
 ) -> str:
     """The parcel: carrier, tracking number and its latest movement."""
-    text = f"{carrier}，运单号 {tracking_no}。"
+    values = {"carrier": carrier, "tracking": tracking_no}
     if delivered_at is not None:
-        return text + f"已于 {china_time(delivered_at)} 签收。"
+        said = _("%(carrier)s, tracking number %(tracking)s. Delivered on %(at)s.")
+        return said % (values | {"at": china_time(delivered_at, _)})
     if latest is None:
-        return text + "包裹已交给快递，暂时还没有物流信息。"
-    where = f"【{latest.location}】" if latest.location else ""
-    return text + f"最新物流（{china_time(latest.at)}）：{where}{latest.description}"
-
-
-def stall_line(days: int, case_number: int | str, opened: bool) -> str:
-    """What the shopper is told about a stalled parcel and the case following it."""
-    if opened:
-        return (
-            f"⚠️ 您的包裹已经 {days} 天没有新的物流信息了，我们已为您登记物流异常"
-            f"（工单 {case_number}），专员会联系快递公司核实，并尽快给您回复。"
+        said = _(
+            "%(carrier)s, tracking number %(tracking)s. The parcel is with the carrier; "
+            "there is no tracking yet."
         )
-    return (
-        f"⚠️ 您的包裹已经 {days} 天没有新的物流信息了，我们正在跟进物流异常"
-        f"（工单 {case_number}），有进展会第一时间通知您。"
+        return said % values
+    said = _(
+        "%(carrier)s, tracking number %(tracking)s. Latest tracking (%(at)s): %(where)s%(what)s"
+    )
+    return said % (
+        values
+        | {
+            "at": china_time(latest.at, _),
+            "where": f"【{latest.location}】" if latest.location else "",
+            "what": latest.description,
+        }
     )
 
 
-def more_orders_line(others: int) -> str:
-    return f"您还有 {others} 个订单，查询其他订单请发送订单号～" if others else ""
+def stall_line(days: int, case_number: int | str, opened: bool, _: Translate) -> str:
+    """What the shopper is told about a stalled parcel and the case following it."""
+    if opened:
+        said = _(
+            "⚠️ Your parcel has had no new tracking for %(days)s days. We have registered a "
+            "delivery problem (case %(case)s): a colleague will check with the carrier and "
+            "get back to you as soon as possible."
+        )
+    else:
+        said = _(
+            "⚠️ Your parcel has had no new tracking for %(days)s days. We are following up "
+            "the delivery problem (case %(case)s) and will tell you as soon as there is news."
+        )
+    return said % {"days": days, "case": case_number}
+
+
+def more_orders_line(others: int, _: Translate) -> str:
+    if not others:
+        return ""
+    return _("You have %(n)s more orders; send an order number to ask about another.") % {
+        "n": others
+    }
 
 
 def return_days_left(delivered_at: datetime, window_days: int, now: datetime) -> int:
@@ -158,13 +202,23 @@ def return_days_left(delivered_at: datetime, window_days: int, now: datetime) ->
     return math.ceil(left / timedelta(days=1))
 
 
-def return_line(number: str, delivered_at: datetime, window_days: int, now: datetime) -> str:
+def return_line(
+    number: str, delivered_at: datetime, window_days: int, now: datetime, _: Translate
+) -> str:
     """The return deadline of a delivered order, as the bot tells it."""
     left = return_days_left(delivered_at, window_days, now)
-    signed = f"您的订单 {number} 于 {china_time(delivered_at)} 签收，"
+    values = {"number": number, "at": china_time(delivered_at, _), "days": left or window_days}
     if left:
-        return signed + f"还剩{left}天可申请退货。"
-    return signed + f"已超过{window_days}天的退货期，如有质量问题请联系人工客服处理。"
+        said = _(
+            "Your order %(number)s was delivered on %(at)s; you have %(days)s days left to "
+            "ask for a return."
+        )
+    else:
+        said = _(
+            "Your order %(number)s was delivered on %(at)s; the %(days)s-day return period "
+            "has passed. For a quality problem, please contact a person."
+        )
+    return said % values
 
 
 def join_lines(lines: Sequence[str]) -> str:

@@ -22,7 +22,7 @@ from kefu.knowledge.retrieval import ANSWER_AT, MARGIN, MAX_CHOICES, SUGGEST_AT,
 from kefu.knowledge.transfer import content_of
 from kefu.lib import segment
 from kefu.lib.phrases import fill
-from kefu.models import Conversation, FaqEntry, FaqVersion, Message, SenderKind
+from kefu.models import Conversation, FaqEntry, FaqVersion, Message, MessageKind, SenderKind
 from kefu.models.base import utcnow
 from kefu.queries.access import fetch_owned
 from kefu.queries.workspace import customer_panel
@@ -208,14 +208,46 @@ async def suggestions(
     last = await last_shopper_words(session, actor.shop_id, panel.conversation.id)
     if last is None:
         return None, []
+    return last, await suggested_answers(session, panel.conversation, last, panel.variables)
+
+
+async def suggested_answers(
+    session: AsyncSession, conversation: Conversation, said: str, variables: dict[str, str]
+) -> list[Suggestion]:
+    """The FAQ answers (up to three, score at least ``SUGGEST_AT``) that best reply to
+    what the shopper ``said`` in this conversation's channel, ``variables`` filled."""
     found = await search_faqs(
-        session, actor.shop_id, last, channel=panel.conversation.channel.value
+        session, conversation.shop_id, said, channel=conversation.channel.value
     )
-    return last, [
-        Suggestion(m.entry, m.score, fill(m.entry.answer, panel.variables))
+    return [
+        Suggestion(m.entry, m.score, fill(m.entry.answer, variables))
         for m in found
         if m.score >= SUGGEST_AT
     ]
+
+
+# What the shopper saw or wrote: text, pictures and cards (never notes or events).
+SEEN_KINDS = (MessageKind.TEXT, MessageKind.IMAGE, MessageKind.CARD)
+
+
+async def recent_exchange(
+    session: AsyncSession, shop_id: int, conversation_id: int, limit: int
+) -> list[Message]:
+    """The conversation's last ``limit`` messages between the shopper and the shop (its
+    agents and bot), oldest first. Internal notes and system events are not among them:
+    callers send these words outside Kefu."""
+    newest = await session.scalars(
+        select(Message)
+        .where(
+            Message.shop_id == shop_id,
+            Message.conversation_id == conversation_id,
+            Message.kind.in_(SEEN_KINDS),
+            Message.sender_kind.in_([SenderKind.VISITOR, SenderKind.AGENT, SenderKind.BOT]),
+        )
+        .order_by(Message.id.desc())
+        .limit(limit)
+    )
+    return list(reversed(list(newest)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -672,6 +672,10 @@ KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             N_("A draft to rephrase has at most %(n)s characters."),
         ),
         (
+            r"^the shopper has not written anything to reply to yet$",
+            N_("The customer has not written anything to reply to yet."),
+        ),
+        (
             r"^a host name or IP address, e\.g\. imap\.example\.com$",
             N_("Give a host name or IP address, e.g. imap.example.com."),
         ),

@@ -218,6 +218,9 @@ ROUTES: dict[tuple[str, str], Walk] = {
     ("POST", "/api/v1/conversations/{conversation_id}/rephrase"): Walk(
         "by_id", "handle", {"text": "亲，这个没货了"}, allowed_status=409
     ),
+    ("POST", "/api/v1/conversations/{conversation_id}/draft"): Walk(
+        "by_id", "handle", allowed_status=409
+    ),
     ("GET", "/api/v1/customers/{customer_id}/summary"): Walk("by_id", "read"),
     # A supervisor walking acme merges its second 王芳 into the first, as she may.
     ("POST", "/api/v1/customers/{customer_id}/merge/{duplicate_id}"): Walk("by_id", "supervise"),

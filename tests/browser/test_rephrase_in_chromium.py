@@ -1,6 +1,8 @@
-"""AI 润色 in Chromium against a real server configured for a fake OpenAI-compatible API
-on loopback: the agent's draft goes out, the polished text comes back into the composer
-to be read and sent; when the API is busy the agent is told so and keeps the draft."""
+"""AI 润色 and AI 起草 in Chromium against a real server configured for a fake
+OpenAI-compatible API on loopback: the agent's draft goes out, the polished text comes
+back into the composer to be read and sent; a drafted reply fills the empty composer and
+is sent by nobody but the agent; when the API is busy the agent is told so and keeps
+what they had."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from playwright.async_api import Page, expect
 
 from tests.browser.conftest import page_at, served
 from tests.browser.test_composer_quality_in_chromium import _open_chat
-from tests.knowledge.test_llm import KEY, POLISHED, FakeLlm, fake_llm_server
+from tests.knowledge.fake_llm import KEY, POLISHED, FakeLlm, fake_llm_server
 
 pytestmark = pytest.mark.browser
 
@@ -56,3 +58,26 @@ async def test_the_agent_polishes_a_draft_and_sends_it(page: Page, llm_server_ur
         await expect(page.locator("#ws-problem")).to_contain_text("AI 助手繁忙")
         await expect(composer).to_have_value("好的")
         await expect(page.get_by_role("button", name="AI 润色")).to_be_enabled()
+
+
+async def test_the_agent_has_a_reply_drafted_and_nothing_is_sent(
+    page: Page, llm_server_url, llm, alice
+):
+    llm.mode = "ok"
+    async with httpx.AsyncClient(base_url=llm_server_url) as http:
+        shopper = await _open_chat(page, http, alice)
+        composer = page.get_by_role("textbox", name="消息")
+        await page.get_by_role("button", name="AI 起草").click()
+        await expect(composer).to_have_value(POLISHED)
+        sent = llm.requests[-1]["body"]["messages"][1]["content"]
+        assert "顾客：请问怎么下单呀？第一次买" in sent
+        # Only filled in: the shopper has their own message and nothing else.
+        await expect(page.get_by_role("button", name="AI 起草")).to_be_enabled()
+        assert await shopper.read() == ["请问怎么下单呀？第一次买"]
+        await expect(page.locator(".ws-msg.out")).to_have_count(0)
+
+        llm.mode = "busy"
+        await composer.fill("")
+        await page.get_by_role("button", name="AI 起草").click()
+        await expect(page.locator("#ws-problem")).to_contain_text("AI 助手繁忙")
+        await expect(composer).to_have_value("")

@@ -14,6 +14,10 @@ from tests.chat.conftest import (
     make_shopper,
     server,  # noqa: F401  (shared fixture)
 )
+from tests.knowledge.fake_llm import (  # noqa: F401  (shared fixtures)
+    fake_llm,
+    llm_on,
+)
 
 CLOSED: dict[str, list[list[str]]] = {}
 OPEN = {day: [["00:00", "24:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}

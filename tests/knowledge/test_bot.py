@@ -191,3 +191,19 @@ async def test_an_unstaffed_bot_answers_in_business_hours_only_while_nobody_is_o
     later = await make_shopper(client)
     await say(client, later, "怎么退货")
     assert [m["sender_kind"] for m in await shopper_sees(client, later)] == ["visitor"]
+
+
+async def test_an_english_shops_bot_says_its_own_sentences_in_english(
+    client, owen, closed_shop, shopper
+):
+    assert (await client.as_(owen).patch("/api/v1/shop", json={"locale": "en"})).status_code == 200
+    await say(client, shopper, "你好")
+    greeting = (await shopper_sees(client, shopper))[-1]
+    assert greeting["body"] == "Hello, I am the shop's assistant 🤖. How can I help you?"
+    await say(client, shopper, "Can I talk to a human?")
+    handed_off = (await shopper_sees(client, shopper))[-1]
+    assert handed_off["payload"]["bot"] == {"handoff": "asked", "leave_message": True}
+    assert handed_off["body"].startswith("We are outside our service hours")
+    staff = await staff_sees(client, owen, shopper.conversation_id)
+    [note] = [m for m in staff if m["kind"] == "note"]
+    assert note["body"].startswith("🤖 Handed over by the bot: The customer asked for a person")

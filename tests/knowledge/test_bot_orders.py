@@ -203,3 +203,24 @@ async def test_stall_days_is_the_shops_choice(client, sessionmaker, owen, carol,
     answer = await last_words(client, zhang)
     assert "【郑州】快件已到达【郑州转运中心】" in answer["body"] and "⚠️" not in answer["body"]
     assert await logistics_cases(client, carol) == []
+
+
+async def test_an_english_shops_bot_answers_about_orders_in_english(
+    client, sessionmaker, owen, shop_orders
+):
+    assert (await client.as_(owen).patch("/api/v1/shop", json={"locale": "en"})).status_code == 200
+    zhang = await signed_shopper(client, sessionmaker, owen.shop_id, ZHANG)
+    await say(client, zhang, "我的快递到哪了")
+    lines = (await last_words(client, zhang))["body"].split("\n")
+    assert lines[0] == f"Your order {MOVING} has shipped."
+    assert lines[1].startswith("中通快递, tracking number ZTO7300000001. Latest tracking (")
+    assert lines[1].endswith("): 【杭州】快件已到达【杭州转运中心】")  # the carrier's words
+    assert lines[2] == "You have 2 more orders; send an order number to ask about another."
+    await say(client, zhang, f"订单{STUCK}怎么还没到")
+    stalled = (await last_words(client, zhang))["body"]
+    assert "Your parcel has had no new tracking for 4 days. We have registered" in stalled
+    visitor = await make_shopper(client)
+    await say(client, visitor, "帮我查下物流")
+    asked = await last_words(client, visitor)
+    assert asked["payload"]["bot"] == {"ask_order": True}
+    assert asked["body"].startswith("Please send your order number and the last four digits")

@@ -139,3 +139,19 @@ async def test_asking_about_returns_tells_the_days_left_for_the_delivered_order(
     visitor = await make_shopper(client)
     await say(client, visitor, "怎么退货")
     assert "还剩" not in (await last_words(client, visitor))["body"]
+
+
+async def test_an_english_shops_bot_advises_sizes_in_english(client, owen, catalogue):
+    assert (await client.as_(owen).patch("/api/v1/shop", json={"locale": "en"})).status_code == 200
+    shopper = await make_shopper(client)
+    await on_page(client, shopper, TEE)
+    await say(client, shopper, "我178cm 70kg 穿什么码")
+    advice = (await last_words(client, shopper))["body"]
+    assert advice.startswith(
+        "By the size chart of “纯棉圆领短袖T恤”, for height 178cm and weight 70kg "
+        "we suggest size XL ("
+    )
+    await say(client, shopper, "我178cm穿什么码")
+    assert (await last_words(client, shopper))["body"].endswith(
+        "Tell me your weight as well and I can suggest a size more precisely."
+    )

@@ -81,7 +81,7 @@ def _strings() -> dict[str, str]:
         "case_opened": _("Case #%(number)s opened"),
         "use_rewrite": _("Use rewrite"),
         "rephrasing": _("Rephrasing…"),
-        "rephrase": _("AI rephrase"),
+        "drafting": _("Drafting…"),
         "rephrase_empty": _("Write a draft first, then let the AI assistant rephrase it."),
         "emotion_title": _("Customer mood"),
         "account": _("Emotional account"),
@@ -123,7 +123,7 @@ async def workspace(request: Request, session: SessionDep, page: PageDep) -> Res
         "strings": strings,
         "labels": labels,
         "variables": list(VARIABLES),
-        # The AI 润色 button shows only where an LLM is configured (kefu.knowledge.llm).
+        # AI 起草 and AI 润色 show only where an LLM is configured (kefu.knowledge.llm).
         "llm": llm_config(request.app.state.settings) is not None,
     }
     return render(

@@ -1,5 +1,6 @@
 """The FAQ bot: its settings, its report (containment and handoff reasons), and agent
-assist (FAQ answers suggested for a conversation's last shopper message)."""
+assist (FAQ answers suggested for a conversation's last shopper message; the optional
+LLM's AI 润色 and AI 起草)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import Field
 
-from kefu.actions.assist import rephrase_draft
+from kefu.actions.assist import draft_reply, rephrase_draft
 from kefu.actions.bot import do_update_bot_settings
 from kefu.knowledge.bot import IDLE_MINUTES, BotMode, bot_settings
 from kefu.knowledge.llm import llm_config
@@ -75,6 +76,10 @@ class RephraseIn(ApiModel):
 
 class RephraseOut(ApiModel):
     text: str = Field(description="The draft rephrased; the agent edits and sends it")
+
+
+class DraftOut(ApiModel):
+    text: str = Field(description="A reply drafted for the agent to edit and send")
 
 
 LLM_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -154,3 +159,24 @@ async def rephrase(
 ) -> RephraseOut:
     text = await rephrase_draft(session, actor, conversation_id, body.text, llm_config(settings))
     return RephraseOut(text=text)
+
+
+@router.post(
+    "/conversations/{conversation_id}/draft",
+    summary="Agent assist: a whole reply drafted by the optional LLM (AI 起草)",
+    description=(
+        "Sends the conversation's last 10 messages between the shopper and the shop "
+        "(never internal notes), the shopper's order and its parcels' latest tracking "
+        "(when the conversation has a customer) and up to three FAQ answers to the "
+        "shopper's last message to the OpenAI-compatible API of `KEFU_LLM_BASE_URL`, "
+        "phone numbers, e-mail addresses and house numbers masked, names left out. "
+        "Nothing is stored or sent to the shopper: the agent edits and sends the draft. "
+        "422 when the shopper has not written anything yet."
+    ),
+    responses=LLM_ERRORS,
+)
+async def draft(
+    conversation_id: IdPath, session: SessionDep, actor: ActorDep, settings: SettingsDep
+) -> DraftOut:
+    text = await draft_reply(session, actor, conversation_id, llm_config(settings))
+    return DraftOut(text=text)

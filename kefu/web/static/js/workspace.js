@@ -865,32 +865,41 @@
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); $("ws-composer").requestSubmit(); }
   });
   $("ws-input").addEventListener("input", () => { state.phraseIndex = 0; updatePhrases(); sendTyping(); scheduleCheck(); });
-  // AI 润色: the optional LLM rephrases the draft; the agent reads it in the composer and
-  // sends it themselves. A refusal (not configured, unreachable, busy) shows as a problem.
+  // AI 润色 and AI 起草: the optional LLM rephrases the agent's draft or drafts a whole
+  // reply; the agent reads it in the composer and sends it themselves (nothing is sent
+  // from here). A refusal (not configured, unreachable, busy) shows as a problem and
+  // leaves the composer as it was; so does an answer arriving after the agent typed on.
+  async function askAssistant(button, action, body, busyLabel) {
+    const c = state.current;
+    if (!c) return;
+    const before = $("ws-input").value;
+    const label = button.textContent;
+    button.disabled = true;
+    button.textContent = busyLabel;
+    try {
+      const data = await api("POST", `/api/v1/conversations/${c.id}/${action}`, body);
+      if (state.current === c && $("ws-input").value === before) {
+        $("ws-input").value = data.text;
+        $("ws-input").focus();
+        checkDraft();
+      }
+    } catch (error) {
+      showProblem(error.message);
+    } finally {
+      button.disabled = false;
+      button.textContent = label;
+    }
+  }
   const rephraseButton = $("ws-rephrase");
   if (rephraseButton) {
-    rephraseButton.addEventListener("click", async () => {
-      const c = state.current;
+    rephraseButton.addEventListener("click", () => {
       const draft = $("ws-input").value.trim();
-      if (!c) return;
       if (!draft) { showProblem(T.rephrase_empty); return; }
-      rephraseButton.disabled = true;
-      rephraseButton.textContent = T.rephrasing;
-      try {
-        const data = await api("POST", `/api/v1/conversations/${c.id}/rephrase`, { text: draft });
-        if (state.current === c && $("ws-input").value.trim() === draft) {
-          $("ws-input").value = data.text;
-          $("ws-input").focus();
-          checkDraft();
-        }
-      } catch (error) {
-        showProblem(error.message);
-      } finally {
-        rephraseButton.disabled = false;
-        rephraseButton.textContent = T.rephrase;
-      }
+      askAssistant(rephraseButton, "rephrase", { text: draft }, T.rephrasing);
     });
   }
+  const draftButton = $("ws-draft");
+  if (draftButton) draftButton.addEventListener("click", () => askAssistant(draftButton, "draft", {}, T.drafting));
   $("ws-note").addEventListener("change", () => { $("ws-composer").classList.toggle("noting", $("ws-note").checked); checkDraft(); });
   $("ws-composer").addEventListener("submit", async (e) => {
     e.preventDefault();
