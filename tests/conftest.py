@@ -24,6 +24,7 @@ from kefu.schema import upgrade
 from kefu.settings import Settings
 from tests.demo_copy import DemoCopy, demo_shop
 from tests.factories import Persona, make_personas
+from tests.reports.smtp import Inbox, smtp_server
 
 # This run's own realtime channel, inherited by the server processes tests start: runs
 # side by side on one Redis (pytest-xdist workers, two checkouts) never wake each other.
@@ -102,6 +103,18 @@ async def clean_database(app) -> AsyncIterator[None]:
     async with app.state.engine.begin() as conn:
         for table in reversed(Base.metadata.sorted_tables):
             await conn.execute(text(f'DELETE FROM "{table.name}"'))
+
+
+@pytest.fixture
+def inbox() -> Inbox:
+    """What the shop's SMTP server (a real one on loopback) was given to send."""
+    return Inbox()
+
+
+@pytest.fixture
+def smtp_port(inbox: Inbox) -> Iterator[int]:
+    """A real SMTP server (aiosmtpd) on loopback for the test; its port."""
+    yield from smtp_server(inbox)
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from kefu.catalogs import LOCALES, N_, translations
 from kefu.errors import Invalid
 from kefu.knowledge.retrieval import clean
 from kefu.knowledge.tracking import DEFAULT_STALL_DAYS, STALL_DAYS, Translate
@@ -29,7 +30,6 @@ from kefu.models import (
     SenderKind,
     Skill,
 )
-from kefu.web.i18n import LOCALES, N_, translations
 
 
 def bot_reads(message: Message) -> bool:

@@ -16,9 +16,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from kefu.catalogs import N_
 from kefu.knowledge.tracking import Translate, join_lines
 from kefu.understanding.normalize import fold
-from kefu.web.i18n import N_
 
 SIZE_INTENT = "presale.size_advice"
 CHART_KEYS = ("尺码表", "size_chart")

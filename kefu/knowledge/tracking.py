@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from kefu.catalogs import N_
 from kefu.models import OrderStatus, ShipmentStatus
 from kefu.understanding.normalize import fold
-from kefu.web.i18n import N_
 
 # The bot's sentences are message ids in English, said in the shop's language: every
 # function writing one takes the shop's ``gettext`` (kefu.knowledge.bot.speech).

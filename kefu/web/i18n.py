@@ -1,58 +1,23 @@
-"""UI languages: Babel catalogs loaded from the ``.po`` files at start-up, and the
-choice of language for each request.
-
-Catalogs are compiled in memory, so the repository holds only the ``.po`` sources.
-Message ids are English; ``zh_CN`` is the default language, ``en`` the second."""
+"""UI languages: the choice of language for each request, and the language of the code
+running in a context; the catalogs themselves are ``kefu.catalogs``."""
 
 from __future__ import annotations
 
 from contextvars import ContextVar
-from functools import cache
-from io import BytesIO
-from pathlib import Path
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import NullTranslations, Translations
+from babel.support import NullTranslations
 from starlette.requests import Request
 
-LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+from kefu.catalogs import LOCALE_DIR, LOCALES, N_, normalise, translations
+
+__all__ = ["LOCALES", "LOCALE_DIR", "N_", "normalise", "translations"]
+
 LANG_COOKIE = "kefu_lang"
 LANG_PARAM = "lang"
-LOCALES = ("zh_CN", "en")
 LOCALE_NAMES = {"zh_CN": "简体中文", "en": "English"}
 HTML_LANG = {"zh_CN": "zh-CN", "en": "en"}
 
 _current: ContextVar[NullTranslations] = ContextVar("kefu_translations")
-
-
-def N_(message: str) -> str:
-    """Mark ``message`` for extraction without translating it yet (labels, enums)."""
-    return message
-
-
-def normalise(value: str | None) -> str | None:
-    """``zh-CN``, ``zh_cn``, ``zh`` → ``zh_CN``; ``en-US`` → ``en``; anything else → None."""
-    if not value:
-        return None
-    lowered = value.strip().replace("-", "_").lower()
-    if lowered.startswith("zh"):
-        return "zh_CN"
-    if lowered.startswith("en"):
-        return "en"
-    return None
-
-
-@cache
-def translations(locale: str) -> Translations:
-    """The catalog of ``locale``, read from its ``.po`` file once per process."""
-    po_path = LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po"
-    with po_path.open("rb") as po_file:
-        catalog = read_po(po_file, locale=locale)
-    buffer = BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return Translations(fp=buffer, domain="messages")
 
 
 def accepted_locale(header: str | None) -> str | None:

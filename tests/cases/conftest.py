@@ -11,7 +11,6 @@ import pytest
 
 from tests.chat.conftest import make_shopper
 from tests.factories import Persona
-from tests.reports.smtp import Inbox, smtp_server
 from tests.widget.conftest import png_bytes
 
 ORDER = {
@@ -80,14 +79,3 @@ async def open_case(client, persona: Persona, **body: Any) -> dict[str, Any]:
     response = await client.as_(persona).post("/api/v1/cases", json=body)
     assert response.status_code == 201, response.text
     return response.json()
-
-
-@pytest.fixture
-def inbox() -> Inbox:
-    """What the shop's SMTP server (a real one on loopback) was given to send."""
-    return Inbox()
-
-
-@pytest.fixture
-def smtp_port(inbox):
-    yield from smtp_server(inbox)

@@ -34,7 +34,6 @@ from kefu.models import (
 )
 from kefu.models.base import utcnow
 from tests.channels import dovecot
-from tests.reports.smtp import Inbox, smtp_server
 
 pytestmark = pytest.mark.skipif(
     not dovecot.available(), reason="needs Debian's dovecot-imapd and openssl"
@@ -66,16 +65,6 @@ def mailbox_login(imap_server):
     imap_server.deliver(MAILBOX_LOGIN, b"Subject: warm-up\r\n\r\n.\r\n")  # makes INBOX
     imap_server.empty(MAILBOX_LOGIN)
     return MAILBOX_LOGIN
-
-
-@pytest.fixture
-def inbox():
-    return Inbox()
-
-
-@pytest.fixture
-def smtp_port(inbox):
-    yield from smtp_server(inbox)
 
 
 @pytest.fixture

@@ -21,21 +21,10 @@ from kefu.crm.unsubscribe import unsubscribe_url
 from kefu.models import Customer, Journey, Mail, Mailbox, MailState, Shop
 from kefu.worker import Worker
 from tests.crm.shop_orders import seed_shop
-from tests.reports.smtp import Inbox, smtp_server
 
 PUBLIC = "https://kefu.example.com"
 WINBACK = "亲爱的{客户昵称}，{店铺名}为您准备了一张回归专享券，本周内有效～"
 ADDRESSES = {"李雷": "lilei@shopper.test", "王芳": "wangfang@shopper.test"}
-
-
-@pytest.fixture
-def inbox() -> Inbox:
-    return Inbox()
-
-
-@pytest.fixture
-def smtp_port(inbox):
-    yield from smtp_server(inbox)
 
 
 @pytest.fixture

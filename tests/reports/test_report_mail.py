@@ -23,7 +23,7 @@ from kefu.reports.facts import record_fact
 from kefu.settings import Settings
 from kefu.worker import Worker
 from kefu.worker.report_mail import claim
-from tests.reports.smtp import Inbox, Login, free_port, smtp_server
+from tests.reports.smtp import Login, free_port, smtp_server
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 K = ReportKind
@@ -40,16 +40,6 @@ def mail_settings(settings, port: int, **more):
         }
         | more
     )
-
-
-@pytest.fixture
-def inbox():
-    return Inbox()
-
-
-@pytest.fixture
-def smtp_port(inbox):
-    yield from smtp_server(inbox)
 
 
 def last_send_moment() -> datetime:

@@ -119,6 +119,25 @@ class StallingReceiver:
         self.server.server_close()
 
 
+async def _queued(sessionmaker, alice, url: str, payload: dict) -> WebhookDelivery:
+    """A conversation.closed delivery queued for an endpoint at ``url``/hook."""
+    async with sessionmaker() as session:
+        endpoint = WebhookEndpoint(
+            shop_id=alice.shop_id, url=f"{url}/hook", secret="k" * 32, event_types=[]
+        )
+        session.add(endpoint)
+        await session.flush()
+        delivery = WebhookDelivery(
+            shop_id=alice.shop_id,
+            endpoint_id=endpoint.id,
+            event="conversation.closed",
+            payload=payload,
+        )
+        session.add(delivery)
+        await session.commit()
+    return delivery
+
+
 def _worker(settings, **env: str):
     return asyncio.create_subprocess_exec(
         sys.executable,
@@ -144,20 +163,7 @@ async def test_a_worker_killed_mid_delivery_loses_no_job(sessionmaker, settings,
     receiver uses to drop the repeat)."""
     receiver = StallingReceiver()
     try:
-        async with sessionmaker() as session:
-            endpoint = WebhookEndpoint(
-                shop_id=alice.shop_id, url=f"{receiver.url}/hook", secret="k" * 32, event_types=[]
-            )
-            session.add(endpoint)
-            await session.flush()
-            delivery = WebhookDelivery(
-                shop_id=alice.shop_id,
-                endpoint_id=endpoint.id,
-                event="conversation.closed",
-                payload={"conversation_id": 7},
-            )
-            session.add(delivery)
-            await session.commit()
+        delivery = await _queued(sessionmaker, alice, receiver.url, {"conversation_id": 7})
 
         first = await _worker(settings, KEFU_WEBHOOK_TIMEOUT_SECONDS="120")
         try:
@@ -189,20 +195,8 @@ async def test_sigterm_lets_the_delivery_on_the_wire_finish(sessionmaker, settin
     and records it: the delivery is delivered once, not left claimed for a lease."""
     receiver = StallingReceiver(answer_first=True)
     try:
-        async with sessionmaker() as session:
-            endpoint = WebhookEndpoint(
-                shop_id=alice.shop_id, url=f"{receiver.url}/hook", secret="k" * 32, event_types=[]
-            )
-            session.add(endpoint)
-            await session.flush()
-            delivery = WebhookDelivery(
-                shop_id=alice.shop_id,
-                endpoint_id=endpoint.id,
-                event="conversation.closed",
-                payload={"conversation_id": 8, "visitor": "王女士"},
-            )
-            session.add(delivery)
-            await session.commit()
+        payload = {"conversation_id": 8, "visitor": "王女士"}
+        delivery = await _queued(sessionmaker, alice, receiver.url, payload)
 
         worker = await _worker(settings)
         try:

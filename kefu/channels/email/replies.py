@@ -22,10 +22,10 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate
 
+from kefu.catalogs import N_, translations
 from kefu.lib.business_hours import ShopCalendar
 from kefu.lib.cases import CaseStatus, CaseType
 from kefu.models import Mail, MailKind, Shop
-from kefu.web.i18n import N_, translations
 
 ACKNOWLEDGEMENT = N_(
     "Hello,\n\nthank you for writing to %(shop)s. We have received your e-mail and "

@@ -11,6 +11,7 @@ so a form is refused exactly as the API would refuse it, next to the field."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -185,19 +186,34 @@ async def policy_remove(
     return redirect(PATH, flash=MSG_POLICY_REMOVED, request=request)
 
 
+async def _save(
+    request: Request,
+    session: SessionDep,
+    page: Page,
+    field: str,
+    value: Callable[[], Any],
+    flash: str,
+    **retyped: Any,
+) -> Response:
+    """Save one case setting (``field``) from a form: ``value`` reads it from what was
+    typed; a refusal shows the page again as typed (``retyped``) with it beside the field."""
+    try:
+        await do_update_case_settings(session, page.actor, **{field: value()})
+    except FormError as exc:
+        errors = errors_of(exc, field)
+        return await _page(request, session, page, errors=errors, status=422, **retyped)
+    await session.commit()
+    return redirect(PATH, flash=flash, request=request)
+
+
 async def _save_number(
     request: Request, session: SessionDep, page: Page, field: str, retyped: str, flash: str
 ) -> Response:
-    """A one-number form (``field``): saved, or shown again as typed (``retyped`` is the
-    page's keyword for it) with the refusal next to it."""
+    """A one-number form (``field``); ``retyped`` is the page's keyword for what was typed."""
     typed = text(await request.form(), field)
-    try:
-        await do_update_case_settings(session, page.actor, **{field: whole_or_text(typed)})
-    except FormError as exc:
-        errors = errors_of(exc, field)
-        return await _page(request, session, page, errors=errors, status=422, **{retyped: typed})
-    await session.commit()
-    return redirect(PATH, flash=flash, request=request)
+    return await _save(
+        request, session, page, field, lambda: whole_or_text(typed), flash, **{retyped: typed}
+    )
 
 
 @router.post(f"{PATH}/return-window")
@@ -217,9 +233,9 @@ async def follow_up_save(request: Request, session: SessionDep, page: PageDep) -
 @router.post(f"{PATH}/progress-mail")
 async def progress_mail_save(request: Request, session: SessionDep, page: PageDep) -> Response:
     wanted = checked(await request.form(), "progress_mail")
-    await do_update_case_settings(session, page.actor, progress_mail=wanted)
-    await session.commit()
-    return redirect(PATH, flash=MSG_PROGRESS_MAIL_SAVED, request=request)
+    return await _save(
+        request, session, page, "progress_mail", lambda: wanted, MSG_PROGRESS_MAIL_SAVED
+    )
 
 
 def _parsed_schemas(typed: dict[str, str]) -> dict[str, Any]:
@@ -244,14 +260,15 @@ def _parsed_schemas(typed: dict[str, str]) -> dict[str, Any]:
 async def fields_save(request: Request, session: SessionDep, page: PageDep) -> Response:
     form = await request.form()
     typed = {t.value: text(form, f"schema_{t.value}") for t in CaseType}
-    try:
-        schemas = _parsed_schemas(typed)
-        await do_update_case_settings(session, page.actor, custom_fields=schemas)
-    except FormError as exc:
-        errors = errors_of(exc, "custom_fields")
-        return await _page(request, session, page, errors=errors, schemas=typed, status=422)
-    await session.commit()
-    return redirect(PATH, flash=MSG_FIELDS_SAVED, request=request)
+    return await _save(
+        request,
+        session,
+        page,
+        "custom_fields",
+        lambda: _parsed_schemas(typed),
+        MSG_FIELDS_SAVED,
+        schemas=typed,
+    )
 
 
 def _signed_whole_or_text(value: str) -> int | str:
@@ -272,10 +289,6 @@ async def proactive_save(request: Request, session: SessionDep, page: PageDep) -
         }
         for rule in Rule
     }
-    try:
-        await do_update_case_settings(session, page.actor, proactive=typed)
-    except FormError as exc:
-        errors = errors_of(exc, "proactive")
-        return await _page(request, session, page, errors=errors, rules=typed, status=422)
-    await session.commit()
-    return redirect(PATH, flash=MSG_PROACTIVE_SAVED, request=request)
+    return await _save(
+        request, session, page, "proactive", lambda: typed, MSG_PROACTIVE_SAVED, rules=typed
+    )
