@@ -35,6 +35,7 @@ from kefu.knowledge.bot import (
     MISSES_BEFORE_HANDOFF,
     SAY_CHOICES,
     SAY_GREETING,
+    SAY_HANDOFF_AWAY,
     SAY_HANDOFF_CLOSED,
     SAY_HANDOFF_OPEN,
     SAY_SORRY,
@@ -203,6 +204,16 @@ async def _resolve(session: AsyncSession, conversation: Conversation) -> None:
     )
 
 
+async def _handoff_words(session: AsyncSession, conversation: Conversation, open_now: bool) -> str:
+    """What the shopper is told on a handoff: a person comes now; or, with nobody to
+    come, leave a message — because the shop is closed, or (an unstaffed bot in business
+    hours) because no agent is online."""
+    if open_now:
+        return SAY_HANDOFF_OPEN
+    calendar = await shop_calendar(session, bot_actor(conversation.shop_id))
+    return SAY_HANDOFF_AWAY if calendar.is_open(utcnow()) else SAY_HANDOFF_CLOSED
+
+
 async def _hand_off(
     session: AsyncSession,
     conversation: Conversation,
@@ -233,7 +244,7 @@ async def _hand_off(
         session,
         conversation,
         message,
-        await _words(session, conversation, SAY_HANDOFF_OPEN if shop_open else SAY_HANDOFF_CLOSED),
+        await _words(session, conversation, await _handoff_words(session, conversation, shop_open)),
         {"handoff": reason.value, "leave_message": not shop_open},
     )
     await announce_change(session, conversation, "handed_off")

@@ -114,6 +114,10 @@ SAY_HANDOFF_CLOSED = N_(
     "We are outside our service hours and nobody is here right now. Please leave your "
     "name, how to reach you and your question: we will contact you as soon as we are back."
 )
+SAY_HANDOFF_AWAY = N_(
+    "Our agents are all away for a moment. Please leave your name, how to reach you and "
+    "your question: an agent will contact you as soon as one is back."
+)
 
 
 def speech(locale: str) -> Translate:

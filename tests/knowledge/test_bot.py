@@ -185,6 +185,7 @@ async def test_an_unstaffed_bot_answers_in_business_hours_only_while_nobody_is_o
     await say(client, shopper, "转人工")
     reply = (await shopper_sees(client, shopper))[-1]
     assert reply["payload"]["bot"] == {"handoff": "asked", "leave_message": True}
+    assert reply["body"].startswith("人工客服暂时都不在线")  # the shop is open: not "closed"
 
     await set_presence(client, alice, "online")
     assert (await profile(client))["bot"] is False
