@@ -7,13 +7,14 @@ her agent socket, as the workspace does."""
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 
 import httpx
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import Page, WebSocketRoute, expect
 from sqlalchemy import select, update
 
 from kefu.models import (
@@ -370,16 +371,30 @@ async def test_on_a_phone_in_english_away_hours_offer_the_offline_form(
         assert conversation["tags"] == ["留言"]
 
 
-async def test_a_message_sent_while_offline_arrives_once_after_reconnecting(
-    shopper: Page, demo_carol, widget_server
-):
+async def say_hello(shopper: Page):
+    """The shopper opens the chat on the demo store and says 在吗？, which arrives."""
     await shopper.goto("/demo/store")
     await shopper.get_by_role("button", name="联系客服").click()
     chat = widget(shopper)
     box = chat.get_by_role("textbox", name="输入消息")
     await box.fill("在吗？")
     await box.press("Enter")
-    await expect(chat.locator(".receipt", has_text="未读")).to_have_count(1)
+    await expect(chat.locator(".receipt", has_text="未读")).to_have_count(1, timeout=WAIT)
+    return chat, box
+
+
+async def stored_bodies(widget_server: str, persona: Persona) -> list[str]:
+    """The bodies of the one conversation's messages as the shop stored them, newest first."""
+    async with staff(widget_server, persona) as agent:
+        [conversation] = (await agent.get("/api/v1/conversations")).json()["items"]
+        path = f"/api/v1/conversations/{conversation['id']}/messages"
+        return [m["body"] for m in (await agent.get(path)).json()["items"]]
+
+
+async def test_a_message_sent_while_offline_arrives_once_after_reconnecting(
+    shopper: Page, demo_carol, widget_server
+):
+    chat, box = await say_hello(shopper)
 
     await shopper.context.set_offline(True)
     await box.fill("我的订单什么时候发货？")
@@ -388,11 +403,54 @@ async def test_a_message_sent_while_offline_arrives_once_after_reconnecting(
     await shopper.context.set_offline(False)
     await expect(chat.locator(".receipt", has_text="未读")).to_have_count(2, timeout=20_000)
 
-    async with staff(widget_server, demo_carol) as carol:
-        [conversation] = (await carol.get("/api/v1/conversations")).json()["items"]
-        path = f"/api/v1/conversations/{conversation['id']}/messages"
-        bodies = [m["body"] for m in (await carol.get(path)).json()["items"]]
-    assert bodies == ["我的订单什么时候发货？", "在吗？", GREETING], "each once"
+    assert await stored_bodies(widget_server, demo_carol) == [
+        "我的订单什么时候发货？",
+        "在吗？",
+        GREETING,
+    ], "each once"
+
+
+async def test_a_message_the_server_fails_to_store_goes_again_by_itself(
+    shopper: Page, demo_carol, widget_server
+):
+    """The socket stays up, but the server answers the message with an internal error:
+    the widget sends it again on its own, and it is stored once."""
+    welcomed, refused = asyncio.Event(), []
+
+    def hiccup(route: WebSocketRoute) -> None:
+        server = route.connect_to_server()
+
+        def to_server(raw: str | bytes) -> None:
+            frame = json.loads(raw)
+            if frame.get("type") == "message" and welcomed.is_set() and not refused:
+                refused.append(frame["client_id"])
+                error = {"type": "error", "code": "internal", "client_id": frame["client_id"]}
+                route.send(json.dumps({**error, "message": "something went wrong on our side"}))
+                return
+            server.send(raw)
+
+        def to_page(raw: str | bytes) -> None:
+            if json.loads(raw).get("type") == "welcome":
+                welcomed.set()
+            route.send(raw)
+
+        route.on_message(to_server)
+        server.on_message(to_page)
+
+    await shopper.route_web_socket(re.compile(r"/ws/visitor"), hiccup)
+    chat, box = await say_hello(shopper)
+    await asyncio.wait_for(welcomed.wait(), WAIT / 1000)
+
+    await box.fill("这件卫衣有XL码吗？")
+    await box.press("Enter")
+    await expect(chat.locator(".receipt", has_text="未读")).to_have_count(2, timeout=WAIT)
+
+    assert len(refused) == 1
+    assert await stored_bodies(widget_server, demo_carol) == [
+        "这件卫衣有XL码吗？",
+        "在吗？",
+        GREETING,
+    ], "each once"
 
 
 async def test_carol_sees_the_shopper_browsing_the_store(shopper: Page, demo_carol, widget_server):

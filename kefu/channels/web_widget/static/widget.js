@@ -101,6 +101,7 @@
   }
 
   // --- state ----------------------------------------------------------------------------
+  var FIRST_RETRY = 2000; // ms before an unacknowledged message goes again
   var state = {
     token: load("token"),
     conversation: null,
@@ -113,6 +114,8 @@
     open: false,
     socket: null,
     backoff: 1000,
+    retry: null, // the timer that sends the outbox again after a refusal on our side
+    retryWait: FIRST_RETRY,
     greeted: false, // the greeting is on screen (the widget's own, or the stored one)
     invited: false, // an invitation was shown on this page (never twice)
     invitation: null, // the rule id of the invitation on screen
@@ -811,8 +814,21 @@
       if (error.status && error.status < 500 && error.status !== 429) {
         failed(message.client_id, problem(error));
         dropFromOutbox(message.client_id);
-      }
+      } else retryLater();
     });
+  }
+
+  // A hiccup on our side (a 5xx, a 429, a lost request) leaves the message in the outbox;
+  // it goes again by itself, sooner at first, instead of waiting for the next reconnect.
+  // The client_id makes a second copy impossible.
+  function retryLater() {
+    if (state.retry) return;
+    var wait = state.retryWait * (0.75 + Math.random() / 2);
+    state.retryWait = Math.min(state.retryWait * 2, 30000);
+    state.retry = setTimeout(function () {
+      state.retry = null;
+      state.outbox.forEach(flush);
+    }, wait);
   }
 
   function failed(clientId, text) {
@@ -825,6 +841,7 @@
     var before = state.outbox.length;
     state.outbox = state.outbox.filter(function (m) { return m.client_id !== clientId; });
     if (state.outbox.length !== before) save("outbox", state.outbox);
+    if (!state.outbox.length) state.retryWait = FIRST_RETRY;
   }
 
   function sendImage() {
@@ -1011,7 +1028,10 @@
       else if (frame.client_id && frame.code !== "internal" && frame.code !== "rate_limited") {
         failed(frame.client_id, frame.message);
         dropFromOutbox(frame.client_id);
-      } else if (frame.code === "rate_limited") ui.list.appendChild(notice(t("tooFast")));
+      } else {
+        if (frame.code === "rate_limited") ui.list.appendChild(notice(t("tooFast")));
+        if (frame.client_id) retryLater();
+      }
     }
   }
 
