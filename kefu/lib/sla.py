@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from kefu.lib.business_hours import ShopCalendar
-from kefu.lib.cases import CasePriority, CaseType
+from kefu.lib.cases import FINISHED, CasePriority, CaseType
 
 HOUR = 60
 MAX_TARGET_MINUTES = 60 * 24 * 90  # 90 days of round-the-clock time: beyond is a typo
@@ -34,13 +34,17 @@ class SlaState(enum.StrEnum):
 
 
 RUNNING = (SlaState.PENDING, SlaState.WARNED)
-# A case's next due instant in SQL (its first response while that runs, else its
-# resolution; cases without one last), with its constants written in: the index
-# ix_cases_shop_due holds it and kefu.queries.cases.NEXT_DUE renders exactly it, so the
-# case list nearest due first reads the index in order (``kefu bench cases``).
+SETTLED = tuple(sorted(FINISHED))  # a settled case is due for nothing; sorted: one SQL text
+# A case's next due instant in SQL (none once it is settled; else its first response
+# while that runs, else its resolution; cases without one last), with its constants
+# written in: the index ix_cases_shop_due holds it and kefu.queries.cases.NEXT_DUE
+# renders exactly it, so the case list nearest due first reads the index in order
+# (``kefu bench cases``).
 NEVER_DUE_TEXT = "9999-12-31 00:00:00.000000"
 NEXT_DUE_SQL = (
-    "coalesce(CASE WHEN (first_response_sla IN ("
+    "coalesce(CASE WHEN (status IN ("
+    + ", ".join(f"'{status}'" for status in SETTLED)
+    + ")) THEN NULL WHEN (first_response_sla IN ("
     + ", ".join(f"'{state}'" for state in RUNNING)
     + f")) THEN first_response_due_at ELSE resolve_due_at END, '{NEVER_DUE_TEXT}')"
 )

@@ -22,6 +22,7 @@ from sqlalchemy import (
     literal,
     literal_column,
     not_,
+    null,
     or_,
     select,
     true,
@@ -34,7 +35,7 @@ from kefu.access import Actor, Permission
 from kefu.errors import Forbidden, Invalid
 from kefu.lib.cases import FINISHED, CasePriority, CaseStatus, CaseType, CompensationKind
 from kefu.lib.money import cents_to_decimal
-from kefu.lib.sla import NEVER_DUE_TEXT, RUNNING, SlaState
+from kefu.lib.sla import NEVER_DUE_TEXT, RUNNING, SETTLED, SlaState
 from kefu.lib.tables import spreadsheet_text
 from kefu.models import (
     Agent,
@@ -219,19 +220,21 @@ def _sla_condition(wanted: SlaFilter, now: datetime) -> ColumnElement[bool]:
     return and_(Case.status.not_in(FINISHED), condition)
 
 
-# The instant a case is next due: its first response while that runs, else its
-# resolution; cases without one sort last (kefu.lib.sla.NEXT_DUE_SQL). Its constants are
-# written into the SQL, not bound: the index ix_cases_shop_due (migration 0033) holds
-# this very expression, and neither database matches an indexed expression against one
-# with parameters. So the
-# list nearest due first reads the index in order and stops after a page, instead of
-# sorting every case of the shop (``kefu bench cases``, bench/RESULTS.md).
+def _quoted(values: tuple[str, ...]) -> list[ColumnElement[Any]]:
+    return [literal_column(f"'{value}'") for value in values]
+
+
+# The instant a case is next due: none once it is settled, else its first response while
+# that runs, else its resolution; cases without one sort last (kefu.lib.sla.NEXT_DUE_SQL).
+# Its constants are written into the SQL, not bound: the index ix_cases_shop_due
+# (migration 0037) holds this very expression, and neither database matches an indexed
+# expression against one with parameters. So the list nearest due first reads the index
+# in order and stops after a page, instead of sorting every case of the shop
+# (``kefu bench cases``, bench/RESULTS.md).
 NEXT_DUE = func.coalesce(
     when(
-        (
-            Case.first_response_sla.in_([literal_column(f"'{state}'") for state in RUNNING]),
-            Case.first_response_due_at,
-        ),
+        (Case.status.in_(_quoted(SETTLED)), null()),
+        (Case.first_response_sla.in_(_quoted(RUNNING)), Case.first_response_due_at),
         else_=Case.resolve_due_at,
     ),
     literal_column(f"'{NEVER_DUE_TEXT}'", UTCDateTime()),

@@ -13,12 +13,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from kefu.actions.escalations import do_sweep_sla
 from kefu.actions.sla import on_status_change, start_case_clocks
 from kefu.lib.cases import CaseStatus
 from kefu.models import Case, CaseEvent, StreamEvent
+from kefu.queries.cases import NEXT_DUE
 from tests.cases.conftest import ok, open_case
 from tests.channels.conftest import make_worker
 
@@ -309,6 +310,32 @@ async def test_the_list_filters_by_sla_and_sorts_by_due(client, session, alice):
     assert [c["id"] for c in page["items"] + rest["items"]] == await listed(sort="due")
     bad = await api.get("/api/v1/cases", params={"sort": "due", "cursor": "bm9wZQ"})
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "cursor"
+
+
+async def test_a_settled_case_comes_after_the_open_ones_nearest_due_first(client, session, alice):
+    now = datetime.now(UTC)
+    settled, waiting = [(await complaint(client, alice))["id"] for _ in range(2)]
+    await _set_clocks(
+        session,
+        settled,
+        status="resolved",
+        first_response_sla="met",
+        resolve_sla="breached",  # resolved late, three days ago
+        resolve_due_at=now - timedelta(days=3),
+    )
+    listed = await ok(await client.as_(alice).get("/api/v1/cases", params={"sort": "due"}))
+    assert [c["id"] for c in listed["items"]] == [waiting, settled]
+
+
+async def test_the_list_nearest_due_first_reads_its_index(session):
+    """The order's expression must be the indexed one, word for word, or SQLite sorts
+    every case of the shop for each page."""
+    if session.bind.dialect.name != "sqlite":
+        pytest.skip("the plan is read from SQLite's EXPLAIN QUERY PLAN")
+    query = select(Case.id).where(Case.shop_id == 1).order_by(NEXT_DUE, Case.id).limit(50)
+    sql = str(query.compile(session.bind, compile_kwargs={"literal_binds": True}))
+    plan = " ".join(row[-1] for row in await session.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
+    assert "ix_cases_shop_due" in plan and "TEMP B-TREE" not in plan, plan
 
 
 async def test_attainment_per_period_and_per_agent(client, session, alice, bob):
