@@ -30,6 +30,9 @@ RED_WORDS = (
     "脑子有病", "欺负人", "妈的", "他妈", "傻逼", "混蛋", "去死", "王八", "恶心",
     "气死", "愤怒", "太过分", "忍无可忍", "什么破", "破玩意", "态度太差", "服务太差",
     "什么态度", "找你们领导", "叫你们领导", "店长出来", "不要脸", "耍我", "当我傻",
+    "给个说法", "给我个说法", "给我一个说法", "要个说法", "要一个说法", "讨个说法",
+    "个交代", "怎么交代", "还能信吗", "还能信么", "还能相信吗", "踢皮球", "推来推去",
+    "互相推诿", "推卸责任",
     "😡", "🤬", "👿", "💢",
 )  # fmt: skip
 
@@ -51,13 +54,16 @@ NEGATED = re.compile(
     r"(?:不会|不给|不打|不想|没有|没|不是|不需要)(?:要|想)?给?(?:你们)?(?:差评|投诉|举报)"
 )
 # Words of the red lexicon inside calm phrases: products (垃圾袋), a question about money
-# back (能退钱吗), other shoppers' reviews (看到差评说…), changing one's own review, asking
-# how complaints work or complaining about the courier.
+# back (能退钱吗, 退钱会退到哪), other shoppers' reviews (看到差评说…), one's own review or
+# complaint changed or withdrawn (差评已删, 投诉已经撤销了), asking how complaints or the
+# platform's arbitration work, or complaining about the courier.
 HARMLESS = re.compile(
-    r"垃圾(?:袋|桶|篓|箱|分类|处理|收纳)|退钱(?=[吗么嘛呢不]|的话)"
+    r"垃圾(?:袋|桶|篓|箱|分类|处理|收纳)|退钱(?=[吗么嘛呢不]|的话|会?退到|是原路)"
     r"|(?:有|看到|看了|看|好多|很多|那些|这些|别人的?)差评"
-    r"|差评(?=说|里|区|能改|可以改|怎么改|改成|返现|已删|我?已经改)"
+    r"|差评(?=说|里|区|能改|可以改|怎么改|改成|返现)"
+    r"|(?:差评|投诉)(?=我?已经?(?:删|改|撤|追加))"
     r"|(?:有人说|如果要)投诉|投诉(?=入口|流程|渠道)|投诉(?:一下)?快递"
+    r"|平台介入(?=是什么|是怎么|的?流程|怎么申请)"
 )
 SHOUTING = re.compile(r"[!?]{3,}")
 RED_PATTERN = re.compile("|".join(map(re.escape, RED_WORDS)))  # one scan, not one per word

@@ -24,6 +24,11 @@ from kefu.quality.emotion import next_colour, read_message
         ("放心，不会给差评的", "green"),
         ("买个垃圾袋", "green"),
         ("看到差评说会掉色，是真的吗", "green"),
+        ("东西坏了半个月 今天必须给我个说法", "red"),  # a demand for an account
+        ("售前售后互相踢皮球", "red"),
+        ("上次的投诉我已经撤销了", "green"),  # withdrawn, not threatened
+        ("平台介入是什么流程", "green"),
+        ("第三次回购了", "green"),  # a repeat purchase is no repeated failure
         ("我要投訴", "red"),  # traditional characters
         ("ＳＢ客服", "red"),  # full-width letters
     ],
