@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kefu.understanding.default import default_model
+from kefu.understanding.default import EMOTION_EXAMPLES, EXAMPLES, default_model
 from kefu.understanding.emotion import emotion_colour
 from kefu.understanding.jsonl import read_examples
 from kefu.understanding.predict import understand
@@ -19,6 +19,14 @@ RED_RECALL_FLOOR = 0.93  # measured 1.0 (60 of 60; 58 with the lexicon alone)
 # examples do not cover (flowers, glasses, fresh food, tickets, installation, customs…).
 EMOTION_BLIND = HERE / "emotion_blind_zh.jsonl"
 BLIND_RED_RECALL_FLOOR = 0.7  # measured 0.79 (19 of 24; 9 with the lexicon alone)
+# No longer blind: docs/intent.md quoted its misses, and later examples (2026-12-03) cover
+# those situations (24 of 24 since). The second set below is the blind one now.
+#
+# Written by a session that read only the product brief, the taxonomy and the seeds, never
+# this repository (2026-12-03; 3 of its 240 lines, short ones our training files also
+# hold, left out): 109 red, 60 yellow, 68 green. Measured on the model before that day's
+# examples: red 91.8 %, calm → red 3.8 %; after them: 95.4 %, 3.9 %.
+EMOTION_BLIND2 = HERE / "emotion_blind2_zh.jsonl"
 
 RED = [
     "我要投诉你们",
@@ -105,3 +113,18 @@ def test_anger_in_new_situations_is_mostly_red_and_calm_is_never():
     assert share(pairs, {"red"}, "red") >= BLIND_RED_RECALL_FLOOR
     assert share(pairs, {"yellow", "green"}, "red") <= 0.05  # measured 0 of 36
     assert share(pairs, {"yellow"}, "yellow") >= 0.85  # measured 18 of 18
+
+
+def test_messages_written_by_someone_who_never_saw_the_examples_are_coloured_right():
+    pairs = predicted_pairs(EMOTION_BLIND2)
+    assert len(pairs) == 237
+    assert share(pairs, {"red"}, "red") >= 0.88  # measured 104 of 109
+    assert share(pairs, {"yellow", "green"}, "red") <= 0.06  # measured 5 of 128
+    assert share(pairs, {"yellow"}, "yellow") >= 0.85  # measured 56 of 60
+
+
+def test_no_blind_message_is_among_the_training_examples():
+    """A blind set measures only while nothing of it is trained on."""
+    trained = set(read_examples(EMOTION_EXAMPLES, "text", "emotion")[0])
+    trained |= set(read_examples(EXAMPLES, "text", "intent")[0])
+    assert not trained & set(read_examples(EMOTION_BLIND2, "text", "emotion")[0])
