@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor
+from kefu.actions.customer_merge import merged_aliases
 from kefu.crm.outreach import do_set_opt_out
 from kefu.errors import NotFound
 from kefu.lib.links import read_link, sign_link
@@ -23,23 +24,40 @@ PURPOSE = "unsubscribe"
 ACTOR_LABEL = "unsubscribe link"
 
 
-def unsubscribe_url(secret: str, public_url: str, shop_id: int, customer_id: int) -> str:
-    """The link for a customer's mails (``public_url`` without a trailing slash)."""
-    token = sign_link(secret, PURPOSE, {"shop": shop_id, "customer": customer_id})
-    return f"{public_url}/unsubscribe/{token}"
+def unsubscribe_url(
+    secret: str, public_url: str, shop_id: int, customer_id: int, external_id: str | None = None
+) -> str:
+    """The link for a customer's mails (``public_url`` without a trailing slash). With the
+    customer's ``external_id`` the link still works after the customer is merged into
+    another record (it then opts out the surviving one)."""
+    payload: dict[str, int | str] = {"shop": shop_id, "customer": customer_id}
+    if external_id is not None:
+        payload["ref"] = external_id
+    return f"{public_url}/unsubscribe/{sign_link(secret, PURPOSE, payload)}"
 
 
 async def customer_of_link(session: AsyncSession, secret: str, token: str) -> tuple[Shop, Customer]:
-    """The shop and customer a genuine token names; NotFound for anything else (forged,
-    cut short, another purpose, or a customer erased meanwhile)."""
+    """The shop and customer a genuine token names, or the customer a merge folded it
+    into; NotFound for anything else (forged, cut short, another purpose, or a customer
+    erased meanwhile)."""
     payload = read_link(secret, PURPOSE, token) or {}
     shop_id, customer_id = payload.get("shop"), payload.get("customer")
     if not isinstance(shop_id, int) or not isinstance(customer_id, int):
         raise NotFound("unsubscribe link")
     customer = await session.get(Customer, customer_id)
     if customer is None or customer.shop_id != shop_id:
-        raise NotFound("unsubscribe link")
+        customer = await _survivor(session, shop_id, payload.get("ref"))
     return await session.get_one(Shop, shop_id), customer
+
+
+async def _survivor(session: AsyncSession, shop_id: int, external_id: object) -> Customer:
+    """The customer a merged-away record now lives on (its external id is an alias)."""
+    if not isinstance(external_id, str) or not external_id:
+        raise NotFound("unsubscribe link")
+    aliases = await merged_aliases(session, shop_id, [external_id])
+    if external_id not in aliases:
+        raise NotFound("unsubscribe link")
+    return await session.get_one(Customer, aliases[external_id][0])
 
 
 async def do_unsubscribe(

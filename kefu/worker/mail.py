@@ -43,6 +43,7 @@ from kefu.metrics import JOB_ATTEMPTS
 from kefu.models import (
     Case,
     CaseRating,
+    Customer,
     Mail,
     Mailbox,
     MailDirection,
@@ -264,7 +265,8 @@ async def _unsubscribe(session: AsyncSession, settings: Settings, mail: Mail) ->
         return None
     shop = await session.get_one(Shop, mail.shop_id)
     public = settings.effective_public_url
-    url = unsubscribe_url(settings.secret_key, public, shop.id, mail.customer_id)
+    customer = await session.get_one(Customer, mail.customer_id)
+    url = unsubscribe_url(settings.secret_key, public, shop.id, customer.id, customer.external_id)
     return unsubscribe_footer(shop, url)
 
 

@@ -238,6 +238,24 @@ async def test_quiet_hours_and_the_monthly_cap_hold_for_email(
     assert (third["recipients"], third["capped"]) == (0, 2)
 
 
+async def test_the_link_of_a_mail_still_works_after_its_customer_was_merged(
+    client, carol, owen, shop, inbox, worker
+):
+    api = client.as_(carol)
+    members = await _create(api, tag="会员")  # 李雷
+    assert (await api.post(f"/api/v1/campaigns/{members}/launch")).status_code == 200
+    assert await worker.send_mail() == 1
+    path = _link(inbox.received[0].message.get_content())
+    # The shop folds 李雷's record into another one (the same person, as it found).
+    survivor, duplicate = shop["王芳"], shop["李雷"]
+    merged = await client.as_(owen).post(f"/api/v1/customers/{survivor}/merge/{duplicate}")
+    assert merged.status_code == 200, merged.text
+    done = await client.post(path, data={"List-Unsubscribe": "One-Click"})
+    assert done.status_code == 200 and "您已退订" in done.text
+    kept = (await client.as_(owen).get(f"/api/v1/customers/{survivor}")).json()
+    assert kept["opted_out_at"] is not None
+
+
 async def test_a_link_opts_out_only_its_own_shops_customer(
     client, owen, mallory, shop, settings, sessionmaker
 ):
