@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -87,6 +88,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.worker_enabled:
             worker.start()
         agent_leases.start()
+        # What start-up built (modules, mappers, the app) lives as long as the process:
+        # kept out of the collector's full passes, which otherwise walk it every time
+        # (bench chat: a full pass took 168 ms of CPU before, 81 ms after).
+        gc.freeze()
         yield
         await agent_leases.stop()
         await worker.stop()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from kefu.events import Event
 
@@ -37,6 +37,11 @@ class EventBus:
             except Exception:
                 log.exception("listener %r failed on %s", listener, event.name)
 
+    def publish_all(self, events: Iterable[Event]) -> None:
+        """``publish`` each of a transaction's events, in order."""
+        for event in events:
+            self.publish(event)
+
     def on_jobs_queued(self, listener: Callable[[], None]) -> None:
         """Call ``listener`` after a commit that queued background jobs (the worker)."""
         self._job_listeners.append(listener)
@@ -58,8 +63,9 @@ class LoopBus:
         self._bus = bus
         self._loop = loop
 
-    def publish(self, event: Event) -> None:
-        self._loop.call_soon_threadsafe(self._bus.publish, event)
+    def publish_all(self, events: Iterable[Event]) -> None:
+        """A transaction's events in one hand-off (a group commit has one per message)."""
+        self._loop.call_soon_threadsafe(self._bus.publish_all, list(events))
 
     def jobs_queued(self) -> None:
         self._loop.call_soon_threadsafe(self._bus.jobs_queued)

@@ -48,7 +48,7 @@ def commit_batch(session: Session, units: list[Unit]) -> list[Outcome]:
     outcomes: list[Outcome | None] = [None] * len(units)
     pending = list(range(len(units)))
     while pending:
-        _prefetch(session, [units[index] for index in pending])
+        _run_ahead(session, [units[index] for index in pending])
         results: dict[int, Any] = {}
         failed: tuple[int, Exception] | None = None
         for index in pending:
@@ -62,21 +62,35 @@ def commit_batch(session: Session, units: list[Unit]) -> list[Outcome]:
             for index in pending:
                 outcomes[index] = (True, results[index])
             break
-        session.rollback()
+        _roll_back(session)
         outcomes[failed[0]] = (False, failed[1])
         pending.remove(failed[0])
     return [outcome for outcome in outcomes if outcome is not None]
 
 
-def _prefetch(session: Session, units: list[Unit]) -> None:
-    """Units that can read ahead for a batch (a ``prefetch`` of their type) do it once for
-    all units of their type: one query where each unit would have run its own."""
+def _roll_back(session: Session) -> None:
+    """Undo an attempt, forgetting every object it loaded or inserted: the next attempt
+    inserts its rows again, and SQLite hands out the rolled-back ids once more (an object
+    of the failed attempt, kept alive by the error's traceback, would then clash)."""
+    session.rollback()
+    session.expunge_all()
+
+
+def _run_ahead(session: Session, units: list[Unit]) -> None:
+    """Units that can do part of their work for a whole batch (a ``run_ahead`` of their
+    type: reads, checks, one insert for all) do it once for all units of their type: one
+    statement where each unit would have run its own. A unit must still work without it:
+    when it fails, the work is rolled back and each unit does all of its own."""
     kinds: dict[type, list[Unit]] = {}
     for unit in units:
-        if hasattr(type(unit), "prefetch"):
+        if hasattr(type(unit), "run_ahead"):
             kinds.setdefault(type(unit), []).append(unit)
-    for kind, group in kinds.items():
-        kind.prefetch(session, group)
+    try:
+        for kind, group in kinds.items():
+            kind.run_ahead(session, group)
+    except Exception:
+        log.exception("a group commit's shared work failed; each write does its own")
+        _roll_back(session)
 
 
 class GroupCommit:

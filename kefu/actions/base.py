@@ -49,8 +49,7 @@ def _publish_pending(session: Session) -> None:
     bus = session.info.get("bus")
     if bus is None:
         return
-    for evt in pending:
-        bus.publish(evt)
+    bus.publish_all(pending)
     if jobs_queued:
         bus.jobs_queued()
 

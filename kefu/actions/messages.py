@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Executable, select
+from sqlalchemy import Executable, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, make_transient_to_detached
@@ -102,16 +102,22 @@ def _same_message(
     return message
 
 
+_MESSAGES = inspect(Message).class_manager
+
+
 @functools.cache
-def _insert_unless_sent(dialect: str) -> Executable:
+def _insert_unless_sent(dialect: str, *, many: bool = False) -> Executable:
     """``INSERT … ON CONFLICT (shop_id, client_id) DO NOTHING RETURNING id``, built once:
-    a plain table statement with bound values skips the ORM's per-row bookkeeping."""
+    a plain table statement with bound values skips the ORM's per-row bookkeeping. For
+    ``many`` rows (one statement for a whole group commit) it also returns the key, which
+    names the row each id belongs to: a conflicting row returns nothing."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = Message.__table__
+    returning = (table.c.id, table.c.shop_id, table.c.client_id) if many else (table.c.id,)
     return (
         insert(table)
         .on_conflict_do_nothing(index_elements=["shop_id", "client_id"])
-        .returning(table.c.id)
+        .returning(*returning)
     )
 
 
@@ -120,9 +126,31 @@ def insert_message(session: Session, values: dict[str, Any]) -> Message | None:
     loaded), or None on a conflict."""
     statement = _insert_unless_sent(session.get_bind().dialect.name)
     new_id = session.connection().execute(statement, values).scalar()
-    if new_id is None:
-        return None
-    message = Message(id=new_id, **values)
+    return None if new_id is None else _as_loaded(session, new_id, values)
+
+
+def insert_messages(session: Session, rows: list[dict[str, Any]]) -> list[Message | None]:
+    """``insert_message`` for many rows in one statement, in order: for each row its new
+    message, or None when its (shop, client_id) was stored before, or by an earlier row of
+    the same call (as if they had been inserted one after the other)."""
+    if len(rows) < 2:
+        return [insert_message(session, values) for values in rows]
+    statement = _insert_unless_sent(session.get_bind().dialect.name, many=True)
+    result = session.connection().execute(statement, rows)
+    new_ids = {(shop_id, client_id): new_id for new_id, shop_id, client_id in result}
+    messages: list[Message | None] = []
+    for values in rows:
+        new_id = new_ids.pop((values["shop_id"], values["client_id"]), None)  # first row only
+        messages.append(None if new_id is None else _as_loaded(session, new_id, values))
+    return messages
+
+
+def _as_loaded(session: Session, new_id: int, values: dict[str, Any]) -> Message:
+    """The inserted row as a persistent message, without reading it back. Its attributes
+    are filled in as a query's loader fills them (the constructor's instrumented sets
+    cost three times as much, and their history would be thrown away at once)."""
+    message = _MESSAGES.new_instance()
+    message.__dict__.update(values, id=new_id)
     make_transient_to_detached(message)
     session.add(message)
     return message
@@ -167,8 +195,34 @@ def send_message(
     kind: MessageKind | str = MessageKind.TEXT,
     payload: dict[str, Any] | None = None,
 ) -> Message:
-    """``do_send_message`` on a synchronous session: what the chat socket's group commit
-    runs, many messages to a transaction."""
+    """``do_send_message`` on a synchronous session. The chat socket's group commit runs
+    the same two halves, with one insert for all the messages of a batch between them."""
+    draft = draft_message(session, actor, conversation_id, body, client_id, kind, payload)
+    if isinstance(draft, Message):
+        return draft
+    return store_draft(session, draft, insert_message(session, draft.values))
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A message that passed its checks, with the values of its row, not yet inserted."""
+
+    actor: Actor
+    conversation: Conversation
+    values: dict[str, Any]
+
+
+def draft_message(
+    session: Session,
+    actor: Actor,
+    conversation_id: int,
+    body: Any,
+    client_id: Any,
+    kind: MessageKind | str,
+    payload: dict[str, Any] | None,
+) -> Draft | Message:
+    """What ``send_message`` does before the insert: the checks and the row; or the stored
+    message, when a late retry in a closed conversation gets its answer."""
     conversation = _load(session, actor, conversation_id)
     kind = choice(MessageKind, kind, "kind")
     if kind not in (VISITOR_KINDS if actor.is_visitor else STAFF_KINDS):
@@ -195,11 +249,18 @@ def send_message(
         if kind is MessageKind.TEXT and sender[0] is SenderKind.AGENT
         else None,
     }
-    message = insert_message(session, values)
-    if message is None:  # sent before (a retry), or a concurrent retry won the race
-        stored = stored_message(session, actor.shop_id, cid)
-        assert stored is not None  # the conflict means the row exists and is committed
-        return _same_message(stored, conversation.id, sender)
+    return Draft(actor, conversation, values)
+
+
+def store_draft(session: Session, draft: Draft, message: Message | None) -> Message:
+    """What ``send_message`` does after the insert: ``message`` is the inserted row, or
+    None when this (shop, client_id) was stored before (a retry, or a concurrent retry
+    that won the race, or an earlier message of the same batch)."""
+    actor, conversation, values = draft.actor, draft.conversation, draft.values
+    if message is None:
+        stored = stored_message(session, actor.shop_id, values["client_id"])
+        assert stored is not None  # the conflict means the row exists, visible to us
+        return _same_message(stored, conversation.id, (values["sender_kind"], values["sender_id"]))
     if message.sender_kind is SenderKind.VISITOR:
         shopper_wrote(conversation, message.created_at)
     elif message.kind is not MessageKind.NOTE:  # before _touch sets the first response
@@ -235,7 +296,13 @@ class MessageToSend:
     payload: dict[str, Any] | None = None
 
     def __call__(self, session: Session) -> Sent:
-        message = send_message(
+        ahead = transaction_cache(session, _AHEAD).get(id(self))
+        message = self._send(session) if ahead is None else ahead.finish(session)
+        conversation = session.get_one(Conversation, message.conversation_id)  # loaded
+        return Sent(message, bot_may_look(conversation, message))
+
+    def _send(self, session: Session) -> Message:
+        return send_message(
             session,
             self.actor,
             self.conversation_id,
@@ -244,14 +311,14 @@ class MessageToSend:
             kind=self.kind,
             payload=self.payload,
         )
-        conversation = session.get_one(Conversation, message.conversation_id)  # loaded
-        return Sent(message, bot_may_look(conversation, message))
 
     @staticmethod
-    def prefetch(session: Session, sends: list[MessageToSend]) -> None:
-        """What a batch of messages reads, read once for all of them: their conversations
-        (then found in the session's identity map), their visitors' streams and the
-        invitations their shoppers may convert."""
+    def run_ahead(session: Session, sends: list[MessageToSend]) -> None:
+        """A batch's shared work, done once for all of its messages: read what they need
+        (their conversations, then found in the session's identity map; their visitors'
+        streams; the invitations their shoppers may convert), check each, and insert them
+        all in one statement. Each message then finishes in its own call, which raises
+        what its check raised (the group commit then runs the others again without it)."""
         ids = {s.conversation_id for s in sends if 0 < s.conversation_id <= MAX_ID}
         conversations = session.scalars(select(Conversation).where(Conversation.id.in_(ids))).all()
         # The identity map holds clean objects weakly: keep them for the transaction.
@@ -261,3 +328,41 @@ class MessageToSend:
         read_visitor_streams(session, conversations)
         shoppers = {s.actor.id for s in sends if s.actor.is_visitor and s.actor.id is not None}
         read_open_acceptances(session, shoppers, utcnow())
+        drafts: dict[int, Draft | Message | Exception] = {}
+        for send in sends:
+            try:
+                drafts[id(send)] = draft_message(
+                    session,
+                    send.actor,
+                    send.conversation_id,
+                    send.body,
+                    send.client_id,
+                    send.kind,
+                    send.payload,
+                )
+            except Exception as exc:  # raised again by its own unit
+                drafts[id(send)] = exc
+        ready = [(key, d) for key, d in drafts.items() if isinstance(d, Draft)]
+        inserted = insert_messages(session, [d.values for _key, d in ready])
+        ahead = transaction_cache(session, _AHEAD)
+        ahead.update((key, _Ahead(d)) for key, d in drafts.items())
+        ahead.update((key, _Ahead(d, m)) for (key, d), m in zip(ready, inserted, strict=True))
+
+
+_AHEAD = "kefu_messages_ahead"
+
+
+@dataclass(frozen=True, slots=True)
+class _Ahead:
+    """A message of a batch as ``MessageToSend.run_ahead`` left it: refused by its checks,
+    answered from the stored row, or drafted and inserted (or found sent before)."""
+
+    draft: Draft | Message | Exception
+    inserted: Message | None = None
+
+    def finish(self, session: Session) -> Message:
+        if isinstance(self.draft, Exception):
+            raise self.draft
+        if isinstance(self.draft, Message):
+            return self.draft
+        return store_draft(session, self.draft, self.inserted)

@@ -9,10 +9,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.models import StreamEvent, StreamHorizon
+from kefu.realtime.hub import EventFrame
 
 
-def _frame(event_id: int, name: str, payload: Any) -> dict[str, Any]:
-    return {"type": "event", "id": event_id, "name": name, "data": payload}
+def _frame(event_id: int, name: str, payload: Any) -> EventFrame:
+    return EventFrame(type="event", id=event_id, name=name, data=payload)
 
 
 async def events_after(

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
@@ -35,6 +36,27 @@ log = logging.getLogger(__name__)
 
 Frame = dict[str, Any]
 HEARTBEAT: Frame = {"type": "heartbeat"}
+
+
+class EventFrame(dict[str, Any]):
+    """A stored event's frame (``{"type": "event", "id", "name", "data"}``). Its JSON text
+    is made once, however many sockets send it: a shop's stream reaches all its agents."""
+
+    __slots__ = ("_text",)
+
+    def text(self) -> str:
+        try:
+            return self._text
+        except AttributeError:
+            self._text: str = json.dumps(self, ensure_ascii=False)
+            return self._text
+
+
+def frame_text(frame: Frame) -> str:
+    """The JSON text a socket sends for ``frame``."""
+    if isinstance(frame, EventFrame):
+        return frame.text()
+    return json.dumps(frame, ensure_ascii=False)
 
 
 class ReplayLog(Protocol):
@@ -73,6 +95,8 @@ class Connection:
 
     async def next_frame(self) -> Frame:
         """The next frame to send, or a heartbeat when there was none for a while."""
+        if not self._outbox.empty():  # under load: no timer to arm and cancel per frame
+            return self._outbox.get_nowait()
         try:
             async with asyncio.timeout(self._hub.heartbeat_seconds):  # no extra task per wait
                 return await self._outbox.get()

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
 import uuid
@@ -41,7 +40,7 @@ from kefu.models.base import MAX_ID
 from kefu.queries.auth import agent_actor, api_key_actor, login_from_token, visitor_actor
 from kefu.queries.conversations import get_conversation
 from kefu.queries.streams import events_after, last_event_id, oldest_event_id, shop_events_after
-from kefu.realtime.hub import Connection, Frame, Hub
+from kefu.realtime.hub import Connection, Frame, Hub, frame_text
 from kefu.realtime.presence import AgentLeases
 from kefu.web.deps import SESSION_COOKIE
 from kefu.web.messages import in_accepted_language
@@ -232,7 +231,7 @@ class SocketSession:
         self.publish({"streams": [shop_stream(self.actor.shop_id)], "frame": frame})
 
     async def _send(self, frame: Frame) -> None:
-        await self.websocket.send_text(json.dumps(frame, ensure_ascii=False))
+        await self.websocket.send_text(frame_text(frame))
 
     async def _hello(self) -> int | None:
         """The cursor to start from, or None after telling the client what was wrong."""
