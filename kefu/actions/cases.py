@@ -1,5 +1,6 @@
 """After-sales cases: open one (with the evidence its type requires), move it along the
-workflow, assign it, comment on it, and the shop's case settings (owners).
+workflow, assign it, comment on it. The shop's case settings are in
+kefu.actions.case_settings.
 
 Every change lands on the case's timeline (``CaseEvent``) and in the audit log, and is
 announced to the shop's agents. Compensations live in kefu.actions.compensations."""
@@ -17,7 +18,6 @@ from kefu.actions.base import lock_row, record_audit, snapshot
 from kefu.actions.case_mail import mail_progress
 from kefu.actions.case_timeline import add_timeline
 from kefu.actions.checks import check_known, choice, clean_text
-from kefu.actions.proactive_settings import checked_rules
 from kefu.actions.sla import on_status_change, settle_first_response, start_case_clocks
 from kefu.actions.streams import emit
 from kefu.errors import Conflict, Invalid, NotFound
@@ -29,25 +29,20 @@ from kefu.events import (
     CasePriorityChanged,
     CaseStatusChanged,
     Event,
-    ShopSettingsChanged,
     shop_stream,
 )
 from kefu.lib.cases import (
     BAD_RATING,
     FOLLOW_UP_TYPES,
-    MAX_FOLLOW_UP_HOURS,
     MAX_PHOTOS,
-    MAX_RETURN_WINDOW_DAYS,
     REQUIRED,
     TEXT_EVIDENCE,
     CasePriority,
     CaseStatus,
     CaseType,
-    CompensationKind,
     Outcome,
     case_settings,
     custom_fields_problem,
-    schema_problem,
     transition_problem,
 )
 from kefu.models import (
@@ -57,7 +52,6 @@ from kefu.models import (
     CaseSource,
     Conversation,
     Customer,
-    Level,
     Order,
     OrderLine,
     Team,
@@ -74,7 +68,6 @@ from kefu.reports.case_facts import (
 
 MAX_TITLE = 200
 MAX_TEXT = 4000
-MAX_LIMIT_CENTS = 10**12
 
 
 def case_payload(case: Case) -> dict[str, Any]:
@@ -550,110 +543,3 @@ async def do_comment_case(
         public=public,
     )
     return entry
-
-
-# ---- the shop's case settings ------------------------------------------------------------
-
-
-def _schemas(value: Any) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise Invalid("custom_fields must map case types to JSON schemas", field="custom_fields")
-    cleaned = {}
-    for key, schema in value.items():
-        kind = choice(CaseType, key, "custom_fields")
-        problem = schema_problem(schema)
-        if problem:
-            raise Invalid(f"custom_fields.{kind.value}: {problem}", field=f"custom_fields.{key}")
-        cleaned[kind.value] = schema
-    return cleaned
-
-
-def _limits(value: Any) -> dict[str, dict[str, int]]:
-    if not isinstance(value, dict):
-        raise Invalid("limits must map agent levels to amounts per kind", field="limits")
-    cleaned: dict[str, dict[str, int]] = {}
-    for level, kinds in value.items():
-        choice(Level, level, "limits")
-        if not isinstance(kinds, dict):
-            raise Invalid(f"limits.{level} must map kinds to cents", field=f"limits.{level}")
-        for kind, cents in kinds.items():
-            choice(CompensationKind, kind, f"limits.{level}")
-            if isinstance(cents, bool) or not isinstance(cents, int):
-                raise Invalid(f"limits.{level}.{kind} must be cents", field=f"limits.{level}")
-            if not 0 <= cents <= MAX_LIMIT_CENTS:
-                raise Invalid(
-                    f"limits.{level}.{kind} must be 0 to {MAX_LIMIT_CENTS} cents",
-                    field=f"limits.{level}",
-                )
-        cleaned[str(level)] = {str(k): v for k, v in kinds.items()}
-    return cleaned
-
-
-def _window(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise Invalid("return_window_days must be a number of days", field="return_window_days")
-    if not 0 <= value <= MAX_RETURN_WINDOW_DAYS:
-        raise Invalid(
-            f"return_window_days must be 0 to {MAX_RETURN_WINDOW_DAYS}", field="return_window_days"
-        )
-    return value
-
-
-def _follow_up_hours(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise Invalid("follow_up_hours must be a number of hours", field="follow_up_hours")
-    if not 1 <= value <= MAX_FOLLOW_UP_HOURS:
-        raise Invalid(
-            f"follow_up_hours must be 1 to {MAX_FOLLOW_UP_HOURS}", field="follow_up_hours"
-        )
-    return value
-
-
-def _progress_mail(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise Invalid("progress_mail must be true or false", field="progress_mail")
-    return value
-
-
-SETTING_CHECKS = {
-    "custom_fields": _schemas,
-    "limits": _limits,
-    "return_window_days": _window,
-    "proactive": checked_rules,
-    "follow_up_hours": _follow_up_hours,
-    "progress_mail": _progress_mail,
-}
-
-
-async def do_update_case_settings(
-    session: AsyncSession, actor: Actor, **changes: Any
-) -> dict[str, Any]:
-    """Replace the shop's custom-field schemas (per case type), the compensation limits
-    (per agent level), the shoppers' return window, the follow-up hours and/or whether
-    shoppers get case progress by mail; change the
-    proactive rules (each rule's fields sent are changed, the others kept); returns the
-    complete settings."""
-    actor.require(Permission.MANAGE_SHOP)
-    check_known(changes, SETTING_CHECKS)
-    shop = await get_shop(session, actor)
-    before = dict(shop.case_settings)
-    after = before | {key: SETTING_CHECKS[key](value) for key, value in changes.items()}
-    if "proactive" in changes:
-        kept = before.get("proactive", {})
-        after["proactive"] = kept | {
-            rule: kept.get(rule, {}) | change for rule, change in after["proactive"].items()
-        }
-    if after != before:
-        shop.case_settings = after
-        await session.flush()
-        record_audit(
-            session,
-            actor,
-            "shop.update_case_settings",
-            "shop",
-            shop.id,
-            before={"case_settings": before},
-            after={"case_settings": after},
-        )
-        await announce(session, ShopSettingsChanged, actor.shop_id, changed="cases")
-    return case_settings(after)

@@ -38,7 +38,7 @@ class Shop(IdMixin, TimestampMixin, Base):
     response_warn_seconds: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
     response_alert_seconds: Mapped[int] = mapped_column(Integer, default=180, server_default="180")
     # After-sales cases: custom-field JSON schemas per type and compensation limits per
-    # agent level (see kefu.actions.cases); the number the shop's latest case got.
+    # agent level (see kefu.actions.case_settings); the number the shop's latest case got.
     case_settings: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     last_case_number: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Customer relationships: RFM thresholds, the frequency cap, quiet hours and the

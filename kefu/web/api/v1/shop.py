@@ -11,7 +11,7 @@ from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.access import Actor
-from kefu.actions.cases import do_update_case_settings
+from kefu.actions.case_settings import do_update_case_settings
 from kefu.actions.quality import do_update_quality_settings, quality_settings
 from kefu.actions.shops import (
     do_add_holiday,

@@ -5,7 +5,7 @@ whether shoppers get case progress by mail, the
 custom-field JSON schemas per case type and the proactive-exception rules
 (kefu.lib.proactive), for owners.
 
-Every change goes through the actions of the API (kefu.actions.sla, kefu.actions.cases),
+Every change goes through the actions of the API (kefu.actions.sla, kefu.actions.case_settings),
 so a form is refused exactly as the API would refuse it, next to the field."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from kefu.access import Permission
-from kefu.actions.cases import do_update_case_settings
+from kefu.actions.case_settings import do_update_case_settings
 from kefu.actions.sla import (
     POLICY_FIELDS,
     do_create_sla_policy,
