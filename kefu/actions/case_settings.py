@@ -5,6 +5,7 @@ announced, so open workspaces pick it up."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -64,24 +65,18 @@ def _limits(value: Any) -> dict[str, dict[str, int]]:
     return cleaned
 
 
-def _window(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise Invalid("return_window_days must be a number of days", field="return_window_days")
-    if not 0 <= value <= MAX_RETURN_WINDOW_DAYS:
-        raise Invalid(
-            f"return_window_days must be 0 to {MAX_RETURN_WINDOW_DAYS}", field="return_window_days"
-        )
-    return value
+def _count(field: str, unit: str, low: int, high: int) -> Callable[[Any], int]:
+    """The check of a setting that is a whole number of ``unit`` from ``low`` to ``high``
+    (a JSON true is not 1)."""
 
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise Invalid(f"{field} must be a number of {unit}", field=field)
+        if not low <= value <= high:
+            raise Invalid(f"{field} must be {low} to {high}", field=field)
+        return value
 
-def _follow_up_hours(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise Invalid("follow_up_hours must be a number of hours", field="follow_up_hours")
-    if not 1 <= value <= MAX_FOLLOW_UP_HOURS:
-        raise Invalid(
-            f"follow_up_hours must be 1 to {MAX_FOLLOW_UP_HOURS}", field="follow_up_hours"
-        )
-    return value
+    return check
 
 
 def _progress_mail(value: Any) -> bool:
@@ -93,9 +88,9 @@ def _progress_mail(value: Any) -> bool:
 SETTING_CHECKS = {
     "custom_fields": _schemas,
     "limits": _limits,
-    "return_window_days": _window,
+    "return_window_days": _count("return_window_days", "days", 0, MAX_RETURN_WINDOW_DAYS),
     "proactive": checked_rules,
-    "follow_up_hours": _follow_up_hours,
+    "follow_up_hours": _count("follow_up_hours", "hours", 1, MAX_FOLLOW_UP_HOURS),
     "progress_mail": _progress_mail,
 }
 

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kefu.lib.frames import EventFrame
 from kefu.models import StreamEvent, StreamHorizon
-from kefu.realtime.hub import EventFrame
 
 
 def _frame(event_id: int, name: str, payload: Any) -> EventFrame:

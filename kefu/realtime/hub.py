@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
@@ -36,27 +35,6 @@ log = logging.getLogger(__name__)
 
 Frame = dict[str, Any]
 HEARTBEAT: Frame = {"type": "heartbeat"}
-
-
-class EventFrame(dict[str, Any]):
-    """A stored event's frame (``{"type": "event", "id", "name", "data"}``). Its JSON text
-    is made once, however many sockets send it: a shop's stream reaches all its agents."""
-
-    __slots__ = ("_text",)
-
-    def text(self) -> str:
-        try:
-            return self._text
-        except AttributeError:
-            self._text: str = json.dumps(self, ensure_ascii=False)
-            return self._text
-
-
-def frame_text(frame: Frame) -> str:
-    """The JSON text a socket sends for ``frame``."""
-    if isinstance(frame, EventFrame):
-        return frame.text()
-    return json.dumps(frame, ensure_ascii=False)
 
 
 class ReplayLog(Protocol):

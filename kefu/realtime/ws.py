@@ -34,13 +34,14 @@ from kefu.actions.messages import MessageToSend
 from kefu.errors import DomainError
 from kefu.events import SessionEnded, agent_stream, shop_stream, visitor_stream
 from kefu.groupcommit import GroupCommit
+from kefu.lib.frames import frame_text
 from kefu.metrics import OPEN_WEBSOCKETS
 from kefu.models import MessageKind
 from kefu.models.base import MAX_ID
 from kefu.queries.auth import agent_actor, api_key_actor, login_from_token, visitor_actor
 from kefu.queries.conversations import get_conversation
 from kefu.queries.streams import events_after, last_event_id, oldest_event_id, shop_events_after
-from kefu.realtime.hub import Connection, Frame, Hub, frame_text
+from kefu.realtime.hub import Connection, Frame, Hub
 from kefu.realtime.presence import AgentLeases
 from kefu.web.deps import SESSION_COOKIE
 from kefu.web.messages import in_accepted_language

@@ -28,15 +28,21 @@ async def _states(sessionmaker) -> dict[int, DeliveryState]:
         return {row_id: state for row_id, state in rows}
 
 
+async def _endpoint(session, alice, url: str) -> WebhookEndpoint:
+    """alice's shop's webhook endpoint at ``url``/hook, for every event."""
+    endpoint = WebhookEndpoint(
+        shop_id=alice.shop_id, url=f"{url}/hook", secret="k" * 32, event_types=[]
+    )
+    session.add(endpoint)
+    await session.flush()
+    return endpoint
+
+
 async def test_kefu_worker_sends_deliveries_and_cleans_up_in_its_own_process(
     sessionmaker, settings, alice, receiver
 ):
     async with sessionmaker() as session:
-        endpoint = WebhookEndpoint(
-            shop_id=alice.shop_id, url=f"{receiver.url}/hook", secret="k" * 32, event_types=[]
-        )
-        session.add(endpoint)
-        await session.flush()
+        endpoint = await _endpoint(session, alice, receiver.url)
         due = WebhookDelivery(
             shop_id=alice.shop_id,
             endpoint_id=endpoint.id,
@@ -122,11 +128,7 @@ class StallingReceiver:
 async def _queued(sessionmaker, alice, url: str, payload: dict) -> WebhookDelivery:
     """A conversation.closed delivery queued for an endpoint at ``url``/hook."""
     async with sessionmaker() as session:
-        endpoint = WebhookEndpoint(
-            shop_id=alice.shop_id, url=f"{url}/hook", secret="k" * 32, event_types=[]
-        )
-        session.add(endpoint)
-        await session.flush()
+        endpoint = await _endpoint(session, alice, url)
         delivery = WebhookDelivery(
             shop_id=alice.shop_id,
             endpoint_id=endpoint.id,
