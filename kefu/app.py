@@ -19,8 +19,7 @@ from kefu.metrics import MESSAGES
 from kefu.realtime.hub import Hub
 from kefu.realtime.presence import AgentLeases
 from kefu.realtime.pubsub import make_backend
-from kefu.realtime.ws import ReplaySource
-from kefu.realtime.ws import router as ws_router
+from kefu.realtime.ws import ReplaySource, SocketRoutes
 from kefu.settings import Settings
 from kefu.web.api.v1 import api_router
 from kefu.web.cors import WidgetCORS
@@ -123,10 +122,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(WidgetCORS)
     app.add_middleware(SecurityHeaders, https=settings.secure_cookies)
+    app.add_middleware(SocketRoutes)  # inside Observe: a socket gets its request id
     app.add_middleware(Observe)  # added last: outermost, so it sees every response
     install_widget(app)
     app.include_router(api_router, prefix="/api/v1")
-    app.include_router(ws_router)
     app.include_router(health_router)
     app.include_router(metrics_router)
     install_pages(app, settings)

@@ -29,11 +29,12 @@ import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any, Protocol
+from typing import Protocol
+
+from kefu.realtime.outbox import Frame, Outbox
 
 log = logging.getLogger(__name__)
 
-Frame = dict[str, Any]
 HEARTBEAT: Frame = {"type": "heartbeat"}
 
 
@@ -56,7 +57,7 @@ class Connection:
         self.streams = streams
         self.cursor = cursor
         self._hub = hub
-        self._outbox: asyncio.Queue[Frame] = asyncio.Queue(hub.queue_size)
+        self._outbox = Outbox(hub.queue_size)
         self._live = False
         self._held: list[Frame] = []  # handed over by the feed while catching up
         self._held_overflow = False
@@ -73,11 +74,12 @@ class Connection:
 
     async def next_frame(self) -> Frame:
         """The next frame to send, or a heartbeat when there was none for a while."""
-        if not self._outbox.empty():  # under load: no timer to arm and cancel per frame
-            return self._outbox.get_nowait()
+        frame = self._outbox.take()  # under load: no timer to arm and cancel per frame
+        if frame is not None:
+            return frame
         try:
             async with asyncio.timeout(self._hub.heartbeat_seconds):  # no extra task per wait
-                return await self._outbox.get()
+                return await self._outbox.next()
         except TimeoutError:
             return HEARTBEAT
 
@@ -87,11 +89,7 @@ class Connection:
 
     def offer(self, frame: Frame) -> bool:
         """Queue an ephemeral frame unless the outbox is full (then it is dropped)."""
-        try:
-            self._outbox.put_nowait(frame)
-        except asyncio.QueueFull:
-            return False
-        return True
+        return self._outbox.offer(frame)
 
     def deliver(self, frame: Frame) -> None:
         """A stored event from the shop's feed (never blocks the feed)."""
@@ -100,9 +98,7 @@ class Connection:
         if not self._live:
             self._hold(frame)
             return
-        try:
-            self._outbox.put_nowait(frame)
-        except asyncio.QueueFull:
+        if not self._outbox.offer(frame):
             self._fall_behind()  # read it again from the log once the client catches up
             return
         self.cursor = frame["id"]
