@@ -28,13 +28,19 @@ async def test_a_full_outbox_refuses_what_may_be_dropped():
     assert [outbox.take(), outbox.take()] == [frame(2), frame(4)]
 
 
+async def full_with_two_waiting(outbox: Outbox) -> tuple[asyncio.Task[None], asyncio.Task[None]]:
+    """A full outbox of one frame (1) and two senders waiting with frames 2 and 3."""
+    outbox.offer(frame(1))
+    first = asyncio.create_task(outbox.put(frame(2)))
+    second = asyncio.create_task(outbox.put(frame(3)))
+    await asyncio.sleep(0.01)
+    assert not first.done() and not second.done()
+    return first, second
+
+
 async def test_a_frame_that_must_arrive_waits_for_room_and_keeps_its_place():
     outbox = Outbox(1)
-    outbox.offer(frame(1))
-    ack = asyncio.create_task(outbox.put(frame(2)))
-    later = asyncio.create_task(outbox.put(frame(3)))
-    await asyncio.sleep(0.01)
-    assert not ack.done() and not later.done()
+    ack, later = await full_with_two_waiting(outbox)
     assert outbox.take() == frame(1)
     await asyncio.wait_for(ack, 1)
     assert not later.done()  # one frame of room: one sender, the first
@@ -45,10 +51,7 @@ async def test_a_frame_that_must_arrive_waits_for_room_and_keeps_its_place():
 
 async def test_a_sender_that_gave_up_waiting_does_not_take_the_room_of_another():
     outbox = Outbox(1)
-    outbox.offer(frame(1))
-    gone = asyncio.create_task(outbox.put(frame(2)))
-    waiting = asyncio.create_task(outbox.put(frame(3)))
-    await asyncio.sleep(0.01)
+    gone, waiting = await full_with_two_waiting(outbox)
     gone.cancel()  # its socket closed
     await asyncio.sleep(0)
     assert outbox.take() == frame(1)
