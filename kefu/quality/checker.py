@@ -10,6 +10,17 @@ finds it. A dictionary finding keeps its spans (``phrase:``, ``pattern:``,
 the classifier's ``negation`` and ``emotion_denial`` count only when the reply offers
 the shopper nothing (no word of the dictionary's ``offers``).
 
+The classifier also arbitrates the built-in dictionary, which matches words without
+reading the rest of the reply: "别担心" before "包裹没丢，我刚确认它在派送车上" is
+reassurance, "没办法直接改，需要先红冲再重开，我今天就给您办" a refusal with a way out,
+though neither has a listed offer word. A finding made only by built-in soft phrases
+needs the classifier's probability for its code at half the code's threshold or more; any
+other built-in finding is dropped only when the classifier all but rules it out (below a
+tenth of the threshold). A shop's own entries are never overruled: the shop wrote them
+down for its own reasons. Measured on four sets of replies written by sessions that never
+saw the corpus or the dictionary (docs/quality.md): micro-F1 0.854 → 0.871, false alarms
+4.8 % → 1.5 %.
+
 Replies are checked in batches: the classifier vectorises all of them at once, then all
 clauses of the replies that need a span at once, so a batch costs two matrix products
 rather than one per reply."""
@@ -28,6 +39,8 @@ from kefu.quality.inspector import ORDER, Inspector, Result, Span, default_inspe
 # phrases: "这个没办法退，不过可以给您换货" is a polite refusal, "您先别着急，我马上帮您查"
 # reassurance.
 SOFT_CODES = ("negation", "emotion_denial")
+SOFT_AGREEMENT = 0.5  # share of a code's threshold a built-in soft finding needs
+VETO = 0.1  # below this share of its threshold the classifier drops a built-in finding
 
 
 def check_replies(
@@ -39,9 +52,12 @@ def check_replies(
     previous message) goes to the dictionary's rules; the classifier reads the reply."""
     inspector = inspector or default_inspector()
     model = model or default_model()
-    by_dictionary = [inspector.check(text, context) for text, context in replies]
     texts = [text for text, _ in replies]
     probabilities = model.probabilities(texts)
+    by_dictionary = [
+        _arbitrated(inspector, model, inspector.check(text, context), probabilities[row])
+        for row, (text, context) in enumerate(replies)
+    ]
     wanted = [
         (int(row), int(column))
         for row, column in zip(*np.nonzero(model.found(probabilities)), strict=True)
@@ -50,6 +66,29 @@ def check_replies(
     ]
     extra = _clause_spans(model, texts, probabilities, wanted)
     return [_merged(result, extra.get(row, [])) for row, result in enumerate(by_dictionary)]
+
+
+def _arbitrated(
+    inspector: Inspector, model: QualityModel, result: Result, probabilities: np.ndarray
+) -> Result:
+    """The dictionary's findings the classifier does not overrule (see the module's
+    docstring): each code is judged on all of its spans together."""
+    dropped = set()
+    for code in result.findings:
+        rules = [span.rule for span in result.spans if span.code == code]
+        if any(rule in inspector.dictionary.own_rules for rule in rules):
+            continue
+        soft = all(inspector.dictionary.is_soft(code, rule) for rule in rules)
+        column = CODES.index(code)
+        needed = (SOFT_AGREEMENT if soft else VETO) * model.thresholds[column]
+        if probabilities[column] < needed:
+            dropped.add(code)
+    if not dropped:
+        return result
+    return Result(
+        [code for code in result.findings if code not in dropped],
+        [span for span in result.spans if span.code not in dropped],
+    )
 
 
 def _clause_spans(

@@ -56,25 +56,46 @@ class Dictionary:
     canned: dict[str, int] = field(default_factory=dict)
     threshold: int = 3
     max_substance: int = 10
+    # the rules a shop added, as spans name them ("phrase:亲爱的宝", "pattern:my.rule"):
+    # the classifier never overrules them (kefu.quality.checker)
+    own_rules: set[str] = field(default_factory=set)
 
-    def merge(self, data: Any, source: str) -> None:
-        """Add one file's entries (``source`` names the file in error messages)."""
+    def merge(self, data: Any, source: str, *, own: bool = False) -> None:
+        """Add one file's entries (``source`` names the file in error messages);
+        ``own``: a shop's file, not the built-in dictionary."""
         if not isinstance(data, dict):
             raise Invalid(f"{source}: expected a JSON object")
         for code, entry in _object(data.get("codes", {}), f"{source}: codes").items():
             if code not in CODES:
                 raise Invalid(f"{source}: unknown code {code!r} (known: {', '.join(CODES)})")
-            self._merge_code(code, _object(entry, f"{source}: codes.{code}"), source)
+            self._merge_code(code, _object(entry, f"{source}: codes.{code}"), source, own)
         self.offers |= _words(data.get("offers", []), f"{source}: offers")
-        self._merge_templated(_object(data.get("templated", {}), f"{source}: templated"), source)
+        templated = _object(data.get("templated", {}), f"{source}: templated")
+        self._merge_templated(templated, source, own)
 
-    def _merge_code(self, code: str, entry: dict[str, Any], source: str) -> None:
+    def _merge_code(self, code: str, entry: dict[str, Any], source: str, own: bool) -> None:
         for kind in PHRASE_KINDS:
-            self.phrases[code][kind] |= _words(entry.get(kind, []), f"{source}: {code}.{kind}")
+            words = _words(entry.get(kind, []), f"{source}: {code}.{kind}")
+            self.phrases[code][kind] |= words
+            if own and kind != "except":
+                self.own_rules.update(f"phrase:{word}" for word in words)
         for raw in _list(entry.get("patterns", []), f"{source}: {code}.patterns"):
-            self.patterns.append(_pattern(code, raw, f"{source}: {code}.patterns"))
+            pattern = _pattern(code, raw, f"{source}: {code}.patterns")
+            self.patterns.append(pattern)
+            if own:
+                self.own_rules.add(f"pattern:{pattern.name}")
 
-    def _merge_templated(self, entry: dict[str, Any], source: str) -> None:
+    def is_soft(self, code: str, rule: str) -> bool:
+        """Whether a span's rule is a soft phrase or pattern of ``code`` (one that counts
+        only when the reply offers nothing)."""
+        kind, _, key = rule.partition(":")
+        if kind == "phrase":
+            return key in self.phrases[code]["soft"]
+        return kind == "pattern" and any(
+            p.soft for p in self.patterns if p.name == key and p.code == code
+        )
+
+    def _merge_templated(self, entry: dict[str, Any], source: str, own: bool) -> None:
         for key in ("threshold", "max_substance"):
             if key in entry:
                 value = entry[key]
@@ -85,7 +106,10 @@ class Dictionary:
         for phrase, weight in canned.items():
             if not isinstance(weight, int) or isinstance(weight, bool) or weight < 1:
                 raise Invalid(f"{source}: templated.canned[{phrase!r}] must be a whole number ≥ 1")
-            self.canned[_word(phrase, f"{source}: templated.canned")] = weight
+            word = _word(phrase, f"{source}: templated.canned")
+            self.canned[word] = weight
+            if own:
+                self.own_rules.add(f"stacked:{word}")
 
 
 def _object(value: Any, where: str) -> dict[str, Any]:
@@ -145,5 +169,5 @@ def load_dictionary(extra: list[Path] | tuple[Path, ...] = ()) -> Dictionary:
             raise Invalid(f"{path}: cannot read ({exc.strerror})") from None
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise Invalid(f"{path}: not a UTF-8 JSON file ({exc})") from None
-        dictionary.merge(data, str(path))
+        dictionary.merge(data, str(path), own=True)
     return dictionary
