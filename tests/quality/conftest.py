@@ -10,11 +10,11 @@
   tuned for. Do not add entries from its misses; write a new set instead.
 - ``final.jsonl``: written after the classifier was frozen, shopper message first, in
   trades the training corpus hardly covers; never trained or tuned on.
-- ``blind.jsonl``, ``blind2.jsonl``, ``blind3.jsonl``: written by sessions that never saw
-  this repository (only the taxonomy, the seeds and the labelling conventions), and read
-  here only as aggregate scores. ``blind3`` chose the arbitration's two factors (coarse
-  grid, pooled with the others); a fourth set, written after that and scored once,
-  checks them (docs/quality.md).
+- ``blind.jsonl`` … ``blind4.jsonl``: written by sessions that never saw this repository
+  (only the taxonomy, the seeds and the labelling conventions), and read here only as
+  aggregate scores. The first three (with ``final``) chose the arbitration's two factors
+  (a coarse grid on their pooled score); ``blind4`` was written after that and scored
+  once on the frozen check (docs/quality.md).
 
 None of these sets is in the classifier's training corpus (``kefu/quality/data``)."""
 
