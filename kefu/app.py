@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,6 +17,7 @@ from kefu.events import Event, MessageCreated
 from kefu.groupcommit import GroupCommit
 from kefu.logs import configure_logging, install_request_ids
 from kefu.metrics import MESSAGES
+from kefu.quality.classifier import default_model
 from kefu.realtime.hub import Hub
 from kefu.realtime.presence import AgentLeases
 from kefu.realtime.pubsub import make_backend
@@ -83,6 +85,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Agents' replies are checked by the trained quality model on the send path: load
+        # it now (from its cache; trained once, about ten seconds, where there is none),
+        # not inside the first reply's transaction.
+        await asyncio.to_thread(default_model)
         await pubsub.start()
         if settings.worker_enabled:
             worker.start()

@@ -126,6 +126,7 @@ CANNED: dict[str, str] = {
 }
 
 CLAUSE_END = "，,。！!？?；;～~\n…"
+WORD_RULES = ("phrase:", "stacked:")  # spans that name the words themselves
 _CLAUSES = re.compile(f"[^{CLAUSE_END}]+[{CLAUSE_END}]*|[{CLAUSE_END}]+")
 _PUNCT = re.compile(f"^[{CLAUSE_END}\\s、]+")
 _REPEATED = re.compile(f"([{CLAUSE_END}、])[{CLAUSE_END}、]+")
@@ -175,8 +176,9 @@ def advise(result: Result) -> list[Advice]:
 
 def _why(spans: tuple[Span, ...]) -> tuple[str, str]:
     """The words or rule behind a finding, in both languages."""
-    words = "、".join(f"“{span.text}”" for span in spans if not span.rule.startswith("pattern:"))
+    words = "、".join(f"“{span.text}”" for span in spans if span.rule.startswith(WORD_RULES))
     patterns = [span for span in spans if span.rule.startswith("pattern:")]
+    read = [span for span in spans if span.rule.startswith("classifier:")]
     if spans and spans[0].rule.startswith("stacked:"):
         return f"套话叠加：{words}", f"stacked canned phrases: {words}"
     zh = [f"用词{words}"] if words else []
@@ -184,6 +186,9 @@ def _why(spans: tuple[Span, ...]) -> tuple[str, str]:
     for span in patterns:
         zh.append(f"句式“{span.text}”（规则 {entry(span)}）")
         en.append(f"the pattern {entry(span)}: “{span.text}”")
+    for span in read:
+        zh.append(f"整句“{span.text}”读来如此（模型判断）")
+        en.append(f"the clause “{span.text}” reads so (the trained model)")
     return "；".join(zh), "; ".join(en)
 
 

@@ -87,7 +87,12 @@ async def test_spans_point_into_what_the_agent_typed_in_traditional_characters(c
     assert finding["code"] == "emotion_denial"
     span = finding["spans"][0]
     assert text[span["start"] : span["end"]] == span["text"] == "別生氣"
-    assert result["rewrite"] == "親，我理解您现在很生气，换作是我也会不开心。快遞慢很正常的"
+    # "快遞慢很正常的" shrugs the delay off: once 別生氣 is rewritten, the full check's model
+    # flags that clause too, and the rewrite replaces it with empathy
+    assert result["rewrite"] == (
+        "親，我理解您现在很生气，换作是我也会不开心。遇到这种情况，换作是我也会着急，我理解您的感受。"
+    )
+    assert (await check(client.as_(alice), result["rewrite"]))["findings"] == []
 
 
 async def test_several_findings_in_one_reply(client, carol):
@@ -147,6 +152,28 @@ async def test_a_blocking_code_refuses_the_reply_and_others_only_warn(client, ow
         "您别生气，我马上帮您查",
         "请问怎么下单呀？第一次在你们家买",
     ]
+
+
+async def test_the_composer_and_the_send_path_run_the_full_check(client, owen, alice, session):
+    api = client.as_(alice)
+    # a paraphrase no dictionary entry lists: the trained model finds it, and says so
+    result = await check(api, "您是第一次用手机购物吗")
+    [finding] = result["findings"]
+    assert finding["code"] == "contempt"
+    assert [span["rule"].partition(":")[0] for span in finding["spans"]] == ["classifier"]
+    assert "模型" in finding["why_zh"] and "model" in finding["why_en"]
+    # 别担心 alone would be a finding of the dictionary; the model reads what follows
+    reassuring = "别担心，您的包裹没有丢，是分拣中心漏扫了一次，现在已经在派送车上了"
+    assert (await check(api, reassuring))["findings"] == []
+
+    await block(client, owen, ["contempt"])
+    url = await assigned_conversation(client, alice)
+    refused = await reply(api, url, "您是第一次用手机购物吗")
+    assert refused.status_code == 422
+    assert "“您是第一次用手机购物吗”" in refused.json()["error"]["message"]
+    assert (await reply(api, url, reassuring)).status_code == 200
+    stored = select(Message.findings).where(Message.body == reassuring)
+    assert (await session.execute(stored)).scalar_one() == []
 
 
 async def test_blocking_codes_belong_to_one_shop(client, owen, alice, mallory):

@@ -32,7 +32,10 @@ class FindingOut(ApiModel):
     label_zh: str = Field(examples=["蔑视语"])
     label_en: str = Field(examples=["contempt"])
     blocking: bool = Field(description="The shop refuses to send a reply with this code")
-    why_zh: str = Field(description="The words or rule behind the finding")
+    why_zh: str = Field(
+        description="The words or rule behind the finding (for a finding only the trained "
+        "model made, the clause it read)"
+    )
     why_en: str
     tip_zh: str = Field(description="How to say it instead (observation, feeling, need, request)")
     tip_en: str
