@@ -84,6 +84,13 @@ ensure_venv() {
     echo "$want" >"$stamp"
 }
 
+# The reply-quality model the app loads at start-up, built into the package's cache once
+# (about ten seconds; a second of start-up afterwards): servers started by the tests or
+# the demo then never train it themselves, several at once.
+ensure_quality_model() {
+    "$VENV/bin/kefu" qa build-model >/dev/null || die "kefu qa build-model failed"
+}
+
 # True when fontconfig knows a font that covers Chinese (screenshots show boxes otherwise).
 have_cjk_font() {
     command -v fc-list >/dev/null 2>&1 && [ -n "$(fc-list :lang=zh family 2>/dev/null)" ]
