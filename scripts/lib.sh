@@ -84,11 +84,15 @@ ensure_venv() {
     echo "$want" >"$stamp"
 }
 
-# The reply-quality model the app loads at start-up, built into the package's cache once
-# (about ten seconds; a second of start-up afterwards): servers started by the tests or
-# the demo then never train it themselves, several at once.
-ensure_quality_model() {
-    "$VENV/bin/kefu" qa build-model >/dev/null || die "kefu qa build-model failed"
+# The trained models the app loads at start-up (reply quality, intents, emotion colours),
+# built into the package's caches once (seconds each; loading them afterwards takes a
+# fraction of a second): servers the tests or the demo start then never train them
+# themselves, several at once, inside a request.
+ensure_models() {
+    "$VENV/bin/python" -c '
+from kefu.quality.classifier import default_model as quality
+from kefu.understanding.default import default_model as intents, emotion_model as emotions
+quality(); intents(); emotions()' || die "building the trained models failed"
 }
 
 # True when fontconfig knows a font that covers Chinese (screenshots show boxes otherwise).
