@@ -21,6 +21,15 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from kefu.lib import jsontext
+
+# JSON columns (event payloads, settings, findings) through orjson: the chat's replay rows
+# are written and read back for every message (kefu/lib/jsontext.py).
+JSON_CODEC: dict[str, Any] = {
+    "json_serializer": jsontext.dumps,
+    "json_deserializer": jsontext.loads,
+}
+
 
 def is_sqlite(url: str) -> bool:
     """True for any SQLite URL, async or not."""
@@ -42,6 +51,7 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # Statement parameters hold password hashes and phone numbers; an error's message
     # (logged with its traceback) must not carry them.
     kwargs.setdefault("hide_parameters", True)
+    kwargs.update(JSON_CODEC)
     if is_sqlite(url):
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -68,7 +78,7 @@ def make_sync_sqlite_engine(url: str) -> Engine | None:
     if not is_sqlite(url) or not parsed.database or parsed.database == ":memory:":
         return None
     engine = create_engine(
-        parsed.set(drivername="sqlite+pysqlite"), pool_size=1, hide_parameters=True
+        parsed.set(drivername="sqlite+pysqlite"), pool_size=1, hide_parameters=True, **JSON_CODEC
     )
     event.listen(engine, "connect", _set_sqlite_pragmas)
     return engine

@@ -5,8 +5,9 @@ below both."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
+
+from kefu.lib import jsontext
 
 
 class EventFrame(dict[str, Any]):
@@ -19,7 +20,7 @@ class EventFrame(dict[str, Any]):
         try:
             return self._text
         except AttributeError:
-            self._text: str = json.dumps(self, ensure_ascii=False)
+            self._text: str = jsontext.dumps(self)
             return self._text
 
 
@@ -27,4 +28,4 @@ def frame_text(frame: dict[str, Any]) -> str:
     """The JSON text a socket sends for ``frame``."""
     if isinstance(frame, EventFrame):
         return frame.text()
-    return json.dumps(frame, ensure_ascii=False)
+    return jsontext.dumps(frame)
