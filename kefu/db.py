@@ -23,12 +23,11 @@ from sqlalchemy.ext.asyncio import (
 
 from kefu.lib import jsontext
 
-# JSON columns (event payloads, settings, findings) through orjson: the chat's replay rows
-# are written and read back for every message (kefu/lib/jsontext.py).
-JSON_CODEC: dict[str, Any] = {
-    "json_serializer": jsontext.dumps,
-    "json_deserializer": jsontext.loads,
-}
+# JSON columns are read through orjson: the live feed reads every message's replay rows
+# back (kefu/lib/jsontext.py). They are still written by the standard library, \u escapes
+# and all: searches match stored text (a tag is found by LIKE on its json.dumps form,
+# kefu/queries/customers.py), and rows written before must keep matching.
+JSON_CODEC: dict[str, Any] = {"json_deserializer": jsontext.loads}
 
 
 def is_sqlite(url: str) -> bool:

@@ -1,13 +1,12 @@
-"""JSON text for what Kefu stores and sends: orjson where it can, the standard library
-where it cannot.
+"""JSON for the chat's hot path: orjson where it can, the standard library where it cannot.
 
-A chat message is encoded and decoded several times on its way: its events' payloads
-into the replay log, read back by the live feed, their frames to every socket. orjson
-does each in a fraction of the standard library's time (measured on a ``message.created``
-frame of 718 characters: encoding 17.8 → 2.8 µs, decoding its payload 26.6 → 12.6 µs).
-Its text is compact UTF-8, which any JSON reader takes. orjson refuses a few values the
-standard library accepts (integers beyond 64 bits, the NaN literal): those go through
-``json``, so nothing an integrator stored before becomes unwritable or unreadable."""
+A chat message's events are read back from the replay log by the live feed and sent as
+frames to every socket of their streams. orjson does both in a fraction of the standard
+library's time (measured on a ``message.created`` frame of 718 characters: encoding 17.8 →
+2.8 µs, decoding its payload 26.6 → 12.6 µs). Frames are compact UTF-8, which any JSON
+reader takes. What is *stored* is still written by the standard library (see
+``kefu.db.JSON_CODEC``: stored text is searched). orjson refuses a few values the standard
+library accepts (integers beyond 64 bits, the NaN literal): those go through ``json``."""
 
 from __future__ import annotations
 

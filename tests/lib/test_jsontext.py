@@ -1,5 +1,5 @@
-"""JSON text through orjson, with the standard library for what orjson refuses: what the
-app stores in JSON columns and sends on sockets."""
+"""JSON through orjson on the chat's hot path (frames, reading JSON columns back), with
+the standard library for what orjson refuses and for what is stored."""
 
 from __future__ import annotations
 
@@ -25,17 +25,17 @@ def test_what_orjson_refuses_still_round_trips():
     assert math.isnan(jsontext.loads('{"x": NaN}')["x"])  # as the standard library wrote it
 
 
-async def test_json_columns_store_compact_text_and_read_back(tmp_path):
+async def test_json_columns_keep_the_stored_form_searches_match_and_read_back(tmp_path):
     engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'kefu.db'}")
     table = Table("t", MetaData(), Column("id", Integer, primary_key=True), Column("data", JSON))
     try:
         async with engine.begin() as conn:
             await conn.run_sync(table.metadata.create_all)
-            await conn.execute(table.insert(), [{"id": 1, "data": {"text": "亲，您好"}}])
+            await conn.execute(table.insert(), [{"id": 1, "data": ["老客户"]}])
             await conn.execute(table.insert(), [{"id": 2, "data": {"order_no": 2**70}}])
             stored = (await conn.execute(text("SELECT data FROM t WHERE id = 1"))).scalar()
             read = (await conn.execute(select(table.c.data).order_by(table.c.id))).scalars()
-            assert stored == '{"text":"亲，您好"}'
-            assert list(read) == [{"text": "亲，您好"}, {"order_no": 2**70}]
+            assert stored == json.dumps(["老客户"])  # what tag searches look for
+            assert list(read) == [["老客户"], {"order_no": 2**70}]
     finally:
         await engine.dispose()
