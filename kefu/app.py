@@ -23,7 +23,6 @@ from kefu.realtime.presence import AgentLeases
 from kefu.realtime.pubsub import make_backend
 from kefu.realtime.ws import ReplaySource, SocketRoutes
 from kefu.settings import Settings
-from kefu.understanding.default import default_model as intent_model
 from kefu.web.api.v1 import api_router
 from kefu.web.cors import WidgetCORS
 from kefu.web.errors import install_error_handlers
@@ -56,12 +55,6 @@ def create_app_from_environment() -> FastAPI:
     return create_app(settings)
 
 
-def load_models() -> None:
-    """The trained models requests use, loaded (or built) once per process."""
-    quality_model()
-    intent_model()
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app. The engine is created here and disposed when the app shuts down."""
     settings = settings or Settings()
@@ -92,11 +85,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        # Agents' replies are checked by the trained quality model on the send path, and
-        # the FAQ bot reads shoppers' messages with the intent model: load both now (from
-        # their caches; trained once, seconds each, where there are none), not inside the
-        # first reply's transaction or the first shopper's request.
-        await asyncio.to_thread(load_models)
+        # Agents' replies are checked by the trained quality model on the send path: load
+        # it now (from its cache; trained once, about ten seconds, where there is none),
+        # not inside the first reply's transaction. (The FAQ bot's intent model stays
+        # lazy: not every shop runs the bot, and an idle server counts its MiB.)
+        await asyncio.to_thread(quality_model)
         await pubsub.start()
         if settings.worker_enabled:
             worker.start()
