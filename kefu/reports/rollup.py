@@ -1,9 +1,12 @@
 """Folding report events into hourly rollups.
 
-One statement claims a batch: ``UPDATE … SET folded = true WHERE id IN (unfolded …) AND
-NOT folded RETURNING …``. Two workers never fold the same event: on SQLite writers take
-turns, on PostgreSQL the second one's re-check of ``NOT folded`` skips rows the first
-claimed. The sums are upserted in the same transaction, so a crash loses nothing."""
+One statement claims a batch: ``UPDATE … SET folded = true WHERE id IN (unfolded … FOR
+UPDATE SKIP LOCKED) AND NOT folded RETURNING …``. Two workers never fold the same event:
+on SQLite writers take turns; on PostgreSQL the second one skips the rows the first has
+locked (waiting for them instead, in whatever order each plan visits them, deadlocked two
+workers now and then), and its re-check of ``NOT folded`` skips rows the first committed.
+The sums are upserted in the same transaction, in key order, so two workers adding to the
+same hours lock those rollup rows in one order; a crash loses nothing."""
 
 from __future__ import annotations
 
@@ -71,6 +74,7 @@ async def _claim(session: AsyncSession, batch: int) -> list[tuple]:
         .where(UNFOLDED)  # the partial index's predicate: it is used
         .order_by(ReportEvent.id)
         .limit(batch)
+        .with_for_update(skip_locked=True)  # nothing on SQLite, where writers take turns
     )
     result = await session.execute(
         update(ReportEvent)
@@ -98,10 +102,10 @@ async def add_to_rollups(
     rows = [
         dict(
             zip(KEY_COLUMNS, key, strict=True),
-            count=n,
+            count=counts[key],
             total=totals[key],
         )
-        for key, n in counts.items()
+        for key in sorted(counts)  # one lock order for every worker
     ]
     statement = dialect_insert(ReportRollup)
     await session.execute(
