@@ -27,7 +27,7 @@ from kefu.lib import jsontext
 # back (kefu/lib/jsontext.py). They are still written by the standard library, \u escapes
 # and all: searches match stored text (a tag is found by LIKE on its json.dumps form,
 # kefu/queries/customers.py), and rows written before must keep matching.
-JSON_CODEC: dict[str, Any] = {"json_deserializer": jsontext.loads}
+JSON_READING: dict[str, Any] = {"json_deserializer": jsontext.loads}
 
 
 def is_sqlite(url: str) -> bool:
@@ -50,7 +50,7 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # Statement parameters hold password hashes and phone numbers; an error's message
     # (logged with its traceback) must not carry them.
     kwargs.setdefault("hide_parameters", True)
-    kwargs.update(JSON_CODEC)
+    kwargs.update(JSON_READING)
     if is_sqlite(url):
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -77,7 +77,7 @@ def make_sync_sqlite_engine(url: str) -> Engine | None:
     if not is_sqlite(url) or not parsed.database or parsed.database == ":memory:":
         return None
     engine = create_engine(
-        parsed.set(drivername="sqlite+pysqlite"), pool_size=1, hide_parameters=True, **JSON_CODEC
+        parsed.set(drivername="sqlite+pysqlite"), pool_size=1, hide_parameters=True, **JSON_READING
     )
     event.listen(engine, "connect", _set_sqlite_pragmas)
     return engine

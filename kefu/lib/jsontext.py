@@ -5,7 +5,7 @@ frames to every socket of their streams. orjson does both in a fraction of the s
 library's time (measured on a ``message.created`` frame of 718 characters: encoding 17.8 →
 2.8 µs, decoding its payload 26.6 → 12.6 µs). Frames are compact UTF-8, which any JSON
 reader takes. What is *stored* is still written by the standard library (see
-``kefu.db.JSON_CODEC``: stored text is searched). orjson refuses a few values the standard
+``kefu.db.JSON_READING``: stored text is searched). orjson refuses a few values the standard
 library accepts (integers beyond 64 bits, the NaN literal): those go through ``json``."""
 
 from __future__ import annotations

@@ -32,6 +32,13 @@ CODES = (
 PHRASE_KINDS = ("phrases", "soft", "except")
 
 
+def rule_name(kind: str, key: str) -> str:
+    """How a span names the rule behind it ("phrase:别生气", "pattern:negation.refuse",
+    "stacked:亲亲"): the inspector writes it, the dictionary knows which are soft or a
+    shop's own by it."""
+    return f"{kind}:{key}"
+
+
 @dataclass(frozen=True, slots=True)
 class Pattern:
     """A regular expression, tried only when one of its trigger words occurs; a ``soft``
@@ -56,9 +63,10 @@ class Dictionary:
     canned: dict[str, int] = field(default_factory=dict)
     threshold: int = 3
     max_substance: int = 10
-    # the rules a shop added, as spans name them ("phrase:亲爱的宝", "pattern:my.rule"):
-    # the classifier never overrules them (kefu.quality.checker)
+    # rules as spans name them (rule_name), for the classifier's arbitration
+    # (kefu.quality.checker): a shop's own, never overruled; (code, rule) of soft ones
     own_rules: set[str] = field(default_factory=set)
+    soft_rules: set[tuple[str, str]] = field(default_factory=set)
 
     def merge(self, data: Any, source: str, *, own: bool = False) -> None:
         """Add one file's entries (``source`` names the file in error messages);
@@ -77,23 +85,19 @@ class Dictionary:
         for kind in PHRASE_KINDS:
             words = _words(entry.get(kind, []), f"{source}: {code}.{kind}")
             self.phrases[code][kind] |= words
+            rules = {rule_name("phrase", word) for word in words}
+            if kind == "soft":
+                self.soft_rules.update((code, rule) for rule in rules)
             if own and kind != "except":
-                self.own_rules.update(f"phrase:{word}" for word in words)
+                self.own_rules |= rules
         for raw in _list(entry.get("patterns", []), f"{source}: {code}.patterns"):
             pattern = _pattern(code, raw, f"{source}: {code}.patterns")
             self.patterns.append(pattern)
+            rule = rule_name("pattern", pattern.name)
+            if pattern.soft:
+                self.soft_rules.add((code, rule))
             if own:
-                self.own_rules.add(f"pattern:{pattern.name}")
-
-    def is_soft(self, code: str, rule: str) -> bool:
-        """Whether a span's rule is a soft phrase or pattern of ``code`` (one that counts
-        only when the reply offers nothing)."""
-        kind, _, key = rule.partition(":")
-        if kind == "phrase":
-            return key in self.phrases[code]["soft"]
-        return kind == "pattern" and any(
-            p.soft for p in self.patterns if p.name == key and p.code == code
-        )
+                self.own_rules.add(rule)
 
     def _merge_templated(self, entry: dict[str, Any], source: str, own: bool) -> None:
         for key in ("threshold", "max_substance"):
@@ -109,7 +113,7 @@ class Dictionary:
             word = _word(phrase, f"{source}: templated.canned")
             self.canned[word] = weight
             if own:
-                self.own_rules.add(f"stacked:{word}")
+                self.own_rules.add(rule_name("stacked", word))
 
 
 def _object(value: Any, where: str) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 
 import ahocorasick
 
-from kefu.quality.dictionary import CODES, Dictionary, Pattern, load_dictionary
+from kefu.quality.dictionary import CODES, Dictionary, Pattern, load_dictionary, rule_name
 from kefu.quality.normalize import table
 
 # Kinds of automaton entries; a key may carry several (one phrase can be an offer and a
@@ -153,7 +153,13 @@ class Inspector:
     def _phrase_spans(self, text: str, hits: list[Hit], offered: bool) -> list[Span]:
         excepted = [hit for hit in hits if hit.kind == EXCEPT]
         return [
-            Span(hit.code, hit.start, hit.end, text[hit.start : hit.end], f"phrase:{hit.key}")
+            Span(
+                hit.code,
+                hit.start,
+                hit.end,
+                text[hit.start : hit.end],
+                rule_name("phrase", hit.key),
+            )
             for hit in hits
             if (hit.kind == PHRASE or (hit.kind == SOFT and not offered))
             and not _covered(hit.code, hit.start, hit.end, excepted)
@@ -169,7 +175,13 @@ class Inspector:
             if not (pattern.soft and offered)
         }
         return [
-            Span(pattern.code, m.start(), m.end(), text[m.start() : m.end()], f"pattern:{name}")
+            Span(
+                pattern.code,
+                m.start(),
+                m.end(),
+                text[m.start() : m.end()],
+                rule_name("pattern", name),
+            )
             for name, pattern in tried.items()
             for m in pattern.regex.finditer(normal)
             if not _covered(pattern.code, m.start(), m.end(), excepted)
@@ -185,7 +197,13 @@ class Inspector:
         if substance > self.dictionary.max_substance:
             return []
         return [
-            Span("templated", hit.start, hit.end, text[hit.start : hit.end], f"stacked:{hit.key}")
+            Span(
+                "templated",
+                hit.start,
+                hit.end,
+                text[hit.start : hit.end],
+                rule_name("stacked", hit.key),
+            )
             for hit in canned
         ]
 
