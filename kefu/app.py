@@ -15,6 +15,7 @@ from kefu.db import make_engine, make_sessionmaker, make_sync_sqlite_engine, wri
 from kefu.eventbus import EventBus
 from kefu.events import Event, MessageCreated
 from kefu.groupcommit import GroupCommit
+from kefu.lib.frames import StoredEvents
 from kefu.logs import configure_logging, install_request_ids
 from kefu.metrics import MESSAGES
 from kefu.quality.classifier import default_model as quality_model
@@ -66,12 +67,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     hub = Hub(ReplaySource(sessionmaker), heartbeat_seconds=settings.ws_heartbeat_seconds)
     pubsub = make_backend(settings.redis_url, settings.redis_channel, hub.receive, hub.wake_all)
 
-    def ring(event: Event) -> None:
-        """After a commit, wake the shop's live feed in every process."""
-        if event.recipients:
-            pubsub.publish({"shop": event.shop_id})
+    def ring(stored: list[StoredEvents]) -> None:
+        """After a commit, wake the shop's live feed in every other process (this one's
+        has taken the rows already)."""
+        for shop_rows in stored:
+            pubsub.publish({"shop": shop_rows.shop_id, "upto": shop_rows.last_id})
 
-    bus.subscribe("*", ring)
+    bus.on_stored(hub.take_stored)
+    bus.on_stored(ring)
     bus.subscribe(MessageCreated.name, count_message)
     group_commit = GroupCommit(
         sessionmaker,

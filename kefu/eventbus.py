@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 
 from kefu.events import Event
+from kefu.lib.frames import StoredEvents
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +21,7 @@ class EventBus:
     def __init__(self) -> None:
         self._listeners: dict[str, list[Listener]] = defaultdict(list)
         self._job_listeners: list[Callable[[], None]] = []
+        self._stored_listeners: list[Callable[[list[StoredEvents]], None]] = []
 
     def subscribe(self, name: str, listener: Listener) -> None:
         """Call ``listener`` for every event named ``name`` ("*" for all)."""
@@ -41,6 +43,19 @@ class EventBus:
         """``publish`` each of a transaction's events, in order."""
         for event in events:
             self.publish(event)
+
+    def on_stored(self, listener: Callable[[list[StoredEvents]], None]) -> None:
+        """Call ``listener`` with the replay-log rows of each commit that wrote some (the
+        realtime hub's live feeds, and the notice to other processes)."""
+        self._stored_listeners.append(listener)
+
+    def stored(self, stored: list[StoredEvents]) -> None:
+        """A transaction committed these replay-log rows: hand them on."""
+        for listener in self._stored_listeners:
+            try:
+                listener(stored)
+            except Exception:
+                log.exception("listener %r failed on stored events", listener)
 
     def on_jobs_queued(self, listener: Callable[[], None]) -> None:
         """Call ``listener`` after a commit that queued background jobs (the worker)."""
@@ -66,6 +81,9 @@ class LoopBus:
     def publish_all(self, events: Iterable[Event]) -> None:
         """A transaction's events in one hand-off (a group commit has one per message)."""
         self._loop.call_soon_threadsafe(self._bus.publish_all, list(events))
+
+    def stored(self, stored: list[StoredEvents]) -> None:
+        self._loop.call_soon_threadsafe(self._bus.stored, stored)
 
     def jobs_queued(self) -> None:
         self._loop.call_soon_threadsafe(self._bus.jobs_queued)

@@ -12,10 +12,12 @@ from sqlalchemy.orm import Session
 
 from kefu.access import Actor, Permission
 from kefu.events import Event
+from kefu.lib.frames import StoredEvents
 from kefu.models import AuditEntry
 from kefu.queries.access import fetch_owned
 
 _PENDING = "kefu_pending_events"
+_STORED = "kefu_stored_events"
 _JOBS_QUEUED = "kefu_jobs_queued"
 _CACHES = "kefu_transaction_caches"
 SECRET_FIELDS = frozenset(
@@ -36,6 +38,12 @@ def publish_on_commit(session: AsyncSession | Session, evt: Event) -> None:
     session.info.setdefault(_PENDING, []).append(evt)
 
 
+def hand_over_on_commit(session: Session, stored: list[StoredEvents]) -> None:
+    """Hand the transaction's replay-log rows to this process's live feeds when (and only
+    if) it commits, before its events are published."""
+    session.info.setdefault(_STORED, []).extend(stored)
+
+
 def wake_jobs_on_commit(session: AsyncSession | Session) -> None:
     """Tell the job worker after commit that this transaction queued jobs (and only
     then: waking it after every message would cost a round of job queries each)."""
@@ -45,10 +53,13 @@ def wake_jobs_on_commit(session: AsyncSession | Session) -> None:
 @event.listens_for(Session, "after_commit")
 def _publish_pending(session: Session) -> None:
     pending: list[Event] = session.info.pop(_PENDING, [])
+    stored: list[StoredEvents] = session.info.pop(_STORED, [])
     jobs_queued = session.info.pop(_JOBS_QUEUED, False)
     bus = session.info.get("bus")
     if bus is None:
         return
+    if stored:
+        bus.stored(stored)
     bus.publish_all(pending)
     if jobs_queued:
         bus.jobs_queued()
@@ -57,6 +68,7 @@ def _publish_pending(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _drop_pending(session: Session) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(_STORED, None)
     session.info.pop(_JOBS_QUEUED, None)
 
 

@@ -15,14 +15,17 @@ events were emitted: one statement for a whole group commit of chat messages."""
 
 from __future__ import annotations
 
-from sqlalchemy import event, insert, text
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, event, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
-from kefu.actions.base import publish_on_commit
+from kefu.actions.base import hand_over_on_commit, publish_on_commit
 from kefu.actions.mail_out import enqueue_mail_reply
 from kefu.actions.webhooks import enqueue_deliveries
 from kefu.events import Event
+from kefu.lib.frames import EventFrame, StoredEvents, event_frame
 from kefu.models import StreamEvent
 from kefu.models.base import utcnow
 
@@ -40,8 +43,8 @@ def _forget_rows(session: Session, transaction: SessionTransaction) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _write_rows(session: Session) -> None:
-    """One statement for all the transaction's rows, under their shops' locks; nobody
-    needs their ids here.
+    """One statement for all the transaction's rows, under their shops' locks; their
+    frames are handed to this process's live feeds once the transaction commits.
 
     The session's pending changes are flushed first: commit flushes only after this
     hook, so without it their UPDATEs would take row locks (a conversation, an agent)
@@ -54,12 +57,40 @@ def _write_rows(session: Session) -> None:
     rows = session.info.pop(_ROWS, None)
     if rows:
         connection = session.connection()
+        shops = sorted({row["shop_id"] for row in rows})
         if connection.dialect.name == "postgresql":
-            for shop_id in sorted({row["shop_id"] for row in rows}):  # one order: no deadlock
+            for shop_id in shops:  # one order: no deadlock
                 connection.execute(
                     text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_NAMESPACE | shop_id}
                 )
-        connection.execute(insert(StreamEvent.__table__), rows)
+        newest = {shop_id: connection.scalar(_NEWEST, {"shop": shop_id}) or 0 for shop_id in shops}
+        ids = _insert(connection, rows)
+        hand_over_on_commit(session, _stored(rows, ids, newest))
+
+
+_TABLE = StreamEvent.__table__
+_NEWEST = select(func.max(_TABLE.c.id)).where(_TABLE.c.shop_id == bindparam("shop"))
+
+
+def _insert(connection: Connection, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert the rows in one statement and return their ids, in the rows' order. Ids
+    grow in the order rows are inserted (SQLite's rowid is the table's largest plus one;
+    PostgreSQL's sequence is drawn in the order SQLAlchemy sorts the rows by when asked),
+    which is the order their events were emitted in."""
+    ordered = connection.dialect.name == "postgresql"  # SQLite would insert row by row
+    statement = insert(_TABLE).returning(_TABLE.c.id, sort_by_parameter_order=ordered)
+    return sorted(connection.execute(statement, rows).scalars())
+
+
+def _stored(
+    rows: list[dict[str, Any]], ids: list[int], newest: dict[int, int]
+) -> list[StoredEvents]:
+    """The rows as each shop's live feed takes them: frames by stream, in id order."""
+    frames: dict[int, list[tuple[str, EventFrame]]] = {shop_id: [] for shop_id in newest}
+    for row, event_id in zip(rows, ids, strict=True):
+        frame = event_frame(event_id, row["name"], row["payload"])
+        frames[row["shop_id"]].append((row["stream"], frame))
+    return [StoredEvents(shop_id, newest[shop_id], frames[shop_id]) for shop_id in newest]
 
 
 async def emit(session: AsyncSession, event: Event) -> None:

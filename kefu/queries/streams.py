@@ -8,12 +8,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kefu.lib.frames import EventFrame
+from kefu.lib.frames import event_frame
 from kefu.models import StreamEvent, StreamHorizon
-
-
-def _frame(event_id: int, name: str, payload: Any) -> EventFrame:
-    return EventFrame(type="event", id=event_id, name=name, data=payload)
 
 
 async def events_after(
@@ -27,7 +23,7 @@ async def events_after(
         .order_by(StreamEvent.id)
         .limit(limit)
     )
-    return [_frame(*row) for row in rows]
+    return [event_frame(*row) for row in rows]
 
 
 async def shop_events_after(
@@ -41,7 +37,7 @@ async def shop_events_after(
         .order_by(StreamEvent.id)
         .limit(limit)
     )
-    return [(stream, _frame(i, n, p)) for stream, i, n, p in rows]
+    return [(stream, event_frame(i, n, p)) for stream, i, n, p in rows]
 
 
 async def last_event_id(session: AsyncSession, shop_id: int) -> int:

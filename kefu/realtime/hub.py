@@ -10,6 +10,12 @@ notice) and hands each row to the connections of its stream. Within a shop, rows
 visible in id order (see ``kefu.actions.streams``), so a feed that has read up to id H has
 seen every row of the shop up to H.
 
+Rows committed by this process need no read: the transaction hands them over with the
+shop's newest id before them (``StoredEvents``), and a feed whose head has reached that id
+takes them as they are. Otherwise (rows of another process or another transaction came in
+between) it reads the log as for a notice. The notice says how far it goes, so a feed
+already past it does not read again.
+
 A connection that is behind catches up on its own: when it opens (the replay after the
 client's ``last_event_id``) and when its client reads too slowly for its bounded outbox.
 While it catches up it keeps what the feed hands it in a small buffer; its own reads and
@@ -31,6 +37,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Protocol
 
+from kefu.lib.frames import StoredEvents
 from kefu.realtime.outbox import Frame, Outbox
 
 log = logging.getLogger(__name__)
@@ -164,6 +171,25 @@ class ShopFeed:
     def wake(self) -> None:
         self._wake.set()
 
+    def take(self, stored: StoredEvents) -> None:
+        """Rows this process has just committed: handed on as they are when the feed has
+        seen every row of the shop before them, else read from the log with the rest."""
+        if self.head < stored.after_id:
+            self.wake()
+            return
+        self._hand_on(stored.frames)
+
+    def _hand_on(self, rows: Iterable[tuple[str, Frame]]) -> None:
+        """Give each new row to the connections of its stream; a row at or below the head
+        (read by the feed and handed over directly too) was given already."""
+        hub = self._hub
+        for stream, frame in rows:
+            if frame["id"] <= self.head:
+                continue
+            self.head = frame["id"]
+            for connection in hub.connections_of(stream):
+                connection.deliver(frame)
+
     async def stop(self) -> None:
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -187,10 +213,7 @@ class ShopFeed:
                 await asyncio.sleep(hub.retry_seconds)
                 self._wake.set()
                 continue
-            for stream, frame in rows:
-                self.head = frame["id"]
-                for connection in hub.connections_of(stream):
-                    connection.deliver(frame)
+            self._hand_on(rows)
             if len(rows) == hub.batch_size:
                 self._wake.set()  # there may be more
 
@@ -258,11 +281,19 @@ class Hub:
     def _connections(self, streams: Iterable[str]) -> set[Connection]:
         return {c for s in streams for c in self._by_stream.get(s, ())}
 
-    def notify_shop(self, shop_id: int) -> None:
-        """New events were committed in shop ``shop_id``: wake its feed, if any here."""
+    def notify_shop(self, shop_id: int, upto: int | None = None) -> None:
+        """New events were committed in shop ``shop_id`` (up to id ``upto``, when the
+        notice says): wake its feed, if any here and not already past them."""
         feed = self._feeds.get(shop_id)
-        if feed is not None:
+        if feed is not None and (upto is None or feed.head < upto):
             feed.wake()
+
+    def take_stored(self, stored: list[StoredEvents]) -> None:
+        """Replay-log rows committed by this process, handed to the shops' feeds here."""
+        for shop_rows in stored:
+            feed = self._feeds.get(shop_rows.shop_id)
+            if feed is not None:
+                feed.take(shop_rows)
 
     def wake_all(self) -> None:
         """Wake every feed (after pub/sub reconnects, notices may have been missed)."""
@@ -275,11 +306,11 @@ class Hub:
             connection.offer(frame)
 
     def receive(self, notice: Frame) -> None:
-        """A notice from pub/sub: ``{"shop": id}`` when events were stored, or
-        ``{"streams": [...], "frame": {...}}`` for an ephemeral frame."""
+        """A notice from pub/sub: ``{"shop": id, "upto": last id}`` when events were
+        stored, or ``{"streams": [...], "frame": {...}}`` for an ephemeral frame."""
         frame = notice.get("frame")
         if frame is None:
-            self.notify_shop(notice["shop"])
+            self.notify_shop(notice["shop"], notice.get("upto"))
         else:
             self.broadcast(notice.get("streams") or (), frame)
 

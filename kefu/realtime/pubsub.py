@@ -1,10 +1,12 @@
 """Fan-out of realtime notices between processes.
 
-A notice is small JSON: ``{"shop": id}`` ("new events of this shop were committed"), or
+A notice is small JSON: ``{"shop": id, "upto": id}`` ("new events of this shop were
+committed, up to this id"; ``upto`` may be missing or null: up to an unknown id), or
 ``{"streams": [...], "frame": {...}}`` for an ephemeral frame such as a typing indicator.
 In one process the ``MemoryBackend`` hands notices straight to the hub; with ``KEFU_REDIS_URL`` the
 ``RedisBackend`` publishes them on one Redis channel that every process subscribes to
-(its own notices come back the same way, so each socket is woken exactly by one path).
+(its own notices come back the same way; its feeds, which took the rows as they were
+committed, are past them and do not read again).
 The channel is a setting (``KEFU_REDIS_CHANNEL``): installations sharing one Redis server
 must not wake each other's sockets."""
 
@@ -77,7 +79,8 @@ class RedisBackend:
         self._subscribed = asyncio.Event()
         self._sender: asyncio.Task[None] | None = None
         self._due = asyncio.Event()
-        self._shops_due: set[int] = set()  # "new events of shop X" notices, coalesced
+        # "new events of shop X up to id N" notices, coalesced (None: up to an unknown id)
+        self._shops_due: dict[int, int | None] = {}
         self._frames_due: list[str] = []  # ephemeral frames, in order
 
     async def start(self) -> None:
@@ -95,8 +98,10 @@ class RedisBackend:
         log", so one says as much as many, and a commit of a batch of messages then costs
         one Redis round trip, not one per event (nor one connection per event: a task
         each ran out of the pool's connections under load)."""
-        if notice.keys() == {"shop"}:
-            self._shops_due.add(notice["shop"])
+        if "shop" in notice:
+            shop, upto = notice["shop"], notice.get("upto")
+            known = self._shops_due.get(shop, 0)
+            self._shops_due[shop] = None if None in (upto, known) else max(upto, known)
         else:
             self._frames_due.append(json.dumps(notice))
         self._due.set()
@@ -108,11 +113,12 @@ class RedisBackend:
             await self._send_pending()
 
     async def _send_pending(self) -> None:
-        shops, self._shops_due = self._shops_due, set()
+        shops, self._shops_due = self._shops_due, {}
         frames, self._frames_due = self._frames_due, []
+        notices = [json.dumps({"shop": shop, "upto": upto}) for shop, upto in shops.items()]
         try:
             async with self._redis.pipeline(transaction=False) as pipe:
-                for data in frames + [json.dumps({"shop": shop}) for shop in shops]:
+                for data in frames + notices:
                     pipe.publish(self._channel, data)
                 await pipe.execute()
         except Exception:

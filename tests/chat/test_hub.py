@@ -6,7 +6,10 @@ import asyncio
 import uuid
 
 from kefu.actions.messages import do_send_message
+from kefu.db import make_sessionmaker
+from kefu.eventbus import EventBus
 from kefu.queries.auth import visitor_actor
+from kefu.queries.streams import last_event_id
 from kefu.realtime.hub import HEARTBEAT, Hub
 from kefu.realtime.ws import ReplaySource
 from tests.chat.conftest import agent_socket, visitor_socket
@@ -81,4 +84,67 @@ async def test_a_full_outbox_holds_events_back_without_losing_any(sessionmaker, 
     frames = [await connection.next_frame() for _ in range(8)]
     assert frames[0]["name"] == "conversation.started"
     assert [f["data"]["message"]["body"] for f in frames[1:]] == bodies
+    await hub.close_all()
+
+
+class CountingLog(ReplaySource):
+    """The real replay log, counting the live feed's reads of it."""
+
+    def __init__(self, sessionmaker) -> None:
+        super().__init__(sessionmaker)
+        self.shop_reads = 0
+
+    async def shop_events(self, shop_id, after_id, limit):
+        self.shop_reads += 1
+        return await super().shop_events(shop_id, after_id, limit)
+
+
+async def _wired_hub(app, settings, shopper):
+    """A hub of its own, told of this process's commits as the app's hub is; the shopper
+    as an actor; and sessions whose commits reach the hub."""
+    bus = EventBus()
+    sessions = make_sessionmaker(app.state.engine, bus=bus)
+    hub = Hub(CountingLog(sessions))
+    bus.on_stored(hub.take_stored)
+    async with sessions() as session:
+        actor = await visitor_actor(session, settings.secret_key, shopper.token)
+        head = await last_event_id(session, actor.shop_id)
+    connection = hub.open(actor.shop_id, {f"visitor:{shopper.public_id}"}, head)
+    return hub, sessions, actor, connection
+
+
+async def _say(sessions, actor, conversation_id: int, body: str) -> None:
+    async with sessions() as session:
+        await do_send_message(session, actor, conversation_id, body, uuid.uuid4())
+        await session.commit()
+
+
+async def test_messages_committed_here_reach_the_socket_without_reading_the_log_back(
+    app, settings, shopper
+):
+    hub, sessions, actor, connection = await _wired_hub(app, settings, shopper)
+    bodies = ["在吗？", "这件还有M码吗😊", "明天能發貨嗎"]
+    for body in bodies:
+        await _say(sessions, actor, shopper.conversation_id, body)
+    frames = [await connection.next_frame() for _ in bodies]
+    assert [f["data"]["message"]["body"] for f in frames] == bodies
+    assert hub.log.shop_reads == 0
+    hub.notify_shop(actor.shop_id, frames[-1]["id"])  # its own notice, coming back
+    await asyncio.sleep(0.05)
+    assert hub.log.shop_reads == 0
+    await hub.close_all()
+
+
+async def test_rows_another_process_committed_in_between_are_read_not_skipped(
+    app, settings, shopper
+):
+    hub, sessions, actor, connection = await _wired_hub(app, settings, shopper)
+    elsewhere = make_sessionmaker(app.state.engine)  # commits this hub is not told of
+    await _say(sessions, actor, shopper.conversation_id, "第一条")
+    await _say(elsewhere, actor, shopper.conversation_id, "另一个进程写的")
+    await _say(sessions, actor, shopper.conversation_id, "第三条")
+    frames = [await connection.next_frame() for _ in range(3)]
+    assert [f["data"]["message"]["body"] for f in frames] == ["第一条", "另一个进程写的", "第三条"]
+    assert [f["id"] for f in frames] == sorted(f["id"] for f in frames)
+    assert hub.log.shop_reads >= 1
     await hub.close_all()
