@@ -23,8 +23,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import queue
+import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine
@@ -94,7 +95,11 @@ def _run_ahead(session: Session, units: list[Unit]) -> None:
 
 
 class GroupCommit:
-    """One writer task per process that runs queued units in shared transactions."""
+    """One writer per process that runs queued units in shared transactions: on SQLite a
+    thread of its own that takes the next batch the moment it has committed one (no
+    round trip through the event loop in between: measured, that hand-off left the
+    writer idle a quarter of the time at 2,000 messages a second); elsewhere a task on
+    the event loop."""
 
     def __init__(
         self,
@@ -108,8 +113,7 @@ class GroupCommit:
         self.max_batch = max_batch
         self._sqlite_engine = sqlite_engine
         self._bus = bus
-        self._thread: ThreadPoolExecutor | None = None
-        self._thread_sessions: sessionmaker[Session] | None = None
+        self._thread: WriterThread | None = None
         self._queue: list[tuple[Unit, asyncio.Future[Any]]] = []
         self._wake = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
@@ -117,11 +121,23 @@ class GroupCommit:
     async def run(self, unit: Callable[[Session], T]) -> T:
         """Run ``unit`` in the next transaction; return its result once committed."""
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        if self._sqlite_engine is not None:
+            self._writer_thread().put(unit, future)
+            return await future
         self._queue.append((unit, future))
         self._wake.set()
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write(), name="kefu-group-commit")
         return await future
+
+    def _writer_thread(self) -> WriterThread:
+        if self._thread is None:
+            assert self._sqlite_engine is not None
+            loop = asyncio.get_running_loop()
+            info = {"bus": LoopBus(self._bus, loop)} if self._bus else {}
+            sessions = sessionmaker(self._sqlite_engine, expire_on_commit=False, info=info)
+            self._thread = WriterThread(sessions, loop, self.max_batch)
+        return self._thread
 
     async def stop(self) -> None:
         if self._writer is not None:
@@ -129,7 +145,7 @@ class GroupCommit:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._writer
         if self._thread is not None:
-            self._thread.shutdown(wait=True)
+            await asyncio.to_thread(self._thread.stop)
             self._thread = None
         if self._sqlite_engine is not None:
             self._sqlite_engine.dispose()
@@ -148,33 +164,83 @@ class GroupCommit:
         units = [unit for unit, _future in batch]
         GROUP_COMMIT_BATCH.observe(len(units))
         try:
-            outcomes = await self._run_batch(units)
+            async with self.sessionmaker() as session:
+                outcomes = await session.run_sync(commit_batch, units)
         except Exception as exc:
             log.exception("a group commit of %d writes failed", len(batch))
             outcomes = [(False, exc)] * len(batch)
-        for (_unit, future), (ok, value) in zip(batch, outcomes, strict=True):
-            if future.done():  # its caller went away (a closed socket)
-                continue
-            if ok:
-                future.set_result(value)
-            else:
-                future.set_exception(value)
+        settle(batch, outcomes)
 
-    async def _run_batch(self, units: list[Unit]) -> list[Outcome]:
-        if self._sqlite_engine is None:
-            async with self.sessionmaker() as session:
-                return await session.run_sync(commit_batch, units)
-        if self._thread is None:
-            self._thread = ThreadPoolExecutor(1, thread_name_prefix="kefu-sqlite-writer")
-            info = {"bus": LoopBus(self._bus, asyncio.get_running_loop())} if self._bus else {}
-            self._thread_sessions = sessionmaker(
-                self._sqlite_engine, expire_on_commit=False, info=info
-            )
-        sessions = self._thread_sessions
-        assert sessions is not None
 
-        def in_thread() -> list[Outcome]:
-            with sessions() as session:
-                return commit_batch(session, units)
+def settle(batch: list[tuple[Unit, asyncio.Future[Any]]], outcomes: list[Outcome]) -> None:
+    """Tell each waiting caller how its unit went (on the event loop's thread)."""
+    for (_unit, future), (ok, value) in zip(batch, outcomes, strict=True):
+        if future.done():  # its caller went away (a closed socket)
+            continue
+        if ok:
+            future.set_result(value)
+        else:
+            future.set_exception(value)
 
-        return await asyncio.get_running_loop().run_in_executor(self._thread, in_thread)
+
+class WriterThread:
+    """SQLite's writer: a thread with its own connection that runs whatever units are
+    queued, up to ``max_batch`` at a time, one transaction per batch, and settles their
+    callers on the event loop. One hand-off per batch, not per statement."""
+
+    def __init__(
+        self, sessions: sessionmaker[Session], loop: asyncio.AbstractEventLoop, max_batch: int
+    ) -> None:
+        self._sessions = sessions
+        self._loop = loop
+        self._max_batch = max_batch
+        self._queue: queue.SimpleQueue[tuple[Unit, asyncio.Future[Any]] | None] = (
+            queue.SimpleQueue()
+        )
+        self._thread = threading.Thread(target=self._run, name="kefu-sqlite-writer", daemon=True)
+        self._thread.start()
+
+    def put(self, unit: Unit, future: asyncio.Future[Any]) -> None:
+        self._queue.put((unit, future))
+
+    def stop(self) -> None:
+        """Finish what is queued, then end the thread (blocks: call it off the loop)."""
+        self._queue.put(None)
+        self._thread.join()
+
+    def _run(self) -> None:
+        while True:
+            batch, stopping = self._next_batch()
+            if batch:
+                self._commit(batch)
+            if stopping:
+                return
+
+    def _next_batch(self) -> tuple[list[tuple[Unit, asyncio.Future[Any]]], bool]:
+        """Wait for one unit, then take whatever else is queued (up to the batch size);
+        and whether the end was asked for."""
+        batch: list[tuple[Unit, asyncio.Future[Any]]] = []
+        item = self._queue.get()
+        while item is not None:
+            if not item[1].done():  # its caller may have gone away meanwhile
+                batch.append(item)
+            if len(batch) >= self._max_batch:
+                return batch, False
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return batch, False
+        return batch, True
+
+    def _commit(self, batch: list[tuple[Unit, asyncio.Future[Any]]]) -> None:
+        GROUP_COMMIT_BATCH.observe(len(batch))
+        try:
+            with self._sessions() as session:
+                outcomes = commit_batch(session, [unit for unit, _future in batch])
+        except Exception as exc:
+            log.exception("a group commit of %d writes failed", len(batch))
+            outcomes = [(False, exc)] * len(batch)
+        try:
+            self._loop.call_soon_threadsafe(settle, batch, outcomes)
+        except RuntimeError:  # the loop has closed: nobody is waiting any more
+            log.warning("a group commit finished after its event loop closed")

@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Executable, inspect, select
+from sqlalchemy import Executable, bindparam, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, make_transient_to_detached
@@ -319,8 +319,8 @@ class MessageToSend:
         streams; the invitations their shoppers may convert), check each, and insert them
         all in one statement. Each message then finishes in its own call, which raises
         what its check raised (the group commit then runs the others again without it)."""
-        ids = {s.conversation_id for s in sends if 0 < s.conversation_id <= MAX_ID}
-        conversations = session.scalars(select(Conversation).where(Conversation.id.in_(ids))).all()
+        ids = [s.conversation_id for s in sends if 0 < s.conversation_id <= MAX_ID]
+        conversations = session.scalars(_CONVERSATIONS, {"ids": list(set(ids))}).all()
         # The identity map holds clean objects weakly: keep them for the transaction.
         transaction_cache(session, "kefu_batch_conversations").update(
             (c.id, c) for c in conversations
@@ -350,6 +350,8 @@ class MessageToSend:
 
 
 _AHEAD = "kefu_messages_ahead"
+# Built once: building ``in_`` of a batch's ids each time cost more than running it.
+_CONVERSATIONS = select(Conversation).where(Conversation.id.in_(bindparam("ids", expanding=True)))
 
 
 @dataclass(frozen=True, slots=True)
