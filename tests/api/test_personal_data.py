@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from kefu.lib.images import stored_path
 from kefu.lib.tokens import customer_signature
-from kefu.models import AuditEntry, Case, Message, NpsAnswer, Shop, Upload
+from kefu.models import AuditEntry, Case, Message, NpsAnswer, Shop, StreamEvent, Upload
 from tests.api.test_orders import CUSTOMERS, ORDERS
 from tests.widget.conftest import png_bytes
 
@@ -167,3 +167,32 @@ async def test_erasure_takes_the_words_of_a_bad_review_follow_up(client, owen, a
         ).all()
     assert (case.outcome.value, case.outcome_note) == ("not_recovered", None)
     assert audit and all("文三路" not in str(row) for row in audit)
+
+
+async def _event_ids(sessionmaker) -> set[int]:
+    async with sessionmaker() as session:
+        return set(await session.scalars(select(StreamEvent.id)))
+
+
+async def test_after_an_erasure_new_events_get_ids_no_socket_has_seen(client, owen, sessionmaker):
+    """张伟's chat is the newest thing in the log: erasing it must not hand the erased
+    rows' ids out again, or sockets that saw them would pass over the next events."""
+    held = await _zhang_writes_in(client, owen, sessionmaker)
+    seen = await _event_ids(sessionmaker)
+    async with client.as_(owen) as c:
+        erased = await c.post(
+            f"/api/v1/customers/{held['customer']['id']}/erase", json={"confirm_external_id": ZHANG}
+        )
+    assert erased.status_code == 200, erased.text
+    assert erased.json()["replay_rows"] > 0
+    left = await _event_ids(sessionmaker)
+    async with sessionmaker() as session:
+        payloads = [str(p) for p in await session.scalars(select(StreamEvent.payload))]
+    assert not any("文三路" in payload for payload in payloads)
+
+    visitor = await client.post("/api/v1/widget/acme/visitors", json={})
+    headers = {"X-Visitor-Token": visitor.json()["token"]}
+    started = await client.post("/api/v1/widget/conversations", json={}, headers=headers)
+    assert started.status_code == 200, started.text
+    new = await _event_ids(sessionmaker) - left
+    assert new and min(new) > max(seen)
