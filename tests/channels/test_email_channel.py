@@ -151,7 +151,7 @@ async def test_a_new_mail_opens_a_case_is_acknowledged_and_the_reply_goes_out_th
     async with sessionmaker() as session:
         conversation = await session.scalar(select(Conversation))
         case = await session.scalar(select(Case))
-        mail = await session.scalar(select(Mail))
+        mail = await session.scalar(select(Mail).where(Mail.kind == MailKind.RECEIVED))
         chat = await session.scalar(select(Message).where(Message.sender_kind == "visitor"))
         customer = await session.get(Customer, conversation.customer_id)
     assert conversation.channel is Channel.EMAIL
