@@ -319,8 +319,8 @@ class MessageToSend:
         streams; the invitations their shoppers may convert), check each, and insert them
         all in one statement. Each message then finishes in its own call, which raises
         what its check raised (the group commit then runs the others again without it)."""
-        ids = [s.conversation_id for s in sends if 0 < s.conversation_id <= MAX_ID]
-        conversations = session.scalars(_CONVERSATIONS, {"ids": list(set(ids))}).all()
+        ids = list({s.conversation_id for s in sends if 0 < s.conversation_id <= MAX_ID})
+        conversations = session.scalars(_CONVERSATIONS, {"ids": ids}).all()
         # The identity map holds clean objects weakly: keep them for the transaction.
         transaction_cache(session, "kefu_batch_conversations").update(
             (c.id, c) for c in conversations

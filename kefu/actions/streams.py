@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, event, func, insert, select, text
+from sqlalchemy import Connection, event, insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -28,6 +28,7 @@ from kefu.events import Event
 from kefu.lib.frames import EventFrame, StoredEvents, event_frame
 from kefu.models import StreamEvent
 from kefu.models.base import utcnow
+from kefu.queries.streams import NEWEST_EVENT
 
 # Keeps our advisory lock keys apart from any other user of pg_advisory locks.
 _LOCK_NAMESPACE = 0x6B6566 << 32
@@ -63,13 +64,12 @@ def _write_rows(session: Session) -> None:
                 connection.execute(
                     text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_NAMESPACE | shop_id}
                 )
-        newest = {shop_id: connection.scalar(_NEWEST, {"shop": shop_id}) or 0 for shop_id in shops}
+        newest = {s: connection.scalar(NEWEST_EVENT, {"shop": s}) or 0 for s in shops}
         ids = _insert(connection, rows)
         hand_over_on_commit(session, _stored(rows, ids, newest))
 
 
 _TABLE = StreamEvent.__table__
-_NEWEST = select(func.max(_TABLE.c.id)).where(_TABLE.c.shop_id == bindparam("shop"))
 
 
 def _insert(connection: Connection, rows: list[dict[str, Any]]) -> list[int]:

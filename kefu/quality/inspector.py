@@ -41,6 +41,11 @@ class Span:
     text: str
     rule: str
 
+    @classmethod
+    def of(cls, code: str, text: str, start: int, end: int, kind: str, key: str) -> Span:
+        """The span ``start:end`` of ``text``, found by the rule ``kind:key``."""
+        return cls(code, start, end, text[start:end], rule_name(kind, key))
+
     def as_json(self) -> dict[str, Any]:
         return {
             "code": self.code,
@@ -153,13 +158,7 @@ class Inspector:
     def _phrase_spans(self, text: str, hits: list[Hit], offered: bool) -> list[Span]:
         excepted = [hit for hit in hits if hit.kind == EXCEPT]
         return [
-            Span(
-                hit.code,
-                hit.start,
-                hit.end,
-                text[hit.start : hit.end],
-                rule_name("phrase", hit.key),
-            )
+            Span.of(hit.code, text, hit.start, hit.end, "phrase", hit.key)
             for hit in hits
             if (hit.kind == PHRASE or (hit.kind == SOFT and not offered))
             and not _covered(hit.code, hit.start, hit.end, excepted)
@@ -175,13 +174,7 @@ class Inspector:
             if not (pattern.soft and offered)
         }
         return [
-            Span(
-                pattern.code,
-                m.start(),
-                m.end(),
-                text[m.start() : m.end()],
-                rule_name("pattern", name),
-            )
+            Span.of(pattern.code, text, m.start(), m.end(), "pattern", name)
             for name, pattern in tried.items()
             for m in pattern.regex.finditer(normal)
             if not _covered(pattern.code, m.start(), m.end(), excepted)
@@ -197,14 +190,7 @@ class Inspector:
         if substance > self.dictionary.max_substance:
             return []
         return [
-            Span(
-                "templated",
-                hit.start,
-                hit.end,
-                text[hit.start : hit.end],
-                rule_name("stacked", hit.key),
-            )
-            for hit in canned
+            Span.of("templated", text, hit.start, hit.end, "stacked", hit.key) for hit in canned
         ]
 
 

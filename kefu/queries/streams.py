@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kefu.lib.frames import event_frame
@@ -40,13 +40,14 @@ async def shop_events_after(
     return [(stream, event_frame(i, n, p)) for stream, i, n, p in rows]
 
 
+# The shop's newest id in the log (NULL when none), for ``:shop``.
+NEWEST_EVENT = select(func.max(StreamEvent.id)).where(StreamEvent.shop_id == bindparam("shop"))
+
+
 async def last_event_id(session: AsyncSession, shop_id: int) -> int:
     """The shop's newest id in the log (0 when none): where a client with no history
     starts. Per shop, because only within a shop do ids become visible in order."""
-    found = await session.scalar(
-        select(func.max(StreamEvent.id)).where(StreamEvent.shop_id == shop_id)
-    )
-    return found or 0
+    return await session.scalar(NEWEST_EVENT, {"shop": shop_id}) or 0
 
 
 async def oldest_event_id(session: AsyncSession) -> int:
