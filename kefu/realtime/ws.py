@@ -212,6 +212,7 @@ class SocketSession:
         self.visitor_token = websocket.query_params.get("token")
         self.language = websocket.headers.get("accept-language")  # sent with the upgrade
         self._next_check = time.monotonic() + self.hub.heartbeat_seconds
+        self._bot_turns: set[asyncio.Task[None]] = set()  # kept until done
 
     async def run(self) -> None:
         await self.websocket.accept()
@@ -375,12 +376,17 @@ class SocketSession:
         sent = await self.group_commit.run(send)
         message = sent.message
         if sent.bot_may_look:
-            await self._bot_reply(message.id)
+            turn = asyncio.create_task(self._bot_reply(message.id), name="kefu-bot-turn")
+            self._bot_turns.add(turn)
+            turn.add_done_callback(self._bot_turns.discard)
         return {"type": "ack", "client_id": str(frame.client_id), "message_id": message.id}
 
     async def _bot_reply(self, message_id: int) -> None:
-        """The FAQ bot's turn, in its own transaction after the shopper's message is
-        committed: whatever goes wrong there, the shopper's message is stored and acked."""
+        """The FAQ bot's turn, in its own task and transaction after the shopper's message
+        is committed and acknowledged: the receipt does not wait for the bot (whose first
+        answer in a process loads the intent model), and whatever goes wrong there, the
+        message is stored. Turns that overlap are ordered by the bot's own lock (see
+        ``do_bot_reply``)."""
         try:
             async with self.sessionmaker() as session:
                 await do_bot_reply(session, self.actor.shop_id, message_id)

@@ -208,3 +208,20 @@ async def test_an_english_shops_bot_says_its_own_sentences_in_english(
     staff = await staff_sees(client, owen, shopper.conversation_id)
     [note] = [m for m in staff if m["kind"] == "note"]
     assert note["body"].startswith("🤖 Handed over by the bot: The customer asked for a person")
+
+
+async def test_the_shopper_gets_the_receipt_before_the_bot_has_answered(
+    server, closed_shop, shopper
+):
+    socket = await visitor_socket(server, shopper)
+    ack = await socket.say(shopper.conversation_id, "请问怎么退货？")
+    assert ack["type"] == "ack"
+    bot_said = [
+        f
+        for f in socket.stash
+        if f.get("name") == "message.created" and f["data"]["message"]["sender_kind"] == "bot"
+    ]
+    assert not bot_said, "the ack comes first: it does not wait for the bot's answer"
+    answer = await socket.message_from("bot")
+    assert "7天无理由退货" in answer["data"]["message"]["body"]
+    await socket.close()
