@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from kefu import __version__
 from kefu.channels.web_widget import install_widget
-from kefu.db import make_engine, make_sessionmaker, make_sync_sqlite_engine, write_gate
+from kefu.db import make_engine, make_sessionmaker, write_gate
 from kefu.eventbus import EventBus
 from kefu.events import Event, MessageCreated
 from kefu.groupcommit import GroupCommit
@@ -76,11 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     bus.on_stored(hub.take_stored)
     bus.on_stored(ring)
     bus.subscribe(MessageCreated.name, count_message)
-    group_commit = GroupCommit(
-        sessionmaker,
-        sqlite_engine=make_sync_sqlite_engine(settings.effective_database_url),
-        bus=bus,
-    )
+    group_commit = GroupCommit(sessionmaker, settings, bus=bus)
     worker = Worker(sessionmaker, settings)
     bus.on_jobs_queued(worker.wake)
     gate = write_gate(settings.effective_database_url)
@@ -94,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # lazy: not every shop runs the bot, and an idle server counts its MiB.)
         await asyncio.to_thread(quality_model)
         await pubsub.start()
+        await group_commit.start()
         if settings.worker_enabled:
             worker.start()
         agent_leases.start()

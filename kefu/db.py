@@ -70,12 +70,19 @@ def write_gate(url: str) -> AbstractAsyncContextManager[Any]:
     return asyncio.Lock() if is_sqlite(url) else nullcontext()
 
 
-def make_sync_sqlite_engine(url: str) -> Engine | None:
-    """A synchronous engine on the same SQLite file as ``url`` (None for anything else):
-    for a thread that runs many statements in one go without a hand-off per statement."""
+def sqlite_file(url: str) -> str | None:
+    """``url`` when it names a SQLite file (which a writer of its own can open beside the
+    server's connections); None for an in-memory database or another database."""
     parsed = make_url(url)
     if not is_sqlite(url) or not parsed.database or parsed.database == ":memory:":
         return None
+    return url
+
+
+def make_sync_sqlite_engine(url: str) -> Engine:
+    """A synchronous engine on the SQLite file of ``url`` (see ``sqlite_file``): for a
+    writer that runs many statements in one go without a hand-off per statement."""
+    parsed = make_url(url)
     engine = create_engine(
         parsed.set(drivername="sqlite+pysqlite"), pool_size=1, hide_parameters=True, **JSON_READING
     )

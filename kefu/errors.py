@@ -17,6 +17,18 @@ class DomainError(Exception):
         if code is not None:
             self.code = code
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickled as it is (the SQLite writer process sends refusals to the server):
+        the default would call ``__init__`` again with the finished message."""
+        return _rebuilt, (type(self), self.__dict__.copy())
+
+
+def _rebuilt(kind: type[DomainError], state: dict[str, object]) -> DomainError:
+    error = kind.__new__(kind)
+    Exception.__init__(error, state["message"])
+    error.__dict__.update(state)
+    return error
+
 
 class Unauthenticated(DomainError):
     status = 401

@@ -8,6 +8,7 @@ import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from kefu.events import Event
 from kefu.lib.frames import StoredEvents
@@ -69,6 +70,17 @@ class EventBus:
             except Exception:
                 log.exception("job listener %r failed", listener)
 
+    def retell(self, told: Told) -> None:
+        """What a transaction in the writer process told its bus (``RecordingBus``), told
+        here in the same order."""
+        for kind, value in told:
+            if kind == "stored":
+                self.stored(value)
+            elif kind == "events":
+                self.publish_all(value)
+            else:
+                self.jobs_queued()
+
 
 class LoopBus:
     """The bus as seen from another thread (the SQLite writer): everything it is told is
@@ -87,3 +99,28 @@ class LoopBus:
 
     def jobs_queued(self) -> None:
         self._loop.call_soon_threadsafe(self._bus.jobs_queued)
+
+
+Told = list[tuple[str, Any]]
+
+
+class RecordingBus:
+    """The bus of the writer process (``kefu.writerprocess``), which has no listeners:
+    it keeps what each transaction tells it, for the server to tell its own bus."""
+
+    def __init__(self) -> None:
+        self._told: Told = []
+
+    def publish_all(self, events: Iterable[Event]) -> None:
+        self._told.append(("events", list(events)))
+
+    def stored(self, stored: list[StoredEvents]) -> None:
+        self._told.append(("stored", stored))
+
+    def jobs_queued(self) -> None:
+        self._told.append(("jobs", None))
+
+    def take(self) -> Told:
+        """What was told since the last call."""
+        told, self._told = self._told, []
+        return told

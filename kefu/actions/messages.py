@@ -278,9 +278,11 @@ def store_draft(session: Session, draft: Draft, message: Message | None) -> Mess
 
 @dataclass(frozen=True, slots=True)
 class Sent:
-    """A stored message, and whether the FAQ bot may answer it (see ``bot_may_look``)."""
+    """A stored message's id, and whether the FAQ bot may answer it (see
+    ``bot_may_look``): all the chat socket needs, and cheap to send from the SQLite
+    writer process."""
 
-    message: Message
+    message_id: int
     bot_may_look: bool
 
 
@@ -299,7 +301,7 @@ class MessageToSend:
         ahead = transaction_cache(session, _AHEAD).get(id(self))
         message = self._send(session) if ahead is None else ahead.finish(session)
         conversation = session.get_one(Conversation, message.conversation_id)  # loaded
-        return Sent(message, bot_may_look(conversation, message))
+        return Sent(message.id, bot_may_look(conversation, message))
 
     def _send(self, session: Session) -> Message:
         return send_message(

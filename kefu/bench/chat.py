@@ -103,10 +103,42 @@ class Server:
                 await self.process.wait()
 
     def cpu_seconds(self) -> float:
-        """User + system CPU time of the server process so far (Linux /proc)."""
+        """User + system CPU time so far of the server process and every process under it
+        (on SQLite the writer process and its fork server), from Linux's /proc."""
         assert self.process is not None
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return sum(_cpu_seconds(stat) for stat in _process_tree(self.process.pid))
+
+
+def _stat_fields(stat: str) -> list[str]:
+    """A /proc/PID/stat line's fields after the command name (which may hold spaces)."""
+    return stat.rsplit(")", 1)[1].split()
+
+
+def _cpu_seconds(stat: str) -> float:
+    fields = _stat_fields(stat)
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _process_tree(root: int) -> list[str]:
+    """The /proc stat lines of ``root`` and its descendants (those that ended in between
+    are left out: a gone writer process's time is lost, which would show as a gap)."""
+    stats: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stats[int(entry.name)] = (entry / "stat").read_text()
+            except OSError:
+                continue
+    children: dict[int, list[int]] = {}
+    for pid, stat in stats.items():
+        children.setdefault(int(_stat_fields(stat)[1]), []).append(pid)
+    tree, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        if pid in stats:
+            tree.append(stats[pid])
+            todo.extend(children.get(pid, []))
+    return tree
 
 
 def _root_path() -> str:

@@ -374,12 +374,11 @@ class SocketSession:
             payload=frame.payload,
         )
         sent = await self.group_commit.run(send)
-        message = sent.message
         if sent.bot_may_look:
-            turn = asyncio.create_task(self._bot_reply(message.id), name="kefu-bot-turn")
+            turn = asyncio.create_task(self._bot_reply(sent.message_id), name="kefu-bot-turn")
             self._bot_turns.add(turn)
             turn.add_done_callback(self._bot_turns.discard)
-        return {"type": "ack", "client_id": str(frame.client_id), "message_id": message.id}
+        return {"type": "ack", "client_id": str(frame.client_id), "message_id": sent.message_id}
 
     async def _bot_reply(self, message_id: int) -> None:
         """The FAQ bot's turn, in its own task and transaction after the shopper's message

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from kefu.access import Actor
 from kefu.actions.messages import MessageToSend, do_send_message
+from kefu.batches import commit_batch
 from kefu.errors import Invalid
-from kefu.groupcommit import commit_batch
 from kefu.models import Message, StreamEvent
 from kefu.queries.auth import visitor_actor
 
@@ -77,8 +77,8 @@ async def test_one_batch_stores_each_message_once_and_refuses_only_the_bad_one(
     assert [ok for ok, _value in outcomes] == [True, False, True, True, True]
     assert isinstance(outcomes[1][1], Invalid)
     first, _refused, again, retried, _second = (value for _ok, value in outcomes)
-    assert again.message.id == first.message.id
-    assert retried.message.id == before.id
+    assert again.message_id == first.message_id
+    assert retried.message_id == before.id
     async with sessionmaker() as session:
         bodies = list(await session.scalars(select(Message.body).order_by(Message.id)))
         announced = list(

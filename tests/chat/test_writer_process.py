@@ -1,0 +1,108 @@
+"""SQLite's writer process (kefu/writerprocess.py): chat messages are committed there,
+refusals come back as they were raised, and a writer that dies is replaced without a
+message lost or stored twice."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import uuid
+
+import pytest
+from sqlalchemy import func, select
+
+from kefu.actions.messages import MessageToSend
+from kefu.errors import Invalid
+from kefu.eventbus import EventBus
+from kefu.events import Event
+from kefu.groupcommit import GroupCommit
+from kefu.lib.frames import StoredEvents
+from kefu.models import Message
+from kefu.queries.auth import visitor_actor
+from tests.chat.conftest import agent_socket, visitor_socket
+
+pytestmark = pytest.mark.usefixtures("personas")
+
+
+@pytest.fixture
+def sqlite_only(settings):
+    if not settings.effective_database_url.startswith("sqlite"):
+        pytest.skip("the writer process is SQLite's; PostgreSQL commits on the event loop")
+
+
+@pytest.mark.parametrize("writer", ["process", "thread"])
+async def test_a_batch_is_committed_and_told_to_the_bus_in_either_writer(
+    sqlite_only, sessionmaker, settings, shopper, writer
+):
+    """Both writers commit the messages, hand the replay rows and the events to this
+    process's bus, and give a refusal back with its message and field."""
+    bus = EventBus()
+    stored: list[StoredEvents] = []
+    events: list[Event] = []
+    bus.on_stored(stored.extend)
+    bus.subscribe("*", events.append)
+    group_commit = GroupCommit(
+        sessionmaker, settings.model_copy(update={"sqlite_writer": writer}), bus=bus
+    )
+    async with sessionmaker() as session:
+        actor = await visitor_actor(session, settings.secret_key, shopper.token)
+    try:
+        await group_commit.start()
+        assert (group_commit.writer_pid is not None) == (writer == "process")
+        assert group_commit.writer_pid != os.getpid()
+        sends = [
+            MessageToSend(actor, shopper.conversation_id, body, uuid.uuid4())
+            for body in ("在吗？", "这件有M码吗", "   ")
+        ]
+        outcomes = await asyncio.gather(
+            *(group_commit.run(send) for send in sends), return_exceptions=True
+        )
+    finally:
+        await group_commit.stop()
+    first, second, empty = outcomes
+    assert isinstance(empty, Invalid)
+    assert (empty.message, empty.field) == ("the message is empty", "body")
+    async with sessionmaker() as session:
+        bodies = dict(
+            (await session.execute(select(Message.id, Message.body).order_by(Message.id))).all()
+        )
+    assert bodies == {first.message_id: "在吗？", second.message_id: "这件有M码吗"}
+    created = [e.payload["message"]["body"] for e in events if e.name == "message.created"]
+    assert created == ["在吗？", "这件有M码吗"]
+    handed = [frame["data"]["message"]["body"] for rows in stored for _s, frame in rows.frames]
+    assert handed == ["在吗？", "在吗？", "这件有M码吗", "这件有M码吗"]  # staff's and visitor's
+
+
+async def test_a_killed_writer_process_is_replaced_and_a_retry_stores_once(
+    sqlite_only, app, server, shopper, personas, sessionmaker
+):
+    """kill -9 of the writer between messages: the next message starts another writer;
+    a message whose answer was lost is sent again with its client_id and stored once."""
+    group_commit = app.state.group_commit
+    agent = await agent_socket(server, personas["alice"])
+    visitor = await visitor_socket(server, shopper)
+    try:
+        assert (await visitor.say(shopper.conversation_id, "第一条"))["type"] == "ack"
+        killed = group_commit.writer_pid
+        assert killed is not None
+        os.kill(killed, signal.SIGKILL)
+        client_id = str(uuid.uuid4())
+        answer = await visitor.say(shopper.conversation_id, "第二条", client_id)
+        if answer["type"] == "error":  # sent before the server saw the writer go
+            assert answer["code"] == "unavailable", answer
+            answer = await visitor.say(shopper.conversation_id, "第二条", client_id)
+        assert answer["type"] == "ack", answer
+        assert group_commit.writer_pid not in (None, killed)
+        seen = await agent.message_from("visitor")
+        assert seen["data"]["message"]["body"] == "第一条"
+        seen = await agent.message_from("visitor")
+        assert seen["data"]["message"]["body"] == "第二条"
+    finally:
+        await agent.close()
+        await visitor.close()
+    async with sessionmaker() as session:
+        stored = await session.scalar(
+            select(func.count()).where(Message.client_id == uuid.UUID(client_id))
+        )
+    assert stored == 1
