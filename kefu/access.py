@@ -9,6 +9,7 @@ import enum
 from dataclasses import dataclass, field
 
 from kefu.errors import Forbidden
+from kefu.lib.pickling import reduce_by_fields
 from kefu.models.agents import Role
 
 
@@ -80,6 +81,8 @@ class Actor:
     permissions: frozenset[Permission] = field(default_factory=frozenset)
     role: Role | None = None
     user_id: int | None = None
+
+    __reduce__ = reduce_by_fields  # sent to and from the SQLite writer process
 
     @classmethod
     def agent(

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from kefu.lib.pickling import reduce_by_fields
+
 
 @dataclass(frozen=True, slots=True)
 class Event:
@@ -17,6 +19,8 @@ class Event:
     payload: dict[str, Any] = field(default_factory=dict)
     # Stream keys of who should see it live: "agent:12", "shop:3", "visitor:ab12…".
     recipients: frozenset[str] = frozenset()
+
+    __reduce__ = reduce_by_fields  # sent to and from the SQLite writer process
 
 
 @dataclass(frozen=True, slots=True)

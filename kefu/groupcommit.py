@@ -72,7 +72,7 @@ class GroupCommit:
 
     async def start(self) -> None:
         """Have SQLite's writer process ready before the first message (it takes a
-        moment to start, a second or two for the first since the machine booted)."""
+        second or two to start)."""
         if self._link is not None:
             await self._link.start()
 

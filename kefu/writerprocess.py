@@ -16,8 +16,10 @@ rows for the live feeds, the events, queued jobs); the loop tells its own bus th
 in the same order, before the callers hear back. The process never waits for the server
 between batches: the next units are already in its socket.
 
-The process is forked from a fork server that imported the chat's write path once, so it
-starts in milliseconds, not seconds. It ends when the server closes the pipe (after the
+The process is spawned (a fresh interpreter: a fork of the server would copy whatever
+locks its threads hold, and a fork server would hold one more interpreter's worth of
+memory for good). It starts in a second or two, before the server takes connections, and
+holds about 60 MiB. It ends when the server closes the pipe (after the
 last batch) or dies (end of file). One that dies itself (killed, out of memory) fails the
 callers of the batch it had: their messages may or may not be stored, and a chat client
 sends again with the same ``client_id``, which stores a message at most once. The next
@@ -47,8 +49,6 @@ from kefu.settings import Settings
 
 log = logging.getLogger(__name__)
 STOP_SECONDS = 10.0
-# What the fork server imports once, so that every writer process has it from the start.
-PRELOAD = ["kefu.writerprocess", "kefu.actions.messages"]
 _SIZE = struct.Struct("!i")  # a frame's length, as multiprocessing's Connection writes it
 READY = b"ready"
 
@@ -203,9 +203,7 @@ def start_process(
 ) -> tuple[BaseProcess, socket.socket]:
     """Start a writer process and wait until it has opened the database; the process
     and the server's end of its socket. Blocks: call it off the event loop."""
-    context = multiprocessing.get_context(_start_method())
-    if context.get_start_method() == "forkserver":
-        context.set_forkserver_preload(PRELOAD)  # heeded when the fork server starts
+    context = multiprocessing.get_context("spawn")
     ours, theirs = context.Pipe()
     process = context.Process(
         target=serve,
@@ -225,12 +223,6 @@ def start_process(
     end = socket.socket(fileno=os.dup(ours.fileno()))
     ours.close()
     return process, end
-
-
-def _start_method() -> str:
-    """Forked from a fork server where there is one (Linux, macOS), spawned elsewhere;
-    never forked from the server itself, whose threads may hold locks a fork would copy."""
-    return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
 
 
 def serve(

@@ -30,6 +30,7 @@ from kefu.actions.quality import reply_findings
 from kefu.actions.sla import answered_in_chat
 from kefu.errors import Conflict, Invalid
 from kefu.knowledge.bot import bot_may_look
+from kefu.lib.pickling import reduce_by_fields
 from kefu.models import Conversation, ConversationStatus, Message, MessageKind, SenderKind
 from kefu.models.base import MAX_ID, utcnow
 from kefu.queries.conversations import conversation_for
@@ -285,6 +286,8 @@ class Sent:
     message_id: int
     bot_may_look: bool
 
+    __reduce__ = reduce_by_fields  # sent to and from the SQLite writer process
+
 
 @dataclass(frozen=True, slots=True)
 class MessageToSend:
@@ -296,6 +299,8 @@ class MessageToSend:
     client_id: Any
     kind: MessageKind | str = MessageKind.TEXT
     payload: dict[str, Any] | None = None
+
+    __reduce__ = reduce_by_fields  # sent to and from the SQLite writer process
 
     def __call__(self, session: Session) -> Sent:
         ahead = transaction_cache(session, _AHEAD).get(id(self))

@@ -106,7 +106,7 @@ class Server:
         """User + system CPU time so far of the server process and every process under it
         (on SQLite the writer process and its fork server), from Linux's /proc."""
         assert self.process is not None
-        return sum(_cpu_seconds(stat) for stat in _process_tree(self.process.pid))
+        return sum(_cpu_seconds(stat) for stat in process_tree(self.process.pid).values())
 
 
 def _stat_fields(stat: str) -> list[str]:
@@ -119,9 +119,9 @@ def _cpu_seconds(stat: str) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _process_tree(root: int) -> list[str]:
-    """The /proc stat lines of ``root`` and its descendants (those that ended in between
-    are left out: a gone writer process's time is lost, which would show as a gap)."""
+def process_tree(root: int) -> dict[int, str]:
+    """``root`` and its descendants, each with its /proc stat line (those that ended in
+    between are left out: a gone writer process's time is lost, which would show)."""
     stats: dict[int, str] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -132,11 +132,11 @@ def _process_tree(root: int) -> list[str]:
     children: dict[int, list[int]] = {}
     for pid, stat in stats.items():
         children.setdefault(int(_stat_fields(stat)[1]), []).append(pid)
-    tree, todo = [], [root]
+    tree, todo = {}, [root]
     while todo:
         pid = todo.pop()
         if pid in stats:
-            tree.append(stats[pid])
+            tree[pid] = stats[pid]
             todo.extend(children.get(pid, []))
     return tree
 

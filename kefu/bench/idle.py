@@ -21,7 +21,14 @@ from pathlib import Path
 import websockets
 
 from kefu.bench import BenchResult, note
-from kefu.bench.chat import SECRET, Server, database_url, on_fresh_database, server_env
+from kefu.bench.chat import (
+    SECRET,
+    Server,
+    database_url,
+    on_fresh_database,
+    process_tree,
+    server_env,
+)
 from kefu.db import make_engine, make_sessionmaker
 from kefu.demo.build import build_demo
 from kefu.lib.tokens import sign_visitor_token
@@ -46,8 +53,14 @@ class Memory:
         return (self.loaded_mib - self.empty_mib) * 1024 / self.connections
 
 
-def rss_mib(pid: int) -> float:
-    """Resident memory of a process (Linux /proc)."""
+def rss_mib(root: int) -> float:
+    """Resident memory of a server: its process and every process under it (on SQLite
+    the writer process and its fork server), from Linux's /proc. Pages a forked process
+    still shares with its parent count in both: the sum errs high."""
+    return sum(_rss_mib(pid) for pid in process_tree(root))
+
+
+def _rss_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024

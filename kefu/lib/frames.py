@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kefu.lib import jsontext
+from kefu.lib.pickling import reduce_by_fields
 
 
 class EventFrame(dict[str, Any]):
@@ -37,6 +38,8 @@ class StoredEvents:
     own process wrote. ``after_id`` is the shop's newest id before these rows (0 when
     none): a feed that has passed it has missed nothing in between and can take them as
     they are; one that has not reads the log instead."""
+
+    __reduce__ = reduce_by_fields  # sent to and from the SQLite writer process
 
     shop_id: int
     after_id: int
