@@ -15,9 +15,12 @@ events were emitted: one statement for a whole group commit of chat messages."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, event, insert, text
+from sqlalchemy import Connection, Dialect, event, insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -77,9 +80,64 @@ def _insert(connection: Connection, rows: list[dict[str, Any]]) -> list[int]:
     grow in the order rows are inserted (SQLite's rowid is the table's largest plus one;
     PostgreSQL's sequence is drawn in the order SQLAlchemy sorts the rows by when asked),
     which is the order their events were emitted in."""
-    ordered = connection.dialect.name == "postgresql"  # SQLite would insert row by row
-    statement = insert(_TABLE).returning(_TABLE.c.id, sort_by_parameter_order=ordered)
+    if connection.dialect.name == "sqlite":
+        return _insert_on_sqlite(connection, rows)
+    statement = insert(_TABLE).returning(_TABLE.c.id, sort_by_parameter_order=True)
     return sorted(connection.execute(statement, rows).scalars())
+
+
+_COLUMNS = ("shop_id", "stream", "name", "payload", "created_at")
+_SQLITE_CHUNK = 1000  # rows per statement: 5,000 parameters, under SQLite's 32,766
+
+
+def _insert_on_sqlite(connection: Connection, rows: list[dict[str, Any]]) -> list[int]:
+    """``_insert`` as one plain multi-row ``INSERT … RETURNING id`` with the values
+    converted by the columns' own types. The same rows through SQLAlchemy's statement
+    spent most of their time in its per-row bookkeeping: at a group commit of 128 chat
+    messages the replay rows took a fifth of the writer's time."""
+    convert = _converters(connection.dialect)
+    ids: list[int] = []
+    for start in range(0, len(rows), _SQLITE_CHUNK):
+        chunk = rows[start : start + _SQLITE_CHUNK]
+        values = [
+            value
+            for row in chunk
+            for value in (
+                row["shop_id"],
+                row["stream"],
+                row["name"],
+                convert.payload(row["payload"]),
+                convert.created_at(row["created_at"]),
+            )
+        ]
+        ids += connection.exec_driver_sql(_sqlite_insert(len(chunk)), tuple(values)).scalars()
+    return sorted(ids)
+
+
+@dataclass(frozen=True, slots=True)
+class _Converters:
+    payload: Callable[[Any], Any]
+    created_at: Callable[[Any], Any]
+
+
+@functools.cache
+def _converters(dialect: Dialect) -> _Converters:
+    """The columns' bind processors: what SQLAlchemy itself would store."""
+
+    def processor(column: str) -> Callable[[Any], Any]:
+        kind = _TABLE.c[column].type.dialect_impl(dialect)
+        return kind.bind_processor(dialect) or (lambda value: value)
+
+    return _Converters(processor("payload"), processor("created_at"))
+
+
+@functools.lru_cache(maxsize=256)
+def _sqlite_insert(count: int) -> str:
+    row = "(" + ", ".join("?" * len(_COLUMNS)) + ")"
+    return (
+        f"INSERT INTO {_TABLE.name} ({', '.join(_COLUMNS)}) "
+        f"VALUES {', '.join([row] * count)} RETURNING id"
+    )
 
 
 def _stored(
