@@ -10,7 +10,7 @@ own the writer has a core, and the loop has the server's.
 The link is a Unix socket pair, and the server's end lives on its event loop (no thread
 in between: a thread of the server would wait for the interpreter lock too). The loop
 sends the units queued in each of its turns as one pickled frame. The process takes every
-frame that has arrived (up to a batch's size), commits them in one transaction and
+frame that has arrived (until it holds 64 units or more), commits them in one transaction and
 answers with each unit's outcome and what the transaction told its bus (the replay-log
 rows for the live feeds, the events, queued jobs); the loop tells its own bus the same,
 in the same order, before the callers hear back. The process never waits for the server
@@ -19,8 +19,8 @@ between batches: the next units are already in its socket.
 The process is spawned (a fresh interpreter: a fork of the server would copy whatever
 locks its threads hold, and a fork server would hold one more interpreter's worth of
 memory for good). It starts in a second or two, before the server takes connections, and
-holds about 60 MiB. It ends when the server closes the pipe (after the
-last batch) or dies (end of file). One that dies itself (killed, out of memory) fails the
+holds about 60 MiB. It ends when the server closes the link (after the last batch) or
+dies (end of file). One that dies itself (killed, out of memory) fails the
 callers of the batch it had: their messages may or may not be stored, and a chat client
 sends again with the same ``client_id``, which stores a message at most once. The next
 batch starts a new process. Rows committed just before such a death reach the live feeds
