@@ -146,19 +146,25 @@ class WriterLink:
                     self._bus.retell(told)
                 settle(futures, outcomes)
         except (asyncio.IncompleteReadError, OSError):
-            if self._socket is not None:  # not a stop: the process died
-                log.error("the SQLite writer process has ended; the next message starts another")
+            if self._socket is not None:  # not a stop: the process ended by itself
                 await self._lost()
 
     async def _lost(self) -> None:
         """Fail the callers whose units were sent (they may or may not be stored), forget
         the process, and start another for the units not sent yet."""
+        unanswered = [future for future in self._sent if not future.done()]
         self._fail(
-            list(self._sent),
-            ServiceUnavailable("the message may not have been stored; send it again"),
+            unanswered, ServiceUnavailable("the message may not have been stored; send it again")
         )
         self._sent.clear()
+        process = self._process
         await self._close()
+        log.warning(
+            "the SQLite writer process ended (exit code %s) with %d writes unanswered; "
+            "the next message starts another",
+            None if process is None else process.exitcode,
+            len(unanswered),
+        )
         if self._unsent:
             self._started()
 
@@ -238,6 +244,8 @@ def serve(
     # Ctrl-C in a terminal reaches the whole process group; the server ends this process
     # by closing the link once its last batch is answered.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    stopping = _Stopping()
+    signal.signal(signal.SIGTERM, stopping.asked)
     configure_logging(*logging_setup)
     bus = RecordingBus()
     write = InThisProcess(sqlite_url, bus)
@@ -253,14 +261,33 @@ def serve(
                 units = _next_batch(link, max_batch)
             except EOFError:
                 return
+            stopping.busy = True
             try:
                 outcomes = write(units)
             except Exception as exc:
                 log.exception("a group commit of %d writes failed", len(units))
                 outcomes = [(False, exc)] * len(units)
             link.send_bytes(_answer([_portable(outcome) for outcome in outcomes], bus.take()))
+            stopping.busy = False
+            if stopping.requested:
+                return
     finally:
         write.close()
+
+
+class _Stopping:
+    """SIGTERM (a service manager stopping the whole group, multiprocessing at the
+    server's exit): ends the process at once between batches, or after answering the
+    batch under way, never in the middle of its transaction."""
+
+    def __init__(self) -> None:
+        self.busy = False
+        self.requested = False
+
+    def asked(self, _signal: int, _frame: object) -> None:
+        if not self.busy:
+            raise SystemExit(0)
+        self.requested = True
 
 
 def _warm_up() -> None:

@@ -106,3 +106,32 @@ async def test_a_killed_writer_process_is_replaced_and_a_retry_stores_once(
             select(func.count()).where(Message.client_id == uuid.UUID(client_id))
         )
     assert stored == 1
+
+
+async def test_sigterm_ends_an_idle_writer_cleanly_and_the_next_message_starts_another(
+    sqlite_only, sessionmaker, settings, shopper, caplog
+):
+    """A service manager stops the whole process group with SIGTERM: the writer ends at
+    once when idle (exit code 0, said in the log), and a message after that is stored."""
+    group_commit = GroupCommit(sessionmaker, settings, bus=EventBus())
+    async with sessionmaker() as session:
+        actor = await visitor_actor(session, settings.secret_key, shopper.token)
+    try:
+        await group_commit.start()
+        first = group_commit.writer_pid
+        os.kill(first, signal.SIGTERM)
+        for _ in range(200):
+            if group_commit.writer_pid is None:
+                break
+            await asyncio.sleep(0.05)
+        assert "SQLite writer process ended (exit code 0) with 0 writes unanswered" in caplog.text
+        sent = await group_commit.run(
+            MessageToSend(actor, shopper.conversation_id, "还在吗？", uuid.uuid4())
+        )
+        assert group_commit.writer_pid not in (None, first)
+    finally:
+        await group_commit.stop()
+    async with sessionmaker() as session:
+        assert await session.scalar(select(Message.body).where(Message.id == sent.message_id)) == (
+            "还在吗？"
+        )
