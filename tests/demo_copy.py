@@ -51,8 +51,11 @@ async def _advance_sequence(conn: Any, table: Any, filled: bool) -> None:
     if sequence is None or not filled:
         return
     last = await conn.scalar(select(func.max(table.c.id)))
+    # Never back: ids handed out by earlier tests must not come again (as in production,
+    # where a live feed or a reconnecting client skips an id it has seen).
     await conn.execute(
-        text("SELECT setval(:sequence, :last)"), {"sequence": sequence, "last": last}
+        text("SELECT setval(:sequence, greatest(:last, nextval(:sequence)))"),
+        {"sequence": sequence, "last": last},
     )
 
 

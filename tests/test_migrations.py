@@ -157,3 +157,25 @@ def test_past_bad_ratings_count_once_in_the_recovery_rate(empty_database_url):
     assert on_database(empty_database_url, read) == [("aftersale", 1), ("complaint", 0), (None, 1)]
     totals = _sql("SELECT stage, total FROM report_rollups ORDER BY stage")
     assert on_database(empty_database_url, totals) == [("", 2), ("aftersale", 2), ("complaint", 0)]
+
+
+def test_replay_log_ids_are_never_handed_out_twice(empty_database_url):
+    """0038: once the cleanup has pruned every event, the next event still gets an id past
+    all earlier ones (live feeds and reconnecting clients skip ids they have seen)."""
+    upgrade(empty_database_url, "0003")
+    on_database(empty_database_url, _sql(SEED_0002[0]))
+    upgrade(empty_database_url, "0037")
+    event = (
+        "INSERT INTO stream_events (shop_id, stream, name, payload, created_at)"
+        f" VALUES (1, 'shop:1', 'message.created', '{{}}', '{STARTED}')"
+    )
+    pruned = (
+        "DELETE FROM stream_events",
+        f"INSERT INTO stream_horizon (id, pruned_through, updated_at) VALUES (1, 7, '{STARTED}')",
+    )
+    on_database(empty_database_url, _sql(*[event] * 7, *pruned))
+    upgrade(empty_database_url)
+    newest = _sql(event, "SELECT max(id) FROM stream_events")
+    assert on_database(empty_database_url, newest) == [(8,)]
+    on_database(empty_database_url, _sql("DELETE FROM stream_events"))
+    assert on_database(empty_database_url, newest) == [(9,)]

@@ -51,7 +51,6 @@ from kefu.models.base import utcnow
 from kefu.queries.access import fetch_owned
 
 ERASED_TEXT = "〔内容已应顾客要求删除〕"
-ERASED_STREAM = "erased"  # the replay log's stream no socket listens to
 ERASED_AUDIT = {"erased": True}
 
 
@@ -175,7 +174,6 @@ async def _erase_replay_copies(
     since = await session.scalar(
         select(func.min(Conversation.created_at)).where(Conversation.id.in_(ids))
     )
-    newest_event = await session.scalar(select(func.max(StreamEvent.id)))
     for model in (StreamEvent, WebhookDelivery):
         rows = await session.execute(
             select(model.id, model.payload).where(
@@ -183,24 +181,9 @@ async def _erase_replay_copies(
             )
         )
         doomed = [row_id for row_id, payload in rows.all() if _mentions(payload, wanted)]
-        if model is StreamEvent and newest_event in doomed:
-            doomed.remove(newest_event)
-            await _blank_newest_event(session, newest_event)
-            erasure.replay_rows += 1
         if doomed:
             await session.execute(delete(model).where(model.id.in_(doomed)))
         erasure.replay_rows += len(doomed)
-
-
-async def _blank_newest_event(session: AsyncSession, event_id: int) -> None:
-    """The log's newest row is emptied, not deleted: SQLite gives a new row the largest
-    id plus one, so deleting it would hand its id out again, and every socket that had
-    seen it would pass over the next event. Emptied, it is on a stream nobody hears."""
-    await session.execute(
-        update(StreamEvent)
-        .where(StreamEvent.id == event_id)
-        .values(stream=ERASED_STREAM, name="log.erased", payload={})
-    )
 
 
 async def _erase_records(

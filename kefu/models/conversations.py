@@ -209,6 +209,9 @@ class StreamEvent(ShopOwned, Base):
     __table_args__ = (
         Index("ix_stream_events_stream_id", "stream", "id"),
         Index("ix_stream_events_shop_id_id", "shop_id", "id"),
+        # SQLite would otherwise hand out an id again once the newest rows are deleted,
+        # and feeds and clients past it would skip the new event (migration 0038).
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)

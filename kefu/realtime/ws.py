@@ -280,8 +280,9 @@ class SocketSession:
             head = await last_event_id(session, self.actor.shop_id)
             oldest = await oldest_event_id(session)
         cursor = head if hello.last_event_id is None else hello.last_event_id
-        if cursor > head:
-            # The server's log does not know this id (restored backup, another server).
+        if cursor > max(head, oldest - 1):
+            # The server's log never held this id (restored backup, another server); an id
+            # the cleanup deleted, when it deleted all of the shop's rows, it did hold.
             await self._send(error_frame("unknown_stream", "reload to get the current state"))
             cursor = head
         elif cursor < oldest - 1:

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Exists, String, cast, delete, exists, func, select
+from sqlalchemy import Exists, String, cast, delete, exists, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -146,17 +146,16 @@ async def prune_stream_events(
 ) -> int:
     """Delete the replay log's oldest rows, up to the first one written at ``before`` or
     later, a batch at a time (walking the primary key: ids grow with time, so no index
-    on ``created_at`` is needed). The newest row always stays: SQLite hands out
-    max(id) + 1, and an emptied table would give old ids to new events."""
-    newest = await session.scalar(select(func.max(StreamEvent.id)))
+    on ``created_at`` is needed). The log may end up empty: its ids never come again
+    (AUTOINCREMENT on SQLite, a sequence on PostgreSQL)."""
     deleted = 0
-    while newest is not None:
+    while True:
         rows = await session.execute(
             select(StreamEvent.id, StreamEvent.created_at).order_by(StreamEvent.id).limit(batch)
         )
         upto = None
         for event_id, created_at in rows:
-            if created_at >= before or event_id >= newest:
+            if created_at >= before:
                 break
             upto = event_id
         if upto is None:

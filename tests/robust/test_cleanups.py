@@ -151,13 +151,29 @@ async def test_old_replay_rows_go_and_a_client_from_before_them_is_told_to_reloa
     await current.close()
 
 
-async def test_the_newest_replay_row_stays_however_old(sessionmaker, settings, client, shopper):
-    """SQLite gives a new row max(id) + 1: an emptied log would reuse ids clients hold."""
+async def test_an_emptied_log_gives_new_ids_and_a_current_client_carries_on(
+    server, client, shopper, sessionmaker, settings, alice
+):
+    """After a quiet month the cleanup deletes every row; the next event still gets an id
+    past all of them, and an agent who had seen the last one resumes without a reload."""
     aged = await _age_events(sessionmaker, settings.stream_retention_days + 30)
     cleaned = await run_cleanups(sessionmaker, settings, utcnow())
-    assert cleaned.stream_events == len(aged) - 1
+    assert cleaned.stream_events == len(aged)
     async with sessionmaker() as session:
-        assert list(await session.scalars(select(StreamEvent.id))) == [aged[-1]]
+        assert list(await session.scalars(select(StreamEvent.id))) == []
+
+    resumed = await agent_socket(server, alice, last_event_id=aged[-1])
+    assert not [f for f in resumed.stash if f["type"] == "error"]
+    sent = await client.post(
+        f"/api/v1/widget/conversations/{shopper.conversation_id}/messages",
+        json={"client_id": str(uuid.uuid4()), "body": "一个月后又来问"},
+        headers=shopper.headers,
+    )
+    assert sent.status_code == 200, sent.text
+    created = await resumed.event("message.created")
+    assert created["data"]["message"]["body"] == "一个月后又来问"
+    assert created["id"] > aged[-1]
+    await resumed.close()
 
 
 async def test_a_log_never_pruned_replays_from_zero_whatever_its_ids(server, sessionmaker, alice):
