@@ -31,7 +31,7 @@ from kefu.events import Event
 from kefu.lib.frames import EventFrame, StoredEvents, event_frame
 from kefu.models import StreamEvent
 from kefu.models.base import utcnow
-from kefu.queries.streams import NEWEST_EVENT
+from kefu.queries.streams import NEWEST_EVENT_BEFORE
 
 # Keeps our advisory lock keys apart from any other user of pg_advisory locks.
 _LOCK_NAMESPACE = 0x6B6566 << 32
@@ -67,9 +67,24 @@ def _write_rows(session: Session) -> None:
                 connection.execute(
                     text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_NAMESPACE | shop_id}
                 )
-        newest = {s: connection.scalar(NEWEST_EVENT, {"shop": s}) or 0 for s in shops}
         ids = _insert(connection, rows)
-        hand_over_on_commit(session, _stored(rows, ids, newest))
+        hand_over_on_commit(session, _stored(rows, ids, _newest_before(connection, rows, ids)))
+
+
+def _newest_before(
+    connection: Connection, rows: list[dict[str, Any]], ids: list[int]
+) -> dict[int, int]:
+    """Each shop's newest id before the rows just inserted (0: none), read after the
+    insert: by then this transaction writes alone (SQLite) or holds the shop's lock
+    (PostgreSQL). Read before it, on SQLite another connection could commit rows in
+    between, and a feed told they came before ours would skip them."""
+    first: dict[int, int] = {}
+    for row, event_id in zip(rows, ids, strict=True):
+        first.setdefault(row["shop_id"], event_id)
+    return {
+        shop_id: connection.scalar(NEWEST_EVENT_BEFORE, {"shop": shop_id, "before": before}) or 0
+        for shop_id, before in first.items()
+    }
 
 
 _TABLE = StreamEvent.__table__

@@ -42,6 +42,8 @@ async def shop_events_after(
 
 # The shop's newest id in the log (NULL when none), for ``:shop``.
 NEWEST_EVENT = select(func.max(StreamEvent.id)).where(StreamEvent.shop_id == bindparam("shop"))
+# The shop's newest id below ``:before`` (NULL when none).
+NEWEST_EVENT_BEFORE = NEWEST_EVENT.where(StreamEvent.id < bindparam("before"))
 
 
 async def last_event_id(session: AsyncSession, shop_id: int) -> int:

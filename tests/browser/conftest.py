@@ -141,6 +141,22 @@ def csp_violations(context) -> list[str]:
 
 
 @asynccontextmanager
+async def telling_what_it_shows(lines) -> AsyncIterator[None]:
+    """A failed expectation inside says what the page showed in ``lines`` (a locator: the
+    chat widget's messages), one line each: Playwright's own message ends with a snapshot
+    of the whole page, which for the demo store fills CI's excerpt with the product list."""
+    try:
+        yield
+    except AssertionError as failure:
+        first_line = str(failure).splitlines()[0]
+        try:
+            shown = [" ".join(text.split()) for text in await lines.all_inner_texts()]
+        except Exception as exc:  # the page itself is gone: say so instead
+            shown = [f"(could not be read: {exc})"]
+        raise AssertionError("\n".join([first_line, "the page showed:", *shown])) from None
+
+
+@asynccontextmanager
 async def page_at(chromium, url: str) -> AsyncIterator[object]:
     """A Chinese desktop tab on the server at ``url``; fails if the page broke the CSP."""
     context = await chromium.new_context(

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from kefu.access import Actor
 from kefu.actions.shops import do_set_business_hours
 from kefu.models import Customer
+from tests.browser.conftest import telling_what_it_shows
 
 pytestmark = pytest.mark.browser
 WAIT = 30_000  # ms: the first answer of a server process loads jieba and the model
@@ -47,17 +48,18 @@ async def test_a_shopper_gets_answers_at_night_and_can_leave_a_message(
     await demo_shopper.goto(f"/demo/store?customer={SHOPPER_ID}")
     await demo_shopper.get_by_role("button", name="联系客服").click()
     chat = demo_shopper.locator("#kefu-widget")
-    await _ask(chat, "怎么退货")
-    answer = chat.locator(".msg.theirs", has_text="本店支持7天无理由退货")
-    await expect(answer).to_be_visible(timeout=WAIT)
-    await expect(answer).to_contain_text(f"亲爱的{closed_demo_shop}")
+    async with telling_what_it_shows(chat.locator(".msg")):
+        await _ask(chat, "怎么退货")
+        answer = chat.locator(".msg.theirs", has_text="本店支持7天无理由退货")
+        await expect(answer).to_be_visible(timeout=WAIT)
+        await expect(answer).to_contain_text(f"亲爱的{closed_demo_shop}")
 
-    await _ask(chat, "可以开电子发票吗")
-    choice = chat.get_by_role("button", name="能开发票吗")
-    await expect(choice).to_be_visible(timeout=WAIT)
-    await choice.click()
-    await expect(chat.get_by_text("可以开具电子发票", exact=False)).to_be_visible(timeout=WAIT)
+        await _ask(chat, "可以开电子发票吗")
+        choice = chat.get_by_role("button", name="能开发票吗")
+        await expect(choice).to_be_visible(timeout=WAIT)
+        await choice.click()
+        await expect(chat.get_by_text("可以开具电子发票", exact=False)).to_be_visible(timeout=WAIT)
 
-    await _ask(chat, "转人工")
-    await expect(chat.get_by_text("现在是非工作时间", exact=False)).to_be_visible(timeout=WAIT)
-    await expect(chat.locator("form.offline")).to_be_visible(timeout=WAIT)
+        await _ask(chat, "转人工")
+        await expect(chat.get_by_text("现在是非工作时间", exact=False)).to_be_visible(timeout=WAIT)
+        await expect(chat.locator("form.offline")).to_be_visible(timeout=WAIT)

@@ -3,12 +3,17 @@ kefu/actions/streams.py): stored exactly as SQLAlchemy stores them, ids in row o
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import sqlite3
 
 import pytest
-from sqlalchemy import bindparam, text
+from sqlalchemy import bindparam, event, text
+from sqlalchemy.engine import make_url
 
-from kefu.actions.streams import _insert
+from kefu.actions.streams import _insert, emit
+from kefu.eventbus import RecordingBus
+from kefu.events import AgentChanged
 from kefu.models import StreamEvent
 
 PAYLOAD = {"message": {"body": "我要退款！😡", "kind": "text"}, "n": 1, "ok": True, "x": None}
@@ -57,3 +62,36 @@ async def test_rows_are_stored_as_sqlalchemy_stores_them_with_ids_in_row_order(
     assert [row[2] for row in ours] == ["shop:1", "visitor:ab12", "agent:7"]
     for row in ours:  # payload text and time text exactly as the ORM wrote them
         assert row[1:2] + row[3:] == orm_row[1:2] + orm_row[3:]
+
+
+async def test_a_row_another_connection_commits_just_before_ours_counts_as_before_them(
+    sqlite_only, app, sessionmaker, personas
+):
+    """A transaction whose only write is its replay rows: a row of the same shop that
+    another connection commits just before ours are inserted is "before them", or the
+    live feed, handed our rows as following straight on, would skip it."""
+    shop_id = personas["alice"].shop_id
+    database = make_url(app.state.settings.effective_database_url).database
+    others: list[int] = []
+
+    def another_connection_commits_first(_conn, _cursor, statement, *_args) -> None:
+        if statement.startswith("INSERT INTO stream_events") and not others:
+            with contextlib.closing(sqlite3.connect(database)) as other, other:
+                inserted = other.execute(
+                    "INSERT INTO stream_events (shop_id, stream, name, payload, created_at)"
+                    " VALUES (?, 'shop:elsewhere', 'agent.changed', '{}', ?) RETURNING id",
+                    (shop_id, AT.isoformat(sep=" ")),
+                )
+                others.append(inserted.fetchone()[0])
+
+    bus = RecordingBus()
+    engine = app.state.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", another_connection_commits_first)
+    try:
+        async with sessionmaker(info={"bus": bus}) as session:
+            await emit(session, AgentChanged(shop_id, {"agent_id": 1}, frozenset({"shop:1"})))
+            await session.commit()
+    finally:
+        event.remove(engine, "before_cursor_execute", another_connection_commits_first)
+    [[stored]] = [told for kind, told in bus.take() if kind == "stored"]
+    assert others and stored.after_id == others[0] < stored.last_id

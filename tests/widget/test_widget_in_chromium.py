@@ -29,7 +29,7 @@ from kefu.models import (
     Shop,
     Visitor,
 )
-from tests.browser.conftest import CHROMIUM, csp_violations, served
+from tests.browser.conftest import CHROMIUM, csp_violations, served, telling_what_it_shows
 from tests.chat.wsclient import Socket
 from tests.factories import Persona, make_person, make_shop
 from tests.widget.conftest import ALWAYS_OPEN, png_bytes
@@ -379,7 +379,8 @@ async def say_hello(shopper: Page):
     box = chat.get_by_role("textbox", name="输入消息")
     await box.fill("在吗？")
     await box.press("Enter")
-    await expect(chat.locator(".receipt", has_text="未读")).to_have_count(1, timeout=WAIT)
+    async with telling_what_it_shows(chat.locator(".msg")):
+        await expect(chat.locator(".receipt", has_text="未读")).to_have_count(1, timeout=WAIT)
     return chat, box
 
 
@@ -401,7 +402,8 @@ async def test_a_message_sent_while_offline_arrives_once_after_reconnecting(
     await box.press("Enter")
     await expect(chat.locator(".receipt", has_text="发送中…")).to_have_count(1)
     await shopper.context.set_offline(False)
-    await expect(chat.locator(".receipt", has_text="未读")).to_have_count(2, timeout=20_000)
+    async with telling_what_it_shows(chat.locator(".msg")):
+        await expect(chat.locator(".receipt", has_text="未读")).to_have_count(2, timeout=20_000)
 
     assert await stored_bodies(widget_server, demo_carol) == [
         "我的订单什么时候发货？",
