@@ -736,6 +736,11 @@
         ui.queue.hidden = true;
         if (!state.open) showBadge();
       }
+      if (message.sender_kind === "agent" && state.leaveMessage) {
+        // A person answers after the bot offered the form: the chat goes on instead.
+        state.leaveMessage = false;
+        showPresence();
+      }
     }
     dropFromOutbox(message.client_id);
     updateReceipts();
