@@ -10,12 +10,13 @@ same client_id, the stored message returned) is never answered twice."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kefu.access import Actor, Permission
 from kefu.actions.base import record_audit
@@ -75,6 +76,7 @@ from kefu.queries.shops import get_shop, shop_calendar
 from kefu.queries.workspace import customer_panel
 from kefu.reports.chat_facts import bot_engaged, bot_facts, stage_facts
 
+log = logging.getLogger(__name__)
 BOT_LABEL = "智能客服"
 HANDOFF_TAG = "转人工"
 RECENT = 3
@@ -329,6 +331,22 @@ async def _burst_answered(session: AsyncSession, message: Message) -> bool:
         )
     )
     return bool(later)
+
+
+async def take_bot_turn(
+    sessionmaker: async_sessionmaker[AsyncSession], shop_id: int, message_id: int
+) -> None:
+    """The bot's turn at a shopper's message, in a transaction of its own once the message
+    is committed and its sender answered (the socket's ack, the REST response): the
+    sender does not wait for the bot, whose first answer in a process loads the intent
+    model, and whatever goes wrong here, the message stays stored. Turns that overlap
+    are ordered by the bot's own lock (see ``do_bot_reply``)."""
+    try:
+        async with sessionmaker() as session:
+            await do_bot_reply(session, shop_id, message_id)
+            await session.commit()
+    except Exception:
+        log.exception("the bot failed to answer message %s", message_id)
 
 
 async def do_bot_reply(session: AsyncSession, shop_id: int, message_id: int) -> Message | None:

@@ -30,7 +30,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocketDisconnect
 
 from kefu.access import Actor
-from kefu.actions.bot import do_bot_reply
+from kefu.actions.bot import take_bot_turn
 from kefu.actions.conversations import staff_stream, visitor_streams
 from kefu.actions.messages import MessageToSend
 from kefu.errors import DomainError
@@ -376,23 +376,13 @@ class SocketSession:
         )
         sent = await self.group_commit.run(send)
         if sent.bot_may_look:
-            turn = asyncio.create_task(self._bot_reply(sent.message_id), name="kefu-bot-turn")
+            turn = asyncio.create_task(
+                take_bot_turn(self.sessionmaker, self.actor.shop_id, sent.message_id),
+                name="kefu-bot-turn",
+            )
             self._bot_turns.add(turn)
             turn.add_done_callback(self._bot_turns.discard)
         return {"type": "ack", "client_id": str(frame.client_id), "message_id": sent.message_id}
-
-    async def _bot_reply(self, message_id: int) -> None:
-        """The FAQ bot's turn, in its own task and transaction after the shopper's message
-        is committed and acknowledged: the receipt does not wait for the bot (whose first
-        answer in a process loads the intent model), and whatever goes wrong there, the
-        message is stored. Turns that overlap are ordered by the bot's own lock (see
-        ``do_bot_reply``)."""
-        try:
-            async with self.sessionmaker() as session:
-                await do_bot_reply(session, self.actor.shop_id, message_id)
-                await session.commit()
-        except Exception:
-            log.exception("the bot failed to answer message %s", message_id)
 
     async def _typing(self, frame: TypingFrame) -> None:
         """Tell the other side of the conversation; nothing is stored."""

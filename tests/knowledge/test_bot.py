@@ -3,8 +3,13 @@ silence whenever a person has the conversation."""
 
 from __future__ import annotations
 
+import os
 import uuid
 
+import httpx
+import pytest
+
+from kefu.actions.routing import lock_routing
 from tests.chat.conftest import make_shopper, visitor_socket
 from tests.knowledge.conftest import OPEN, say, seed_faq, shopper_sees, staff_sees
 from tests.routing.conftest import set_presence
@@ -222,6 +227,31 @@ async def test_the_shopper_gets_the_receipt_before_the_bot_has_answered(
         if f.get("name") == "message.created" and f["data"]["message"]["sender_kind"] == "bot"
     ]
     assert not bot_said, "the ack comes first: it does not wait for the bot's answer"
+    answer = await socket.message_from("bot")
+    assert "7天无理由退货" in answer["data"]["message"]["body"]
+    await socket.close()
+
+
+@pytest.mark.skipif(
+    not os.environ.get("KEFU_TEST_DATABASE_URL"),
+    reason="holding the bot's lock on SQLite holds every writer: PostgreSQL only (CI runs it)",
+)
+async def test_a_message_sent_over_rest_is_answered_before_the_bot_has_had_its_turn(
+    server, closed_shop, shopper, owen, sessionmaker
+):
+    """The widget's REST fallback answers once the message is stored: a bot held up (here
+    by its lock, which another transaction holds) delays only its own answer."""
+    socket = await visitor_socket(server, shopper)
+    async with sessionmaker() as holder:
+        await lock_routing(holder, owen.shop_id)
+        async with httpx.AsyncClient(base_url=f"http://{server}", timeout=10) as rest:
+            sent = await rest.post(
+                f"/api/v1/widget/conversations/{shopper.conversation_id}/messages",
+                json={"client_id": str(uuid.uuid4()), "body": "请问怎么退货？"},
+                headers=shopper.headers,
+            )
+        assert sent.status_code == 200, sent.text
+        await holder.rollback()
     answer = await socket.message_from("bot")
     assert "7天无理由退货" in answer["data"]["message"]["body"]
     await socket.close()

@@ -7,12 +7,12 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, BackgroundTasks, Query
 from pydantic import AwareDatetime, Field
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kefu.access import Actor
-from kefu.actions.bot import do_bot_reply
+from kefu.actions.bot import take_bot_turn
 from kefu.actions.conversations import (
     do_assign_conversation,
     do_close_conversation,
@@ -39,7 +39,7 @@ from kefu.web.api.v1.schemas import (
     PageOut,
     RowId,
 )
-from kefu.web.deps import ActorDep, SessionDep
+from kefu.web.deps import ActorDep, SessionDep, SessionmakerDep
 
 router = APIRouter(prefix="/conversations", tags=["conversations"], responses=ERROR_RESPONSES)
 
@@ -165,16 +165,27 @@ async def get_messages(
 
 @router.post("/{conversation_id}/messages", summary="Send a message or an internal note")
 async def post_message(
-    conversation_id: IdPath, body: MessageIn, session: SessionDep, actor: ActorDep
+    conversation_id: IdPath,
+    body: MessageIn,
+    session: SessionDep,
+    actor: ActorDep,
+    later: BackgroundTasks,
+    sessions: SessionmakerDep,
 ) -> MessageOut:
-    return await send_message(session, actor, conversation_id, body)
+    return await send_message(session, actor, conversation_id, body, later, sessions)
 
 
 async def send_message(
-    session: AsyncSession, actor: Actor, conversation_id: int, body: MessageIn
+    session: AsyncSession,
+    actor: Actor,
+    conversation_id: int,
+    body: MessageIn,
+    later: BackgroundTasks,
+    sessions: async_sessionmaker[AsyncSession],
 ) -> MessageOut:
     """Send ``body`` as ``actor`` and commit: the same step whether staff or the widget's
-    visitor sends, so both routes answer alike."""
+    visitor sends, so both routes answer alike. A shopper's message gets the bot's turn
+    after the response, as on the chat socket."""
     message = await do_send_message(
         session,
         actor,
@@ -185,12 +196,9 @@ async def send_message(
         payload=body.payload,
     )
     await session.commit()
-    out = MessageOut.model_validate(message)
-    # The bot answers after the shopper's message is safely stored.
     if actor.is_visitor:
-        await do_bot_reply(session, actor.shop_id, message.id)
-        await session.commit()
-    return out
+        later.add_task(take_bot_turn, sessions, actor.shop_id, message.id)
+    return MessageOut.model_validate(message)
 
 
 @router.post("/{conversation_id}/assign", summary="Assign or transfer, with a note")

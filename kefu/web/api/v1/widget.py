@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request
 from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,7 +24,7 @@ from kefu.queries.visitors import LiveVisitor, invitation_now, own_activity
 from kefu.web.api.v1.conversations import MessageIn, MessageOut, RatingIn, send_message
 from kefu.web.api.v1.schemas import ERROR_RESPONSES, ApiModel, CursorQuery, IdPath, PageOut
 from kefu.web.api.v1.visitors import LiveVisitorOut
-from kefu.web.deps import SessionDep, SettingsDep, VisitorDep
+from kefu.web.deps import SessionDep, SessionmakerDep, SettingsDep, VisitorDep
 from kefu.web.ratelimits import limit_widget
 
 router = APIRouter(
@@ -259,9 +259,14 @@ async def get_own_messages(
 
 @router.post("/conversations/{conversation_id}/messages", summary="Send a message")
 async def post_own_message(
-    conversation_id: IdPath, body: MessageIn, session: SessionDep, visitor: VisitorDep
+    conversation_id: IdPath,
+    body: MessageIn,
+    session: SessionDep,
+    visitor: VisitorDep,
+    later: BackgroundTasks,
+    sessions: SessionmakerDep,
 ) -> MessageOut:
-    return await send_message(session, visitor, conversation_id, body)
+    return await send_message(session, visitor, conversation_id, body, later, sessions)
 
 
 @router.post("/conversations/{conversation_id}/rating", summary="Rate the conversation 1–5")
