@@ -89,6 +89,7 @@ ensure_venv() {
 # fraction of a second): servers the tests or the demo start then never train them
 # themselves, several at once, inside a request.
 ensure_models() {
+    say "the trained models (quality, intents, emotions): built once, about 20 s, then loaded"
     "$VENV/bin/python" -c '
 from kefu.quality.classifier import default_model as quality
 from kefu.understanding.default import default_model as intents, emotion_model as emotions

@@ -412,6 +412,31 @@ async def test_a_message_sent_while_offline_arrives_once_after_reconnecting(
     ], "each once"
 
 
+async def test_a_shopper_who_types_before_the_widget_knows_her_gets_through(
+    shopper: Page, demo_carol, widget_server
+):
+    """On a slow line the widget may not have identified the visitor yet when she sends
+    her first message: it waits for that, instead of being refused without a token."""
+    identifying = asyncio.Event()
+
+    async def hold_until_she_has_sent(route) -> None:
+        await identifying.wait()
+        await route.continue_()
+
+    await shopper.route("**/api/v1/widget/*/visitors", hold_until_she_has_sent)
+    await shopper.goto("/demo/store")
+    await shopper.get_by_role("button", name="联系客服").click()
+    chat = widget(shopper)
+    box = chat.get_by_role("textbox", name="输入消息")
+    await box.fill("在吗？急用")
+    await box.press("Enter")
+    await expect(chat.locator(".receipt", has_text="发送中…")).to_have_count(1)
+    identifying.set()
+    async with telling_what_it_shows(chat.locator(".msg")):
+        await expect(chat.locator(".receipt", has_text="未读")).to_have_count(1, timeout=WAIT)
+    assert await stored_bodies(widget_server, demo_carol) == ["在吗？急用", GREETING]
+
+
 async def test_a_message_the_server_fails_to_store_goes_again_by_itself(
     shopper: Page, demo_carol, widget_server
 ):

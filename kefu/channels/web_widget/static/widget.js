@@ -461,7 +461,9 @@
       ui.offlineError.textContent = t("required");
       return;
     }
-    request("POST", "/offline-messages", body).then(function (answer) {
+    identified().then(function () {
+      return request("POST", "/offline-messages", body);
+    }).then(function (answer) {
       setConversation(answer.conversation);
       addMessage(answer.message);
       ui.list.appendChild(notice(t("left", { t: duration(answer.reply_minutes) })));
@@ -482,7 +484,7 @@
   }
 
   function loadAfterSales(note) {
-    state.identified.then(function () {
+    identified().then(function () {
       return Promise.all([request("GET", "/orders"), request("GET", "/cases")]);
     }).then(function (answers) {
       var lines = [];
@@ -767,11 +769,21 @@
   // when the first message beats the shop's profile to it), so agents read it too.
   function greeting() { return { greeting: LANG }; }
 
+  // Requests made for the shopper wait until the widget knows who she is: she may type
+  // before it has identified itself (a slow line, a busy server), and without the token
+  // the request would be refused. An identification that failed is tried again.
+  function identified() {
+    state.identified = state.identified.catch(identify);
+    return state.identified;
+  }
+
   function ensureConversation() {
     if (state.conversation && state.conversation.status !== "closed") return Promise.resolve(state.conversation);
     // Messages typed while the conversation is being opened wait for that one request.
     if (!state.starting) {
-      state.starting = request("POST", "/conversations", greeting()).then(function (conversation) {
+      state.starting = identified().then(function () {
+        return request("POST", "/conversations", greeting());
+      }).then(function (conversation) {
         state.starting = null;
         setConversation(conversation);
         connect();
