@@ -371,14 +371,21 @@ async def test_on_a_phone_in_english_away_hours_offer_the_offline_form(
         assert conversation["tags"] == ["留言"]
 
 
-async def say_hello(shopper: Page):
-    """The shopper opens the chat on the demo store and says 在吗？, which arrives."""
+async def open_chat_and_say(shopper: Page, text: str):
+    """The shopper opens the chat on the demo store and sends ``text``; the widget and
+    its message box."""
     await shopper.goto("/demo/store")
     await shopper.get_by_role("button", name="联系客服").click()
     chat = widget(shopper)
     box = chat.get_by_role("textbox", name="输入消息")
-    await box.fill("在吗？")
+    await box.fill(text)
     await box.press("Enter")
+    return chat, box
+
+
+async def say_hello(shopper: Page):
+    """The shopper opens the chat on the demo store and says 在吗？, which arrives."""
+    chat, box = await open_chat_and_say(shopper, "在吗？")
     async with telling_what_it_shows(chat.locator(".msg")):
         await expect(chat.locator(".receipt", has_text="未读")).to_have_count(1, timeout=WAIT)
     return chat, box
@@ -424,12 +431,7 @@ async def test_a_shopper_who_types_before_the_widget_knows_her_gets_through(
         await route.continue_()
 
     await shopper.route("**/api/v1/widget/*/visitors", hold_until_she_has_sent)
-    await shopper.goto("/demo/store")
-    await shopper.get_by_role("button", name="联系客服").click()
-    chat = widget(shopper)
-    box = chat.get_by_role("textbox", name="输入消息")
-    await box.fill("在吗？急用")
-    await box.press("Enter")
+    chat, _box = await open_chat_and_say(shopper, "在吗？急用")
     await expect(chat.locator(".receipt", has_text="发送中…")).to_have_count(1)
     identifying.set()
     async with telling_what_it_shows(chat.locator(".msg")):
