@@ -140,6 +140,17 @@ def csp_violations(context) -> list[str]:
     return refused
 
 
+def staff(server: str, persona, timeout: float = 30.0) -> httpx.AsyncClient:
+    """An API client for the server at ``server`` signed in as ``persona`` (tests.factories),
+    with the login's CSRF token on every request."""
+    return httpx.AsyncClient(
+        base_url=server,
+        cookies={"kefu_session": persona.session_token},
+        headers={"X-CSRF-Token": persona.csrf_token},
+        timeout=timeout,
+    )
+
+
 @asynccontextmanager
 async def telling_what_it_shows(lines) -> AsyncIterator[None]:
     """A failed expectation inside says what the page showed in ``lines`` (a locator: the

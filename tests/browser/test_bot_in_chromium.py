@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import uuid
 
-import httpx
 import pytest
 from playwright.async_api import Page, expect
 from sqlalchemy import select
@@ -19,7 +18,7 @@ from sqlalchemy import select
 from kefu.access import Actor
 from kefu.actions.shops import do_set_business_hours
 from kefu.models import Customer, Role, Shop
-from tests.browser.conftest import telling_what_it_shows
+from tests.browser.conftest import staff, telling_what_it_shows
 from tests.factories import Persona, make_person
 
 pytestmark = pytest.mark.browser
@@ -53,15 +52,10 @@ async def late_supervisor(sessionmaker, built_demo) -> Persona:
 
 async def _reply(server: str, person: Persona, body: str) -> None:
     """The supervisor answers the shop's one open conversation through the API."""
-    async with httpx.AsyncClient(
-        base_url=server,
-        cookies={"kefu_session": person.session_token},
-        headers={"X-CSRF-Token": person.csrf_token},
-        timeout=WAIT / 1000,
-    ) as staff:
-        listed = await staff.get("/api/v1/conversations", params={"status": "open"})
+    async with staff(server, person) as agent:
+        listed = await agent.get("/api/v1/conversations", params={"status": "open"})
         [conversation] = listed.json()["items"]
-        sent = await staff.post(
+        sent = await agent.post(
             f"/api/v1/conversations/{conversation['id']}/messages",
             json={"client_id": str(uuid.uuid4()), "body": body},
         )

@@ -29,7 +29,13 @@ from kefu.models import (
     Shop,
     Visitor,
 )
-from tests.browser.conftest import CHROMIUM, csp_violations, served, telling_what_it_shows
+from tests.browser.conftest import (
+    CHROMIUM,
+    csp_violations,
+    served,
+    staff,
+    telling_what_it_shows,
+)
 from tests.chat.wsclient import Socket
 from tests.factories import Persona, make_person, make_shop
 from tests.widget.conftest import ALWAYS_OPEN, png_bytes
@@ -105,15 +111,6 @@ async def demo_carol(sessionmaker, widget_server) -> Persona:
     async with staff(widget_server, carol) as c:
         assert (await c.put("/api/v1/me/presence", json={"presence": "online"})).is_success
     return carol
-
-
-def staff(server: str, persona: Persona) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        base_url=server,
-        cookies={"kefu_session": persona.session_token},
-        headers={"X-CSRF-Token": persona.csrf_token},
-        timeout=WAIT / 1000,
-    )
 
 
 async def agent_socket(server: str, persona: Persona) -> Socket:
