@@ -9,6 +9,7 @@ widened (through the action) so the test does not depend on the time of day."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -113,13 +114,25 @@ async def test_shopper_and_agent_chat_live_and_the_chat_is_rated(
     await composer.press_sequentially("/hi")
     phrases = agent.get_by_role("listbox", name="快捷短语")
     await expect(phrases.get_by_role("option").first).to_contain_text("/hi")
+    # The phrase's text (variables filled) takes a request; an impatient second Enter
+    # while it is on its way must not send the bare "/hi" to the shopper.
+    filling = asyncio.Event()
+
+    async def fill_slowly(route) -> None:
+        await filling.wait()
+        await route.continue_()
+
+    await agent.route("**/quick-phrases/*/use", fill_slowly)
     await composer.press("Enter")
+    await composer.press("Enter")
+    filling.set()
     template = next(body for shortcut, _folder, _type, body in PHRASES if shortcut == "hi")
     reply = template.replace("{客户昵称}", nickname)
     await expect(composer).to_have_value(reply)
     await composer.press("Enter")
     await expect(agent.locator(".ws-msg.out:not(.pending)")).to_contain_text(reply)
     await expect(chat.get_by_text(reply)).to_be_visible(timeout=WAIT)
+    await expect(chat.locator(".msg.theirs", has_text="/hi")).to_have_count(0)
 
     await agent.locator('[data-dialog="close"]').click()
     dialog = agent.locator("#dlg-close")

@@ -8,7 +8,7 @@
   const $ = (id) => document.getElementById(id);
   const state = {
     view: "mine", items: [], current: null, cursor: null, messages: new Map(),
-    phrases: [], phraseIndex: 0, pending: new Map(), socket: null, retry: 0,
+    phrases: [], phraseIndex: 0, fillingPhrase: false, pending: new Map(), socket: null, retry: 0,
     lastEventId: Number(sessionStorage.getItem("kefu.ws.last_event_id")) || null,
   };
   const timeFormat = new Intl.DateTimeFormat(document.documentElement.lang, {
@@ -508,7 +508,10 @@
 
   async function pickPhrase(phrase) {
     $("ws-phrases").hidden = true;
-    const text = await phraseText(phrase);
+    // Filling takes a request: an Enter (or Send) meanwhile must not send the bare "/hi".
+    state.fillingPhrase = true;
+    let text;
+    try { text = await phraseText(phrase); } finally { state.fillingPhrase = false; }
     const input = $("ws-input");
     const start = input.selectionStart;
     const before = input.value.slice(0, start).replace(/\/[\w\u4e00-\u9fff-]*$/, "");
@@ -904,7 +907,7 @@
   $("ws-composer").addEventListener("submit", async (e) => {
     e.preventDefault();
     const body = $("ws-input").value.trim();
-    if (!body) return;
+    if (!body || state.fillingPhrase) return;
     if (quality.checked !== $("ws-input").value) await checkDraft();  // typed and sent at once
     if (quality.blocked) { showProblem(quality.blocked); return; }
     send(body, $("ws-note").checked ? "note" : "text", null);
