@@ -16,6 +16,7 @@ from typing import Any
 BENCHMARKS = {
     "import": "kefu.bench.import_file",
     "chat": "kefu.bench.chat",
+    "writer": "kefu.bench.writer",
     "rfm": "kefu.bench.rfm",
     "idle": "kefu.bench.idle",
     "intent": "kefu.bench.intent",

@@ -9,6 +9,7 @@ import pytest
 
 from kefu.bench.import_file import dataset
 from kefu.bench.intent import cic_dir
+from kefu.bench.writer import Line
 from kefu.errors import NotFound
 
 KEYS = {"bench", "metric", "value", "unit", "baseline", "baseline_value", "ratio"}
@@ -112,6 +113,31 @@ async def test_chat_bench_options_that_cannot_work_are_refused(kefu_cli, argumen
     assert code != 0
     assert complaint in err and "Traceback" not in err
     assert out == ""
+
+
+async def test_quick_writer_bench_reports_a_batch_and_a_message_against_bare_sqlite(kefu_cli):
+    code, out, err = await kefu_cli("bench", "writer", "--quick")
+    assert code == 0, err
+    result = json.loads(out.strip().splitlines()[-1])
+    assert set(result) >= KEYS | {"per_batch_ms", "per_message_ms", "load_at_2000"}
+    assert (result["bench"], result["metric"], result["unit"]) == (
+        "writer",
+        "msgs_per_second",
+        "msgs/s",
+    )
+    assert result["value"] > 0 and result["baseline_value"] > result["value"]
+    # the ORM and the domain's checks cost more than the rows alone
+    assert result["per_message_ms"] > result["floor_per_message_ms"] > 0
+    assert result["batch_16_ms"] > result["batch_1_ms"] > 0
+    assert result["load_at_2000"] == pytest.approx(2 * result["per_message_ms"], abs=0.002)
+    assert "bare sqlite3" in err  # progress goes to stderr
+
+
+def test_a_writer_line_gives_back_the_cost_of_a_batch_and_of_a_message():
+    line = Line({n: 0.002 + 0.0003 * n for n in (1, 4, 16, 64)})
+    assert line.per_batch == pytest.approx(0.002)
+    assert line.per_message == pytest.approx(0.0003)
+    assert line.msgs_per_second(16) == pytest.approx(16 / 0.0068)
 
 
 async def test_quick_idle_bench_holds_every_socket_and_reports_memory(kefu_cli):
