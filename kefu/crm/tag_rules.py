@@ -13,19 +13,23 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, cast, select
+from sqlalchemy import Row, String, cast, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from kefu.crm.profile import Behaviour, Habits, habit_counts
 from kefu.crm.segments import BY_SLUG
 from kefu.crm.snapshots import latest_day, segments_on
 from kefu.errors import Invalid
 from kefu.models import Customer
+from kefu.models.base import utcnow
 
 MAX_RULES = 20
 MAX_TAG = 20  # characters, as for the tags agents type
 CONDITIONS = ("segment", "behaviour", "min_paid_orders", "min_lifetime_value_cents")
 MAX_NUMBER = 10**12
+PAGE = 1000  # customers read and written at a time
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,32 +114,61 @@ def rules_of(stored: Sequence[Mapping[str, Any]]) -> list[TagRule]:
 async def apply_tag_rules(
     session: AsyncSession, shop_id: int, stored: Sequence[Mapping[str, Any]]
 ) -> int:
-    """Give and take the shop's rule tags; returns how many customers changed."""
+    """Give and take the shop's rule tags; returns how many customers changed.
+
+    The customers are read a page at a time, three columns each, and only the changed
+    ones written (one statement a page): a shop of a million customers must not become a
+    million objects in the worker's memory every night."""
     rules = rules_of(stored)
     habits: dict[int, Habits] = {}
     segments: dict[int, str] = {}
     if rules:
         habits = await habit_counts(session, shop_id)
         segments = await segments_on(session, shop_id, await latest_day(session, shop_id))
-    changed = 0
-    wanted_rows = select(Customer).where(Customer.shop_id == shop_id).order_by(Customer.id)
+    page = select(Customer.id, Customer.tags, Customer.rule_tags).where(Customer.shop_id == shop_id)
     if not rules:  # only take back what earlier rules gave
-        wanted_rows = wanted_rows.where(cast(Customer.rule_tags, String) != "[]")
-    customers = await session.scalars(wanted_rows)
-    for customer in customers:
-        wanted = list(
-            dict.fromkeys(
-                rule.tag
-                for rule in rules
-                if rule.holds(habits.get(customer.id, Habits()), segments.get(customer.id))
-            )
-        )
-        before = list(customer.rule_tags or [])
-        if wanted == before and set(wanted) <= set(customer.tags):
-            continue  # an import that replaced the tags gets the rule tags back
-        own = [t for t in customer.tags if t not in before]
-        customer.tags = list(dict.fromkeys([*own, *wanted]))
-        customer.rule_tags = wanted
-        changed += 1
-    await session.flush()
+        page = page.where(cast(Customer.rule_tags, String) != "[]")
+    changed, after = 0, 0
+    while rows := (
+        await session.execute(page.where(Customer.id > after).order_by(Customer.id).limit(PAGE))
+    ).all():
+        now = utcnow()
+        updates = [
+            {"id": row.id, **retagged, "updated_at": now}
+            for row in rows
+            if (retagged := _retagged(row, rules, habits, segments)) is not None
+        ]
+        if updates:
+            await session.execute(update(Customer), updates)
+            _refresh_loaded(session, updates)
+        changed += len(updates)
+        after = rows[-1].id
     return changed
+
+
+def _retagged(
+    row: Row[Any], rules: list[TagRule], habits: dict[int, Habits], segments: dict[int, str]
+) -> dict[str, list[str]] | None:
+    """A customer's new tags and rule tags, or None when the rules change nothing."""
+    wanted = list(
+        dict.fromkeys(
+            rule.tag
+            for rule in rules
+            if rule.holds(habits.get(row.id, Habits()), segments.get(row.id))
+        )
+    )
+    before = list(row.rule_tags or [])
+    tags = list(row.tags or [])
+    if wanted == before and set(wanted) <= set(tags):
+        return None  # an import that replaced the tags gets the rule tags back
+    own = [t for t in tags if t not in before]
+    return {"tags": list(dict.fromkeys([*own, *wanted])), "rule_tags": wanted}
+
+
+def _refresh_loaded(session: AsyncSession, updates: list[dict[str, Any]]) -> None:
+    """Customers this session already holds show the tags just written."""
+    for values in updates:
+        customer = session.identity_map.get(identity_key(Customer, values["id"]))
+        if customer is not None:
+            for name in ("tags", "rule_tags", "updated_at"):
+                set_committed_value(customer, name, values[name])

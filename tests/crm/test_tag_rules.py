@@ -3,10 +3,11 @@ and lose those tags as their history changes, and the tags agents typed stay."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
-from kefu.models import Customer
-from tests.crm.test_customer_profile import haggling_returner
+from kefu.crm.tag_rules import PAGE
+from kefu.models import Customer, Order, OrderStatus
+from tests.crm.test_customer_profile import T0, haggling_returner
 
 RULES = [
     {"tag": "高价值", "min_lifetime_value_cents": 50000},
@@ -83,3 +84,57 @@ async def test_bad_rules_are_refused_naming_the_rule(client, owen, carol, sessio
     assert refused.status_code == 403
     async with sessionmaker() as session:
         assert (await session.scalars(select(Customer.rule_tags))).all() == []
+
+
+async def test_rules_reach_every_customer_of_a_shop_larger_than_a_page(client, owen, sessionmaker):
+    count = 2 * PAGE + 345
+    async with sessionmaker() as s:
+        await s.execute(
+            insert(Customer),
+            [
+                {
+                    "shop_id": owen.shop_id,
+                    "external_id": f"C-{n:05d}",
+                    "tags": ["老客户"] if n % 2 else [],
+                }
+                for n in range(count)
+            ],
+        )
+        ids = (await s.scalars(select(Customer.id).order_by(Customer.id))).all()
+        big = set(ids[::7])  # on every page, the last one included
+        await s.execute(
+            insert(Order),
+            [
+                {
+                    "shop_id": owen.shop_id,
+                    "external_id": f"E-{customer}",
+                    "customer_id": customer,
+                    "status": OrderStatus.COMPLETED,
+                    "total_cents": 60000,
+                    "placed_at": T0,
+                    "paid_at": T0,
+                }
+                for customer in big
+            ],
+        )
+        await s.commit()
+    async with client.as_(owen) as c:
+        saved = await c.patch("/api/v1/shop/crm-settings", json={"tag_rules": RULES[:1]})
+        assert saved.status_code == 200, saved.text
+    assert await _every_customer(sessionmaker, big) == count
+    async with client.as_(owen) as c:
+        assert (await c.patch("/api/v1/shop/crm-settings", json={"tag_rules": []})).is_success
+    assert await _every_customer(sessionmaker, set()) == count, "taken back from all of them"
+
+
+async def _every_customer(sessionmaker, big: set[int]) -> int:
+    """Checks every customer's tags: 老客户 as typed (odd numbers), 高价值 for the big
+    spenders; returns how many were checked."""
+    async with sessionmaker() as s:
+        rows = (await s.execute(select(Customer).order_by(Customer.id))).scalars().all()
+    assert max(big, default=rows[-1].id) > rows[2 * PAGE].id, "the last page is checked too"
+    for customer in rows:
+        typed = ["老客户"] if int(customer.external_id[2:]) % 2 else []
+        expected = ["高价值"] if customer.id in big else []
+        assert (customer.tags, customer.rule_tags) == (typed + expected, expected)
+    return len(rows)
