@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from kefu.access import Actor, Permission
 from kefu.errors import Invalid, NotFound
 from kefu.models import (
+    Agent,
     Channel,
     Conversation,
     ConversationStatus,
@@ -126,6 +127,19 @@ async def open_conversation_of(session: AsyncSession, visitor: Visitor) -> Conve
         )
         .order_by(Conversation.id.desc())
         .limit(1)
+    )
+
+
+async def serving_agent_name(session: AsyncSession, conversation: Conversation) -> str | None:
+    """The display name of the agent serving an open conversation, which the widget shows
+    the shopper (as a shop's staff sign their replies); None while it waits in the queue,
+    is with the bot, or once it is closed."""
+    if conversation.assigned_agent_id is None or conversation.status is ConversationStatus.CLOSED:
+        return None
+    return await session.scalar(
+        select(Agent.display_name).where(
+            Agent.id == conversation.assigned_agent_id, Agent.shop_id == conversation.shop_id
+        )
     )
 
 

@@ -48,12 +48,16 @@ async def test_nobody_gets_more_chats_than_their_limit(client, owen, alice, caro
     assert await assignee(client, carol, first) == alice.agent_id
     assert [second.conversation["queue_position"], third.conversation["queue_position"]] == [1, 2]
     assert (await widget_view(client, third))["expected_wait_seconds"] > 0
+    # The widget's header names who serves the shopper; nobody yet while she waits.
+    assert [first.conversation["agent_name"], second.conversation["agent_name"]] == ["Alice", None]
 
     # Alice closes her chat: the oldest waiting shopper is hers, the next moves up.
     closed = await client.as_(alice).post(f"/api/v1/conversations/{first.id}/close", json={})
     assert closed.status_code == 200
     assert await assignee(client, carol, second) == alice.agent_id
     assert (await widget_view(client, second))["queue_position"] is None
+    assert (await widget_view(client, second))["agent_name"] == "Alice"
+    assert (await widget_view(client, first))["agent_name"] is None, "the chat has ended"
     assert (await widget_view(client, third))["queue_position"] == 1
     assert [e["change"] for e in await heard(sessionmaker, second, "conversation.changed")] == [
         "assigned"

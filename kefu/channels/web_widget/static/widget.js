@@ -28,7 +28,7 @@
       typing: "客服正在输入…", queue: "正在为您接入客服，前面还有 {n} 位", queueNext: "正在为您接入客服，您是下一位", wait: "，预计等待约 {t}", offlineTitle: "客服暂时不在线",
       offlineHint: "请留言，我们将在 {t}内回复您。", name: "您的称呼", contact: "手机号 / 微信 / 邮箱",
       message: "留言内容", leave: "提交留言", left: "留言已收到，我们将在 {t}内回复您。",
-      closed: "本次会话已结束", rate: "请为本次服务评分", comment: "说说您的感受（选填）",
+      serving: "{name} 为您服务", closed: "本次会话已结束", rate: "请为本次服务评分", comment: "说说您的感受（选填）",
       submit: "提交评价", thanks: "感谢您的评价！", newChat: "继续咨询", sendProduct: "发送商品",
       recommend: "您有多大可能把我们推荐给朋友？", score: "{n} 分", unlikely: "0 完全不会", likely: "10 非常愿意",
       recommended: "感谢您的反馈！",
@@ -53,7 +53,7 @@
       typing: "Agent is typing…", queue: "Connecting you to an agent, {n} ahead of you", queueNext: "Connecting you to an agent, you are next", wait: " (about {t})", offlineTitle: "We are away right now",
       offlineHint: "Leave a message and we will reply within {t}.", name: "Your name", contact: "Phone / WeChat / e-mail",
       message: "Your message", leave: "Leave message", left: "Message received. We will reply within {t}.",
-      closed: "This chat has ended", rate: "How did we do?", comment: "Tell us more (optional)",
+      serving: "{name} is helping you", closed: "This chat has ended", rate: "How did we do?", comment: "Tell us more (optional)",
       submit: "Submit", thanks: "Thank you for your feedback!", newChat: "New question", sendProduct: "Send product",
       recommend: "How likely are you to recommend us to a friend?", score: "{n} of 10", unlikely: "0 not at all", likely: "10 extremely",
       recommended: "Thank you!",
@@ -429,9 +429,11 @@
     var p = state.profile;
     if (!p) return;
     ui.shopName.textContent = p.shop_name;
-    ui.status.textContent = p.online ? "● " + (LANG === "en" ? "Online" : "在线") : t("offlineTitle");
-    ui.status.className = "status " + (p.online ? "on" : "off");
     var chatting = state.conversation && state.conversation.status !== "closed";
+    var serving = chatting && state.conversation.agent_name;
+    ui.status.textContent = serving ? "● " + t("serving", { name: serving })
+      : p.online ? "● " + (LANG === "en" ? "Online" : "在线") : t("offlineTitle");
+    ui.status.className = "status " + (serving || p.online ? "on" : "off");
     var offline = !p.online && !p.bot && !chatting;
     ui.offline.hidden = !offline && !(state.leaveMessage && !p.online);
     ui.composer.hidden = offline;

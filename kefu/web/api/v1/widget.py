@@ -18,7 +18,7 @@ from kefu.actions.visitors import do_identify_visitor, do_record_page_view, shop
 from kefu.events import shop_stream
 from kefu.lib.tokens import read_visitor_token, sign_visitor_token
 from kefu.models import Channel, Conversation, ConversationStatus, Skill
-from kefu.queries.conversations import get_conversation, list_messages
+from kefu.queries.conversations import get_conversation, list_messages, serving_agent_name
 from kefu.queries.routing import queue_position, wait_estimator
 from kefu.queries.visitors import LiveVisitor, invitation_now, own_activity
 from kefu.web.api.v1.conversations import MessageIn, MessageOut, RatingIn, send_message
@@ -73,6 +73,11 @@ class WidgetConversationOut(ApiModel):
     expected_wait_seconds: int | None = Field(
         None, description="A rough wait while queued; null when no agent who could take it is on"
     )
+    agent_name: str | None = Field(
+        None,
+        description="The display name of the agent serving the shopper, shown in the "
+        "widget's header; null while queued, with the bot, or closed",
+    )
 
 
 async def conversation_out(
@@ -85,6 +90,7 @@ async def conversation_out(
         update={
             "queue_position": position,
             "expected_wait_seconds": estimate(conversation, position),
+            "agent_name": await serving_agent_name(session, conversation),
         }
     )
 
