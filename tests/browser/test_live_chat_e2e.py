@@ -111,6 +111,7 @@ async def test_shopper_and_agent_chat_live_and_the_chat_is_rated(
     await expect(agent.locator("#ws-messages")).to_contain_text(QUESTION)
     status = chat.locator("header .status")
     await expect(status).to_have_text(f"● {chen.name} 为您服务", timeout=WAIT)
+    await expect(chat.locator("header .avatar")).to_have_text(chen.name[0])
 
     composer = agent.get_by_role("textbox", name="消息")
     await composer.press_sequentially("/hi")
@@ -142,6 +143,7 @@ async def test_shopper_and_agent_chat_live_and_the_chat_is_rated(
     await dialog.locator('button[value="ok"]').click()
     await expect(chat.get_by_text("本次会话已结束")).to_be_visible(timeout=WAIT)
     await expect(status).to_have_text("● 在线")  # the shop again: nobody serves her now
+    await expect(chat.locator("header .avatar")).to_have_text("客")
     await chat.get_by_role("button", name="非常满意").click()
     await chat.get_by_role("textbox", name="说说您的感受").fill("回复很快，尺码推荐很准，谢谢！")
     await chat.get_by_role("button", name="提交评价").click()

@@ -340,7 +340,7 @@
     ui.panel = el("section", { "class": "panel", role: "dialog", "aria-label": t("title"), hidden: true }, [
       el("header", {}, [
         el("div", { "class": "who" }, [
-          el("div", { "class": "avatar", "aria-hidden": "true", text: "客" }),
+          ui.avatar = el("div", { "class": "avatar", "aria-hidden": "true", text: "客" }),
           el("div", {}, [ui.shopName = el("strong", { text: t("title") }), ui.status])
         ]),
         ui.afterButton = el("button", { "class": "hd", type: "button", hidden: !script.getAttribute("data-customer-id"), text: t("afterSales"), onclick: toggleAfterSales }),
@@ -434,6 +434,7 @@
     ui.status.textContent = serving ? "● " + t("serving", { name: serving })
       : p.online ? "● " + (LANG === "en" ? "Online" : "在线") : t("offlineTitle");
     ui.status.className = "status " + (serving || p.online ? "on" : "off");
+    ui.avatar.textContent = serving ? Array.from(serving)[0] : "客";
     var offline = !p.online && !p.bot && !chatting;
     ui.offline.hidden = !offline && !(state.leaveMessage && !p.online);
     ui.composer.hidden = offline;
