@@ -22,6 +22,9 @@ from kefu.eventbus import LoopBus, RecordingBus
 log = logging.getLogger(__name__)
 
 Unit = Callable[[Session], Any]
+# In ``session.info`` of a writer's sessions: what a kind of unit keeps from one batch to
+# the next (the writer is SQLite's only writer of chat messages; see ConversationsKept).
+BETWEEN_BATCHES = "kefu_between_batches"
 Outcome = tuple[bool, Any]  # (True, result) or (False, the exception)
 
 
@@ -93,7 +96,9 @@ class InThisProcess:
 
     def __init__(self, sqlite_url: str, bus: LoopBus | RecordingBus | None) -> None:
         self._engine = make_sync_sqlite_engine(sqlite_url)
-        info = {"bus": bus} if bus else {}
+        info: dict[str, Any] = {BETWEEN_BATCHES: {}}  # the one dict, in every session's info
+        if bus:
+            info["bus"] = bus
         self._sessions = sessionmaker(self._engine, expire_on_commit=False, info=info)
 
     def __call__(self, units: list[Unit]) -> list[Outcome]:

@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Executable, bindparam, inspect, select
+from sqlalchemy import Executable, bindparam, event, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, make_transient_to_detached
@@ -28,6 +28,7 @@ from kefu.actions.emotion import note_shopper_emotion
 from kefu.actions.invitations import note_conversion, read_open_acceptances
 from kefu.actions.quality import reply_findings
 from kefu.actions.sla import answered_in_chat
+from kefu.batches import BETWEEN_BATCHES
 from kefu.errors import Conflict, Invalid
 from kefu.knowledge.bot import bot_may_look
 from kefu.lib.pickling import reduce_by_fields
@@ -327,7 +328,7 @@ class MessageToSend:
         all in one statement. Each message then finishes in its own call, which raises
         what its check raised (the group commit then runs the others again without it)."""
         ids = list({s.conversation_id for s in sends if 0 < s.conversation_id <= MAX_ID})
-        conversations = session.scalars(_CONVERSATIONS, {"ids": ids}).all()
+        conversations = _conversations(session, ids)
         # The identity map holds clean objects weakly: keep them for the transaction.
         transaction_cache(session, "kefu_batch_conversations").update(
             (c.id, c) for c in conversations
@@ -359,6 +360,64 @@ class MessageToSend:
 _AHEAD = "kefu_messages_ahead"
 # Built once: building ``in_`` of a batch's ids each time cost more than running it.
 _CONVERSATIONS = select(Conversation).where(Conversation.id.in_(bindparam("ids", expanding=True)))
+_KEPT = "conversations"
+
+
+def _conversations(session: Session, ids: list[int]) -> list[Conversation]:
+    """The batch's conversations: kept from earlier batches by SQLite's writer (see
+    ``ConversationsKept``), else read."""
+    between = session.info.get(BETWEEN_BATCHES)
+    if between is None:
+        return list(session.scalars(_CONVERSATIONS, {"ids": ids}))
+    kept: ConversationsKept = between.setdefault(_KEPT, ConversationsKept())
+    return kept.load(session, ids)
+
+
+class ConversationsKept:
+    """The conversations SQLite's writer has read or written, kept from one batch to the
+    next as its last commit left them: a batch then reads only those it has not seen.
+    Reading them was an eighth of a chat message's cost in the writer (``kefu bench
+    writer``), and most batches are of conversations the batch before had too.
+
+    Valid only while nothing else writes: ``PRAGMA data_version`` changes when another
+    connection commits (a supervisor's assignment, an agent closing a chat, the bot), and
+    then every conversation is read again. A rolled-back batch forgets them too (the
+    rollback expired them). Checked at the batch's first statement, as the read it
+    replaces would have run then: a write of another connection after that point is
+    seen by neither."""
+
+    LIMIT = 10_000  # conversations; past it, start again
+
+    def __init__(self) -> None:
+        self.version: tuple[Any, int] | None = None  # (the connection, its data_version)
+        self.rows: dict[int, Conversation] = {}
+
+    def load(self, session: Session, ids: list[int]) -> list[Conversation]:
+        connection = session.connection()
+        version = (
+            connection.connection.dbapi_connection,  # a new connection counts from scratch
+            connection.exec_driver_sql("PRAGMA data_version").scalar(),
+        )
+        if version != self.version or len(self.rows) > self.LIMIT:
+            self.forget()
+            self.version = version
+        kept = [self.rows[i] for i in ids if i in self.rows]
+        session.add_all(kept)  # detached as the last commit left them: no query
+        missing = [i for i in ids if i not in self.rows]
+        read = list(session.scalars(_CONVERSATIONS, {"ids": missing})) if missing else []
+        self.rows.update((c.id, c) for c in read)
+        return kept + read
+
+    def forget(self) -> None:
+        self.rows.clear()
+        self.version = None
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_kept(session: Session, _previous: Any) -> None:
+    between = session.info.get(BETWEEN_BATCHES)
+    if between and _KEPT in between:
+        between[_KEPT].forget()
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,15 +10,16 @@ import signal
 import uuid
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, event, func, select, update
 
 from kefu.actions.messages import MessageToSend
-from kefu.errors import Invalid
-from kefu.eventbus import EventBus
+from kefu.batches import InThisProcess
+from kefu.errors import Conflict, Invalid
+from kefu.eventbus import EventBus, RecordingBus
 from kefu.events import Event
 from kefu.groupcommit import GroupCommit
 from kefu.lib.frames import StoredEvents
-from kefu.models import Message
+from kefu.models import Conversation, ConversationStatus, Message
 from kefu.queries.auth import visitor_actor
 from tests.chat.conftest import agent_socket, visitor_socket
 
@@ -135,3 +136,73 @@ async def test_sigterm_ends_an_idle_writer_cleanly_and_the_next_message_starts_a
         assert await session.scalar(select(Message.body).where(Message.id == sent.message_id)) == (
             "还在吗？"
         )
+
+
+@pytest.fixture
+def conversation_reads():
+    """The writer's reads of the conversations table, counted while the test runs."""
+    reads: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        if statement.lstrip().startswith("SELECT") and "FROM conversations" in statement:
+            reads.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", count)
+    yield reads
+    event.remove(Engine, "before_cursor_execute", count)
+
+
+async def _writer_and_shopper(settings, sessionmaker, shopper):
+    async with sessionmaker() as session:
+        actor = await visitor_actor(session, settings.secret_key, shopper.token)
+    return InThisProcess(settings.effective_database_url, RecordingBus()), actor
+
+
+def _say(writer, actor, conversation_id, *bodies):
+    return writer([MessageToSend(actor, conversation_id, b, uuid.uuid4()) for b in bodies])
+
+
+async def test_the_writer_reads_a_conversation_again_only_after_another_connection_wrote(
+    sqlite_only, settings, sessionmaker, shopper, conversation_reads
+):
+    """The writer keeps the conversations of its last batch while nothing else writes;
+    a chat closed by an agent (another connection) refuses the shopper's next message."""
+    writer, actor = await _writer_and_shopper(settings, sessionmaker, shopper)
+    try:
+        assert [ok for ok, _ in _say(writer, actor, shopper.conversation_id, "在吗？")] == [True]
+        assert [ok for ok, _ in _say(writer, actor, shopper.conversation_id, "这件有M码吗")] == [
+            True
+        ]
+        assert len(conversation_reads) == 1, "the second batch used the first one's"
+        async with sessionmaker() as session:
+            await session.execute(
+                update(Conversation)
+                .where(Conversation.id == shopper.conversation_id)
+                .values(status=ConversationStatus.CLOSED)
+            )
+            await session.commit()
+        [(ok, refused)] = _say(writer, actor, shopper.conversation_id, "还在吗")
+    finally:
+        writer.close()
+    assert not ok and isinstance(refused, Conflict), refused
+    assert "closed" in refused.message
+    assert len(conversation_reads) >= 2
+
+
+async def test_a_refused_message_in_a_batch_leaves_the_writers_conversations_right(
+    sqlite_only, settings, sessionmaker, shopper
+):
+    """A batch whose unit fails is rolled back and done again without it; the next
+    batches still see the conversation as committed (its clock follows the messages)."""
+    writer, actor = await _writer_and_shopper(settings, sessionmaker, shopper)
+    try:
+        (first, _), (second, empty) = _say(writer, actor, shopper.conversation_id, "在吗", "  ")
+        [(third, sent)] = _say(writer, actor, shopper.conversation_id, "有人吗？")
+    finally:
+        writer.close()
+    assert (first, second, third) == (True, False, True) and isinstance(empty, Invalid)
+    async with sessionmaker() as session:
+        conversation = await session.get(Conversation, shopper.conversation_id)
+        last = await session.get(Message, sent.message_id)
+        assert conversation.last_message_at == last.created_at
+        assert (await session.scalar(select(func.count()).select_from(Message))) == 2
