@@ -328,7 +328,7 @@ class MessageToSend:
         all in one statement. Each message then finishes in its own call, which raises
         what its check raised (the group commit then runs the others again without it)."""
         ids = list({s.conversation_id for s in sends if 0 < s.conversation_id <= MAX_ID})
-        conversations = _conversations(session, ids)
+        conversations = batch_conversations(session, ids)
         # The identity map holds clean objects weakly: keep them for the transaction.
         transaction_cache(session, "kefu_batch_conversations").update(
             (c.id, c) for c in conversations
@@ -363,7 +363,7 @@ _CONVERSATIONS = select(Conversation).where(Conversation.id.in_(bindparam("ids",
 _KEPT = "conversations"
 
 
-def _conversations(session: Session, ids: list[int]) -> list[Conversation]:
+def batch_conversations(session: Session, ids: list[int]) -> list[Conversation]:
     """The batch's conversations: kept from earlier batches by SQLite's writer (see
     ``ConversationsKept``), else read."""
     between = session.info.get(BETWEEN_BATCHES)
@@ -381,16 +381,17 @@ class ConversationsKept:
 
     Valid only while nothing else writes: ``PRAGMA data_version`` changes when another
     connection commits (a supervisor's assignment, an agent closing a chat, the bot), and
-    then every conversation is read again. A rolled-back batch forgets them too (the
-    rollback expired them). Checked at the batch's first statement, as the read it
-    replaces would have run then: a write of another connection after that point is
-    seen by neither."""
+    then every conversation is read again. So is every one after a batch that did not
+    commit (rolled back, or tried again without a unit): its objects may hold what was
+    never stored. Checked at the batch's first statement, as the read it replaces would
+    have run then: a write of another connection after that point is seen by neither."""
 
     LIMIT = 10_000  # conversations; past it, start again
 
     def __init__(self) -> None:
         self.version: tuple[Any, int] | None = None  # (the connection, its data_version)
         self.rows: dict[int, Conversation] = {}
+        self.uncommitted = False  # a batch used them and has not committed yet
 
     def load(self, session: Session, ids: list[int]) -> list[Conversation]:
         connection = session.connection()
@@ -398,9 +399,10 @@ class ConversationsKept:
             connection.connection.dbapi_connection,  # a new connection counts from scratch
             connection.exec_driver_sql("PRAGMA data_version").scalar(),
         )
-        if version != self.version or len(self.rows) > self.LIMIT:
-            self.forget()
+        if self.uncommitted or version != self.version or len(self.rows) > self.LIMIT:
+            self.rows.clear()
             self.version = version
+        self.uncommitted = True
         kept = [self.rows[i] for i in ids if i in self.rows]
         session.add_all(kept)  # detached as the last commit left them: no query
         missing = [i for i in ids if i not in self.rows]
@@ -408,16 +410,13 @@ class ConversationsKept:
         self.rows.update((c.id, c) for c in read)
         return kept + read
 
-    def forget(self) -> None:
-        self.rows.clear()
-        self.version = None
 
-
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_kept(session: Session, _previous: Any) -> None:
+@event.listens_for(Session, "after_commit")
+def _kept_committed(session: Session) -> None:
+    """The writer's kept conversations are as stored again."""
     between = session.info.get(BETWEEN_BATCHES)
     if between and _KEPT in between:
-        between[_KEPT].forget()
+        between[_KEPT].uncommitted = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,9 +11,11 @@ import uuid
 
 import pytest
 from sqlalchemy import Engine, event, func, select, update
+from sqlalchemy.orm import sessionmaker
 
-from kefu.actions.messages import MessageToSend
-from kefu.batches import InThisProcess
+from kefu.actions.messages import MessageToSend, batch_conversations
+from kefu.batches import BETWEEN_BATCHES, InThisProcess
+from kefu.db import make_sync_sqlite_engine
 from kefu.errors import Conflict, Invalid
 from kefu.eventbus import EventBus, RecordingBus
 from kefu.events import Event
@@ -206,3 +208,24 @@ async def test_a_refused_message_in_a_batch_leaves_the_writers_conversations_rig
         last = await session.get(Message, sent.message_id)
         assert conversation.last_message_at == last.created_at
         assert (await session.scalar(select(func.count()).select_from(Message))) == 2
+
+
+async def test_conversations_a_batch_changed_without_committing_are_read_again(
+    sqlite_only, settings, shopper
+):
+    """A batch that ends without its commit (an error at commit) leaves objects holding
+    what was never stored: the next batch must not take them for the truth."""
+    engine = make_sync_sqlite_engine(settings.effective_database_url)
+    sessions = sessionmaker(engine, expire_on_commit=False, info={BETWEEN_BATCHES: {}})
+    try:
+        with sessions() as session:
+            [conversation] = batch_conversations(session, [shopper.conversation_id])
+            conversation.status = ConversationStatus.CLOSED  # never committed
+        with sessions() as session:
+            [again] = batch_conversations(session, [shopper.conversation_id])
+            assert again.status is ConversationStatus.OPEN
+            session.commit()
+        with sessions() as session:
+            assert batch_conversations(session, [shopper.conversation_id]) == [again], "kept"
+    finally:
+        engine.dispose()
