@@ -145,6 +145,9 @@ _MESSAGE_COLUMNS = (
     "shop_id, findings"
 )
 _EVENT_COLUMNS = "shop_id, stream, name, payload, created_at"
+_CONVERSATION = _MESSAGE_COLUMNS.split(", ").index("conversation_id")
+_CREATED_AT = _MESSAGE_COLUMNS.split(", ").index("created_at")
+_EVENT_PAYLOAD = _EVENT_COLUMNS.split(", ").index("payload")
 
 
 class Floor:
@@ -160,7 +163,7 @@ class Floor:
         rows = [next(self.rows) for _ in range(size)]
         messages = [message for message, _events in rows]
         events = [event for _message, message_events in rows for event in message_events]
-        clocks = [(m[7], m[7], m[7], m[0]) for m in messages]
+        clocks = [(m[_CREATED_AT],) * 3 + (m[_CONVERSATION],) for m in messages]
 
         def write() -> None:
             db = self.connection
@@ -191,13 +194,11 @@ def _written(path: Path, after_id: int) -> list[tuple[tuple, list[tuple]]]:
             f"SELECT id, {_MESSAGE_COLUMNS} FROM messages WHERE id > ? ORDER BY id", (after_id,)
         ).fetchall()
         events: dict[int, list[tuple]] = {}
-        for *row, payload in db.execute(
-            f"SELECT {_EVENT_COLUMNS.replace('payload, ', '')}, payload FROM stream_events "
-            "WHERE name = 'message.created' ORDER BY id"
+        for row in db.execute(
+            f"SELECT {_EVENT_COLUMNS} FROM stream_events WHERE name = 'message.created' ORDER BY id"
         ):
-            message_id = jsontext.loads(payload)["message"]["id"]
-            shop_id, stream, name, created_at = row
-            events.setdefault(message_id, []).append((shop_id, stream, name, payload, created_at))
+            message_id = jsontext.loads(row[_EVENT_PAYLOAD])["message"]["id"]
+            events.setdefault(message_id, []).append(row)
     return [(tuple(message[1:]), events.get(message[0], [])) for message in messages]
 
 

@@ -15,15 +15,12 @@ from typing import Any
 
 from sqlalchemy import Row, String, cast, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.util import identity_key
 
 from kefu.crm.profile import Behaviour, Habits, habit_counts
 from kefu.crm.segments import BY_SLUG
 from kefu.crm.snapshots import latest_day, segments_on
 from kefu.errors import Invalid
 from kefu.models import Customer
-from kefu.models.base import utcnow
 
 MAX_RULES = 20
 MAX_TAG = 20  # characters, as for the tags agents type
@@ -132,15 +129,13 @@ async def apply_tag_rules(
     while rows := (
         await session.execute(page.where(Customer.id > after).order_by(Customer.id).limit(PAGE))
     ).all():
-        now = utcnow()
         updates = [
-            {"id": row.id, **retagged, "updated_at": now}
+            {"id": row.id, **retagged}
             for row in rows
             if (retagged := _retagged(row, rules, habits, segments)) is not None
         ]
-        if updates:
+        if updates:  # by primary key: sets updated_at, and objects the session holds
             await session.execute(update(Customer), updates)
-            _refresh_loaded(session, updates)
         changed += len(updates)
         after = rows[-1].id
     return changed
@@ -163,12 +158,3 @@ def _retagged(
         return None  # an import that replaced the tags gets the rule tags back
     own = [t for t in tags if t not in before]
     return {"tags": list(dict.fromkeys([*own, *wanted])), "rule_tags": wanted}
-
-
-def _refresh_loaded(session: AsyncSession, updates: list[dict[str, Any]]) -> None:
-    """Customers this session already holds show the tags just written."""
-    for values in updates:
-        customer = session.identity_map.get(identity_key(Customer, values["id"]))
-        if customer is not None:
-            for name in ("tags", "rule_tags", "updated_at"):
-                set_committed_value(customer, name, values[name])
