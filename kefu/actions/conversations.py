@@ -18,12 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from kefu.access import Actor, Permission
-from kefu.actions.base import record_audit, snapshot, transaction_cache
+from kefu.actions.base import record_audit, snapshot
 from kefu.actions.cases import open_review_followup
 from kefu.actions.checks import choice, clean_text
 from kefu.actions.rating_mail import ask_for_rating
 from kefu.actions.scorecards import queue_scorecard
 from kefu.actions.streams import emit, emit_sync
+from kefu.batches import batch_cache
 from kefu.errors import Conflict, Forbidden, Invalid, NotFound
 from kefu.events import (
     ConversationChanged,
@@ -104,14 +105,14 @@ def visitor_streams_sync(session: Session, conversation: Conversation) -> frozen
     if conversation.visitor_id is None:
         return frozenset()
     read_visitor_streams(session, [conversation])
-    public_id = transaction_cache(session, _PUBLIC_IDS).get(conversation.visitor_id)
+    public_id = batch_cache(session, _PUBLIC_IDS).get(conversation.visitor_id)
     return frozenset() if public_id is None else frozenset({visitor_stream(public_id)})
 
 
 def read_visitor_streams(session: Session, conversations: Iterable[Conversation]) -> None:
     """Read once, for a batch of messages, the public ids that name their visitors'
     streams (kept for the transaction; a public id never changes)."""
-    known = transaction_cache(session, _PUBLIC_IDS)
+    known = batch_cache(session, _PUBLIC_IDS)
     missing = {c.visitor_id for c in conversations if c.visitor_id is not None} - known.keys()
     if missing:
         known.update(

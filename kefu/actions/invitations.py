@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from kefu.access import Actor
-from kefu.actions.base import transaction_cache
+from kefu.batches import batch_cache
 from kefu.errors import Conflict, Forbidden, NotFound
 from kefu.lib.widget import widget_settings
 from kefu.models import InvitationView, Shop, Visitor
@@ -113,7 +113,7 @@ _CONVERT = (
 def read_open_acceptances(session: Session, visitor_ids: Collection[int], at: datetime) -> None:
     """Read once, for a batch of messages, the acceptances these visitors' messages at
     ``at`` or later could convert (kept for the transaction)."""
-    known = transaction_cache(session, _OPEN_ACCEPTANCES)
+    known = batch_cache(session, _OPEN_ACCEPTANCES)
     missing = [visitor_id for visitor_id in visitor_ids if visitor_id not in known]
     if not missing:
         return
@@ -130,9 +130,7 @@ def note_conversion(session: Session, visitor_id: int, conversation_id: int, at:
     """A visitor's message at ``at``: it converts their latest acceptance within the
     window that has not converted yet (so one message converts at most one invitation)."""
     read_open_acceptances(session, [visitor_id], at)
-    acceptances: list[tuple[datetime, int]] = transaction_cache(session, _OPEN_ACCEPTANCES)[
-        visitor_id
-    ]
+    acceptances: list[tuple[datetime, int]] = batch_cache(session, _OPEN_ACCEPTANCES)[visitor_id]
     within = [entry for entry in acceptances if entry[0] >= at - CONVERSION_WINDOW]
     if within:
         latest = max(within)

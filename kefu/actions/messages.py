@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Executable, bindparam, event, inspect, select
+from sqlalchemy import Executable, bindparam, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, make_transient_to_detached
@@ -28,12 +28,13 @@ from kefu.actions.emotion import note_shopper_emotion
 from kefu.actions.invitations import note_conversion, read_open_acceptances
 from kefu.actions.quality import reply_findings
 from kefu.actions.sla import answered_in_chat
-from kefu.batches import BETWEEN_BATCHES
+from kefu.batches import BETWEEN_BATCHES, batch_cache
 from kefu.errors import Conflict, Invalid
 from kefu.knowledge.bot import bot_may_look
 from kefu.lib.pickling import reduce_by_fields
 from kefu.models import Conversation, ConversationStatus, Message, MessageKind, SenderKind
 from kefu.models.base import MAX_ID, utcnow
+from kefu.plain_insert import PlainInsert
 from kefu.queries.conversations import conversation_for
 from kefu.reports.chat_facts import reply_facts, shopper_wrote
 
@@ -108,43 +109,72 @@ _MESSAGES = inspect(Message).class_manager
 
 
 @functools.cache
-def _insert_unless_sent(dialect: str, *, many: bool = False) -> Executable:
-    """``INSERT … ON CONFLICT (shop_id, client_id) DO NOTHING RETURNING id``, built once:
-    a plain table statement with bound values skips the ORM's per-row bookkeeping. For
-    ``many`` rows (one statement for a whole group commit) it also returns the key, which
-    names the row each id belongs to: a conflicting row returns nothing."""
+def _insert_unless_sent(dialect: str) -> Executable:
+    """``INSERT … ON CONFLICT (shop_id, client_id) DO NOTHING RETURNING …``, built once:
+    a plain table statement with bound values skips the ORM's per-row bookkeeping. It
+    returns each new row's key beside its id, which names the row an id belongs to when
+    one statement inserts a whole group commit: a conflicting row returns nothing."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = Message.__table__
-    returning = (table.c.id, table.c.shop_id, table.c.client_id) if many else (table.c.id,)
     return (
         insert(table)
-        .on_conflict_do_nothing(index_elements=["shop_id", "client_id"])
-        .returning(*returning)
+        .on_conflict_do_nothing(index_elements=_KEY)
+        .returning(table.c.id, table.c.shop_id, table.c.client_id)
     )
+
+
+_KEY = ("shop_id", "client_id")
+# SQLite's writer: the same statement as plain SQL (SQLAlchemy's insertmanyvalues cost more
+# than the insert itself, ``kefu bench writer``).
+_SQLITE_INSERT = PlainInsert(
+    Message.__table__,
+    (
+        "shop_id",
+        "conversation_id",
+        "sender_kind",
+        "sender_id",
+        "kind",
+        "body",
+        "payload",
+        "client_id",
+        "created_at",
+        "findings",
+    ),
+    ("id", *_KEY),
+    unless_conflict_on=_KEY,
+)
 
 
 def insert_message(session: Session, values: dict[str, Any]) -> Message | None:
     """Insert unless (shop, client_id) exists: the new message (in the session, as if
     loaded), or None on a conflict."""
-    statement = _insert_unless_sent(session.get_bind().dialect.name)
-    new_id = session.connection().execute(statement, values).scalar()
-    return None if new_id is None else _as_loaded(session, new_id, values)
+    return insert_messages(session, [values])[0]
 
 
 def insert_messages(session: Session, rows: list[dict[str, Any]]) -> list[Message | None]:
-    """``insert_message`` for many rows in one statement, in order: for each row its new
-    message, or None when its (shop, client_id) was stored before, or by an earlier row of
-    the same call (as if they had been inserted one after the other)."""
-    if len(rows) < 2:
-        return [insert_message(session, values) for values in rows]
-    statement = _insert_unless_sent(session.get_bind().dialect.name, many=True)
-    result = session.connection().execute(statement, rows)
-    new_ids = {(shop_id, client_id): new_id for new_id, shop_id, client_id in result}
+    """Insert the rows in one statement, in order: for each row its new message (in the
+    session, as if loaded), or None when its (shop, client_id) was stored before, or by an
+    earlier row of the same call (as if they had been inserted one after the other)."""
+    if not rows:
+        return []
+    connection = session.connection()
+    dialect = connection.dialect
+    if dialect.name == "sqlite":
+        returned = _SQLITE_INSERT.execute(connection, rows)
+        key = functools.partial(_SQLITE_INSERT.stored, dialect, "client_id")
+    else:
+        returned = connection.execute(_insert_unless_sent(dialect.name), rows).all()
+        key = _same_key
+    new_ids = {(shop_id, client_id): new_id for new_id, shop_id, client_id in returned}
     messages: list[Message | None] = []
     for values in rows:
-        new_id = new_ids.pop((values["shop_id"], values["client_id"]), None)  # first row only
+        new_id = new_ids.pop((values["shop_id"], key(values["client_id"])), None)  # first only
         messages.append(None if new_id is None else _as_loaded(session, new_id, values))
     return messages
+
+
+def _same_key(client_id: uuid.UUID) -> uuid.UUID:
+    return client_id
 
 
 def _as_loaded(session: Session, new_id: int, values: dict[str, Any]) -> Message:
@@ -360,63 +390,23 @@ class MessageToSend:
 _AHEAD = "kefu_messages_ahead"
 # Built once: building ``in_`` of a batch's ids each time cost more than running it.
 _CONVERSATIONS = select(Conversation).where(Conversation.id.in_(bindparam("ids", expanding=True)))
-_KEPT = "conversations"
+_KEPT = "kefu_writer_conversations"
 
 
 def batch_conversations(session: Session, ids: list[int]) -> list[Conversation]:
-    """The batch's conversations: kept from earlier batches by SQLite's writer (see
-    ``ConversationsKept``), else read."""
-    between = session.info.get(BETWEEN_BATCHES)
-    if between is None:
+    """The batch's conversations: those SQLite's writer kept from its earlier batches as
+    their last commit left them (``kefu.batches.KeptBetweenBatches``: reading them was an
+    eighth of a chat message's cost there, and most batches are of conversations the batch
+    before had too), and the others read."""
+    if BETWEEN_BATCHES not in session.info:
         return list(session.scalars(_CONVERSATIONS, {"ids": ids}))
-    kept: ConversationsKept = between.setdefault(_KEPT, ConversationsKept())
-    return kept.load(session, ids)
-
-
-class ConversationsKept:
-    """The conversations SQLite's writer has read or written, kept from one batch to the
-    next as its last commit left them: a batch then reads only those it has not seen.
-    Reading them was an eighth of a chat message's cost in the writer (``kefu bench
-    writer``), and most batches are of conversations the batch before had too.
-
-    Valid only while nothing else writes: ``PRAGMA data_version`` changes when another
-    connection commits (a supervisor's assignment, an agent closing a chat, the bot), and
-    then every conversation is read again. So is every one after a batch that did not
-    commit (rolled back, or tried again without a unit): its objects may hold what was
-    never stored. Checked at the batch's first statement, as the read it replaces would
-    have run then: a write of another connection after that point is seen by neither."""
-
-    LIMIT = 10_000  # conversations; past it, start again
-
-    def __init__(self) -> None:
-        self.version: tuple[Any, int] | None = None  # (the connection, its data_version)
-        self.rows: dict[int, Conversation] = {}
-        self.uncommitted = False  # a batch used them and has not committed yet
-
-    def load(self, session: Session, ids: list[int]) -> list[Conversation]:
-        connection = session.connection()
-        version = (
-            connection.connection.dbapi_connection,  # a new connection counts from scratch
-            connection.exec_driver_sql("PRAGMA data_version").scalar(),
-        )
-        if self.uncommitted or version != self.version or len(self.rows) > self.LIMIT:
-            self.rows.clear()
-            self.version = version
-        self.uncommitted = True
-        kept = [self.rows[i] for i in ids if i in self.rows]
-        session.add_all(kept)  # detached as the last commit left them: no query
-        missing = [i for i in ids if i not in self.rows]
-        read = list(session.scalars(_CONVERSATIONS, {"ids": missing})) if missing else []
-        self.rows.update((c.id, c) for c in read)
-        return kept + read
-
-
-@event.listens_for(Session, "after_commit")
-def _kept_committed(session: Session) -> None:
-    """The writer's kept conversations are as stored again."""
-    between = session.info.get(BETWEEN_BATCHES)
-    if between and _KEPT in between:
-        between[_KEPT].uncommitted = False
+    rows: dict[int, Conversation] = batch_cache(session, _KEPT)
+    kept = [rows[i] for i in ids if i in rows]
+    session.add_all(kept)  # detached as the last commit left them: no query
+    missing = [i for i in ids if i not in rows]
+    read = list(session.scalars(_CONVERSATIONS, {"ids": missing})) if missing else []
+    rows.update((c.id, c) for c in read)
+    return kept + read
 
 
 @dataclass(frozen=True, slots=True)

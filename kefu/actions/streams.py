@@ -15,22 +15,21 @@ events were emitted: one statement for a whole group commit of chat messages."""
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Dialect, event, insert, text
+from sqlalchemy import Connection, event, insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
 from kefu.actions.base import hand_over_on_commit, publish_on_commit
 from kefu.actions.mail_out import enqueue_mail_reply
 from kefu.actions.webhooks import enqueue_deliveries
+from kefu.batches import batch_cache
 from kefu.events import Event
 from kefu.lib.frames import EventFrame, StoredEvents, event_frame
 from kefu.models import StreamEvent
 from kefu.models.base import utcnow
+from kefu.plain_insert import PlainInsert
 from kefu.queries.streams import NEWEST_EVENT_BEFORE
 
 # Keeps our advisory lock keys apart from any other user of pg_advisory locks.
@@ -68,26 +67,44 @@ def _write_rows(session: Session) -> None:
                     text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_NAMESPACE | shop_id}
                 )
         ids = _insert(connection, rows)
-        hand_over_on_commit(session, _stored(rows, ids, _newest_before(connection, rows, ids)))
+        hand_over_on_commit(session, _stored(rows, ids, _newest_before(session, rows, ids)))
 
 
-def _newest_before(
-    connection: Connection, rows: list[dict[str, Any]], ids: list[int]
-) -> dict[int, int]:
+_NEWEST = "kefu_newest_events"  # shop id → the newest id of the replay rows written here
+
+
+def _newest_before(session: Session, rows: list[dict[str, Any]], ids: list[int]) -> dict[int, int]:
     """Each shop's newest id before the rows just inserted (0: none), read after the
     insert: by then this transaction writes alone (SQLite) or holds the shop's lock
     (PostgreSQL). Read before it, on SQLite another connection could commit rows in
-    between, and a feed told they came before ours would skip them."""
+    between, and a feed told they came before ours would skip them. SQLite's writer
+    knows it without asking while it is the only one writing (``batch_cache``): its own
+    last row of the shop."""
     first: dict[int, int] = {}
+    last: dict[int, int] = {}
     for row, event_id in zip(rows, ids, strict=True):
         first.setdefault(row["shop_id"], event_id)
-    return {
-        shop_id: connection.scalar(NEWEST_EVENT_BEFORE, {"shop": shop_id, "before": before}) or 0
+        last[row["shop_id"]] = event_id
+    written = batch_cache(session, _NEWEST)
+    connection = session.connection()
+    newest = {
+        shop_id: written[shop_id]
+        if shop_id in written
+        else connection.scalar(NEWEST_EVENT_BEFORE, {"shop": shop_id, "before": before}) or 0
         for shop_id, before in first.items()
     }
+    written.update(last)
+    return newest
 
 
 _TABLE = StreamEvent.__table__
+
+# On SQLite: one plain multi-row statement. Through SQLAlchemy's insert the same rows spent
+# most of their time in its per-row bookkeeping: at a group commit of 128 chat messages
+# the replay rows took a fifth of the writer's time.
+_SQLITE_INSERT = PlainInsert(
+    _TABLE, ("shop_id", "stream", "name", "payload", "created_at"), ("id",)
+)
 
 
 def _insert(connection: Connection, rows: list[dict[str, Any]]) -> list[int]:
@@ -96,63 +113,9 @@ def _insert(connection: Connection, rows: list[dict[str, Any]]) -> list[int]:
     PostgreSQL's sequence is drawn in the order SQLAlchemy sorts the rows by when asked),
     which is the order their events were emitted in."""
     if connection.dialect.name == "sqlite":
-        return _insert_on_sqlite(connection, rows)
+        return sorted(event_id for (event_id,) in _SQLITE_INSERT.execute(connection, rows))
     statement = insert(_TABLE).returning(_TABLE.c.id, sort_by_parameter_order=True)
     return sorted(connection.execute(statement, rows).scalars())
-
-
-_COLUMNS = ("shop_id", "stream", "name", "payload", "created_at")
-_SQLITE_CHUNK = 1000  # rows per statement: 5,000 parameters, under SQLite's 32,766
-
-
-def _insert_on_sqlite(connection: Connection, rows: list[dict[str, Any]]) -> list[int]:
-    """``_insert`` as one plain multi-row ``INSERT … RETURNING id`` with the values
-    converted by the columns' own types. The same rows through SQLAlchemy's statement
-    spent most of their time in its per-row bookkeeping: at a group commit of 128 chat
-    messages the replay rows took a fifth of the writer's time."""
-    convert = _converters(connection.dialect)
-    ids: list[int] = []
-    for start in range(0, len(rows), _SQLITE_CHUNK):
-        chunk = rows[start : start + _SQLITE_CHUNK]
-        values = [
-            value
-            for row in chunk
-            for value in (
-                row["shop_id"],
-                row["stream"],
-                row["name"],
-                convert.payload(row["payload"]),
-                convert.created_at(row["created_at"]),
-            )
-        ]
-        ids += connection.exec_driver_sql(_sqlite_insert(len(chunk)), tuple(values)).scalars()
-    return sorted(ids)
-
-
-@dataclass(frozen=True, slots=True)
-class _Converters:
-    payload: Callable[[Any], Any]
-    created_at: Callable[[Any], Any]
-
-
-@functools.cache
-def _converters(dialect: Dialect) -> _Converters:
-    """The columns' bind processors: what SQLAlchemy itself would store."""
-
-    def processor(column: str) -> Callable[[Any], Any]:
-        kind = _TABLE.c[column].type.dialect_impl(dialect)
-        return kind.bind_processor(dialect) or (lambda value: value)
-
-    return _Converters(processor("payload"), processor("created_at"))
-
-
-@functools.lru_cache(maxsize=256)
-def _sqlite_insert(count: int) -> str:
-    row = "(" + ", ".join("?" * len(_COLUMNS)) + ")"
-    return (
-        f"INSERT INTO {_TABLE.name} ({', '.join(_COLUMNS)}) "
-        f"VALUES {', '.join([row] * count)} RETURNING id"
-    )
 
 
 def _stored(

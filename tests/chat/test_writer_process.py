@@ -14,14 +14,14 @@ from sqlalchemy import Engine, event, func, select, update
 from sqlalchemy.orm import sessionmaker
 
 from kefu.actions.messages import MessageToSend, batch_conversations
-from kefu.batches import BETWEEN_BATCHES, InThisProcess
+from kefu.batches import BETWEEN_BATCHES, InThisProcess, KeptBetweenBatches
 from kefu.db import make_sync_sqlite_engine
 from kefu.errors import Conflict, Invalid
 from kefu.eventbus import EventBus, RecordingBus
 from kefu.events import Event
 from kefu.groupcommit import GroupCommit
 from kefu.lib.frames import StoredEvents
-from kefu.models import Conversation, ConversationStatus, Message
+from kefu.models import Conversation, ConversationStatus, InvitationView, Message, StreamEvent
 from kefu.queries.auth import visitor_actor
 from tests.chat.conftest import agent_socket, visitor_socket
 
@@ -154,10 +154,10 @@ def conversation_reads():
     event.remove(Engine, "before_cursor_execute", count)
 
 
-async def _writer_and_shopper(settings, sessionmaker, shopper):
+async def _writer_and_shopper(settings, sessionmaker, shopper, bus=None):
     async with sessionmaker() as session:
         actor = await visitor_actor(session, settings.secret_key, shopper.token)
-    return InThisProcess(settings.effective_database_url, RecordingBus()), actor
+    return InThisProcess(settings.effective_database_url, bus or RecordingBus()), actor
 
 
 def _say(writer, actor, conversation_id, *bodies):
@@ -216,7 +216,9 @@ async def test_conversations_a_batch_changed_without_committing_are_read_again(
     """A batch that ends without its commit (an error at commit) leaves objects holding
     what was never stored: the next batch must not take them for the truth."""
     engine = make_sync_sqlite_engine(settings.effective_database_url)
-    sessions = sessionmaker(engine, expire_on_commit=False, info={BETWEEN_BATCHES: {}})
+    sessions = sessionmaker(
+        engine, expire_on_commit=False, info={BETWEEN_BATCHES: KeptBetweenBatches()}
+    )
     try:
         with sessions() as session:
             [conversation] = batch_conversations(session, [shopper.conversation_id])
@@ -229,3 +231,66 @@ async def test_conversations_a_batch_changed_without_committing_are_read_again(
             assert batch_conversations(session, [shopper.conversation_id]) == [again], "kept"
     finally:
         engine.dispose()
+
+
+async def test_an_invitation_accepted_between_two_batches_is_converted_by_the_next(
+    sqlite_only, settings, sessionmaker, shopper, client, owen
+):
+    """The writer keeps each shopper's open invitations from batch to batch; one they
+    accept meanwhile (the widget's request, another connection) is still converted by
+    their next message, and only once."""
+    rule = {"message": "亲，这款羽绒服有什么想了解的吗？", "product_page_seconds": 0}
+    saved = await client.as_(owen).patch("/api/v1/shop/widget", json={"invitations": [rule]})
+    assert saved.status_code == 200, saved.text
+    writer, actor = await _writer_and_shopper(settings, sessionmaker, shopper)
+    try:
+        assert [ok for ok, _ in _say(writer, actor, shopper.conversation_id, "在吗？")] == [True]
+        page = {"page": "https://shop.example.com/p/DN01", "product_id": "DN01"}
+        seen = await client.post("/api/v1/widget/page-views", json=page, headers=shopper.headers)
+        invitation = seen.json()["invitation_id"]
+        for what in ("shown", "accepted"):
+            reported = await client.post(
+                f"/api/v1/widget/invitations/{invitation}/{what}", headers=shopper.headers
+            )
+            assert reported.status_code == 200, reported.text
+        _say(writer, actor, shopper.conversation_id, "这件有M码吗？", "能发顺丰吗？")
+    finally:
+        writer.close()
+    async with sessionmaker() as session:
+        [view] = (await session.scalars(select(InvitationView))).all()
+    assert view.converted_at is not None and view.conversation_id == shopper.conversation_id
+
+
+async def test_the_writer_tells_feeds_of_another_connections_events_between_its_batches(
+    sqlite_only, settings, sessionmaker, shopper, client, alice
+):
+    """A feed takes a batch's rows as they come only if it has seen everything before
+    them. The writer knows its own last row of the shop without asking; once another
+    connection has written one (an agent's note through the REST API), it names that."""
+    bus = RecordingBus()
+    writer, actor = await _writer_and_shopper(settings, sessionmaker, shopper, bus)
+    try:
+        _say(writer, actor, shopper.conversation_id, "在吗？")
+        [first] = _stored(bus)
+        _say(writer, actor, shopper.conversation_id, "这件有M码吗？")
+        [second] = _stored(bus)
+        noted = await client.as_(alice).post(
+            f"/api/v1/conversations/{shopper.conversation_id}/messages",
+            json={"client_id": str(uuid.uuid4()), "body": "老客户，先查订单", "kind": "note"},
+        )
+        assert noted.status_code == 200, noted.text
+        _say(writer, actor, shopper.conversation_id, "还在吗？")
+        [third] = _stored(bus)
+    finally:
+        writer.close()
+    assert second.after_id == first.last_id
+    async with sessionmaker() as session:
+        newest = await session.scalar(
+            select(func.max(StreamEvent.id)).where(StreamEvent.id < third.frames[0][1]["id"])
+        )
+    assert third.after_id == newest > second.last_id
+
+
+def _stored(bus: RecordingBus) -> list[StoredEvents]:
+    """The replay rows the writer's batches handed to the feeds since the last call."""
+    return [stored for kind, what in bus.take() if kind == "stored" for stored in what]
