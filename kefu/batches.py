@@ -64,6 +64,13 @@ class KeptBetweenBatches:
             self.version = version
         self.uncommitted = True
 
+    def alone(self, session: Session) -> bool:
+        """Whether no other connection has committed since the batch's check. Asked once
+        the batch writes (then nobody else can): its reads ran before it began to write,
+        and another connection may have committed in between."""
+        sqlite = session.connection().connection.dbapi_connection
+        return self.version == (sqlite, sqlite.execute("PRAGMA data_version").fetchone()[0])
+
     def kind(self, name: str) -> dict[Any, Any]:
         kept = self.kinds.setdefault(name, {})
         if len(kept) > self.LIMIT:
@@ -83,6 +90,14 @@ def batch_cache(session: Session, name: str) -> dict[Any, Any]:
         kept.check(session)
         checked[True] = True
     return kept.kind(name)
+
+
+def written_alone(session: Session) -> bool:
+    """For what a batch keeps of its own writes (``batch_cache``): whether it is still
+    true now that the batch writes. Always in a transaction's own cache; on SQLite's
+    writer, while no other connection has committed since the batch began."""
+    kept: KeptBetweenBatches | None = session.info.get(BETWEEN_BATCHES)
+    return kept is None or kept.alone(session)
 
 
 @event.listens_for(Session, "after_commit")

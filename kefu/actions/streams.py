@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from kefu.actions.base import hand_over_on_commit, publish_on_commit
 from kefu.actions.mail_out import enqueue_mail_reply
 from kefu.actions.webhooks import enqueue_deliveries
-from kefu.batches import batch_cache
+from kefu.batches import batch_cache, written_alone
 from kefu.events import Event
 from kefu.lib.frames import EventFrame, StoredEvents, event_frame
 from kefu.models import StreamEvent
@@ -79,13 +79,16 @@ def _newest_before(session: Session, rows: list[dict[str, Any]], ids: list[int])
     (PostgreSQL). Read before it, on SQLite another connection could commit rows in
     between, and a feed told they came before ours would skip them. SQLite's writer
     knows it without asking while it is the only one writing (``batch_cache``): its own
-    last row of the shop."""
+    last row of the shop, unless another connection committed after its batch's reads
+    (``written_alone``)."""
     first: dict[int, int] = {}
     last: dict[int, int] = {}
     for row, event_id in zip(rows, ids, strict=True):
         first.setdefault(row["shop_id"], event_id)
         last[row["shop_id"]] = event_id
     written = batch_cache(session, _NEWEST)
+    if written and not written_alone(session):
+        written.clear()
     connection = session.connection()
     newest = {
         shop_id: written[shop_id]

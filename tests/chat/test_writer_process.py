@@ -10,7 +10,7 @@ import signal
 import uuid
 
 import pytest
-from sqlalchemy import Engine, event, func, select, update
+from sqlalchemy import Engine, event, func, insert, select, update
 from sqlalchemy.orm import sessionmaker
 
 from kefu.actions.messages import MessageToSend, batch_conversations
@@ -22,6 +22,7 @@ from kefu.events import Event
 from kefu.groupcommit import GroupCommit
 from kefu.lib.frames import StoredEvents
 from kefu.models import Conversation, ConversationStatus, InvitationView, Message, StreamEvent
+from kefu.models.base import utcnow
 from kefu.queries.auth import visitor_actor
 from tests.chat.conftest import agent_socket, visitor_socket
 
@@ -289,6 +290,44 @@ async def test_the_writer_tells_feeds_of_another_connections_events_between_its_
             select(func.max(StreamEvent.id)).where(StreamEvent.id < third.frames[0][1]["id"])
         )
     assert third.after_id == newest > second.last_id
+
+
+async def test_a_row_another_connection_commits_while_a_batch_reads_comes_before_its_rows(
+    sqlite_only, settings, sessionmaker, shopper
+):
+    """Another connection may commit between a batch's reads and its first write (a
+    conversation started on the server's own connection). The batch's rows must then be
+    named as coming after that row, or a feed would hand them on and skip it."""
+    bus = RecordingBus()
+    writer, actor = await _writer_and_shopper(settings, sessionmaker, shopper, bus)
+    other = make_sync_sqlite_engine(settings.effective_database_url)
+    slipped_in: list[int] = []
+
+    def meanwhile(connection, _cursor, statement, *_args) -> None:
+        if statement.startswith("INSERT INTO messages") and connection.engine is not other:
+            with other.begin() as write:
+                row = insert(StreamEvent).values(
+                    shop_id=actor.shop_id,
+                    stream=f"shop:{actor.shop_id}",
+                    name="conversation.changed",
+                    payload={},
+                    created_at=utcnow(),
+                )
+                slipped_in.append(write.execute(row.returning(StreamEvent.id)).scalar_one())
+
+    try:
+        _say(writer, actor, shopper.conversation_id, "在吗？")
+        _stored(bus)
+        event.listen(Engine, "before_cursor_execute", meanwhile)
+        try:
+            _say(writer, actor, shopper.conversation_id, "这件有M码吗？")
+        finally:
+            event.remove(Engine, "before_cursor_execute", meanwhile)
+        [stored] = _stored(bus)
+    finally:
+        writer.close()
+        other.dispose()
+    assert stored.after_id == slipped_in[0]
 
 
 def _stored(bus: RecordingBus) -> list[StoredEvents]:
