@@ -124,6 +124,7 @@ def commit_batch(session: Session, units: list[Unit]) -> list[Outcome]:
                 failed = (index, exc)
                 break
         if failed is None:
+            _finish([units[index] for index in pending], session)
             session.commit()
             for index in pending:
                 outcomes[index] = (True, results[index])
@@ -157,6 +158,15 @@ def _run_ahead(session: Session, units: list[Unit]) -> None:
     except Exception:
         log.exception("a group commit's shared work failed; each write does its own")
         _roll_back(session)
+
+
+def _finish(units: list[Unit], session: Session) -> None:
+    """Before the commit, what units of a type write for the whole batch (a
+    ``finish_batch`` of their type: e.g. the chat messages' conversations, in one
+    statement); what they leave is written by the commit's flush."""
+    for kind in dict.fromkeys(type(unit) for unit in units):
+        if hasattr(kind, "finish_batch"):
+            kind.finish_batch(session)
 
 
 def settle(futures: list[asyncio.Future[Any]], outcomes: list[Outcome]) -> None:

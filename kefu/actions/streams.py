@@ -29,7 +29,7 @@ from kefu.events import Event
 from kefu.lib.frames import EventFrame, StoredEvents, event_frame
 from kefu.models import StreamEvent
 from kefu.models.base import utcnow
-from kefu.plain_insert import PlainInsert
+from kefu.plain_writes import PlainInsert
 from kefu.queries.streams import NEWEST_EVENT_BEFORE
 
 # Keeps our advisory lock keys apart from any other user of pg_advisory locks.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -10,13 +11,16 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     DateTime,
+    Dialect,
     Enum,
     ForeignKey,
     Integer,
     MetaData,
     TypeDecorator,
 )
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy.types import TypeEngine
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -37,6 +41,19 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class _SQLiteDateTime(sqlite.DATETIME):
+    """SQLite's DATETIME writing the very text SQLAlchemy's own does ("2026-12-04
+    17:13:10.000000") by ``isoformat`` at once: its own formatting took a fifth of the
+    chat writer's plain writes (``kefu bench writer``). Given UTC times only."""
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
+        return _sqlite_text
+
+
+def _sqlite_text(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat(" ", "microseconds")[:26]
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Stores aware datetimes as UTC and always returns aware UTC datetimes.
 
@@ -50,7 +67,12 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given; store aware UTC times")
-        return value.astimezone(UTC)
+        return value if value.tzinfo is UTC else value.astimezone(UTC)
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(_SQLiteDateTime())
+        return super().load_dialect_impl(dialect)
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
@@ -90,8 +112,14 @@ class TimestampMixin:
 
 
 class ShopOwned:
-    """Every row that belongs to a shop carries ``shop_id``; access checks compare it."""
+    """Every row that belongs to a shop carries ``shop_id``; access checks compare it.
+    It is indexed unless the table's own index leads with it (``shop_id_indexed``
+    False): a second index of the same column only costs every insert a write."""
+
+    shop_id_indexed: ClassVar[bool] = True
 
     @declared_attr
     def shop_id(cls) -> Mapped[int]:
-        return mapped_column(BigId, ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+        return mapped_column(
+            BigId, ForeignKey("shops.id", ondelete="CASCADE"), index=cls.shop_id_indexed
+        )

@@ -183,6 +183,7 @@ class Message(IdMixin, ShopOwned, Base):
         UniqueConstraint("shop_id", "client_id"),
         Index("ix_messages_conversation_id_id", "conversation_id", "id"),
     )
+    shop_id_indexed = False  # the unique (shop_id, client_id) leads with it
 
     conversation_id: Mapped[int] = mapped_column(
         BigId, ForeignKey("conversations.id", ondelete="CASCADE")
@@ -213,6 +214,7 @@ class StreamEvent(ShopOwned, Base):
         # and feeds and clients past it would skip the new event (migration 0038).
         {"sqlite_autoincrement": True},
     )
+    shop_id_indexed = False  # ix_stream_events_shop_id_id leads with it
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     stream: Mapped[str] = mapped_column(String(80))
