@@ -104,8 +104,10 @@ def visitor_streams_sync(session: Session, conversation: Conversation) -> frozen
     """``visitor_streams`` on a synchronous session."""
     if conversation.visitor_id is None:
         return frozenset()
-    read_visitor_streams(session, [conversation])
-    public_id = batch_cache(session, _PUBLIC_IDS).get(conversation.visitor_id)
+    known = batch_cache(session, _PUBLIC_IDS)
+    if conversation.visitor_id not in known:  # a batch's messages have read it already
+        read_visitor_streams(session, [conversation])
+    public_id = known.get(conversation.visitor_id)
     return frozenset() if public_id is None else frozenset({visitor_stream(public_id)})
 
 
