@@ -121,10 +121,10 @@ def write_changes(session: Session, objects: Iterable[object]) -> None:
 
 
 def _changed_columns(state: InstanceState[Any]) -> tuple[str, ...] | None:
-    """The columns whose values differ from the stored ones (an attribute set to what it
-    was is not written, as the flush would not: another connection may have changed that
-    column since); None for what is left to the flush (nothing changed, not stored yet,
-    or a change that is not one of its table's columns)."""
+    """The columns whose values differ from the stored ones, () when none does (an
+    attribute set to what it was is not written, as the flush would not: another
+    connection may have changed that column since); None for what is left to the flush
+    (not modified, not stored yet, or a change that is not one of its table's columns)."""
     if not state.modified or state.key is None or state.deleted:
         return None
     table = state.mapper.local_table

@@ -21,10 +21,10 @@ from kefu.access import Actor, Permission
 from kefu.actions.base import record_audit, snapshot
 from kefu.actions.cases import open_review_followup
 from kefu.actions.checks import choice, clean_text
+from kefu.actions.kept import batch_cache
 from kefu.actions.rating_mail import ask_for_rating
 from kefu.actions.scorecards import queue_scorecard
 from kefu.actions.streams import emit, emit_sync
-from kefu.batches import batch_cache
 from kefu.errors import Conflict, Forbidden, Invalid, NotFound
 from kefu.events import (
     ConversationChanged,

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from kefu.access import Actor
-from kefu.batches import batch_cache
+from kefu.actions.kept import batch_cache
 from kefu.errors import Conflict, Forbidden, NotFound
 from kefu.lib.widget import widget_settings
 from kefu.models import InvitationView, Shop, Visitor

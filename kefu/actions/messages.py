@@ -26,9 +26,9 @@ from kefu.actions.conversations import (
 )
 from kefu.actions.emotion import note_shopper_emotion
 from kefu.actions.invitations import note_conversion, read_open_acceptances
+from kefu.actions.kept import BETWEEN_BATCHES, batch_cache
 from kefu.actions.quality import reply_findings
 from kefu.actions.sla import answered_in_chat
-from kefu.batches import BETWEEN_BATCHES, batch_cache
 from kefu.errors import Conflict, Invalid
 from kefu.knowledge.bot import bot_may_look
 from kefu.lib.pickling import reduce_by_fields
@@ -402,7 +402,7 @@ _KEPT = "kefu_writer_conversations"
 
 def batch_conversations(session: Session, ids: list[int]) -> list[Conversation]:
     """The batch's conversations: those SQLite's writer kept from its earlier batches as
-    their last commit left them (``kefu.batches.KeptBetweenBatches``: reading them was an
+    their last commit left them (``kefu.actions.kept.KeptBetweenBatches``: reading them was an
     eighth of a chat message's cost there, and most batches are of conversations the batch
     before had too), and the others read."""
     if BETWEEN_BATCHES not in session.info:

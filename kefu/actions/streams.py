@@ -22,9 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
 from kefu.actions.base import hand_over_on_commit, publish_on_commit
+from kefu.actions.kept import batch_cache, written_alone
 from kefu.actions.mail_out import enqueue_mail_reply
 from kefu.actions.webhooks import enqueue_deliveries
-from kefu.batches import batch_cache, written_alone
 from kefu.events import Event
 from kefu.lib.frames import EventFrame, StoredEvents, event_frame
 from kefu.models import StreamEvent

@@ -13,8 +13,9 @@ import pytest
 from sqlalchemy import Engine, event, func, insert, select, update
 from sqlalchemy.orm import sessionmaker
 
+from kefu.actions.kept import BETWEEN_BATCHES, KeptBetweenBatches
 from kefu.actions.messages import MessageToSend, batch_conversations
-from kefu.batches import BETWEEN_BATCHES, InThisProcess, KeptBetweenBatches
+from kefu.batches import InThisProcess
 from kefu.db import make_sync_sqlite_engine
 from kefu.errors import Conflict, Invalid
 from kefu.eventbus import EventBus, RecordingBus
