@@ -31,6 +31,7 @@ from kefu.actions.quality import reply_findings
 from kefu.actions.sla import answered_in_chat
 from kefu.errors import Conflict, Invalid
 from kefu.knowledge.bot import bot_may_look
+from kefu.lib.phrases import unfilled_variables
 from kefu.lib.pickling import reduce_by_fields
 from kefu.models import Conversation, ConversationStatus, Message, MessageKind, SenderKind
 from kefu.models.base import MAX_ID, utcnow
@@ -61,6 +62,19 @@ def message_body(value: Any, kind: MessageKind, payload: dict[str, Any] | None) 
     if not body and (kind in (MessageKind.TEXT, MessageKind.NOTE) or not payload):
         raise Invalid("the message is empty", field="body")
     return body
+
+
+def _require_filled(text: str) -> None:
+    """A quick phrase leaves a variable it has no value for as written ({客户昵称} for a
+    shopper who gave no name) for the agent to replace; sent as it is, the shopper would
+    read the braces."""
+    unfilled = unfilled_variables(text)
+    if unfilled:
+        raise Invalid(
+            f"replace {{{unfilled[0]}}} with the actual words before sending",
+            field="body",
+            code="unfilled_variable",
+        )
 
 
 def sender_kind(actor: Actor) -> SenderKind:
@@ -266,6 +280,8 @@ def draft_message(
             return _same_message(stored, conversation.id, sender)
         raise Conflict("this conversation is closed; start a new one")
     text = message_body(body, kind, payload)
+    if kind is MessageKind.TEXT and sender[0] is not SenderKind.VISITOR:
+        _require_filled(text)
     values = {
         "shop_id": actor.shop_id,
         "conversation_id": conversation.id,

@@ -34,6 +34,11 @@ def fill_or_drop(template: str, values: Mapping[str, str | None]) -> str:
     return _PLACEHOLDER.sub(lambda match: values.get(match.group(1)) or "", template)
 
 
+def unfilled_variables(text: str) -> list[str]:
+    """The phrase variables ``text`` still holds as written (``fill`` found no value)."""
+    return [name for name in placeholders(text) if name in VARIABLES]
+
+
 def unknown_variables(template: str) -> list[str]:
     """Names in ``template`` that are not among ``VARIABLES`` (a typo such as {客户名})."""
     return [name for name in placeholders(template) if name not in VARIABLES]

@@ -168,6 +168,10 @@ KNOWN: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             N_("Unknown variable {%(name)s}; use {客户昵称}, {订单号}, {物流单号} or {商品名}."),
         ),
         (
+            r"^replace \{(?P<name>[^}]+)\} with the actual words before sending$",
+            N_("Replace {%(name)s} with the actual words before sending."),
+        ),
+        (
             r"^the shortcut /(?P<shortcut>\S+) is already used$",
             N_("The shortcut /%(shortcut)s is already in use."),
         ),

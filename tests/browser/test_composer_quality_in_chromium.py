@@ -8,28 +8,16 @@ import httpx
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.browser.test_pages_in_chromium import sign_in
-from tests.browser.test_workspace_in_chromium import Shopper
+from tests.browser.test_workspace_in_chromium import open_new_chat
 
 pytestmark = pytest.mark.browser
+QUESTION = "请问怎么下单呀？第一次买"
 REWRITE = "可能是我没讲清楚，我再详细说明一下～"
-
-
-async def _open_chat(page: Page, http: httpx.AsyncClient, alice) -> Shopper:
-    shopper = await Shopper.start(http)
-    await shopper.say("请问怎么下单呀？第一次买")
-    await sign_in(page, alice.email, alice.password)
-    await page.goto("/workspace")
-    await page.get_by_role("tab", name="全部").click()
-    await page.locator(".ws-item").first.click()
-    await expect(page.locator("#ws-messages")).to_contain_text("请问怎么下单呀？第一次买")
-    await expect(page.locator("#ws-live")).to_have_text("实时")
-    return shopper
 
 
 async def test_agent_sees_the_warning_and_sends_the_rewrite(page: Page, server_url, alice):
     async with httpx.AsyncClient(base_url=server_url) as http:
-        shopper = await _open_chat(page, http, alice)
+        shopper = await open_new_chat(page, http, alice, QUESTION)
         composer = page.get_by_role("textbox", name="消息")
         await composer.press_sequentially("这都不懂吗")
 
@@ -56,7 +44,7 @@ async def test_a_blocking_code_disables_send_until_the_reply_is_rephrased(
     blocked = await client.as_(owen).patch("/api/v1/shop/quality", json={"blocking": ["contempt"]})
     assert blocked.status_code == 200, blocked.text
     async with httpx.AsyncClient(base_url=server_url) as http:
-        shopper = await _open_chat(page, http, alice)
+        shopper = await open_new_chat(page, http, alice, QUESTION)
         composer = page.get_by_role("textbox", name="消息")
         await composer.press_sequentially("<b>这都不懂吗</b>")
 

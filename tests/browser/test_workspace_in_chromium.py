@@ -79,6 +79,19 @@ class Shopper:
         return [m["body"] for m in page.json()["items"]]
 
 
+async def open_new_chat(page: Page, http: httpx.AsyncClient, agent, question: str) -> Shopper:
+    """A new shopper asks ``question``; ``agent`` signs in and opens that chat live."""
+    shopper = await Shopper.start(http)
+    await shopper.say(question)
+    await sign_in(page, agent.email, agent.password)
+    await page.goto("/workspace")
+    await page.get_by_role("tab", name="全部").click()
+    await page.locator(".ws-item").first.click()
+    await expect(page.locator("#ws-messages")).to_contain_text(question)
+    await expect(page.locator("#ws-live")).to_have_text("实时")
+    return shopper
+
+
 async def test_agent_answers_live_with_a_quick_phrase(
     page: Page, server_url, client, sessionmaker, alice, carol
 ):
@@ -171,3 +184,47 @@ async def test_a_deactivated_agents_workspace_closes_at_once(page: Page, server_
     assert done.status_code == 200, done.text
     await expect(page.locator("#ws-live")).to_have_count(0)  # the page reloaded, refused
     await expect(page.locator("body")).to_contain_text("你已不是本店客服")
+
+
+async def test_a_phrase_variable_with_no_value_is_left_for_the_agent_to_fill(
+    page: Page, server_url, client, alice, carol
+):
+    phrase = await client.as_(carol).post(
+        "/api/v1/quick-phrases",
+        json={
+            "shortcut": "ship",
+            "folder": "logistics",
+            "body": "您的快递单号是{物流单号}，请注意查收～",
+        },
+    )
+    assert phrase.status_code == 200, phrase.text
+    async with httpx.AsyncClient(base_url=server_url) as http:
+        # No order, no shipment: nothing to fill the variable with.
+        shopper = await open_new_chat(page, http, alice, "我的快递到哪了？")
+
+        composer = page.get_by_role("textbox", name="消息")
+        phrases = page.get_by_role("listbox", name="快捷短语")
+        await composer.press_sequentially("/ship")
+        await expect(phrases.get_by_role("option").first).to_contain_text("/ship")
+        await composer.press("Enter")
+        await expect(composer).to_have_value("您的快递单号是{物流单号}，请注意查收～")
+        await composer.press_sequentially("SF1234567890")  # types over the selected variable
+        await expect(composer).to_have_value("您的快递单号是SF1234567890，请注意查收～")
+        await composer.press("Enter")
+        await expect(page.locator(".ws-msg.out:not(.pending)")).to_contain_text("SF1234567890")
+
+        # Sent with the variable still in it: refused, and back in the composer to fix.
+        await composer.press_sequentially("/ship")
+        await expect(phrases.get_by_role("option").first).to_contain_text("/ship")
+        await composer.press("Enter")
+        await expect(composer).to_have_value("您的快递单号是{物流单号}，请注意查收～")
+        await composer.press("Enter")
+        await expect(page.locator("#ws-problem-text")).to_have_text(
+            "请先把 {物流单号} 换成实际内容再发送。"
+        )
+        await expect(composer).to_have_value("您的快递单号是{物流单号}，请注意查收～")
+        await composer.press_sequentially("SF0000000001")
+        await composer.press("Enter")
+        await expect(page.locator(".ws-msg.out:not(.pending)")).to_have_count(2)
+        assert "您的快递单号是{物流单号}，请注意查收～" not in await shopper.read()
+        assert "您的快递单号是SF0000000001，请注意查收～" in await shopper.read()

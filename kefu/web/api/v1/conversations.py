@@ -163,7 +163,13 @@ async def get_messages(
     return PageOut.of(page, MessageOut)
 
 
-@router.post("/{conversation_id}/messages", summary="Send a message or an internal note")
+@router.post(
+    "/{conversation_id}/messages",
+    summary="Send a message or an internal note",
+    description="Idempotent by `client_id`. A text reply is refused (422) when the shop "
+    "blocks one of its quality findings (`blocked_reply`) or when it still holds a "
+    "quick-phrase variable such as `{客户昵称}` that had no value (`unfilled_variable`).",
+)
 async def post_message(
     conversation_id: IdPath,
     body: MessageIn,

@@ -343,7 +343,16 @@
     if (!frame.client_id) return;
     const node = document.querySelector(`.ws-msg[data-client-id="${CSS.escape(frame.client_id)}"] .ws-msg-meta`);
     if (node) node.textContent = frame.message;
+    const sent = state.pending.get(frame.client_id);
     if (frame.code !== "internal") state.pending.delete(frame.client_id);
+    // A reply refused for a variable left in it comes back to an empty composer, the
+    // variable selected: the agent replaces it and sends again without retyping.
+    const input = $("ws-input");
+    if (frame.code === "unfilled_variable" && sent && !input.value) {
+      input.value = sent.body;
+      selectGap(input, 0, input.value.length);
+      showProblem(frame.message);
+    }
   }
 
   // ---- realtime -------------------------------------------------------------------------
@@ -506,6 +515,16 @@
     return used ? used.text : local;
   }
 
+  // A variable with no value here (a shopper who gave no name) stays as "{客户昵称}": the
+  // first one between start and end is selected, so what the agent types replaces it (the
+  // server refuses a reply that still holds one); with none, the caret goes to end.
+  function selectGap(input, start, end) {
+    const gap = input.value.slice(start, end).match(/\{[^{}\s]{1,20}\}/);
+    input.selectionStart = gap ? start + gap.index : end;
+    input.selectionEnd = gap ? start + gap.index + gap[0].length : end;
+    input.focus();
+  }
+
   async function pickPhrase(phrase) {
     $("ws-phrases").hidden = true;
     // Filling takes a request: an Enter (or Send) meanwhile must not send the bare "/hi".
@@ -516,8 +535,7 @@
     const start = input.selectionStart;
     const before = input.value.slice(0, start).replace(/\/[\w\u4e00-\u9fff-]*$/, "");
     input.value = before + text + input.value.slice(start);
-    input.selectionStart = input.selectionEnd = before.length + text.length;
-    input.focus();
+    selectGap(input, before.length, before.length + text.length);
     scheduleCheck();
   }
 
