@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import gc
 import importlib
 import logging
 import multiprocessing
@@ -46,6 +45,7 @@ from typing import Any
 from kefu.batches import InThisProcess, Outcome, Unit, settle
 from kefu.errors import DomainError, ServiceUnavailable
 from kefu.eventbus import EventBus, RecordingBus, Told
+from kefu.lib.heap import settle_heap
 from kefu.logs import configure_logging
 from kefu.metrics import GROUP_COMMIT_BATCH
 from kefu.quality.classifier import default_model as quality_model
@@ -252,9 +252,7 @@ def serve(
     try:
         _warm_up()
         write.open()
-        # What start-up built lives as long as the process: kept out of the collector's
-        # full passes (as in the server, kefu/app.py).
-        gc.freeze()
+        settle_heap()  # as the server does (kefu/lib/heap.py)
         link.send_bytes(READY)
         while True:
             try:
