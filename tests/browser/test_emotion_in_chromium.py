@@ -8,14 +8,16 @@ import httpx
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.browser.test_composer_quality_in_chromium import _open_chat as open_chat
+from tests.browser.test_composer_quality_in_chromium import QUESTION
+from tests.browser.test_workspace_in_chromium import open_new_chat
 
 pytestmark = pytest.mark.browser
 
 
 async def test_a_red_shopper_raises_the_banner(page: Page, server_url, carol):
     async with httpx.AsyncClient(base_url=server_url) as http:
-        shopper = await open_chat(page, http, carol)  # a supervisor watching every chat
+        # A supervisor watching every chat.
+        shopper = await open_new_chat(page, http, carol, QUESTION)
         banner = page.locator("#ws-emotion-banner")
         await expect(banner).to_be_hidden()
         await expect(page.locator(".ws-item .ws-emotion-green")).to_have_count(1)

@@ -13,7 +13,8 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.browser.conftest import page_at, served
-from tests.browser.test_composer_quality_in_chromium import _open_chat
+from tests.browser.test_composer_quality_in_chromium import QUESTION
+from tests.browser.test_workspace_in_chromium import open_new_chat
 from tests.knowledge.fake_llm import KEY, POLISHED, FakeLlm, fake_llm_server
 
 pytestmark = pytest.mark.browser
@@ -41,7 +42,7 @@ async def page(chromium, llm_server_url) -> AsyncIterator[Page]:
 async def test_the_agent_polishes_a_draft_and_sends_it(page: Page, llm_server_url, llm, alice):
     llm.mode = "ok"
     async with httpx.AsyncClient(base_url=llm_server_url) as http:
-        shopper = await _open_chat(page, http, alice)
+        shopper = await open_new_chat(page, http, alice, QUESTION)
         composer = page.get_by_role("textbox", name="消息")
         await composer.fill("明天到，等着")
         await page.get_by_role("button", name="AI 润色").click()
@@ -65,7 +66,7 @@ async def test_the_agent_has_a_reply_drafted_and_nothing_is_sent(
 ):
     llm.mode = "ok"
     async with httpx.AsyncClient(base_url=llm_server_url) as http:
-        shopper = await _open_chat(page, http, alice)
+        shopper = await open_new_chat(page, http, alice, QUESTION)
         composer = page.get_by_role("textbox", name="消息")
         await page.get_by_role("button", name="AI 起草").click()
         await expect(composer).to_have_value(POLISHED)
