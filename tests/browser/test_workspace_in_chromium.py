@@ -92,19 +92,30 @@ async def open_new_chat(page: Page, http: httpx.AsyncClient, agent, question: st
     return shopper
 
 
+async def _add_phrase(client, persona, shortcut: str, folder: str, body: str) -> dict:
+    """A shop phrase, added through the API as ``persona``."""
+    added = await client.as_(persona).post(
+        "/api/v1/quick-phrases", json={"shortcut": shortcut, "folder": folder, "body": body}
+    )
+    assert added.status_code == 200, added.text
+    return added.json()
+
+
+async def _pick_phrase(page: Page, shortcut: str) -> None:
+    """Type ``/shortcut`` in the composer and take the first phrase offered."""
+    composer = page.get_by_role("textbox", name="消息")
+    await composer.press_sequentially(f"/{shortcut}")
+    offered = page.get_by_role("listbox", name="快捷短语").get_by_role("option").first
+    await expect(offered).to_contain_text(f"/{shortcut}")
+    await composer.press("Enter")
+
+
 async def test_agent_answers_live_with_a_quick_phrase(
     page: Page, server_url, client, sessionmaker, alice, carol
 ):
     customer_id = await _customer_with_order(sessionmaker, alice.shop_id)
-    phrase = await client.as_(carol).post(
-        "/api/v1/quick-phrases",
-        json={
-            "shortcut": "hi",
-            "folder": "greeting",
-            "body": "您好{客户昵称}，订单{订单号}已收到～",
-        },
-    )
-    assert phrase.status_code == 200, phrase.text
+    greeting = "您好{客户昵称}，订单{订单号}已收到～"
+    phrase = await _add_phrase(client, carol, "hi", "greeting", greeting)
     async with httpx.AsyncClient(base_url=server_url) as http:
         shopper = await Shopper.start(http)
         await link_customer(sessionmaker, shopper.conversation_id, customer_id)
@@ -127,10 +138,7 @@ async def test_agent_answers_live_with_a_quick_phrase(
         await expect(page.locator("#ws-messages")).to_contain_text("我想问下什么时候发货")
 
         composer = page.get_by_role("textbox", name="消息")
-        await composer.press_sequentially("/hi")
-        phrases = page.get_by_role("listbox", name="快捷短语")
-        await expect(phrases.get_by_role("option").first).to_contain_text("/hi")
-        await composer.press("Enter")
+        await _pick_phrase(page, "hi")
         filled = "您好小王，订单E2026112500088已收到～"
         await expect(composer).to_have_value(filled)
         await composer.press("Enter")
@@ -140,16 +148,14 @@ async def test_agent_answers_live_with_a_quick_phrase(
         # Under an A/B test the composer inserts the conversation's variant, every time.
         challenger = "亲，{客户昵称}您好，订单{订单号}今天就发，还送运费险～"
         started = await client.as_(carol).post(
-            f"/api/v1/quick-phrases/{phrase.json()['id']}/tests", json={"variants": [challenger]}
+            f"/api/v1/quick-phrases/{phrase['id']}/tests", json={"variants": [challenger]}
         )
         assert started.status_code == 201, started.text
         variant = variant_for(started.json()["id"], shopper.conversation_id, 2)
         expected = (filled, "亲，小王您好，订单E2026112500088今天就发，还送运费险～")[variant]
         for _ in range(2):
             await composer.fill("")
-            await composer.press_sequentially("/hi")
-            await expect(phrases.get_by_role("option").first).to_contain_text("/hi")
-            await composer.press("Enter")
+            await _pick_phrase(page, "hi")
             await expect(composer).to_have_value(expected)
     async with sessionmaker() as session:
         uses = await session.scalars(select(PhraseUse.variant))
@@ -189,24 +195,13 @@ async def test_a_deactivated_agents_workspace_closes_at_once(page: Page, server_
 async def test_a_phrase_variable_with_no_value_is_left_for_the_agent_to_fill(
     page: Page, server_url, client, alice, carol
 ):
-    phrase = await client.as_(carol).post(
-        "/api/v1/quick-phrases",
-        json={
-            "shortcut": "ship",
-            "folder": "logistics",
-            "body": "您的快递单号是{物流单号}，请注意查收～",
-        },
-    )
-    assert phrase.status_code == 200, phrase.text
+    await _add_phrase(client, carol, "ship", "logistics", "您的快递单号是{物流单号}，请注意查收～")
     async with httpx.AsyncClient(base_url=server_url) as http:
         # No order, no shipment: nothing to fill the variable with.
         shopper = await open_new_chat(page, http, alice, "我的快递到哪了？")
 
         composer = page.get_by_role("textbox", name="消息")
-        phrases = page.get_by_role("listbox", name="快捷短语")
-        await composer.press_sequentially("/ship")
-        await expect(phrases.get_by_role("option").first).to_contain_text("/ship")
-        await composer.press("Enter")
+        await _pick_phrase(page, "ship")
         await expect(composer).to_have_value("您的快递单号是{物流单号}，请注意查收～")
         await composer.press_sequentially("SF1234567890")  # types over the selected variable
         await expect(composer).to_have_value("您的快递单号是SF1234567890，请注意查收～")
@@ -214,9 +209,7 @@ async def test_a_phrase_variable_with_no_value_is_left_for_the_agent_to_fill(
         await expect(page.locator(".ws-msg.out:not(.pending)")).to_contain_text("SF1234567890")
 
         # Sent with the variable still in it: refused, and back in the composer to fix.
-        await composer.press_sequentially("/ship")
-        await expect(phrases.get_by_role("option").first).to_contain_text("/ship")
-        await composer.press("Enter")
+        await _pick_phrase(page, "ship")
         await expect(composer).to_have_value("您的快递单号是{物流单号}，请注意查收～")
         await composer.press("Enter")
         await expect(page.locator("#ws-problem-text")).to_have_text(
