@@ -28,7 +28,7 @@ F = PhraseFolder
 T = CustomerType
 PHRASES: tuple[tuple[str, PhraseFolder, CustomerType | None, str], ...] = (
     # 欢迎语
-    ("hi", F.GREETING, None, "亲，您好{客户昵称}～欢迎光临，我是您的专属客服，有什么可以帮您？"),
+    ("hi", F.GREETING, None, "{客户昵称}您好～欢迎光临，我是您的专属客服，有什么可以帮您？"),
     ("hi-gc", F.GREETING, T.DECISIVE, "您好，我在。您说型号或需求，我直接帮您查库存和价格。"),
     ("hi-hp", F.GREETING, T.LIVELY, "哈喽{客户昵称}～终于等到您啦！今天想看点什么呀？😊"),
     ("hi-lm", F.GREETING, T.COLD, "您好，有需要随时叫我，看中哪款发链接给我就行。"),

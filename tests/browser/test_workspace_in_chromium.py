@@ -208,16 +208,20 @@ async def test_a_phrase_variable_with_no_value_is_left_for_the_agent_to_fill(
         await composer.press("Enter")
         await expect(page.locator(".ws-msg.out:not(.pending)")).to_contain_text("SF1234567890")
 
-        # Sent with the variable still in it: refused, and back in the composer to fix.
+        # Sent with the variable still in it: refused, and back in the composer to fix
+        # with the variable selected, not the braces the agent wrote before it.
+        await composer.press_sequentially("{M}码有货，")
         await _pick_phrase(page, "ship")
-        await expect(composer).to_have_value("您的快递单号是{物流单号}，请注意查收～")
+        draft = "{M}码有货，您的快递单号是{物流单号}，请注意查收～"
+        await expect(composer).to_have_value(draft)
         await composer.press("Enter")
         await expect(page.locator("#ws-problem-text")).to_have_text(
             "请先把 {物流单号} 换成实际内容再发送。"
         )
-        await expect(composer).to_have_value("您的快递单号是{物流单号}，请注意查收～")
+        await expect(composer).to_have_value(draft)
         await composer.press_sequentially("SF0000000001")
         await composer.press("Enter")
         await expect(page.locator(".ws-msg.out:not(.pending)")).to_have_count(2)
-        assert "您的快递单号是{物流单号}，请注意查收～" not in await shopper.read()
-        assert "您的快递单号是SF0000000001，请注意查收～" in await shopper.read()
+        received = await shopper.read()
+        assert draft not in received
+        assert "{M}码有货，您的快递单号是SF0000000001，请注意查收～" in received

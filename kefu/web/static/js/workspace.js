@@ -478,10 +478,12 @@
     updatePhrases();  // the agent may have typed "/" before they arrived
   }
 
+  // "/" opens the phrases at the start, after a space, or after Chinese punctuation
+  // ("好的，/hi": Chinese has no spaces); not inside a word or a link ("a.cn/x").
   function phraseQuery() {
     const input = $("ws-input");
     const before = input.value.slice(0, input.selectionStart);
-    const match = before.match(/(?:^|\s)\/([\w\u4e00-\u9fff-]*)$/);
+    const match = before.match(/(?:^|[\s\u3000-\u303f\uff00-\uffef])\/([\w\u4e00-\u9fff-]*)$/);
     return match ? match[1].toLowerCase() : null;
   }
 
@@ -517,9 +519,11 @@
 
   // A variable with no value here (a shopper who gave no name) stays as "{客户昵称}": the
   // first one between start and end is selected, so what the agent types replaces it (the
-  // server refuses a reply that still holds one); with none, the caret goes to end.
+  // server refuses a reply that still holds one, naming the first); other braces, such as
+  // a "{M}" size, are the agent's words. With none, the caret goes to end.
+  const variable = new RegExp(`\\{(?:${config.variables.join("|")})\\}`);
   function selectGap(input, start, end) {
-    const gap = input.value.slice(start, end).match(/\{[^{}\s]{1,20}\}/);
+    const gap = input.value.slice(start, end).match(variable);
     input.selectionStart = gap ? start + gap.index : end;
     input.selectionEnd = gap ? start + gap.index + gap[0].length : end;
     input.focus();
