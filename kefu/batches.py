@@ -18,6 +18,7 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from kefu.actions.kept import BETWEEN_BATCHES, KeptBetweenBatches
+from kefu.checkpoints import Checkpointer
 from kefu.db import make_sync_sqlite_engine
 from kefu.eventbus import LoopBus, RecordingBus
 
@@ -108,7 +109,8 @@ class InThisProcess:
     every batch about a tenth of a small batch's time."""
 
     def __init__(self, sqlite_url: str, bus: LoopBus | RecordingBus | None) -> None:
-        self._engine = make_sync_sqlite_engine(sqlite_url)
+        self._engine = make_sync_sqlite_engine(sqlite_url, auto_checkpoint=False)
+        self._checkpoints = Checkpointer(self._engine)
         self._info: dict[str, Any] = {BETWEEN_BATCHES: KeptBetweenBatches()}  # every session
         if bus:
             self._info["bus"] = bus
@@ -117,14 +119,19 @@ class InThisProcess:
     def __call__(self, units: list[Unit]) -> list[Outcome]:
         if self._connection is None:
             self.open()
-        with Session(self._connection, expire_on_commit=False, info=self._info) as session:
-            return commit_batch(session, units)
+        try:
+            with Session(self._connection, expire_on_commit=False, info=self._info) as session:
+                return commit_batch(session, units)
+        finally:
+            self._checkpoints.committed()
 
     def open(self) -> None:
         """Connect now rather than in the first batch."""
         self._connection = self._engine.connect()
+        self._checkpoints.start()
 
     def close(self) -> None:
+        self._checkpoints.stop()
         if self._connection is not None:
             self._connection.close()
             self._connection = None

@@ -25,6 +25,7 @@ from kefu.actions.kept import batch_cache
 from kefu.actions.rating_mail import ask_for_rating
 from kefu.actions.scorecards import queue_scorecard
 from kefu.actions.streams import emit, emit_sync
+from kefu.db import any_row
 from kefu.errors import Conflict, Forbidden, Invalid, NotFound
 from kefu.events import (
     ConversationChanged,
@@ -388,12 +389,12 @@ async def do_wake_snoozed(session: AsyncSession, now: datetime) -> int:
     """Open again every conversation whose snooze time has come, and tell both sides
     (change ``unsnoozed``). The status moves in one guarded ``UPDATE … RETURNING``, so two
     workers at once wake each conversation once. Returns how many woke."""
+    due = (Conversation.status == ConversationStatus.SNOOZED, Conversation.snoozed_until <= now)
+    if not await any_row(session, Conversation, *due):
+        return 0
     woken = await session.scalars(
         update(Conversation)
-        .where(
-            Conversation.status == ConversationStatus.SNOOZED,
-            Conversation.snoozed_until <= now,
-        )
+        .where(*due)
         .values(status=ConversationStatus.OPEN, snoozed_until=None, updated_at=now)
         .returning(Conversation.id)
     )

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kefu.access import Actor
 from kefu.actions.agents import change_presence
 from kefu.actions.routing import lock_routing
+from kefu.db import any_row
 from kefu.models import Agent, AgentConnection, Presence
 
 DISCONNECT_LABEL = "连接断开"
@@ -100,13 +101,13 @@ async def _forget_dead_rows(
 ) -> None:
     """Closed or expired rows of agents who are connected again tell nothing any more."""
     connected = select(AgentConnection.agent_id).where(_live(now, lease))
-    await session.execute(
-        delete(AgentConnection).where(
-            ~_live(now, lease),
-            func.coalesce(AgentConnection.closed_at, AgentConnection.seen_at) <= now - grace,
-            AgentConnection.agent_id.in_(connected),
-        )
+    dead = (
+        ~_live(now, lease),
+        func.coalesce(AgentConnection.closed_at, AgentConnection.seen_at) <= now - grace,
+        AgentConnection.agent_id.in_(connected),
     )
+    if await any_row(session, AgentConnection, *dead):  # mostly none: no write lock taken
+        await session.execute(delete(AgentConnection).where(*dead))
 
 
 async def expire_presence(

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from kefu.db import any_row
 from kefu.models import Agent, Presence, Visitor
 from kefu.models.reports import ReportKind
 from kefu.reports.facts import record_fact
@@ -73,12 +74,14 @@ async def count_online_hours(session: AsyncSession, now: datetime) -> int:
     caller commits; returns how many agents were counted."""
     hour = hour_of(now)
     # Online since before this version counted online time: counted from now on.
-    await session.execute(
-        update(Agent)
-        .where(Agent.presence == Presence.ONLINE, Agent.presence_since.is_(None))
-        .values(presence_since=now)
-        .execution_options(synchronize_session=False)
-    )
+    uncounted = (Agent.presence == Presence.ONLINE, Agent.presence_since.is_(None))
+    if await any_row(session, Agent, *uncounted):
+        await session.execute(
+            update(Agent)
+            .where(*uncounted)
+            .values(presence_since=now)
+            .execution_options(synchronize_session=False)
+        )
     stretches = (
         await session.execute(
             select(Agent.id, Agent.shop_id, Agent.presence_since).where(

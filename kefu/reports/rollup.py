@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kefu.db import any_row
 from kefu.models.reports import UNFOLDED, ReportEvent, ReportRollup
 
 BATCH = 5000
@@ -136,6 +137,8 @@ async def fold_once(session: AsyncSession, batch: int = BATCH) -> int:
 async def fold_all(session: AsyncSession, batch: int = BATCH) -> int:
     """Fold every unfolded event, committing each batch (a long backlog never holds one
     huge transaction, and a crash keeps what was committed). Returns how many."""
+    if not await any_row(session, ReportEvent, UNFOLDED):  # most polls: no write lock taken
+        return 0
     folded = 0
     while True:
         done = await fold_once(session, batch)

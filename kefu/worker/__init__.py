@@ -40,6 +40,7 @@ from kefu.actions.scorecards import score_pending
 from kefu.crm.journey_runs import run_due_journeys
 from kefu.crm.outreach import send_due_messages
 from kefu.crm.shop_rfm import take_due_snapshots
+from kefu.db import any_row
 from kefu.lib.signing import SIGNATURE_HEADER, sign
 from kefu.metrics import JOB_ATTEMPTS
 from kefu.models.base import utcnow
@@ -103,13 +104,16 @@ class Worker:
     async def requeue_stale(self) -> int:
         """Queue again the rows whose worker has held them longer than the lease."""
         expired = utcnow() - timedelta(seconds=self.settings.worker_lease_seconds)
+        stale = (
+            WebhookDelivery.state == DeliveryState.RUNNING,
+            WebhookDelivery.claimed_at < expired,
+        )
         async with self.sessionmaker() as session:
+            if not await any_row(session, WebhookDelivery, *stale):
+                return 0
             result = await session.execute(
                 update(WebhookDelivery)
-                .where(
-                    WebhookDelivery.state == DeliveryState.RUNNING,
-                    WebhookDelivery.claimed_at < expired,
-                )
+                .where(*stale)
                 .values(state=DeliveryState.QUEUED, claimed_by=None, claimed_at=None)
             )
             await session.commit()

@@ -36,6 +36,7 @@ from kefu.channels.email.replies import (
     unsubscribe_footer,
 )
 from kefu.crm.unsubscribe import unsubscribe_url
+from kefu.db import any_row
 from kefu.lib.cases import FINISHED
 from kefu.lib.links import case_rating_link, conversation_rating_link
 from kefu.lib.mail import read_mail
@@ -186,13 +187,13 @@ async def _requeue_stale(
     sessionmaker: async_sessionmaker[AsyncSession], settings: Settings
 ) -> None:
     expired = utcnow() - timedelta(seconds=settings.worker_lease_seconds)
+    stale = (Mail.state == MailState.SENDING, Mail.claimed_at < expired)
     async with sessionmaker() as session:
-        await session.execute(
-            update(Mail)
-            .where(Mail.state == MailState.SENDING, Mail.claimed_at < expired)
-            .values(state=MailState.QUEUED, claimed_at=None)
-        )
-        await session.commit()
+        if await any_row(session, Mail, *stale):
+            await session.execute(
+                update(Mail).where(*stale).values(state=MailState.QUEUED, claimed_at=None)
+            )
+            await session.commit()
 
 
 async def _claim_mail(sessionmaker: async_sessionmaker[AsyncSession], mail_id: int) -> bool:
