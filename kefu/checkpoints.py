@@ -58,7 +58,11 @@ class Checkpointer:
             self._thread = None
 
     def _run(self) -> None:
-        connection = self._engine.raw_connection()
+        try:
+            connection = self._engine.raw_connection()
+        except Exception:  # then only the other connections' automatic checkpoints remain
+            log.exception("the checkpointer of SQLite's write-ahead log could not connect")
+            return
         try:
             while not self._stopping.is_set():
                 self._committed.wait()

@@ -94,3 +94,13 @@ def test_stopping_checkpoints_what_is_left(tmp_path):
     checkpoints.stop()
     assert _in_database_file(path) == 3 * ROWS
     engine.dispose()
+
+
+def test_a_checkpointer_that_cannot_connect_says_so_and_stops_cleanly(tmp_path, caplog):
+    engine = _engine(tmp_path / "missing" / "kefu.db", auto_checkpoint=False)
+    checkpoints = Checkpointer(engine, interval=0.01)
+    checkpoints.start()
+    checkpoints.committed()
+    checkpoints.stop()  # returns: nothing waits for a thread that ended
+    engine.dispose()
+    assert "could not connect" in caplog.text
