@@ -237,8 +237,8 @@ async def inbox(
 
 
 def _preview(message: Message) -> str:
-    if message.kind is MessageKind.CARD:
-        title = (message.payload or {}).get("title")
+    if message.kind is MessageKind.CARD:  # its body names it (an order number, a product)
+        title = message.body.strip() or (message.payload or {}).get("title")
         return f"[卡片] {title}" if title else "[卡片]"
     if message.kind is MessageKind.IMAGE:
         return "[图片]"

@@ -137,6 +137,18 @@ async def test_shopper_and_agent_chat_live_and_the_chat_is_rated(
     await expect(chat.get_by_text(reply)).to_be_visible(timeout=WAIT)
     await expect(chat.locator(".msg.theirs", has_text="/hi")).to_have_count(0)
 
+    # Her latest order, from the customer panel, as a card: she sees what 陈静 sees.
+    order = agent.locator(".ws-order").first
+    number = await order.locator("code").inner_text()
+    status_words = await order.locator(".badge").first.inner_text()
+    product = (await order.locator(".ws-order-line").first.inner_text()).split(" × ")[0]
+    await order.get_by_role("button", name="发送卡片", exact=True).click()
+    for card in (agent.locator(".ws-msg.out .ws-card"), chat.locator(".card.order")):
+        await expect(card).to_contain_text(number, timeout=WAIT)
+        await expect(card).to_contain_text(status_words)
+        await expect(card).to_contain_text(product)
+    await expect(chat.locator(".card.order")).to_contain_text("实付 ¥")
+
     await agent.locator('[data-dialog="close"]').click()
     dialog = agent.locator("#dlg-close")
     await dialog.get_by_label("记录总结").fill("咨询羽绒服尺码，已推荐M码")

@@ -116,7 +116,7 @@ async def test_transfer_to_an_agent_and_a_team_with_a_note(
             await dialog.get_by_role("button", name="转接").click()
 
             await expect(alice_tab.locator(".ws-item")).to_have_count(0)
-            await bob_tab.locator(".ws-item").click()  # the list's preview is now the note
+            await bob_tab.locator(".ws-item").click()  # the chat handed over, with its note inside
             messages = bob_tab.locator("#ws-messages")
             await expect(messages).to_contain_text("羽绒服洗了一次就掉毛，能退吗？")
             await expect(messages.locator(".kind-note")).to_contain_text(

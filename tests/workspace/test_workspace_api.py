@@ -168,3 +168,21 @@ async def test_a_card_message_carries_its_payload(client, shopper, alice):
         f"/api/v1/widget/conversations/{shopper.conversation_id}/messages", headers=shopper.headers
     )
     assert seen.json()["items"][0]["payload"] == card
+
+
+async def test_a_card_is_previewed_in_the_list_by_what_it_names(client, shopper, alice):
+    """The workspace sends an order card with its number as the body; a card stored with
+    only a title in its payload is previewed by that."""
+    url = f"/api/v1/conversations/{shopper.conversation_id}/messages"
+    for body, payload in (
+        ("", {"type": "order", "title": "订单 2026110100001"}),
+        ("XL2026120100218", {"type": "order", "order": {"order_no": "XL2026120100218"}}),
+    ):
+        sent = await client.as_(alice).post(
+            url,
+            json={"client_id": str(uuid.uuid4()), "kind": "card", "body": body, "payload": payload},
+        )
+        assert sent.status_code == 200, sent.text
+        listed = await client.as_(alice).get("/api/v1/inbox", params={"view": "all"})
+        (row,) = listed.json()["items"]
+        assert row["preview"] == f"[卡片] {body or payload['title']}"

@@ -253,6 +253,28 @@
     box.scrollTop = older ? box.scrollHeight - height : box.scrollHeight;
   }
 
+  // A card as the widget shows it (docs/api.md: a product or an order), or one stored
+  // with only a title and lines (as the workspace sent them before).
+  function cardNode(payload) {
+    const card = el("div", "ws-card");
+    const [title, ...lines] = cardText(payload);
+    card.append(el("strong", "", title || T.card));
+    for (const line of lines) card.append(el("div", "ws-card-line", line));
+    return card;
+  }
+
+  function cardText(payload) {
+    const o = payload.order;
+    const p = payload.product;
+    if (o) {
+      return [[o.order_no, o.status_label || o.status].filter(Boolean).join(" · "),
+        ...[].concat(o.items || []).map((i) => (typeof i === "string" ? i : `${i.title} × ${i.quantity}`)),
+        o.total_cents != null ? money(o.total_cents, o.currency) : null].filter(Boolean);
+    }
+    if (p) return [p.title, p.price_cents != null ? money(p.price_cents, p.currency) : null, p.sku].filter(Boolean);
+    return [payload.title, ...(payload.lines || [])];
+  }
+
   function messageNode(m) {
     state.messages.set(m.id, m);
     // The widget's stored greeting (and other automatic lines) is no person's reply.
@@ -263,12 +285,7 @@
     const bubble = el("div", "ws-bubble");
     if (m.kind === "note") bubble.append(el("div", "ws-note-label", T.note));
     if (side === "auto") bubble.append(el("div", "ws-note-label", m.payload && m.payload.greeting ? T.automatic : T.bot));
-    if (m.kind === "card" && m.payload) {
-      const card = el("div", "ws-card");
-      card.append(el("strong", "", m.payload.title || T.card));
-      for (const line of m.payload.lines || []) card.append(el("div", "ws-card-line", line));
-      bubble.append(card);
-    }
+    if (m.kind === "card" && m.payload) bubble.append(cardNode(m.payload));
     // A shopper's e-mail: its subject above the text, its attachments (kept by the
     // server, downloaded with the agent's login) below. All of it is text, never markup.
     const mail = m.payload && m.payload.email;
@@ -765,18 +782,20 @@
       }
       const cardButton = el("button", "btn btn-sm", T.send_card);
       cardButton.type = "button";
-      cardButton.addEventListener("click", () => send("", "card", {
-        type: "order", order_id: order.id, title: `${order.external_id} · ${L.order[order.status] || order.status}`,
-        lines: order.lines.map((l) => `${l.title} × ${l.quantity}`), total: money(order.total_cents, order.currency),
-      }));
+      // The card in the shape the widget renders (docs/api.md), its status in words.
+      cardButton.addEventListener("click", () => send(order.external_id, "card", { type: "order", order: {
+        order_no: order.external_id, status: order.status, status_label: L.order[order.status] || order.status,
+        total_cents: order.total_cents, currency: order.currency,
+        items: order.lines.map((l) => ({ title: l.title, quantity: l.quantity })),
+      } }));
       box.append(cardButton);
       if (order.lines[0] && order.lines[0].product_id) {
         const product = order.lines[0];
         const productButton = el("button", "btn btn-sm", `${T.send_card}: ${product.title}`.slice(0, 40));
         productButton.type = "button";
-        productButton.addEventListener("click", () => send("", "card", {
-          type: "product", product_id: product.product_id, title: product.title, lines: [money(product.unit_price_cents, order.currency)],
-        }));
+        productButton.addEventListener("click", () => send(product.title, "card", { type: "product", product: {
+          title: product.title, price_cents: product.unit_price_cents, currency: order.currency, sku: product.sku,
+        } }));
         box.append(productButton);
       }
       card.append(box);
