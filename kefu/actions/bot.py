@@ -242,16 +242,19 @@ async def _hand_off(
         await _speech(session, conversation),
     )
     await _say(session, conversation, message, note, {"handoff": reason.value}, note=True)
-    reply = await _say(
+    await announce_change(session, conversation, "handed_off")
+    await _to_queue(session, conversation)
+    # Routed to an agent who is online though the shop is closed: she answers now, so
+    # the shopper hears a person is coming, not "leave a message" under her name.
+    person_now = shop_open or conversation.assigned_agent_id is not None
+    words = await _handoff_words(session, conversation, person_now)
+    return await _say(
         session,
         conversation,
         message,
-        await _words(session, conversation, await _handoff_words(session, conversation, shop_open)),
-        {"handoff": reason.value, "leave_message": not shop_open},
+        await _words(session, conversation, words),
+        {"handoff": reason.value, "leave_message": not person_now},
     )
-    await announce_change(session, conversation, "handed_off")
-    await _to_queue(session, conversation)
-    return reply
 
 
 async def _answer(

@@ -67,6 +67,20 @@ async def test_asking_for_a_person_hands_off_with_a_summary(client, closed_shop,
     assert len(await shopper_sees(client, shopper)) == before + 1
 
 
+async def test_after_hours_an_agent_still_online_takes_the_handoff(
+    client, closed_shop, shopper, carol, alice
+):
+    """The shop is closed but Alice stayed online: the chat is routed to her, so the
+    shopper is told a person is coming, not offered the offline form under her name."""
+    await set_presence(client, alice, "online")
+    await say(client, shopper, "转人工")
+    reply = (await shopper_sees(client, shopper))[-1]
+    assert reply["payload"]["bot"] == {"handoff": "asked", "leave_message": False}
+    assert reply["body"] == "好的，正在为您转接人工客服，请稍候～"
+    conversation = await client.as_(carol).get(f"/api/v1/conversations/{shopper.conversation_id}")
+    assert conversation.json()["assigned_agent_id"] == alice.agent_id
+
+
 async def test_an_angry_shopper_goes_to_a_person(client, closed_shop, shopper, carol):
     note, _ = await _handed_off(client, shopper, carol, "快递一个星期了还不到，气死我了！！！")
     assert "情绪激动" in note["body"]
